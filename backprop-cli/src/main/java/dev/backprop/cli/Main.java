@@ -1,0 +1,33 @@
+package dev.backprop.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code backprop} command. Each subcommand is a small class of its own; this one only wires
+ * them together and maps exceptions to short messages and exit codes.
+ */
+@Command(name = "backprop",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Build, train and inspect neural networks on the JVM.",
+        subcommands = {ConformanceCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Examples:",
+                "  ./backprop conformance ../shared/reference/pytorch",
+                "  ./backprop help conformance"})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (0 success, 1 failure, 2 usage error). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("backprop " + String.join(" ", parsed.originalArgs()) + ": " + e.getMessage());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+}

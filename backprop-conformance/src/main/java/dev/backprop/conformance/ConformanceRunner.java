@@ -1,0 +1,144 @@
+package dev.backprop.conformance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.backprop.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs the PyTorch reference cases of a directory in the reference format (see
+ * {@code shared/reference/README.md}) against Backprop: each op's output, then backward with the
+ * case's upstream gradient and each input's gradient. Returns one {@link CaseResult} per case.
+ *
+ * <pre>{@code
+ * List<CaseResult> results = ConformanceRunner.run(Path.of("../shared/reference/pytorch"));
+ * }</pre>
+ */
+public final class ConformanceRunner {
+    /** Ops whose results come out of long float32 chains and get {@link Tolerance#CHAIN}. */
+    private static final Set<String> CHAIN_OPS = Set.of("conv2d", "batch_norm", "layer_norm",
+            "scaled_dot_product_attention", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d");
+
+    private ConformanceRunner() {
+    }
+
+    /** Runs every case in {@code dir/ops.json}. */
+    public static List<CaseResult> run(Path dir) throws IOException {
+        Path ops = dir.resolve("ops.json");
+        if (!Files.isRegularFile(ops)) {
+            throw new IOException("conformance: " + dir + " has no ops.json; expected a directory in the"
+                    + " reference format (such as shared/reference/pytorch)");
+        }
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(ops.toFile());
+        } catch (IOException e) {
+            throw new MalformedReferenceException(ops + ": not valid JSON: " + e.getMessage(), e);
+        }
+        JsonNode cases = root.get("cases");
+        if (cases == null || !cases.isArray()) {
+            throw new MalformedReferenceException(ops + ": expected a top-level \"cases\" array");
+        }
+        List<CaseResult> results = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            results.add(runCase(cases.get(i), String.format(Locale.ROOT, "ops.json#%02d", i)));
+        }
+        return results;
+    }
+
+    static CaseResult runCase(JsonNode c, String id) {
+        String op = c.path("op").asText("?");
+        Attributes attrs = new Attributes(c.get("attrs"), id);
+        String name = id + " " + op + (attrs.note().isEmpty() ? "" : " (" + attrs.note() + ")");
+        OpRegistry.Op impl = OpRegistry.find(op);
+        if (impl == null) {
+            String later = OpRegistry.laterIssue(op);
+            return later != null
+                    ? new CaseResult(name, CaseResult.Status.SKIPPED, "arrives with " + later)
+                    : new CaseResult(name, CaseResult.Status.FAILED, "op '" + op + "' is not supported by Backprop");
+        }
+        try {
+            return check(c, name, op, impl, attrs);
+        } catch (MalformedReferenceException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return new CaseResult(name, CaseResult.Status.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private static CaseResult check(JsonNode c, String name, String op, OpRegistry.Op impl, Attributes attrs) {
+        Tolerance tol = CHAIN_OPS.contains(op) ? Tolerance.CHAIN : Tolerance.OP;
+        List<Tensor> inputs = new ArrayList<>();
+        JsonNode inputNodes = c.path("inputs");
+        for (int i = 0; i < inputNodes.size(); i++) {
+            inputs.add(ReferenceJson.tensor(inputNodes.get(i), name + " input " + i).setRequiresGrad(true));
+        }
+        Map<String, Tensor> ints = new LinkedHashMap<>();
+        c.path("int_inputs").fields().forEachRemaining(e -> ints.put(e.getKey(), ReferenceJson.tensor(e.getValue(), name + " " + e.getKey())));
+
+        Tensor out = impl.apply(inputs, ints, attrs);
+        JsonNode expected = c.get("output");
+        ReferenceJson.tensor(expected, name + " output");  // validates the reference's own shape/data
+        if (!out.shape().equals(dev.backprop.tensor.Shape.of(shapeOf(expected)))) {
+            return fail(name, "output shape " + out.shape() + ", PyTorch " + expected.get("shape"));
+        }
+        float[] outValues = out.toFloatArray();
+        String problem = tol.compare("output", outValues, ReferenceJson.values(expected));
+        if (problem != null) {
+            return fail(name, problem);
+        }
+        double worst = Tolerance.maxError(outValues, ReferenceJson.values(expected));
+
+        JsonNode grads = c.get("grads");
+        if (grads != null && grads.isArray() && out.requiresGrad()) {
+            Tensor upstream = c.hasNonNull("upstream")
+                    ? ReferenceJson.tensor(c.get("upstream"), name + " upstream")
+                    : Tensor.full(1f, out.shape().dims());
+            out.backward(upstream.reshape(out.shape().dims()));
+            for (int i = 0; i < grads.size() && i < inputs.size(); i++) {
+                JsonNode g = grads.get(i);
+                if (g == null || g.isNull()) {
+                    continue;
+                }
+                Tensor ours = inputs.get(i).grad();
+                float[] values = ours == null ? new float[inputs.get(i).numel()] : ours.toFloatArray();
+                double[] ref = ReferenceJson.values(g);
+                String gradProblem = tol.compare("grad of input " + i, values, ref);
+                if (gradProblem != null) {
+                    return fail(name, gradProblem);
+                }
+                worst = Math.max(worst, Tolerance.maxError(values, ref));
+            }
+        }
+        return new CaseResult(name, CaseResult.Status.PASSED, String.format(Locale.ROOT, "max error %.2e", worst));
+    }
+
+    private static int[] shapeOf(JsonNode tensor) {
+        JsonNode s = tensor.get("shape");
+        int[] dims = new int[s.size()];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = s.get(i).asInt();
+        }
+        return dims;
+    }
+
+    private static CaseResult fail(String name, String why) {
+        return new CaseResult(name, CaseResult.Status.FAILED, why);
+    }
+
+    /** The closing line: {@code N passed, M failed, K skipped}. */
+    public static String summary(List<CaseResult> results) {
+        long passed = results.stream().filter(r -> r.status() == CaseResult.Status.PASSED).count();
+        long failed = results.stream().filter(r -> r.status() == CaseResult.Status.FAILED).count();
+        long skipped = results.stream().filter(r -> r.status() == CaseResult.Status.SKIPPED).count();
+        return passed + " passed, " + failed + " failed, " + skipped + " skipped";
+    }
+}

@@ -1,0 +1,136 @@
+package dev.backprop.conformance;
+
+import dev.backprop.nn.functional.Affine;
+import dev.backprop.nn.functional.Losses;
+import dev.backprop.nn.functional.Reduction;
+import dev.backprop.tensor.Tensor;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Maps each op name of the reference format to the Backprop call that computes it, reading
+ * PyTorch's argument names from the case's attributes. Ops that a later issue brings are listed
+ * with that issue so they are reported as skipped, never as passed.
+ */
+final class OpRegistry {
+
+    /** One op under test: inputs in order, integer inputs by name, attributes. */
+    @FunctionalInterface
+    interface Op {
+        Tensor apply(List<Tensor> in, Map<String, Tensor> ints, Attributes attrs);
+    }
+
+    private static final Map<String, Op> OPS = new TreeMap<>();
+    private static final Map<String, String> LATER = Map.of(
+            "conv2d", "issue 5 (convolutional networks)",
+            "max_pool2d", "issue 5 (convolutional networks)",
+            "avg_pool2d", "issue 5 (convolutional networks)",
+            "adaptive_avg_pool2d", "issue 5 (convolutional networks)",
+            "batch_norm", "issue 5 (normalisation)",
+            "layer_norm", "issue 5 (normalisation)",
+            "embedding", "issue 8 (sequence models)",
+            "scaled_dot_product_attention", "issue 8 (sequence models)");
+
+    static {
+        OPS.put("add", (in, ints, a) -> in.get(0).add(in.get(1)));
+        OPS.put("sub", (in, ints, a) -> in.get(0).sub(in.get(1)));
+        OPS.put("mul", (in, ints, a) -> in.get(0).mul(in.get(1)));
+        OPS.put("div", (in, ints, a) -> in.get(0).div(in.get(1)));
+        OPS.put("pow", (in, ints, a) -> in.size() > 1 ? in.get(0).pow(in.get(1)) : in.get(0).pow(a.number("exponent", 2f)));
+        OPS.put("neg", (in, ints, a) -> in.get(0).neg());
+        OPS.put("exp", (in, ints, a) -> in.get(0).exp());
+        OPS.put("log", (in, ints, a) -> in.get(0).log());
+        OPS.put("sqrt", (in, ints, a) -> in.get(0).sqrt());
+        OPS.put("abs", (in, ints, a) -> in.get(0).abs());
+        OPS.put("sin", (in, ints, a) -> in.get(0).sin());
+        OPS.put("cos", (in, ints, a) -> in.get(0).cos());
+        OPS.put("tanh", (in, ints, a) -> in.get(0).tanh());
+        OPS.put("sigmoid", (in, ints, a) -> in.get(0).sigmoid());
+        OPS.put("relu", (in, ints, a) -> in.get(0).relu());
+        OPS.put("silu", (in, ints, a) -> in.get(0).silu());
+        OPS.put("softplus", (in, ints, a) -> in.get(0).softplus(a.number("beta", 1f), a.number("threshold", 20f)));
+        OPS.put("elu", (in, ints, a) -> in.get(0).elu(a.number("alpha", 1f)));
+        OPS.put("gelu", (in, ints, a) -> "tanh".equals(a.text("approximate", "none")) ? in.get(0).geluTanh() : in.get(0).gelu());
+        OPS.put("leaky_relu", (in, ints, a) -> in.get(0).leakyRelu(a.number("negative_slope", 0.01f)));
+        OPS.put("clamp", (in, ints, a) -> in.get(0).clamp(a.number("min", Float.NaN), a.number("max", Float.NaN)));
+        OPS.put("matmul", (in, ints, a) -> in.get(0).matmul(in.get(1)));
+        OPS.put("linear", (in, ints, a) -> Affine.linear(in.get(0), in.get(1), in.size() > 2 ? in.get(2) : null));
+        OPS.put("sum", (in, ints, a) -> a.has("dim") ? in.get(0).sum(a.ints("dim"), a.bool("keepdim", false)) : in.get(0).sum());
+        OPS.put("mean", (in, ints, a) -> a.has("dim") ? in.get(0).mean(a.ints("dim"), a.bool("keepdim", false)) : in.get(0).mean());
+        OPS.put("max", (in, ints, a) -> a.has("dim") ? in.get(0).max(a.integer("dim"), a.bool("keepdim", false)).values() : in.get(0).max());
+        OPS.put("min", (in, ints, a) -> a.has("dim") ? in.get(0).min(a.integer("dim"), a.bool("keepdim", false)).values() : in.get(0).min());
+        OPS.put("amax", (in, ints, a) -> in.get(0).amax(a.ints("dim"), a.bool("keepdim", false)));
+        OPS.put("amin", (in, ints, a) -> in.get(0).amin(a.ints("dim"), a.bool("keepdim", false)));
+        OPS.put("var", (in, ints, a) -> in.get(0).var(dims(in.get(0), a), correction(a), a.bool("keepdim", false)));
+        OPS.put("logsumexp", (in, ints, a) -> in.get(0).logsumexp(a.ints("dim"), a.bool("keepdim", false)));
+        OPS.put("softmax", (in, ints, a) -> in.get(0).softmax(a.integer("dim")));
+        OPS.put("log_softmax", (in, ints, a) -> in.get(0).logSoftmax(a.integer("dim")));
+        OPS.put("transpose", (in, ints, a) -> {
+            int[] d = a.has("dims") ? a.ints("dims") : new int[] {a.integer("dim0"), a.integer("dim1")};
+            return in.get(0).transpose(d[0], d[1]);
+        });
+        OPS.put("permute", (in, ints, a) -> in.get(0).permute(a.ints("dims")));
+        OPS.put("reshape", (in, ints, a) -> in.get(0).reshape(a.ints("shape")));
+        OPS.put("view", (in, ints, a) -> in.get(0).view(a.ints("shape")));
+        OPS.put("cat", (in, ints, a) -> Tensor.cat(a.integer("dim", 0), in.toArray(Tensor[]::new)));
+        OPS.put("stack", (in, ints, a) -> Tensor.stack(a.integer("dim", 0), in.toArray(Tensor[]::new)));
+        OPS.put("narrow", (in, ints, a) -> in.get(0).narrow(a.integer("dim"), a.integer("start"), a.integer("length")));
+        OPS.put("cross_entropy", (in, ints, a) -> Losses.crossEntropy(in.get(0), target(in, ints),
+                reduction(a), a.number("label_smoothing", 0f)));
+        OPS.put("nll_loss", (in, ints, a) -> Losses.nll(in.get(0), target(in, ints), reduction(a)));
+        OPS.put("mse_loss", (in, ints, a) -> Losses.mse(in.get(0), in.get(1), reduction(a)));
+        OPS.put("l1_loss", (in, ints, a) -> Losses.l1(in.get(0), in.get(1), reduction(a)));
+        OPS.put("huber_loss", (in, ints, a) -> Losses.huber(in.get(0), in.get(1), a.number("delta", 1f), reduction(a)));
+        OPS.put("binary_cross_entropy", (in, ints, a) -> Losses.binaryCrossEntropy(in.get(0), in.get(1), reduction(a)));
+        OPS.put("binary_cross_entropy_with_logits", (in, ints, a) ->
+                Losses.binaryCrossEntropyWithLogits(in.get(0), in.get(1), reduction(a)));
+    }
+
+    private OpRegistry() {
+    }
+
+    static Op find(String name) {
+        return OPS.get(name);
+    }
+
+    /** The issue that brings {@code name}, or null if it is not a known later op. */
+    static String laterIssue(String name) {
+        return LATER.get(name);
+    }
+
+    private static int[] dims(Tensor x, Attributes a) {
+        if (a.has("dim")) {
+            return a.ints("dim");
+        }
+        int[] all = new int[x.rank()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return all;
+    }
+
+    /** PyTorch's {@code correction}, or the older {@code unbiased} flag (default true). */
+    private static int correction(Attributes a) {
+        if (a.has("correction")) {
+            return a.integer("correction");
+        }
+        return a.bool("unbiased", true) ? 1 : 0;
+    }
+
+    private static Reduction reduction(Attributes a) {
+        return Reduction.valueOf(a.text("reduction", "mean").toUpperCase(Locale.ROOT));
+    }
+
+    /** The class-index target: the case's only integer input, else its second float input. */
+    private static Tensor target(List<Tensor> in, Map<String, Tensor> ints) {
+        if (ints.size() == 1) {
+            return ints.values().iterator().next();
+        }
+        if (ints.containsKey("target")) {
+            return ints.get("target");
+        }
+        return in.get(1);
+    }
+}

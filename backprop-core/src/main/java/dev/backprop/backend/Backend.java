@@ -1,0 +1,59 @@
+package dev.backprop.backend;
+
+/**
+ * The kernel seam: the few primitive loops every tensor operation is built from. Implementations
+ * see flat {@code float[]} buffers with {@link Layout}s, never tensors or the autograd graph, so a
+ * faster backend (SIMD, multi-core) replaces inner loops without touching the API or any gradient.
+ * Outputs are always written contiguously (row-major) from offset 0 unless an offset is given.
+ *
+ * <p>{@code reference.ReferenceBackend} is the specification: plain loops that every other
+ * backend is tested against.
+ */
+public interface Backend {
+
+    /** A short name for reports, such as {@code "reference"}. */
+    String name();
+
+    /** Copies the elements {@code src} addresses through {@code from} into {@code dst} in row-major order. */
+    void copy(float[] src, Layout from, float[] dst, int dstOffset);
+
+    /** {@code dst[i] = op(src[i], alpha, beta)} over {@code from}'s elements in row-major order. */
+    void map(UnaryOp op, float alpha, float beta, float[] src, Layout from, float[] dst);
+
+    /**
+     * {@code dst[i] = op(a[i], b[i])}; both layouts already have the output's shape (broadcast
+     * dimensions carry stride 0).
+     */
+    void zip(BinaryOp op, float[] a, Layout la, float[] b, Layout lb, float[] dst);
+
+    /** {@code dst[i] = cond[i] != 0 ? a[i] : b[i]}; all three layouts have the output's shape. */
+    void select(float[] cond, Layout lc, float[] a, Layout la, float[] b, Layout lb, float[] dst);
+
+    /** Reduces each row of the contiguous block {@code src[0 .. rows*cols)} into {@code dst[row]}. */
+    void reduceRows(ReduceOp op, float[] src, int rows, int cols, float[] dst);
+
+    /**
+     * {@code C[m,n] (+)= sum_p A[m,p] * B[p,n]} with A, B addressed by row and column strides (a
+     * transpose is a swap of strides, never a copy) and C row-major with leading dimension
+     * {@code ldc}. With {@code accumulate} false, C is overwritten.
+     */
+    void gemm(int m, int n, int k,
+              float[] a, int aOffset, int aRowStride, int aColStride,
+              float[] b, int bOffset, int bRowStride, int bColStride,
+              float[] c, int cOffset, int ldc, boolean accumulate);
+
+    /**
+     * Gather along {@code dim}: {@code dst[pos] = src[pos with coordinate dim replaced by index[pos]]},
+     * for every position {@code pos} of the contiguous index array of shape {@code indexShape}.
+     * Indices are already validated.
+     */
+    void gather(float[] src, Layout from, int dim, int[] index, int[] indexShape, float[] dst);
+
+    /**
+     * Scatter-add along {@code dim}: {@code dst[pos with coordinate dim replaced by index[pos]] += src[pos]},
+     * with {@code dst} contiguous of shape {@code dstShape} and {@code src} laid out with
+     * {@code indexShape}. Indices are already validated.
+     */
+    void scatterAdd(float[] dst, int[] dstShape, int dim, int[] index, int[] indexShape,
+                    float[] src, Layout from);
+}

@@ -1,0 +1,77 @@
+package dev.backprop.backend;
+
+import java.util.Arrays;
+
+/**
+ * Where the elements of an n-dimensional array sit in a flat {@code float[]}: element
+ * {@code (i0, i1, ...)} is at {@code offset + i0*strides[0] + i1*strides[1] + ...}. A stride of 0
+ * repeats an element along that dimension (broadcasting). Kernels see only buffers and layouts,
+ * never tensors or the autograd graph.
+ */
+public record Layout(int[] shape, int[] strides, int offset) {
+
+    public Layout {
+        if (shape.length != strides.length) {
+            throw new IllegalArgumentException("layout: shape " + Arrays.toString(shape)
+                    + " and strides " + Arrays.toString(strides) + " differ in rank");
+        }
+    }
+
+    /** The row-major contiguous layout of {@code shape} starting at offset 0. */
+    public static Layout contiguous(int[] shape) {
+        return new Layout(shape, contiguousStrides(shape), 0);
+    }
+
+    /** Row-major strides: the last dimension varies fastest. */
+    public static int[] contiguousStrides(int[] shape) {
+        int[] strides = new int[shape.length];
+        int step = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            strides[d] = step;
+            step *= shape[d];
+        }
+        return strides;
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    /** Number of elements this layout addresses. */
+    public int size() {
+        int n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        return n;
+    }
+
+    /** True when the elements are stored row-major without gaps from {@link #offset()}. */
+    public boolean isContiguous() {
+        int step = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && strides[d] != step) {
+                return false;
+            }
+            step *= shape[d];
+        }
+        return true;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Layout l && offset == l.offset
+                && Arrays.equals(shape, l.shape) && Arrays.equals(strides, l.strides);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * Arrays.hashCode(shape) + Arrays.hashCode(strides)) + offset;
+    }
+
+    @Override
+    public String toString() {
+        return "Layout[shape=" + Arrays.toString(shape) + ", strides=" + Arrays.toString(strides)
+                + ", offset=" + offset + "]";
+    }
+}

@@ -1,0 +1,173 @@
+package dev.backprop.backend.reference;
+
+import dev.backprop.backend.Backend;
+import dev.backprop.backend.BinaryOp;
+import dev.backprop.backend.Layout;
+import dev.backprop.backend.ReduceOp;
+import dev.backprop.backend.UnaryOp;
+
+/**
+ * Plain loops, one element at a time: the executable specification of every kernel. Faster
+ * backends must agree with it within float32 rounding. Strided access walks the layout with an
+ * odometer over all dimensions but the last ({@link StridedWalk}).
+ */
+public final class ReferenceBackend implements Backend {
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public void copy(float[] src, Layout from, float[] dst, int dstOffset) {
+        StridedWalk walk = new StridedWalk(from.shape(), from.strides(), from.offset());
+        int inner = walk.innerSize();
+        int innerStride = walk.innerStride();
+        int out = dstOffset;
+        for (int row = 0, rows = walk.rows(); row < rows; row++) {
+            int p = walk.rowStart(row);
+            for (int j = 0; j < inner; j++, p += innerStride) {
+                dst[out++] = src[p];
+            }
+        }
+    }
+
+    @Override
+    public void map(UnaryOp op, float alpha, float beta, float[] src, Layout from, float[] dst) {
+        StridedWalk walk = new StridedWalk(from.shape(), from.strides(), from.offset());
+        int inner = walk.innerSize();
+        int innerStride = walk.innerStride();
+        int out = 0;
+        for (int row = 0, rows = walk.rows(); row < rows; row++) {
+            int p = walk.rowStart(row);
+            for (int j = 0; j < inner; j++, p += innerStride) {
+                dst[out++] = op.apply(src[p], alpha, beta);
+            }
+        }
+    }
+
+    @Override
+    public void zip(BinaryOp op, float[] a, Layout la, float[] b, Layout lb, float[] dst) {
+        StridedWalk wa = new StridedWalk(la.shape(), la.strides(), la.offset());
+        StridedWalk wb = new StridedWalk(lb.shape(), lb.strides(), lb.offset());
+        int inner = wa.innerSize();
+        int sa = wa.innerStride();
+        int sb = wb.innerStride();
+        int out = 0;
+        for (int row = 0, rows = wa.rows(); row < rows; row++) {
+            int pa = wa.rowStart(row);
+            int pb = wb.rowStart(row);
+            for (int j = 0; j < inner; j++, pa += sa, pb += sb) {
+                dst[out++] = op.apply(a[pa], b[pb]);
+            }
+        }
+    }
+
+    @Override
+    public void select(float[] cond, Layout lc, float[] a, Layout la, float[] b, Layout lb, float[] dst) {
+        StridedWalk wc = new StridedWalk(lc.shape(), lc.strides(), lc.offset());
+        StridedWalk wa = new StridedWalk(la.shape(), la.strides(), la.offset());
+        StridedWalk wb = new StridedWalk(lb.shape(), lb.strides(), lb.offset());
+        int inner = wc.innerSize();
+        int out = 0;
+        for (int row = 0, rows = wc.rows(); row < rows; row++) {
+            int pc = wc.rowStart(row);
+            int pa = wa.rowStart(row);
+            int pb = wb.rowStart(row);
+            for (int j = 0; j < inner; j++) {
+                dst[out++] = cond[pc] != 0f ? a[pa] : b[pb];
+                pc += wc.innerStride();
+                pa += wa.innerStride();
+                pb += wb.innerStride();
+            }
+        }
+    }
+
+    @Override
+    public void reduceRows(ReduceOp op, float[] src, int rows, int cols, float[] dst) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            dst[r] = switch (op) {
+                case SUM -> sum(src, base, cols);
+                case MAX -> src[base + extremeIndex(src, base, cols, true)];
+                case MIN -> src[base + extremeIndex(src, base, cols, false)];
+                case ARGMAX -> extremeIndex(src, base, cols, true);
+                case ARGMIN -> extremeIndex(src, base, cols, false);
+            };
+        }
+    }
+
+    /** Sums in double so that the reference is at least as accurate as any float32 kernel. */
+    private static float sum(float[] src, int base, int n) {
+        double s = 0;
+        for (int j = 0; j < n; j++) {
+            s += src[base + j];
+        }
+        return (float) s;
+    }
+
+    /** First index of the largest (or smallest) value; the first NaN wins, as in PyTorch. */
+    private static int extremeIndex(float[] src, int base, int n, boolean largest) {
+        int best = 0;
+        float bestValue = src[base];
+        for (int j = 1; j < n && !Float.isNaN(bestValue); j++) {
+            float v = src[base + j];
+            if (Float.isNaN(v) || (largest ? v > bestValue : v < bestValue)) {
+                best = j;
+                bestValue = v;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void gemm(int m, int n, int k,
+                     float[] a, int aOffset, int aRowStride, int aColStride,
+                     float[] b, int bOffset, int bRowStride, int bColStride,
+                     float[] c, int cOffset, int ldc, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            int cRow = cOffset + i * ldc;
+            if (!accumulate) {
+                java.util.Arrays.fill(c, cRow, cRow + n, 0f);
+            }
+            for (int p = 0; p < k; p++) {
+                float aip = a[aOffset + i * aRowStride + p * aColStride];
+                int bRow = bOffset + p * bRowStride;
+                for (int j = 0; j < n; j++) {
+                    c[cRow + j] += aip * b[bRow + j * bColStride];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void gather(float[] src, Layout from, int dim, int[] index, int[] indexShape, float[] dst) {
+        int[] strides = from.strides();
+        int[] coord = new int[indexShape.length];
+        for (int pos = 0; pos < index.length; pos++) {
+            int p = from.offset();
+            for (int d = 0; d < coord.length; d++) {
+                p += (d == dim ? index[pos] : coord[d]) * strides[d];
+            }
+            dst[pos] = src[p];
+            StridedWalk.advance(coord, indexShape);
+        }
+    }
+
+    @Override
+    public void scatterAdd(float[] dst, int[] dstShape, int dim, int[] index, int[] indexShape,
+                           float[] src, Layout from) {
+        int[] dstStrides = Layout.contiguousStrides(dstShape);
+        int[] coord = new int[indexShape.length];
+        for (int pos = 0; pos < index.length; pos++) {
+            int q = 0;
+            int p = from.offset();
+            for (int d = 0; d < coord.length; d++) {
+                q += (d == dim ? index[pos] : coord[d]) * dstStrides[d];
+                p += coord[d] * from.strides()[d];
+            }
+            dst[q] += src[p];
+            StridedWalk.advance(coord, indexShape);
+        }
+    }
+}

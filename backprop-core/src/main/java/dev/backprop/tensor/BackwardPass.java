@@ -1,0 +1,96 @@
+package dev.backprop.tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reverse-mode differentiation: orders the graph behind a root tensor topologically, then walks
+ * it from the root back to the leaves, applying each node's gradient rule (the chain rule) and
+ * summing the gradients that reach a tensor along different paths. Leaves receive their sum in
+ * {@link Tensor#grad()}.
+ */
+final class BackwardPass {
+    private BackwardPass() {
+    }
+
+    static void run(Tensor root, Tensor rootGrad, boolean retainGraph) {
+        List<Tensor> order = topologicalOrder(root);
+        Map<Tensor, Tensor> pending = new IdentityHashMap<>();
+        pending.put(root, rootGrad);
+        try (var scope = GradMode.noGrad()) {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                Tensor g = pending.remove(t);
+                if (g == null) {
+                    continue;
+                }
+                if (t.retainsGrad()) {
+                    t.accumulateGrad(g);
+                }
+                Node node = t.gradFn();
+                Tensor[] inputGrads = node.backward(g);
+                if (!retainGraph) {
+                    node.release();
+                }
+                propagate(node, inputGrads, pending);
+            }
+        }
+    }
+
+    private static void propagate(Node node, Tensor[] inputGrads, Map<Tensor, Tensor> pending) {
+        if (inputGrads.length != node.inputs.length) {
+            throw new AssertionError("Backprop bug: gradient rule of '" + node.op + "' returned "
+                    + inputGrads.length + " gradients for " + node.inputs.length + " inputs");
+        }
+        for (int j = 0; j < inputGrads.length; j++) {
+            Tensor input = node.inputs[j];
+            Tensor gj = inputGrads[j];
+            if (input == null || !input.requiresGrad() || gj == null) {
+                continue;
+            }
+            if (!gj.shape().equals(input.shape())) {
+                throw new AssertionError("Backprop bug: gradient of '" + node.op + "' for input " + j
+                        + " has shape " + gj.shape() + ", expected " + input.shape());
+            }
+            if (input.gradFn() == null) {
+                input.accumulateGrad(gj);
+            } else {
+                pending.merge(input, gj, Tensor::add);
+            }
+        }
+    }
+
+    /** Non-leaf tensors reachable from {@code root}, each after all tensors it was computed from. */
+    private static List<Tensor> topologicalOrder(Tensor root) {
+        List<Tensor> order = new ArrayList<>();
+        Map<Tensor, Boolean> visited = new IdentityHashMap<>();
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();  // {tensor, next input index}
+        stack.push(new Object[] {root, 0});
+        visited.put(root, Boolean.TRUE);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Tensor t = (Tensor) frame[0];
+            Node node = t.gradFn();
+            int next = (Integer) frame[1];
+            if (node != null && node.isReleased()) {
+                node.backward(null);  // throws the "graph freed" error naming the op
+            }
+            if (node == null || next == node.inputs.length) {
+                stack.pop();
+                if (node != null) {
+                    order.add(t);
+                }
+                continue;
+            }
+            frame[1] = next + 1;
+            Tensor input = node.inputs[next];
+            if (input != null && input.gradFn() != null && visited.put(input, Boolean.TRUE) == null) {
+                stack.push(new Object[] {input, 0});
+            }
+        }
+        return order;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.backprop.tensor;
+
+/**
+ * Records operations into the autograd graph as they run (define-by-run). Each op family writes
+ * its gradient rule right beside its forward:
+ *
+ * <pre>{@code
+ * Tensor y = map(UnaryOp.EXP, x);
+ * return Graph.op("exp", y, x).saves(y).backward(g -> grads(g.mul(y)));
+ * }</pre>
+ *
+ * Nothing is recorded when grad mode is off or no input requires a gradient.
+ */
+final class Graph {
+    private Graph() {
+    }
+
+    /** Starts recording {@code op}, which produced {@code output} from {@code inputs}. */
+    static Recording op(String op, Tensor output, Tensor... inputs) {
+        return new Recording(op, output, inputs);
+    }
+
+    /** Helper for a backward rule's return value. */
+    static Tensor[] grads(Tensor... perInput) {
+        return perInput;
+    }
+
+    static boolean needsGrad(Tensor... inputs) {
+        if (!GradMode.isEnabled()) {
+            return false;
+        }
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A pending record: which tensors the rule saves, then the rule itself. */
+    static final class Recording {
+        private static final Tensor[] NONE = new Tensor[0];
+        private final String op;
+        private final Tensor output;
+        private final Tensor[] inputs;
+        private Tensor[] saved = NONE;
+
+        private Recording(String op, Tensor output, Tensor[] inputs) {
+            this.op = op;
+            this.output = output;
+            this.inputs = inputs;
+        }
+
+        /** Tensors the gradient rule reads; modifying one in place before backward is an error. */
+        Recording saves(Tensor... tensors) {
+            this.saved = tensors;
+            return this;
+        }
+
+        /** Attaches {@code fn} as the output's gradient rule (if any input needs one) and returns the output. */
+        Tensor backward(BackwardFn fn) {
+            if (needsGrad(inputs)) {
+                output.attach(new Node(op, inputs, saved, fn));
+            }
+            return output;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.backprop.tensor;
+
+import dev.backprop.backend.Backends;
+import dev.backprop.backend.BinaryOp;
+import dev.backprop.backend.Layout;
+import dev.backprop.backend.UnaryOp;
+
+/**
+ * The few in-place writes the library allows: optimizer updates and gradient accumulation. Each
+ * bumps the storage version, so a backward that saved the old values fails loudly instead of
+ * computing a wrong gradient.
+ */
+final class InPlace {
+    private InPlace() {
+    }
+
+    static void zip(Tensor target, Tensor other, BinaryOp op, String name) {
+        checkWritable(target, name);
+        Tensor b = Broadcast.to(name, other, target.shape);
+        float[] result = new float[target.numel()];
+        Backends.active().zip(op, target.storage.data, target.layout(), b.storage.data, b.layout(), result);
+        writeBack(target, result);
+    }
+
+    static void affine(Tensor target, float alpha, float beta, String name) {
+        checkWritable(target, name);
+        float[] result = new float[target.numel()];
+        Backends.active().map(UnaryOp.AFFINE, alpha, beta, target.storage.data, target.layout(), result);
+        writeBack(target, result);
+    }
+
+    static void copy(Tensor target, Tensor source, String name) {
+        checkWritable(target, name);
+        Tensor b = Broadcast.to(name, source, target.shape);
+        float[] result = new float[target.numel()];
+        Backends.active().copy(b.storage.data, b.layout(), result, 0);
+        writeBack(target, result);
+    }
+
+    private static void checkWritable(Tensor target, String name) {
+        if (GradMode.isEnabled() && target.requiresGrad()) {
+            throw new IllegalStateException(name + ": tensor of shape " + target.shape
+                    + " requires grad, and changing it in place while the graph is recorded would make"
+                    + " its gradients wrong; do the update inside GradMode.noGrad()");
+        }
+        if (hasBroadcastStride(target)) {
+            throw new IllegalArgumentException(name + ": tensor of shape " + target.shape
+                    + " is an expanded view whose elements share memory; write to a contiguous() copy");
+        }
+    }
+
+    private static boolean hasBroadcastStride(Tensor t) {
+        int[] dims = t.shape.raw();
+        for (int d = 0; d < dims.length; d++) {
+            if (t.strides[d] == 0 && dims[d] > 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Scatters row-major {@code values} into the (possibly strided) view {@code target}. */
+    private static void writeBack(Tensor target, float[] values) {
+        Layout layout = target.layout();
+        if (layout.isContiguous()) {
+            System.arraycopy(values, 0, target.storage.data, target.offset, values.length);
+        } else {
+            int[] dims = target.shape.raw();
+            int[] coord = new int[dims.length];
+            for (float v : values) {
+                int p = target.offset;
+                for (int d = 0; d < dims.length; d++) {
+                    p += coord[d] * target.strides[d];
+                }
+                target.storage.data[p] = v;
+                for (int d = dims.length - 1; d >= 0; d--) {
+                    if (++coord[d] < dims[d]) {
+                        break;
+                    }
+                    coord[d] = 0;
+                }
+            }
+        }
+        target.storage.bumpVersion();
+    }
+}

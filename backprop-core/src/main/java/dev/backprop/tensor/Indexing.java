@@ -1,0 +1,133 @@
+package dev.backprop.tensor;
+
+import static dev.backprop.tensor.Graph.grads;
+
+import dev.backprop.backend.Backends;
+
+/**
+ * Reading and adding at integer positions: {@code indexSelect}, {@code gather} and
+ * {@code scatterAdd}, the building blocks of embeddings and classification losses. Index tensors
+ * hold whole numbers as float32 (exact up to 2^24); each is validated before any kernel runs. The
+ * gradient of a read is an add at the same positions, and the other way round.
+ */
+final class Indexing {
+    private Indexing() {
+    }
+
+    static Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        int d = x.shape.normalizeDim("indexSelect", dim);
+        if (index.rank() > 1) {
+            throw new ShapeException("indexSelect: index must be 1-D, got shape " + index.shape);
+        }
+        int[] picks = toIndices("indexSelect", index, x.shape.raw()[d], d, x.shape);
+        int[] dims = x.shape.dims();
+        dims[d] = picks.length;
+        int[] expanded = expandAlong(picks, dims, d);
+        float[] out = new float[expanded.length];
+        Backends.active().gather(x.storage.data, x.layout(), d, expanded, dims, out);
+        Tensor result = Tensor.wrap(out, Shape.of(dims));
+        return Graph.op("indexSelect", result, x).backward(g -> {
+            float[] acc = new float[x.numel()];
+            Backends.active().scatterAdd(acc, x.shape.raw(), d, expanded, dims, g.storage.data, g.layout());
+            return grads(Tensor.wrap(acc, x.shape));
+        });
+    }
+
+    static Tensor gather(Tensor x, int dim, Tensor index) {
+        int d = x.shape.normalizeDim("gather", dim);
+        checkIndexShape("gather", x, index, d, "input");
+        int[] idx = toIndices("gather", index, x.shape.raw()[d], d, x.shape);
+        float[] out = new float[idx.length];
+        Backends.active().gather(x.storage.data, x.layout(), d, idx, index.shape.raw(), out);
+        Tensor result = Tensor.wrap(out, index.shape);
+        return Graph.op("gather", result, x).backward(g -> {
+            float[] acc = new float[x.numel()];
+            Backends.active().scatterAdd(acc, x.shape.raw(), d, idx, index.shape.raw(), g.storage.data, g.layout());
+            return grads(Tensor.wrap(acc, x.shape));
+        });
+    }
+
+    static Tensor scatterAdd(Tensor self, int dim, Tensor index, Tensor source) {
+        int d = self.shape.normalizeDim("scatterAdd", dim);
+        checkIndexShape("scatterAdd", self, index, d, "self");
+        if (source.rank() != index.rank()) {
+            throw new ShapeException("scatterAdd: index of shape " + index.shape + " and source of shape "
+                    + source.shape + " need the same number of dimensions");
+        }
+        for (int i = 0; i < index.rank(); i++) {
+            if (index.shape.raw()[i] > source.shape.raw()[i]) {
+                throw new ShapeException("scatterAdd: index of shape " + index.shape
+                        + " is larger than source of shape " + source.shape + " in dimension " + i);
+            }
+        }
+        int[] idx = toIndices("scatterAdd", index, self.shape.raw()[d], d, self.shape);
+        float[] acc = Creation.copyOut(self);
+        Backends.active().scatterAdd(acc, self.shape.raw(), d, idx, index.shape.raw(),
+                source.storage.data, source.layout());
+        Tensor result = Tensor.wrap(acc, self.shape);
+        return Graph.op("scatterAdd", result, self, source).backward(g -> {
+            Tensor gSource = null;
+            if (source.requiresGrad()) {
+                Tensor picked = g.gather(d, index);
+                gSource = picked.shape.equals(source.shape) ? picked : padTo(picked, source.shape);
+            }
+            return grads(g, gSource);
+        });
+    }
+
+    /** {@code small} placed at the origin of a zero tensor of {@code shape}. */
+    private static Tensor padTo(Tensor small, Shape shape) {
+        Tensor full = Tensor.zeros(shape.raw());
+        new Tensor(full.storage, small.shape, full.strides, 0).copyInPlace(small);
+        return full;
+    }
+
+    /** PyTorch's rule: same rank, and no larger than {@code x} outside {@code dim}. */
+    private static void checkIndexShape(String op, Tensor x, Tensor index, int d, String what) {
+        if (index.rank() != x.rank()) {
+            throw new ShapeException(op + ": index of shape " + index.shape + " and " + what + " of shape "
+                    + x.shape + " need the same number of dimensions");
+        }
+        for (int i = 0; i < x.rank(); i++) {
+            if (i != d && index.shape.raw()[i] > x.shape.raw()[i]) {
+                throw new ShapeException(op + ": index of shape " + index.shape + " is larger than " + what
+                        + " of shape " + x.shape + " in dimension " + i + " (only dimension " + d
+                        + " may differ freely)");
+            }
+        }
+    }
+
+    /** The index values as ints, each checked to be a whole number in {@code [-size, size)}. */
+    static int[] toIndices(String op, Tensor index, int size, int dim, Shape of) {
+        float[] values = Creation.readable(index);
+        int[] out = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            float v = values[i];
+            if (v != Math.rint(v) || Float.isInfinite(v)) {
+                throw new IllegalArgumentException(op + ": index value " + v + " at flat position " + i
+                        + " is not a whole number");
+            }
+            int k = (int) v;
+            if (k < -size || k >= size) {
+                throw new IndexOutOfBoundsException(op + ": index " + k + " at flat position " + i
+                        + " is out of range for dimension " + dim + " of size " + size + " (shape " + of + ")");
+            }
+            out[i] = k < 0 ? k + size : k;
+        }
+        return out;
+    }
+
+    /** A full index array of shape {@code dims} whose entry at any position is {@code picks[coord[d]]}. */
+    private static int[] expandAlong(int[] picks, int[] dims, int d) {
+        int inner = 1;
+        for (int i = d + 1; i < dims.length; i++) {
+            inner *= dims[i];
+        }
+        int total = Shape.of(dims).numel();
+        int[] out = new int[total];
+        for (int p = 0; p < total; p++) {
+            out[p] = picks[(p / inner) % picks.length];
+        }
+        return out;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.backprop.tensor;
+
+/**
+ * One recorded operation in the autograd graph: its name, its inputs, the tensors its gradient
+ * rule reads (with their storage versions at record time) and the rule itself. Backward frees the
+ * rule and the saved tensors unless asked to retain the graph.
+ */
+final class Node {
+    final String op;
+    final Tensor[] inputs;
+    private BackwardFn fn;
+    private Tensor[] saved;
+    private int[] savedVersions;
+
+    Node(String op, Tensor[] inputs, Tensor[] saved, BackwardFn fn) {
+        this.op = op;
+        this.inputs = inputs;
+        this.fn = fn;
+        this.saved = saved;
+        this.savedVersions = new int[saved.length];
+        for (int i = 0; i < saved.length; i++) {
+            savedVersions[i] = saved[i].storage.version();
+        }
+    }
+
+    boolean isReleased() {
+        return fn == null;
+    }
+
+    Tensor[] backward(Tensor gradOutput) {
+        if (fn == null) {
+            throw new IllegalStateException("backward: trying to go through the graph a second time: "
+                    + "the graph of '" + op + "' was freed after the first backward. Pass "
+                    + "retainGraph=true to the first backward if you need to call it twice.");
+        }
+        for (int i = 0; i < saved.length; i++) {
+            int now = saved[i].storage.version();
+            if (now != savedVersions[i]) {
+                throw new IllegalStateException("backward: a tensor of shape " + saved[i].shape()
+                        + " that the gradient of '" + op + "' needs was modified in place after '" + op
+                        + "' used it (version " + savedVersions[i] + ", now " + now + "). Use an"
+                        + " out-of-place operation, or clone() the tensor before changing it.");
+            }
+        }
+        return fn.apply(gradOutput);
+    }
+
+    void release() {
+        fn = null;
+        saved = null;
+        savedVersions = null;
+    }
+}

@@ -1,0 +1,490 @@
+package dev.backprop.tensor;
+
+import dev.backprop.backend.Layout;
+import java.util.Arrays;
+
+/**
+ * An immutable n-dimensional array of float32 values that records, as operations run, how it was
+ * computed, so that {@link #backward()} can compute gradients by the chain rule (reverse-mode
+ * automatic differentiation, as in PyTorch).
+ *
+ * <p>A tensor is a view of a shared flat buffer through a shape, strides and an offset; reshape,
+ * transpose, narrow and expand return views that share the buffer where PyTorch's do. Operations
+ * never change their operands: the only in-place methods end in {@code InPlace} and exist for
+ * optimizer updates and gradient accumulation.
+ *
+ * <pre>{@code
+ * Tensor x = Tensor.of(new float[][] {{1, 2}, {3, 4}}).setRequiresGrad(true);
+ * Tensor loss = x.mul(x).sum();      // sum of squares
+ * loss.backward();
+ * x.grad();                           // [[2, 4], [6, 8]]
+ * }</pre>
+ *
+ * This class is the one wide facade of the library: it only delegates to the op families of this
+ * package, each of which keeps an operation's gradient rule beside its forward.
+ */
+public final class Tensor {
+    final Storage storage;
+    final Shape shape;
+    final int[] strides;
+    final int offset;
+    private boolean requiresGrad;
+    private boolean retainsGrad;
+    private Node gradFn;
+    private Tensor grad;
+
+    Tensor(Storage storage, Shape shape, int[] strides, int offset) {
+        this.storage = storage;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+    }
+
+    /** A new contiguous tensor that owns {@code data} (not copied). */
+    static Tensor wrap(float[] data, Shape shape) {
+        return new Tensor(new Storage(data), shape, Layout.contiguousStrides(shape.raw()), 0);
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /** A tensor of the given shape filled with 0. */
+    public static Tensor zeros(int... shape) {
+        return Creation.full(Shape.of(shape), 0f);
+    }
+
+    /** A tensor of the given shape filled with 1. */
+    public static Tensor ones(int... shape) {
+        return Creation.full(Shape.of(shape), 1f);
+    }
+
+    /** A tensor of the given shape filled with {@code value}. */
+    public static Tensor full(float value, int... shape) {
+        return Creation.full(Shape.of(shape), value);
+    }
+
+    /** A zero tensor with the shape of {@code like}. */
+    public static Tensor zerosLike(Tensor like) {
+        return Creation.full(like.shape, 0f);
+    }
+
+    /** A tensor of the given shape filled with 1, shaped like {@code like}. */
+    public static Tensor onesLike(Tensor like) {
+        return Creation.full(like.shape, 1f);
+    }
+
+    /** A rank-0 tensor holding {@code value}. */
+    public static Tensor scalar(float value) {
+        return wrap(new float[] {value}, Shape.scalar());
+    }
+
+    /** A 1-D tensor of the given values (copied). */
+    public static Tensor of(float... values) {
+        return wrap(values.clone(), Shape.of(values.length));
+    }
+
+    /** A 2-D tensor from rows of equal length (copied). */
+    public static Tensor of(float[][] rows) {
+        return Creation.fromRows(rows);
+    }
+
+    /** A tensor of the given shape over a copy of {@code data} in row-major order. */
+    public static Tensor fromArray(float[] data, int... shape) {
+        return Creation.fromArray(data, Shape.of(shape));
+    }
+
+    /** {@code [start, start+step, ...)} up to but excluding {@code end}, like {@code torch.arange}. */
+    public static Tensor arange(float start, float end, float step) {
+        return Creation.arange(start, end, step);
+    }
+
+    /** {@code 0, 1, ..., end-1}. */
+    public static Tensor arange(int end) {
+        return Creation.arange(0, end, 1);
+    }
+
+    /** {@code steps} evenly spaced values from {@code start} to {@code end} inclusive. */
+    public static Tensor linspace(float start, float end, int steps) {
+        return Creation.linspace(start, end, steps);
+    }
+
+    /** The n-by-n identity matrix. */
+    public static Tensor eye(int n) {
+        return Creation.eye(n);
+    }
+
+    /** Uniform values in {@code [0, 1)} drawn from {@code generator}. */
+    public static Tensor rand(Generator generator, int... shape) {
+        return Creation.rand(generator, Shape.of(shape));
+    }
+
+    /** Standard normal values drawn from {@code generator}. */
+    public static Tensor randn(Generator generator, int... shape) {
+        return Creation.randn(generator, Shape.of(shape));
+    }
+
+    /** Uniform integers in {@code [low, high)} (stored as float32) drawn from {@code generator}. */
+    public static Tensor randint(Generator generator, int low, int high, int... shape) {
+        return Creation.randint(generator, low, high, Shape.of(shape));
+    }
+
+    // ---------------------------------------------------------------- metadata and values
+
+    public Shape shape() {
+        return shape;
+    }
+
+    /** Size of dimension {@code dim} (negative counts from the end). */
+    public int size(int dim) {
+        return shape.size(dim);
+    }
+
+    public int rank() {
+        return shape.rank();
+    }
+
+    public int numel() {
+        return shape.numel();
+    }
+
+    /** The strides of this view, in elements. */
+    public int[] strides() {
+        return strides.clone();
+    }
+
+    /** True when this view's elements are laid out row-major without gaps. */
+    public boolean isContiguous() {
+        return layout().isContiguous();
+    }
+
+    /** This view's layout over its buffer, for kernels. */
+    Layout layout() {
+        return new Layout(shape.raw(), strides, offset);
+    }
+
+    /** The values in row-major order, as a new array. */
+    public float[] toFloatArray() {
+        return Creation.copyOut(this);
+    }
+
+    /** The single value of a one-element tensor. */
+    public float item() {
+        if (numel() != 1) {
+            throw new ShapeException("item: tensor of shape " + shape
+                    + " has " + numel() + " elements; item() needs exactly one");
+        }
+        return storage.data[offset];
+    }
+
+    /** The value at the given coordinates (negative coordinates count from the end). */
+    public float get(int... index) {
+        return storage.data[Creation.flatIndex(this, index)];
+    }
+
+    /** True when the two tensors share one buffer (one is a view of the other, or both of a third). */
+    public boolean sharesStorageWith(Tensor other) {
+        return storage == other.storage;
+    }
+
+    // ---------------------------------------------------------------- autograd
+
+    /** Whether gradients flow to or through this tensor. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Marks a leaf tensor as a parameter whose gradient backward should compute; returns this. */
+    public Tensor setRequiresGrad(boolean value) {
+        if (gradFn != null && !value) {
+            throw new IllegalStateException("setRequiresGrad: this tensor was computed by '" + gradFn.op
+                    + "' and is part of a graph; use detach() to get a tensor without gradient");
+        }
+        requiresGrad = value;
+        return this;
+    }
+
+    /** The accumulated gradient of a leaf (or of a tensor that called {@link #retainGrad()}), or null. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Clears the accumulated gradient. */
+    public void zeroGrad() {
+        grad = null;
+    }
+
+    /** Asks backward to keep this non-leaf tensor's gradient in {@link #grad()}. */
+    public Tensor retainGrad() {
+        retainsGrad = true;
+        return this;
+    }
+
+    boolean retainsGrad() {
+        return retainsGrad;
+    }
+
+    /** True for tensors not computed by a recorded operation (inputs and parameters). */
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /** The name of the operation that computed this tensor, or null for a leaf. */
+    public String gradFnName() {
+        return gradFn == null ? null : gradFn.op;
+    }
+
+    Node gradFn() {
+        return gradFn;
+    }
+
+    void attach(Node node) {
+        gradFn = node;
+        requiresGrad = true;
+    }
+
+    void accumulateGrad(Tensor g) {
+        if (grad == null) {
+            grad = Creation.copy(g);
+        } else {
+            grad.addInPlace(g);
+        }
+    }
+
+    /** Backpropagates from this scalar (seed gradient 1), accumulating into the leaves' {@link #grad()}. */
+    public void backward() {
+        if (numel() != 1) {
+            throw new IllegalStateException("backward: called without a gradient on a tensor of shape "
+                    + shape + "; backward() needs a one-element tensor (a loss). Reduce it first"
+                    + " (e.g. sum() or mean()) or call backward(gradient) with a tensor of shape " + shape);
+        }
+        backward(Tensor.full(1f, shape.raw()), false);
+    }
+
+    /** Backpropagates {@code gradient} (the gradient of some scalar with respect to this tensor). */
+    public void backward(Tensor gradient) {
+        backward(gradient, false);
+    }
+
+    /**
+     * Backpropagates {@code gradient}; with {@code retainGraph} the graph is kept so that backward
+     * can run through it again.
+     */
+    public void backward(Tensor gradient, boolean retainGraph) {
+        if (!requiresGrad) {
+            throw new IllegalStateException("backward: this tensor does not require grad and has no"
+                    + " recorded operation; call setRequiresGrad(true) on the parameters before computing it");
+        }
+        if (!gradient.shape.equals(shape)) {
+            throw new ShapeException("backward: gradient of shape " + gradient.shape
+                    + " does not match the tensor's shape " + shape);
+        }
+        if (gradFn == null) {
+            accumulateGrad(gradient);
+        } else {
+            BackwardPass.run(this, gradient.detach(), retainGraph);
+        }
+    }
+
+    /** A tensor sharing this one's values, cut from the graph (no gradient flows through it). */
+    public Tensor detach() {
+        return new Tensor(storage, shape, strides, offset);
+    }
+
+    // ---------------------------------------------------------------- in place (optimizers, accumulation)
+
+    /** Adds {@code other} (broadcast to this shape) into this tensor's elements. */
+    public Tensor addInPlace(Tensor other) {
+        InPlace.zip(this, other, dev.backprop.backend.BinaryOp.ADD, "addInPlace");
+        return this;
+    }
+
+    /** Subtracts {@code other} (broadcast to this shape) from this tensor's elements. */
+    public Tensor subInPlace(Tensor other) {
+        InPlace.zip(this, other, dev.backprop.backend.BinaryOp.SUB, "subInPlace");
+        return this;
+    }
+
+    /** Multiplies this tensor's elements by {@code other} (broadcast to this shape). */
+    public Tensor mulInPlace(Tensor other) {
+        InPlace.zip(this, other, dev.backprop.backend.BinaryOp.MUL, "mulInPlace");
+        return this;
+    }
+
+    /** Multiplies this tensor's elements by {@code factor}. */
+    public Tensor mulInPlace(float factor) {
+        InPlace.affine(this, factor, 0f, "mulInPlace");
+        return this;
+    }
+
+    /** Overwrites this tensor's elements with {@code source} (broadcast to this shape). */
+    public Tensor copyInPlace(Tensor source) {
+        InPlace.copy(this, source, "copyInPlace");
+        return this;
+    }
+
+    /** Sets every element to {@code value}. */
+    public Tensor fillInPlace(float value) {
+        InPlace.affine(this, 0f, value, "fillInPlace");
+        return this;
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    public Tensor add(Tensor other) { return Elementwise.add(this, other); }
+    public Tensor sub(Tensor other) { return Elementwise.sub(this, other); }
+    public Tensor mul(Tensor other) { return Elementwise.mul(this, other); }
+    public Tensor div(Tensor other) { return Elementwise.div(this, other); }
+    /** Elementwise {@code this ^ exponent} with broadcasting. */
+    public Tensor pow(Tensor exponent) { return Elementwise.pow(this, exponent); }
+    public Tensor maximum(Tensor other) { return Elementwise.maximum(this, other); }
+    public Tensor minimum(Tensor other) { return Elementwise.minimum(this, other); }
+    public Tensor add(float value) { return Elementwise.affine(this, 1f, value); }
+    public Tensor sub(float value) { return Elementwise.affine(this, 1f, -value); }
+    public Tensor mul(float value) { return Elementwise.affine(this, value, 0f); }
+    public Tensor div(float value) { return Elementwise.affine(this, 1f / value, 0f); }
+    public Tensor pow(float exponent) { return Elementwise.pow(this, exponent); }
+    public Tensor neg() { return Elementwise.neg(this); }
+    public Tensor abs() { return Elementwise.abs(this); }
+    public Tensor sign() { return Elementwise.sign(this); }
+    public Tensor exp() { return Elementwise.exp(this); }
+    public Tensor log() { return Elementwise.log(this); }
+    public Tensor sqrt() { return Elementwise.sqrt(this); }
+    public Tensor sin() { return Elementwise.sin(this); }
+    public Tensor cos() { return Elementwise.cos(this); }
+    public Tensor square() { return Elementwise.mul(this, this); }
+    /** Clamps into {@code [min, max]}; pass {@code Float.NaN} for a bound to leave it open. */
+    public Tensor clamp(float min, float max) { return Elementwise.clamp(this, min, max); }
+
+    public Tensor tanh() { return Activations.tanh(this); }
+    public Tensor sigmoid() { return Activations.sigmoid(this); }
+    public Tensor relu() { return Activations.relu(this); }
+    public Tensor leakyRelu(float negativeSlope) { return Activations.leakyRelu(this, negativeSlope); }
+    public Tensor elu(float alpha) { return Activations.elu(this, alpha); }
+    /** {@code log(1 + exp(beta x)) / beta}, linear where {@code beta x > threshold} (PyTorch defaults 1, 20). */
+    public Tensor softplus(float beta, float threshold) { return Activations.softplus(this, beta, threshold); }
+    public Tensor silu() { return Activations.silu(this); }
+    /** Exact GELU {@code x * Phi(x)}. */
+    public Tensor gelu() { return Activations.gelu(this, false); }
+    /** GELU's tanh approximation. */
+    public Tensor geluTanh() { return Activations.gelu(this, true); }
+
+    /** Elementwise {@code this == other} as 1/0 (no gradient). */
+    public Tensor eq(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.EQ); }
+    public Tensor ne(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.NE); }
+    public Tensor lt(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.LT); }
+    public Tensor le(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.LE); }
+    public Tensor gt(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.GT); }
+    public Tensor ge(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.GE); }
+
+    /** Picks {@code a} where {@code condition} is non-zero and {@code b} elsewhere, broadcasting all three. */
+    public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        return Elementwise.where(condition, a, b);
+    }
+
+    // ---------------------------------------------------------------- matrix products
+
+    /** Matrix product with PyTorch's {@code matmul} rules: 1-D, 2-D, batched and broadcast batch dims. */
+    public Tensor matmul(Tensor other) { return MatMul.matmul(this, other); }
+
+    // ---------------------------------------------------------------- reductions
+
+    /** Sum of all elements (a scalar). */
+    public Tensor sum() { return Reductions.sum(this, Reductions.allDims(this), false); }
+    /** Sum over {@code dims}; with {@code keepDim} the reduced dimensions stay with size 1. */
+    public Tensor sum(int[] dims, boolean keepDim) { return Reductions.sum(this, dims, keepDim); }
+    public Tensor sum(int dim, boolean keepDim) { return Reductions.sum(this, new int[] {dim}, keepDim); }
+    public Tensor mean() { return Reductions.mean(this, Reductions.allDims(this), false); }
+    public Tensor mean(int[] dims, boolean keepDim) { return Reductions.mean(this, dims, keepDim); }
+    public Tensor mean(int dim, boolean keepDim) { return Reductions.mean(this, new int[] {dim}, keepDim); }
+    /** Variance over {@code dims} with Bessel's correction ({@code correction} 1) or without (0). */
+    public Tensor var(int[] dims, int correction, boolean keepDim) { return Reductions.var(this, dims, correction, keepDim); }
+    /** Largest element (a scalar); ties share the gradient equally, as in PyTorch. */
+    public Tensor max() { return Reductions.amax(this, Reductions.allDims(this), false, true); }
+    public Tensor min() { return Reductions.amax(this, Reductions.allDims(this), false, false); }
+    /** Largest values over {@code dims}. */
+    public Tensor amax(int[] dims, boolean keepDim) { return Reductions.amax(this, dims, keepDim, true); }
+    public Tensor amin(int[] dims, boolean keepDim) { return Reductions.amax(this, dims, keepDim, false); }
+    /** Largest value along {@code dim} and its index (the first one), like {@code torch.max(x, dim)}. */
+    public ValuesAndIndices max(int dim, boolean keepDim) { return Reductions.maxAlong(this, dim, keepDim, true); }
+    public ValuesAndIndices min(int dim, boolean keepDim) { return Reductions.maxAlong(this, dim, keepDim, false); }
+    /** Index of the largest value along {@code dim}, as float32 integers. */
+    public Tensor argmax(int dim, boolean keepDim) { return Reductions.maxAlong(this, dim, keepDim, true).indices(); }
+    public Tensor argmin(int dim, boolean keepDim) { return Reductions.maxAlong(this, dim, keepDim, false).indices(); }
+    /** {@code log(sum(exp(x)))} over {@code dims}, computed stably. */
+    public Tensor logsumexp(int[] dims, boolean keepDim) { return Reductions.logsumexp(this, dims, keepDim); }
+    public Tensor logsumexp(int dim, boolean keepDim) { return Reductions.logsumexp(this, new int[] {dim}, keepDim); }
+    public Tensor softmax(int dim) { return SoftmaxOps.softmax(this, dim); }
+    public Tensor logSoftmax(int dim) { return SoftmaxOps.logSoftmax(this, dim); }
+
+    // ---------------------------------------------------------------- views and shape
+
+    /** Same values in a new shape (one size may be -1); a view when the layout allows, else a copy. */
+    public Tensor reshape(int... newShape) { return Views.reshape(this, newShape); }
+    /** Same values in a new shape, always sharing storage; fails when the layout does not allow it. */
+    public Tensor view(int... newShape) { return Views.view(this, newShape); }
+    /** Dimensions reordered: dimension i of the result is dimension {@code order[i]} of this. */
+    public Tensor permute(int... order) { return Views.permute(this, order); }
+    public Tensor transpose(int dim0, int dim1) { return Views.transpose(this, dim0, dim1); }
+    /** The transpose of a 2-D tensor. */
+    public Tensor t() {
+        if (rank() != 2) {
+            throw new ShapeException("t: expects a 2-D tensor, got shape " + shape + "; use transpose(d0, d1)");
+        }
+        return Views.transpose(this, 0, 1);
+    }
+    /** Elements {@code start .. start+length-1} along {@code dim} (a view). */
+    public Tensor narrow(int dim, int start, int length) { return Views.narrow(this, dim, start, length); }
+    /** Index {@code index} along {@code dim}, removing that dimension (a view). */
+    public Tensor select(int dim, int index) { return Views.select(this, dim, index); }
+    /** Repeats size-1 dimensions (and adds leading ones) to reach {@code newShape}, without copying; -1 keeps a size. */
+    public Tensor expand(int... newShape) { return Views.expand(this, newShape); }
+    public Tensor unsqueeze(int dim) { return Views.unsqueeze(this, dim); }
+    /** Removes dimension {@code dim}, which must have size 1. */
+    public Tensor squeeze(int dim) { return Views.squeeze(this, dim); }
+    /** Merges dimensions {@code startDim .. endDim} into one. */
+    public Tensor flatten(int startDim, int endDim) { return Views.flatten(this, startDim, endDim); }
+    /** This tensor if already contiguous, else a contiguous copy. */
+    public Tensor contiguous() { return Views.contiguous(this); }
+    /** A contiguous copy with its own storage (gradient flows through). */
+    @Override
+    public Tensor clone() { return Views.cloneTensor(this); }
+
+    // ---------------------------------------------------------------- joining and indexing
+
+    /** Joins tensors along an existing dimension. */
+    public static Tensor cat(int dim, Tensor... tensors) { return Joins.cat(dim, tensors); }
+    /** Joins equally shaped tensors along a new dimension. */
+    public static Tensor stack(int dim, Tensor... tensors) { return Joins.stack(dim, tensors); }
+    /** Entries {@code index[j]} along {@code dim}, like {@code torch.index_select}; index is 1-D. */
+    public Tensor indexSelect(int dim, Tensor index) { return Indexing.indexSelect(this, dim, index); }
+    /** {@code out[i][j] = this[i][index[i][j]]} for dim 1 (and so on), like {@code torch.gather}. */
+    public Tensor gather(int dim, Tensor index) { return Indexing.gather(this, dim, index); }
+    /** A copy of this with {@code source} added at {@code index} along {@code dim}, like {@code torch.scatter_add}. */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor source) { return Indexing.scatterAdd(this, dim, index, source); }
+
+    // ---------------------------------------------------------------- printing
+
+    @Override
+    public String toString() {
+        return Printer.format(this);
+    }
+
+    /** Structural summary used in error messages: {@code Tensor[2, 3]}. */
+    String describe() {
+        return "Tensor" + shape;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+
+    @Override
+    public int hashCode() {
+        return System.identityHashCode(this);
+    }
+
+    /** True when both tensors have the same shape and the same values (NaN equals NaN). */
+    public boolean valueEquals(Tensor other) {
+        return shape.equals(other.shape) && Arrays.equals(toFloatArray(), other.toFloatArray());
+    }
+}
