@@ -1,0 +1,84 @@
+package dev.backprop.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every case of {@code shared/reference/pytorch/ops.json}: outputs and gradients equal PyTorch's. */
+class PyTorchOpsTest {
+    /** The ops that later issues bring; only these may be skipped. */
+    private static final Set<String> LATER = Set.of("conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+            "batch_norm", "layer_norm", "embedding", "scaled_dot_product_attention");
+
+    @TestFactory
+    Stream<DynamicTest> everyReferenceCase() throws IOException {
+        List<CaseResult> results = ConformanceRunner.run(ReferenceData.pytorchDirectory());
+        assertEquals(63, results.size(), "ops.json holds 63 cases");
+        return results.stream().map(r -> dynamicTest(r.name(), () -> {
+            switch (r.status()) {
+                case PASSED -> { }
+                case FAILED -> fail(r.line());
+                case SKIPPED -> Assumptions.abort(r.detail());
+            }
+        }));
+    }
+
+    @Test
+    void onlyLaterIssueOpsAreSkipped() throws IOException {
+        List<CaseResult> results = ConformanceRunner.run(ReferenceData.pytorchDirectory());
+        Set<String> skippedOps = results.stream().filter(r -> r.status() == CaseResult.Status.SKIPPED)
+                .map(r -> r.name().split(" ")[1]).collect(Collectors.toSet());
+        assertTrue(LATER.containsAll(skippedOps), "skipped: " + skippedOps);
+        assertEquals("49 passed, 0 failed, 14 skipped", ConformanceRunner.summary(results));
+    }
+
+    @Test
+    void aWrongReferenceValueFails(@TempDir Path dir) throws IOException {
+        String ops = "{\"cases\": [{\"op\": \"exp\", \"attrs\": {}, \"inputs\": [{\"shape\": [2], \"data\": [0, 1]}],"
+                + " \"int_inputs\": {}, \"output\": {\"shape\": [2], \"data\": [1.0, 2.7]},"
+                + " \"upstream\": {\"shape\": [2], \"data\": [1, 1]}, \"grads\": [{\"shape\": [2], \"data\": [1, 2.718281828]}]},"
+                + " {\"op\": \"exp\", \"attrs\": {}, \"inputs\": [{\"shape\": [2], \"data\": [0, 1]}],"
+                + " \"int_inputs\": {}, \"output\": {\"shape\": [2], \"data\": [1.0, 2.718281828]},"
+                + " \"upstream\": {\"shape\": [2], \"data\": [1, 3]}, \"grads\": [{\"shape\": [2], \"data\": [1, 2.718281828]}]},"
+                + " {\"op\": \"frobnicate\", \"attrs\": {}, \"inputs\": [], \"int_inputs\": {},"
+                + " \"output\": {\"shape\": [], \"data\": [0]}, \"grads\": []},"
+                + " {\"op\": \"conv2d\", \"attrs\": {}, \"inputs\": [], \"int_inputs\": {},"
+                + " \"output\": {\"shape\": [], \"data\": [0]}, \"grads\": []}]}";
+        Files.writeString(dir.resolve("ops.json"), ops);
+        List<CaseResult> results = ConformanceRunner.run(dir);
+        assertEquals(CaseResult.Status.FAILED, results.get(0).status());
+        assertTrue(results.get(0).detail().contains("output[1]"), results.get(0).detail());
+        assertEquals(CaseResult.Status.FAILED, results.get(1).status(), "gradient with upstream 3 is 3e, not e");
+        assertTrue(results.get(1).detail().contains("grad of input 0[1]"), results.get(1).detail());
+        assertEquals(CaseResult.Status.FAILED, results.get(2).status());
+        assertEquals(CaseResult.Status.SKIPPED, results.get(3).status());
+        assertEquals("0 passed, 3 failed, 1 skipped", ConformanceRunner.summary(results));
+    }
+
+    @Test
+    void aDirectoryWithoutOpsJsonIsAnError(@TempDir Path dir) {
+        IOException e = assertThrows(IOException.class, () -> ConformanceRunner.run(dir));
+        assertTrue(e.getMessage().contains("has no ops.json"), e.getMessage());
+    }
+
+    @Test
+    void malformedJsonIsAnError(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("ops.json"), "{\"cases\": [ {\"op\": ");
+        assertThrows(MalformedReferenceException.class, () -> ConformanceRunner.run(dir));
+    }
+}
