@@ -29,6 +29,21 @@ final class Attributes {
         return new int[] {v.asInt()};
     }
 
+    /** A number list as doubles. */
+    double[] doubles(String key) {
+        JsonNode v = require(key);
+        double[] out = new double[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i).asDouble();
+        }
+        return out;
+    }
+
+    /** A number at double precision (hyper-parameters such as 1e-8 stay exact). */
+    double real(String key, double fallback) {
+        return has(key) ? require(key).asDouble() : fallback;
+    }
+
     int integer(String key, int fallback) {
         return has(key) ? require(key).asInt() : fallback;
     }

@@ -30,20 +30,17 @@ public final class ConformanceRunner {
     private ConformanceRunner() {
     }
 
-    /** Runs every case in {@code dir/ops.json}. */
+    /**
+     * Runs every case found in {@code dir}: {@code ops.json} (required), and {@code optim.json},
+     * {@code sched.json}, {@code mlp.json} and {@code mazur.json} where present.
+     */
     public static List<CaseResult> run(Path dir) throws IOException {
         Path ops = dir.resolve("ops.json");
         if (!Files.isRegularFile(ops)) {
             throw new IOException("conformance: " + dir + " has no ops.json; expected a directory in the"
                     + " reference format (such as shared/reference/pytorch)");
         }
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(ops.toFile());
-        } catch (IOException e) {
-            throw new MalformedReferenceException(ops + ": not valid JSON: " + e.getMessage(), e);
-        }
-        JsonNode cases = root.get("cases");
+        JsonNode cases = read(ops).get("cases");
         if (cases == null || !cases.isArray()) {
             throw new MalformedReferenceException(ops + ": expected a top-level \"cases\" array");
         }
@@ -51,7 +48,43 @@ public final class ConformanceRunner {
         for (int i = 0; i < cases.size(); i++) {
             results.add(runCase(cases.get(i), String.format(Locale.ROOT, "ops.json#%02d", i)));
         }
+        if (Files.isRegularFile(dir.resolve("optim.json"))) {
+            results.addAll(OptimizerCases.run(read(dir.resolve("optim.json"))));
+        }
+        if (Files.isRegularFile(dir.resolve("sched.json"))) {
+            results.addAll(ScheduleCases.run(read(dir.resolve("sched.json"))));
+        }
+        if (Files.isRegularFile(dir.resolve("mlp.json"))) {
+            results.add(guard("mlp.json", () -> NetworkCases.mlp(read(dir.resolve("mlp.json")))));
+        }
+        if (Files.isRegularFile(dir.resolve("mazur.json"))) {
+            results.add(guard("mazur.json", () -> NetworkCases.mazur(read(dir.resolve("mazur.json")))));
+        }
         return results;
+    }
+
+    private static JsonNode read(Path file) throws IOException {
+        try {
+            return new ObjectMapper().readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new MalformedReferenceException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** A case that throws (a reference file that does not fit) fails with the message, not the run. */
+    private static CaseResult guard(String name, IoCase body) throws IOException {
+        try {
+            return body.run();
+        } catch (MalformedReferenceException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return new CaseResult(name, CaseResult.Status.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoCase {
+        CaseResult run() throws IOException;
     }
 
     static CaseResult runCase(JsonNode c, String id) {

@@ -1,0 +1,109 @@
+package dev.backprop.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.backprop.nn.init.Init;
+import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.ShapeException;
+import dev.backprop.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ModuleTest {
+    private static Sequential mlp(long seed) {
+        Generator g = new Generator(seed);
+        return new Sequential(new Linear(4, 8, g), Activation.relu(), new Linear(8, 3, g));
+    }
+
+    @Test
+    void stateDictNamesMatchPyTorch() {
+        Sequential net = mlp(0);
+        assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), List.copyOf(net.stateDict().keySet()));
+        assertEquals(4 * 8 + 8 + 8 * 3 + 3, net.parameterCount());
+        assertTrue(net.summary().contains("total"), net.summary());
+        assertTrue(net.parameters().stream().allMatch(Tensor::requiresGrad));
+    }
+
+    @Test
+    void loadStateDictCopiesValuesOrChangesNothing() {
+        Sequential a = mlp(1);
+        Sequential b = mlp(2);
+        Tensor x = Tensor.randn(new Generator(3), 5, 4);
+        assertNotEquals(a.forward(x).toFloatArray()[0], b.forward(x).toFloatArray()[0]);
+        b.loadStateDict(a.stateDict());
+        assertArrayEquals(a.forward(x).toFloatArray(), b.forward(x).toFloatArray());
+
+        Sequential c = mlp(4);
+        float[] before = c.forward(x).toFloatArray();
+        Map<String, Tensor> bad = new java.util.LinkedHashMap<>(a.stateDict());
+        bad.put("2.bias", Tensor.zeros(4));
+        bad.remove("0.bias");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.loadStateDict(bad));
+        assertTrue(e.getMessage().contains("missing '0.bias'") && e.getMessage().contains("'2.bias' has shape [4], expected [3]"),
+                e.getMessage());
+        assertArrayEquals(before, c.forward(x).toFloatArray(), "a failed load leaves the module unchanged");
+    }
+
+    @Test
+    void wrongInputWidthNamesTheLayer() {
+        ShapeException e = assertThrows(ShapeException.class, () -> mlp(0).forward(Tensor.zeros(5, 3)));
+        assertEquals("layer 0 Linear(4 -> 8): input of shape [5, 3] does not fit: expected the last dimension"
+                + " to be 4 (shape [batch, 4])", e.getMessage());
+    }
+
+    @Test
+    void dropoutOnlyInTraining() {
+        Dropout d = new Dropout(0.5f, new Generator(0));
+        Tensor x = Tensor.ones(1000);
+        float[] y = d.forward(x).toFloatArray();
+        int zeros = 0;
+        for (float v : y) {
+            assertTrue(v == 0f || v == 2f);
+            zeros += v == 0f ? 1 : 0;
+        }
+        assertEquals(500, zeros, 50);
+        d.eval();
+        assertArrayEquals(x.toFloatArray(), d.forward(x).toFloatArray());
+        Sequential s = new Sequential(new Dropout(0.3f, new Generator(1)));
+        s.eval();
+        assertTrue(!s.layers().get(0).isTraining());
+    }
+
+    @Test
+    void initialisersHaveTheirVariance() {
+        Generator g = new Generator(5);
+        Tensor w = Tensor.zeros(400, 300);
+        Init.kaimingNormal(w, 0f, Init.FanMode.FAN_IN, g);
+        assertEquals(2.0 / 300, variance(w), 2.0 / 300 * 0.05);
+        Init.xavierUniform(w, 1f, g);
+        assertEquals(2.0 / 700, variance(w), 2.0 / 700 * 0.05);
+        Init.xavierNormal(w, 1f, g);
+        assertEquals(2.0 / 700, variance(w), 2.0 / 700 * 0.05);
+        Init.kaimingUniform(w, 0f, Init.FanMode.FAN_OUT, g);
+        assertEquals(2.0 / 400, variance(w), 2.0 / 400 * 0.05);
+        Linear fc = new Linear(100, 50, g);
+        for (float v : fc.weight().toFloatArray()) {
+            assertTrue(Math.abs(v) <= 0.1f);
+        }
+        assertEquals(1.0 / 300, variance(fc.weight()), 1.0 / 300 * 0.1);
+        Init.constant(w, 0.5f);
+        assertEquals(0.5f, w.get(3, 7));
+    }
+
+    private static double variance(Tensor t) {
+        float[] v = t.toFloatArray();
+        double m = 0;
+        double s = 0;
+        for (float x : v) {
+            m += x;
+            s += (double) x * x;
+        }
+        m /= v.length;
+        return s / v.length - m * m;
+    }
+}
