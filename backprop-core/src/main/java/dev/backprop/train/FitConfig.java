@@ -1,0 +1,30 @@
+package dev.backprop.train;
+
+import dev.backprop.optim.schedule.LrSchedule;
+
+/**
+ * Settings of one {@link Trainer#fit} run. The schedule is applied per epoch (epoch 0 first);
+ * {@code clipNorm} 0 turns gradient clipping off; {@code seed} drives the shuffling so that the
+ * same seed gives the same batches.
+ */
+public record FitConfig(int epochs, int batchSize, long seed, LrSchedule schedule, double clipNorm, int topK) {
+    /** 10 epochs of batch 64, seed 0, constant rate, no clipping, top-5 accuracy. */
+    public static final FitConfig DEFAULT = new FitConfig(10, 64, 0, LrSchedule.constant(), 0, 5);
+
+    public FitConfig {
+        if (epochs <= 0 || batchSize <= 0 || clipNorm < 0 || topK <= 0) {
+            throw new IllegalArgumentException("FitConfig: epochs, batchSize and topK must be positive and clipNorm >= 0;"
+                    + " got " + epochs + ", " + batchSize + ", " + topK + ", " + clipNorm);
+        }
+        if (schedule == null) {
+            throw new IllegalArgumentException("FitConfig: schedule must not be null; use LrSchedule.constant()");
+        }
+    }
+
+    public FitConfig withEpochs(int v) { return new FitConfig(v, batchSize, seed, schedule, clipNorm, topK); }
+    public FitConfig withBatchSize(int v) { return new FitConfig(epochs, v, seed, schedule, clipNorm, topK); }
+    public FitConfig withSeed(long v) { return new FitConfig(epochs, batchSize, v, schedule, clipNorm, topK); }
+    public FitConfig withSchedule(LrSchedule v) { return new FitConfig(epochs, batchSize, seed, v, clipNorm, topK); }
+    public FitConfig withClipNorm(double v) { return new FitConfig(epochs, batchSize, seed, schedule, v, topK); }
+    public FitConfig withTopK(int v) { return new FitConfig(epochs, batchSize, seed, schedule, clipNorm, v); }
+}

@@ -1,0 +1,24 @@
+package dev.backprop.train;
+
+import dev.backprop.nn.functional.Losses;
+import dev.backprop.tensor.Tensor;
+
+/** The loss a trainer minimises: a scalar from the model's output and the batch's targets. */
+@FunctionalInterface
+public interface LossFunction {
+    Tensor apply(Tensor output, Tensor target);
+
+    /** Cross-entropy of logits against class indices: the usual classification loss. */
+    static LossFunction crossEntropy() {
+        return Losses::crossEntropy;
+    }
+
+    /**
+     * Mean squared error for regression; a {@code [N, 1]} output is compared with {@code [N]}
+     * targets column by column.
+     */
+    static LossFunction mse() {
+        return (output, target) -> Losses.mse(output.rank() == 2 && target.rank() == 1 && output.size(1) == 1
+                ? output.reshape(-1) : output, target);
+    }
+}

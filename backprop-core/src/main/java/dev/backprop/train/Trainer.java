@@ -1,0 +1,138 @@
+package dev.backprop.train;
+
+import dev.backprop.data.DataLoader;
+import dev.backprop.data.Dataset;
+import dev.backprop.nn.Module;
+import dev.backprop.optim.GradClip;
+import dev.backprop.optim.Optimizer;
+import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.GradMode;
+import dev.backprop.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The training loop: for each epoch, shuffle, and for each mini-batch compute the loss, backpropagate,
+ * optionally clip, and step the optimizer; then evaluate on the validation data and tell the
+ * callbacks. {@link #batchLoss} is the one override point (e.g. for a loss with extra terms).
+ *
+ * <pre>{@code
+ * Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
+ * History h = trainer.fit(split.train(), split.test(), FitConfig.DEFAULT.withEpochs(20), new ProgressBar(System.out));
+ * trainer.evaluate(split.test(), 256).classification().accuracy();
+ * }</pre>
+ */
+public class Trainer {
+    private final Module model;
+    private final Optimizer optimizer;
+    private final LossFunction loss;
+
+    public Trainer(Module model, Optimizer optimizer, LossFunction loss) {
+        this.model = model;
+        this.optimizer = optimizer;
+        this.loss = loss;
+    }
+
+    /** Trains on {@code train}, validating on {@code validation} (may be null) after each epoch. */
+    public History fit(Dataset train, Dataset validation, FitConfig config, Callback... callbacks) {
+        DataLoader loader = new DataLoader(train, config.batchSize(), true, false, new Generator(config.seed()));
+        double baseLr = optimizer.lr();
+        for (Callback c : callbacks) {
+            c.onTrainBegin(config.epochs(), loader.batchCount());
+        }
+        List<EpochResult> results = new ArrayList<>();
+        boolean stop = false;
+        for (int epoch = 1; epoch <= config.epochs() && !stop; epoch++) {
+            config.schedule().applyTo(optimizer, baseLr, epoch - 1);
+            long start = System.nanoTime();
+            double lossSum = 0;
+            int seen = 0;
+            int batchIndex = 0;
+            model.train();
+            for (DataLoader.Batch batch : loader) {
+                double batchLoss = trainStep(batch, config, epoch, batchIndex);
+                lossSum += batchLoss * batch.size();
+                seen += batch.size();
+                batchIndex++;
+                for (Callback c : callbacks) {
+                    c.onBatchEnd(epoch, batchIndex, batchLoss, seen);
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Evaluation val = validation == null ? null : evaluate(validation, Math.max(256, config.batchSize()), config.topK());
+            EpochResult result = new EpochResult(epoch, lossSum / seen, val, optimizer.lr(), seconds, seen);
+            results.add(result);
+            for (Callback c : callbacks) {
+                stop |= c.onEpochEnd(result);
+            }
+        }
+        History history = new History(results, stop);
+        for (Callback c : callbacks) {
+            c.onTrainEnd(history);
+        }
+        return history;
+    }
+
+    private double trainStep(DataLoader.Batch batch, FitConfig config, int epoch, int batchIndex) {
+        optimizer.zeroGrad();
+        Tensor l = batchLoss(batch);
+        float value = l.item();
+        if (!Float.isFinite(value)) {
+            throw new ArithmeticException("training diverged: loss is " + value + " at epoch " + epoch + ", batch "
+                    + (batchIndex + 1) + " (learning rate " + optimizer.lr() + "); lower the learning rate or clip gradients");
+        }
+        l.backward();
+        if (config.clipNorm() > 0) {
+            GradClip.clipGradNorm(optimizer.parameters(), config.clipNorm());
+        }
+        optimizer.step();
+        return value;
+    }
+
+    /** The loss of one batch, with the graph recorded: the single override point of the loop. */
+    protected Tensor batchLoss(DataLoader.Batch batch) {
+        return loss.apply(model.forward(batch.features()), batch.targets());
+    }
+
+    /** Loss and metrics over {@code data}, in evaluation mode without recording a graph. */
+    public Evaluation evaluate(Dataset data, int batchSize) {
+        return evaluate(data, batchSize, 5);
+    }
+
+    private Evaluation evaluate(Dataset data, int batchSize, int topK) {
+        Tensor outputs = predict(data.features(), batchSize);
+        double l;
+        try (var scope = GradMode.noGrad()) {
+            l = loss.apply(outputs, data.targets()).item();
+        }
+        return data.isClassification()
+                ? new Evaluation(ClassificationMetrics.of(l, outputs, data.targets(), topK, data.classNames()), null)
+                : new Evaluation(null, RegressionMetrics.of(l, outputs, data.targets()));
+    }
+
+    /** The model's outputs for {@code features}, computed batch by batch in evaluation mode. */
+    public Tensor predict(Tensor features, int batchSize) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        try (var scope = GradMode.noGrad()) {
+            List<Tensor> parts = new ArrayList<>();
+            int n = features.size(0);
+            for (int start = 0; start < n; start += batchSize) {
+                parts.add(model.forward(features.narrow(0, start, Math.min(batchSize, n - start))));
+            }
+            return parts.size() == 1 ? parts.get(0) : Tensor.cat(0, parts.toArray(Tensor[]::new));
+        } finally {
+            if (wasTraining) {
+                model.train();
+            }
+        }
+    }
+
+    public Module model() {
+        return model;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+}
