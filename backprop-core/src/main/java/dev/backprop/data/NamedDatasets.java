@@ -33,7 +33,7 @@ public final class NamedDatasets {
     private NamedDatasets() {
     }
 
-    public static Dataset.Split load(NamedDataset which, DatasetLocator locator) throws IOException {
+    public static PreparedData load(NamedDataset which, DatasetLocator locator) throws IOException {
         if (which == NamedDataset.DIGITS) {
             try {
                 return digits(locator.locate(which).get(0));
@@ -45,7 +45,7 @@ public final class NamedDatasets {
         return switch (which) {
             case MNIST -> images("mnist", files, DIGIT_CLASSES);
             case FASHION_MNIST -> images("fashion-mnist", files, FASHION_CLASSES);
-            case IRIS, WINE, BREAST_CANCER -> Standardizer.standardize(
+            case IRIS, WINE, BREAST_CANCER -> standardized(
                     sklearnTable(which.id(), files.get(0)).split(TEST_FRACTION, new Generator(SPLIT_SEED)));
             case DIABETES -> diabetes(files.get(0), files.get(1));
             case DIGITS -> throw new AssertionError("handled above");
@@ -53,7 +53,7 @@ public final class NamedDatasets {
     }
 
     /** The 8x8 digits that ship inside the jar: works offline on a fresh clone. */
-    public static Dataset.Split embeddedDigits() throws IOException {
+    public static PreparedData embeddedDigits() throws IOException {
         try (InputStream in = NamedDatasets.class.getResourceAsStream("digits.csv.gz")) {
             if (in == null) {
                 throw new IOException("the embedded digits data is missing from the jar (dev/backprop/data/digits.csv.gz)");
@@ -64,14 +64,22 @@ public final class NamedDatasets {
         }
     }
 
-    private static Dataset.Split digits(Path file) throws IOException {
+    private static PreparedData digits(Path file) throws IOException {
         return digitsSplit(CsvReader.read(file, CsvReader.Format.DEFAULT.withHeader(false)));
     }
 
-    private static Dataset.Split digitsSplit(CsvReader.Table t) {
+    private static PreparedData digitsSplit(CsvReader.Table t) {
         Dataset d = TableDatasets.classification("digits", t, CsvReader.Column.last(), DIGIT_CLASSES);
-        d = d.withFeatures(d.features().div(16f));
-        return d.split(TEST_FRACTION, new Generator(SPLIT_SEED));
+        Preprocessing p = Preprocessing.scale(16);
+        Dataset.Split s = d.withFeatures(p.apply(d.features())).split(TEST_FRACTION, new Generator(SPLIT_SEED));
+        return new PreparedData(s.train(), s.test(), p);
+    }
+
+    /** Standardises both parts with the training part's statistics. */
+    private static PreparedData standardized(Dataset.Split split) {
+        Standardizer s = Standardizer.fit(split.train().features());
+        return new PreparedData(split.train().withFeatures(s.apply(split.train().features())),
+                split.test().withFeatures(s.apply(split.test().features())), Preprocessing.of(s));
     }
 
     /** scikit-learn's CSV layout: a first line "rows,features,class names...", then features and the label. */
@@ -96,7 +104,7 @@ public final class NamedDatasets {
         }
     }
 
-    private static Dataset.Split diabetes(Path data, Path target) throws IOException {
+    private static PreparedData diabetes(Path data, Path target) throws IOException {
         CsvReader.Format spaces = CsvReader.Format.DEFAULT.withSeparator(' ').withHeader(false);
         CsvReader.Table x = CsvReader.read(data, spaces);
         CsvReader.Table y = CsvReader.read(target, spaces);
@@ -112,13 +120,13 @@ public final class NamedDatasets {
         }
         Dataset d = new Dataset("diabetes", Tensor.fromArray(flat, x.rows().length, x.width()),
                 Tensor.fromArray(targets, targets.length), List.of());
-        return Standardizer.standardize(d.split(TEST_FRACTION, new Generator(SPLIT_SEED)));
+        return standardized(d.split(TEST_FRACTION, new Generator(SPLIT_SEED)));
     }
 
-    private static Dataset.Split images(String name, List<Path> files, List<String> classes) throws IOException {
+    private static PreparedData images(String name, List<Path> files, List<String> classes) throws IOException {
         Dataset train = imageSet(name, files.get(0), files.get(1), classes);
         Dataset test = imageSet(name, files.get(2), files.get(3), classes);
-        return new Dataset.Split(train, test);
+        return new PreparedData(train, test, Preprocessing.scale(255));
     }
 
     private static Dataset imageSet(String name, Path images, Path labels, List<String> classes) throws IOException {

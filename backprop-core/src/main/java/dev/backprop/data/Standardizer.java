@@ -27,11 +27,4 @@ public record Standardizer(Tensor mean, Tensor std) {
         Tensor x = features.reshape(features.size(0), -1);
         return x.sub(mean).div(std).reshape(features.shape().dims());
     }
-
-    /** Both parts of a split, standardised with the training part's statistics. */
-    public static Dataset.Split standardize(Dataset.Split split) {
-        Standardizer s = fit(split.train().features());
-        return new Dataset.Split(split.train().withFeatures(s.apply(split.train().features())),
-                split.test().withFeatures(s.apply(split.test().features())));
-    }
 }

@@ -163,22 +163,35 @@ class DataTest {
     @Test
     void namedDatasetsLoadFromAFolder() throws IOException {
         DatasetLocator shared = new DatasetLocator(SharedData.datasets(), null, null, false);
-        Dataset.Split iris = NamedDatasets.load(NamedDataset.IRIS, shared);
+        PreparedData iris = NamedDatasets.load(NamedDataset.IRIS, shared);
         assertEquals(120, iris.train().size());
         assertEquals(30, iris.test().size());
         assertEquals(List.of("setosa", "versicolor", "virginica"), iris.train().classNames());
         assertEquals(0.0, iris.train().features().mean(0, false).abs().max().item(), 1e-5);
-        Dataset.Split diabetes = NamedDatasets.load(NamedDataset.DIABETES, shared);
+        PreparedData diabetes = NamedDatasets.load(NamedDataset.DIABETES, shared);
         assertFalse(diabetes.train().isClassification());
         assertEquals(10, diabetes.train().featureCount());
-        Dataset.Split digits = NamedDatasets.load(NamedDataset.DIGITS, shared);
-        Dataset.Split embedded = NamedDatasets.embeddedDigits();
+        PreparedData digits = NamedDatasets.load(NamedDataset.DIGITS, shared);
+        PreparedData embedded = NamedDatasets.embeddedDigits();
         assertArrayEquals(digits.test().features().toFloatArray(), embedded.test().features().toFloatArray());
         assertEquals(Shape.of(1438, 64), embedded.train().features().shape());
-        Dataset.Split fashion = NamedDatasets.load(NamedDataset.FASHION_MNIST, shared);
+        PreparedData fashion = NamedDatasets.load(NamedDataset.FASHION_MNIST, shared);
         assertEquals(Shape.of(10_000, 1, 28, 28), fashion.test().features().shape());
         assertEquals("Ankle boot", fashion.test().classNames().get(9));
         assertTrue(fashion.test().features().max().item() <= 1f);
+        assertEquals(Preprocessing.scale(255), fashion.preprocessing());
+        // The stored preprocessing maps raw training features to exactly what the model saw.
+        Tensor raw = iris.train().features().mul(Tensor.of(toFloats(iris.preprocessing().scale())))
+                .add(Tensor.of(toFloats(iris.preprocessing().shift())));
+        assertArrayEquals(iris.train().features().toFloatArray(), iris.preprocessing().apply(raw).toFloatArray(), 1e-5f);
+    }
+
+    private static float[] toFloats(List<Double> values) {
+        float[] f = new float[values.size()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = values.get(i).floatValue();
+        }
+        return f;
     }
 
     @Test

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.backprop.data.Dataset;
 import dev.backprop.data.NamedDatasets;
+import dev.backprop.data.PreparedData;
 import dev.backprop.nn.Activation;
 import dev.backprop.nn.Linear;
 import dev.backprop.nn.Sequential;
@@ -31,7 +31,7 @@ class TrainerTest {
     }
 
     private static float[] trainDigits(long seed, int epochs, StringBuilder log) throws IOException {
-        Dataset.Split digits = NamedDatasets.embeddedDigits();
+        PreparedData digits = NamedDatasets.embeddedDigits();
         Sequential model = mlp(seed);
         Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT.withLr(3e-3)),
                 LossFunction.crossEntropy());
@@ -60,7 +60,7 @@ class TrainerTest {
 
     @Test
     void earlyStoppingRestoresTheBestEpoch() throws IOException {
-        Dataset.Split digits = NamedDatasets.embeddedDigits();
+        PreparedData digits = NamedDatasets.embeddedDigits();
         Sequential model = mlp(1);
         // A rate far too high makes validation loss get worse quickly.
         Trainer trainer = new Trainer(model, new SGD(model.parameters(), SGD.Config.DEFAULT.withLr(2.5)),
@@ -78,7 +78,7 @@ class TrainerTest {
 
     @Test
     void divergenceNamesTheEpochAndBatch() throws IOException {
-        Dataset.Split digits = NamedDatasets.embeddedDigits();
+        PreparedData digits = NamedDatasets.embeddedDigits();
         Sequential model = mlp(2);
         Trainer trainer = new Trainer(model, new SGD(model.parameters(), SGD.Config.DEFAULT.withLr(1e30)),
                 LossFunction.crossEntropy());

@@ -1,0 +1,122 @@
+package dev.backprop.io;
+
+import dev.backprop.data.Preprocessing;
+import dev.backprop.nn.ActivationKind;
+import dev.backprop.nn.ModelSpec;
+import dev.backprop.nn.Module;
+import dev.backprop.tensor.Generator;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained model in one file: a safetensors file whose tensors are the state dict and whose
+ * metadata holds the format name and version, the architecture as JSON, and what a caller needs
+ * to use the model (class names, input preprocessing). Loading rebuilds the architecture and
+ * loads the weights, or fails without returning anything half-built.
+ *
+ * <pre>{@code
+ * ModelFile.save(Path.of("digits.safetensors"), new ModelFile.Model(spec, model, info));
+ * ModelFile.Model m = ModelFile.load(Path.of("digits.safetensors"));
+ * }</pre>
+ */
+public final class ModelFile {
+    /** Metadata key and value that mark a file as a Backprop model. */
+    public static final String FORMAT_KEY = "format";
+    public static final String FORMAT = "backprop-model";
+    /** Version of the metadata layout; bumped when it changes incompatibly. */
+    public static final int VERSION = 1;
+
+    /** What a caller needs besides the weights: the dataset, class names (empty for regression), preprocessing. */
+    public record Info(String dataset, List<String> classNames, Preprocessing preprocessing) {
+        public Info {
+            classNames = List.copyOf(classNames);
+        }
+    }
+
+    /** A loaded or to-be-saved model. */
+    public record Model(ModelSpec spec, Module module, Info info) {
+    }
+
+    private ModelFile() {
+    }
+
+    public static void save(Path file, Model model) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(FORMAT_KEY, FORMAT);
+        meta.put("format_version", Integer.toString(VERSION));
+        meta.put("architecture", Json.write(encode(model.spec())));
+        meta.put("dataset", model.info().dataset());
+        meta.put("classes", Json.write(model.info().classNames()));
+        meta.put("preprocessing", Json.write(Map.of("shift", model.info().preprocessing().shift(),
+                "scale", model.info().preprocessing().scale())));
+        Safetensors.write(file, model.module().stateDict(), meta);
+    }
+
+    public static Model load(Path file) throws IOException {
+        Safetensors.Contents c = Safetensors.read(file);
+        Map<String, String> meta = c.metadata();
+        if (!FORMAT.equals(meta.get(FORMAT_KEY))) {
+            throw new CorruptFileException(file + ": not a Backprop model file (its metadata has no format="
+                    + FORMAT + "); for a bare state dict such as one saved by PyTorch, use Safetensors.read and"
+                    + " Module.loadStateDict");
+        }
+        String version = meta.get("format_version");
+        if (!Integer.toString(VERSION).equals(version)) {
+            throw new CorruptFileException(file + ": model format version " + version + " is not supported by this"
+                    + " Backprop, which reads version " + VERSION);
+        }
+        try {
+            ModelSpec spec = decode(Json.parse(meta.get("architecture")));
+            Module module = spec.build(new Generator(0));
+            module.loadStateDict(c.tensors());
+            List<String> classes = new ArrayList<>();
+            for (Object o : (List<?>) Json.parse(meta.getOrDefault("classes", "[]"))) {
+                classes.add((String) o);
+            }
+            Map<?, ?> pre = (Map<?, ?>) Json.parse(meta.get("preprocessing"));
+            Preprocessing p = new Preprocessing(doubles(pre.get("shift")), doubles(pre.get("scale")));
+            return new Model(spec, module, new Info(meta.getOrDefault("dataset", ""), classes, p));
+        } catch (RuntimeException e) {
+            throw new CorruptFileException(file + ": the model metadata or weights do not fit together: " + e.getMessage(), e);
+        }
+    }
+
+    static Map<String, Object> encode(ModelSpec spec) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        switch (spec) {
+            case ModelSpec.Mlp mlp -> {
+                m.put("type", "mlp");
+                m.put("inputs", mlp.inputs());
+                m.put("hidden", mlp.hidden());
+                m.put("outputs", mlp.outputs());
+                m.put("activation", mlp.activation().id());
+                m.put("dropout", (double) mlp.dropout());
+            }
+        }
+        return m;
+    }
+
+    static ModelSpec decode(Object json) {
+        if (!(json instanceof Map<?, ?> m) || !"mlp".equals(m.get("type"))) {
+            throw new IllegalArgumentException("unknown architecture " + json);
+        }
+        List<Integer> hidden = new ArrayList<>();
+        for (Object h : (List<?>) m.get("hidden")) {
+            hidden.add(((Number) h).intValue());
+        }
+        return new ModelSpec.Mlp(((Number) m.get("inputs")).intValue(), hidden, ((Number) m.get("outputs")).intValue(),
+                ActivationKind.of((String) m.get("activation")), ((Number) m.get("dropout")).floatValue());
+    }
+
+    private static List<Double> doubles(Object list) {
+        List<Double> out = new ArrayList<>();
+        for (Object o : (List<?>) list) {
+            out.add(((Number) o).doubleValue());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,165 @@
+package dev.backprop.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.backprop.data.Preprocessing;
+import dev.backprop.nn.Activation;
+import dev.backprop.nn.ActivationKind;
+import dev.backprop.nn.Linear;
+import dev.backprop.nn.ModelSpec;
+import dev.backprop.nn.Module;
+import dev.backprop.nn.Sequential;
+import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.Shape;
+import dev.backprop.tensor.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IoTest {
+
+    static Path interop() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            for (Path c : new Path[] {dir.resolve("shared/reference/pytorch/interop"),
+                    dir.resolveSibling("shared").resolve("reference/pytorch/interop")}) {
+                if (Files.isDirectory(c)) {
+                    return c;
+                }
+            }
+        }
+        throw new IllegalStateException("shared/reference/pytorch/interop not found beside the checkout");
+    }
+
+    private static Map<?, ?> expected() throws IOException {
+        return (Map<?, ?>) Json.parse(Files.readString(interop().resolve("expected.json")));
+    }
+
+    private static float[] floats(Object list) {
+        List<?> l = (List<?>) list;
+        float[] f = new float[l.size()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = ((Number) l.get(i)).floatValue();
+        }
+        return f;
+    }
+
+    private static int[] ints(Object list) {
+        return ((List<?>) list).stream().mapToInt(o -> ((Number) o).intValue()).toArray();
+    }
+
+    @Test
+    void jsonIsStrict() {
+        assertEquals(Map.of("a", List.of(1L, 2.5, "x", true)), Json.parse(" {\"a\": [1, 2.5, \"x\", true]} "));
+        assertEquals("é\n\"", Json.parse("\"\\u00e9\\n\\\"\""));
+        for (String bad : new String[] {"{\"a\":1,\"a\":2}", "[1,]", "{\"a\" 1}", "01", "[1] x", "\"abc", "nul",
+                "[".repeat(100) + "]".repeat(100), "{\"a\":-}", "1.e3"}) {
+            assertThrows(IllegalArgumentException.class, () -> Json.parse(bad), bad);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("s", "q\"\\\t");
+        m.put("l", List.of(1, 2.5));
+        assertEquals(m.toString(), Json.parse(Json.write(m)).toString().replace("1,", "1,"));
+    }
+
+    @Test
+    void readsEveryDtypeOfThePyTorchFile() throws IOException {
+        Safetensors.Contents c = Safetensors.read(interop().resolve("dtypes.safetensors"));
+        Map<?, ?> dtypes = (Map<?, ?>) expected().get("dtypes");
+        assertEquals(dtypes.keySet(), c.tensors().keySet());
+        for (var e : dtypes.entrySet()) {
+            Map<?, ?> want = (Map<?, ?>) e.getValue();
+            Tensor t = c.tensors().get((String) e.getKey());
+            assertEquals(Shape.of(ints(want.get("shape"))), t.shape(), (String) e.getKey());
+            assertArrayEquals(floats(want.get("values")), t.toFloatArray(), (String) e.getKey());
+        }
+    }
+
+    @Test
+    void loadsPyTorchsMlpIntoAnEquivalentSequential() throws IOException {
+        Safetensors.Contents c = Safetensors.read(interop().resolve("mlp_4_8_3.safetensors"));
+        Generator g = new Generator(0);
+        Sequential net = new Sequential(new Linear(4, 8, g), Activation.relu(), new Linear(8, 3, g));
+        net.loadStateDict(c.tensors());
+        Map<?, ?> mlp = (Map<?, ?>) expected().get("mlp_4_8_3");
+        Map<?, ?> x = (Map<?, ?>) mlp.get("x");
+        Map<?, ?> y = (Map<?, ?>) mlp.get("y");
+        Tensor out = net.forward(Tensor.fromArray(floats(x.get("data")), ints(x.get("shape"))));
+        assertArrayEquals(floats(y.get("data")), out.toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void modelFileRoundTripReproducesPredictionsExactly(@TempDir Path dir) throws IOException {
+        ModelSpec spec = ModelSpec.parse("mlp:16,8", 6, 3, ActivationKind.TANH, 0f);
+        Module model = spec.build(new Generator(4));
+        Path file = dir.resolve("m.safetensors");
+        ModelFile.Info info = new ModelFile.Info("toy", List.of("a", "b", "c"), Preprocessing.scale(2));
+        ModelFile.save(file, new ModelFile.Model(spec, model, info));
+        ModelFile.Model loaded = ModelFile.load(file);
+        Tensor x = Tensor.randn(new Generator(5), 7, 6);
+        assertArrayEquals(model.forward(x).toFloatArray(), loaded.module().forward(x).toFloatArray());
+        assertEquals(spec, loaded.spec());
+        assertEquals(info, loaded.info());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList(), "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void cutShortOrForeignFilesAreRejected(@TempDir Path dir) throws IOException {
+        ModelSpec spec = ModelSpec.parse("mlp:4", 2, 2, ActivationKind.RELU, 0f);
+        Path file = dir.resolve("m.safetensors");
+        ModelFile.save(file, new ModelFile.Model(spec, spec.build(new Generator(0)),
+                new ModelFile.Info("toy", List.of("a", "b"), Preprocessing.NONE)));
+        byte[] bytes = Files.readAllBytes(file);
+        Path cut = dir.resolve("cut.safetensors");
+        Files.write(cut, Arrays.copyOf(bytes, bytes.length - 3));
+        String cutMessage = assertThrows(CorruptFileException.class, () -> ModelFile.load(cut)).getMessage();
+        assertTrue(cutMessage.startsWith(cut.toString()) && cutMessage.contains("outside"), cutMessage);
+        assertTrue(assertThrows(CorruptFileException.class, () -> ModelFile.load(interop().resolve("mlp_4_8_3.safetensors")))
+                .getMessage().contains("not a Backprop model file"));
+        Path text = dir.resolve("notes.txt");
+        Files.writeString(text, "hello, this is not a model");
+        assertTrue(assertThrows(CorruptFileException.class, () -> ModelFile.load(text)).getMessage().contains("header length"));
+    }
+
+    private static byte[] safetensors(String header, int dataBytes) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(h.length).put(h).array();
+    }
+
+    @Test
+    void malformedHeadersGetSpecificMessages() {
+        String[][] cases = {
+            {"{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", "overlap"},
+            {"{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", "needs more bytes"},
+            {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,8]}}", "needs 4"},
+            {"{\"a\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,8]}}", "unknown dtype"},
+            {"{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,80]}}", "outside"},
+            {"{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", "duplicate key"},
+            {"{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", "not a size"},
+            {"[1,2]", "must be a JSON object"},
+            {"{\"__metadata__\":{\"k\":1}}", "not a string"},
+        };
+        for (String[] c : cases) {
+            CorruptFileException e = assertThrows(CorruptFileException.class,
+                    () -> Safetensors.read(safetensors(c[0], 8), "x.safetensors"), c[0]);
+            assertTrue(e.getMessage().contains(c[1]), c[1] + " expected in: " + e.getMessage());
+        }
+        byte[] hugeHeader = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array();
+        assertTrue(assertThrows(CorruptFileException.class, () -> Safetensors.read(hugeHeader, "h"))
+                .getMessage().contains("header length"));
+    }
+}
