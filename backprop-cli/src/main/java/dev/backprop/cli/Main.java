@@ -11,8 +11,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Build, train and inspect neural networks on the JVM.",
-        subcommands = {ConformanceCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
+                ConformanceCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
+                "  ./backprop train",
+                "  ./backprop train --dataset mnist --data ../shared/datasets --model mlp:256,128 --out mnist.safetensors",
+                "  ./backprop evaluate mnist.safetensors --dataset mnist --data ../shared/datasets",
+                "  ./backprop predict mnist.safetensors digit.png",
                 "  ./backprop conformance ../shared/reference/pytorch",
                 "  ./backprop help conformance"})
 public final class Main {
@@ -23,7 +28,7 @@ public final class Main {
 
     /** Runs the command line and returns the exit code (0 success, 1 failure, 2 usage error). */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             line.getErr().println("backprop " + String.join(" ", parsed.originalArgs()) + ": " + e.getMessage());
             return 1;

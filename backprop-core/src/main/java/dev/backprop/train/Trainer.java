@@ -6,7 +6,6 @@ import dev.backprop.nn.Module;
 import dev.backprop.optim.GradClip;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.tensor.Generator;
-import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,11 +25,13 @@ public class Trainer {
     private final Module model;
     private final Optimizer optimizer;
     private final LossFunction loss;
+    private final Evaluator evaluator;
 
     public Trainer(Module model, Optimizer optimizer, LossFunction loss) {
         this.model = model;
         this.optimizer = optimizer;
         this.loss = loss;
+        this.evaluator = new Evaluator(model, loss);
     }
 
     /** Trains on {@code train}, validating on {@code validation} (may be null) after each epoch. */
@@ -59,7 +60,8 @@ public class Trainer {
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            Evaluation val = validation == null ? null : evaluate(validation, Math.max(256, config.batchSize()), config.topK());
+            Evaluation val = validation == null ? null
+                    : evaluator.evaluate(validation, Math.max(256, config.batchSize()), config.topK());
             EpochResult result = new EpochResult(epoch, lossSum / seen, val, optimizer.lr(), seconds, seen);
             results.add(result);
             for (Callback c : callbacks) {
@@ -96,36 +98,12 @@ public class Trainer {
 
     /** Loss and metrics over {@code data}, in evaluation mode without recording a graph. */
     public Evaluation evaluate(Dataset data, int batchSize) {
-        return evaluate(data, batchSize, 5);
+        return evaluator.evaluate(data, batchSize);
     }
 
-    private Evaluation evaluate(Dataset data, int batchSize, int topK) {
-        Tensor outputs = predict(data.features(), batchSize);
-        double l;
-        try (var scope = GradMode.noGrad()) {
-            l = loss.apply(outputs, data.targets()).item();
-        }
-        return data.isClassification()
-                ? new Evaluation(ClassificationMetrics.of(l, outputs, data.targets(), topK, data.classNames()), null)
-                : new Evaluation(null, RegressionMetrics.of(l, outputs, data.targets()));
-    }
-
-    /** The model's outputs for {@code features}, computed batch by batch in evaluation mode. */
+    /** The model's outputs for {@code features}, in evaluation mode. */
     public Tensor predict(Tensor features, int batchSize) {
-        boolean wasTraining = model.isTraining();
-        model.eval();
-        try (var scope = GradMode.noGrad()) {
-            List<Tensor> parts = new ArrayList<>();
-            int n = features.size(0);
-            for (int start = 0; start < n; start += batchSize) {
-                parts.add(model.forward(features.narrow(0, start, Math.min(batchSize, n - start))));
-            }
-            return parts.size() == 1 ? parts.get(0) : Tensor.cat(0, parts.toArray(Tensor[]::new));
-        } finally {
-            if (wasTraining) {
-                model.train();
-            }
-        }
+        return evaluator.predict(features, batchSize);
     }
 
     public Module model() {

@@ -1,0 +1,33 @@
+package dev.backprop.cli;
+
+import dev.backprop.data.Dataset;
+import dev.backprop.data.DatasetLocator;
+import dev.backprop.data.NamedDataset;
+import dev.backprop.data.NamedDatasets;
+import dev.backprop.data.PreparedData;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The {@code --dataset} and {@code --data} options that train and evaluate share. */
+final class DataOptions {
+    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "digits",
+            description = "mnist, fashion-mnist, iris, wine, breast-cancer, digits (8x8, ships inside the jar) or"
+                    + " diabetes (regression). Default: ${DEFAULT-VALUE}.")
+    String dataset;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "folder holding the dataset's files (looked up first; then $BACKPROP_DATA, the user cache,"
+                    + " then a checked download)")
+    Path dataDir;
+
+    /** Loads the dataset with features flattened to {@code [N, F]} for the MLP models. */
+    PreparedData load() throws IOException {
+        PreparedData p = NamedDatasets.load(NamedDataset.of(dataset), DatasetLocator.standard(dataDir));
+        return new PreparedData(flat(p.train()), flat(p.test()), p.preprocessing());
+    }
+
+    static Dataset flat(Dataset d) {
+        return d.features().rank() == 2 ? d : d.withFeatures(d.features().reshape(d.size(), -1));
+    }
+}

@@ -1,0 +1,78 @@
+package dev.backprop.cli;
+
+import dev.backprop.data.Preprocessing;
+import dev.backprop.io.ModelFile;
+import dev.backprop.nn.ModelSpec;
+import dev.backprop.tensor.Tensor;
+import dev.backprop.train.Evaluator;
+import dev.backprop.train.LossFunction;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code backprop predict FILE INPUT}: classifies an image or CSV rows with a saved model. */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = {"Runs a saved model on INPUT: an image (PNG, PGM, JPEG; resized to the model's square input,"
+                + " inverted when dark on light) or a CSV file of raw feature rows (preprocessed as in training).",
+                "Prints the predicted class and the most likely classes with their probabilities (or the value, for regression)."},
+        footer = {"", "Examples:", "  ./backprop predict mnist.safetensors my-digit.png",
+                "  ./backprop predict iris.safetensors flowers.csv --top 2"})
+final class PredictCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "a model saved by 'backprop train --out'")
+    Path modelFile;
+
+    @Parameters(index = "1", paramLabel = "INPUT", description = "an image file or a CSV file of feature rows")
+    Path input;
+
+    @Option(names = "--top", paramLabel = "K", defaultValue = "3", description = "classes to list per input. Default: ${DEFAULT-VALUE}.")
+    int top;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelFile.Model m = ModelFile.load(modelFile);
+        int features = ((ModelSpec.Mlp) m.spec()).inputs();
+        Preprocessing pre = m.info().preprocessing();
+        Tensor x;
+        if (InputFiles.isImage(input)) {
+            int side = (int) Math.round(Math.sqrt(features));
+            if (side * side != features || pre.scale().size() != 1) {
+                throw new IllegalArgumentException("predict: this model takes " + features + " tabular features, not an image;"
+                        + " pass a CSV file of rows");
+            }
+            x = InputFiles.image(input, side);   // intensities in [0, 1]: what a pixel-scaled model was trained on
+        } else {
+            x = pre.apply(InputFiles.csv(input, features));
+        }
+        boolean classify = !m.info().classNames().isEmpty();
+        Tensor out = new Evaluator(m.module(), classify ? LossFunction.crossEntropy() : LossFunction.mse()).predict(x, 512);
+        for (int r = 0; r < out.size(0); r++) {
+            String label = InputFiles.isImage(input) ? input.getFileName().toString() : "row " + (r + 1);
+            System.out.println(classify ? describe(label, out.select(0, r).softmax(0), m.info().classNames())
+                    : String.format(Locale.ROOT, "%s: %.4f", label, out.get(r, 0)));
+        }
+        return 0;
+    }
+
+    private String describe(String label, Tensor probabilities, List<String> classes) {
+        float[] p = probabilities.toFloatArray();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < p.length; i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingDouble(i -> -p[i]));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%s: class %s (%.4f)", label,
+                classes.get(order.get(0)), p[order.get(0)]));
+        sb.append("  [");
+        for (int k = 0; k < Math.min(top, p.length); k++) {
+            int c = order.get(k);
+            sb.append(k == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.4f", classes.get(c), p[c]));
+        }
+        return sb.append(']').toString();
+    }
+}

@@ -1,0 +1,142 @@
+package dev.backprop.cli;
+
+import dev.backprop.data.Dataset;
+import dev.backprop.data.PreparedData;
+import dev.backprop.io.ModelFile;
+import dev.backprop.nn.ActivationKind;
+import dev.backprop.nn.ModelSpec;
+import dev.backprop.nn.Module;
+import dev.backprop.optim.Optimizer;
+import dev.backprop.tensor.Generator;
+import dev.backprop.train.EarlyStopping;
+import dev.backprop.train.Evaluation;
+import dev.backprop.train.FitConfig;
+import dev.backprop.train.LossFunction;
+import dev.backprop.train.ProgressBar;
+import dev.backprop.train.Trainer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code backprop train}: trains a model on a named dataset and reports its test accuracy. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Trains a network on a dataset, validating each epoch, and ends with the test result:",
+                "'test accuracy: 0.9812' (classification) or 'test r2: 0.4731' (regression).",
+                "With no options it trains an MLP on the 8x8 digits that ship inside the jar (offline, seconds)."},
+        footer = {"", "Examples:",
+                "  ./backprop train",
+                "  ./backprop train --dataset mnist --data ../shared/datasets --model mlp:256,128 --epochs 10 --out mnist.safetensors",
+                "  ./backprop train --dataset iris --model mlp:16 --optimizer sgd --lr 0.1 --schedule cosine",
+                "  ./backprop train --dataset diabetes --model mlp:32 --epochs 200"})
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--model", paramLabel = "SPEC", defaultValue = "mlp:128",
+            description = "architecture: mlp:H1,H2,... hidden layer sizes (plain 'mlp' is linear). Default: ${DEFAULT-VALUE}.")
+    String model;
+
+    @Option(names = "--activation", paramLabel = "NAME", defaultValue = "relu",
+            description = "relu, leaky-relu, elu, gelu, silu, sigmoid or tanh. Default: ${DEFAULT-VALUE}.")
+    String activation;
+
+    @Option(names = "--dropout", paramLabel = "P", defaultValue = "0", description = "dropout after each hidden layer. Default: ${DEFAULT-VALUE}.")
+    float dropout;
+
+    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam",
+            description = "${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    OptimizerChoice optimizer;
+
+    @Option(names = "--lr", paramLabel = "X", description = "learning rate, the peak of the one-cycle schedule (default per optimizer: adam and adamw 3e-3, sgd 0.05, momentum 0.01, rmsprop 1e-3, adagrad 0.01, adamax and nadam 2e-3)")
+    Double lr;
+
+    @Option(names = "--weight-decay", paramLabel = "X", defaultValue = "0", description = "L2 (decoupled for adamw). Default: ${DEFAULT-VALUE}.")
+    double weightDecay;
+
+    @Option(names = "--schedule", paramLabel = "NAME", defaultValue = "onecycle",
+            description = "per-epoch learning rate: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    ScheduleChoice schedule;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "30", description = "Default: ${DEFAULT-VALUE}.")
+    int epochs;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "mini-batch size. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
+            description = "seeds initialisation, dropout and shuffling: same seed, same result. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--clip-norm", paramLabel = "X", defaultValue = "0", description = "clip the global gradient norm (0: off)")
+    double clipNorm;
+
+    @Option(names = "--patience", paramLabel = "N", defaultValue = "0",
+            description = "stop when validation has not improved for N epochs and keep the best (0: off)")
+    int patience;
+
+    @Option(names = "--validation", paramLabel = "FRACTION", defaultValue = "0.1",
+            description = "share of the training data held out to validate each epoch (0: none; the test split is only"
+                    + " used once, at the end). Default: ${DEFAULT-VALUE}.")
+    double validation;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "save the trained model (safetensors with architecture)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        PreparedData d = data.load();
+        Dataset train = d.train();
+        Dataset held = null;
+        if (validation > 0) {
+            Dataset.Split split = d.train().split(validation, new Generator(seed ^ 0x5eed));
+            train = split.train();
+            held = split.test();
+        }
+        boolean classify = d.train().isClassification();
+        int outputs = classify ? d.train().numClasses() : 1;
+        ModelSpec spec = ModelSpec.parse(model, d.train().featureCount(), outputs, ActivationKind.of(activation), dropout);
+        Module net = spec.build(new Generator(seed));
+        double rate = lr != null ? lr : optimizer.defaultLr;
+        Optimizer opt = optimizer.create(net.parameters(), rate, weightDecay);
+        System.out.printf(Locale.ROOT, "dataset %s: %d training, %d validation and %d test examples, %d features, %s%n",
+                data.dataset, train.size(), held == null ? 0 : held.size(), d.test().size(), d.train().featureCount(),
+                classify ? d.train().numClasses() + " classes" : "regression");
+        System.out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, schedule %s, %d epochs of batch %d, seed %d%n",
+                spec, net.parameterCount(), optimizer, rate, schedule, epochs, batch, seed);
+
+        Trainer trainer = new Trainer(net, opt, classify ? LossFunction.crossEntropy() : LossFunction.mse());
+        List<dev.backprop.train.Callback> callbacks = new ArrayList<>();
+        callbacks.add(new ProgressBar(System.out));
+        if (patience > 0) {
+            if (held == null) {
+                throw new IllegalArgumentException("--patience needs validation data; set --validation above 0");
+            }
+            callbacks.add(new EarlyStopping(net, classify ? Evaluation.Metric.ACCURACY : Evaluation.Metric.LOSS, patience, 0));
+        }
+        FitConfig config = FitConfig.DEFAULT.withEpochs(epochs).withBatchSize(batch).withSeed(seed)
+                .withSchedule(schedule.create(epochs, rate)).withClipNorm(clipNorm);
+        long start = System.nanoTime();
+        trainer.fit(train, held, config, callbacks.toArray(dev.backprop.train.Callback[]::new));
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        Evaluation test = trainer.evaluate(d.test(), 512);
+        System.out.printf(Locale.ROOT, "trained in %.1f s%n", seconds);
+        if (out != null) {
+            ModelFile.save(out, new ModelFile.Model(spec, net,
+                    new ModelFile.Info(data.dataset, d.train().classNames(), d.preprocessing())));
+            System.out.println("saved " + out);
+        }
+        if (classify) {
+            System.out.printf(Locale.ROOT, "test accuracy: %.4f%n", test.classification().accuracy());
+        } else {
+            System.out.printf(Locale.ROOT, "test mse: %.4f, mae: %.4f%n", test.regression().mse(), test.regression().mae());
+            System.out.printf(Locale.ROOT, "test r2: %.4f%n", test.regression().r2());
+        }
+        return 0;
+    }
+}
