@@ -21,9 +21,12 @@ final class DataOptions {
                     + " then a checked download)")
     Path dataDir;
 
+    @Option(names = "--offline", description = "never download; fail with a message if the files are not found")
+    boolean offline;
+
     /** Loads the dataset with features flattened to {@code [N, F]} for the MLP models. */
     PreparedData load() throws IOException {
-        PreparedData p = NamedDatasets.load(NamedDataset.of(dataset), DatasetLocator.standard(dataDir));
+        PreparedData p = NamedDatasets.load(NamedDataset.of(dataset), DatasetLocator.standard(dataDir, !offline));
         return new PreparedData(flat(p.train()), flat(p.test()), p.preprocessing());
     }
 

@@ -7,6 +7,7 @@ import dev.backprop.conformance.ReferenceData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,9 +51,64 @@ class MainTest {
     }
 
     @Test
-    void helpListsTheCommands() {
+    void helpListsTheCommandsWithExamples() {
         Run r = run("--help");
         assertEquals(0, r.exit());
-        assertTrue(r.out().contains("conformance"), r.out());
+        for (String command : new String[] {"train", "evaluate", "predict", "conformance"}) {
+            assertTrue(r.out().contains(command), r.out());
+            Run sub = run(command, "--help");
+            assertEquals(0, sub.exit());
+            assertTrue(sub.out().contains("Example"), command + ": " + sub.out());
+        }
+    }
+
+    @Test
+    void defaultTrainingLearnsTheEmbeddedDigitsAndTheModelIsUsable(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("digits.safetensors");
+        Run r = run("train", "--epochs", "12", "--out", model.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        String last = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(last.startsWith("test accuracy: "), last);
+        double accuracy = Double.parseDouble(last.substring("test accuracy: ".length()));
+        assertTrue(accuracy >= 0.95, r.out());
+        assertTrue(r.out().contains("epoch 12/30") || r.out().contains("epoch 12/12"), r.out());
+
+        Run e = run("evaluate", model.toString());
+        assertEquals(0, e.exit(), e.err());
+        assertTrue(e.out().contains("test accuracy: " + last.substring("test accuracy: ".length())), e.out());
+        assertTrue(e.out().contains("confusion matrix"), e.out());
+
+        // The first digit of the data set is a 0; as CSV and as an 8x8 PGM image.
+        Path csv = dir.resolve("rows.csv");
+        Files.writeString(csv, "0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,"
+                + "0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0\n");
+        Run p = run("predict", model.toString(), csv.toString());
+        assertEquals(0, p.exit(), p.err());
+        assertTrue(p.out().startsWith("row 1: class 0 "), p.out());
+        Path pgm = dir.resolve("zero.pgm");
+        Files.writeString(pgm, "P2\n8 8\n16\n" + Files.readString(csv).replace(',', ' '));
+        Run img = run("predict", model.toString(), pgm.toString());
+        assertEquals(0, img.exit(), img.err());
+        assertTrue(img.out().startsWith("zero.pgm: class 0 "), img.out());
+    }
+
+    @Test
+    void badInputGetsAClearMessage(@TempDir Path dir) throws Exception {
+        Run unknown = run("train", "--dataset", "cifar");
+        assertEquals(1, unknown.exit());
+        assertTrue(unknown.err().contains("unknown dataset 'cifar'; known: mnist, fashion-mnist"), unknown.err());
+        Run badModel = run("train", "--model", "mlp:12,x");
+        assertTrue(badModel.err().contains("'x' is not a layer size"), badModel.err());
+        Run notAModel = run("evaluate", dir.resolve("missing.safetensors").toString());
+        assertEquals(1, notAModel.exit());
+        assertTrue(notAModel.err().contains("missing.safetensors"), notAModel.err());
+        Run badOption = run("train", "--optimizer", "quantum");
+        assertEquals(2, badOption.exit());
+        assertTrue(badOption.err().contains("quantum"), badOption.err());
+        Path offline = dir.resolve("empty");
+        Files.createDirectories(offline);
+        Run missing = run("train", "--dataset", "iris", "--data", offline.toString(), "--offline");
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("dataset 'iris' not found"), missing.err());
     }
 }

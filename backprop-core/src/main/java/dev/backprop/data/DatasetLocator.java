@@ -29,13 +29,18 @@ public final class DatasetLocator {
         this.download = download;
     }
 
-    /** The standard order for this machine, with {@code userFolder} (may be null) first. */
+    /** The standard order for this machine, with {@code userFolder} (may be null) first, downloading as a last resort. */
     public static DatasetLocator standard(Path userFolder) {
+        return standard(userFolder, true);
+    }
+
+    /** The standard order; with {@code download} false, a dataset not found locally is an error. */
+    public static DatasetLocator standard(Path userFolder, boolean download) {
         String env = System.getenv("BACKPROP_DATA");
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path cache = (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
                 .resolve("backprop").resolve("datasets");
-        return new DatasetLocator(userFolder, env == null || env.isBlank() ? null : Path.of(env), cache, true);
+        return new DatasetLocator(userFolder, env == null || env.isBlank() ? null : Path.of(env), cache, download);
     }
 
     /** The path of every file of {@code dataset}, downloading them if needed; or a message saying where it looked. */

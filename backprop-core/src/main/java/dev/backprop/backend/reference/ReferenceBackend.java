@@ -125,6 +125,19 @@ public final class ReferenceBackend implements Backend {
                      float[] a, int aOffset, int aRowStride, int aColStride,
                      float[] b, int bOffset, int bRowStride, int bColStride,
                      float[] c, int cOffset, int ldc, boolean accumulate) {
+        if (bColStride != 1 && n > 1) {
+            // Walk B row by row: copy a transposed B into row-major order once, O(k n) next to O(m n k).
+            float[] packed = new float[k * n];
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < n; j++) {
+                    packed[p * n + j] = b[bOffset + p * bRowStride + j * bColStride];
+                }
+            }
+            b = packed;
+            bOffset = 0;
+            bRowStride = n;
+            bColStride = 1;
+        }
         for (int i = 0; i < m; i++) {
             int cRow = cOffset + i * ldc;
             if (!accumulate) {
