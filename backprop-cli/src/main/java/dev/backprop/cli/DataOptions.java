@@ -6,7 +6,10 @@ import dev.backprop.data.NamedDataset;
 import dev.backprop.data.NamedDatasets;
 import dev.backprop.data.PreparedData;
 import java.io.IOException;
+import dev.backprop.tensor.Generator;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** The {@code --dataset} and {@code --data} options that train and evaluate share. */
@@ -26,7 +29,27 @@ final class DataOptions {
 
     /** Loads the dataset with features flattened to {@code [N, F]} for the MLP models. */
     PreparedData load() throws IOException {
-        PreparedData p = NamedDatasets.load(NamedDataset.of(dataset), DatasetLocator.standard(dataDir, !offline));
+        return flat(NamedDatasets.load(named(), locator()));
+    }
+
+    /** The k cross-validation splits of a small table, each prepared on its own training part. */
+    List<PreparedData> folds(int k, long seed) throws IOException {
+        List<PreparedData> out = new ArrayList<>();
+        for (Dataset.Split s : NamedDatasets.raw(named(), locator()).folds(k, new Generator(seed))) {
+            out.add(flat(NamedDatasets.prepare(named(), s)));
+        }
+        return out;
+    }
+
+    NamedDataset named() {
+        return NamedDataset.of(dataset);
+    }
+
+    private DatasetLocator locator() {
+        return DatasetLocator.standard(dataDir, !offline);
+    }
+
+    private static PreparedData flat(PreparedData p) {
         return new PreparedData(flat(p.train()), flat(p.test()), p.preprocessing());
     }
 

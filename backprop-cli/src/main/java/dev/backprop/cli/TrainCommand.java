@@ -8,6 +8,7 @@ import dev.backprop.nn.ModelSpec;
 import dev.backprop.nn.Module;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.tensor.Generator;
+import dev.backprop.train.Callback;
 import dev.backprop.train.EarlyStopping;
 import dev.backprop.train.Evaluation;
 import dev.backprop.train.FitConfig;
@@ -87,9 +88,57 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "save the trained model (safetensors with architecture)")
     Path out;
 
+    @Option(names = "--folds", paramLabel = "K", defaultValue = "0",
+            description = "k-fold cross-validation on the small tables instead of the fixed 80/20 split: trains K models"
+                    + " and reports the mean test accuracy (or R^2) over the folds (0: off)")
+    int folds;
+
+    /** One trained model and its test result. */
+    private record Outcome(ModelSpec spec, Module model, Evaluation test) {
+    }
+
     @Override
     public Integer call() throws Exception {
+        if (folds > 0) {
+            return crossValidate();
+        }
         PreparedData d = data.load();
+        Outcome o = trainOnce(d, true);
+        if (out != null) {
+            ModelFile.save(out, new ModelFile.Model(o.spec(), o.model(),
+                    new ModelFile.Info(data.dataset, d.train().classNames(), d.preprocessing())));
+            System.out.println("saved " + out);
+        }
+        if (o.test().classification() != null) {
+            System.out.printf(Locale.ROOT, "test accuracy: %.4f%n", o.test().classification().accuracy());
+        } else {
+            System.out.printf(Locale.ROOT, "test mse: %.4f, mae: %.4f%n", o.test().regression().mse(), o.test().regression().mae());
+            System.out.printf(Locale.ROOT, "test r2: %.4f%n", o.test().regression().r2());
+        }
+        return 0;
+    }
+
+    private int crossValidate() throws Exception {
+        if (out != null) {
+            throw new IllegalArgumentException("--folds trains several models; it cannot be combined with --out");
+        }
+        List<PreparedData> splits = data.folds(folds, seed);
+        double[] scores = new double[folds];
+        for (int f = 0; f < folds; f++) {
+            Evaluation e = trainOnce(splits.get(f), f == 0).test();
+            scores[f] = e.value(e.headline());
+            System.out.printf(Locale.ROOT, "fold %d/%d: test %s %.4f (%d examples)%n", f + 1, folds,
+                    e.headline() == Evaluation.Metric.ACCURACY ? "accuracy" : "r2", scores[f], splits.get(f).test().size());
+        }
+        double mean = java.util.Arrays.stream(scores).average().orElse(Double.NaN);
+        double sd = Math.sqrt(java.util.Arrays.stream(scores).map(x -> (x - mean) * (x - mean)).sum() / folds);
+        boolean classify = splits.get(0).train().isClassification();
+        System.out.printf(Locale.ROOT, "%d-fold cross-validation: mean %.4f, standard deviation %.4f%n", folds, mean, sd);
+        System.out.printf(Locale.ROOT, "test %s: %.4f%n", classify ? "accuracy" : "r2", mean);
+        return 0;
+    }
+
+    private Outcome trainOnce(PreparedData d, boolean verbose) {
         Dataset train = d.train();
         Dataset held = null;
         if (validation > 0) {
@@ -103,15 +152,18 @@ final class TrainCommand implements Callable<Integer> {
         Module net = spec.build(new Generator(seed));
         double rate = lr != null ? lr : optimizer.defaultLr;
         Optimizer opt = optimizer.create(net.parameters(), rate, weightDecay);
-        System.out.printf(Locale.ROOT, "dataset %s: %d training, %d validation and %d test examples, %d features, %s%n",
-                data.dataset, train.size(), held == null ? 0 : held.size(), d.test().size(), d.train().featureCount(),
-                classify ? d.train().numClasses() + " classes" : "regression");
-        System.out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, schedule %s, %d epochs of batch %d, seed %d%n",
-                spec, net.parameterCount(), optimizer, rate, schedule, epochs, batch, seed);
-
+        if (verbose) {
+            System.out.printf(Locale.ROOT, "dataset %s: %d training, %d validation and %d test examples, %d features, %s%n",
+                    data.dataset, train.size(), held == null ? 0 : held.size(), d.test().size(), d.train().featureCount(),
+                    classify ? d.train().numClasses() + " classes" : "regression");
+            System.out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, schedule %s, %d epochs of batch %d, seed %d%n",
+                    spec, net.parameterCount(), optimizer, rate, schedule, epochs, batch, seed);
+        }
         Trainer trainer = new Trainer(net, opt, classify ? LossFunction.crossEntropy() : LossFunction.mse());
-        List<dev.backprop.train.Callback> callbacks = new ArrayList<>();
-        callbacks.add(new ProgressBar(System.out));
+        List<Callback> callbacks = new ArrayList<>();
+        if (verbose) {
+            callbacks.add(new ProgressBar(System.out));
+        }
         if (patience > 0) {
             if (held == null) {
                 throw new IllegalArgumentException("--patience needs validation data; set --validation above 0");
@@ -121,22 +173,10 @@ final class TrainCommand implements Callable<Integer> {
         FitConfig config = FitConfig.DEFAULT.withEpochs(epochs).withBatchSize(batch).withSeed(seed)
                 .withSchedule(schedule.create(epochs, rate)).withClipNorm(clipNorm);
         long start = System.nanoTime();
-        trainer.fit(train, held, config, callbacks.toArray(dev.backprop.train.Callback[]::new));
-        double seconds = (System.nanoTime() - start) / 1e9;
-
-        Evaluation test = trainer.evaluate(d.test(), 512);
-        System.out.printf(Locale.ROOT, "trained in %.1f s%n", seconds);
-        if (out != null) {
-            ModelFile.save(out, new ModelFile.Model(spec, net,
-                    new ModelFile.Info(data.dataset, d.train().classNames(), d.preprocessing())));
-            System.out.println("saved " + out);
+        trainer.fit(train, held, config, callbacks.toArray(Callback[]::new));
+        if (verbose) {
+            System.out.printf(Locale.ROOT, "trained in %.1f s%n", (System.nanoTime() - start) / 1e9);
         }
-        if (classify) {
-            System.out.printf(Locale.ROOT, "test accuracy: %.4f%n", test.classification().accuracy());
-        } else {
-            System.out.printf(Locale.ROOT, "test mse: %.4f, mae: %.4f%n", test.regression().mse(), test.regression().mae());
-            System.out.printf(Locale.ROOT, "test r2: %.4f%n", test.regression().r2());
-        }
-        return 0;
+        return new Outcome(spec, net, trainer.evaluate(d.test(), 512));
     }
 }

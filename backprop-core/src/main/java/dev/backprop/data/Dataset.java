@@ -73,19 +73,85 @@ public record Dataset(String name, Tensor features, Tensor targets, List<String>
         return new Dataset(name, newFeatures, targets, classNames);
     }
 
-    /** A seeded random split: {@code testFraction} of the examples held out, the rest for training. */
+    /**
+     * A seeded random split with {@code testFraction} of the examples held out. Classification
+     * data is split per class (stratified), so both parts keep the class proportions, which
+     * matters for small sets such as iris.
+     */
     public Split split(double testFraction, Generator generator) {
         if (!(testFraction > 0 && testFraction < 1)) {
             throw new IllegalArgumentException("split: test fraction must be in (0, 1), got " + testFraction);
         }
         int[] order = permutation(size(), generator);
-        int test = (int) Math.round(size() * testFraction);
-        if (test == 0 || test == size()) {
+        int[] groups = new int[size()];
+        int groupCount = 1;
+        if (isClassification()) {
+            float[] labels = targets.toFloatArray();
+            for (int i = 0; i < groups.length; i++) {
+                groups[i] = (int) labels[i];
+            }
+            groupCount = numClasses();
+        }
+        int[] perGroup = new int[groupCount];
+        for (int g : groups) {
+            perGroup[g]++;
+        }
+        int[] testQuota = new int[groupCount];
+        for (int g = 0; g < groupCount; g++) {
+            testQuota[g] = (int) Math.round(perGroup[g] * testFraction);
+        }
+        int[] train = new int[size()];
+        int[] test = new int[size()];
+        int nTrain = 0;
+        int nTest = 0;
+        for (int i : order) {
+            if (testQuota[groups[i]] > 0) {
+                testQuota[groups[i]]--;
+                test[nTest++] = i;
+            } else {
+                train[nTrain++] = i;
+            }
+        }
+        if (nTest == 0 || nTrain == 0) {
             throw new IllegalArgumentException("split: " + size() + " examples cannot be split with test fraction "
                     + testFraction);
         }
-        return new Split(subset(java.util.Arrays.copyOfRange(order, test, size())),
-                subset(java.util.Arrays.copyOfRange(order, 0, test)));
+        return new Split(subset(java.util.Arrays.copyOf(train, nTrain)), subset(java.util.Arrays.copyOf(test, nTest)));
+    }
+
+    /**
+     * Stratified k-fold cross-validation: the examples are shuffled once, dealt into {@code k}
+     * folds class by class, and split {@code i} holds fold {@code i} out for testing. Every
+     * example is tested exactly once, which gives a steadier estimate than one split of a small set.
+     */
+    public java.util.List<Split> folds(int k, Generator generator) {
+        if (k < 2 || k > size()) {
+            throw new IllegalArgumentException("folds: k must be in [2, " + size() + "], got " + k);
+        }
+        int[] order = permutation(size(), generator);
+        float[] labels = isClassification() ? targets.toFloatArray() : new float[size()];
+        int[] fold = new int[size()];
+        int[] dealt = new int[Math.max(1, numClasses())];
+        for (int i : order) {
+            int g = (int) labels[i];
+            fold[i] = dealt[g]++ % k;
+        }
+        java.util.List<Split> splits = new java.util.ArrayList<>();
+        for (int f = 0; f < k; f++) {
+            int[] train = new int[size()];
+            int[] test = new int[size()];
+            int nTrain = 0;
+            int nTest = 0;
+            for (int i : order) {
+                if (fold[i] == f) {
+                    test[nTest++] = i;
+                } else {
+                    train[nTrain++] = i;
+                }
+            }
+            splits.add(new Split(subset(java.util.Arrays.copyOf(train, nTrain)), subset(java.util.Arrays.copyOf(test, nTest))));
+        }
+        return splits;
     }
 
     /** A uniformly random permutation of {@code 0 .. n-1} (Fisher-Yates). */

@@ -34,60 +34,83 @@ public final class NamedDatasets {
     }
 
     public static PreparedData load(NamedDataset which, DatasetLocator locator) throws IOException {
-        if (which == NamedDataset.DIGITS) {
-            try {
-                return digits(locator.locate(which).get(0));
-            } catch (IOException notFound) {
-                return embeddedDigits();
-            }
+        if (which == NamedDataset.MNIST || which == NamedDataset.FASHION_MNIST) {
+            List<String> classes = which == NamedDataset.MNIST ? DIGIT_CLASSES : FASHION_CLASSES;
+            return images(which.id(), locator.locate(which), classes);
         }
-        List<Path> files = locator.locate(which);
+        return prepare(which, raw(which, locator).split(TEST_FRACTION, new Generator(SPLIT_SEED)));
+    }
+
+    /**
+     * All examples of a small table before any preprocessing (for cross-validation, say); prepare
+     * each split with {@link #prepare}. The digits come from the jar when no file is found.
+     */
+    public static Dataset raw(NamedDataset which, DatasetLocator locator) throws IOException {
         return switch (which) {
-            case MNIST -> images("mnist", files, DIGIT_CLASSES);
-            case FASHION_MNIST -> images("fashion-mnist", files, FASHION_CLASSES);
-            case IRIS, WINE, BREAST_CANCER -> standardized(
-                    sklearnTable(which.id(), files.get(0)).split(TEST_FRACTION, new Generator(SPLIT_SEED)));
-            case DIABETES -> diabetes(files.get(0), files.get(1));
-            case DIGITS -> throw new AssertionError("handled above");
+            case MNIST, FASHION_MNIST -> throw new IllegalArgumentException(which.id()
+                    + " comes with its own train/test split; use load()");
+            case DIGITS -> {
+                List<Path> files;
+                try {
+                    files = locator.locate(which);
+                } catch (IOException notFound) {
+                    yield embeddedDigitsTable();
+                }
+                yield digitsTable(CsvReader.read(files.get(0), CsvReader.Format.DEFAULT.withHeader(false)));
+            }
+            case DIABETES -> {
+                List<Path> files = locator.locate(which);
+                yield diabetes(files.get(0), files.get(1));
+            }
+            case IRIS, WINE, BREAST_CANCER -> sklearnTable(which.id(), locator.locate(which).get(0));
         };
     }
 
-    /** The 8x8 digits that ship inside the jar: works offline on a fresh clone. */
-    public static PreparedData embeddedDigits() throws IOException {
-        try (InputStream in = NamedDatasets.class.getResourceAsStream("digits.csv.gz")) {
-            if (in == null) {
-                throw new IOException("the embedded digits data is missing from the jar (dev/backprop/data/digits.csv.gz)");
-            }
-            CsvReader.Table t = CsvReader.read(Sources.maybeGunzip(in), "embedded digits.csv.gz",
-                    CsvReader.Format.DEFAULT.withHeader(false));
-            return digitsSplit(t);
+    /**
+     * Applies the dataset's usual preprocessing to a split, fitted on its training part only: the
+     * digits' pixels 0..16 scaled to [0, 1]; the other tables standardised.
+     */
+    public static PreparedData prepare(NamedDataset which, Dataset.Split split) {
+        if (which == NamedDataset.DIGITS) {
+            Preprocessing p = Preprocessing.scale(16);
+            return new PreparedData(split.train().withFeatures(p.apply(split.train().features())),
+                    split.test().withFeatures(p.apply(split.test().features())), p);
         }
-    }
-
-    private static PreparedData digits(Path file) throws IOException {
-        return digitsSplit(CsvReader.read(file, CsvReader.Format.DEFAULT.withHeader(false)));
-    }
-
-    private static PreparedData digitsSplit(CsvReader.Table t) {
-        Dataset d = TableDatasets.classification("digits", t, CsvReader.Column.last(), DIGIT_CLASSES);
-        Preprocessing p = Preprocessing.scale(16);
-        Dataset.Split s = d.withFeatures(p.apply(d.features())).split(TEST_FRACTION, new Generator(SPLIT_SEED));
-        return new PreparedData(s.train(), s.test(), p);
-    }
-
-    /** Standardises both parts with the training part's statistics. */
-    private static PreparedData standardized(Dataset.Split split) {
         Standardizer s = Standardizer.fit(split.train().features());
         return new PreparedData(split.train().withFeatures(s.apply(split.train().features())),
                 split.test().withFeatures(s.apply(split.test().features())), Preprocessing.of(s));
     }
 
+    /** The 8x8 digits that ship inside the jar, split and scaled: works offline on a fresh clone. */
+    public static PreparedData embeddedDigits() throws IOException {
+        return prepare(NamedDataset.DIGITS, embeddedDigitsTable().split(TEST_FRACTION, new Generator(SPLIT_SEED)));
+    }
+
+    private static Dataset embeddedDigitsTable() throws IOException {
+        try (InputStream in = NamedDatasets.class.getResourceAsStream("digits.csv.gz")) {
+            if (in == null) {
+                throw new IOException("the embedded digits data is missing from the jar (dev/backprop/data/digits.csv.gz)");
+            }
+            return digitsTable(CsvReader.read(Sources.maybeGunzip(in), "embedded digits.csv.gz",
+                    CsvReader.Format.DEFAULT.withHeader(false)));
+        }
+    }
+
+    private static Dataset digitsTable(CsvReader.Table t) {
+        return TableDatasets.classification("digits", t, CsvReader.Column.last(), DIGIT_CLASSES);
+    }
+
     /** scikit-learn's CSV layout: a first line "rows,features,class names...", then features and the label. */
     private static Dataset sklearnTable(String name, Path file) throws IOException {
-        CsvReader.Table header = CsvReader.read(file, CsvReader.Format.DEFAULT.withHeader(true));
-        List<String> first = header.columns();
+        List<String> first;
+        try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(Sources.open(file),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            String line = reader.readLine();
+            first = line == null ? List.of() : Arrays.stream(line.split(",")).map(String::trim).toList();
+        }
+        CsvReader.Table table = CsvReader.read(file, CsvReader.Format.DEFAULT.withSkipLines(1).withHeader(false));
         List<String> classes = first.size() > 2 ? first.subList(2, first.size()) : List.of();
-        Dataset d = TableDatasets.classification(name, header, CsvReader.Column.last(), classes);
+        Dataset d = TableDatasets.classification(name, table, CsvReader.Column.last(), classes);
         int declared = parseCount(first, file);
         if (declared != d.size()) {
             throw new DataFormatException(file + ": header declares " + declared + " rows, the file has " + d.size());
@@ -104,7 +127,7 @@ public final class NamedDatasets {
         }
     }
 
-    private static PreparedData diabetes(Path data, Path target) throws IOException {
+    private static Dataset diabetes(Path data, Path target) throws IOException {
         CsvReader.Format spaces = CsvReader.Format.DEFAULT.withSeparator(' ').withHeader(false);
         CsvReader.Table x = CsvReader.read(data, spaces);
         CsvReader.Table y = CsvReader.read(target, spaces);
@@ -118,9 +141,8 @@ public final class NamedDatasets {
             System.arraycopy(x.rows()[r], 0, flat, r * x.width(), x.width());
             targets[r] = y.rows()[r][0];
         }
-        Dataset d = new Dataset("diabetes", Tensor.fromArray(flat, x.rows().length, x.width()),
+        return new Dataset("diabetes", Tensor.fromArray(flat, x.rows().length, x.width()),
                 Tensor.fromArray(targets, targets.length), List.of());
-        return standardized(d.split(TEST_FRACTION, new Generator(SPLIT_SEED)));
     }
 
     private static PreparedData images(String name, List<Path> files, List<String> classes) throws IOException {

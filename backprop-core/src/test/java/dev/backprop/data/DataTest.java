@@ -103,8 +103,9 @@ class DataTest {
         Tensor y = Tensor.of(0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
         Dataset d = new Dataset("toy", x, y, List.of("even", "odd"));
         Dataset.Split s = d.split(0.3, new Generator(1));
-        assertEquals(7, s.train().size());
-        assertEquals(3, s.test().size());
+        assertEquals(6, s.train().size());
+        assertEquals(4, s.test().size(), "stratified: round(0.3 * 5) = 2 of each class");
+        assertEquals(2f, s.test().targets().sum().item(), "two 'odd' examples in the test part");
         Set<Float> seen = new HashSet<>();
         for (Dataset part : List.of(s.train(), s.test())) {
             for (int i = 0; i < part.size(); i++) {
@@ -117,6 +118,26 @@ class DataTest {
                 .contains("label 2.0 of example 2 is not a class index in [0, 2)"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> new Dataset("empty", Tensor.zeros(0, 2), Tensor.zeros(0), List.of())).getMessage().contains("empty"));
+    }
+
+    @Test
+    void foldsTestEveryExampleOnceAndKeepClassProportions() {
+        float[] alternating = new float[20];
+        for (int i = 0; i < 20; i++) {
+            alternating[i] = i % 2;
+        }
+        Dataset d = new Dataset("toy", Tensor.arange(20).reshape(20, 1), Tensor.of(alternating), List.of("a", "b"));
+        List<Dataset.Split> folds = d.folds(5, new Generator(3));
+        Set<Float> tested = new HashSet<>();
+        for (Dataset.Split f : folds) {
+            assertEquals(4, f.test().size());
+            assertEquals(16, f.train().size());
+            assertEquals(2f, f.test().targets().sum().item(), "two of each class per fold");
+            for (float v : f.test().features().toFloatArray()) {
+                assertTrue(tested.add(v));
+            }
+        }
+        assertEquals(20, tested.size());
     }
 
     @Test
