@@ -1,0 +1,89 @@
+package dev.backprop.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's accuracy recipes, run exactly as documented and checked against the thresholds.
+ * Long (minutes each): excluded from the default test run; {@code ./mvnw -Paccuracy verify} runs them.
+ */
+@Tag("accuracy")
+class AccuracyTest {
+
+    private static Path data() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            for (Path c : new Path[] {dir.resolve("shared/datasets"), dir.resolveSibling("shared").resolve("datasets")}) {
+                if (Files.isDirectory(c.resolve("mnist"))) {
+                    return c;
+                }
+            }
+        }
+        throw new IllegalStateException("shared/datasets not found beside the checkout");
+    }
+
+    /** Runs {@code backprop train ARGS --data <shared datasets>} and returns the final metric. */
+    private static double train(String metric, String... args) {
+        String[] full = new String[args.length + 4];
+        full[0] = "train";
+        System.arraycopy(args, 0, full, 1, args.length);
+        full[args.length + 1] = "--data";
+        full[args.length + 2] = data().toString();
+        full[args.length + 3] = "--offline";
+        PrintStream old = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            code = Main.run(full);
+        } finally {
+            System.setOut(old);
+        }
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        System.out.print(out);
+        assertEquals(0, code, out);
+        String last = out.strip().lines().reduce((a, b) -> b).orElseThrow();
+        String prefix = "test " + metric + ": ";
+        assertTrue(last.startsWith(prefix), last);
+        return Double.parseDouble(last.substring(prefix.length()));
+    }
+
+    @Test
+    void mnistMlp() {
+        double acc = train("accuracy", "--dataset", "mnist", "--model", "mlp:256,128", "--epochs", "12", "--batch", "128");
+        assertTrue(acc >= 0.98, "MNIST MLP 784-256-128-10: " + acc);
+    }
+
+    @Test
+    void fashionMnistMlp() {
+        double acc = train("accuracy", "--dataset", "fashion-mnist", "--model", "mlp:256,128", "--epochs", "20",
+                "--batch", "128", "--dropout", "0.2");
+        assertTrue(acc >= 0.89, "Fashion-MNIST MLP: " + acc);
+    }
+
+    @Test
+    void irisCrossValidated() {
+        double acc = train("accuracy", "--dataset", "iris", "--model", "mlp:8", "--activation", "tanh", "--epochs", "100",
+                "--batch", "8", "--validation", "0", "--folds", "5");
+        assertTrue(acc >= 0.95, "iris, 5-fold cross-validation: " + acc);
+    }
+
+    @Test
+    void digits() {
+        double acc = train("accuracy", "--dataset", "digits");
+        assertTrue(acc >= 0.96, "8x8 digits: " + acc);
+    }
+
+    @Test
+    void diabetesRegression() {
+        double r2 = train("r2", "--dataset", "diabetes", "--model", "mlp:32", "--epochs", "200", "--batch", "16", "--lr", "0.01");
+        assertTrue(r2 > 0.4, "diabetes R^2: " + r2);
+    }
+}
