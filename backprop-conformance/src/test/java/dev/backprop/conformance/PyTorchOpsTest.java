@@ -45,6 +45,14 @@ class PyTorchOpsTest {
     }
 
     @Test
+    void runsOnTheBackendTheBuildAskedFor() {
+        String wanted = System.getProperty("backprop.backend");
+        if (wanted != null) {
+            assertEquals(wanted, dev.backprop.backend.Backends.active().name());
+        }
+    }
+
+    @Test
     void onlyLaterIssueOpsAreSkipped() throws IOException {
         List<CaseResult> results = ConformanceRunner.run(ReferenceData.pytorchDirectory());
         Set<String> skippedOps = results.stream().filter(r -> r.status() == CaseResult.Status.SKIPPED)

@@ -1,15 +1,19 @@
 package dev.backprop.backend;
 
 import dev.backprop.backend.reference.ReferenceBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
 
 /**
- * Chooses the backend that runs every tensor operation in this JVM, once, at class load: the
- * system property {@code backprop.backend} ({@code reference} is the only one so far) or the
- * fastest available. The choice is fixed for the life of the process so that results never
- * depend on call order.
+ * Chooses the backend that runs every tensor operation in this JVM, once, at class load: the one
+ * the system property {@code backprop.backend} names ({@code reference} for the plain loops,
+ * {@code cpu} for the SIMD and multi-core kernels of the backprop-cpu module), or else the first
+ * backend registered as a {@link ServiceLoader} service, or else the reference loops. The choice is
+ * fixed for the life of the process so that results never depend on call order.
  */
 public final class Backends {
-    private static final Backend ACTIVE = choose(System.getProperty("backprop.backend", "reference"));
+    private static final Backend ACTIVE = choose(System.getProperty("backprop.backend"));
 
     private Backends() {
     }
@@ -20,10 +24,18 @@ public final class Backends {
     }
 
     private static Backend choose(String name) {
-        if (name.equals("reference")) {
-            return new ReferenceBackend();
+        List<Backend> available = new ArrayList<>();
+        ServiceLoader.load(Backend.class).forEach(available::add);
+        available.add(new ReferenceBackend());
+        if (name == null || name.isBlank()) {
+            return available.get(0);
         }
-        throw new IllegalArgumentException("backprop.backend: unknown backend '" + name
-                + "'; available: reference");
+        for (Backend b : available) {
+            if (b.name().equals(name.trim())) {
+                return b;
+            }
+        }
+        throw new IllegalArgumentException("backprop.backend: unknown backend '" + name + "'; available: "
+                + available.stream().map(Backend::name).toList());
     }
 }

@@ -1,0 +1,171 @@
+package dev.backprop.cli;
+
+import dev.backprop.backend.Backend;
+import dev.backprop.backend.Backends;
+import dev.backprop.cpu.CpuBackend;
+import dev.backprop.cpu.PeakFlops;
+import dev.backprop.data.Dataset;
+import dev.backprop.data.DatasetLocator;
+import dev.backprop.data.NamedDataset;
+import dev.backprop.data.NamedDatasets;
+import dev.backprop.io.Json;
+import dev.backprop.nn.ActivationKind;
+import dev.backprop.nn.ModelSpec;
+import dev.backprop.nn.Module;
+import dev.backprop.optim.Adam;
+import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.Tensor;
+import dev.backprop.train.FitConfig;
+import dev.backprop.train.LossFunction;
+import dev.backprop.train.Trainer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code backprop bench}: this machine's peak, SGEMM rates and MNIST MLP epoch time. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measures, on this machine and backend: the float32 peak (an FMA loop on every kernel thread),"
+                + " SGEMM GFLOP/s and % of peak for N = 256..2048 and for the MNIST MLP's own shapes in the three"
+                + " forms backprop uses (NN: A.B, TN: At.B, NT: A.Bt), and the seconds per epoch of the MLP"
+                + " 784-256-256-10 (Adam, batch 128) with the data in memory.",
+                "Figures, not pass/fail: compare them with the README's table."},
+        footer = {"", "Examples:", "  ./backprop bench --data ../shared/datasets",
+                "  ./backprop bench --json --quick", "  BACKPROP_JVM_OPTS=-Dbackprop.threads=1 ./backprop bench"})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "print one JSON object instead of a table")
+    boolean json;
+
+    @Option(names = "--quick", description = "smaller sizes and a partial epoch, for a fast look")
+    boolean quick;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "folder with MNIST (else synthetic data of MNIST's shape)")
+    Path dataDir;
+
+    private record Gemm(int m, int n, int k, String form, double gflops, double percent) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Backend backend = Backends.active();
+        int threads = backend instanceof CpuBackend ? CpuBackend.threads() : 1;
+        double peak = PeakFlops.measure(quick ? 300 : 1000);
+        List<Gemm> gemms = new ArrayList<>();
+        int[] sizes = quick ? new int[] {256, 512} : new int[] {256, 512, 1024, 2048};
+        for (int n : sizes) {
+            gemms.add(gemm(backend, n, n, n, "NN", peak));
+        }
+        // The MLP 784-256-256-10 at batch 128: forward x.Wt, backward dX = g.W and dW = gt.x.
+        gemms.add(gemm(backend, 128, 256, 784, "NT", peak));
+        gemms.add(gemm(backend, 128, 784, 256, "NN", peak));
+        gemms.add(gemm(backend, 256, 784, 128, "TN", peak));
+        gemms.add(gemm(backend, 128, 256, 256, "NT", peak));
+        gemms.add(gemm(backend, 256, 256, 128, "TN", peak));
+        double[] epoch = mlpEpoch();
+
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("backend", backend.name());
+            out.put("jvm", Runtime.version().toString());
+            out.put("peak_gflops", round(peak));
+            out.put("threads", threads);
+            List<Object> g = new ArrayList<>();
+            for (Gemm x : gemms) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("m", x.m());
+                e.put("n", x.n());
+                e.put("k", x.k());
+                e.put("form", x.form());
+                e.put("gflops", round(x.gflops()));
+                e.put("percent_of_peak", round(x.percent()));
+                g.add(e);
+            }
+            out.put("gemm", g);
+            Map<String, Object> mlp = new LinkedHashMap<>();
+            mlp.put("epoch_seconds", round(epoch[0]));
+            mlp.put("examples_per_second", round(epoch[1]));
+            mlp.put("data", epoch[2] == 1 ? "mnist" : "synthetic");
+            out.put("mlp_mnist", mlp);
+            System.out.println(Json.write(out));
+        } else {
+            System.out.printf(Locale.ROOT, "backend %s, %d threads, JVM %s%n", backend.name(), threads, Runtime.version());
+            System.out.printf(Locale.ROOT, "peak (FMA loop, all threads): %.1f GFLOP/s%n", peak);
+            System.out.printf(Locale.ROOT, "%-6s %6s %6s %6s %10s %8s%n", "form", "m", "n", "k", "GFLOP/s", "% peak");
+            for (Gemm x : gemms) {
+                System.out.printf(Locale.ROOT, "%-6s %6d %6d %6d %10.1f %7.1f%%%n", x.form(), x.m(), x.n(), x.k(),
+                        x.gflops(), x.percent());
+            }
+            System.out.printf(Locale.ROOT, "MLP 784-256-256-10, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
+                    epoch[2] == 1 ? "MNIST" : "synthetic", epoch[0], epoch[1]);
+        }
+        return 0;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    /** Best of several timed runs, after a warm-up, of one GEMM shape in one form. */
+    private Gemm gemm(Backend backend, int m, int n, int k, String form, double peak) {
+        Generator g = new Generator(1);
+        float[] a = Tensor.randn(g, m * k).toFloatArray();
+        float[] b = Tensor.randn(g, k * n).toFloatArray();
+        float[] c = new float[m * n];
+        int aRs = form.equals("TN") ? 1 : k;
+        int aCs = form.equals("TN") ? m : 1;
+        int bRs = form.equals("NT") ? 1 : n;
+        int bCs = form.equals("NT") ? k : 1;
+        double flops = 2.0 * m * n * k;
+        int reps = (int) Math.max(3, Math.min(2000, 2e9 / flops));
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < (quick ? 3 : 6); round++) {
+            long start = System.nanoTime();
+            for (int r = 0; r < reps; r++) {
+                backend.gemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, c, 0, n, false);
+            }
+            best = Math.min(best, (System.nanoTime() - start) / 1e9 / reps);
+        }
+        double gflops = flops / best / 1e9;
+        return new Gemm(m, n, k, form, gflops, 100 * gflops / peak);
+    }
+
+    /** {seconds per epoch, examples per second, 1 if real MNIST else 0}. */
+    private double[] mlpEpoch() throws Exception {
+        Dataset train;
+        boolean real = true;
+        try {
+            train = DataOptions.flat(NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(dataDir, false)).train());
+        } catch (java.io.IOException notFound) {
+            Generator g = new Generator(2);
+            train = new Dataset("synthetic", Tensor.rand(g, 60_000, 784), Tensor.randint(g, 0, 10, 60_000),
+                    List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"));
+            real = false;
+        }
+        if (quick) {
+            train = train.subset(range(12_800));
+        }
+        ModelSpec spec = new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f);
+        Module net = spec.build(new Generator(0));
+        Trainer trainer = new Trainer(net, new Adam(net.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
+        FitConfig config = FitConfig.DEFAULT.withEpochs(1).withBatchSize(128);
+        trainer.fit(train.subset(range(Math.min(train.size(), 6_400))), null, config);   // warm-up
+        long start = System.nanoTime();
+        trainer.fit(train, null, config);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double perExample = seconds / train.size();
+        return new double[] {perExample * 60_000, 1 / perExample, real ? 1 : 0};
+    }
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+}

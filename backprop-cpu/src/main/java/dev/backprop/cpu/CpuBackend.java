@@ -1,0 +1,115 @@
+package dev.backprop.cpu;
+
+import dev.backprop.backend.Backend;
+import dev.backprop.backend.BinaryOp;
+import dev.backprop.backend.Layout;
+import dev.backprop.backend.ReduceOp;
+import dev.backprop.backend.UnaryOp;
+import dev.backprop.backend.reference.ReferenceBackend;
+
+/**
+ * The fast CPU backend: SIMD (Vector API) loops for contiguous data and a multi-core packed
+ * SGEMM; everything it does not speed up goes to the reference loops, which also define what
+ * "correct" means for the fast paths (the parity tests compare the two on random shapes).
+ * Registered as a service, so it is chosen whenever this module is on the class path; run with
+ * {@code -Dbackprop.backend=reference} for the plain loops.
+ */
+public final class CpuBackend implements Backend {
+    private final ReferenceBackend reference = new ReferenceBackend();
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    /** Threads the kernels use. */
+    public static int threads() {
+        return WorkerPool.threads();
+    }
+
+    @Override
+    public void copy(float[] src, Layout from, float[] dst, int dstOffset) {
+        if (from.isContiguous()) {
+            System.arraycopy(src, from.offset(), dst, dstOffset, from.size());
+        } else {
+            reference.copy(src, from, dst, dstOffset);
+        }
+    }
+
+    @Override
+    public void map(UnaryOp op, float alpha, float beta, float[] src, Layout from, float[] dst) {
+        if (!from.isContiguous() || !VectorLoops.map(op, alpha, beta, src, from.offset(), dst, from.size())) {
+            reference.map(op, alpha, beta, src, from, dst);
+        }
+    }
+
+    @Override
+    public void zip(BinaryOp op, float[] a, Layout la, float[] b, Layout lb, float[] dst) {
+        int n = la.size();
+        if (la.isContiguous() && lb.isContiguous()
+                && VectorLoops.zip(op, a, la.offset(), b, lb.offset(), dst, 0, n)) {
+            return;
+        }
+        int rank = la.rank();
+        if (rank >= 1 && la.isContiguous() && isRowBroadcast(lb)) {
+            int cols = la.shape()[rank - 1];
+            boolean ok = true;
+            for (int r = 0, rows = n / Math.max(1, cols); r < rows && ok; r++) {
+                ok = VectorLoops.zip(op, a, la.offset() + r * cols, b, lb.offset(), dst, r * cols, cols);
+            }
+            if (ok) {
+                return;
+            }
+        }
+        reference.zip(op, a, la, b, lb, dst);
+    }
+
+    /** A row repeated over every leading dimension: last stride 1, all others 0 (a bias). */
+    private static boolean isRowBroadcast(Layout l) {
+        int rank = l.rank();
+        if (rank == 0 || (l.strides()[rank - 1] != 1 && l.shape()[rank - 1] != 1)) {
+            return false;
+        }
+        for (int d = 0; d < rank - 1; d++) {
+            if (l.strides()[d] != 0 && l.shape()[d] != 1) {
+                return false;
+            }
+        }
+        return l.strides()[rank - 1] == 1;
+    }
+
+    @Override
+    public void select(float[] cond, Layout lc, float[] a, Layout la, float[] b, Layout lb, float[] dst) {
+        reference.select(cond, lc, a, la, b, lb, dst);
+    }
+
+    @Override
+    public void reduceRows(ReduceOp op, float[] src, int rows, int cols, float[] dst) {
+        if (op == ReduceOp.SUM || op == ReduceOp.MAX || op == ReduceOp.MIN) {
+            for (int r = 0; r < rows; r++) {
+                dst[r] = VectorLoops.reduce(op, src, r * cols, cols);
+            }
+        } else {
+            reference.reduceRows(op, src, rows, cols, dst);
+        }
+    }
+
+    @Override
+    public void gemm(int m, int n, int k, float[] a, int aOffset, int aRowStride, int aColStride,
+                     float[] b, int bOffset, int bRowStride, int bColStride,
+                     float[] c, int cOffset, int ldc, boolean accumulate) {
+        Sgemm.gemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+                c, cOffset, ldc, accumulate);
+    }
+
+    @Override
+    public void gather(float[] src, Layout from, int dim, int[] index, int[] indexShape, float[] dst) {
+        reference.gather(src, from, dim, index, indexShape, dst);
+    }
+
+    @Override
+    public void scatterAdd(float[] dst, int[] dstShape, int dim, int[] index, int[] indexShape,
+                           float[] src, Layout from) {
+        reference.scatterAdd(dst, dstShape, dim, index, indexShape, src, from);
+    }
+}

@@ -1,0 +1,205 @@
+package dev.backprop.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Single-precision matrix multiply {@code C (+)= A B} in the Vector API, after the BLIS design
+ * (Van Zee and van de Geijn 2015): B is packed into panels NR columns wide and A into panels MR
+ * rows tall, cache block by cache block, and a register-blocked micro-kernel keeps an MR x NR tile
+ * of C (6 rows x 2 vectors: 12 accumulators) in registers while it streams both panels. Packing
+ * reads A and B through their row and column strides, so transposed operands are never
+ * materialised; panels are zero-padded, so odd sizes only cost a masked copy at the tile edges.
+ * Column blocks of C are split across the worker threads.
+ */
+final class Sgemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    static final int MR = 6;
+    static final int NR = 2 * V;
+    private static final int KC = 256;
+    private static final int MC = 16 * MR;
+    private static final int NC = 32 * NR;
+
+    /** Per-thread packing buffers, reused across calls so that a training step allocates nothing here. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(
+            () -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+
+    private Sgemm() {
+    }
+
+    static void gemm(int m, int n, int k,
+                     float[] a, int aOff, int aRs, int aCs,
+                     float[] b, int bOff, int bRs, int bCs,
+                     float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
+            return;
+        }
+        long flops = 2L * m * n * k;
+        int threads = flops < 2_000_000 ? 1 : WorkerPool.threads();
+        int colTiles = (n + NR - 1) / NR;
+        int parts = Math.min(threads, colTiles);
+        if (parts <= 1) {
+            block(0, n, m, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+            return;
+        }
+        WorkerPool.run(parts, p -> {
+            int from = colTiles * p / parts * NR;
+            int to = Math.min(n, colTiles * (p + 1) / parts * NR);
+            block(from, to, m, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+        });
+    }
+
+    /** Computes columns {@code [j0, j1)} of C. */
+    private static void block(int j0, int j1, int m, int k,
+                              float[] a, int aOff, int aRs, int aCs,
+                              float[] b, int bOff, int bRs, int bCs,
+                              float[] c, int cOff, int ldc, boolean accumulate) {
+        float[][] buf = BUFFERS.get();
+        float[] ap = buf[0];
+        float[] bp = buf[1];
+        float[] tile = buf[2];
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                boolean add = accumulate || pc > 0;
+                packB(kc, nc, b, bOff + pc * bRs + jc * bCs, bRs, bCs, bp);
+                for (int ic = 0; ic < m; ic += MC) {
+                    int mc = Math.min(MC, m - ic);
+                    packA(mc, kc, a, aOff + ic * aRs + pc * aCs, aRs, aCs, ap);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            int cAt = cOff + (ic + ir) * ldc + jc + jr;
+                            if (mr == MR && nr == NR) {
+                                kernel(kc, ap, ir * kc, bp, jr * kc, c, cAt, ldc, add);
+                            } else {
+                                java.util.Arrays.fill(tile, 0f);
+                                kernel(kc, ap, ir * kc, bp, jr * kc, tile, 0, NR, false);
+                                for (int r = 0; r < mr; r++) {
+                                    for (int j = 0; j < nr; j++) {
+                                        int at = cAt + r * ldc + j;
+                                        c[at] = add ? c[at] + tile[r * NR + j] : tile[r * NR + j];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** A's block {@code [mc, kc]} into MR-row panels, k-major inside a panel; rows past mc are zero. */
+    private static void packA(int mc, int kc, float[] a, int off, int rs, int cs, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int rows = Math.min(MR, mc - ir);
+            int base = ir * kc;
+            for (int p = 0; p < kc; p++) {
+                int src = off + ir * rs + p * cs;
+                int dst = base + p * MR;
+                for (int r = 0; r < rows; r++) {
+                    ap[dst + r] = a[src + r * rs];
+                }
+                for (int r = rows; r < MR; r++) {
+                    ap[dst + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /** B's block {@code [kc, nc]} into NR-column panels, k-major inside a panel; columns past nc are zero. */
+    private static void packB(int kc, int nc, float[] b, int off, int rs, int cs, float[] bp) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            int base = jr * kc;
+            for (int p = 0; p < kc; p++) {
+                int src = off + p * rs + jr * cs;
+                int dst = base + p * NR;
+                if (cs == 1 && cols == NR) {
+                    System.arraycopy(b, src, bp, dst, NR);
+                } else {
+                    for (int j = 0; j < cols; j++) {
+                        bp[dst + j] = b[src + j * cs];
+                    }
+                    for (int j = cols; j < NR; j++) {
+                        bp[dst + j] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The 6 x 2V register tile: C[0..6, 0..2V) (+)= Ap panel x Bp panel over kc steps. */
+    private static void kernel(int kc, float[] ap, int aAt, float[] bp, int bAt,
+                               float[] c, int cAt, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bq = bAt + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bq + V);
+            int aq = aAt + p * MR;
+            FloatVector a0 = FloatVector.broadcast(S, ap[aq]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[aq + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[aq + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[aq + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, cAt));
+            c01 = c01.add(FloatVector.fromArray(S, c, cAt + V));
+            c10 = c10.add(FloatVector.fromArray(S, c, cAt + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, cAt + ldc + V));
+            c20 = c20.add(FloatVector.fromArray(S, c, cAt + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, cAt + 2 * ldc + V));
+            c30 = c30.add(FloatVector.fromArray(S, c, cAt + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, cAt + 3 * ldc + V));
+            c40 = c40.add(FloatVector.fromArray(S, c, cAt + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, cAt + 4 * ldc + V));
+            c50 = c50.add(FloatVector.fromArray(S, c, cAt + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, cAt + 5 * ldc + V));
+        }
+        // Stores written out, not through a helper: a vector passed to a method that is not
+        // inlined is boxed on the heap, which costs more than the whole tile.
+        c00.intoArray(c, cAt);
+        c01.intoArray(c, cAt + V);
+        c10.intoArray(c, cAt + ldc);
+        c11.intoArray(c, cAt + ldc + V);
+        c20.intoArray(c, cAt + 2 * ldc);
+        c21.intoArray(c, cAt + 2 * ldc + V);
+        c30.intoArray(c, cAt + 3 * ldc);
+        c31.intoArray(c, cAt + 3 * ldc + V);
+        c40.intoArray(c, cAt + 4 * ldc);
+        c41.intoArray(c, cAt + 4 * ldc + V);
+        c50.intoArray(c, cAt + 5 * ldc);
+        c51.intoArray(c, cAt + 5 * ldc + V);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.backprop.cpu;
+
+import dev.backprop.backend.BinaryOp;
+import dev.backprop.backend.ReduceOp;
+import dev.backprop.backend.UnaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Elementwise and reduction loops over contiguous runs, a vector at a time with a scalar tail.
+ * Each returns false for an op it does not vectorise, and the caller falls back to the reference
+ * loop. Transcendental functions stay scalar: their exact rounding is the reference's.
+ */
+final class VectorLoops {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+
+    private VectorLoops() {
+    }
+
+    static boolean map(UnaryOp op, float alpha, float beta, float[] src, int off, float[] dst, int n) {
+        switch (op) {
+            case AFFINE, NEG, ABS, RELU, STEP, LEAKY_RELU, SQRT -> { }
+            default -> {
+                return false;
+            }
+        }
+        int i = 0;
+        FloatVector zero = FloatVector.zero(S);
+        for (int upper = S.loopBound(n); i < upper; i += V) {
+            FloatVector x = FloatVector.fromArray(S, src, off + i);
+            FloatVector y = switch (op) {
+                case AFFINE -> x.mul(alpha).add(beta);
+                case NEG -> x.neg();
+                case ABS -> x.abs();
+                case RELU -> x.max(zero);
+                case STEP -> zero.blend(1f, x.compare(VectorOperators.GT, alpha));
+                case LEAKY_RELU -> x.blend(x.mul(alpha), x.compare(VectorOperators.LE, 0f));
+                case SQRT -> x.sqrt();
+                default -> throw new AssertionError(op);
+            };
+            y.intoArray(dst, i);
+        }
+        for (; i < n; i++) {
+            dst[i] = op.apply(src[off + i], alpha, beta);
+        }
+        return true;
+    }
+
+    /** {@code dst[dOff + i] = a[aOff + i] op b[bOff + i]} for i below n. */
+    static boolean zip(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int n) {
+        VectorOperators.Binary vop = switch (op) {
+            case ADD -> VectorOperators.ADD;
+            case SUB -> VectorOperators.SUB;
+            case MUL -> VectorOperators.MUL;
+            case DIV -> VectorOperators.DIV;
+            case MAXIMUM -> VectorOperators.MAX;
+            case MINIMUM -> VectorOperators.MIN;
+            default -> null;
+        };
+        if (vop == null) {
+            return false;
+        }
+        int i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += V) {
+            FloatVector.fromArray(S, a, aOff + i).lanewise(vop, FloatVector.fromArray(S, b, bOff + i))
+                    .intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = op.apply(a[aOff + i], b[bOff + i]);
+        }
+        return true;
+    }
+
+    /** Sum, max or min of {@code src[off .. off+n)}; NaN propagates for max and min, as in the reference. */
+    static float reduce(ReduceOp op, float[] src, int off, int n) {
+        if (op == ReduceOp.SUM) {
+            FloatVector acc = FloatVector.zero(S);
+            int i = 0;
+            for (int upper = S.loopBound(n); i < upper; i += V) {
+                acc = acc.add(FloatVector.fromArray(S, src, off + i));
+            }
+            double s = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) {
+                s += src[off + i];
+            }
+            return (float) s;
+        }
+        boolean max = op == ReduceOp.MAX;
+        float best = src[off];
+        int i = 0;
+        if (n >= V) {
+            FloatVector acc = FloatVector.fromArray(S, src, off);
+            for (i = V; i + V <= n; i += V) {
+                FloatVector x = FloatVector.fromArray(S, src, off + i);
+                acc = max ? acc.max(x) : acc.min(x);
+            }
+            best = acc.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
+        }
+        for (; i < n; i++) {
+            float v = src[off + i];
+            best = Float.isNaN(v) || Float.isNaN(best) ? Float.NaN : max ? Math.max(best, v) : Math.min(best, v);
+        }
+        return best;
+    }
+}

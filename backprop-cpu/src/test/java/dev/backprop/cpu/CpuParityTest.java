@@ -1,0 +1,129 @@
+package dev.backprop.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.backprop.backend.BinaryOp;
+import dev.backprop.backend.Layout;
+import dev.backprop.backend.ReduceOp;
+import dev.backprop.backend.UnaryOp;
+import dev.backprop.backend.reference.ReferenceBackend;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The fast kernels agree with the reference loops within float32 rounding, on odd sizes too. */
+class CpuParityTest {
+    private final CpuBackend cpu = new CpuBackend();
+    private final ReferenceBackend ref = new ReferenceBackend();
+    private final SplittableRandom random = new SplittableRandom(11);
+
+    private float[] random(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return v;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            double err = Math.abs(expected[i] - actual[i]);
+            assertTrue(err <= tolerance * (1 + Math.abs(expected[i])) || (Float.isNaN(expected[i]) && Float.isNaN(actual[i])),
+                    what + " at " + i + ": reference " + expected[i] + ", cpu " + actual[i]);
+        }
+    }
+
+    @Test
+    void gemmInAllThreeFormsOnOddAndLargeShapes() {
+        int[][] shapes = {{1, 1, 1}, {1, 33, 7}, {6, 32, 1}, {7, 13, 5}, {37, 65, 129}, {100, 3, 300},
+                {128, 256, 784}, {61, 517, 260}, {300, 40, 17}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            for (String form : new String[] {"NN", "TN", "NT"}) {
+                float[] a = random(m * k);
+                float[] b = random(k * n);
+                // NN: A [m,k] row-major. TN: A stored as [k,m] and read transposed. NT: B stored as [n,k].
+                int aRs = form.equals("TN") ? 1 : k;
+                int aCs = form.equals("TN") ? m : 1;
+                int bRs = form.equals("NT") ? 1 : n;
+                int bCs = form.equals("NT") ? k : 1;
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    float[] c0 = random(m * n);
+                    float[] c1 = c0.clone();
+                    ref.gemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, c0, 0, n, accumulate);
+                    cpu.gemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, c1, 0, n, accumulate);
+                    assertClose(c0, c1, 1e-4, form + " " + m + "x" + n + "x" + k + (accumulate ? " +=" : ""));
+                }
+            }
+        }
+    }
+
+    @Test
+    void gemmWithOffsetsAndALeadingDimension() {
+        int m = 9;
+        int n = 35;
+        int k = 20;
+        float[] a = random(5 + m * k);
+        float[] b = random(3 + k * n);
+        float[] c0 = random(7 + m * (n + 4));
+        float[] c1 = c0.clone();
+        ref.gemm(m, n, k, a, 5, k, 1, b, 3, n, 1, c0, 7, n + 4, true);
+        cpu.gemm(m, n, k, a, 5, k, 1, b, 3, n, 1, c1, 7, n + 4, true);
+        assertClose(c0, c1, 1e-4, "offsets");
+    }
+
+    @Test
+    void elementwiseAndReductions() {
+        for (int n : new int[] {1, 15, 16, 17, 100, 1023}) {
+            float[] x = random(n + 3);
+            float[] y = random(n + 3);
+            Layout l = new Layout(new int[] {n}, new int[] {1}, 3);
+            for (UnaryOp op : UnaryOp.values()) {
+                float[] r0 = new float[n];
+                float[] r1 = new float[n];
+                ref.map(op, 0.3f, 0.7f, x, l, r0);
+                cpu.map(op, 0.3f, 0.7f, x, l, r1);
+                assertClose(r0, r1, 1e-6, op + " n=" + n);
+            }
+            for (BinaryOp op : BinaryOp.values()) {
+                float[] r0 = new float[n];
+                float[] r1 = new float[n];
+                ref.zip(op, x, l, y, l, r0);
+                cpu.zip(op, x, l, y, l, r1);
+                assertClose(r0, r1, 1e-6, op + " n=" + n);
+            }
+            for (ReduceOp op : ReduceOp.values()) {
+                float[] r0 = new float[1];
+                float[] r1 = new float[1];
+                float[] contiguous = java.util.Arrays.copyOfRange(x, 3, 3 + n);
+                ref.reduceRows(op, contiguous, 1, n, r0);
+                cpu.reduceRows(op, contiguous, 1, n, r1);
+                assertClose(r0, r1, 1e-5, op + " n=" + n);
+            }
+        }
+    }
+
+    @Test
+    void broadcastRowsLikeABias() {
+        int rows = 5;
+        int cols = 37;
+        float[] x = random(rows * cols);
+        float[] bias = random(cols);
+        Layout lx = Layout.contiguous(new int[] {rows, cols});
+        Layout lb = new Layout(new int[] {rows, cols}, new int[] {0, 1}, 0);
+        float[] r0 = new float[rows * cols];
+        float[] r1 = new float[rows * cols];
+        ref.zip(BinaryOp.ADD, x, lx, bias, lb, r0);
+        cpu.zip(BinaryOp.ADD, x, lx, bias, lb, r1);
+        assertClose(r0, r1, 0, "bias add");
+        Layout transposed = new Layout(new int[] {cols, rows}, new int[] {1, cols}, 0);
+        float[] t0 = new float[rows * cols];
+        float[] t1 = new float[rows * cols];
+        ref.copy(x, transposed, t0, 0);
+        cpu.copy(x, transposed, t1, 0);
+        assertClose(t0, t1, 0, "strided copy");
+    }
+}
