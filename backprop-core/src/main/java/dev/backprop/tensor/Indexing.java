@@ -22,6 +22,9 @@ final class Indexing {
         int[] picks = toIndices("indexSelect", index, x.shape.raw()[d], d, x.shape);
         int[] dims = x.shape.dims();
         dims[d] = picks.length;
+        if (d == 0 && x.isContiguous() && !Graph.needsGrad(x)) {
+            return selectRows(x, picks, dims);   // a mini-batch: whole rows, copied as blocks
+        }
         int[] expanded = expandAlong(picks, dims, d);
         float[] out = new float[expanded.length];
         Backends.active().gather(x.storage.data, x.layout(), d, expanded, dims, out);
@@ -31,6 +34,15 @@ final class Indexing {
             Backends.active().scatterAdd(acc, x.shape.raw(), d, expanded, dims, g.storage.data, g.layout());
             return grads(Tensor.wrap(acc, x.shape));
         });
+    }
+
+    private static Tensor selectRows(Tensor x, int[] picks, int[] dims) {
+        int row = x.numel() / Math.max(1, x.shape.raw()[0]);
+        float[] out = new float[picks.length * row];
+        for (int i = 0; i < picks.length; i++) {
+            System.arraycopy(x.storage.data, x.offset + picks[i] * row, out, i * row, row);
+        }
+        return Tensor.wrap(out, Shape.of(dims));
     }
 
     static Tensor gather(Tensor x, int dim, Tensor index) {

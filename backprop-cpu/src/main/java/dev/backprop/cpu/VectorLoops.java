@@ -20,27 +20,46 @@ final class VectorLoops {
     }
 
     static boolean map(UnaryOp op, float alpha, float beta, float[] src, int off, float[] dst, int n) {
+        // One loop per op: the Vector API compiles to SIMD instructions only when the operation
+        // is a constant at each call site, so the op is chosen outside the loop.
+        int upper = S.loopBound(n);
+        int i = 0;
         switch (op) {
-            case AFFINE, NEG, ABS, RELU, STEP, LEAKY_RELU, SQRT -> { }
+            case AFFINE -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, src, off + i).mul(alpha).add(beta).intoArray(dst, i);
+                }
+            }
+            case NEG -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, src, off + i).neg().intoArray(dst, i);
+                }
+            }
+            case ABS -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, src, off + i).abs().intoArray(dst, i);
+                }
+            }
+            case RELU -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, src, off + i).max(0f).intoArray(dst, i);
+                }
+            }
+            case STEP -> {
+                FloatVector zero = FloatVector.zero(S);
+                for (; i < upper; i += V) {
+                    FloatVector x = FloatVector.fromArray(S, src, off + i);
+                    zero.blend(1f, x.compare(VectorOperators.GT, alpha)).intoArray(dst, i);
+                }
+            }
+            case SQRT -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, src, off + i).sqrt().intoArray(dst, i);
+                }
+            }
             default -> {
                 return false;
             }
-        }
-        int i = 0;
-        FloatVector zero = FloatVector.zero(S);
-        for (int upper = S.loopBound(n); i < upper; i += V) {
-            FloatVector x = FloatVector.fromArray(S, src, off + i);
-            FloatVector y = switch (op) {
-                case AFFINE -> x.mul(alpha).add(beta);
-                case NEG -> x.neg();
-                case ABS -> x.abs();
-                case RELU -> x.max(zero);
-                case STEP -> zero.blend(1f, x.compare(VectorOperators.GT, alpha));
-                case LEAKY_RELU -> x.blend(x.mul(alpha), x.compare(VectorOperators.LE, 0f));
-                case SQRT -> x.sqrt();
-                default -> throw new AssertionError(op);
-            };
-            y.intoArray(dst, i);
         }
         for (; i < n; i++) {
             dst[i] = op.apply(src[off + i], alpha, beta);
@@ -50,22 +69,42 @@ final class VectorLoops {
 
     /** {@code dst[dOff + i] = a[aOff + i] op b[bOff + i]} for i below n. */
     static boolean zip(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int n) {
-        VectorOperators.Binary vop = switch (op) {
-            case ADD -> VectorOperators.ADD;
-            case SUB -> VectorOperators.SUB;
-            case MUL -> VectorOperators.MUL;
-            case DIV -> VectorOperators.DIV;
-            case MAXIMUM -> VectorOperators.MAX;
-            case MINIMUM -> VectorOperators.MIN;
-            default -> null;
-        };
-        if (vop == null) {
-            return false;
-        }
+        int upper = S.loopBound(n);
         int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += V) {
-            FloatVector.fromArray(S, a, aOff + i).lanewise(vop, FloatVector.fromArray(S, b, bOff + i))
-                    .intoArray(dst, dOff + i);
+        switch (op) {
+            case ADD -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+                }
+            }
+            case SUB -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+                }
+            }
+            case MUL -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, a, aOff + i).mul(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+                }
+            }
+            case DIV -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, a, aOff + i).div(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+                }
+            }
+            case MAXIMUM -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, a, aOff + i).max(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+                }
+            }
+            case MINIMUM -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, a, aOff + i).min(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+                }
+            }
+            default -> {
+                return false;
+            }
         }
         for (; i < n; i++) {
             dst[dOff + i] = op.apply(a[aOff + i], b[bOff + i]);
