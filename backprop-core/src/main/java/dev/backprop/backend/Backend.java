@@ -56,4 +56,11 @@ public interface Backend {
      */
     void scatterAdd(float[] dst, int[] dstShape, int dim, int[] index, int[] indexShape,
                     float[] src, Layout from);
+
+    /**
+     * One fused Adam/AdamW step over {@code n} contiguous elements from {@code offset}: updates
+     * {@code param}, {@code m}, {@code v} (and {@code vMax} when {@code step.amsgrad()}) in place from
+     * {@code grad}, element by element as {@link AdamStep#apply} defines.
+     */
+    void adam(AdamStep step, float[] param, float[] grad, float[] m, float[] v, float[] vMax, int offset, int n);
 }

@@ -1,5 +1,7 @@
 package dev.backprop.optim;
 
+import dev.backprop.backend.AdamStep;
+import dev.backprop.tensor.FusedUpdates;
 import dev.backprop.tensor.Tensor;
 import java.util.List;
 
@@ -55,25 +57,9 @@ public class Adam extends Optimizer {
 
     @Override
     protected final void update(int i, Tensor p, Tensor grad, int t) {
-        double lr = lr();
-        Tensor g = grad;
-        if (config.weightDecay() != 0) {
-            if (decoupledDecay) {
-                p.mulInPlace((float) (1 - lr * config.weightDecay()));
-            } else {
-                g = g.add(p.mul((float) config.weightDecay()));
-            }
-        }
-        m[i].mulInPlace((float) config.beta1()).addInPlace(g.mul((float) (1 - config.beta1())));
-        v[i].mulInPlace((float) config.beta2()).addInPlace(g.mul(g).mul((float) (1 - config.beta2())));
-        double bias1 = 1 - Math.pow(config.beta1(), t);
-        double bias2 = 1 - Math.pow(config.beta2(), t);
-        Tensor second = v[i];
-        if (vMax != null) {
-            vMax[i].copyInPlace(vMax[i].maximum(v[i]));
-            second = vMax[i];
-        }
-        Tensor denom = second.sqrt().div((float) Math.sqrt(bias2)).add((float) config.eps());
-        p.subInPlace(m[i].div(denom).mul((float) (lr / bias1)));
+        AdamStep step = new AdamStep((float) lr(), (float) config.beta1(), (float) config.beta2(), (float) config.eps(),
+                (float) config.weightDecay(), decoupledDecay, config.amsgrad(),
+                1 - Math.pow(config.beta1(), t), 1 - Math.pow(config.beta2(), t));
+        FusedUpdates.adam(step, p, grad, m[i], v[i], vMax == null ? null : vMax[i]);
     }
 }

@@ -1,5 +1,6 @@
 package dev.backprop.cpu;
 
+import dev.backprop.backend.AdamStep;
 import dev.backprop.backend.Backend;
 import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.Layout;
@@ -111,5 +112,10 @@ public final class CpuBackend implements Backend {
     public void scatterAdd(float[] dst, int[] dstShape, int dim, int[] index, int[] indexShape,
                            float[] src, Layout from) {
         reference.scatterAdd(dst, dstShape, dim, index, indexShape, src, from);
+    }
+
+    @Override
+    public void adam(AdamStep step, float[] param, float[] grad, float[] m, float[] v, float[] vMax, int offset, int n) {
+        FusedOptimizers.adam(step, param, grad, m, v, vMax, offset, n);
     }
 }

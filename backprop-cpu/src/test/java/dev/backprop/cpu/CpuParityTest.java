@@ -126,4 +126,34 @@ class CpuParityTest {
         cpu.copy(x, transposed, t1, 0);
         assertClose(t0, t1, 0, "strided copy");
     }
+
+    @Test
+    void fusedAdamMatchesTheReferenceLoop() {
+        for (int n : new int[] {1, 17, 1000, 70_001}) {
+            for (boolean decoupled : new boolean[] {false, true}) {
+                for (boolean amsgrad : new boolean[] {false, true}) {
+                    float[] p0 = random(n);
+                    float[] g = random(n);
+                    float[] m0 = random(n);
+                    float[] v0 = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        v0[i] = Math.abs(m0[i]) * 0.1f;
+                    }
+                    float[] x0 = v0.clone();
+                    float[] p1 = p0.clone();
+                    float[] m1 = m0.clone();
+                    float[] v1 = v0.clone();
+                    float[] x1 = x0.clone();
+                    dev.backprop.backend.AdamStep step = new dev.backprop.backend.AdamStep(0.01f, 0.9f, 0.999f, 1e-8f,
+                            0.05f, decoupled, amsgrad, 1 - Math.pow(0.9, 3), 1 - Math.pow(0.999, 3));
+                    ref.adam(step, p0, g, m0, v0, amsgrad ? x0 : null, 0, n);
+                    cpu.adam(step, p1, g, m1, v1, amsgrad ? x1 : null, 0, n);
+                    String what = "adam n=" + n + (decoupled ? " decoupled" : "") + (amsgrad ? " amsgrad" : "");
+                    assertClose(p0, p1, 1e-6, what + " param");
+                    assertClose(m0, m1, 1e-6, what + " m");
+                    assertClose(v0, v1, 1e-6, what + " v");
+                }
+            }
+        }
+    }
 }

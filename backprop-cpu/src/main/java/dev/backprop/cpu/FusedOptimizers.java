@@ -1,0 +1,72 @@
+package dev.backprop.cpu;
+
+import dev.backprop.backend.AdamStep;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Optimizer updates in one pass, a vector of parameters at a time: each array is read and
+ * written once per step. Large parameters are split across the worker threads.
+ */
+final class FusedOptimizers {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    private static final int MIN_PER_THREAD = 1 << 15;
+
+    private FusedOptimizers() {
+    }
+
+    static void adam(AdamStep s, float[] p, float[] g, float[] m, float[] v, float[] vMax, int offset, int n) {
+        int parts = Math.max(1, Math.min(WorkerPool.threads(), n / MIN_PER_THREAD));
+        WorkerPool.run(parts, part -> {
+            int from = offset + (int) ((long) n * part / parts);
+            int to = offset + (int) ((long) n * (part + 1) / parts);
+            adamRange(s, p, g, m, v, vMax, from, to);
+        });
+    }
+
+    private static void adamRange(AdamStep s, float[] p, float[] g, float[] m, float[] v, float[] vMax, int from, int to) {
+        float b1 = s.beta1();
+        float b2 = s.beta2();
+        float decay = s.weightDecay();
+        float shrink = 1f - s.lr() * decay;
+        float invSqrtBias2 = (float) (1 / Math.sqrt(s.bias2()));
+        float stepSize = (float) (s.lr() / s.bias1());
+        boolean coupled = decay != 0f && !s.decoupled();
+        boolean decoupled = decay != 0f && s.decoupled();
+        int i = from;
+        for (int upper = from + S.loopBound(to - from); i < upper; i += V) {
+            FloatVector pv = FloatVector.fromArray(S, p, i);
+            FloatVector gv = FloatVector.fromArray(S, g, i);
+            if (coupled) {
+                gv = pv.mul(decay).add(gv);
+            }
+            if (decoupled) {
+                pv = pv.mul(shrink);
+            }
+            FloatVector mv = FloatVector.fromArray(S, m, i).mul(b1).add(gv.mul(1f - b1));
+            FloatVector vv = FloatVector.fromArray(S, v, i).mul(b2).add(gv.mul(gv).mul(1f - b2));
+            mv.intoArray(m, i);
+            vv.intoArray(v, i);
+            FloatVector second = vv;
+            if (vMax != null) {
+                second = FloatVector.fromArray(S, vMax, i).max(vv);
+                second.intoArray(vMax, i);
+            }
+            FloatVector denom = second.sqrt().mul(invSqrtBias2).add(s.eps());
+            pv.sub(mv.div(denom).mul(stepSize)).intoArray(p, i);
+        }
+        float[] state = new float[3];
+        for (; i < to; i++) {
+            state[0] = m[i];
+            state[1] = v[i];
+            state[2] = vMax == null ? 0f : vMax[i];
+            p[i] = s.apply(p[i], g[i], state);
+            m[i] = state[0];
+            v[i] = state[1];
+            if (vMax != null) {
+                vMax[i] = state[2];
+            }
+        }
+    }
+}
