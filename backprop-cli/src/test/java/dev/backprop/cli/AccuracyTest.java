@@ -3,10 +3,10 @@ package dev.backprop.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.backprop.conformance.ReferenceData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -19,14 +19,7 @@ import org.junit.jupiter.api.Test;
 class AccuracyTest {
 
     private static Path data() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            for (Path c : new Path[] {dir.resolve("shared/datasets"), dir.resolveSibling("shared").resolve("datasets")}) {
-                if (Files.isDirectory(c.resolve("mnist"))) {
-                    return c;
-                }
-            }
-        }
-        throw new IllegalStateException("shared/datasets not found beside the checkout");
+        return ReferenceData.datasetsDirectory();
     }
 
     /** Runs {@code backprop train ARGS --data <shared datasets>} and returns the final metric. */

@@ -12,6 +12,19 @@ public final class ReferenceData {
     private ReferenceData() {
     }
 
+    /** The datasets folder of {@code shared/} beside the checkout (for tests and benchmarks). */
+    public static Path datasetsDirectory() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            for (Path candidate : new Path[] {dir.resolve("shared/datasets"), dir.resolveSibling("shared").resolve("datasets")}) {
+                if (Files.isDirectory(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+        throw new IllegalStateException("shared/datasets not found in " + Path.of("").toAbsolutePath()
+                + " or any parent folder (nor beside one)");
+    }
+
     /** The reference directory, or an exception listing where it looked. */
     public static Path pytorchDirectory() {
         String configured = System.getProperty("backprop.reference", System.getenv("BACKPROP_REFERENCE"));

@@ -32,4 +32,20 @@ public record AdamStep(float lr, float beta1, float beta2, float eps, float weig
         float denom = (float) (Math.sqrt(second) / Math.sqrt(bias2)) + eps;
         return p - (float) (lr / bias1) * (m / denom);
     }
+
+    /** {@link #apply} over elements {@code [from, to)}: the plain loop that fast kernels are tested against. */
+    public void applyRange(float[] param, float[] grad, float[] m, float[] v, float[] vMax, int from, int to) {
+        float[] state = new float[3];
+        for (int i = from; i < to; i++) {
+            state[0] = m[i];
+            state[1] = v[i];
+            state[2] = vMax == null ? 0f : vMax[i];
+            param[i] = apply(param[i], grad[i], state);
+            m[i] = state[0];
+            v[i] = state[1];
+            if (vMax != null) {
+                vMax[i] = state[2];
+            }
+        }
+    }
 }

@@ -15,6 +15,7 @@ import dev.backprop.nn.Sequential;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Shape;
 import dev.backprop.tensor.Tensor;
+import dev.backprop.testing.Shared;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,15 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class IoTest {
 
     static Path interop() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            for (Path c : new Path[] {dir.resolve("shared/reference/pytorch/interop"),
-                    dir.resolveSibling("shared").resolve("reference/pytorch/interop")}) {
-                if (Files.isDirectory(c)) {
-                    return c;
-                }
-            }
-        }
-        throw new IllegalStateException("shared/reference/pytorch/interop not found beside the checkout");
+        return Shared.find("reference/pytorch/interop");
     }
 
     private static Map<?, ?> expected() throws IOException {

@@ -56,17 +56,6 @@ final class FusedOptimizers {
             FloatVector denom = second.sqrt().mul(invSqrtBias2).add(s.eps());
             pv.sub(mv.div(denom).mul(stepSize)).intoArray(p, i);
         }
-        float[] state = new float[3];
-        for (; i < to; i++) {
-            state[0] = m[i];
-            state[1] = v[i];
-            state[2] = vMax == null ? 0f : vMax[i];
-            p[i] = s.apply(p[i], g[i], state);
-            m[i] = state[0];
-            v[i] = state[1];
-            if (vMax != null) {
-                vMax[i] = state[2];
-            }
-        }
+        s.applyRange(p, g, m, v, vMax, i, to);
     }
 }

@@ -187,17 +187,6 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void adam(AdamStep step, float[] param, float[] grad, float[] m, float[] v, float[] vMax, int offset, int n) {
-        float[] state = new float[3];
-        for (int i = offset; i < offset + n; i++) {
-            state[0] = m[i];
-            state[1] = v[i];
-            state[2] = vMax == null ? 0f : vMax[i];
-            param[i] = step.apply(param[i], grad[i], state);
-            m[i] = state[0];
-            v[i] = state[1];
-            if (vMax != null) {
-                vMax[i] = state[2];
-            }
-        }
+        step.applyRange(param, grad, m, v, vMax, offset, offset + n);
     }
 }
