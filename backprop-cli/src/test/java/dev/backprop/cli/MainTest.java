@@ -90,6 +90,20 @@ class MainTest {
         Run img = run("predict", model.toString(), pgm.toString());
         assertEquals(0, img.exit(), img.err());
         assertTrue(img.out().startsWith("zero.pgm: class 0 "), img.out());
+        // The same digit as a larger PNG, drawn dark on light as people draw: resized and inverted.
+        String[] values = Files.readString(csv).strip().split(",");
+        java.awt.image.BufferedImage png = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 32; x++) {
+                int v = Integer.parseInt(values[(y / 4) * 8 + x / 4].trim());
+                png.getRaster().setSample(x, y, 0, 255 - v * 255 / 16);
+            }
+        }
+        Path pngFile = dir.resolve("zero.png");
+        javax.imageio.ImageIO.write(png, "png", pngFile.toFile());
+        Run fromPng = run("predict", model.toString(), pngFile.toString());
+        assertEquals(0, fromPng.exit(), fromPng.err());
+        assertTrue(fromPng.out().startsWith("zero.png: class 0 "), fromPng.out());
     }
 
     @Test

@@ -120,7 +120,14 @@ final class VectorLoops {
             for (int upper = S.loopBound(n); i < upper; i += V) {
                 acc = acc.add(FloatVector.fromArray(S, src, off + i));
             }
-            double s = acc.reduceLanes(VectorOperators.ADD);
+            // Lanes are added in a fixed order: reduceLanes(ADD) may associate differently once
+            // compiled, which would make training results depend on JIT timing.
+            float[] lanes = new float[V];
+            acc.intoArray(lanes, 0);
+            double s = 0;
+            for (float lane : lanes) {
+                s += lane;
+            }
             for (; i < n; i++) {
                 s += src[off + i];
             }
