@@ -45,21 +45,29 @@ final class Sgemm {
         }
         long flops = 2L * m * n * k;
         int threads = flops < 2_000_000 ? 1 : WorkerPool.threads();
-        int colTiles = (n + NR - 1) / NR;
-        int parts = Math.min(threads, colTiles);
+        // Each thread packs all of the operand it shares, so split the dimension whose
+        // sharing costs less: columns (every thread packs A, m x k) or rows (every thread packs B, k x n).
+        boolean splitColumns = m <= n;
+        int tiles = splitColumns ? (n + NR - 1) / NR : (m + MR - 1) / MR;
+        int step = splitColumns ? NR : MR;
+        int parts = Math.min(threads, tiles);
         if (parts <= 1) {
-            block(0, n, m, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+            block(0, m, 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
             return;
         }
         WorkerPool.run(parts, p -> {
-            int from = colTiles * p / parts * NR;
-            int to = Math.min(n, colTiles * (p + 1) / parts * NR);
-            block(from, to, m, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+            int from = tiles * p / parts * step;
+            int to = Math.min(splitColumns ? n : m, tiles * (p + 1) / parts * step);
+            if (splitColumns) {
+                block(0, m, from, to, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+            } else {
+                block(from, to, 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+            }
         });
     }
 
-    /** Computes columns {@code [j0, j1)} of C. */
-    private static void block(int j0, int j1, int m, int k,
+    /** Computes rows {@code [i0, i1)} and columns {@code [j0, j1)} of C. */
+    private static void block(int i0, int i1, int j0, int j1, int k,
                               float[] a, int aOff, int aRs, int aCs,
                               float[] b, int bOff, int bRs, int bCs,
                               float[] c, int cOff, int ldc, boolean accumulate) {
@@ -73,8 +81,8 @@ final class Sgemm {
                 int kc = Math.min(KC, k - pc);
                 boolean add = accumulate || pc > 0;
                 packB(kc, nc, b, bOff + pc * bRs + jc * bCs, bRs, bCs, bp);
-                for (int ic = 0; ic < m; ic += MC) {
-                    int mc = Math.min(MC, m - ic);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
                     packA(mc, kc, a, aOff + ic * aRs + pc * aCs, aRs, aCs, ap);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
@@ -100,40 +108,64 @@ final class Sgemm {
         }
     }
 
-    /** A's block {@code [mc, kc]} into MR-row panels, k-major inside a panel; rows past mc are zero. */
+    /**
+     * A's block {@code [mc, kc]} into MR-row panels, k-major inside a panel; rows past mc are zero.
+     * The loops run along whichever of A's dimensions is contiguous, so reads are sequential.
+     */
     private static void packA(int mc, int kc, float[] a, int off, int rs, int cs, float[] ap) {
         for (int ir = 0; ir < mc; ir += MR) {
             int rows = Math.min(MR, mc - ir);
             int base = ir * kc;
-            for (int p = 0; p < kc; p++) {
-                int src = off + ir * rs + p * cs;
-                int dst = base + p * MR;
+            if (rows < MR) {
+                java.util.Arrays.fill(ap, base, base + kc * MR, 0f);
+            }
+            if (cs == 1) {
                 for (int r = 0; r < rows; r++) {
-                    ap[dst + r] = a[src + r * rs];
+                    int src = off + (ir + r) * rs;
+                    for (int p = 0; p < kc; p++) {
+                        ap[base + p * MR + r] = a[src + p];
+                    }
                 }
-                for (int r = rows; r < MR; r++) {
-                    ap[dst + r] = 0f;
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = off + ir * rs + p * cs;
+                    int dst = base + p * MR;
+                    for (int r = 0; r < rows; r++) {
+                        ap[dst + r] = a[src + r * rs];
+                    }
                 }
             }
         }
     }
 
-    /** B's block {@code [kc, nc]} into NR-column panels, k-major inside a panel; columns past nc are zero. */
+    /**
+     * B's block {@code [kc, nc]} into NR-column panels, k-major inside a panel; columns past nc
+     * are zero. Row-major B is copied a panel row at a time; a transposed B (column stride not 1)
+     * is read along its contiguous k dimension.
+     */
     private static void packB(int kc, int nc, float[] b, int off, int rs, int cs, float[] bp) {
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
             int base = jr * kc;
-            for (int p = 0; p < kc; p++) {
-                int src = off + p * rs + jr * cs;
-                int dst = base + p * NR;
-                if (cs == 1 && cols == NR) {
-                    System.arraycopy(b, src, bp, dst, NR);
-                } else {
-                    for (int j = 0; j < cols; j++) {
-                        bp[dst + j] = b[src + j * cs];
+            if (cols < NR) {
+                java.util.Arrays.fill(bp, base, base + kc * NR, 0f);
+            }
+            if (cs == 1) {
+                for (int p = 0; p < kc; p++) {
+                    System.arraycopy(b, off + p * rs + jr, bp, base + p * NR, cols);
+                }
+            } else if (rs == 1) {
+                for (int j = 0; j < cols; j++) {
+                    int src = off + (jr + j) * cs;
+                    for (int p = 0; p < kc; p++) {
+                        bp[base + p * NR + j] = b[src + p];
                     }
-                    for (int j = cols; j < NR; j++) {
-                        bp[dst + j] = 0f;
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = off + p * rs + jr * cs;
+                    for (int j = 0; j < cols; j++) {
+                        bp[base + p * NR + j] = b[src + j * cs];
                     }
                 }
             }
