@@ -1,27 +1,22 @@
 package dev.backprop.cpu;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * The threads that kernels split their work across: one pool per process, sized to the available
- * processors or to the system property {@code backprop.threads}. The calling thread runs the first
- * part itself, so a pool of n threads keeps exactly n cores busy and never oversubscribes.
+ * The threads that kernels split their work across: one set per process, sized to the available
+ * processors or to the system property {@code backprop.threads}. The calling thread takes parts
+ * too, so n threads keep exactly n cores busy and never oversubscribe. Workers spin briefly
+ * between jobs before they park, because a training step issues many small kernels back to back
+ * and waking a parked thread costs more than a small GEMM.
  */
 final class WorkerPool {
     private static final int THREADS = configuredThreads();
-    private static final ExecutorService POOL = THREADS > 1
-            ? Executors.newFixedThreadPool(THREADS - 1, r -> {
-                Thread t = new Thread(r, "backprop-kernel");
-                t.setDaemon(true);
-                return t;
-            })
-            : null;
+    private static final long SPIN_NANOS = 200_000;
+    private static final Worker[] WORKERS = startWorkers(THREADS - 1);
+    private static final Object REGION = new Object();
 
     private WorkerPool() {
     }
@@ -47,32 +42,102 @@ final class WorkerPool {
         return n;
     }
 
+    private static Worker[] startWorkers(int count) {
+        Worker[] workers = new Worker[count];
+        for (int i = 0; i < count; i++) {
+            workers[i] = new Worker(i);
+            workers[i].start();
+        }
+        return workers;
+    }
+
     /**
-     * Runs {@code part.accept(i)} for i in {@code [0, parts)}, spread over the pool; returns when
-     * all are done. Parts must touch disjoint memory. Called from a pool thread, it runs inline.
+     * Runs {@code part.accept(i)} for every i in {@code [0, parts)}, spread over the threads; returns
+     * when all are done. Parts must touch disjoint memory. From a worker thread it runs inline.
      */
     static void run(int parts, IntConsumer part) {
-        if (parts <= 1 || POOL == null || Thread.currentThread().getName().equals("backprop-kernel")) {
+        if (parts <= 1 || WORKERS.length == 0 || Thread.currentThread() instanceof Worker) {
             for (int i = 0; i < parts; i++) {
                 part.accept(i);
             }
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
-        for (int i = 1; i < parts; i++) {
-            int index = i;
-            futures.add(POOL.submit(() -> part.accept(index)));
-        }
-        part.accept(0);
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("kernel interrupted", e);
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        synchronized (REGION) {
+            Job job = new Job(parts, part);
+            for (int w = 0; w < Math.min(parts - 1, WORKERS.length); w++) {
+                WORKERS[w].submit(job);
             }
+            job.work();
+            while (job.done.get() < parts) {
+                Thread.onSpinWait();
+            }
+            if (job.failure != null) {
+                throw job.failure instanceof RuntimeException r ? r : new IllegalStateException(job.failure);
+            }
+        }
+    }
+
+    /** One parallel region: participants claim part indices until none are left. */
+    private static final class Job {
+        final int parts;
+        final IntConsumer part;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(int parts, IntConsumer part) {
+            this.parts = parts;
+            this.part = part;
+        }
+
+        void work() {
+            int i;
+            while ((i = next.getAndIncrement()) < parts) {
+                try {
+                    part.accept(i);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    /** A daemon thread that runs the jobs handed to it. */
+    private static final class Worker extends Thread {
+        private final AtomicReference<Job> job = new AtomicReference<>();
+
+        Worker(int index) {
+            super("backprop-kernel-" + index);
+            setDaemon(true);
+        }
+
+        void submit(Job j) {
+            job.set(j);
+            LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Job j = awaitJob();
+                job.compareAndSet(j, null);   // a newer job submitted meanwhile stays for the next turn
+                j.work();
+            }
+        }
+
+        private Job awaitJob() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            Job j;
+            while ((j = job.get()) == null) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            return j;
         }
     }
 }
