@@ -385,6 +385,12 @@ public final class Tensor {
     /** Matrix product with PyTorch's {@code matmul} rules: 1-D, 2-D, batched and broadcast batch dims. */
     public Tensor matmul(Tensor other) { return MatMul.matmul(this, other); }
 
+    /**
+     * The dense layer's map {@code this W^T + b} for this {@code [..., in]}, weight {@code [out, in]}
+     * and bias {@code [out]} (or null), as one op; shapes are checked by {@code nn.functional.Affine.linear}.
+     */
+    public Tensor linear(Tensor weight, Tensor bias) { return LinearOps.linear(this, weight, bias); }
+
     // ---------------------------------------------------------------- reductions
 
     /** Sum of all elements (a scalar). */

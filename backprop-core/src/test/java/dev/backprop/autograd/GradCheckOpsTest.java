@@ -116,6 +116,8 @@ class GradCheckOpsTest {
                 c("scatterAdd", in -> in[0].scatterAdd(1, Tensor.of(new float[][] {{0, 2}, {1, 1}}), in[1]).square(),
                         randn(2, 4), randn(2, 2)),
                 c("linear", in -> Affine.linear(in[0], in[1], in[2]), randn(5, 3), randn(4, 3), randn(4)),
+                c("linear 3-D input, no bias", in -> Affine.linear(in[0], in[1], null), randn(2, 5, 3), randn(4, 3)),
+                c("linear of a transposed input", in -> Affine.linear(in[0].t(), in[1], in[2]), randn(3, 5), randn(4, 3), randn(4)),
                 c("mse", in -> Losses.mse(in[0], in[1]), randn(4, 3), randn(4, 3)),
                 c("l1", in -> Losses.l1(in[0], in[1], Reduction.MEAN), randn(4, 3), randn(4, 3)),
                 c("huber", in -> Losses.huber(in[0], in[1], 0.5f, Reduction.SUM), randn(4, 3), randn(4, 3)),

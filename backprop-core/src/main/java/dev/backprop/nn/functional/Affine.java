@@ -24,7 +24,6 @@ public final class Affine {
             throw new ShapeException("linear: bias of shape " + bias.shape() + " does not fit weight of shape "
                     + weight.shape() + ": expected [" + weight.size(0) + "]");
         }
-        Tensor y = input.matmul(weight.t());
-        return bias == null ? y : y.add(bias);
+        return input.linear(weight, bias);
     }
 }

@@ -1,0 +1,68 @@
+package dev.backprop.tensor;
+
+import static dev.backprop.tensor.Graph.grads;
+
+import dev.backprop.backend.Backend;
+import dev.backprop.backend.Backends;
+
+/**
+ * The dense layer's affine map as one op, {@code y = x W^T + b} for x {@code [N, in]}, W
+ * {@code [out, in]}, b {@code [out]}: the bias is written into the output first and the product
+ * accumulated onto it, and W^T is read through strides. Its gradient is three products that land
+ * contiguous in the parameters' own layouts: {@code dx = dy W}, {@code dW = dy^T x} and
+ * {@code db = 1^T dy} (column sums). Composite forms (matmul, transpose, add) give the same values
+ * but leave dW as a transposed view to copy.
+ */
+final class LinearOps {
+    private LinearOps() {
+    }
+
+    static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        int in = w.size(1);
+        int out = w.size(0);
+        Tensor x2 = x.rank() == 2 ? x : x.reshape(-1, in);
+        int n = x2.size(0);
+        float[] y = new float[n * out];
+        if (b != null) {
+            float[] bias = Creation.readable(b);
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(bias, 0, y, r * out, out);
+            }
+        }
+        Tensor xc = x2.contiguous();
+        Tensor wc = w.contiguous();
+        Backend k = Backends.active();
+        k.gemm(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, 1, in, y, 0, out, b != null);
+        Tensor result = Tensor.wrap(y, Shape.of(n, out));
+        Tensor recorded = Graph.op("linear", result, x2, w, b).saves(xc, wc).backward(g -> {
+            Tensor gc = g.contiguous();
+            Tensor dx = null;
+            if (x2.requiresGrad()) {
+                float[] d = new float[n * in];
+                k.gemm(n, in, out, gc.storage.data, gc.offset, out, 1, wc.storage.data, wc.offset, in, 1, d, 0, in, false);
+                dx = Tensor.wrap(d, x2.shape);
+            }
+            Tensor dw = null;
+            if (w.requiresGrad()) {
+                float[] d = new float[out * in];
+                k.gemm(out, in, n, gc.storage.data, gc.offset, 1, out, xc.storage.data, xc.offset, in, 1, d, 0, in, false);
+                dw = Tensor.wrap(d, w.shape);
+            }
+            Tensor db = null;
+            if (b != null && b.requiresGrad()) {
+                float[] ones = new float[n];
+                java.util.Arrays.fill(ones, 1f);
+                float[] d = new float[out];
+                k.gemm(1, out, n, ones, 0, n, 1, gc.storage.data, gc.offset, out, 1, d, 0, out, false);
+                db = Tensor.wrap(d, b.shape);
+            }
+            return grads(dx, dw, db);
+        });
+        if (x.rank() == 2) {
+            return recorded;
+        }
+        int[] dims = x.shape.dims();
+        dims[dims.length - 1] = out;
+        return recorded.reshape(dims);
+    }
+}
