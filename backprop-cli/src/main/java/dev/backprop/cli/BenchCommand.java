@@ -47,6 +47,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "folder with MNIST (else synthetic data of MNIST's shape)")
     Path dataDir;
 
+    /** Bytes the training thread allocated per optimizer step in the last measured epoch. */
+    private double allocatedPerStep;
+
     private record Gemm(int m, int n, int k, String form, double gflops, double percent) {
     }
 
@@ -93,6 +96,7 @@ final class BenchCommand implements Callable<Integer> {
             mlp.put("epoch_seconds", round(epoch[0]));
             mlp.put("examples_per_second", round(epoch[1]));
             mlp.put("data", epoch[2] == 1 ? "mnist" : "synthetic");
+            mlp.put("allocated_bytes_per_step", Math.round(allocatedPerStep));
             out.put("mlp_mnist", mlp);
             System.out.println(Json.write(out));
         } else {
@@ -105,6 +109,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             System.out.printf(Locale.ROOT, "MLP 784-256-256-10, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
                     epoch[2] == 1 ? "MNIST" : "synthetic", epoch[0], epoch[1]);
+            System.out.printf(Locale.ROOT, "  allocated per training step (training thread): %.2f MB%n", allocatedPerStep / 1e6);
         }
         return 0;
     }
@@ -162,11 +167,17 @@ final class BenchCommand implements Callable<Integer> {
         FitConfig config = FitConfig.DEFAULT.withEpochs(1).withBatchSize(128);
         trainer.fit(train, null, config);   // warm-up: the first epoch runs partly before the JIT has compiled it
         double seconds = Double.MAX_VALUE;
+        com.sun.management.ThreadMXBean threadsBean =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocated = 0;
         for (int round = 0; round < 2; round++) {
+            long bytesBefore = threadsBean.getCurrentThreadAllocatedBytes();
             long start = System.nanoTime();
             trainer.fit(train, null, config);
             seconds = Math.min(seconds, (System.nanoTime() - start) / 1e9);
+            allocated = threadsBean.getCurrentThreadAllocatedBytes() - bytesBefore;
         }
+        allocatedPerStep = (double) allocated / ((train.size() + 127) / 128);
         double perExample = seconds / train.size();
         return new double[] {perExample * 60_000, 1 / perExample, real ? 1 : 0};
     }

@@ -17,14 +17,14 @@ final class InPlace {
     static void zip(Tensor target, Tensor other, BinaryOp op, String name) {
         checkWritable(target, name);
         Tensor b = Broadcast.to(name, other, target.shape);
-        float[] result = new float[target.numel()];
+        float[] result = direct(target, other) ? target.storage.data : new float[target.numel()];
         Backends.active().zip(op, target.storage.data, target.layout(), b.storage.data, b.layout(), result);
         writeBack(target, result);
     }
 
     static void affine(Tensor target, float alpha, float beta, String name) {
         checkWritable(target, name);
-        float[] result = new float[target.numel()];
+        float[] result = direct(target, null) ? target.storage.data : new float[target.numel()];
         Backends.active().map(UnaryOp.AFFINE, alpha, beta, target.storage.data, target.layout(), result);
         writeBack(target, result);
     }
@@ -32,9 +32,19 @@ final class InPlace {
     static void copy(Tensor target, Tensor source, String name) {
         checkWritable(target, name);
         Tensor b = Broadcast.to(name, source, target.shape);
-        float[] result = new float[target.numel()];
+        float[] result = direct(target, source) ? target.storage.data : new float[target.numel()];
         Backends.active().copy(b.storage.data, b.layout(), result, 0);
         writeBack(target, result);
+    }
+
+    /**
+     * True when the kernel may write straight into the target's buffer: the target is the whole
+     * buffer in row-major order, and the other operand does not share it (elementwise kernels read
+     * element i before writing element i, so only a differently laid-out alias could go wrong).
+     */
+    private static boolean direct(Tensor target, Tensor other) {
+        return target.offset == 0 && target.storage.data.length == target.numel() && target.isContiguous()
+                && (other == null || other.storage != target.storage);
     }
 
     private static void checkWritable(Tensor target, String name) {
@@ -62,7 +72,9 @@ final class InPlace {
     /** Scatters row-major {@code values} into the (possibly strided) view {@code target}. */
     private static void writeBack(Tensor target, float[] values) {
         Layout layout = target.layout();
-        if (layout.isContiguous()) {
+        if (values == target.storage.data) {
+            // already written in place
+        } else if (layout.isContiguous()) {
             System.arraycopy(values, 0, target.storage.data, target.offset, values.length);
         } else {
             int[] dims = target.shape.raw();

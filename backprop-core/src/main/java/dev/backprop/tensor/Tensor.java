@@ -32,6 +32,8 @@ public final class Tensor {
     private boolean retainsGrad;
     private Node gradFn;
     private Tensor grad;
+    /** The buffer of a gradient released by {@link #zeroGrad()}, reused by the next backward. */
+    private Tensor spareGrad;
 
     Tensor(Storage storage, Shape shape, int[] strides, int offset) {
         this.storage = storage;
@@ -207,8 +209,15 @@ public final class Tensor {
         return grad;
     }
 
-    /** Clears the accumulated gradient. */
+    /**
+     * Clears the accumulated gradient. Its memory is kept and reused by the next backward, so that
+     * a training loop allocates no gradient buffers after its first step: copy a gradient (with
+     * {@code clone()}) if you need it after calling this.
+     */
     public void zeroGrad() {
+        if (grad != null) {
+            spareGrad = grad;
+        }
         grad = null;
     }
 
@@ -242,7 +251,10 @@ public final class Tensor {
     }
 
     void accumulateGrad(Tensor g) {
-        if (grad == null) {
+        if (grad == null && spareGrad != null && spareGrad.shape.equals(g.shape)) {
+            grad = spareGrad.copyInPlace(g);
+            spareGrad = null;
+        } else if (grad == null) {
             grad = Creation.copy(g);
         } else {
             grad.addInPlace(g);
