@@ -431,6 +431,13 @@ public final class Tensor {
     public Tensor logsumexp(int[] dims, boolean keepDim) { return Reductions.logsumexp(this, dims, keepDim); }
     public Tensor logsumexp(int dim, boolean keepDim) { return Reductions.logsumexp(this, new int[] {dim}, keepDim); }
     public Tensor softmax(int dim) { return SoftmaxOps.softmax(this, dim); }
+    /**
+     * Per-sample softmax cross-entropy of these logits {@code [N, C]} against class indices {@code [N]},
+     * with label smoothing {@code eps}, as one fused op; {@code nn.functional.Losses} wraps it with reductions.
+     */
+    public Tensor softmaxCrossEntropy(Tensor classIndices, float labelSmoothing) {
+        return LossOps.softmaxCrossEntropy(this, classIndices, labelSmoothing);
+    }
     public Tensor logSoftmax(int dim) { return SoftmaxOps.logSoftmax(this, dim); }
 
     // ---------------------------------------------------------------- views and shape

@@ -123,6 +123,8 @@ class GradCheckOpsTest {
                 c("huber", in -> Losses.huber(in[0], in[1], 0.5f, Reduction.SUM), randn(4, 3), randn(4, 3)),
                 c("crossEntropy", in -> Losses.crossEntropy(in[0], labels), randn(4, 3)),
                 c("crossEntropy smoothing sum", in -> Losses.crossEntropy(in[0], labels, Reduction.SUM, 0.2f), randn(4, 3)),
+                c("crossEntropy over [N, C, L] (composite path)", in -> Losses.crossEntropy(in[0],
+                        Tensor.of(new float[][] {{0, 2}, {1, 1}}), Reduction.MEAN, 0.1f), randn(2, 3, 2)),
                 c("crossEntropy soft targets", in -> Losses.crossEntropy(in[0], in[1].softmax(1), Reduction.MEAN, 0f),
                         randn(4, 3), randn(4, 3)),
                 c("nll", in -> Losses.nll(in[0].logSoftmax(1), labels, Reduction.MEAN), randn(4, 3)),

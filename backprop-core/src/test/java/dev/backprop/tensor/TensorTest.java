@@ -100,6 +100,13 @@ class TensorTest {
     }
 
     @Test
+    void inPlaceWithAnAliasedOperandUsesTheOldValues() {
+        Tensor x = Tensor.arange(4).reshape(2, 2);
+        x.addInPlace(x.t());
+        assertArrayEquals(new float[] {0, 3, 3, 6}, x.toFloatArray());
+    }
+
+    @Test
     void broadcastingArithmetic() {
         Tensor a = Tensor.arange(6).reshape(2, 3);
         Tensor col = Tensor.of(10, 20).reshape(2, 1);

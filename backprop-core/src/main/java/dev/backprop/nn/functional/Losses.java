@@ -70,6 +70,9 @@ public final class Losses {
             throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got " + labelSmoothing);
         }
         int classes = logits.size(1);
+        if (logits.rank() == 2 && target.rank() == 1 && target.size(0) == logits.size(0)) {
+            return reduce(logits.softmaxCrossEntropy(target, labelSmoothing), reduction);   // the fused op
+        }
         Tensor logp = logits.logSoftmax(1);
         Tensor perSample;
         if (target.shape().equals(logits.shape())) {
