@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Trains the MLP 784-256-256-10 (Adam, batch 128) on MNIST in Backprop and in PyTorch (through
- * DJL) in one run and prints seconds per epoch side by side: the best of N epochs after one
+ * Trains the MLP 784-256-256-10 (Adam, batch 128) on MNIST in Backprop, in PyTorch (through
+ * DJL) and in DL4J in one run and prints seconds per epoch side by side: the best of N epochs after one
  * epoch of warm-up, with the data already in memory.
  *
  * <pre>
@@ -45,6 +45,11 @@ public final class Compare {
             results.add(PyTorchRun.run(train, hidden, epochs, threads));
         } catch (Exception | LinkageError e) {
             results.add(new EpochTimer("PyTorch via DJL", Double.NaN, Double.NaN, "could not run: " + e));
+        }
+        try {
+            results.add(Dl4jRun.run(train, hidden, epochs));
+        } catch (Exception | LinkageError e) {
+            results.add(new EpochTimer("DL4J", Double.NaN, Double.NaN, "could not run: " + e));
         }
         System.out.printf(Locale.ROOT, "MLP 784-256-256-10, Adam, batch 128, MNIST in memory, %d cores, best of %d epochs%n",
                 Runtime.getRuntime().availableProcessors(), epochs);
