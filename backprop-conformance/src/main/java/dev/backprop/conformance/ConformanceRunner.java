@@ -91,15 +91,16 @@ public final class ConformanceRunner {
         String op = c.path("op").asText("?");
         Attributes attrs = new Attributes(c.get("attrs"), id);
         String name = id + " " + op + (attrs.note().isEmpty() ? "" : " (" + attrs.note() + ")");
-        OpRegistry.Op impl = OpRegistry.find(op);
-        if (impl == null) {
+        OpRegistry.Op plain = OpRegistry.find(op);
+        OpRegistry.StatefulOp stateful = OpRegistry.findStateful(op);
+        if (plain == null && stateful == null) {
             String later = OpRegistry.laterIssue(op);
             return later != null
                     ? new CaseResult(name, CaseResult.Status.SKIPPED, "arrives with " + later)
                     : new CaseResult(name, CaseResult.Status.FAILED, "op '" + op + "' is not supported by Backprop");
         }
         try {
-            return check(c, name, op, impl, attrs);
+            return check(c, name, op, plain, stateful, attrs);
         } catch (MalformedReferenceException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -107,7 +108,8 @@ public final class ConformanceRunner {
         }
     }
 
-    private static CaseResult check(JsonNode c, String name, String op, OpRegistry.Op impl, Attributes attrs) {
+    private static CaseResult check(JsonNode c, String name, String op, OpRegistry.Op plain,
+                                    OpRegistry.StatefulOp stateful, Attributes attrs) {
         Tolerance tol = CHAIN_OPS.contains(op) ? Tolerance.CHAIN : Tolerance.OP;
         List<Tensor> inputs = new ArrayList<>();
         JsonNode inputNodes = c.path("inputs");
@@ -117,7 +119,8 @@ public final class ConformanceRunner {
         Map<String, Tensor> ints = new LinkedHashMap<>();
         c.path("int_inputs").fields().forEachRemaining(e -> ints.put(e.getKey(), ReferenceJson.tensor(e.getValue(), name + " " + e.getKey())));
 
-        Tensor out = impl.apply(inputs, ints, attrs);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        Tensor out = plain != null ? plain.apply(inputs, ints, attrs) : stateful.apply(inputs, attrs, state);
         JsonNode expected = c.get("output");
         ReferenceJson.tensor(expected, name + " output");  // validates the reference's own shape/data
         if (!out.shape().equals(dev.backprop.tensor.Shape.of(shapeOf(expected)))) {
@@ -129,6 +132,16 @@ public final class ConformanceRunner {
             return fail(name, problem);
         }
         double worst = Tolerance.maxError(outValues, ReferenceJson.values(expected));
+        for (var e : state.entrySet()) {
+            if (c.hasNonNull(e.getKey())) {
+                double[] ref = ReferenceJson.values(c.get(e.getKey()));
+                String stateProblem = tol.compare(e.getKey(), e.getValue().toFloatArray(), ref);
+                if (stateProblem != null) {
+                    return fail(name, stateProblem);
+                }
+                worst = Math.max(worst, Tolerance.maxError(e.getValue().toFloatArray(), ref));
+            }
+        }
 
         JsonNode grads = c.get("grads");
         if (grads != null && grads.isArray() && out.requiresGrad()) {

@@ -11,8 +11,8 @@ import java.util.TreeMap;
 
 /**
  * Maps each op name of the reference format to the Backprop call that computes it, reading
- * PyTorch's argument names from the case's attributes. Ops that a later issue brings are listed
- * with that issue so they are reported as skipped, never as passed.
+ * PyTorch's argument names from the case's attributes. Ops that a later issue brings can be listed
+ * in {@code LATER} with that issue, so that they are reported as skipped, never as passed.
  */
 final class OpRegistry {
 
@@ -22,18 +22,46 @@ final class OpRegistry {
         Tensor apply(List<Tensor> in, Map<String, Tensor> ints, Attributes attrs);
     }
 
+    /** An op that also reports state it updates (batch norm's running statistics) under the case's key names. */
+    @FunctionalInterface
+    interface StatefulOp {
+        Tensor apply(List<Tensor> in, Attributes attrs, Map<String, Tensor> state);
+    }
+
+    private static final Map<String, StatefulOp> STATEFUL = new TreeMap<>();
+
     private static final Map<String, Op> OPS = new TreeMap<>();
-    private static final Map<String, String> LATER = Map.of(
-            "conv2d", "issue 5 (convolutional networks)",
-            "max_pool2d", "issue 5 (convolutional networks)",
-            "avg_pool2d", "issue 5 (convolutional networks)",
-            "adaptive_avg_pool2d", "issue 5 (convolutional networks)",
-            "batch_norm", "issue 5 (normalisation)",
-            "layer_norm", "issue 5 (normalisation)",
-            "embedding", "issue 8 (sequence models)",
-            "scaled_dot_product_attention", "issue 8 (sequence models)");
+    private static final Map<String, String> LATER = Map.of();
 
     static {
+        OPS.put("conv2d", (in, ints, a) -> in.get(0).conv2d(in.get(1), in.size() > 2 ? in.get(2) : null,
+                dev.backprop.tensor.Conv2dSpec.of(a.integer("stride", 1), a.integer("padding", 0),
+                        a.integer("dilation", 1), a.integer("groups", 1))));
+        OPS.put("max_pool2d", (in, ints, a) -> in.get(0).maxPool2d(a.integer("kernel"),
+                a.integer("stride", a.integer("kernel")), a.integer("padding", 0)));
+        OPS.put("avg_pool2d", (in, ints, a) -> in.get(0).avgPool2d(a.integer("kernel"),
+                a.integer("stride", a.integer("kernel")), a.integer("padding", 0)));
+        OPS.put("adaptive_avg_pool2d", (in, ints, a) -> {
+            int[] size = a.ints("output_size");
+            return in.get(0).adaptiveAvgPool2d(size[0], size.length > 1 ? size[1] : size[0]);
+        });
+        OPS.put("embedding", (in, ints, a) -> dev.backprop.nn.functional.Sequences.embedding(
+                ints.values().iterator().next(), in.get(0)));
+        OPS.put("scaled_dot_product_attention", (in, ints, a) -> dev.backprop.nn.functional.Sequences
+                .scaledDotProductAttention(in.get(0), in.get(1), in.get(2), a.bool("is_causal", false)));
+        OPS.put("layer_norm", (in, ints, a) -> dev.backprop.nn.functional.Normalization.layerNorm(in.get(0),
+                a.ints("normalized_shape").length, in.size() > 1 ? in.get(1) : null, in.size() > 2 ? in.get(2) : null,
+                a.number("eps", 1e-5f)));
+        STATEFUL.put("batch_norm", (in, a, state) -> {
+            int c = in.get(0).size(1);
+            Tensor mean = Tensor.zeros(c);
+            Tensor var = Tensor.ones(c);
+            state.put("running_mean", mean);
+            state.put("running_var", var);
+            return dev.backprop.nn.functional.Normalization.batchNorm(in.get(0), mean, var,
+                    in.size() > 1 ? in.get(1) : null, in.size() > 2 ? in.get(2) : null,
+                    a.bool("training", true), a.number("momentum", 0.1f), a.number("eps", 1e-5f));
+        });
         OPS.put("add", (in, ints, a) -> in.get(0).add(in.get(1)));
         OPS.put("sub", (in, ints, a) -> in.get(0).sub(in.get(1)));
         OPS.put("mul", (in, ints, a) -> in.get(0).mul(in.get(1)));
@@ -93,6 +121,10 @@ final class OpRegistry {
 
     static Op find(String name) {
         return OPS.get(name);
+    }
+
+    static StatefulOp findStateful(String name) {
+        return STATEFUL.get(name);
     }
 
     /** The issue that brings {@code name}, or null if it is not a known later op. */

@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
@@ -25,9 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * networks ({@code mlp.json}, {@code mazur.json}) equal PyTorch's.
  */
 class PyTorchOpsTest {
-    /** The ops that later issues bring; only these may be skipped. */
-    private static final Set<String> LATER = Set.of("conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
-            "batch_norm", "layer_norm", "embedding", "scaled_dot_product_attention");
 
     @TestFactory
     Stream<DynamicTest> everyReferenceCase() throws IOException {
@@ -53,12 +48,9 @@ class PyTorchOpsTest {
     }
 
     @Test
-    void onlyLaterIssueOpsAreSkipped() throws IOException {
+    void everyCaseOfTheSharedReferencePasses() throws IOException {
         List<CaseResult> results = ConformanceRunner.run(ReferenceData.pytorchDirectory());
-        Set<String> skippedOps = results.stream().filter(r -> r.status() == CaseResult.Status.SKIPPED)
-                .map(r -> r.name().split(" ")[1]).collect(Collectors.toSet());
-        assertTrue(LATER.containsAll(skippedOps), "skipped: " + skippedOps);
-        assertEquals("69 passed, 0 failed, 14 skipped", ConformanceRunner.summary(results));
+        assertEquals("83 passed, 0 failed, 0 skipped", ConformanceRunner.summary(results));
     }
 
     @Test
@@ -80,8 +72,8 @@ class PyTorchOpsTest {
         assertEquals(CaseResult.Status.FAILED, results.get(1).status(), "gradient with upstream 3 is 3e, not e");
         assertTrue(results.get(1).detail().contains("grad of input 0[1]"), results.get(1).detail());
         assertEquals(CaseResult.Status.FAILED, results.get(2).status());
-        assertEquals(CaseResult.Status.SKIPPED, results.get(3).status());
-        assertEquals("0 passed, 3 failed, 1 skipped", ConformanceRunner.summary(results));
+        assertEquals(CaseResult.Status.FAILED, results.get(3).status(), "conv2d without inputs cannot pass");
+        assertEquals("0 passed, 4 failed, 0 skipped", ConformanceRunner.summary(results));
     }
 
     @Test

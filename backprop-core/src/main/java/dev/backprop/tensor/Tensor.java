@@ -403,6 +403,17 @@ public final class Tensor {
      */
     public Tensor linear(Tensor weight, Tensor bias) { return LinearOps.linear(this, weight, bias); }
 
+    // ---------------------------------------------------------------- convolution and pooling
+
+    /** 2-D convolution of this {@code [N, C, H, W]} with weight {@code [O, C/groups, kH, kW]} and bias {@code [O]} (or null). */
+    public Tensor conv2d(Tensor weight, Tensor bias, Conv2dSpec spec) { return ConvOps.conv2d(this, weight, bias, spec); }
+    /** Max over square windows of {@code [N, C, H, W]}. */
+    public Tensor maxPool2d(int kernel, int stride, int padding) { return PoolOps.maxPool2d(this, kernel, stride, padding); }
+    /** Average over square windows (padding counted as zeros, as PyTorch by default). */
+    public Tensor avgPool2d(int kernel, int stride, int padding) { return PoolOps.avgPool2d(this, kernel, stride, padding); }
+    /** Average pooling to a fixed output size, whatever the input size. */
+    public Tensor adaptiveAvgPool2d(int outH, int outW) { return PoolOps.adaptiveAvgPool2d(this, outH, outW); }
+
     // ---------------------------------------------------------------- reductions
 
     /** Sum of all elements (a scalar). */

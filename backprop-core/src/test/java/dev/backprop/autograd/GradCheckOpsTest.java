@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.backprop.nn.functional.Affine;
 import dev.backprop.nn.functional.Losses;
+import dev.backprop.nn.functional.Normalization;
+import dev.backprop.nn.functional.Sequences;
+import dev.backprop.tensor.Conv2dSpec;
 import dev.backprop.nn.functional.Reduction;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
@@ -37,6 +40,16 @@ class GradCheckOpsTest {
     private static Tensor awayFromZero(int... shape) {
         Tensor u = uniform(0.1f, 1.5f, shape);
         return u.mul(Tensor.randint(G, 0, 2, shape).mul(2f).sub(1f));
+    }
+
+    /** Values 0.1 apart in a scrambled order: no two window entries are within a finite-difference step. */
+    private static Tensor distinct(int... shape) {
+        int n = dev.backprop.tensor.Shape.of(shape).numel();
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = ((i * 37L) % n) * 0.1f - n * 0.05f;
+        }
+        return Tensor.fromArray(v, shape);
     }
 
     private record Case(String name, Function<Tensor[], Tensor> f, Tensor[] inputs) {
@@ -118,6 +131,24 @@ class GradCheckOpsTest {
                 c("linear", in -> Affine.linear(in[0], in[1], in[2]), randn(5, 3), randn(4, 3), randn(4)),
                 c("linear 3-D input, no bias", in -> Affine.linear(in[0], in[1], null), randn(2, 5, 3), randn(4, 3)),
                 c("linear of a transposed input", in -> Affine.linear(in[0].t(), in[1], in[2]), randn(3, 5), randn(4, 3), randn(4)),
+                c("conv2d stride 1 padding 1", in -> in[0].conv2d(in[1], in[2], Conv2dSpec.of(1, 1, 1, 1)),
+                        randn(2, 3, 5, 5), randn(4, 3, 3, 3), randn(4)),
+                c("conv2d stride 2, dilation 2, no bias", in -> in[0].conv2d(in[1], null, new Conv2dSpec(2, 1, 1, 2, 2, 1, 1)),
+                        randn(1, 2, 7, 6), randn(3, 2, 3, 2)),
+                c("conv2d groups 2", in -> in[0].conv2d(in[1], in[2], Conv2dSpec.of(1, 0, 1, 2)),
+                        randn(2, 4, 4, 4), randn(6, 2, 2, 2), randn(6)),
+                c("maxPool2d", in -> in[0].maxPool2d(2, 2, 0), distinct(2, 2, 4, 4)),
+                c("maxPool2d overlapping, padded", in -> in[0].maxPool2d(3, 2, 1), distinct(1, 2, 5, 5)),
+                c("avgPool2d padded", in -> in[0].avgPool2d(3, 2, 1), randn(1, 2, 5, 5)),
+                c("adaptiveAvgPool2d 5x5 to 2x3", in -> in[0].adaptiveAvgPool2d(2, 3), randn(2, 2, 5, 5)),
+                c("batchNorm training [N, C, H, W]", in -> Normalization.batchNorm(in[0], Tensor.zeros(3), Tensor.ones(3),
+                        in[1], in[2], true, 0.1f, 1e-5f), randn(4, 3, 2, 2), randn(3), randn(3)),
+                c("batchNorm training [N, C]", in -> Normalization.batchNorm(in[0], null, null, in[1], null, true, 0.1f, 1e-5f),
+                        randn(6, 4), randn(4)),
+                c("layerNorm", in -> Normalization.layerNorm(in[0], 1, in[1], in[2], 1e-5f), randn(2, 3, 5), randn(5), randn(5)),
+                c("embedding", in -> Sequences.embedding(Tensor.of(new float[][] {{3, 0, 3}, {1, 2, 0}}), in[0]), randn(4, 5)),
+                c("causal attention", in -> Sequences.scaledDotProductAttention(in[0], in[1], in[2], true),
+                        randn(2, 2, 4, 3), randn(2, 2, 4, 3), randn(2, 2, 4, 3)),
                 c("mse", in -> Losses.mse(in[0], in[1]), randn(4, 3), randn(4, 3)),
                 c("l1", in -> Losses.l1(in[0], in[1], Reduction.MEAN), randn(4, 3), randn(4, 3)),
                 c("huber", in -> Losses.huber(in[0], in[1], 0.5f, Reduction.SUM), randn(4, 3), randn(4, 3)),

@@ -73,4 +73,17 @@ class ErrorMessagesTest {
         Tensor e = Tensor.zeros(1, 3).expand(4, 3);
         assertTrue(message(IllegalArgumentException.class, () -> e.fillInPlace(1f)).contains("expanded view"));
     }
+
+    @Test
+    void convolutionsThatDoNotFit() {
+        Tensor x = Tensor.zeros(1, 3, 5, 5);
+        assertTrue(message(ShapeException.class, () -> x.conv2d(Tensor.zeros(4, 2, 3, 3), null, Conv2dSpec.DEFAULT))
+                .contains("conv2d: input of shape [1, 3, 5, 5] has 3 channels, but weight [4, 2, 3, 3] expects 2"));
+        assertTrue(message(ShapeException.class, () -> x.conv2d(Tensor.zeros(4, 1, 3, 3), null, Conv2dSpec.of(1, 0, 1, 2)))
+                .contains("groups 2 must divide the input channels 3"));
+        assertTrue(message(ShapeException.class, () -> x.conv2d(Tensor.zeros(4, 3, 7, 7), null, Conv2dSpec.DEFAULT))
+                .contains("kernel 7x7 (dilation 1x1) is larger than the padded input 5x5"));
+        assertTrue(message(ShapeException.class, () -> Tensor.zeros(3, 5, 5).maxPool2d(2, 2, 0))
+                .contains("maxPool2d: input must be [N, C, H, W]"));
+    }
 }

@@ -1,0 +1,167 @@
+package dev.backprop.tensor;
+
+import static dev.backprop.tensor.Graph.grads;
+
+/**
+ * 2-D pooling over {@code [N, C, H, W]}: max (the gradient goes to the position of each window's
+ * maximum, the first one on ties), average (padding counts as zeros in the divisor, PyTorch's
+ * {@code count_include_pad=True}) and adaptive average (window i spans
+ * {@code [floor(i H / out), ceil((i + 1) H / out))}). Padding never wins a max.
+ */
+final class PoolOps {
+    private PoolOps() {
+    }
+
+    /** Window geometry: kernel, stride and padding per axis. */
+    private record Window(int kh, int kw, int sh, int sw, int ph, int pw) {
+    }
+
+    static Tensor maxPool2d(Tensor x, int kernel, int stride, int padding) {
+        Window win = window("maxPool2d", x, kernel, stride, padding);
+        int n = x.size(0) * x.size(1);
+        int h = x.size(2);
+        int w = x.size(3);
+        int ho = Conv2dSpec.outSize(h, win.kh(), win.sh(), win.ph(), 1);
+        int wo = Conv2dSpec.outSize(w, win.kw(), win.sw(), win.pw(), 1);
+        float[] xd = Creation.readable(x.contiguous());
+        float[] y = new float[n * ho * wo];
+        int[] argmax = new int[y.length];
+        for (int plane = 0; plane < n; plane++) {
+            for (int oh = 0; oh < ho; oh++) {
+                for (int ow = 0; ow < wo; ow++) {
+                    float best = Float.NEGATIVE_INFINITY;
+                    int where = -1;
+                    for (int i = 0; i < win.kh(); i++) {
+                        int ih = oh * win.sh() - win.ph() + i;
+                        for (int j = 0; j < win.kw(); j++) {
+                            int iw = ow * win.sw() - win.pw() + j;
+                            if (ih >= 0 && ih < h && iw >= 0 && iw < w) {
+                                int at = plane * h * w + ih * w + iw;
+                                if (where < 0 || xd[at] > best || Float.isNaN(xd[at])) {
+                                    best = xd[at];
+                                    where = at;
+                                }
+                            }
+                        }
+                    }
+                    int o = (plane * ho + oh) * wo + ow;
+                    y[o] = best;
+                    argmax[o] = where;
+                }
+            }
+        }
+        Tensor out = Tensor.wrap(y, Shape.of(x.size(0), x.size(1), ho, wo));
+        return Graph.op("max_pool2d", out, x).backward(g -> {
+            float[] gd = Creation.readable(g.contiguous());
+            float[] dx = new float[xd.length];
+            for (int o = 0; o < gd.length; o++) {
+                dx[argmax[o]] += gd[o];
+            }
+            return grads(Tensor.wrap(dx, x.shape));
+        });
+    }
+
+    static Tensor avgPool2d(Tensor x, int kernel, int stride, int padding) {
+        Window win = window("avgPool2d", x, kernel, stride, padding);
+        int h = x.size(2);
+        int w = x.size(3);
+        int ho = Conv2dSpec.outSize(h, win.kh(), win.sh(), win.ph(), 1);
+        int wo = Conv2dSpec.outSize(w, win.kw(), win.sw(), win.pw(), 1);
+        int[][] rows = new int[ho][];
+        int[][] colsIdx = new int[wo][];
+        for (int oh = 0; oh < ho; oh++) {
+            rows[oh] = new int[] {oh * win.sh() - win.ph(), oh * win.sh() - win.ph() + win.kh()};
+        }
+        for (int ow = 0; ow < wo; ow++) {
+            colsIdx[ow] = new int[] {ow * win.sw() - win.pw(), ow * win.sw() - win.pw() + win.kw()};
+        }
+        return windows("avg_pool2d", x, rows, colsIdx, win.kh() * win.kw());
+    }
+
+    static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        if (x.rank() != 4) {
+            throw new ShapeException("adaptiveAvgPool2d: input must be [N, C, H, W], got " + x.shape);
+        }
+        if (outH <= 0 || outW <= 0) {
+            throw new IllegalArgumentException("adaptiveAvgPool2d: output size must be positive, got " + outH + "x" + outW);
+        }
+        int h = x.size(2);
+        int w = x.size(3);
+        int[][] rows = new int[outH][];
+        int[][] cols = new int[outW][];
+        for (int i = 0; i < outH; i++) {
+            rows[i] = new int[] {Math.floorDiv(i * h, outH), -Math.floorDiv(-(i + 1) * h, outH)};
+        }
+        for (int j = 0; j < outW; j++) {
+            cols[j] = new int[] {Math.floorDiv(j * w, outW), -Math.floorDiv(-(j + 1) * w, outW)};
+        }
+        return windows("adaptive_avg_pool2d", x, rows, cols, 0);
+    }
+
+    /**
+     * Averages over windows {@code rows[i] x cols[j]} (end exclusive, possibly reaching into padding).
+     * The divisor is {@code fixedCount}, or the window's in-bounds size when that is 0.
+     */
+    private static Tensor windows(String name, Tensor x, int[][] rows, int[][] cols, int fixedCount) {
+        int n = x.size(0) * x.size(1);
+        int h = x.size(2);
+        int w = x.size(3);
+        int ho = rows.length;
+        int wo = cols.length;
+        float[] xd = Creation.readable(x.contiguous());
+        float[] y = new float[n * ho * wo];
+        for (int plane = 0; plane < n; plane++) {
+            for (int oh = 0; oh < ho; oh++) {
+                for (int ow = 0; ow < wo; ow++) {
+                    double s = 0;
+                    int count = 0;
+                    for (int ih = Math.max(0, rows[oh][0]); ih < Math.min(h, rows[oh][1]); ih++) {
+                        for (int iw = Math.max(0, cols[ow][0]); iw < Math.min(w, cols[ow][1]); iw++) {
+                            s += xd[plane * h * w + ih * w + iw];
+                            count++;
+                        }
+                    }
+                    y[(plane * ho + oh) * wo + ow] = (float) (s / (fixedCount > 0 ? fixedCount : count));
+                }
+            }
+        }
+        Tensor out = Tensor.wrap(y, Shape.of(x.size(0), x.size(1), ho, wo));
+        return Graph.op(name, out, x).backward(g -> {
+            float[] gd = Creation.readable(g.contiguous());
+            float[] dx = new float[xd.length];
+            for (int plane = 0; plane < n; plane++) {
+                for (int oh = 0; oh < ho; oh++) {
+                    for (int ow = 0; ow < wo; ow++) {
+                        int r0 = Math.max(0, rows[oh][0]);
+                        int r1 = Math.min(h, rows[oh][1]);
+                        int c0 = Math.max(0, cols[ow][0]);
+                        int c1 = Math.min(w, cols[ow][1]);
+                        int count = fixedCount > 0 ? fixedCount : (r1 - r0) * (c1 - c0);
+                        float share = gd[(plane * ho + oh) * wo + ow] / count;
+                        for (int ih = r0; ih < r1; ih++) {
+                            for (int iw = c0; iw < c1; iw++) {
+                                dx[plane * h * w + ih * w + iw] += share;
+                            }
+                        }
+                    }
+                }
+            }
+            return grads(Tensor.wrap(dx, x.shape));
+        });
+    }
+
+    private static Window window(String op, Tensor x, int kernel, int stride, int padding) {
+        if (x.rank() != 4) {
+            throw new ShapeException(op + ": input must be [N, C, H, W], got " + x.shape);
+        }
+        if (kernel <= 0 || stride <= 0 || padding < 0 || padding > kernel / 2) {
+            throw new IllegalArgumentException(op + ": kernel and stride must be positive and padding at most half the"
+                    + " kernel, got kernel " + kernel + ", stride " + stride + ", padding " + padding);
+        }
+        if (x.size(2) + 2 * padding < kernel || x.size(3) + 2 * padding < kernel) {
+            throw new ShapeException(op + ": kernel " + kernel + " is larger than the padded input of shape " + x.shape
+                    + " (padding " + padding + ")");
+        }
+        return new Window(kernel, kernel, stride, stride, padding, padding);
+    }
+}
