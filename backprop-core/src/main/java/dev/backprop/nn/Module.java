@@ -25,6 +25,7 @@ import java.util.Map;
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private boolean training = true;
 
     /** Computes this module's output. */
@@ -37,6 +38,16 @@ public abstract class Module {
         return value;
     }
 
+    /**
+     * Registers state that is saved and loaded with the parameters but not trained (batch norm's
+     * running statistics), and returns it.
+     */
+    protected final Tensor registerBuffer(String name, Tensor value) {
+        checkName(name);
+        buffers.put(name, value);
+        return value;
+    }
+
     /** Registers a sub-module, whose parameters then appear under {@code name.}, and returns it. */
     protected final <M extends Module> M registerModule(String name, M module) {
         checkName(name);
@@ -45,7 +56,8 @@ public abstract class Module {
     }
 
     private void checkName(String name) {
-        if (name.isEmpty() || name.contains(".") || parameters.containsKey(name) || children.containsKey(name)) {
+        if (name.isEmpty() || name.contains(".") || parameters.containsKey(name) || children.containsKey(name)
+                || buffers.containsKey(name)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": invalid or duplicate name '" + name
                     + "' (names must be non-empty, unique and free of dots)");
         }
@@ -73,9 +85,17 @@ public abstract class Module {
         return Collections.unmodifiableMap(children);
     }
 
-    /** The state to save: every parameter by dotted name (the tensors themselves, not copies). */
+    /** The state to save: every parameter and buffer by dotted name (the tensors themselves, not copies). */
     public final Map<String, Tensor> stateDict() {
-        return namedParameters();
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectState("", out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private void collectState(String prefix, Map<String, Tensor> out) {
+        parameters.forEach((n, t) -> out.put(prefix + n, t));
+        buffers.forEach((n, t) -> out.put(prefix + n, t));
+        children.forEach((n, m) -> m.collectState(prefix + n + ".", out));
     }
 
     /**
@@ -84,7 +104,7 @@ public abstract class Module {
      * the module unchanged.
      */
     public final void loadStateDict(Map<String, Tensor> state) {
-        Map<String, Tensor> own = namedParameters();
+        Map<String, Tensor> own = stateDict();
         List<String> problems = new ArrayList<>();
         for (var e : own.entrySet()) {
             Tensor given = state.get(e.getKey());
