@@ -32,6 +32,16 @@ final class DataOptions {
         return flat(NamedDatasets.load(named(), locator()));
     }
 
+    /** Loads the dataset as it comes: images stay {@code [N, C, H, W]}. */
+    PreparedData loadImages() throws IOException {
+        PreparedData p = NamedDatasets.load(named(), locator());
+        if (p.train().features().rank() != 4) {
+            throw new IllegalArgumentException("dataset '" + dataset + "' holds feature rows, not images; image models"
+                    + " such as lenet need mnist or fashion-mnist");
+        }
+        return p;
+    }
+
     /** The k cross-validation splits of a small table, each prepared on its own training part. */
     List<PreparedData> folds(int k, long seed) throws IOException {
         List<PreparedData> out = new ArrayList<>();

@@ -28,7 +28,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelFile.Model m = ModelFile.load(file);
-        PreparedData d = data.load();
+        PreparedData d = m.spec().takesImages() ? data.loadImages() : data.load();
         boolean classify = d.test().isClassification();
         Evaluation e = new Evaluator(m.module(), classify ? LossFunction.crossEntropy() : LossFunction.mse())
                 .evaluate(d.test(), 512);

@@ -36,10 +36,15 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelFile.Model m = ModelFile.load(modelFile);
-        int features = ((ModelSpec.Mlp) m.spec()).inputs();
         Preprocessing pre = m.info().preprocessing();
         Tensor x;
-        if (InputFiles.isImage(input)) {
+        if (m.spec() instanceof ModelSpec.LeNet5 lenet) {
+            if (!InputFiles.isImage(input)) {
+                throw new IllegalArgumentException("predict: this model takes 28x28 images; pass a PNG, PGM or JPEG file");
+            }
+            x = InputFiles.image(input, 28).reshape(1, lenet.channels(), 28, 28);
+        } else if (InputFiles.isImage(input)) {
+            int features = ((ModelSpec.Mlp) m.spec()).inputs();
             int side = (int) Math.round(Math.sqrt(features));
             if (side * side != features || pre.scale().size() != 1) {
                 throw new IllegalArgumentException("predict: this model takes " + features + " tabular features, not an image;"
@@ -47,7 +52,7 @@ final class PredictCommand implements Callable<Integer> {
             }
             x = InputFiles.image(input, side);   // intensities in [0, 1]: what a pixel-scaled model was trained on
         } else {
-            x = pre.apply(InputFiles.csv(input, features));
+            x = pre.apply(InputFiles.csv(input, ((ModelSpec.Mlp) m.spec()).inputs()));
         }
         boolean classify = !m.info().classNames().isEmpty();
         Tensor out = new Evaluator(m.module(), classify ? LossFunction.crossEntropy() : LossFunction.mse()).predict(x, 512);

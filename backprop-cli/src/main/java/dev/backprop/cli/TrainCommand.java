@@ -33,13 +33,15 @@ import picocli.CommandLine.Option;
                 "  ./backprop train",
                 "  ./backprop train --dataset mnist --data ../shared/datasets --model mlp:256,128 --epochs 10 --out mnist.safetensors",
                 "  ./backprop train --dataset iris --model mlp:16 --optimizer sgd --lr 0.1 --schedule cosine",
+                "  ./backprop train --dataset mnist --data ../shared/datasets --model lenet --epochs 8 --batch 128",
                 "  ./backprop train --dataset diabetes --model mlp:32 --epochs 200"})
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
     @Option(names = "--model", paramLabel = "SPEC", defaultValue = "mlp:128",
-            description = "architecture: mlp:H1,H2,... hidden layer sizes (plain 'mlp' is linear). Default: ${DEFAULT-VALUE}.")
+            description = "architecture: mlp:H1,H2,... hidden layer sizes (plain 'mlp' is linear), or lenet"
+                    + " (LeNet-5, for mnist and fashion-mnist). Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--activation", paramLabel = "NAME", defaultValue = "relu",
@@ -102,7 +104,7 @@ final class TrainCommand implements Callable<Integer> {
         if (folds > 0) {
             return crossValidate();
         }
-        PreparedData d = data.load();
+        PreparedData d = model.trim().startsWith("lenet") ? data.loadImages() : data.load();
         Outcome o = trainOnce(d, true);
         if (out != null) {
             ModelFile.save(out, new ModelFile.Model(o.spec(), o.model(),

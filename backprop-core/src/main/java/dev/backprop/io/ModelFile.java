@@ -88,6 +88,11 @@ public final class ModelFile {
     static Map<String, Object> encode(ModelSpec spec) {
         Map<String, Object> m = new LinkedHashMap<>();
         switch (spec) {
+            case ModelSpec.LeNet5 lenet -> {
+                m.put("type", "lenet");
+                m.put("channels", lenet.channels());
+                m.put("classes", lenet.classes());
+            }
             case ModelSpec.Mlp mlp -> {
                 m.put("type", "mlp");
                 m.put("inputs", mlp.inputs());
@@ -101,6 +106,9 @@ public final class ModelFile {
     }
 
     static ModelSpec decode(Object json) {
+        if (json instanceof Map<?, ?> m && "lenet".equals(m.get("type"))) {
+            return new ModelSpec.LeNet5(((Number) m.get("channels")).intValue(), ((Number) m.get("classes")).intValue());
+        }
         if (!(json instanceof Map<?, ?> m) || !"mlp".equals(m.get("type"))) {
             throw new IllegalArgumentException("unknown architecture " + json);
         }

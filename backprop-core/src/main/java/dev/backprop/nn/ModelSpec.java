@@ -6,9 +6,10 @@ import java.util.List;
 
 /**
  * A network architecture as a value: enough to build the module again, so that a model file can
- * hold the architecture beside the weights. Parse the command line's form with {@link #parse}.
+ * hold the architecture beside the weights. Parse the command line's form ({@code mlp:256,128},
+ * {@code lenet}) with {@link #parse}.
  */
-public sealed interface ModelSpec permits ModelSpec.Mlp {
+public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5 {
 
     /** Builds a fresh, initialised module of this architecture. */
     Module build(Generator generator);
@@ -52,15 +53,48 @@ public sealed interface ModelSpec permits ModelSpec.Mlp {
         }
     }
 
+    /** Whether the model takes images {@code [N, C, H, W]} (else flat features {@code [N, F]}). */
+    default boolean takesImages() {
+        return false;
+    }
+
+    /** LeNet-5 for {@code [N, channels, 28, 28]} images; see {@link LeNet}. */
+    record LeNet5(int channels, int classes) implements ModelSpec {
+        public LeNet5 {
+            if (channels <= 0 || classes <= 0) {
+                throw new IllegalArgumentException("lenet: channels and classes must be positive, got " + channels
+                        + " and " + classes);
+            }
+        }
+
+        @Override
+        public Module build(Generator generator) {
+            return new LeNet(channels, classes, generator);
+        }
+
+        @Override
+        public boolean takesImages() {
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return "lenet " + channels + "x28x28 -> " + classes;
+        }
+    }
+
     /**
      * Parses the command line's form {@code mlp:256,128} (hidden sizes; plain {@code mlp} is a
      * linear model) for the given input and output sizes.
      */
     static ModelSpec parse(String spec, int inputs, int outputs, ActivationKind activation, float dropout) {
         String[] parts = spec.trim().split(":", 2);
+        if (parts[0].equals("lenet")) {
+            return new LeNet5(1, outputs);
+        }
         if (!parts[0].equals("mlp")) {
             throw new IllegalArgumentException("model '" + spec + "': unknown architecture '" + parts[0]
-                    + "'; available: mlp:H1,H2,... (e.g. mlp:256,128)");
+                    + "'; available: mlp:H1,H2,... (e.g. mlp:256,128) and lenet (28x28 images)");
         }
         List<Integer> hidden = new ArrayList<>();
         if (parts.length == 2 && !parts[1].isBlank()) {

@@ -59,6 +59,23 @@ class TrainerTest {
     }
 
     @Test
+    void leNetLearnsFromAThousandMnistDigits() throws IOException {
+        PreparedData mnist = NamedDatasets.load(dev.backprop.data.NamedDataset.MNIST,
+                new dev.backprop.data.DatasetLocator(dev.backprop.testing.Shared.find("datasets"), null, null, false));
+        int[] first = new int[1000];
+        for (int i = 0; i < first.length; i++) {
+            first[i] = i;
+        }
+        dev.backprop.data.Dataset small = mnist.train().subset(first);
+        dev.backprop.nn.LeNet net = new dev.backprop.nn.LeNet(1, 10, new Generator(0));
+        Trainer trainer = new Trainer(net, new Adam(net.parameters(), Adam.Config.DEFAULT.withLr(2e-3)), LossFunction.crossEntropy());
+        History h = trainer.fit(small, null, FitConfig.DEFAULT.withEpochs(6).withBatchSize(25));
+        assertTrue(h.last().trainLoss() < 0.6 * h.epochs().get(0).trainLoss(), "loss fell: " + h.epochs());
+        double accuracy = trainer.evaluate(mnist.test().subset(first), 500).classification().accuracy();
+        assertTrue(accuracy > 0.85, "LeNet after 6 epochs on 1000 digits: " + accuracy);
+    }
+
+    @Test
     void earlyStoppingRestoresTheBestEpoch() throws IOException {
         PreparedData digits = NamedDatasets.embeddedDigits();
         Sequential model = mlp(1);
