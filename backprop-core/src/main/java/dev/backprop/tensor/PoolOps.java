@@ -37,8 +37,10 @@ final class PoolOps {
                             int iw = ow * win.sw() - win.pw() + j;
                             if (ih >= 0 && ih < h && iw >= 0 && iw < w) {
                                 int at = plane * h * w + ih * w + iw;
-                                if (where < 0 || xd[at] > best || Float.isNaN(xd[at])) {
-                                    best = xd[at];
+                                float v = xd[at];
+                                // !(v <= best) is true for a larger v and for NaN; a NaN best stays (NaN propagates).
+                                if (where < 0 || (!(v <= best) && best == best)) {
+                                    best = v;
                                     where = at;
                                 }
                             }
