@@ -504,11 +504,6 @@ public final class Tensor {
         return Printer.format(this);
     }
 
-    /** Structural summary used in error messages: {@code Tensor[2, 3]}. */
-    String describe() {
-        return "Tensor" + shape;
-    }
-
     @Override
     public boolean equals(Object o) {
         return this == o;
