@@ -1,5 +1,6 @@
 package dev.backprop.tensor;
 
+import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.Layout;
 import java.util.Arrays;
 
@@ -305,19 +306,19 @@ public final class Tensor {
 
     /** Adds {@code other} (broadcast to this shape) into this tensor's elements. */
     public Tensor addInPlace(Tensor other) {
-        InPlace.zip(this, other, dev.backprop.backend.BinaryOp.ADD, "addInPlace");
+        InPlace.zip(this, other, BinaryOp.ADD, "addInPlace");
         return this;
     }
 
     /** Subtracts {@code other} (broadcast to this shape) from this tensor's elements. */
     public Tensor subInPlace(Tensor other) {
-        InPlace.zip(this, other, dev.backprop.backend.BinaryOp.SUB, "subInPlace");
+        InPlace.zip(this, other, BinaryOp.SUB, "subInPlace");
         return this;
     }
 
     /** Multiplies this tensor's elements by {@code other} (broadcast to this shape). */
     public Tensor mulInPlace(Tensor other) {
-        InPlace.zip(this, other, dev.backprop.backend.BinaryOp.MUL, "mulInPlace");
+        InPlace.zip(this, other, BinaryOp.MUL, "mulInPlace");
         return this;
     }
 
@@ -380,12 +381,12 @@ public final class Tensor {
     public Tensor geluTanh() { return Activations.gelu(this, true); }
 
     /** Elementwise {@code this == other} as 1/0 (no gradient). */
-    public Tensor eq(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.EQ); }
-    public Tensor ne(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.NE); }
-    public Tensor lt(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.LT); }
-    public Tensor le(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.LE); }
-    public Tensor gt(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.GT); }
-    public Tensor ge(Tensor other) { return Elementwise.compare(this, other, dev.backprop.backend.BinaryOp.GE); }
+    public Tensor eq(Tensor other) { return Elementwise.compare(this, other, BinaryOp.EQ); }
+    public Tensor ne(Tensor other) { return Elementwise.compare(this, other, BinaryOp.NE); }
+    public Tensor lt(Tensor other) { return Elementwise.compare(this, other, BinaryOp.LT); }
+    public Tensor le(Tensor other) { return Elementwise.compare(this, other, BinaryOp.LE); }
+    public Tensor gt(Tensor other) { return Elementwise.compare(this, other, BinaryOp.GT); }
+    public Tensor ge(Tensor other) { return Elementwise.compare(this, other, BinaryOp.GE); }
 
     /** Picks {@code a} where {@code condition} is non-zero and {@code b} elsewhere, broadcasting all three. */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {

@@ -26,18 +26,20 @@ public class Trainer {
     private final Optimizer optimizer;
     private final LossFunction loss;
     private final Evaluator evaluator;
+    /** The optimizer's rate when the trainer was made: every fit's schedule starts from it. */
+    private final double baseLr;
 
     public Trainer(Module model, Optimizer optimizer, LossFunction loss) {
         this.model = model;
         this.optimizer = optimizer;
         this.loss = loss;
         this.evaluator = new Evaluator(model, loss);
+        this.baseLr = optimizer.lr();
     }
 
     /** Trains on {@code train}, validating on {@code validation} (may be null) after each epoch. */
     public History fit(Dataset train, Dataset validation, FitConfig config, Callback... callbacks) {
         DataLoader loader = new DataLoader(train, config.batchSize(), true, false, new Generator(config.seed()));
-        double baseLr = optimizer.lr();
         for (Callback c : callbacks) {
             c.onTrainBegin(config.epochs(), loader.batchCount());
         }

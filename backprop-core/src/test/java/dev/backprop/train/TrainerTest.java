@@ -94,6 +94,19 @@ class TrainerTest {
     }
 
     @Test
+    void everyFitStartsItsScheduleFromTheInitialRate() throws IOException {
+        PreparedData digits = NamedDatasets.embeddedDigits();
+        Sequential model = mlp(4);
+        Adam adam = new Adam(model.parameters(), Adam.Config.DEFAULT.withLr(1e-3));
+        Trainer trainer = new Trainer(model, adam, LossFunction.crossEntropy());
+        FitConfig config = FitConfig.DEFAULT.withEpochs(2).withSchedule(new CosineAnnealingLR(2, 0));
+        History first = trainer.fit(digits.train(), null, config);
+        History second = trainer.fit(digits.train(), null, config);
+        assertEquals(first.epochs().get(0).lr(), second.epochs().get(0).lr(), 0.0);
+        assertEquals(1e-3, second.epochs().get(0).lr(), 1e-12);
+    }
+
+    @Test
     void divergenceNamesTheEpochAndBatch() throws IOException {
         PreparedData digits = NamedDatasets.embeddedDigits();
         Sequential model = mlp(2);
