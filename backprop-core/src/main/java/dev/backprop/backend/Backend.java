@@ -58,6 +58,16 @@ public interface Backend {
                     float[] src, Layout from);
 
     /**
+     * Fills the column matrix {@code cols [colRows, n * positions]} of group {@code group} of the
+     * images {@code x [n, c, h, w]}: column {@code i * positions + (oh, ow)} of row {@code (ch, ki, kj)}
+     * holds the pixel that tap (ki, kj) sees at output (oh, ow) of image i, or 0 in the padding.
+     */
+    void im2col(float[] x, ConvGeometry g, int group, float[] cols);
+
+    /** The adjoint of {@link #im2col}: adds every column entry onto the pixel of {@code dx} it came from. */
+    void col2im(float[] cols, ConvGeometry g, int group, float[] dx);
+
+    /**
      * One fused Adam/AdamW step over {@code n} contiguous elements from {@code offset}: updates
      * {@code param}, {@code m}, {@code v} (and {@code vMax} when {@code step.amsgrad()}) in place from
      * {@code grad}, element by element as {@link AdamStep#apply} defines.

@@ -27,22 +27,22 @@ final class PoolOps {
         float[] y = new float[n * ho * wo];
         int[] argmax = new int[y.length];
         for (int plane = 0; plane < n; plane++) {
+            int planeBase = plane * h * w;
             for (int oh = 0; oh < ho; oh++) {
+                int r0 = Math.max(0, oh * win.sh() - win.ph());
+                int r1 = Math.min(h, oh * win.sh() - win.ph() + win.kh());
                 for (int ow = 0; ow < wo; ow++) {
-                    float best = Float.NEGATIVE_INFINITY;
-                    int where = -1;
-                    for (int i = 0; i < win.kh(); i++) {
-                        int ih = oh * win.sh() - win.ph() + i;
-                        for (int j = 0; j < win.kw(); j++) {
-                            int iw = ow * win.sw() - win.pw() + j;
-                            if (ih >= 0 && ih < h && iw >= 0 && iw < w) {
-                                int at = plane * h * w + ih * w + iw;
-                                float v = xd[at];
-                                // !(v <= best) is true for a larger v and for NaN; a NaN best stays (NaN propagates).
-                                if (where < 0 || (!(v <= best) && best == best)) {
-                                    best = v;
-                                    where = at;
-                                }
+                    int c0 = Math.max(0, ow * win.sw() - win.pw());
+                    int c1 = Math.min(w, ow * win.sw() - win.pw() + win.kw());
+                    int where = planeBase + r0 * w + c0;
+                    float best = xd[where];
+                    for (int ih = r0; ih < r1; ih++) {
+                        for (int at = planeBase + ih * w + c0, end = planeBase + ih * w + c1; at < end; at++) {
+                            float v = xd[at];
+                            // !(v <= best) is true for a larger v and for NaN; a NaN best stays (NaN propagates).
+                            if (!(v <= best) && best == best) {
+                                best = v;
+                                where = at;
                             }
                         }
                     }

@@ -3,6 +3,7 @@ package dev.backprop.cpu;
 import dev.backprop.backend.AdamStep;
 import dev.backprop.backend.Backend;
 import dev.backprop.backend.BinaryOp;
+import dev.backprop.backend.ConvGeometry;
 import dev.backprop.backend.Layout;
 import dev.backprop.backend.ReduceOp;
 import dev.backprop.backend.UnaryOp;
@@ -117,5 +118,26 @@ public final class CpuBackend implements Backend {
     @Override
     public void adam(AdamStep step, float[] param, float[] grad, float[] m, float[] v, float[] vMax, int offset, int n) {
         FusedOptimizers.adam(step, param, grad, m, v, vMax, offset, n);
+    }
+
+    /** Images are independent: each thread fills the columns of its share of the batch. */
+    @Override
+    public void im2col(float[] x, ConvGeometry g, int group, float[] cols) {
+        int parts = Math.min(WorkerPool.threads(), g.n());
+        WorkerPool.run(parts, p -> {
+            for (int image = g.n() * p / parts; image < g.n() * (p + 1) / parts; image++) {
+                ReferenceBackend.im2colImage(x, g, group, image, cols);
+            }
+        });
+    }
+
+    @Override
+    public void col2im(float[] cols, ConvGeometry g, int group, float[] dx) {
+        int parts = Math.min(WorkerPool.threads(), g.n());
+        WorkerPool.run(parts, p -> {
+            for (int image = g.n() * p / parts; image < g.n() * (p + 1) / parts; image++) {
+                ReferenceBackend.col2imImage(cols, g, group, image, dx);
+            }
+        });
     }
 }
