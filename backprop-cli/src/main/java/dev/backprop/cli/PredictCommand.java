@@ -38,11 +38,11 @@ final class PredictCommand implements Callable<Integer> {
         ModelFile.Model m = ModelFile.load(modelFile);
         Preprocessing pre = m.info().preprocessing();
         Tensor x;
-        if (m.spec() instanceof ModelSpec.LeNet5 lenet) {
+        if (m.spec().takesImages()) {
             if (!InputFiles.isImage(input)) {
                 throw new IllegalArgumentException("predict: this model takes 28x28 images; pass a PNG, PGM or JPEG file");
             }
-            x = InputFiles.image(input, 28).reshape(1, lenet.channels(), 28, 28);
+            x = InputFiles.image(input, 28).reshape(1, 1, 28, 28);
         } else if (InputFiles.isImage(input)) {
             int features = ((ModelSpec.Mlp) m.spec()).inputs();
             int side = (int) Math.round(Math.sqrt(features));

@@ -40,8 +40,9 @@ final class TrainCommand implements Callable<Integer> {
     DataOptions data;
 
     @Option(names = "--model", paramLabel = "SPEC", defaultValue = "mlp:128",
-            description = "architecture: mlp:H1,H2,... hidden layer sizes (plain 'mlp' is linear), or lenet"
-                    + " (LeNet-5, for mnist and fashion-mnist). Default: ${DEFAULT-VALUE}.")
+            description = "architecture: mlp:H1,H2,... hidden layer sizes (plain 'mlp' is linear), lenet (LeNet-5)"
+                    + " or cnn[:WIDTH] (VGG-style with batch norm, width 32), the last two for mnist and fashion-mnist."
+                    + " Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--activation", paramLabel = "NAME", defaultValue = "relu",
@@ -104,7 +105,8 @@ final class TrainCommand implements Callable<Integer> {
         if (folds > 0) {
             return crossValidate();
         }
-        PreparedData d = model.trim().startsWith("lenet") ? data.loadImages() : data.load();
+        boolean images = model.trim().startsWith("lenet") || model.trim().startsWith("cnn");
+        PreparedData d = images ? data.loadImages() : data.load();
         Outcome o = trainOnce(d, true);
         if (out != null) {
             ModelFile.save(out, new ModelFile.Model(o.spec(), o.model(),

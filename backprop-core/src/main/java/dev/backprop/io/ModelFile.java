@@ -88,6 +88,13 @@ public final class ModelFile {
     static Map<String, Object> encode(ModelSpec spec) {
         Map<String, Object> m = new LinkedHashMap<>();
         switch (spec) {
+            case ModelSpec.Vgg vgg -> {
+                m.put("type", "cnn");
+                m.put("channels", vgg.channels());
+                m.put("classes", vgg.classes());
+                m.put("width", vgg.width());
+                m.put("dropout", (double) vgg.dropout());
+            }
             case ModelSpec.LeNet5 lenet -> {
                 m.put("type", "lenet");
                 m.put("channels", lenet.channels());
@@ -106,6 +113,10 @@ public final class ModelFile {
     }
 
     static ModelSpec decode(Object json) {
+        if (json instanceof Map<?, ?> m && "cnn".equals(m.get("type"))) {
+            return new ModelSpec.Vgg(((Number) m.get("channels")).intValue(), ((Number) m.get("classes")).intValue(),
+                    ((Number) m.get("width")).intValue(), ((Number) m.get("dropout")).floatValue());
+        }
         if (json instanceof Map<?, ?> m && "lenet".equals(m.get("type"))) {
             return new ModelSpec.LeNet5(((Number) m.get("channels")).intValue(), ((Number) m.get("classes")).intValue());
         }

@@ -9,7 +9,7 @@ import java.util.List;
  * hold the architecture beside the weights. Parse the command line's form ({@code mlp:256,128},
  * {@code lenet}) with {@link #parse}.
  */
-public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5 {
+public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5, ModelSpec.Vgg {
 
     /** Builds a fresh, initialised module of this architecture. */
     Module build(Generator generator);
@@ -83,8 +83,33 @@ public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5 {
         }
     }
 
+    /** The small VGG-style CNN with batch norm for {@code [N, channels, 28, 28]} images; see {@link SmallVgg}. */
+    record Vgg(int channels, int classes, int width, float dropout) implements ModelSpec {
+        public Vgg {
+            if (channels <= 0 || classes <= 0 || width <= 0 || !(dropout >= 0f && dropout < 1f)) {
+                throw new IllegalArgumentException("cnn: channels, classes and width must be positive and dropout in"
+                        + " [0, 1); got " + channels + ", " + classes + ", " + width + ", " + dropout);
+            }
+        }
+
+        @Override
+        public Module build(Generator generator) {
+            return new SmallVgg(channels, classes, width, dropout, generator);
+        }
+
+        @Override
+        public boolean takesImages() {
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return "cnn (VGG-style, width " + width + ", batch norm) " + channels + "x28x28 -> " + classes;
+        }
+    }
+
     /**
-     * Parses the command line's form {@code mlp:256,128} (hidden sizes; plain {@code mlp} is a
+     * Parses the command line's forms {@code mlp:256,128}, {@code lenet} and {@code cnn:32} (hidden sizes; plain {@code mlp} is a
      * linear model) for the given input and output sizes.
      */
     static ModelSpec parse(String spec, int inputs, int outputs, ActivationKind activation, float dropout) {
@@ -92,9 +117,21 @@ public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5 {
         if (parts[0].equals("lenet")) {
             return new LeNet5(1, outputs);
         }
+        if (parts[0].equals("cnn")) {
+            int width = 32;
+            if (parts.length == 2 && !parts[1].isBlank()) {
+                try {
+                    width = Integer.parseInt(parts[1].trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("model '" + spec + "': '" + parts[1].trim()
+                            + "' is not a width; expected e.g. cnn:32");
+                }
+            }
+            return new Vgg(1, outputs, width, dropout > 0 ? dropout : 0.25f);
+        }
         if (!parts[0].equals("mlp")) {
             throw new IllegalArgumentException("model '" + spec + "': unknown architecture '" + parts[0]
-                    + "'; available: mlp:H1,H2,... (e.g. mlp:256,128) and lenet (28x28 images)");
+                    + "'; available: mlp:H1,H2,... (e.g. mlp:256,128), lenet and cnn[:WIDTH] (28x28 images)");
         }
         List<Integer> hidden = new ArrayList<>();
         if (parts.length == 2 && !parts[1].isBlank()) {

@@ -110,6 +110,23 @@ class IoTest {
     }
 
     @Test
+    void imageModelsRoundTripWithTheirBuffers(@TempDir Path dir) throws IOException {
+        for (String form : new String[] {"lenet", "cnn:4"}) {
+            ModelSpec spec = ModelSpec.parse(form, 784, 10, ActivationKind.RELU, 0f);
+            Module model = spec.build(new Generator(8));
+            Tensor x = Tensor.rand(new Generator(9), 3, 1, 28, 28);
+            model.forward(x);                 // training mode: batch norm statistics move
+            model.eval();
+            Path file = dir.resolve(form.replace(':', '_') + ".safetensors");
+            ModelFile.save(file, new ModelFile.Model(spec, model, new ModelFile.Info("mnist", List.of(), Preprocessing.scale(255))));
+            ModelFile.Model loaded = ModelFile.load(file);
+            loaded.module().eval();
+            assertEquals(spec, loaded.spec());
+            assertArrayEquals(model.forward(x).toFloatArray(), loaded.module().forward(x).toFloatArray(), form);
+        }
+    }
+
+    @Test
     void cutShortOrForeignFilesAreRejected(@TempDir Path dir) throws IOException {
         ModelSpec spec = ModelSpec.parse("mlp:4", 2, 2, ActivationKind.RELU, 0f);
         Path file = dir.resolve("m.safetensors");

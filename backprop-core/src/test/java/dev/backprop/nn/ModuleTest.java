@@ -106,4 +106,21 @@ class ModuleTest {
         m /= v.length;
         return s / v.length - m * m;
     }
+
+    @Test
+    void batchNormKeepsRunningStatisticsAndUsesThemInEvaluation() {
+        BatchNorm bn = new BatchNorm(2);
+        assertEquals(List.of("weight", "bias", "running_mean", "running_var", "num_batches_tracked"),
+                List.copyOf(bn.stateDict().keySet()));
+        assertEquals(2, bn.parameters().size(), "buffers are saved but not trained");
+        Tensor x = Tensor.of(new float[][] {{1, 10}, {3, 30}});
+        Tensor y = bn.forward(x);
+        assertArrayEquals(new float[] {-1, -1, 1, 1}, y.toFloatArray(), 1e-3f);
+        assertArrayEquals(new float[] {0.2f, 2f}, bn.stateDict().get("running_mean").toFloatArray(), 1e-6f);
+        assertArrayEquals(new float[] {0.9f + 0.1f * 2f, 0.9f + 0.1f * 200f}, bn.stateDict().get("running_var").toFloatArray(), 1e-4f);
+        assertEquals(1f, bn.stateDict().get("num_batches_tracked").item());
+        bn.eval();
+        float[] evaluated = bn.forward(x).toFloatArray();
+        assertEquals((1 - 0.2f) / (float) Math.sqrt(1.1f + 1e-5f), evaluated[0], 1e-5f);
+    }
 }
