@@ -58,14 +58,15 @@ public interface Backend {
                     float[] src, Layout from);
 
     /**
-     * Fills the column matrix {@code cols [colRows, n * positions]} of group {@code group} of the
-     * images {@code x [n, c, h, w]}: column {@code i * positions + (oh, ow)} of row {@code (ch, ki, kj)}
-     * holds the pixel that tap (ki, kj) sees at output (oh, ow) of image i, or 0 in the padding.
+     * Fills the column matrix {@code cols [colRows, (to - from) * positions]} of group {@code group}
+     * for images {@code [from, to)} of {@code x [n, c, h, w]}: column {@code (i - from) * positions + (oh, ow)}
+     * of row {@code (ch, ki, kj)} holds the pixel that tap (ki, kj) sees at output (oh, ow) of image
+     * i, or 0 in the padding.
      */
-    void im2col(float[] x, ConvGeometry g, int group, float[] cols);
+    void im2col(float[] x, ConvGeometry g, int group, int from, int to, float[] cols);
 
     /** The adjoint of {@link #im2col}: adds every column entry onto the pixel of {@code dx} it came from. */
-    void col2im(float[] cols, ConvGeometry g, int group, float[] dx);
+    void col2im(float[] cols, ConvGeometry g, int group, int from, int to, float[] dx);
 
     /**
      * One fused Adam/AdamW step over {@code n} contiguous elements from {@code offset}: updates

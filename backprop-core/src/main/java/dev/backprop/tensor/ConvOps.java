@@ -7,14 +7,23 @@ import dev.backprop.backend.Backends;
 import dev.backprop.backend.ConvGeometry;
 
 /**
- * 2-D convolution by im2col and GEMM over the whole batch (one batch's columns exist at a time):
- * for each group, {@code cols [Cg kH kW, N Ho Wo] = im2col(x)} and {@code Y_g = W_g cols}, one product
- * with the batch in its wide dimension, then {@code y = Y_g (+ b)} laid out as {@code [N, O, Ho, Wo]}. Gradients: {@code dW_g += dy cols^T}, {@code dcols = W_g^T dy} then
+ * 2-D convolution by im2col and GEMM, a chunk of images at a time (as many as keep the column
+ * matrix near 1 MB, so it stays in cache; never more than one batch's columns): for each group and
+ * chunk, {@code cols [Cg kH kW, images Ho Wo] = im2col(x)} and {@code Y_g = W_g cols}, then
+ * {@code y = Y_g (+ b)} laid out as {@code [N, O, Ho, Wo]}. Gradients: {@code dW_g += dy cols^T}, {@code dcols = W_g^T dy} then
  * col2im adds dcols back into dx, and {@code db} sums dy over examples and positions.
  * Shapes follow PyTorch: x {@code [N, C, H, W]}, weight {@code [O, C/groups, kH, kW]}, bias {@code [O]}.
  */
 final class ConvOps {
     private ConvOps() {
+    }
+
+    /** Column matrices are kept to about this many floats (1 MB), so that they stay in cache. */
+    private static final int COLUMN_BUDGET = 1 << 18;
+
+    /** How many images share one column matrix: as many as fit the budget, at least one. */
+    private static int chunk(ConvGeometry g) {
+        return Math.max(1, Math.min(g.n(), COLUMN_BUDGET / Math.max(1, g.colRows() * g.positions())));
     }
 
     static Tensor conv2d(Tensor x, Tensor w, Tensor b, Conv2dSpec s) {
@@ -26,23 +35,27 @@ final class ConvOps {
         float[] xd = Creation.readable(xc);
         float[] wd = Creation.readable(wc);
         float[] bd = b == null ? null : Creation.readable(b);
-        int np = g.n() * g.positions();
-        float[] y = new float[g.n() * o * g.positions()];
-        float[] cols = new float[g.colRows() * np];
-        float[] yg = new float[og * np];
+        int p = g.positions();
+        int chunk = chunk(g);
+        float[] y = new float[g.n() * o * p];
+        float[] cols = new float[g.colRows() * chunk * p];
+        float[] yg = new float[og * chunk * p];
         Backend k = Backends.active();
         for (int gi = 0; gi < g.groups(); gi++) {
-            k.im2col(xd, g, gi, cols);
-            // Y_g [Og, N P] = W_g [Og, K] . cols [K, N P]: one product for the whole batch.
-            k.gemm(og, np, g.colRows(), wd, gi * og * g.colRows(), g.colRows(), 1,
-                    cols, 0, np, 1, yg, 0, np, false);
-            for (int n = 0; n < g.n(); n++) {
-                for (int oc = 0; oc < og; oc++) {
-                    int dst = (n * o + gi * og + oc) * g.positions();
-                    float bias = bd == null ? 0f : bd[gi * og + oc];
-                    int src = oc * np + n * g.positions();
-                    for (int p = 0; p < g.positions(); p++) {
-                        y[dst + p] = yg[src + p] + bias;
+            for (int from = 0; from < g.n(); from += chunk) {
+                int to = Math.min(g.n(), from + chunk);
+                int np = (to - from) * p;
+                k.im2col(xd, g, gi, from, to, cols);
+                // Y_g [Og, images P] = W_g [Og, K] . cols [K, images P]
+                k.gemm(og, np, g.colRows(), wd, gi * og * g.colRows(), g.colRows(), 1, cols, 0, np, 1, yg, 0, np, false);
+                for (int n = from; n < to; n++) {
+                    for (int oc = 0; oc < og; oc++) {
+                        int dst = (n * o + gi * og + oc) * p;
+                        float bias = bd == null ? 0f : bd[gi * og + oc];
+                        int src = oc * np + (n - from) * p;
+                        for (int q = 0; q < p; q++) {
+                            y[dst + q] = yg[src + q] + bias;
+                        }
                     }
                 }
             }
@@ -54,30 +67,34 @@ final class ConvOps {
     private static Tensor[] backward(Tensor dy, Tensor x, Tensor w, Tensor b, float[] xd, float[] wd, ConvGeometry g,
                                      int o) {
         int og = o / g.groups();
+        int p = g.positions();
+        int chunk = chunk(g);
         float[] dyd = Creation.readable(dy.contiguous());
         Backend k = Backends.active();
-        int np = g.n() * g.positions();
         float[] dx = x.requiresGrad() ? new float[xd.length] : null;
         float[] dw = w.requiresGrad() ? new float[wd.length] : null;
-        float[] cols = new float[g.colRows() * np];
-        float[] dyg = new float[og * np];
+        float[] cols = new float[g.colRows() * chunk * p];
+        float[] dyg = new float[og * chunk * p];
         for (int gi = 0; gi < g.groups(); gi++) {
-            for (int n = 0; n < g.n(); n++) {
-                for (int oc = 0; oc < og; oc++) {
-                    System.arraycopy(dyd, (n * o + gi * og + oc) * g.positions(), dyg, oc * np + n * g.positions(),
-                            g.positions());
-                }
-            }
             int wOff = gi * og * g.colRows();
-            if (dw != null) {
-                k.im2col(xd, g, gi, cols);
-                // dW_g [Og, K] = dY_g [Og, N P] . cols^T [N P, K]
-                k.gemm(og, g.colRows(), np, dyg, 0, np, 1, cols, 0, 1, np, dw, wOff, g.colRows(), false);
-            }
-            if (dx != null) {
-                // dcols [K, N P] = W_g^T [K, Og] . dY_g [Og, N P]
-                k.gemm(g.colRows(), np, og, wd, wOff, 1, g.colRows(), dyg, 0, np, 1, cols, 0, np, false);
-                k.col2im(cols, g, gi, dx);
+            for (int from = 0; from < g.n(); from += chunk) {
+                int to = Math.min(g.n(), from + chunk);
+                int np = (to - from) * p;
+                for (int n = from; n < to; n++) {
+                    for (int oc = 0; oc < og; oc++) {
+                        System.arraycopy(dyd, (n * o + gi * og + oc) * p, dyg, oc * np + (n - from) * p, p);
+                    }
+                }
+                if (dw != null) {
+                    k.im2col(xd, g, gi, from, to, cols);
+                    // dW_g [Og, K] += dY_g [Og, images P] . cols^T [images P, K]
+                    k.gemm(og, g.colRows(), np, dyg, 0, np, 1, cols, 0, 1, np, dw, wOff, g.colRows(), true);
+                }
+                if (dx != null) {
+                    // dcols [K, images P] = W_g^T [K, Og] . dY_g [Og, images P]
+                    k.gemm(g.colRows(), np, og, wd, wOff, 1, g.colRows(), dyg, 0, np, 1, cols, 0, np, false);
+                    k.col2im(cols, g, gi, from, to, dx);
+                }
             }
         }
         Tensor db = null;
@@ -85,12 +102,12 @@ final class ConvOps {
             float[] sums = new float[o];
             for (int n = 0; n < g.n(); n++) {
                 for (int oc = 0; oc < o; oc++) {
-                    double s = 0;
-                    int off = (n * o + oc) * g.positions();
-                    for (int p = 0; p < g.positions(); p++) {
-                        s += dyd[off + p];
+                    double sum = 0;
+                    int off = (n * o + oc) * p;
+                    for (int q = 0; q < p; q++) {
+                        sum += dyd[off + q];
                     }
-                    sums[oc] += (float) s;
+                    sums[oc] += (float) sum;
                 }
             }
             db = Tensor.wrap(sums, b.shape);

@@ -122,21 +122,23 @@ public final class CpuBackend implements Backend {
 
     /** Images are independent: each thread fills the columns of its share of the batch. */
     @Override
-    public void im2col(float[] x, ConvGeometry g, int group, float[] cols) {
-        int parts = Math.min(WorkerPool.threads(), g.n());
+    public void im2col(float[] x, ConvGeometry g, int group, int from, int to, float[] cols) {
+        int count = to - from;
+        int parts = Math.min(WorkerPool.threads(), count);
         WorkerPool.run(parts, p -> {
-            for (int image = g.n() * p / parts; image < g.n() * (p + 1) / parts; image++) {
-                ReferenceBackend.im2colImage(x, g, group, image, cols);
+            for (int image = from + count * p / parts; image < from + count * (p + 1) / parts; image++) {
+                ReferenceBackend.im2colImage(x, g, group, from, to, image, cols);
             }
         });
     }
 
     @Override
-    public void col2im(float[] cols, ConvGeometry g, int group, float[] dx) {
-        int parts = Math.min(WorkerPool.threads(), g.n());
+    public void col2im(float[] cols, ConvGeometry g, int group, int from, int to, float[] dx) {
+        int count = to - from;
+        int parts = Math.min(WorkerPool.threads(), count);
         WorkerPool.run(parts, p -> {
-            for (int image = g.n() * p / parts; image < g.n() * (p + 1) / parts; image++) {
-                ReferenceBackend.col2imImage(cols, g, group, image, dx);
+            for (int image = from + count * p / parts; image < from + count * (p + 1) / parts; image++) {
+                ReferenceBackend.col2imImage(cols, g, group, from, to, image, dx);
             }
         });
     }

@@ -192,16 +192,16 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void im2col(float[] x, ConvGeometry g, int group, float[] cols) {
-        for (int image = 0; image < g.n(); image++) {
-            im2colImage(x, g, group, image, cols);
+    public void im2col(float[] x, ConvGeometry g, int group, int from, int to, float[] cols) {
+        for (int image = from; image < to; image++) {
+            im2colImage(x, g, group, from, to, image, cols);
         }
     }
 
     @Override
-    public void col2im(float[] cols, ConvGeometry g, int group, float[] dx) {
-        for (int image = 0; image < g.n(); image++) {
-            col2imImage(cols, g, group, image, dx);
+    public void col2im(float[] cols, ConvGeometry g, int group, int from, int to, float[] dx) {
+        for (int image = from; image < to; image++) {
+            col2imImage(cols, g, group, from, to, image, dx);
         }
     }
 
@@ -210,14 +210,14 @@ public final class ReferenceBackend implements Backend {
      * stride is 1) between two runs of padding zeros. Images touch disjoint columns, so a faster
      * backend may run them in parallel.
      */
-    public static void im2colImage(float[] x, ConvGeometry g, int group, int image, float[] cols) {
-        int np = g.n() * g.positions();
+    public static void im2colImage(float[] x, ConvGeometry g, int group, int from, int to, int image, float[] cols) {
+        int np = (to - from) * g.positions();
         int row = 0;
         for (int ch = 0; ch < g.groupChannels(); ch++) {
             int plane = (image * g.c() + group * g.groupChannels() + ch) * g.h() * g.w();
             for (int ki = 0; ki < g.kh(); ki++) {
                 for (int kj = 0; kj < g.kw(); kj++, row++) {
-                    int base = row * np + image * g.positions();
+                    int base = row * np + (image - from) * g.positions();
                     int shift = kj * g.dilationW() - g.padW();
                     int lo = g.validFrom(shift);
                     int hi = g.validTo(shift);
@@ -245,14 +245,14 @@ public final class ReferenceBackend implements Backend {
     }
 
     /** {@link #col2im} for one image; images write disjoint planes of {@code dx}. */
-    public static void col2imImage(float[] cols, ConvGeometry g, int group, int image, float[] dx) {
-        int np = g.n() * g.positions();
+    public static void col2imImage(float[] cols, ConvGeometry g, int group, int from, int to, int image, float[] dx) {
+        int np = (to - from) * g.positions();
         int row = 0;
         for (int ch = 0; ch < g.groupChannels(); ch++) {
             int plane = (image * g.c() + group * g.groupChannels() + ch) * g.h() * g.w();
             for (int ki = 0; ki < g.kh(); ki++) {
                 for (int kj = 0; kj < g.kw(); kj++, row++) {
-                    int base = row * np + image * g.positions();
+                    int base = row * np + (image - from) * g.positions();
                     int shift = kj * g.dilationW() - g.padW();
                     int lo = g.validFrom(shift);
                     int hi = g.validTo(shift);
