@@ -33,8 +33,20 @@ public final class CpuBackend implements Backend {
     public void copy(float[] src, Layout from, float[] dst, int dstOffset) {
         if (from.isContiguous()) {
             System.arraycopy(src, from.offset(), dst, dstOffset, from.size());
-        } else {
+            return;
+        }
+        int split = contiguousSuffix(from);
+        int run = runLength(from, split);
+        if (run < 8) {
             reference.copy(src, from, dst, dstOffset);
+            return;
+        }
+        // Runs of the innermost dimensions are contiguous in the source (a permuted view moving
+        // whole planes, say): copy them as blocks, walking the outer dimensions.
+        int[] coord = new int[split];
+        for (int out = dstOffset, end = dstOffset + from.size(); out < end; out += run) {
+            System.arraycopy(src, offsetOf(from, coord), dst, out, run);
+            advance(coord, from.shape());
         }
     }
 
@@ -63,7 +75,76 @@ public final class CpuBackend implements Backend {
                 return;
             }
         }
+        if (la.isContiguous() && broadcastRuns(op, a, la, b, lb, dst, false)) {
+            return;
+        }
+        if (lb.isContiguous() && broadcastRuns(op, b, lb, a, la, dst, true)) {
+            return;
+        }
         reference.zip(op, a, la, b, lb, dst);
+    }
+
+    /**
+     * The contiguous operand {@code c} against an operand {@code s} that is constant over the
+     * innermost dimensions (a per-channel statistic over {@code [N, C, H, W]}): one vector loop per run.
+     */
+    private static boolean broadcastRuns(BinaryOp op, float[] c, Layout lc, float[] s, Layout ls, float[] dst,
+                                         boolean scalarFirst) {
+        int rank = ls.rank();
+        int split = rank;
+        while (split > 0 && ls.strides()[split - 1] == 0) {
+            split--;
+        }
+        int run = runLength(ls, split);
+        if (split == rank || run < 8) {
+            return false;
+        }
+        int[] coord = new int[split];
+        for (int out = 0, n = lc.size(); out < n; out += run) {
+            float value = s[offsetOf(ls, coord)];
+            if (!VectorLoops.zipScalar(op, c, lc.offset() + out, value, scalarFirst, dst, out, run)) {
+                return false;
+            }
+            advance(coord, ls.shape());
+        }
+        return true;
+    }
+
+    /** Start of the dimensions, from the end, that are laid out contiguously. */
+    private static int contiguousSuffix(Layout l) {
+        int split = l.rank();
+        int expected = 1;
+        while (split > 0 && (l.strides()[split - 1] == expected || l.shape()[split - 1] == 1)) {
+            expected *= l.shape()[split - 1];
+            split--;
+        }
+        return split;
+    }
+
+    private static int runLength(Layout l, int split) {
+        int run = 1;
+        for (int d = split; d < l.rank(); d++) {
+            run *= l.shape()[d];
+        }
+        return run;
+    }
+
+    private static int offsetOf(Layout l, int[] coord) {
+        int at = l.offset();
+        for (int d = 0; d < coord.length; d++) {
+            at += coord[d] * l.strides()[d];
+        }
+        return at;
+    }
+
+    /** Steps an odometer over the first {@code coord.length} dimensions of {@code shape}. */
+    private static void advance(int[] coord, int[] shape) {
+        for (int d = coord.length - 1; d >= 0; d--) {
+            if (++coord[d] < shape[d]) {
+                return;
+            }
+            coord[d] = 0;
+        }
     }
 
     /** A row repeated over every leading dimension: last stride 1, all others 0 (a bias). */

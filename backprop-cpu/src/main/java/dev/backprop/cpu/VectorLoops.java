@@ -112,6 +112,47 @@ final class VectorLoops {
         return true;
     }
 
+    /**
+     * {@code dst[dOff + i] = a[aOff + i] op s} (or {@code s op a[aOff + i]} when {@code scalarFirst})
+     * for i below n: one operand broadcast over a contiguous run of the other.
+     */
+    static boolean zipScalar(BinaryOp op, float[] a, int aOff, float s, boolean scalarFirst, float[] dst, int dOff, int n) {
+        int upper = S.loopBound(n);
+        int i = 0;
+        FloatVector sv = FloatVector.broadcast(S, s);
+        switch (op) {
+            case ADD -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, a, aOff + i).add(sv).intoArray(dst, dOff + i);
+                }
+            }
+            case MUL -> {
+                for (; i < upper; i += V) {
+                    FloatVector.fromArray(S, a, aOff + i).mul(sv).intoArray(dst, dOff + i);
+                }
+            }
+            case SUB -> {
+                for (; i < upper; i += V) {
+                    FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                    (scalarFirst ? sv.sub(x) : x.sub(sv)).intoArray(dst, dOff + i);
+                }
+            }
+            case DIV -> {
+                for (; i < upper; i += V) {
+                    FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                    (scalarFirst ? sv.div(x) : x.div(sv)).intoArray(dst, dOff + i);
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = scalarFirst ? op.apply(s, a[aOff + i]) : op.apply(a[aOff + i], s);
+        }
+        return true;
+    }
+
     /** Sum, max or min of {@code src[off .. off+n)}; NaN propagates for max and min, as in the reference. */
     static float reduce(ReduceOp op, float[] src, int off, int n) {
         if (op == ReduceOp.SUM) {

@@ -156,4 +156,32 @@ class CpuParityTest {
             }
         }
     }
+
+    @Test
+    void perChannelBroadcastsAndPermutedCopies() {
+        int n = 3;
+        int c = 4;
+        int hw = 20;
+        float[] x = random(n * c * hw);
+        float[] stat = random(c);
+        Layout lx = Layout.contiguous(new int[] {n, c, 4, 5});
+        Layout ls = new Layout(new int[] {n, c, 4, 5}, new int[] {0, 1, 0, 0}, 0);
+        for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV}) {
+            float[] r0 = new float[x.length];
+            float[] r1 = new float[x.length];
+            ref.zip(op, x, lx, stat, ls, r0);
+            cpu.zip(op, x, lx, stat, ls, r1);
+            assertClose(r0, r1, 1e-6, op + " tensor op channel");
+            ref.zip(op, stat, ls, x, lx, r0);
+            cpu.zip(op, stat, ls, x, lx, r1);
+            assertClose(r0, r1, 1e-6, op + " channel op tensor");
+        }
+        // [N, C, H, W] viewed as [C, N, H, W]: planes of H*W stay contiguous.
+        Layout permuted = new Layout(new int[] {c, n, 4, 5}, new int[] {hw, c * hw, 5, 1}, 0);
+        float[] t0 = new float[x.length];
+        float[] t1 = new float[x.length];
+        ref.copy(x, permuted, t0, 0);
+        cpu.copy(x, permuted, t1, 0);
+        assertClose(t0, t1, 0, "permuted copy");
+    }
 }
