@@ -14,6 +14,15 @@ public interface Backend {
     /** A short name for reports, such as {@code "reference"}. */
     String name();
 
+    /**
+     * Runs {@code body} for every part in {@code [0, parts)}, possibly in parallel, and returns when
+     * all are done. Parts must write disjoint memory. The reference runs them in order.
+     */
+    void parallel(int parts, java.util.function.IntConsumer body);
+
+    /** How many parts {@link #parallel} can run at once (1 for the reference). */
+    int parallelism();
+
     /** Copies the elements {@code src} addresses through {@code from} into {@code dst} in row-major order. */
     void copy(float[] src, Layout from, float[] dst, int dstOffset);
 

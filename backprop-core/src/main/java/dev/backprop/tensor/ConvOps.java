@@ -7,9 +7,9 @@ import dev.backprop.backend.Backends;
 import dev.backprop.backend.ConvGeometry;
 
 /**
- * 2-D convolution by im2col and GEMM, a chunk of images at a time (as many as keep the column
- * matrix near 1 MB, so it stays in cache; never more than one batch's columns): for each group and
- * chunk, {@code cols [Cg kH kW, images Ho Wo] = im2col(x)} and {@code Y_g = W_g cols}, then
+ * 2-D convolution by im2col and GEMM. The batch is split into one share of images per thread,
+ * and each share is processed a chunk at a time (as many images as keep the column matrix near
+ * 1 MB, so it stays in cache; never more than one batch's columns): for each group and chunk, {@code cols [Cg kH kW, images Ho Wo] = im2col(x)} and {@code Y_g = W_g cols}, then
  * {@code y = Y_g (+ b)} laid out as {@code [N, O, Ho, Wo]}. Gradients: {@code dW_g += dy cols^T}, {@code dcols = W_g^T dy} then
  * col2im adds dcols back into dx, and {@code db} sums dy over examples and positions.
  * Shapes follow PyTorch: x {@code [N, C, H, W]}, weight {@code [O, C/groups, kH, kW]}, bias {@code [O]}.
@@ -38,28 +38,35 @@ final class ConvOps {
         int p = g.positions();
         int chunk = chunk(g);
         float[] y = new float[g.n() * o * p];
-        float[] cols = new float[g.colRows() * chunk * p];
-        float[] yg = new float[og * chunk * p];
         Backend k = Backends.active();
-        for (int gi = 0; gi < g.groups(); gi++) {
-            for (int from = 0; from < g.n(); from += chunk) {
-                int to = Math.min(g.n(), from + chunk);
-                int np = (to - from) * p;
-                k.im2col(xd, g, gi, from, to, cols);
-                // Y_g [Og, images P] = W_g [Og, K] . cols [K, images P]
-                k.gemm(og, np, g.colRows(), wd, gi * og * g.colRows(), g.colRows(), 1, cols, 0, np, 1, yg, 0, np, false);
-                for (int n = from; n < to; n++) {
-                    for (int oc = 0; oc < og; oc++) {
-                        int dst = (n * o + gi * og + oc) * p;
-                        float bias = bd == null ? 0f : bd[gi * og + oc];
-                        int src = oc * np + (n - from) * p;
-                        for (int q = 0; q < p; q++) {
-                            y[dst + q] = yg[src + q] + bias;
+        // Images are split into one contiguous share per thread; each share is processed a
+        // cache-sized chunk at a time with its own column buffers.
+        int parts = Math.min(k.parallelism(), g.n());
+        k.parallel(parts, part -> {
+            float[] cols = new float[g.colRows() * chunk * p];
+            float[] yg = new float[og * chunk * p];
+            int first = g.n() * part / parts;
+            int last = g.n() * (part + 1) / parts;
+            for (int gi = 0; gi < g.groups(); gi++) {
+                for (int from = first; from < last; from += chunk) {
+                    int to = Math.min(last, from + chunk);
+                    int np = (to - from) * p;
+                    k.im2col(xd, g, gi, from, to, cols);
+                    // Y_g [Og, images P] = W_g [Og, K] . cols [K, images P]
+                    k.gemm(og, np, g.colRows(), wd, gi * og * g.colRows(), g.colRows(), 1, cols, 0, np, 1, yg, 0, np, false);
+                    for (int n = from; n < to; n++) {
+                        for (int oc = 0; oc < og; oc++) {
+                            int dst = (n * o + gi * og + oc) * p;
+                            float bias = bd == null ? 0f : bd[gi * og + oc];
+                            int src = oc * np + (n - from) * p;
+                            for (int q = 0; q < p; q++) {
+                                y[dst + q] = yg[src + q] + bias;
+                            }
                         }
                     }
                 }
             }
-        }
+        });
         Tensor out = Tensor.wrap(y, Shape.of(g.n(), o, g.ho(), g.wo()));
         return Graph.op("conv2d", out, x, w, b).saves(xc, wc).backward(dy -> backward(dy, x, w, b, xd, wd, g, o));
     }
@@ -72,28 +79,44 @@ final class ConvOps {
         float[] dyd = Creation.readable(dy.contiguous());
         Backend k = Backends.active();
         float[] dx = x.requiresGrad() ? new float[xd.length] : null;
-        float[] dw = w.requiresGrad() ? new float[wd.length] : null;
-        float[] cols = new float[g.colRows() * chunk * p];
-        float[] dyg = new float[og * chunk * p];
-        for (int gi = 0; gi < g.groups(); gi++) {
-            int wOff = gi * og * g.colRows();
-            for (int from = 0; from < g.n(); from += chunk) {
-                int to = Math.min(g.n(), from + chunk);
-                int np = (to - from) * p;
-                for (int n = from; n < to; n++) {
-                    for (int oc = 0; oc < og; oc++) {
-                        System.arraycopy(dyd, (n * o + gi * og + oc) * p, dyg, oc * np + (n - from) * p, p);
+        int parts = Math.min(k.parallelism(), g.n());
+        // Each share of images accumulates its own weight gradient; they are summed in share order
+        // afterwards, so the result depends on the thread count but not on timing.
+        float[][] dwParts = w.requiresGrad() ? new float[parts][wd.length] : null;
+        k.parallel(parts, part -> {
+            float[] cols = new float[g.colRows() * chunk * p];
+            float[] dyg = new float[og * chunk * p];
+            int first = g.n() * part / parts;
+            int last = g.n() * (part + 1) / parts;
+            for (int gi = 0; gi < g.groups(); gi++) {
+                int wOff = gi * og * g.colRows();
+                for (int from = first; from < last; from += chunk) {
+                    int to = Math.min(last, from + chunk);
+                    int np = (to - from) * p;
+                    for (int n = from; n < to; n++) {
+                        for (int oc = 0; oc < og; oc++) {
+                            System.arraycopy(dyd, (n * o + gi * og + oc) * p, dyg, oc * np + (n - from) * p, p);
+                        }
+                    }
+                    if (dwParts != null) {
+                        k.im2col(xd, g, gi, from, to, cols);
+                        // dW_g [Og, K] += dY_g [Og, images P] . cols^T [images P, K]
+                        k.gemm(og, g.colRows(), np, dyg, 0, np, 1, cols, 0, 1, np, dwParts[part], wOff, g.colRows(), true);
+                    }
+                    if (dx != null) {
+                        // dcols [K, images P] = W_g^T [K, Og] . dY_g [Og, images P]
+                        k.gemm(g.colRows(), np, og, wd, wOff, 1, g.colRows(), dyg, 0, np, 1, cols, 0, np, false);
+                        k.col2im(cols, g, gi, from, to, dx);
                     }
                 }
-                if (dw != null) {
-                    k.im2col(xd, g, gi, from, to, cols);
-                    // dW_g [Og, K] += dY_g [Og, images P] . cols^T [images P, K]
-                    k.gemm(og, g.colRows(), np, dyg, 0, np, 1, cols, 0, 1, np, dw, wOff, g.colRows(), true);
-                }
-                if (dx != null) {
-                    // dcols [K, images P] = W_g^T [K, Og] . dY_g [Og, images P]
-                    k.gemm(g.colRows(), np, og, wd, wOff, 1, g.colRows(), dyg, 0, np, 1, cols, 0, np, false);
-                    k.col2im(cols, g, gi, from, to, dx);
+            }
+        });
+        float[] dw = null;
+        if (dwParts != null) {
+            dw = dwParts[0];
+            for (int part = 1; part < parts; part++) {
+                for (int i = 0; i < dw.length; i++) {
+                    dw[i] += dwParts[part][i];
                 }
             }
         }

@@ -30,6 +30,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void parallel(int parts, java.util.function.IntConsumer body) {
+        WorkerPool.run(parts, body);
+    }
+
+    @Override
+    public int parallelism() {
+        return WorkerPool.threads();
+    }
+
+    @Override
     public void copy(float[] src, Layout from, float[] dst, int dstOffset) {
         if (from.isContiguous()) {
             System.arraycopy(src, from.offset(), dst, dstOffset, from.size());

@@ -33,6 +33,21 @@ class CpuDeterminismTest {
         return net.stateDict().get("0.weight").toFloatArray();
     }
 
+    private static float[] trainLeNet() {
+        Generator g = new Generator(7);
+        Dataset data = new Dataset("random images", Tensor.rand(g, 300, 1, 28, 28), Tensor.randint(g, 0, 10, 300),
+                List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"));
+        Module net = new ModelSpec.LeNet5(1, 10).build(new Generator(8));
+        Trainer t = new Trainer(net, new Adam(net.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
+        t.fit(data, null, FitConfig.DEFAULT.withEpochs(2).withBatchSize(50));
+        return net.stateDict().get("conv2.weight").toFloatArray();
+    }
+
+    @Test
+    void convolutionsSplitOverThreadsAreDeterministicToo() {
+        assertArrayEquals(trainLeNet(), trainLeNet());
+    }
+
     @Test
     void trainingTwiceGivesBitIdenticalWeights() {
         assertEquals("cpu", Backends.active().name());

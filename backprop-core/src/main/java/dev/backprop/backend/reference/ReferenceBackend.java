@@ -21,6 +21,18 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void parallel(int parts, java.util.function.IntConsumer body) {
+        for (int i = 0; i < parts; i++) {
+            body.accept(i);
+        }
+    }
+
+    @Override
+    public int parallelism() {
+        return 1;
+    }
+
+    @Override
     public void copy(float[] src, Layout from, float[] dst, int dstOffset) {
         StridedWalk walk = new StridedWalk(from.shape(), from.strides(), from.offset());
         int inner = walk.innerSize();
