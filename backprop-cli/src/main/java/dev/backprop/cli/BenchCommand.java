@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
         description = {"Measures, on this machine and backend: the float32 peak (an FMA loop on every kernel thread),"
                 + " SGEMM GFLOP/s and % of peak for N = 256..2048 and for the MNIST MLP's own shapes in the three"
                 + " forms backprop uses (NN: A.B, TN: At.B, NT: A.Bt), and the seconds per epoch of the MLP"
-                + " 784-256-256-10 (Adam, batch 128) with the data in memory (best of two epochs after one of warm-up).",
+                + " 784-256-256-10 (Adam, batch 128) with the data in memory (best of two epochs after one of warm-up),"
+                + " and of LeNet-5 (Adam, batch 128).",
                 "Figures, not pass/fail: compare them with the README's table."},
         footer = {"", "Examples:", "  ./backprop bench --data ../shared/datasets",
                 "  ./backprop bench --json --quick", "  BACKPROP_JVM_OPTS=-Dbackprop.threads=1 ./backprop bench"})
@@ -73,6 +74,7 @@ final class BenchCommand implements Callable<Integer> {
         gemms.add(gemm(backend, 128, 256, 256, "NT", peak));
         gemms.add(gemm(backend, 256, 256, 128, "TN", peak));
         double[] epoch = mlpEpoch();
+        double[] lenet = lenetEpoch();
 
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
@@ -98,6 +100,11 @@ final class BenchCommand implements Callable<Integer> {
             mlp.put("data", epoch[2] == 1 ? "mnist" : "synthetic");
             mlp.put("allocated_bytes_per_step", Math.round(allocatedPerStep));
             out.put("mlp_mnist", mlp);
+            Map<String, Object> conv = new LinkedHashMap<>();
+            conv.put("epoch_seconds", round(lenet[0]));
+            conv.put("examples_per_second", round(lenet[1]));
+            conv.put("data", lenet[2] == 1 ? "mnist" : "synthetic");
+            out.put("lenet_mnist", conv);
             System.out.println(Json.write(out));
         } else {
             System.out.printf(Locale.ROOT, "backend %s, %d threads, JVM %s%n", backend.name(), threads, Runtime.version());
@@ -110,6 +117,8 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "MLP 784-256-256-10, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
                     epoch[2] == 1 ? "MNIST" : "synthetic", epoch[0], epoch[1]);
             System.out.printf(Locale.ROOT, "  allocated per training step (training thread): %.2f MB%n", allocatedPerStep / 1e6);
+            System.out.printf(Locale.ROOT, "LeNet-5, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
+                    lenet[2] == 1 ? "MNIST" : "synthetic", lenet[0], lenet[1]);
         }
         return 0;
     }
@@ -179,6 +188,31 @@ final class BenchCommand implements Callable<Integer> {
         }
         allocatedPerStep = (double) allocated / ((train.size() + 127) / 128);
         double perExample = seconds / train.size();
+        return new double[] {perExample * 60_000, 1 / perExample, real ? 1 : 0};
+    }
+
+    /** {seconds per epoch, examples per second, 1 if real MNIST else 0} for LeNet-5; after a partial warm-up epoch. */
+    private double[] lenetEpoch() throws Exception {
+        Dataset train;
+        boolean real = true;
+        try {
+            train = NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(dataDir, false)).train();
+        } catch (java.io.IOException notFound) {
+            Generator g = new Generator(3);
+            train = new Dataset("synthetic", Tensor.rand(g, 60_000, 1, 28, 28), Tensor.randint(g, 0, 10, 60_000),
+                    List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"));
+            real = false;
+        }
+        if (quick) {
+            train = train.subset(range(6_400));
+        }
+        Module net = new ModelSpec.LeNet5(1, 10).build(new Generator(0));
+        Trainer trainer = new Trainer(net, new Adam(net.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
+        FitConfig config = FitConfig.DEFAULT.withEpochs(1).withBatchSize(128);
+        trainer.fit(train.subset(range(Math.min(train.size(), 12_800))), null, config);
+        long start = System.nanoTime();
+        trainer.fit(train, null, config);
+        double perExample = (System.nanoTime() - start) / 1e9 / train.size();
         return new double[] {perExample * 60_000, 1 / perExample, real ? 1 : 0};
     }
 

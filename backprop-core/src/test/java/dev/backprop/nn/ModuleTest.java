@@ -75,6 +75,25 @@ class ModuleTest {
     }
 
     @Test
+    void dropout2dDropsWholeChannels() {
+        Dropout2d d = new Dropout2d(0.5f, new Generator(3));
+        Tensor x = Tensor.ones(8, 16, 3, 3);
+        float[] y = d.forward(x).toFloatArray();
+        int dropped = 0;
+        for (int channel = 0; channel < 8 * 16; channel++) {
+            float first = y[channel * 9];
+            for (int i = 1; i < 9; i++) {
+                assertEquals(first, y[channel * 9 + i], "a channel is kept or dropped as a whole");
+            }
+            assertTrue(first == 0f || first == 2f);
+            dropped += first == 0f ? 1 : 0;
+        }
+        assertEquals(64, dropped, 16);
+        d.eval();
+        assertArrayEquals(x.toFloatArray(), d.forward(x).toFloatArray());
+    }
+
+    @Test
     void initialisersHaveTheirVariance() {
         Generator g = new Generator(5);
         Tensor w = Tensor.zeros(400, 300);
