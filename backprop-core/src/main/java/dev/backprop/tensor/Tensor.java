@@ -415,6 +415,19 @@ public final class Tensor {
     /** Average pooling to a fixed output size, whatever the input size. */
     public Tensor adaptiveAvgPool2d(int outH, int outW) { return PoolOps.adaptiveAvgPool2d(this, outH, outW); }
 
+    /**
+     * Training-mode batch normalisation over dimension 1 as one fused op; returns the output and
+     * writes the batch mean and biased variance per channel into {@code statistics} (length 2C).
+     * Use {@code nn.functional.Normalization.batchNorm}, which also keeps the running estimates.
+     */
+    public Tensor batchNormTraining(Tensor weight, Tensor bias, float eps, float[] statistics) {
+        NormOps.BatchNormResult r = NormOps.batchNormTraining(this, weight, bias, eps);
+        int c = size(1);
+        System.arraycopy(r.mean(), 0, statistics, 0, c);
+        System.arraycopy(r.variance(), 0, statistics, c, c);
+        return r.output();
+    }
+
     // ---------------------------------------------------------------- reductions
 
     /** Sum of all elements (a scalar). */

@@ -7,7 +7,7 @@ import dev.backprop.tensor.Tensor;
 /**
  * Batch normalisation (Ioffe and Szegedy 2015) and layer normalisation (Ba et al. 2016) with
  * PyTorch's definitions, written with differentiable ops so that their gradients are the chain
- * rule through mean and variance:
+ * rule through mean and variance (training-mode batch norm is one fused op, {@code Tensor.batchNormTraining}):
  * {@code y = (x - mean) / sqrt(var + eps) * weight + bias}, with the biased variance.
  */
 public final class Normalization {
@@ -35,35 +35,28 @@ public final class Normalization {
                         + " channels, but a parameter or statistic has shape " + t.shape());
             }
         }
-        int[] dims = new int[x.rank() - 1];
-        dims[0] = 0;
-        for (int d = 2; d < x.rank(); d++) {
-            dims[d - 1] = d;
-        }
-        Tensor mean;
-        Tensor var;
         if (training) {
             int count = x.numel() / c;
             if (count < 2) {
                 throw new IllegalArgumentException("batchNorm: training needs more than one value per channel, got input "
                         + x.shape());
             }
-            mean = x.mean(dims, true);
-            var = x.var(dims, 0, true);
+            float[] statistics = new float[2 * c];
+            Tensor y = x.batchNormTraining(weight, bias, eps, statistics);   // one fused op, forward and backward
             if (runningMean != null && runningVar != null) {
+                float[] mean = java.util.Arrays.copyOfRange(statistics, 0, c);
+                float[] var = java.util.Arrays.copyOfRange(statistics, c, 2 * c);
                 try (var scope = GradMode.noGrad()) {
-                    runningMean.mulInPlace(1f - momentum).addInPlace(mean.reshape(c).mul(momentum));
-                    runningVar.mulInPlace(1f - momentum).addInPlace(var.reshape(c).mul(momentum * count / (count - 1f)));
+                    runningMean.mulInPlace(1f - momentum).addInPlace(Tensor.of(mean).mul(momentum));
+                    runningVar.mulInPlace(1f - momentum).addInPlace(Tensor.of(var).mul(momentum * count / (count - 1f)));
                 }
             }
-        } else {
-            if (runningMean == null || runningVar == null) {
-                throw new IllegalStateException("batchNorm: evaluation mode needs running statistics");
-            }
-            mean = runningMean.reshape(stat);
-            var = runningVar.reshape(stat);
+            return y;
         }
-        Tensor y = x.sub(mean).div(var.add(eps).sqrt());
+        if (runningMean == null || runningVar == null) {
+            throw new IllegalStateException("batchNorm: evaluation mode needs running statistics");
+        }
+        Tensor y = x.sub(runningMean.reshape(stat)).div(runningVar.reshape(stat).add(eps).sqrt());
         if (weight != null) {
             y = y.mul(weight.reshape(stat));
         }
