@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.backprop.conformance.ReferenceData;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -30,19 +27,10 @@ class AccuracyTest {
         full[args.length + 1] = "--data";
         full[args.length + 2] = data().toString();
         full[args.length + 3] = "--offline";
-        PrintStream old = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-            code = Main.run(full);
-        } finally {
-            System.setOut(old);
-        }
-        String out = bytes.toString(StandardCharsets.UTF_8);
-        System.out.print(out);
-        assertEquals(0, code, out);
-        String last = out.strip().lines().reduce((a, b) -> b).orElseThrow();
+        CliRun run = CliRun.of(full);
+        System.out.print(run.out());
+        assertEquals(0, run.exit(), run.out() + run.err());
+        String last = run.lastLine();
         String prefix = "test " + metric + ": ";
         assertTrue(last.startsWith(prefix), last);
         return Double.parseDouble(last.substring(prefix.length()));

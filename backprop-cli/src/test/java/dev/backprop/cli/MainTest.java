@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.backprop.conformance.ReferenceData;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,28 +11,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void conformancePassesOnTheSharedReference() {
-        Run r = run("conformance", ReferenceData.pytorchDirectory().toString());
+        CliRun r = run("conformance", ReferenceData.pytorchDirectory().toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         String[] lines = r.out().strip().split("\n");
         assertEquals(84, lines.length, "83 case lines and a summary");
@@ -45,18 +27,18 @@ class MainTest {
 
     @Test
     void conformanceOnAFolderWithoutCasesExitsNonZeroWithAMessage(@TempDir Path dir) {
-        Run r = run("conformance", dir.toString());
+        CliRun r = run("conformance", dir.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("has no ops.json"), r.err());
     }
 
     @Test
     void helpListsTheCommandsWithExamples() {
-        Run r = run("--help");
+        CliRun r = run("--help");
         assertEquals(0, r.exit());
         for (String command : new String[] {"train", "evaluate", "predict", "conformance"}) {
             assertTrue(r.out().contains(command), r.out());
-            Run sub = run(command, "--help");
+            CliRun sub = run(command, "--help");
             assertEquals(0, sub.exit());
             assertTrue(sub.out().contains("Example"), command + ": " + sub.out());
         }
@@ -65,15 +47,15 @@ class MainTest {
     @Test
     void defaultTrainingLearnsTheEmbeddedDigitsAndTheModelIsUsable(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("digits.safetensors");
-        Run r = run("train", "--epochs", "12", "--out", model.toString());
+        CliRun r = run("train", "--epochs", "12", "--out", model.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
-        String last = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        String last = r.lastLine();
         assertTrue(last.startsWith("test accuracy: "), last);
         double accuracy = Double.parseDouble(last.substring("test accuracy: ".length()));
         assertTrue(accuracy >= 0.95, r.out());
         assertTrue(r.out().contains("epoch 12/30") || r.out().contains("epoch 12/12"), r.out());
 
-        Run e = run("evaluate", model.toString());
+        CliRun e = run("evaluate", model.toString());
         assertEquals(0, e.exit(), e.err());
         assertTrue(e.out().contains("test accuracy: " + last.substring("test accuracy: ".length())), e.out());
         assertTrue(e.out().contains("confusion matrix"), e.out());
@@ -82,12 +64,12 @@ class MainTest {
         Path csv = dir.resolve("rows.csv");
         Files.writeString(csv, "0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,"
                 + "0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0\n");
-        Run p = run("predict", model.toString(), csv.toString());
+        CliRun p = run("predict", model.toString(), csv.toString());
         assertEquals(0, p.exit(), p.err());
         assertTrue(p.out().startsWith("row 1: class 0 "), p.out());
         Path pgm = dir.resolve("zero.pgm");
         Files.writeString(pgm, "P2\n8 8\n16\n" + Files.readString(csv).replace(',', ' '));
-        Run img = run("predict", model.toString(), pgm.toString());
+        CliRun img = run("predict", model.toString(), pgm.toString());
         assertEquals(0, img.exit(), img.err());
         assertTrue(img.out().startsWith("zero.pgm: class 0 "), img.out());
         // The same digit as a larger PNG, drawn dark on light as people draw: resized and inverted.
@@ -101,27 +83,27 @@ class MainTest {
         }
         Path pngFile = dir.resolve("zero.png");
         javax.imageio.ImageIO.write(png, "png", pngFile.toFile());
-        Run fromPng = run("predict", model.toString(), pngFile.toString());
+        CliRun fromPng = run("predict", model.toString(), pngFile.toString());
         assertEquals(0, fromPng.exit(), fromPng.err());
         assertTrue(fromPng.out().startsWith("zero.png: class 0 "), fromPng.out());
     }
 
     @Test
     void badInputGetsAClearMessage(@TempDir Path dir) throws Exception {
-        Run unknown = run("train", "--dataset", "cifar");
+        CliRun unknown = run("train", "--dataset", "cifar");
         assertEquals(1, unknown.exit());
         assertTrue(unknown.err().contains("unknown dataset 'cifar'; known: mnist, fashion-mnist"), unknown.err());
-        Run badModel = run("train", "--model", "mlp:12,x");
+        CliRun badModel = run("train", "--model", "mlp:12,x");
         assertTrue(badModel.err().contains("'x' is not a layer size"), badModel.err());
-        Run notAModel = run("evaluate", dir.resolve("missing.safetensors").toString());
+        CliRun notAModel = run("evaluate", dir.resolve("missing.safetensors").toString());
         assertEquals(1, notAModel.exit());
         assertTrue(notAModel.err().contains("missing.safetensors"), notAModel.err());
-        Run badOption = run("train", "--optimizer", "quantum");
+        CliRun badOption = run("train", "--optimizer", "quantum");
         assertEquals(2, badOption.exit());
         assertTrue(badOption.err().contains("quantum"), badOption.err());
         Path offline = dir.resolve("empty");
         Files.createDirectories(offline);
-        Run missing = run("train", "--dataset", "iris", "--data", offline.toString(), "--offline");
+        CliRun missing = run("train", "--dataset", "iris", "--data", offline.toString(), "--offline");
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("dataset 'iris' not found"), missing.err());
     }

@@ -33,9 +33,4 @@ public final class SpecialFunctions {
     public static double normalCdf(double x) {
         return 0.5 * erfc(-x / Math.sqrt(2.0));
     }
-
-    /** Standard normal density {@code phi(x)}. */
-    public static double normalPdf(double x) {
-        return INV_SQRT_2PI * Math.exp(-0.5 * x * x);
-    }
 }

@@ -73,8 +73,10 @@ final class InPlace {
     private static void writeBack(Tensor target, float[] values) {
         Layout layout = target.layout();
         if (values == target.storage.data) {
-            // already written in place
-        } else if (layout.isContiguous()) {
+            target.storage.bumpVersion();   // the kernel wrote straight into the buffer
+            return;
+        }
+        if (layout.isContiguous()) {
             System.arraycopy(values, 0, target.storage.data, target.offset, values.length);
         } else {
             int[] dims = target.shape.raw();

@@ -2,7 +2,6 @@ package dev.backprop.tensor;
 
 import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.Layout;
-import java.util.Arrays;
 
 /**
  * An immutable n-dimensional array of float32 values that records, as operations run, how it was
@@ -526,10 +525,5 @@ public final class Tensor {
     @Override
     public int hashCode() {
         return System.identityHashCode(this);
-    }
-
-    /** True when both tensors have the same shape and the same values (NaN equals NaN). */
-    public boolean valueEquals(Tensor other) {
-        return shape.equals(other.shape) && Arrays.equals(toFloatArray(), other.toFloatArray());
     }
 }

@@ -63,7 +63,7 @@ class IoTest {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("s", "q\"\\\t");
         m.put("l", List.of(1, 2.5));
-        assertEquals(m.toString(), Json.parse(Json.write(m)).toString().replace("1,", "1,"));
+        assertEquals("{s=q\"\\\t, l=[1, 2.5]}", Json.parse(Json.write(m)).toString(), "written and read back");
     }
 
     @Test
