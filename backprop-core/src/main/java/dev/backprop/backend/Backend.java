@@ -67,15 +67,17 @@ public interface Backend {
                     float[] src, Layout from);
 
     /**
-     * Fills the column matrix {@code cols [colRows, (to - from) * positions]} of group {@code group}
-     * for images {@code [from, to)} of {@code x [n, c, h, w]}: column {@code (i - from) * positions + (oh, ow)}
-     * of row {@code (ch, ki, kj)} holds the pixel that tap (ki, kj) sees at output (oh, ow) of image
-     * i, or 0 in the padding.
+     * 2-D convolution {@code y = conv(x, w) + bias} over contiguous {@code x [N, C, H, W]},
+     * {@code w [O, C/groups, kH, kW]} and {@code bias [O]} (may be null), writing {@code y [N, O, Ho, Wo]};
+     * {@code g} gives the shapes, stride, padding, dilation and groups.
      */
-    void im2col(float[] x, ConvGeometry g, int group, int from, int to, float[] cols);
+    void conv2d(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y);
 
-    /** The adjoint of {@link #im2col}: adds every column entry onto the pixel of {@code dx} it came from. */
-    void col2im(float[] cols, ConvGeometry g, int group, int from, int to, float[] dx);
+    /** The convolution's input gradient: writes {@code dx [N, C, H, W]} from {@code dy [N, O, Ho, Wo]}. */
+    void conv2dBackwardInput(ConvGeometry g, float[] dy, float[] w, float[] dx);
+
+    /** The convolution's weight gradient: writes {@code dw [O, C/groups, kH, kW]} from {@code x} and {@code dy}. */
+    void conv2dBackwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw);
 
     /**
      * One fused Adam/AdamW step over {@code n} contiguous elements from {@code offset}: updates

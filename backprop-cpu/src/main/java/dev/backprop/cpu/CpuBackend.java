@@ -4,6 +4,7 @@ import dev.backprop.backend.AdamStep;
 import dev.backprop.backend.Backend;
 import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.ConvGeometry;
+import dev.backprop.backend.Im2colConvolution;
 import dev.backprop.backend.Layout;
 import dev.backprop.backend.ReduceOp;
 import dev.backprop.backend.UnaryOp;
@@ -213,24 +214,29 @@ public final class CpuBackend implements Backend {
 
     /** Images are independent: each thread fills the columns of its share of the batch. */
     @Override
-    public void im2col(float[] x, ConvGeometry g, int group, int from, int to, float[] cols) {
-        int count = to - from;
-        int parts = Math.min(WorkerPool.threads(), count);
-        WorkerPool.run(parts, p -> {
-            for (int image = from + count * p / parts; image < from + count * (p + 1) / parts; image++) {
-                ReferenceBackend.im2colImage(x, g, group, from, to, image, cols);
-            }
-        });
+    public void conv2d(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
+        if (DirectConvolution.applies(g)) {
+            DirectConvolution.forward(g, x, w, bias, y);
+        } else {
+            Im2colConvolution.forward(this, g, x, w, bias, y);
+        }
     }
 
     @Override
-    public void col2im(float[] cols, ConvGeometry g, int group, int from, int to, float[] dx) {
-        int count = to - from;
-        int parts = Math.min(WorkerPool.threads(), count);
-        WorkerPool.run(parts, p -> {
-            for (int image = from + count * p / parts; image < from + count * (p + 1) / parts; image++) {
-                ReferenceBackend.col2imImage(cols, g, group, from, to, image, dx);
-            }
-        });
+    public void conv2dBackwardInput(ConvGeometry g, float[] dy, float[] w, float[] dx) {
+        if (DirectConvolution.applies(g)) {
+            DirectConvolution.backwardInput(g, dy, w, dx);
+        } else {
+            Im2colConvolution.backwardInput(this, g, dy, w, dx);
+        }
+    }
+
+    @Override
+    public void conv2dBackwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw) {
+        if (DirectConvolution.applies(g)) {
+            DirectConvolution.backwardWeight(g, x, dy, dw);
+        } else {
+            Im2colConvolution.backwardWeight(this, g, x, dy, dw);
+        }
     }
 }

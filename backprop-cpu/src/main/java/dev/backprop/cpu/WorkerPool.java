@@ -53,10 +53,11 @@ final class WorkerPool {
 
     /**
      * Runs {@code part.accept(i)} for every i in {@code [0, parts)}, spread over the threads; returns
-     * when all are done. Parts must touch disjoint memory. From a worker thread it runs inline.
+     * when all are done. Parts must touch disjoint memory. Nested inside another region (from a worker
+     * thread or from the caller's own part) it runs inline.
      */
     static void run(int parts, IntConsumer part) {
-        if (parts <= 1 || WORKERS.length == 0 || Thread.currentThread() instanceof Worker) {
+        if (parts <= 1 || WORKERS.length == 0 || Thread.currentThread() instanceof Worker || Thread.holdsLock(REGION)) {
             for (int i = 0; i < parts; i++) {
                 part.accept(i);
             }

@@ -34,6 +34,49 @@ class CpuParityTest {
         }
     }
 
+    /** {n, c, h, w, o, kh, kw, stride, pad, dilation, groups}: direct-kernel shapes, odd sizes, and fallbacks. */
+    private static final int[][] CONVOLUTIONS = {
+        {4, 1, 28, 28, 6, 5, 5, 1, 2, 1, 1},     // LeNet conv1
+        {5, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1},    // LeNet conv2, odd batch
+        {3, 7, 9, 11, 13, 3, 3, 1, 1, 1, 1},     // odd channels and sizes, 3x3 same padding
+        {2, 3, 5, 4, 2, 3, 2, 1, 0, 1, 1},       // non-square kernel, small image
+        {1, 2, 1, 1, 1, 1, 1, 1, 0, 1, 1},       // 1x1 on 1x1
+        {3, 34, 6, 6, 40, 3, 3, 1, 1, 1, 1},     // many taps, many output channels
+        {2, 4, 9, 9, 6, 3, 3, 2, 1, 1, 1},       // stride 2: im2col fallback
+        {2, 4, 9, 9, 6, 3, 3, 1, 2, 2, 2},       // dilation and groups: fallback
+    };
+
+    @Test
+    void convolutionForwardAndBothGradients() {
+        for (int[] c : CONVOLUTIONS) {
+            int n = c[0], ch = c[1], h = c[2], w = c[3], o = c[4], kh = c[5], kw = c[6];
+            int stride = c[7], pad = c[8], dil = c[9], groups = c[10];
+            int ho = (h + 2 * pad - dil * (kh - 1) - 1) / stride + 1;
+            int wo = (w + 2 * pad - dil * (kw - 1) - 1) / stride + 1;
+            var g = new dev.backprop.backend.ConvGeometry(n, ch, h, w, kh, kw, ho, wo, stride, stride, pad, pad, dil, dil, groups);
+            float[] x = random(n * ch * h * w);
+            float[] wt = random(o * ch / groups * kh * kw);
+            float[] bias = random(o);
+            float[] dy = random(n * o * ho * wo);
+            String what = java.util.Arrays.toString(c);
+            float[] yRef = new float[dy.length];
+            float[] yCpu = new float[dy.length];
+            ref.conv2d(g, x, wt, bias, yRef);
+            cpu.conv2d(g, x, wt, bias, yCpu);
+            assertClose(yRef, yCpu, 1e-5, "conv2d " + what);
+            float[] dxRef = new float[x.length];
+            float[] dxCpu = random(x.length);   // stale contents must be overwritten
+            ref.conv2dBackwardInput(g, dy, wt, dxRef);
+            cpu.conv2dBackwardInput(g, dy, wt, dxCpu);
+            assertClose(dxRef, dxCpu, 1e-5, "conv2d input gradient " + what);
+            float[] dwRef = new float[wt.length];
+            float[] dwCpu = random(wt.length);
+            ref.conv2dBackwardWeight(g, x, dy, dwRef);
+            cpu.conv2dBackwardWeight(g, x, dy, dwCpu);
+            assertClose(dwRef, dwCpu, 1e-4, "conv2d weight gradient " + what);
+        }
+    }
+
     @Test
     void gemmInAllThreeFormsOnOddAndLargeShapes() {
         int[][] shapes = {{1, 1, 1}, {1, 33, 7}, {6, 32, 1}, {7, 13, 5}, {37, 65, 129}, {100, 3, 300},

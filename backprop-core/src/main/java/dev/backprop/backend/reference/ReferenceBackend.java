@@ -4,6 +4,7 @@ import dev.backprop.backend.AdamStep;
 import dev.backprop.backend.Backend;
 import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.ConvGeometry;
+import dev.backprop.backend.Im2colConvolution;
 import dev.backprop.backend.Layout;
 import dev.backprop.backend.ReduceOp;
 import dev.backprop.backend.UnaryOp;
@@ -204,83 +205,17 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void im2col(float[] x, ConvGeometry g, int group, int from, int to, float[] cols) {
-        for (int image = from; image < to; image++) {
-            im2colImage(x, g, group, from, to, image, cols);
-        }
+    public void conv2d(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
+        Im2colConvolution.forward(this, g, x, w, bias, y);
     }
 
     @Override
-    public void col2im(float[] cols, ConvGeometry g, int group, int from, int to, float[] dx) {
-        for (int image = from; image < to; image++) {
-            col2imImage(cols, g, group, from, to, image, dx);
-        }
+    public void conv2dBackwardInput(ConvGeometry g, float[] dy, float[] w, float[] dx) {
+        Im2colConvolution.backwardInput(this, g, dy, w, dx);
     }
 
-    /**
-     * {@link #im2col} for one image: each output row is one run of input pixels (a copy when the
-     * stride is 1) between two runs of padding zeros. Images touch disjoint columns, so a faster
-     * backend may run them in parallel.
-     */
-    public static void im2colImage(float[] x, ConvGeometry g, int group, int from, int to, int image, float[] cols) {
-        int np = (to - from) * g.positions();
-        int row = 0;
-        for (int ch = 0; ch < g.groupChannels(); ch++) {
-            int plane = (image * g.c() + group * g.groupChannels() + ch) * g.h() * g.w();
-            for (int ki = 0; ki < g.kh(); ki++) {
-                for (int kj = 0; kj < g.kw(); kj++, row++) {
-                    int base = row * np + (image - from) * g.positions();
-                    int shift = kj * g.dilationW() - g.padW();
-                    int lo = g.validFrom(shift);
-                    int hi = g.validTo(shift);
-                    for (int oh = 0; oh < g.ho(); oh++) {
-                        int dst = base + oh * g.wo();
-                        int ih = oh * g.strideH() - g.padH() + ki * g.dilationH();
-                        if (ih < 0 || ih >= g.h() || lo >= hi) {
-                            java.util.Arrays.fill(cols, dst, dst + g.wo(), 0f);
-                            continue;
-                        }
-                        java.util.Arrays.fill(cols, dst, dst + lo, 0f);
-                        int src = plane + ih * g.w() + lo * g.strideW() + shift;
-                        if (g.strideW() == 1) {
-                            System.arraycopy(x, src, cols, dst + lo, hi - lo);
-                        } else {
-                            for (int ow = lo; ow < hi; ow++, src += g.strideW()) {
-                                cols[dst + ow] = x[src];
-                            }
-                        }
-                        java.util.Arrays.fill(cols, dst + hi, dst + g.wo(), 0f);
-                    }
-                }
-            }
-        }
-    }
-
-    /** {@link #col2im} for one image; images write disjoint planes of {@code dx}. */
-    public static void col2imImage(float[] cols, ConvGeometry g, int group, int from, int to, int image, float[] dx) {
-        int np = (to - from) * g.positions();
-        int row = 0;
-        for (int ch = 0; ch < g.groupChannels(); ch++) {
-            int plane = (image * g.c() + group * g.groupChannels() + ch) * g.h() * g.w();
-            for (int ki = 0; ki < g.kh(); ki++) {
-                for (int kj = 0; kj < g.kw(); kj++, row++) {
-                    int base = row * np + (image - from) * g.positions();
-                    int shift = kj * g.dilationW() - g.padW();
-                    int lo = g.validFrom(shift);
-                    int hi = g.validTo(shift);
-                    for (int oh = 0; oh < g.ho(); oh++) {
-                        int ih = oh * g.strideH() - g.padH() + ki * g.dilationH();
-                        if (ih < 0 || ih >= g.h()) {
-                            continue;
-                        }
-                        int src = base + oh * g.wo();
-                        int dst = plane + ih * g.w() + lo * g.strideW() + shift;
-                        for (int ow = lo; ow < hi; ow++, dst += g.strideW()) {
-                            dx[dst] += cols[src + ow];
-                        }
-                    }
-                }
-            }
-        }
+    @Override
+    public void conv2dBackwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw) {
+        Im2colConvolution.backwardWeight(this, g, x, dy, dw);
     }
 }

@@ -1,0 +1,328 @@
+package dev.backprop.cpu;
+
+import dev.backprop.backend.ConvGeometry;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Stride-1 convolution without a column matrix ("implicit GEMM"). Each image is copied once
+ * into a zero-padded buffer, one plane per channel, {@code hp x wp}. Output position
+ * {@code (oh, ow)} is computed at grid index {@code i = oh * wp + ow}, and kernel tap
+ * {@code t = (c, ki, kj)} reads the padded input at {@code i + offset[t]}, with
+ * {@code offset[t] = c * plane + ki * wp + kj}: for a run of consecutive i the inputs of one tap
+ * are consecutive too, so the GEMM micro-kernel's B panel is read straight out of the image
+ * instead of being materialised by im2col (25 to 150 times the image's size for LeNet).
+ * Grid columns {@code ow >= wo} are computed and thrown away: {@code (wp - wo) / wp} extra work,
+ * in exchange for unit-stride loads.
+ * <ul>
+ *   <li>forward: {@code Y[o, i] = sum_t W[o, t] X[offset[t] + i]}, a 6-row x 2-vector register tile
+ *       over (output channel, grid index), as in {@link Sgemm};
+ *   <li>weight gradient: {@code dW[o, t] = sum_i dY[o, i] X[offset[t] + i]}, a 6 x 2 tile over
+ *       (output channel, tap) whose accumulators are vectors along i, summed lane by lane in a
+ *       fixed order at the end of each chunk of images;
+ *   <li>input gradient: the forward correlation of dy, padded by {@code k - 1 - pad}, with the
+ *       kernel flipped and its channel axes swapped.
+ * </ul>
+ * The batch is split into one share of images per thread; weight gradients are summed over the
+ * shares in share order, so results do not depend on timing.
+ */
+final class DirectConvolution {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    private static final int MR = 6;
+    private static final int NR = 2 * V;
+    /** Images whose padded inputs and output gradients fit in about this many floats form one chunk. */
+    private static final int CHUNK_FLOATS = 1 << 18;
+
+    private DirectConvolution() {
+    }
+
+    /** Whether the direct kernels take this geometry: stride 1, dilation 1, one group, padding below the kernel. */
+    static boolean applies(ConvGeometry g) {
+        return g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1 && g.groups() == 1
+                && g.padH() < g.kh() && g.padW() < g.kw();
+    }
+
+    /** The padded-image grid of one correlation. */
+    private record Grid(int c, int h, int w, int ph, int pw, int kh, int kw) {
+        int hp() {
+            return h + 2 * ph;
+        }
+
+        int wp() {
+            return w + 2 * pw;
+        }
+
+        int ho() {
+            return hp() - kh + 1;
+        }
+
+        int wo() {
+            return wp() - kw + 1;
+        }
+
+        /** Grid indices computed per output channel, a whole number of register tiles. */
+        int span() {
+            int l = ho() * wp();
+            return (l + NR - 1) / NR * NR;
+        }
+
+        /** Floats per padded channel plane, with slack for the last tile's reads past the plane. */
+        int plane() {
+            return hp() * wp() + (kw - 1) + (span() - ho() * wp());
+        }
+
+        int taps() {
+            return c * kh * kw;
+        }
+
+        int[] offsets() {
+            int[] off = new int[taps()];
+            int t = 0;
+            for (int ch = 0; ch < c; ch++) {
+                for (int ki = 0; ki < kh; ki++) {
+                    for (int kj = 0; kj < kw; kj++) {
+                        off[t++] = ch * plane() + ki * wp() + kj;
+                    }
+                }
+            }
+            return off;
+        }
+
+        /** Copies image {@code n} of {@code x [N, c, h, w]} into the interior of {@code xp}; the border stays zero. */
+        void pad(float[] x, int n, float[] xp, int at) {
+            for (int ch = 0; ch < c; ch++) {
+                int src = (n * c + ch) * h * w;
+                int dst = at + ch * plane() + ph * wp() + pw;
+                for (int r = 0; r < h; r++) {
+                    System.arraycopy(x, src + r * w, xp, dst + r * wp(), w);
+                }
+            }
+        }
+    }
+
+    static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
+        int o = w.length / (g.c() * g.kh() * g.kw());
+        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, y);
+    }
+
+    static void backwardInput(ConvGeometry g, float[] dy, float[] w, float[] dx) {
+        int o = w.length / (g.c() * g.kh() * g.kw());
+        int kk = g.kh() * g.kw();
+        // w'[c, o, ki, kj] = w[o, c, kh - 1 - ki, kw - 1 - kj]
+        float[] flipped = new float[w.length];
+        for (int oc = 0; oc < o; oc++) {
+            for (int ch = 0; ch < g.c(); ch++) {
+                for (int t = 0; t < kk; t++) {
+                    flipped[(ch * o + oc) * kk + (kk - 1 - t)] = w[(oc * g.c() + ch) * kk + t];
+                }
+            }
+        }
+        Grid grid = new Grid(o, g.ho(), g.wo(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW(), g.kh(), g.kw());
+        correlate(g.n(), grid, g.c(), dy, flipped, null, dx);
+    }
+
+    /** {@code y [n, o, ho, wo] = correlation of x [n, c, h, w] (padded) with w [o, c, kh, kw]} plus bias. */
+    private static void correlate(int images, Grid gr, int o, float[] x, float[] w, float[] bias, float[] y) {
+        int taps = gr.taps();
+        int blocks = (o + MR - 1) / MR;
+        // Weight panels: block b holds W[b*MR + r, t] at [(b * taps + t) * MR + r], zero past o.
+        float[] wp = new float[blocks * taps * MR];
+        for (int oc = 0; oc < o; oc++) {
+            for (int t = 0; t < taps; t++) {
+                wp[((oc / MR) * taps + t) * MR + oc % MR] = w[oc * taps + t];
+            }
+        }
+        int[] off = gr.offsets();
+        int span = gr.span();
+        int ho = gr.ho();
+        int wo = gr.wo();
+        int parts = Math.min(WorkerPool.threads(), images);
+        WorkerPool.run(parts, part -> {
+            float[] xp = new float[gr.c() * gr.plane()];
+            float[] out = new float[blocks * MR * span];
+            for (int n = images * part / parts; n < images * (part + 1) / parts; n++) {
+                gr.pad(x, n, xp, 0);
+                for (int b = 0; b < blocks; b++) {
+                    for (int i = 0; i < span; i += NR) {
+                        forwardTile(taps, wp, b * taps * MR, xp, off, i, out, b * MR * span + i, span);
+                    }
+                }
+                for (int oc = 0; oc < o; oc++) {
+                    FloatVector add = FloatVector.broadcast(S, bias == null ? 0f : bias[oc]);
+                    int dst = (n * o + oc) * ho * wo;
+                    for (int r = 0; r < ho; r++) {
+                        int src = oc * span + r * gr.wp();
+                        for (int q = 0; q < wo; q += V) {
+                            VectorMask<Float> m = S.indexInRange(q, wo);
+                            FloatVector.fromArray(S, out, src + q, m).add(add).intoArray(y, dst + r * wo + q, m);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** Out[r, i .. i + NR) = sum over taps of W[r, t] X[offset[t] + i ...], for the 6 rows of one panel. */
+    private static void forwardTile(int taps, float[] wp, int wAt, float[] xp, int[] off, int i,
+                                    float[] out, int outAt, int ld) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            int xq = off[t] + i;
+            FloatVector b0 = FloatVector.fromArray(S, xp, xq);
+            FloatVector b1 = FloatVector.fromArray(S, xp, xq + V);
+            int aq = wAt + t * MR;
+            FloatVector a0 = FloatVector.broadcast(S, wp[aq]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, wp[aq + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, wp[aq + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, wp[aq + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, wp[aq + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, wp[aq + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        c00.intoArray(out, outAt);
+        c01.intoArray(out, outAt + V);
+        c10.intoArray(out, outAt + ld);
+        c11.intoArray(out, outAt + ld + V);
+        c20.intoArray(out, outAt + 2 * ld);
+        c21.intoArray(out, outAt + 2 * ld + V);
+        c30.intoArray(out, outAt + 3 * ld);
+        c31.intoArray(out, outAt + 3 * ld + V);
+        c40.intoArray(out, outAt + 4 * ld);
+        c41.intoArray(out, outAt + 4 * ld + V);
+        c50.intoArray(out, outAt + 5 * ld);
+        c51.intoArray(out, outAt + 5 * ld + V);
+    }
+
+    /** {@code dw [o, c, kh, kw] = sum over images and positions of dy[o, pos] x[c, pos + (ki, kj)]}. */
+    static void backwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw) {
+        Grid gr = new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw());
+        int taps = gr.taps();
+        int o = dw.length / taps;
+        int blocks = (o + MR - 1) / MR;
+        int tapPairs = (taps + 1) / 2;
+        int span = gr.span();
+        int ho = gr.ho();
+        int wo = gr.wo();
+        int[] offsets = gr.offsets();
+        // An odd tap count gets a last, discarded tap that reads the first one's inputs.
+        int[] off = Arrays.copyOf(offsets, 2 * tapPairs);
+        int perImage = gr.c() * gr.plane() + blocks * MR * span;
+        int chunk = Math.max(1, Math.min(g.n(), CHUNK_FLOATS / perImage));
+        int parts = Math.min(WorkerPool.threads(), g.n());
+        float[][] partial = new float[parts][dw.length];
+        WorkerPool.run(parts, part -> {
+            float[] xp = new float[chunk * gr.c() * gr.plane()];
+            float[] dyg = new float[chunk * blocks * MR * span];
+            float[] lanes = new float[MR * 2 * V];
+            float[] acc = partial[part];
+            int last = g.n() * (part + 1) / parts;
+            for (int from = g.n() * part / parts; from < last; from += chunk) {
+                int count = Math.min(chunk, last - from);
+                for (int j = 0; j < count; j++) {
+                    int n = from + j;
+                    gr.pad(x, n, xp, j * gr.c() * gr.plane());
+                    // dy on the grid: row oh at oh * wp, columns past wo and rows past o stay zero.
+                    int base = j * blocks * MR * span;
+                    for (int oc = 0; oc < o; oc++) {
+                        for (int r = 0; r < ho; r++) {
+                            System.arraycopy(dy, ((n * o + oc) * ho + r) * wo, dyg, base + oc * span + r * gr.wp(), wo);
+                        }
+                    }
+                }
+                for (int b = 0; b < blocks; b++) {
+                    for (int tp = 0; tp < tapPairs; tp++) {
+                        weightTile(count, span, xp, gr.c() * gr.plane(), off[2 * tp], off[2 * tp + 1],
+                                dyg, blocks * MR * span, b * MR * span, lanes);
+                        for (int r = 0; r < MR && b * MR + r < o; r++) {
+                            for (int q = 0; q < 2 && 2 * tp + q < taps; q++) {
+                                float sum = 0f;
+                                for (int lane = 0; lane < V; lane++) {
+                                    sum += lanes[(r * 2 + q) * V + lane];
+                                }
+                                acc[(b * MR + r) * taps + 2 * tp + q] += sum;
+                            }
+                        }
+                    }
+                }
+                // The padded buffers keep their zero borders; dy's grid is rewritten in full next chunk.
+            }
+        });
+        System.arraycopy(partial[0], 0, dw, 0, dw.length);
+        for (int part = 1; part < parts; part++) {
+            for (int i = 0; i < dw.length; i++) {
+                dw[i] += partial[part][i];
+            }
+        }
+    }
+
+    /**
+     * Per-lane partial sums {@code lanes[(r * 2 + q) * V + lane]} of {@code dY[row r] . X[tap q]} over
+     * {@code count} images of the chunk, for the 6 output channels of one panel and two taps.
+     */
+    private static void weightTile(int count, int span, float[] xp, int xStride, int off0, int off1,
+                                   float[] dyg, int dyStride, int dyAt, float[] lanes) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int j = 0; j < count; j++) {
+            int xAt = j * xStride;
+            int d = j * dyStride + dyAt;
+            for (int i = 0; i < span; i += V) {
+                FloatVector b0 = FloatVector.fromArray(S, xp, xAt + off0 + i);
+                FloatVector b1 = FloatVector.fromArray(S, xp, xAt + off1 + i);
+                FloatVector a0 = FloatVector.fromArray(S, dyg, d + i);
+                c00 = a0.fma(b0, c00);
+                c01 = a0.fma(b1, c01);
+                FloatVector a1 = FloatVector.fromArray(S, dyg, d + span + i);
+                c10 = a1.fma(b0, c10);
+                c11 = a1.fma(b1, c11);
+                FloatVector a2 = FloatVector.fromArray(S, dyg, d + 2 * span + i);
+                c20 = a2.fma(b0, c20);
+                c21 = a2.fma(b1, c21);
+                FloatVector a3 = FloatVector.fromArray(S, dyg, d + 3 * span + i);
+                c30 = a3.fma(b0, c30);
+                c31 = a3.fma(b1, c31);
+                FloatVector a4 = FloatVector.fromArray(S, dyg, d + 4 * span + i);
+                c40 = a4.fma(b0, c40);
+                c41 = a4.fma(b1, c41);
+                FloatVector a5 = FloatVector.fromArray(S, dyg, d + 5 * span + i);
+                c50 = a5.fma(b0, c50);
+                c51 = a5.fma(b1, c51);
+            }
+        }
+        c00.intoArray(lanes, 0);
+        c01.intoArray(lanes, V);
+        c10.intoArray(lanes, 2 * V);
+        c11.intoArray(lanes, 3 * V);
+        c20.intoArray(lanes, 4 * V);
+        c21.intoArray(lanes, 5 * V);
+        c30.intoArray(lanes, 6 * V);
+        c31.intoArray(lanes, 7 * V);
+        c40.intoArray(lanes, 8 * V);
+        c41.intoArray(lanes, 9 * V);
+        c50.intoArray(lanes, 10 * V);
+        c51.intoArray(lanes, 11 * V);
+    }
+}
