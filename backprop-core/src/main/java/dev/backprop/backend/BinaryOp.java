@@ -17,7 +17,9 @@ public enum BinaryOp {
     LT { public float apply(float a, float b) { return a < b ? 1f : 0f; } },
     LE { public float apply(float a, float b) { return a <= b ? 1f : 0f; } },
     GT { public float apply(float a, float b) { return a > b ? 1f : 0f; } },
-    GE { public float apply(float a, float b) { return a >= b ? 1f : 0f; } };
+    GE { public float apply(float a, float b) { return a >= b ? 1f : 0f; } },
+    /** {@code a} where {@code b > 0}, else 0: ReLU's backward (gradient a, input b) in one pass, as PyTorch's threshold_backward. */
+    PASS_IF_POSITIVE { public float apply(float a, float b) { return b > 0f ? a : 0f; } };
 
     /** The scalar definition of this function. */
     public abstract float apply(float a, float b);

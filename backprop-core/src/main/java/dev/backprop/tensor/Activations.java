@@ -3,6 +3,7 @@ package dev.backprop.tensor;
 import static dev.backprop.tensor.Elementwise.unary;
 import static dev.backprop.tensor.Graph.grads;
 
+import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.SpecialFunctions;
 import dev.backprop.backend.UnaryOp;
 
@@ -29,7 +30,7 @@ final class Activations {
     /** Gradient 1 where x > 0, else 0 (0 at x = 0, as in PyTorch). */
     static Tensor relu(Tensor x) {
         Tensor y = unary(UnaryOp.RELU, x);
-        return Graph.op("relu", y, x).saves(x).backward(g -> grads(g.mul(unary(UnaryOp.STEP, x))));
+        return Graph.op("relu", y, x).saves(x).backward(g -> grads(Elementwise.binary("relu_backward", BinaryOp.PASS_IF_POSITIVE, g, x)));
     }
 
     static Tensor leakyRelu(Tensor x, float slope) {

@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>forward: {@code Y[o, i] = sum_t W[o, t] X[offset[t] + i]}, a 6-row x 2-vector register tile
  *       over (output channel, grid index), as in {@link Sgemm};
  *   <li>weight gradient: {@code dW[o, t] = sum_i dY[o, i] X[offset[t] + i]}, a 6 x 2 tile over
- *       (output channel, tap) whose accumulators are vectors along i, summed lane by lane in a
- *       fixed order at the end of each chunk of images;
+ *       (output channel, tap) whose accumulators are vectors along i, kept per lane across the
+ *       images and summed lane by lane in a fixed order at the end;
  *   <li>input gradient: the forward correlation of dy, padded by {@code k - 1 - pad}, with the
  *       kernel flipped and its channel axes swapped.
  * </ul>
@@ -33,8 +33,11 @@ final class DirectConvolution {
     private static final int V = S.length();
     private static final int MR = 6;
     private static final int NR = 2 * V;
-    /** Images whose padded inputs and output gradients fit in about this many floats form one chunk. */
-    private static final int CHUNK_FLOATS = 1 << 18;
+    /**
+     * Images whose padded inputs and output gradients fit in about this many floats (128 KB) form
+     * one chunk of the weight gradient, which every tile then reads from the core's own cache.
+     */
+    private static final int CHUNK_FLOATS = 1 << 15;
 
     private DirectConvolution() {
     }
@@ -222,9 +225,8 @@ final class DirectConvolution {
         int span = gr.span();
         int ho = gr.ho();
         int wo = gr.wo();
-        int[] offsets = gr.offsets();
         // An odd tap count gets a last, discarded tap that reads the first one's inputs.
-        int[] off = Arrays.copyOf(offsets, 2 * tapPairs);
+        int[] off = Arrays.copyOf(gr.offsets(), 2 * tapPairs);
         int perImage = gr.c() * gr.plane() + blocks * MR * span;
         int chunk = Math.max(1, Math.min(g.n(), CHUNK_FLOATS / perImage));
         int parts = Math.min(WorkerPool.threads(), g.n());
@@ -232,15 +234,15 @@ final class DirectConvolution {
         WorkerPool.run(parts, part -> {
             float[] xp = new float[chunk * gr.c() * gr.plane()];
             float[] dyg = new float[chunk * blocks * MR * span];
-            float[] lanes = new float[MR * 2 * V];
-            float[] acc = partial[part];
+            // Per-lane sums of every (output channel, tap) pair, added up across lanes once at the end.
+            float[] lanes = new float[blocks * MR * 2 * tapPairs * V];
             int last = g.n() * (part + 1) / parts;
             for (int from = g.n() * part / parts; from < last; from += chunk) {
                 int count = Math.min(chunk, last - from);
                 for (int j = 0; j < count; j++) {
                     int n = from + j;
                     gr.pad(x, n, xp, j * gr.c() * gr.plane());
-                    // dy on the grid: row oh at oh * wp, columns past wo and rows past o stay zero.
+                    // dy on the grid: row oh at oh * wp; columns past wo and rows past o stay zero.
                     int base = j * blocks * MR * span;
                     for (int oc = 0; oc < o; oc++) {
                         for (int r = 0; r < ho; r++) {
@@ -251,19 +253,24 @@ final class DirectConvolution {
                 for (int b = 0; b < blocks; b++) {
                     for (int tp = 0; tp < tapPairs; tp++) {
                         weightTile(count, span, xp, gr.c() * gr.plane(), off[2 * tp], off[2 * tp + 1],
-                                dyg, blocks * MR * span, b * MR * span, lanes);
-                        for (int r = 0; r < MR && b * MR + r < o; r++) {
-                            for (int q = 0; q < 2 && 2 * tp + q < taps; q++) {
-                                float sum = 0f;
-                                for (int lane = 0; lane < V; lane++) {
-                                    sum += lanes[(r * 2 + q) * V + lane];
-                                }
-                                acc[(b * MR + r) * taps + 2 * tp + q] += sum;
+                                dyg, blocks * MR * span, b * MR * span, lanes, ((b * tapPairs + tp) * MR * 2) * V);
+                    }
+                }
+            }
+            float[] acc = partial[part];
+            for (int b = 0; b < blocks; b++) {
+                for (int tp = 0; tp < tapPairs; tp++) {
+                    for (int r = 0; r < MR && b * MR + r < o; r++) {
+                        for (int q = 0; q < 2 && 2 * tp + q < taps; q++) {
+                            int at = ((b * tapPairs + tp) * MR * 2 + r * 2 + q) * V;
+                            float sum = 0f;
+                            for (int lane = 0; lane < V; lane++) {
+                                sum += lanes[at + lane];
                             }
+                            acc[(b * MR + r) * taps + 2 * tp + q] = sum;
                         }
                     }
                 }
-                // The padded buffers keep their zero borders; dy's grid is rewritten in full next chunk.
             }
         });
         System.arraycopy(partial[0], 0, dw, 0, dw.length);
@@ -275,17 +282,18 @@ final class DirectConvolution {
     }
 
     /**
-     * Per-lane partial sums {@code lanes[(r * 2 + q) * V + lane]} of {@code dY[row r] . X[tap q]} over
-     * {@code count} images of the chunk, for the 6 output channels of one panel and two taps.
+     * Adds to the per-lane sums {@code lanes[at + (r * 2 + q) * V + lane]} the products
+     * {@code dY[row r] . X[tap q]} over the {@code count} images of a chunk, for the 6 output channels
+     * of one panel and two taps.
      */
     private static void weightTile(int count, int span, float[] xp, int xStride, int off0, int off1,
-                                   float[] dyg, int dyStride, int dyAt, float[] lanes) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+                                   float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
+        FloatVector c00 = FloatVector.fromArray(S, lanes, at), c01 = FloatVector.fromArray(S, lanes, at + V);
+        FloatVector c10 = FloatVector.fromArray(S, lanes, at + 2 * V), c11 = FloatVector.fromArray(S, lanes, at + 3 * V);
+        FloatVector c20 = FloatVector.fromArray(S, lanes, at + 4 * V), c21 = FloatVector.fromArray(S, lanes, at + 5 * V);
+        FloatVector c30 = FloatVector.fromArray(S, lanes, at + 6 * V), c31 = FloatVector.fromArray(S, lanes, at + 7 * V);
+        FloatVector c40 = FloatVector.fromArray(S, lanes, at + 8 * V), c41 = FloatVector.fromArray(S, lanes, at + 9 * V);
+        FloatVector c50 = FloatVector.fromArray(S, lanes, at + 10 * V), c51 = FloatVector.fromArray(S, lanes, at + 11 * V);
         for (int j = 0; j < count; j++) {
             int xAt = j * xStride;
             int d = j * dyStride + dyAt;
@@ -312,17 +320,17 @@ final class DirectConvolution {
                 c51 = a5.fma(b1, c51);
             }
         }
-        c00.intoArray(lanes, 0);
-        c01.intoArray(lanes, V);
-        c10.intoArray(lanes, 2 * V);
-        c11.intoArray(lanes, 3 * V);
-        c20.intoArray(lanes, 4 * V);
-        c21.intoArray(lanes, 5 * V);
-        c30.intoArray(lanes, 6 * V);
-        c31.intoArray(lanes, 7 * V);
-        c40.intoArray(lanes, 8 * V);
-        c41.intoArray(lanes, 9 * V);
-        c50.intoArray(lanes, 10 * V);
-        c51.intoArray(lanes, 11 * V);
+        c00.intoArray(lanes, at);
+        c01.intoArray(lanes, at + V);
+        c10.intoArray(lanes, at + 2 * V);
+        c11.intoArray(lanes, at + 3 * V);
+        c20.intoArray(lanes, at + 4 * V);
+        c21.intoArray(lanes, at + 5 * V);
+        c30.intoArray(lanes, at + 6 * V);
+        c31.intoArray(lanes, at + 7 * V);
+        c40.intoArray(lanes, at + 8 * V);
+        c41.intoArray(lanes, at + 9 * V);
+        c50.intoArray(lanes, at + 10 * V);
+        c51.intoArray(lanes, at + 11 * V);
     }
 }

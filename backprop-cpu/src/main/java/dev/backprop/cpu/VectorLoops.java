@@ -4,6 +4,7 @@ import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.ReduceOp;
 import dev.backprop.backend.UnaryOp;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -100,6 +101,13 @@ final class VectorLoops {
             case MINIMUM -> {
                 for (; i < upper; i += V) {
                     FloatVector.fromArray(S, a, aOff + i).min(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+                }
+            }
+            case PASS_IF_POSITIVE -> {
+                FloatVector zero = FloatVector.zero(S);
+                for (; i < upper; i += V) {
+                    VectorMask<Float> positive = FloatVector.fromArray(S, b, bOff + i).compare(VectorOperators.GT, 0f);
+                    zero.blend(FloatVector.fromArray(S, a, aOff + i), positive).intoArray(dst, dOff + i);
                 }
             }
             default -> {
