@@ -1,6 +1,7 @@
 package dev.backprop.cli;
 
 import dev.backprop.data.Dataset;
+import dev.backprop.data.ImageAugmentation;
 import dev.backprop.data.PreparedData;
 import dev.backprop.io.ModelFile;
 import dev.backprop.nn.ActivationKind;
@@ -88,6 +89,15 @@ final class TrainCommand implements Callable<Integer> {
                     + " used once, at the end). Default: ${DEFAULT-VALUE}.")
     double validation;
 
+    @Option(names = "--shift", paramLabel = "PIXELS", defaultValue = "0",
+            description = "augment training images (lenet, cnn) with random shifts of up to PIXELS in each direction."
+                    + " Default: ${DEFAULT-VALUE} (off).")
+    int shift;
+
+    @Option(names = "--flip", description = "augment training images (lenet, cnn) with random horizontal mirroring"
+            + " (for Fashion-MNIST; not for digits)")
+    boolean flip;
+
     @Option(names = "--out", paramLabel = "FILE", description = "save the trained model (safetensors with architecture)")
     Path out;
 
@@ -153,6 +163,11 @@ final class TrainCommand implements Callable<Integer> {
         boolean classify = d.train().isClassification();
         int outputs = classify ? d.train().numClasses() : 1;
         ModelSpec spec = ModelSpec.parse(model, d.train().featureCount(), outputs, ActivationKind.of(activation), dropout);
+        ImageAugmentation augmentation = new ImageAugmentation(shift, flip ? 0.5 : 0.0);
+        if (!augmentation.isIdentity() && !spec.takesImages()) {
+            throw new IllegalArgumentException("--shift and --flip augment images; model '" + model
+                    + "' takes flat features (use --model lenet or cnn)");
+        }
         Module net = spec.build(new Generator(seed));
         double rate = lr != null ? lr : optimizer.defaultLr;
         Optimizer opt = optimizer.create(net.parameters(), rate, weightDecay);
@@ -160,8 +175,9 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "dataset %s: %d training, %d validation and %d test examples, %d features, %s%n",
                     data.dataset, train.size(), held == null ? 0 : held.size(), d.test().size(), d.train().featureCount(),
                     classify ? d.train().numClasses() + " classes" : "regression");
-            System.out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, schedule %s, %d epochs of batch %d, seed %d%n",
-                    spec, net.parameterCount(), optimizer, rate, schedule, epochs, batch, seed);
+            System.out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, schedule %s, %d epochs of batch %d, seed %d%s%n",
+                    spec, net.parameterCount(), optimizer, rate, schedule, epochs, batch, seed,
+                    augmentation.isIdentity() ? "" : "; augmentation: shifts up to " + shift + " px" + (flip ? ", mirroring" : ""));
         }
         Trainer trainer = new Trainer(net, opt, classify ? LossFunction.crossEntropy() : LossFunction.mse());
         List<Callback> callbacks = new ArrayList<>();
@@ -175,7 +191,7 @@ final class TrainCommand implements Callable<Integer> {
             callbacks.add(new EarlyStopping(net, classify ? Evaluation.Metric.ACCURACY : Evaluation.Metric.LOSS, patience, 0));
         }
         FitConfig config = FitConfig.DEFAULT.withEpochs(epochs).withBatchSize(batch).withSeed(seed)
-                .withSchedule(schedule.create(epochs, rate)).withClipNorm(clipNorm);
+                .withSchedule(schedule.create(epochs, rate)).withClipNorm(clipNorm).withAugmentation(augmentation);
         long start = System.nanoTime();
         trainer.fit(train, held, config, callbacks.toArray(Callback[]::new));
         if (verbose) {

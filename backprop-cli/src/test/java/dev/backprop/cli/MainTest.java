@@ -33,6 +33,13 @@ class MainTest {
     }
 
     @Test
+    void augmentationOfFlatFeaturesIsRefusedWithTheReason() {
+        CliRun r = run("train", "--model", "mlp:32", "--shift", "2", "--epochs", "1");
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("--shift and --flip augment images") && r.err().contains("mlp:32"), r.err());
+    }
+
+    @Test
     void helpListsTheCommandsWithExamples() {
         CliRun r = run("--help");
         assertEquals(0, r.exit());

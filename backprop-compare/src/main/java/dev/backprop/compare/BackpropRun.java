@@ -13,15 +13,16 @@ import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
 import java.util.List;
 
-/** Backprop's side: the MLP trained by {@link Trainer}. */
+/** Backprop's side: the network trained by {@link Trainer}. */
 final class BackpropRun {
     private BackpropRun() {
     }
 
-    static EpochTimer run(Dataset train, List<Integer> hidden, int epochs) {
-        ModelSpec spec = new ModelSpec.Mlp(784, hidden, 10, ActivationKind.RELU, 0f);
-        Module net = spec.build(new Generator(0));
-        Trainer trainer = new Trainer(net, new Adam(net.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
+    static EpochTimer run(Net net, Dataset train, int epochs) {
+        ModelSpec spec = net == Net.MLP ? new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f)
+                : new ModelSpec.LeNet5(1, 10);
+        Module model = spec.build(new Generator(0));
+        Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
         double best = Double.MAX_VALUE;
         double loss = Double.NaN;
         for (int e = 0; e <= epochs; e++) {

@@ -10,13 +10,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Trains the MLP 784-256-256-10 (Adam, batch 128) on MNIST in Backprop, in PyTorch (through
- * DJL) and in DL4J in one run and prints seconds per epoch side by side: the best of N epochs after one
- * epoch of warm-up, with the data already in memory.
+ * Trains the MLP 784-256-256-10 and LeNet-5 (Adam, batch 128) on MNIST in Backprop, in PyTorch
+ * (through DJL) and in DL4J in one run and prints seconds per epoch side by side: the best of N
+ * epochs after one epoch of warm-up, with the data already in memory.
  *
  * <pre>
  * ./mvnw -q -Pcompare -pl backprop-compare -am package -DskipTests
- * backprop-compare/run --data ../shared/datasets --epochs 3
+ * backprop-compare/run --data ../shared/datasets --epochs 3 [--model mlp|lenet|all]
  * </pre>
  */
 public final class Compare {
@@ -27,35 +27,40 @@ public final class Compare {
         Path data = null;
         int epochs = 3;
         int threads = Runtime.getRuntime().availableProcessors();
+        List<Net> nets = List.of(Net.values());
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--data" -> data = Path.of(args[++i]);
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--model" -> nets = args[++i].equals("all") ? List.of(Net.values())
+                        : List.of(Net.valueOf(args[i].toUpperCase(Locale.ROOT)));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; usage: --data DIR [--epochs N] [--threads N]");
+                        + "; usage: --data DIR [--epochs N] [--threads N] [--model mlp|lenet|all]");
             }
         }
-        Dataset train = NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(data, false)).train();
-        train = train.withFeatures(train.features().reshape(train.size(), -1));
-        List<Integer> hidden = List.of(256, 256);
-        List<EpochTimer> results = new ArrayList<>();
-        results.add(BackpropRun.run(train, hidden, epochs));
-        try {
-            results.add(PyTorchRun.run(train, hidden, epochs, threads));
-        } catch (Exception | LinkageError e) {
-            results.add(new EpochTimer("PyTorch via DJL", Double.NaN, Double.NaN, "could not run: " + e));
-        }
-        try {
-            results.add(Dl4jRun.run(train, hidden, epochs));
-        } catch (Exception | LinkageError e) {
-            results.add(new EpochTimer("DL4J", Double.NaN, Double.NaN, "could not run: " + e));
-        }
-        System.out.printf(Locale.ROOT, "MLP 784-256-256-10, Adam, batch 128, MNIST in memory, %d cores, best of %d epochs%n",
-                Runtime.getRuntime().availableProcessors(), epochs);
-        System.out.printf(Locale.ROOT, "%-40s %12s %12s  %s%n", "framework", "s / epoch", "last loss", "note");
-        for (EpochTimer r : results) {
-            System.out.printf(Locale.ROOT, "%-40s %12.3f %12.4f  %s%n", r.framework(), r.epochSeconds(), r.finalLoss(), r.note());
+        Dataset images = NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(data, false)).train();
+        for (Net net : nets) {
+            Dataset train = net == Net.MLP ? images.withFeatures(images.features().reshape(images.size(), -1)) : images;
+            List<EpochTimer> results = new ArrayList<>();
+            results.add(BackpropRun.run(net, train, epochs));
+            try {
+                results.add(PyTorchRun.run(net, train, epochs, threads));
+            } catch (Exception | LinkageError e) {
+                results.add(new EpochTimer("PyTorch via DJL", Double.NaN, Double.NaN, "could not run: " + e));
+            }
+            try {
+                results.add(Dl4jRun.run(net, train, epochs));
+            } catch (Exception | LinkageError e) {
+                results.add(new EpochTimer("DL4J", Double.NaN, Double.NaN, "could not run: " + e));
+            }
+            System.out.printf(Locale.ROOT, "%s, Adam, batch 128, MNIST in memory, %d cores, best of %d epochs%n",
+                    net.title, Runtime.getRuntime().availableProcessors(), epochs);
+            System.out.printf(Locale.ROOT, "%-40s %12s %12s  %s%n", "framework", "s / epoch", "last loss", "note");
+            for (EpochTimer r : results) {
+                System.out.printf(Locale.ROOT, "%-40s %12.3f %12.4f  %s%n", r.framework(), r.epochSeconds(), r.finalLoss(), r.note());
+            }
+            System.out.println();
         }
     }
 }

@@ -1,11 +1,13 @@
 package dev.backprop.compare;
 
 import dev.backprop.data.Dataset;
-import java.util.List;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -16,24 +18,38 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** DL4J's side: the same MLP as a MultiLayerNetwork on the ND4J native (OpenBLAS) backend. */
+/** DL4J's side: the same network as a MultiLayerNetwork on the ND4J native (OpenBLAS) backend; images go in flat. */
 final class Dl4jRun {
     private Dl4jRun() {
     }
 
-    static EpochTimer run(Dataset train, List<Integer> hidden, int epochs) {
-        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
-                .seed(0).updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER).list();
-        int in = 784;
-        int layer = 0;
-        for (int h : hidden) {
-            list.layer(layer++, new DenseLayer.Builder().nIn(in).nOut(h).activation(Activation.RELU).build());
-            in = h;
-        }
-        list.layer(layer, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nIn(in).nOut(10).activation(Activation.SOFTMAX).build());
-        MultiLayerConfiguration conf = list.build();
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    private static MultiLayerConfiguration mlp() {
+        return new NeuralNetConfiguration.Builder()
+                .seed(0).updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(256).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nIn(256).nOut(256).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(256).nOut(10)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+    }
+
+    private static MultiLayerConfiguration lenet() {
+        return new NeuralNetConfiguration.Builder()
+                .seed(0).updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER).list()
+                .layer(new ConvolutionLayer.Builder(5, 5).nIn(1).nOut(6).padding(2, 2).stride(1, 1)
+                        .activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(16).stride(1, 1).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DenseLayer.Builder().nOut(120).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(84).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(28, 28, 1))
+                .build();
+    }
+
+    static EpochTimer run(Net kind, Dataset train, int epochs) {
+        MultiLayerNetwork net = new MultiLayerNetwork(kind == Net.MLP ? mlp() : lenet());
         net.init();
         int n = train.size();
         INDArray x = Nd4j.create(train.features().toFloatArray(), new long[] {n, 784});

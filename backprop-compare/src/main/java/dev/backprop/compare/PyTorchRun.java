@@ -6,8 +6,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
@@ -17,34 +20,51 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.backprop.data.Dataset;
-import java.util.List;
 
 /**
  * PyTorch's side, through DJL's PyTorch engine with the CPU native jar on the class path
- * (offline: DJL is told not to download). The same MLP, Adam at 1e-3, batch 128, shuffled.
+ * (offline: DJL is told not to download). The same network, Adam at 1e-3, batch 128, shuffled.
  */
 final class PyTorchRun {
     private PyTorchRun() {
     }
 
-    static EpochTimer run(Dataset train, List<Integer> hidden, int epochs, int threads) throws Exception {
+    private static SequentialBlock mlp() {
+        return new SequentialBlock()
+                .add(Linear.builder().setUnits(256).build()).add(Activation::relu)
+                .add(Linear.builder().setUnits(256).build()).add(Activation::relu)
+                .add(Linear.builder().setUnits(10).build());
+    }
+
+    private static SequentialBlock lenet() {
+        return new SequentialBlock()
+                .add(Conv2d.builder().setKernelShape(new Shape(5, 5)).optPadding(new Shape(2, 2)).setFilters(6).build())
+                .add(Activation::relu)
+                .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(Conv2d.builder().setKernelShape(new Shape(5, 5)).setFilters(16).build())
+                .add(Activation::relu)
+                .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(Blocks.batchFlattenBlock())
+                .add(Linear.builder().setUnits(120).build()).add(Activation::relu)
+                .add(Linear.builder().setUnits(84).build()).add(Activation::relu)
+                .add(Linear.builder().setUnits(10).build());
+    }
+
+    static EpochTimer run(Net net, Dataset train, int epochs, int threads) throws Exception {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        SequentialBlock block = new SequentialBlock();
-        for (int h : hidden) {
-            block.add(Linear.builder().setUnits(h).build()).add(Activation::relu);
-        }
-        block.add(Linear.builder().setUnits(10).build());
-        try (Model model = Model.newInstance("mlp", "PyTorch")) {
+        SequentialBlock block = net == Net.MLP ? mlp() : lenet();
+        Shape example = net == Net.MLP ? new Shape(784) : new Shape(1, 28, 28);
+        try (Model model = Model.newInstance(net.name().toLowerCase(java.util.Locale.ROOT), "PyTorch")) {
             model.setBlock(block);
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                     .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-3f)).build());
             try (Trainer trainer = model.newTrainer(config)) {
-                trainer.initialize(new Shape(128, 784));
+                trainer.initialize(new Shape(128).addAll(example));
                 NDManager manager = trainer.getManager();
                 int n = train.size();
-                NDArray x = manager.create(train.features().toFloatArray(), new Shape(n, 784));
+                NDArray x = manager.create(train.features().toFloatArray(), new Shape(n).addAll(example));
                 NDArray y = manager.create(train.targets().toFloatArray(), new Shape(n));
                 ArrayDataset data = new ArrayDataset.Builder().setData(x).optLabels(y).setSampling(128, true).build();
                 double best = Double.MAX_VALUE;

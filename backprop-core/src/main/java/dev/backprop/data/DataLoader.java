@@ -29,19 +29,34 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
     private final boolean shuffle;
     private final boolean dropLast;
     private final Generator generator;
+    private final ImageAugmentation augmentation;
 
     public DataLoader(Dataset dataset, int batchSize, boolean shuffle, boolean dropLast, Generator generator) {
+        this(dataset, batchSize, shuffle, dropLast, generator, ImageAugmentation.NONE);
+    }
+
+    /**
+     * A loader whose batches are augmented (training only): the augmentation's draws come from
+     * {@code generator} after each pass's shuffle, so a seed fixes them too.
+     */
+    public DataLoader(Dataset dataset, int batchSize, boolean shuffle, boolean dropLast, Generator generator,
+                      ImageAugmentation augmentation) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("DataLoader: batch size must be positive, got " + batchSize);
         }
-        if (shuffle && generator == null) {
-            throw new IllegalArgumentException("DataLoader: shuffling needs a generator");
+        if ((shuffle || !augmentation.isIdentity()) && generator == null) {
+            throw new IllegalArgumentException("DataLoader: shuffling and augmentation need a generator");
+        }
+        if (!augmentation.isIdentity() && dataset.features().rank() != 4) {
+            throw new IllegalArgumentException("DataLoader: augmentation needs images [N, C, H, W], but "
+                    + dataset.name() + " has features of shape " + dataset.features().shape());
         }
         this.dataset = dataset;
         this.batchSize = batchSize;
         this.shuffle = shuffle;
         this.dropLast = dropLast;
         this.generator = generator;
+        this.augmentation = augmentation;
     }
 
     /** An in-order loader without shuffling, for evaluation. */
@@ -84,12 +99,16 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
                 int start = next * batchSize;
                 int end = Math.min(start + batchSize, n);
                 next++;
+                Batch batch;
                 if (!shuffle) {
-                    return new Batch(dataset.features().narrow(0, start, end - start),
+                    batch = new Batch(dataset.features().narrow(0, start, end - start),
                             dataset.targets().narrow(0, start, end - start));
+                } else {
+                    Tensor idx = Dataset.indexTensor(java.util.Arrays.copyOfRange(order, start, end));
+                    batch = new Batch(dataset.features().indexSelect(0, idx), dataset.targets().indexSelect(0, idx));
                 }
-                Tensor idx = Dataset.indexTensor(java.util.Arrays.copyOfRange(order, start, end));
-                return new Batch(dataset.features().indexSelect(0, idx), dataset.targets().indexSelect(0, idx));
+                return augmentation.isIdentity() ? batch
+                        : new Batch(augmentation.apply(batch.features(), generator), batch.targets());
             }
         };
     }

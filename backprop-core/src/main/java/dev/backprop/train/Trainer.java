@@ -39,7 +39,8 @@ public class Trainer {
 
     /** Trains on {@code train}, validating on {@code validation} (may be null) after each epoch. */
     public History fit(Dataset train, Dataset validation, FitConfig config, Callback... callbacks) {
-        DataLoader loader = new DataLoader(train, config.batchSize(), true, false, new Generator(config.seed()));
+        DataLoader loader = new DataLoader(train, config.batchSize(), true, false, new Generator(config.seed()),
+                config.augmentation());
         for (Callback c : callbacks) {
             c.onTrainBegin(config.epochs(), loader.batchCount());
         }
