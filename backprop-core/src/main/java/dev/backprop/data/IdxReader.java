@@ -15,6 +15,8 @@ import java.util.Arrays;
 public final class IdxReader {
     /** Largest element count accepted, far above MNIST's 47 million; protects against corrupt sizes. */
     static final long MAX_ELEMENTS = 1L << 28;
+    /** Largest data section read (1 GiB): a byte array must stay below 2 GiB. */
+    static final long MAX_BYTES = 1L << 30;
 
     /** The decoded array: its sizes and its values as floats. */
     public record IdxArray(int[] dims, float[] values) {
@@ -76,6 +78,10 @@ public final class IdxReader {
             }
         }
         long bytes = count * width;
+        if (bytes > MAX_BYTES) {
+            throw new DataFormatException(name + ": sizes " + Arrays.toString(dims) + " of " + width + "-byte values declare "
+                    + bytes + " bytes, more than the " + MAX_BYTES + " an IDX file may hold here; the header is corrupt");
+        }
         byte[] data = in.readNBytes((int) bytes);
         if (data.length < bytes) {
             throw new DataFormatException(name + ": cut short: sizes " + Arrays.toString(dims) + " need " + bytes

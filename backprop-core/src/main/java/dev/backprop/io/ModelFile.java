@@ -5,6 +5,7 @@ import dev.backprop.nn.ActivationKind;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.nn.Module;
 import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,7 +58,15 @@ public final class ModelFile {
     }
 
     public static Model load(Path file) throws IOException {
-        Safetensors.Contents c = Safetensors.read(file);
+        return decode(Safetensors.read(file), file.toString());
+    }
+
+    /** Reads a model file held in memory (for example a class-path resource); {@code name} appears in errors. */
+    public static Model read(byte[] bytes, String name) throws CorruptFileException {
+        return decode(Safetensors.read(bytes, name), name);
+    }
+
+    private static Model decode(Safetensors.Contents c, String file) throws CorruptFileException {
         Map<String, String> meta = c.metadata();
         if (!FORMAT.equals(meta.get(FORMAT_KEY))) {
             throw new CorruptFileException(file + ": not a Backprop model file (its metadata has no format="
@@ -71,6 +80,12 @@ public final class ModelFile {
         }
         try {
             ModelSpec spec = decode(Json.parse(meta.get("architecture")));
+            long stored = c.tensors().values().stream().mapToLong(Tensor::numel).sum();
+            if (spec.parameterCount() > stored) {
+                // Checked before building, so that a corrupt architecture cannot allocate more than the file holds.
+                throw new CorruptFileException(file + ": the architecture " + spec + " has " + spec.parameterCount()
+                        + " parameters, but the file stores only " + stored + " values");
+            }
             Module module = spec.build(new Generator(0));
             module.loadStateDict(c.tensors());
             List<String> classes = new ArrayList<>();
@@ -81,7 +96,7 @@ public final class ModelFile {
             Preprocessing p = new Preprocessing(doubles(pre.get("shift")), doubles(pre.get("scale")));
             return new Model(spec, module, new Info(meta.getOrDefault("dataset", ""), classes, p));
         } catch (RuntimeException e) {
-            throw new CorruptFileException(file + ": the model metadata or weights do not fit together: " + e.getMessage(), e);
+            throw new CorruptFileException(file + ": the model metadata or weights do not fit together: " + e, e);
         }
     }
 

@@ -14,6 +14,9 @@ public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5, Model
     /** Builds a fresh, initialised module of this architecture. */
     Module build(Generator generator);
 
+    /** The number of trainable parameters {@link #build} creates, computed without building (as a long: a spec may be absurd). */
+    long parameterCount();
+
     /**
      * A multi-layer perceptron on flat inputs: {@code Linear(inputs, h1), act, [Dropout], ...,
      * Linear(hk, outputs)}, named as PyTorch's {@code nn.Sequential} would name it.
@@ -47,6 +50,17 @@ public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5, Model
         }
 
         @Override
+        public long parameterCount() {
+            long count = 0;
+            long width = inputs;
+            for (int h : hidden) {
+                count += width * h + h;
+                width = h;
+            }
+            return count + width * outputs + outputs;
+        }
+
+        @Override
         public String toString() {
             return "mlp " + inputs + (hidden.isEmpty() ? "" : "-" + String.join("-", hidden.stream().map(String::valueOf).toList()))
                     + "-" + outputs + " " + activation.id() + (dropout > 0 ? " dropout " + dropout : "");
@@ -73,6 +87,11 @@ public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5, Model
         }
 
         @Override
+        public long parameterCount() {
+            return (6L * channels * 25 + 6) + (16 * 6 * 25 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + (84L * classes + classes);
+        }
+
+        @Override
         public boolean takesImages() {
             return true;
         }
@@ -95,6 +114,14 @@ public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5, Model
         @Override
         public Module build(Generator generator) {
             return new SmallVgg(channels, classes, width, dropout, generator);
+        }
+
+        @Override
+        public long parameterCount() {
+            long w = width;
+            long convs = 9 * (w * channels + w * w + 2 * w * w + 4 * w * w);   // 3x3, no bias
+            long norms = 2 * (w + w + 2 * w + 2 * w);                          // weight and bias
+            return convs + norms + (2 * w * 49 * 128 + 128) + (128L * classes + classes);
         }
 
         @Override

@@ -51,6 +51,9 @@ class DataTest {
                 .getMessage().contains("unknown IDX data type"));
         assertTrue(assertThrows(DataFormatException.class, () -> readIdx(idx(0x08, new int[] {1 << 20, 1 << 20}, new byte[0])))
                 .getMessage().contains("corrupt"));
+        // Found by the fuzzer: few enough doubles to pass the element bound, but more than 2 GiB of bytes.
+        assertTrue(assertThrows(DataFormatException.class, () -> readIdx(idx(0x0E, new int[] {1 << 28}, new byte[0])))
+                .getMessage().contains("declare 2147483648 bytes"));
     }
 
     @Test

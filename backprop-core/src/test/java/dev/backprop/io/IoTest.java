@@ -144,6 +144,28 @@ class IoTest {
         assertTrue(assertThrows(CorruptFileException.class, () -> ModelFile.load(text)).getMessage().contains("header length"));
     }
 
+    @Test
+    void specsCountTheirParametersWithoutBuildingAndAnInflatedArchitectureIsRejected(@TempDir Path dir) throws IOException {
+        for (String form : new String[] {"mlp", "mlp:16,8", "lenet", "cnn:4", "cnn:7"}) {
+            ModelSpec spec = ModelSpec.parse(form, 784, 10, ActivationKind.RELU, 0f);
+            assertEquals(spec.build(new Generator(0)).parameterCount(), spec.parameterCount(), form);
+        }
+        // A file whose architecture claims far more parameters than it stores is refused before anything is built.
+        ModelSpec small = ModelSpec.parse("mlp:4", 2, 2, ActivationKind.RELU, 0f);
+        Path file = dir.resolve("m.safetensors");
+        ModelFile.save(file, new ModelFile.Model(small, small.build(new Generator(0)),
+                new ModelFile.Info("toy", List.of("a", "b"), Preprocessing.NONE)));
+        String text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+        String inflated = text.replace("\\\"hidden\\\":[4]", "\\\"hidden\\\":[2000000000]");
+        assertTrue(!inflated.equals(text), "the architecture is stored as expected");
+        byte[] bytes = inflated.getBytes(StandardCharsets.ISO_8859_1);
+        // The header grew by 9 bytes; fix its length field and keep the data where the offsets say.
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(0, ByteBuffer.wrap(text.getBytes(StandardCharsets.ISO_8859_1))
+                .order(ByteOrder.LITTLE_ENDIAN).getLong(0) + 9);
+        String message = assertThrows(CorruptFileException.class, () -> ModelFile.read(bytes, "inflated")).getMessage();
+        assertTrue(message.contains("parameters, but the file stores only"), message);
+    }
+
     private static byte[] safetensors(String header, int dataBytes) {
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN)
