@@ -19,7 +19,8 @@ import java.util.Map;
  * a JSON header mapping each name to {@code dtype}, {@code shape} and {@code data_offsets} (plus an
  * optional {@code __metadata__} map of strings), then the raw little-endian data. Every header
  * field is validated before any tensor is built, so a malformed file is rejected whole. Values of
- * every numeric dtype are converted to float32 tensors; writing produces F32.
+ * every numeric dtype (including the 8-bit floats E4M3 and E5M2) are converted to float32 tensors;
+ * writing produces F32, or F16 or BF16 on request.
  *
  * <pre>{@code
  * Safetensors.Contents c = Safetensors.read(Path.of("model.safetensors"));
@@ -32,7 +33,8 @@ public final class Safetensors {
 
     /** Element types of the format and their sizes in bytes. */
     public enum DType {
-        BOOL(1), U8(1), I8(1), I16(2), U16(2), F16(2), BF16(2), I32(4), U32(4), F32(4), I64(8), U64(8), F64(8);
+        BOOL(1), U8(1), I8(1), F8_E4M3(1), F8_E5M2(1), I16(2), U16(2), F16(2), BF16(2), I32(4), U32(4), F32(4),
+        I64(8), U64(8), F64(8);
 
         final int bytes;
 
@@ -192,6 +194,8 @@ public final class Safetensors {
             values[i] = switch (e.dtype()) {
                 case BOOL, U8 -> buf.get(p) & 0xff;
                 case I8 -> buf.get(p);
+                case F8_E4M3 -> e4m3(buf.get(p));
+                case F8_E5M2 -> Float.float16ToFloat((short) (buf.get(p) << 8));   // the top byte of an F16
                 case I16 -> buf.getShort(p);
                 case U16 -> buf.getShort(p) & 0xffff;
                 case F16 -> Float.float16ToFloat(buf.getShort(p));
@@ -207,25 +211,55 @@ public final class Safetensors {
         return Tensor.fromArray(values, e.shape());
     }
 
+    /**
+     * OCP 8-bit float E4M3 ("fn": finite only): sign, 4 exponent bits with bias 7, 3 mantissa bits;
+     * exponent 0 is subnormal, and S.1111.111 is NaN (there are no infinities).
+     */
+    static float e4m3(byte b) {
+        int sign = (b & 0x80) != 0 ? -1 : 1;
+        int exponent = (b >> 3) & 0xf;
+        int mantissa = b & 0x7;
+        if (exponent == 0xf && mantissa == 0x7) {
+            return Float.NaN;
+        }
+        return exponent == 0 ? sign * Math.scalb(mantissa / 8f, -6) : sign * Math.scalb(1 + mantissa / 8f, exponent - 7);
+    }
+
     private static float unsigned(long v) {
         return v >= 0 ? v : (float) ((v >>> 1) * 2.0 + (v & 1));
     }
 
     /** Writes {@code tensors} as F32 with {@code metadata}, atomically. */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        write(file, tensors, metadata, DType.F32);
+    }
+
+    /**
+     * Writes {@code tensors} as {@code dtype}, which must be F32, F16 or BF16 (the halves round to
+     * nearest even, as PyTorch's {@code .half()} and {@code .bfloat16()} do), with {@code metadata},
+     * atomically: a temporary file, flushed to disk, then renamed over {@code file}.
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype)
+            throws IOException {
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
+            throw new IllegalArgumentException("Safetensors.write: can write F32, F16 or BF16, not " + dtype);
+        }
         Map<String, Object> header = new LinkedHashMap<>();
         if (!metadata.isEmpty()) {
             header.put("__metadata__", new LinkedHashMap<>(metadata));
         }
         long offset = 0;
         for (var e : tensors.entrySet()) {
-            long bytes = 4L * e.getValue().numel();
+            long bytes = (long) dtype.bytes * e.getValue().numel();
             Map<String, Object> info = new LinkedHashMap<>();
-            info.put("dtype", "F32");
+            info.put("dtype", dtype.name());
             info.put("shape", java.util.Arrays.stream(e.getValue().shape().dims()).boxed().toList());
             info.put("data_offsets", List.of(offset, offset + bytes));
             header.put(e.getKey(), info);
             offset += bytes;
+        }
+        if (offset > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Safetensors.write: " + offset + " bytes of tensors; files above 2 GiB are not supported yet");
         }
         byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;   // align the data to 8 bytes, padding with spaces
@@ -238,10 +272,23 @@ public final class Safetensors {
         ByteBuffer data = ByteBuffer.allocate((int) offset).order(ByteOrder.LITTLE_ENDIAN);
         for (Tensor t : tensors.values()) {
             for (float v : t.toFloatArray()) {
-                data.putFloat(v);
+                switch (dtype) {
+                    case F16 -> data.putShort(Float.floatToFloat16(v));
+                    case BF16 -> data.putShort(bfloat16(v));
+                    default -> data.putFloat(v);
+                }
             }
         }
         data.flip();
         AtomicFiles.write(file, head, data);
+    }
+
+    /** Rounds to the nearest bfloat16 (ties to even); NaN stays a quiet NaN. */
+    static short bfloat16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        if (Float.isNaN(v)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }
 }

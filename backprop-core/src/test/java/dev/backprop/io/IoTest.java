@@ -166,6 +166,42 @@ class IoTest {
         assertTrue(message.contains("parameters, but the file stores only"), message);
     }
 
+    @Test
+    void halfPrecisionIsWrittenOnRequestAndRoundsAsPyTorchDoes(@TempDir Path dir) throws IOException {
+        // PyTorch's f16 and bf16 values of 0, 1/9, 2/9, 3/9, 4/9 (interop/expected.json).
+        Tensor x = Tensor.fromArray(new float[] {0f, 1f / 9, 2f / 9, 3f / 9, 4f / 9}, 5);
+        Map<String, Tensor> tensors = Map.of("x", x);
+        Path half = dir.resolve("half.safetensors");
+        Safetensors.write(half, tensors, Map.of(), Safetensors.DType.F16);
+        assertArrayEquals(new float[] {0f, 0.111083984375f, 0.22216796875f, 0.333251953125f, 0.4443359375f},
+                Safetensors.read(half).tensors().get("x").toFloatArray());
+        Path brain = dir.resolve("bf16.safetensors");
+        Safetensors.write(brain, tensors, Map.of(), Safetensors.DType.BF16);
+        assertArrayEquals(new float[] {0f, 0.111328125f, 0.22265625f, 0.333984375f, 0.4453125f},
+                Safetensors.read(brain).tensors().get("x").toFloatArray());
+        assertEquals(8 + 2 * 5, Files.size(half) - headerBytes(half), "two bytes per value");
+        assertThrows(IllegalArgumentException.class, () -> Safetensors.write(dir.resolve("i.safetensors"), tensors, Map.of(),
+                Safetensors.DType.I32));
+    }
+
+    private static long headerBytes(Path file) throws IOException {
+        return ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+    }
+
+    @Test
+    void eightBitFloatsDecode() throws IOException {
+        byte[] e4m3 = {0x38, (byte) 0xb8, 0x7e, 0x01, (byte) 0xff, 0x00};
+        byte[] e5m2 = {0x3c, (byte) 0xc0, 0x7c, 0x01};
+        String header = "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[6],\"data_offsets\":[0,6]},"
+                + "\"b\":{\"dtype\":\"F8_E5M2\",\"shape\":[4],\"data_offsets\":[6,10]}}";
+        byte[] file = safetensors(header, 10);
+        System.arraycopy(e4m3, 0, file, file.length - 10, 6);
+        System.arraycopy(e5m2, 0, file, file.length - 4, 4);
+        Safetensors.Contents c = Safetensors.read(file, "f8");
+        assertArrayEquals(new float[] {1f, -1f, 448f, 0x1p-9f, Float.NaN, 0f}, c.tensors().get("a").toFloatArray());
+        assertArrayEquals(new float[] {1f, -2f, Float.POSITIVE_INFINITY, 0x1p-16f}, c.tensors().get("b").toFloatArray());
+    }
+
     private static byte[] safetensors(String header, int dataBytes) {
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN)
