@@ -80,11 +80,36 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
 
     @Override
     public Iterator<Batch> iterator() {
+        return pass(drawOrder(), 0);
+    }
+
+    /** The example order of a new pass: a permutation drawn from the generator when shuffling, else 0..n-1. */
+    public int[] drawOrder() {
         int n = dataset.size();
-        int[] order = shuffle ? Dataset.permutation(n, generator) : identity(n);
+        return shuffle ? Dataset.permutation(n, generator) : identity(n);
+    }
+
+    /** The generator shuffles and augmentations draw from (null for a sequential loader). */
+    public Generator generator() {
+        return generator;
+    }
+
+    /**
+     * The batches of one pass over the examples in {@code order}, starting at batch {@code first}:
+     * with the order and the generator's state saved mid-pass, a checkpoint resumes the pass exactly.
+     */
+    public Iterator<Batch> pass(int[] order, int first) {
+        int n = dataset.size();
+        if (order.length != n) {
+            throw new IllegalArgumentException("DataLoader: an order of " + order.length + " examples for a dataset of " + n);
+        }
         int batches = batchCount();
+        if (first < 0 || first > batches) {
+            throw new IllegalArgumentException("DataLoader: batch " + first + " is outside the pass of " + batches + " batches");
+        }
+        boolean inOrder = java.util.Arrays.equals(order, identity(n));
         return new Iterator<>() {
-            private int next;
+            private int next = first;
 
             @Override
             public boolean hasNext() {
@@ -100,7 +125,7 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
                 int end = Math.min(start + batchSize, n);
                 next++;
                 Batch batch;
-                if (!shuffle) {
+                if (inOrder) {
                     batch = new Batch(dataset.features().narrow(0, start, end - start),
                             dataset.targets().narrow(0, start, end - start));
                 } else {

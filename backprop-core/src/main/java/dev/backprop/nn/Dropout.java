@@ -17,7 +17,7 @@ public final class Dropout extends Module {
             throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
         }
         this.p = p;
-        this.generator = generator;
+        this.generator = registerGenerator("generator", generator);
     }
 
     @Override

@@ -19,7 +19,7 @@ public final class Dropout2d extends Module {
             throw new IllegalArgumentException("Dropout2d: p must be in [0, 1), got " + p);
         }
         this.p = p;
-        this.generator = generator;
+        this.generator = registerGenerator("generator", generator);
     }
 
     @Override

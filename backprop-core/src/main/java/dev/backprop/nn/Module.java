@@ -1,6 +1,7 @@
 package dev.backprop.nn;
 
 import dev.backprop.tensor.GradMode;
+import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,6 +27,7 @@ public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Generator> generators = new LinkedHashMap<>();
     private boolean training = true;
 
     /** Computes this module's output. */
@@ -48,6 +50,28 @@ public abstract class Module {
         return value;
     }
 
+    /**
+     * Registers the generator a module draws from while training (dropout's masks), so that a
+     * checkpoint can save where its sequence stands; returns it.
+     */
+    protected final Generator registerGenerator(String name, Generator generator) {
+        checkName(name);
+        generators.put(name, generator);
+        return generator;
+    }
+
+    /** The generators of this module and its sub-modules, by dotted name. */
+    public final Map<String, Generator> namedGenerators() {
+        Map<String, Generator> out = new LinkedHashMap<>();
+        collectGenerators("", out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private void collectGenerators(String prefix, Map<String, Generator> out) {
+        generators.forEach((n, g) -> out.put(prefix + n, g));
+        children.forEach((n, m) -> m.collectGenerators(prefix + n + ".", out));
+    }
+
     /** Registers a sub-module, whose parameters then appear under {@code name.}, and returns it. */
     protected final <M extends Module> M registerModule(String name, M module) {
         checkName(name);
@@ -57,7 +81,7 @@ public abstract class Module {
 
     private void checkName(String name) {
         if (name.isEmpty() || name.contains(".") || parameters.containsKey(name) || children.containsKey(name)
-                || buffers.containsKey(name)) {
+                || buffers.containsKey(name) || generators.containsKey(name)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": invalid or duplicate name '" + name
                     + "' (names must be non-empty, unique and free of dots)");
         }

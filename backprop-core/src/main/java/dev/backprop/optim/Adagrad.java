@@ -37,7 +37,7 @@ public final class Adagrad extends Optimizer {
     public Adagrad(List<Tensor> params, Config config) {
         super(params, config.lr());
         this.config = config;
-        this.sums = new Tensor[params.size()];
+        this.sums = registerState("sum", new Tensor[params.size()]);
         for (int i = 0; i < sums.length; i++) {
             sums[i] = Tensor.full((float) config.initialAccumulator(), params.get(i).shape().dims());
         }

@@ -50,9 +50,9 @@ public class Adam extends Optimizer {
         super(params, config.lr());
         this.config = config;
         this.decoupledDecay = decoupledDecay;
-        this.m = zerosLike(params);
-        this.v = zerosLike(params);
-        this.vMax = config.amsgrad() ? zerosLike(params) : null;
+        this.m = registerState("exp_avg", zerosLike(params));
+        this.v = registerState("exp_avg_sq", zerosLike(params));
+        this.vMax = config.amsgrad() ? registerState("max_exp_avg_sq", zerosLike(params)) : null;
     }
 
     @Override

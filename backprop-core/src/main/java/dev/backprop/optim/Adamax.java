@@ -38,8 +38,8 @@ public final class Adamax extends Optimizer {
     public Adamax(List<Tensor> params, Config config) {
         super(params, config.lr());
         this.config = config;
-        this.m = zerosLike(params);
-        this.u = zerosLike(params);
+        this.m = registerState("exp_avg", zerosLike(params));
+        this.u = registerState("exp_inf", zerosLike(params));
     }
 
     @Override

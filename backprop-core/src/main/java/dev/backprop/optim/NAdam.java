@@ -41,9 +41,9 @@ public final class NAdam extends Optimizer {
     public NAdam(List<Tensor> params, Config config) {
         super(params, config.lr());
         this.config = config;
-        this.m = zerosLike(params);
-        this.v = zerosLike(params);
-        this.muProduct = new double[params.size()];
+        this.m = registerState("exp_avg", zerosLike(params));
+        this.v = registerState("exp_avg_sq", zerosLike(params));
+        this.muProduct = registerState("mu_product", new double[params.size()]);
         java.util.Arrays.fill(muProduct, 1.0);
     }
 

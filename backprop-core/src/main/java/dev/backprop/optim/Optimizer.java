@@ -2,7 +2,10 @@ package dev.backprop.optim;
 
 import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.Tensor;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Updates parameters from their gradients, one rule per subclass, each written as its paper's
@@ -19,6 +22,8 @@ import java.util.List;
  */
 public abstract class Optimizer {
     private final List<Tensor> params;
+    private final Map<String, Tensor[]> tensorState = new LinkedHashMap<>();
+    private final Map<String, double[]> numberState = new LinkedHashMap<>();
     private double lr;
     private int steps;
 
@@ -87,6 +92,97 @@ public abstract class Optimizer {
             out[i] = Tensor.zerosLike(params.get(i));
         }
         return out;
+    }
+
+    /**
+     * Registers per-parameter state (one tensor per parameter, or null until first used) under
+     * {@code name}, so that {@link #state()} saves it and {@link #restore} fills it; returns it.
+     */
+    protected final Tensor[] registerState(String name, Tensor[] perParameter) {
+        tensorState.put(name, perParameter);
+        return perParameter;
+    }
+
+    /** Registers per-parameter numbers (such as NAdam's running momentum product); returns them. */
+    protected final double[] registerState(String name, double[] perParameter) {
+        numberState.put(name, perParameter);
+        return perParameter;
+    }
+
+    /**
+     * Everything an optimizer remembers between steps: the step count, the learning rate, and its
+     * per-parameter state as {@code slot.index} tensors and numbers.
+     */
+    public record State(int steps, double lr, Map<String, Tensor> tensors, Map<String, double[]> numbers) {
+        public State {
+            tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+            numbers = Collections.unmodifiableMap(new LinkedHashMap<>(numbers));
+        }
+    }
+
+    /** A copy of this optimizer's state, for checkpoints. */
+    public final State state() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensorState.forEach((name, slots) -> {
+            for (int i = 0; i < slots.length; i++) {
+                if (slots[i] != null) {
+                    tensors.put(name + "." + i, slots[i].detach().clone());
+                }
+            }
+        });
+        Map<String, double[]> numbers = new LinkedHashMap<>();
+        numberState.forEach((name, values) -> numbers.put(name, values.clone()));
+        return new State(steps, lr, tensors, numbers);
+    }
+
+    /**
+     * Continues from a saved state: it must come from the same optimizer over parameters of the same
+     * shapes. Nothing changes when it does not fit.
+     */
+    public final void restore(State state) {
+        String who = getClass().getSimpleName();
+        for (String key : state.tensors().keySet()) {
+            int dot = key.lastIndexOf('.');
+            Tensor[] slots = dot < 0 ? null : tensorState.get(key.substring(0, dot));
+            int index = slots == null ? -1 : parseIndex(key.substring(dot + 1), slots.length);
+            if (index < 0) {
+                throw new IllegalArgumentException(who + ".restore: unexpected state '" + key + "'; this optimizer keeps "
+                        + tensorState.keySet() + " for " + params.size() + " parameters");
+            }
+            if (!state.tensors().get(key).shape().equals(params.get(index).shape())) {
+                throw new IllegalArgumentException(who + ".restore: state '" + key + "' has shape "
+                        + state.tensors().get(key).shape() + ", but parameter " + index + " has shape " + params.get(index).shape());
+            }
+        }
+        for (var e : numberState.entrySet()) {
+            double[] values = state.numbers().get(e.getKey());
+            if (values == null || values.length != e.getValue().length) {
+                throw new IllegalArgumentException(who + ".restore: the state lacks '" + e.getKey() + "' for "
+                        + params.size() + " parameters");
+            }
+        }
+        tensorState.forEach((name, slots) -> {
+            for (int i = 0; i < slots.length; i++) {
+                Tensor saved = state.tensors().get(name + "." + i);
+                if (saved != null) {
+                    slots[i] = saved.clone();
+                } else if (slots[i] != null) {
+                    throw new IllegalArgumentException(who + ".restore: the state lacks '" + name + "." + i + "'");
+                }
+            }
+        });
+        numberState.forEach((name, values) -> System.arraycopy(state.numbers().get(name), 0, values, 0, values.length));
+        steps = state.steps();
+        setLr(state.lr());
+    }
+
+    private static int parseIndex(String text, int size) {
+        try {
+            int i = Integer.parseInt(text);
+            return i >= 0 && i < size ? i : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     static void requireNonNegative(String optimizer, String name, double value) {

@@ -43,9 +43,9 @@ public final class RMSprop extends Optimizer {
     public RMSprop(List<Tensor> params, Config config) {
         super(params, config.lr());
         this.config = config;
-        this.squareAvg = zerosLike(params);
-        this.gradAvg = config.centered() ? zerosLike(params) : null;
-        this.buffer = config.momentum() > 0 ? zerosLike(params) : null;
+        this.squareAvg = registerState("square_avg", zerosLike(params));
+        this.gradAvg = config.centered() ? registerState("grad_avg", zerosLike(params)) : null;
+        this.buffer = config.momentum() > 0 ? registerState("momentum_buffer", zerosLike(params)) : null;
     }
 
     @Override

@@ -42,7 +42,7 @@ public final class SGD extends Optimizer {
     public SGD(List<Tensor> params, Config config) {
         super(params, config.lr());
         this.config = config;
-        this.momentumBuffers = new Tensor[params.size()];
+        this.momentumBuffers = registerState("momentum_buffer", new Tensor[params.size()]);
     }
 
     @Override

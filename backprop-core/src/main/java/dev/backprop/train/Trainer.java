@@ -7,8 +7,13 @@ import dev.backprop.optim.GradClip;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The training loop: for each epoch, shuffle, and for each mini-batch compute the loss, backpropagate,
@@ -39,27 +44,78 @@ public class Trainer {
 
     /** Trains on {@code train}, validating on {@code validation} (may be null) after each epoch. */
     public History fit(Dataset train, Dataset validation, FitConfig config, Callback... callbacks) {
+        return run(train, validation, config, null, callbacks);
+    }
+
+    /**
+     * Continues the run that wrote {@code checkpoint} (a file, or a checkpoint directory, whose newest
+     * intact file is used), with the same data and settings: the final weights are bit for bit those
+     * of an uninterrupted run. The returned history holds the epochs trained after resuming.
+     */
+    public History resume(Path checkpoint, Dataset train, Dataset validation, FitConfig config, Callback... callbacks)
+            throws IOException {
+        Checkpoint c = Checkpoint.latest(checkpoint);
+        String expected = recipe(train, config);
+        if (!c.recipe().equals(expected)) {
+            throw new IllegalArgumentException("resume: " + checkpoint + " was written by a run with other settings;"
+                    + " resume with the same model, optimizer, data and options.\n  checkpoint: " + c.recipe()
+                    + "\n  this run:   " + expected);
+        }
+        return run(train, validation, config, c, callbacks);
+    }
+
+    /** What must not change between a run and its resumption. */
+    private String recipe(Dataset train, FitConfig config) {
+        return model.getClass().getSimpleName() + " " + model.parameterCount() + " parameters; "
+                + optimizer.getClass().getSimpleName() + " lr " + baseLr + "; " + config.epochs() + " epochs of batch "
+                + config.batchSize() + ", seed " + config.seed() + ", clip " + config.clipNorm() + ", "
+                + config.schedule() + ", " + config.augmentation() + "; "
+                + train.size() + " training examples";
+    }
+
+    private History run(Dataset train, Dataset validation, FitConfig config, Checkpoint from, Callback... callbacks) {
         DataLoader loader = new DataLoader(train, config.batchSize(), true, false, new Generator(config.seed()),
                 config.augmentation());
+        int startEpoch = 1;
+        if (from != null) {
+            model.loadStateDict(from.model());
+            optimizer.restore(from.optimizer());
+            loader.generator().restore(from.data());
+            Map<String, Generator> generators = model.namedGenerators();
+            if (!generators.keySet().equals(from.modelGenerators().keySet())) {
+                throw new IllegalArgumentException("resume: the checkpoint has generators " + from.modelGenerators().keySet()
+                        + ", the model " + generators.keySet());
+            }
+            generators.forEach((name, g) -> g.restore(from.modelGenerators().get(name)));
+            startEpoch = from.epoch();
+        }
         for (Callback c : callbacks) {
             c.onTrainBegin(config.epochs(), loader.batchCount());
         }
         List<EpochResult> results = new ArrayList<>();
         boolean stop = false;
-        for (int epoch = 1; epoch <= config.epochs() && !stop; epoch++) {
+        String recipe = config.checkpointing().enabled() ? recipe(train, config) : null;
+        for (int epoch = startEpoch; epoch <= config.epochs() && !stop; epoch++) {
             config.schedule().applyTo(optimizer, baseLr, epoch - 1);
+            boolean resuming = from != null && epoch == from.epoch() && from.batch() > 0;
+            int[] order = resuming ? from.order() : loader.drawOrder();
+            int batchIndex = resuming ? from.batch() : 0;
+            double lossSum = resuming ? from.lossSum() : 0;
+            int seen = resuming ? from.seen() : 0;
             long start = System.nanoTime();
-            double lossSum = 0;
-            int seen = 0;
-            int batchIndex = 0;
             model.train();
-            for (DataLoader.Batch batch : loader) {
+            for (Iterator<DataLoader.Batch> it = loader.pass(order, batchIndex); it.hasNext(); ) {
+                DataLoader.Batch batch = it.next();
                 double batchLoss = trainStep(batch, config, epoch, batchIndex);
                 lossSum += batchLoss * batch.size();
                 seen += batch.size();
                 batchIndex++;
                 for (Callback c : callbacks) {
                     c.onBatchEnd(epoch, batchIndex, batchLoss, seen);
+                }
+                int every = config.checkpointing().everySteps();
+                if (recipe != null && every > 0 && batchIndex % every == 0 && it.hasNext()) {
+                    checkpoint(config.checkpointing(), epoch, batchIndex, lossSum, seen, order, loader, recipe);
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -70,12 +126,30 @@ public class Trainer {
             for (Callback c : callbacks) {
                 stop |= c.onEpochEnd(result);
             }
+            if (recipe != null) {
+                checkpoint(config.checkpointing(), epoch + 1, 0, 0, 0, null, loader, recipe);
+            }
         }
         History history = new History(results, stop);
         for (Callback c : callbacks) {
             c.onTrainEnd(history);
         }
         return history;
+    }
+
+    private void checkpoint(Checkpointing policy, int epoch, int batch, double lossSum, int seen, int[] order,
+                            DataLoader loader, String recipe) {
+        Map<String, Generator.State> generators = new LinkedHashMap<>();
+        model.namedGenerators().forEach((name, g) -> generators.put(name, g.state()));
+        Checkpoint c = new Checkpoint(epoch, batch, lossSum, seen, order, loader.generator().state(), generators,
+                optimizer.state(), model.stateDict(), recipe);
+        try {
+            c.save(policy.directory().resolve(Checkpoint.fileName(epoch, batch)));
+            Checkpoint.prune(policy.directory(), policy.keep());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("could not write a checkpoint into " + policy.directory() + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     private double trainStep(DataLoader.Batch batch, FitConfig config, int epoch, int batchIndex) {

@@ -27,7 +27,15 @@ public interface LrSchedule {
 
     /** The same rate at every step. */
     static LrSchedule constant() {
-        return (baseLr, t) -> baseLr;
+        return new Constant();
+    }
+
+    /** The schedule that keeps the base rate; a record, so that it describes itself the same way in every run. */
+    record Constant() implements LrSchedule {
+        @Override
+        public double lr(double baseLr, int t) {
+            return baseLr;
+        }
     }
 
     static void requireStep(String name, int t) {
