@@ -10,6 +10,7 @@ import dev.backprop.nn.Module;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.tensor.Generator;
 import dev.backprop.train.Callback;
+import dev.backprop.train.Checkpointing;
 import dev.backprop.train.EarlyStopping;
 import dev.backprop.train.Evaluation;
 import dev.backprop.train.FitConfig;
@@ -98,6 +99,24 @@ final class TrainCommand implements Callable<Integer> {
             + " (for Fashion-MNIST; not for digits)")
     boolean flip;
 
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+            description = "write checkpoints (model, optimizer, data position, generators) into DIR at the end of every"
+                    + " epoch, atomically; see --checkpoint-every and --keep")
+    Path checkpointDir;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
+            description = "also checkpoint every N batches (0: only at the end of epochs). Default: ${DEFAULT-VALUE}.")
+    int checkpointEvery;
+
+    @Option(names = "--keep", paramLabel = "K", defaultValue = "3",
+            description = "checkpoints to keep (the newest). Default: ${DEFAULT-VALUE}.")
+    int keep;
+
+    @Option(names = "--resume", paramLabel = "PATH",
+            description = "continue the run that wrote this checkpoint (a file, or a directory: its newest intact file);"
+                    + " give the same options as that run. The result is bit for bit that of an uninterrupted run.")
+    Path resume;
+
     @Option(names = "--out", paramLabel = "FILE", description = "save the trained model (safetensors with architecture)")
     Path out;
 
@@ -133,8 +152,9 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int crossValidate() throws Exception {
-        if (out != null) {
-            throw new IllegalArgumentException("--folds trains several models; it cannot be combined with --out");
+        if (out != null || resume != null || checkpointDir != null) {
+            throw new IllegalArgumentException("--folds trains several models; it cannot be combined with --out,"
+                    + " --checkpoint-dir or --resume");
         }
         List<PreparedData> splits = data.folds(folds, seed);
         double[] scores = new double[folds];
@@ -152,7 +172,7 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Outcome trainOnce(PreparedData d, boolean verbose) {
+    private Outcome trainOnce(PreparedData d, boolean verbose) throws java.io.IOException {
         Dataset train = d.train();
         Dataset held = null;
         if (validation > 0) {
@@ -192,8 +212,21 @@ final class TrainCommand implements Callable<Integer> {
         }
         FitConfig config = FitConfig.DEFAULT.withEpochs(epochs).withBatchSize(batch).withSeed(seed)
                 .withSchedule(schedule.create(epochs, rate)).withClipNorm(clipNorm).withAugmentation(augmentation);
+        Path checkpoints = checkpointDir != null ? checkpointDir
+                : resume == null ? null : java.nio.file.Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
+        if (checkpoints != null) {
+            config = config.withCheckpointing(new Checkpointing(checkpoints, checkpointEvery, keep));
+        }
         long start = System.nanoTime();
-        trainer.fit(train, held, config, callbacks.toArray(Callback[]::new));
+        if (resume != null) {
+            if (patience > 0) {
+                throw new IllegalArgumentException("--resume cannot be combined with --patience: early stopping's"
+                        + " best-so-far state is not part of a checkpoint");
+            }
+            trainer.resume(resume, train, held, config, callbacks.toArray(Callback[]::new));
+        } else {
+            trainer.fit(train, held, config, callbacks.toArray(Callback[]::new));
+        }
         if (verbose) {
             System.out.printf(Locale.ROOT, "trained in %.1f s%n", (System.nanoTime() - start) / 1e9);
         }
