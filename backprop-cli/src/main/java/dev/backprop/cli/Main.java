@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Build, train and inspect neural networks on the JVM.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, BenchCommand.class,
                 ConformanceCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  ./backprop train",

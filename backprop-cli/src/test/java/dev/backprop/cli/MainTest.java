@@ -40,10 +40,23 @@ class MainTest {
     }
 
     @Test
+    void exportWritesAnOnnxFileAndNamesAMissingModel(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("m.safetensors");
+        assertEquals(0, run("train", "--model", "mlp:16", "--epochs", "1", "--out", model.toString()).exit());
+        Path onnx = dir.resolve("m.onnx");
+        CliRun r = run("export", model.toString(), "--onnx", onnx.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("opset 17") && Files.size(onnx) > 4 * (64 * 16 + 16 * 10), r.out());
+        CliRun missing = run("export", dir.resolve("nope.safetensors").toString(), "--onnx", onnx.toString());
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("nope.safetensors"), missing.err());
+    }
+
+    @Test
     void helpListsTheCommandsWithExamples() {
         CliRun r = run("--help");
         assertEquals(0, r.exit());
-        for (String command : new String[] {"train", "evaluate", "predict", "conformance"}) {
+        for (String command : new String[] {"train", "evaluate", "predict", "export", "conformance"}) {
             assertTrue(r.out().contains(command), r.out());
             CliRun sub = run(command, "--help");
             assertEquals(0, sub.exit());
