@@ -15,6 +15,7 @@ import dev.backprop.train.EarlyStopping;
 import dev.backprop.train.Evaluation;
 import dev.backprop.train.FitConfig;
 import dev.backprop.train.LossFunction;
+import dev.backprop.train.NonFiniteLoss;
 import dev.backprop.train.ProgressBar;
 import dev.backprop.train.Trainer;
 import java.nio.file.Path;
@@ -117,6 +118,25 @@ final class TrainCommand implements Callable<Integer> {
                     + " give the same options as that run. The result is bit for bit that of an uninterrupted run.")
     Path resume;
 
+    @Option(names = "--on-nan", paramLabel = "ACTION", defaultValue = "stop",
+            description = "when a batch's loss is NaN or infinite: stop (naming the epoch and batch; nothing is changed)"
+                    + " or skip (that batch). Default: ${DEFAULT-VALUE}.")
+    NanAction onNan;
+
+    @Option(names = "--detect-anomalies", description = "check every op's output and gradient for NaN/infinity and stop"
+            + " at the first op that makes one, naming it, its module and its inputs' statistics (slower)")
+    boolean detectAnomalies;
+
+    /** The choices of {@code --on-nan}. */
+    enum NanAction {
+        STOP, SKIP;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     @Option(names = "--out", paramLabel = "FILE", description = "save the trained model (safetensors with architecture)")
     Path out;
 
@@ -217,7 +237,19 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpoints != null) {
             config = config.withCheckpointing(new Checkpointing(checkpoints, checkpointEvery, keep));
         }
+        config = config.withOnNonFiniteLoss(onNan == NanAction.SKIP ? NonFiniteLoss.SKIP_BATCH : NonFiniteLoss.STOP);
         long start = System.nanoTime();
+        try (var anomalies = detectAnomalies ? net.detectAnomalies() : null) {
+            fit(trainer, train, held, config, callbacks);
+        }
+        if (verbose) {
+            System.out.printf(Locale.ROOT, "trained in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        }
+        return new Outcome(spec, net, trainer.evaluate(d.test(), 512));
+    }
+
+    private void fit(Trainer trainer, Dataset train, Dataset held, FitConfig config, List<Callback> callbacks)
+            throws java.io.IOException {
         if (resume != null) {
             if (patience > 0) {
                 throw new IllegalArgumentException("--resume cannot be combined with --patience: early stopping's"
@@ -227,9 +259,5 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             trainer.fit(train, held, config, callbacks.toArray(Callback[]::new));
         }
-        if (verbose) {
-            System.out.printf(Locale.ROOT, "trained in %.1f s%n", (System.nanoTime() - start) / 1e9);
-        }
-        return new Outcome(spec, net, trainer.evaluate(d.test(), 512));
     }
 }

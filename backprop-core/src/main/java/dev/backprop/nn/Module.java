@@ -1,6 +1,7 @@
 package dev.backprop.nn;
 
 import dev.backprop.tensor.GradMode;
+import dev.backprop.tensor.AnomalyDetection;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
 import java.util.ArrayList;
@@ -85,6 +86,24 @@ public abstract class Module {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": invalid or duplicate name '" + name
                     + "' (names must be non-empty, unique and free of dots)");
         }
+    }
+
+    /**
+     * Opens an anomaly-detection scope ({@link AnomalyDetection}) whose reports name this model's
+     * modules: an op that reads {@code features.3.weight} runs {@code in features.3 (Conv2d)}.
+     */
+    public final AnomalyDetection detectAnomalies() {
+        Map<String, String> kinds = new LinkedHashMap<>();
+        describeModules("", kinds);
+        return AnomalyDetection.enable(namedParameters(), name -> {
+            String path = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : "";
+            return (path.isEmpty() ? "the model" : path) + " (" + kinds.get(path) + ")";
+        });
+    }
+
+    private void describeModules(String path, Map<String, String> out) {
+        out.put(path, getClass().getSimpleName());
+        children.forEach((n, m) -> m.describeModules(path.isEmpty() ? n : path + "." + n, out));
     }
 
     /** Every parameter of this module and its sub-modules, by dotted name, in registration order. */

@@ -20,6 +20,7 @@ final class BackwardPass {
         List<Tensor> order = topologicalOrder(root);
         Map<Tensor, Tensor> pending = new IdentityHashMap<>();
         pending.put(root, rootGrad);
+        boolean outer = AnomalyDetection.backward(true);
         try (var scope = GradMode.noGrad()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Tensor t = order.get(i);
@@ -32,11 +33,14 @@ final class BackwardPass {
                 }
                 Node node = t.gradFn();
                 Tensor[] inputGrads = node.backward(g);
+                AnomalyDetection.checkBackward(node, g, inputGrads);
                 if (!retainGraph) {
                     node.release();
                 }
                 propagate(node, inputGrads, pending);
             }
+        } finally {
+            AnomalyDetection.backward(outer);
         }
     }
 

@@ -59,8 +59,14 @@ final class Graph {
 
         /** Attaches {@code fn} as the output's gradient rule (if any input needs one) and returns the output. */
         Tensor backward(BackwardFn fn) {
+            String where = AnomalyDetection.place(inputs);   // null unless anomaly detection is on
+            if (where != null) {
+                AnomalyDetection.checkForward(op, output, inputs, where);
+            }
             if (needsGrad(inputs)) {
-                output.attach(new Node(op, inputs, saved, fn));
+                Node node = new Node(op, inputs, saved, fn);
+                node.where = where;
+                output.attach(node);
             }
             return output;
         }

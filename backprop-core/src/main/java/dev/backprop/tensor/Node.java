@@ -8,6 +8,8 @@ package dev.backprop.tensor;
 final class Node {
     final String op;
     final Tensor[] inputs;
+    /** Where the op ran ("in features.3 (Conv2d)"), recorded while anomaly detection is on; else null. */
+    String where;
     private BackwardFn fn;
     private Tensor[] saved;
     private int[] savedVersions;

@@ -78,6 +78,9 @@ public final class ProgressBar implements Callback {
             }
         }
         sb.append(String.format(Locale.ROOT, "  lr %.3g  %.1fs  %,.0f ex/s", r.lr(), r.seconds(), r.examplesPerSecond()));
+        if (r.skippedBatches() > 0) {
+            sb.append(String.format(Locale.ROOT, "  skipped %d batches (non-finite loss)", r.skippedBatches()));
+        }
         return sb.toString();
     }
 }

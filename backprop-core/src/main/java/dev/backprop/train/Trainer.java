@@ -102,13 +102,18 @@ public class Trainer {
             int batchIndex = resuming ? from.batch() : 0;
             double lossSum = resuming ? from.lossSum() : 0;
             int seen = resuming ? from.seen() : 0;
+            int skipped = 0;
             long start = System.nanoTime();
             model.train();
             for (Iterator<DataLoader.Batch> it = loader.pass(order, batchIndex); it.hasNext(); ) {
                 DataLoader.Batch batch = it.next();
                 double batchLoss = trainStep(batch, config, epoch, batchIndex);
-                lossSum += batchLoss * batch.size();
-                seen += batch.size();
+                if (Double.isFinite(batchLoss)) {
+                    lossSum += batchLoss * batch.size();
+                    seen += batch.size();
+                } else {
+                    skipped++;
+                }
                 batchIndex++;
                 for (Callback c : callbacks) {
                     c.onBatchEnd(epoch, batchIndex, batchLoss, seen);
@@ -121,7 +126,7 @@ public class Trainer {
             double seconds = (System.nanoTime() - start) / 1e9;
             Evaluation val = validation == null ? null
                     : evaluator.evaluate(validation, Math.max(256, config.batchSize()), config.topK());
-            EpochResult result = new EpochResult(epoch, lossSum / seen, val, optimizer.lr(), seconds, seen);
+            EpochResult result = new EpochResult(epoch, lossSum / seen, val, optimizer.lr(), seconds, seen, skipped);
             results.add(result);
             for (Callback c : callbacks) {
                 stop |= c.onEpochEnd(result);
@@ -157,8 +162,13 @@ public class Trainer {
         Tensor l = batchLoss(batch);
         float value = l.item();
         if (!Float.isFinite(value)) {
+            if (config.onNonFiniteLoss() == NonFiniteLoss.SKIP_BATCH) {
+                return Double.NaN;   // no backward, no step: the parameters stay as they were
+            }
             throw new ArithmeticException("training diverged: loss is " + value + " at epoch " + epoch + ", batch "
-                    + (batchIndex + 1) + " (learning rate " + optimizer.lr() + "); lower the learning rate or clip gradients");
+                    + (batchIndex + 1) + " (learning rate " + optimizer.lr() + "); the parameters and the last checkpoint"
+                    + " are as they were before this batch. Lower the learning rate, clip gradients, skip such batches"
+                    + " (NonFiniteLoss.SKIP_BATCH) or find the op that produced it with anomaly detection");
         }
         l.backward();
         if (config.clipNorm() > 0) {
