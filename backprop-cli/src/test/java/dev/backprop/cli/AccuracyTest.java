@@ -67,4 +67,18 @@ class AccuracyTest {
         double r2 = train("r2", "--dataset", "diabetes", "--model", "mlp:32", "--epochs", "200", "--batch", "16", "--lr", "0.01");
         assertTrue(r2 > 0.4, "diabetes R^2: " + r2);
     }
+
+    @Test
+    void mnistCnn() {
+        double acc = train("accuracy", "--dataset", "mnist", "--model", "cnn:16", "--epochs", "8", "--batch", "128",
+                "--shift", "2");
+        assertTrue(acc >= 0.992, "MNIST CNN: " + acc);
+    }
+
+    @Test
+    void fashionMnistCnn() {
+        double acc = train("accuracy", "--dataset", "fashion-mnist", "--model", "cnn:16", "--epochs", "15", "--batch", "128",
+                "--shift", "2", "--flip");
+        assertTrue(acc >= 0.92, "Fashion-MNIST CNN: " + acc);
+    }
 }

@@ -53,10 +53,27 @@ class MainTest {
     }
 
     @Test
+    void explainWalksTheClassicExampleAndAnyLittleNetwork() {
+        CliRun classic = run("explain");
+        assertEquals(0, classic.exit(), classic.err());
+        assertTrue(classic.out().contains("E total = 0.298371109")
+                && classic.out().contains("w5 (h1 -> o1) = 0.400000000 - 0.500000000 x 0.082167041 = 0.358916480"), classic.out());
+        CliRun longer = run("explain", "--steps", "1000");
+        assertTrue(longer.out().contains("step 1000: E total 0.000"), longer.out());
+        CliRun small = run("explain", "--model", "mlp:3", "--input", "1,0,1", "--target", "1", "--activation", "tanh",
+                "--lr", "0.1", "--steps", "20", "--markdown");
+        assertEquals(0, small.exit(), small.err());
+        assertTrue(small.out().startsWith("## Forward pass") && small.out().contains("- `dE/dw1 (i1 -> h1)"), small.out());
+        CliRun half = run("explain", "--model", "mlp:3");
+        assertEquals(1, half.exit());
+        assertTrue(half.err().contains("--model, --input and --target go together"), half.err());
+    }
+
+    @Test
     void helpListsTheCommandsWithExamples() {
         CliRun r = run("--help");
         assertEquals(0, r.exit());
-        for (String command : new String[] {"train", "evaluate", "predict", "export", "conformance"}) {
+        for (String command : new String[] {"train", "evaluate", "predict", "export", "explain", "conformance"}) {
             assertTrue(r.out().contains(command), r.out());
             CliRun sub = run(command, "--help");
             assertEquals(0, sub.exit());

@@ -107,7 +107,7 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
         if (first < 0 || first > batches) {
             throw new IllegalArgumentException("DataLoader: batch " + first + " is outside the pass of " + batches + " batches");
         }
-        boolean inOrder = java.util.Arrays.equals(order, identity(n));
+        boolean inOrder = isIdentity(order);   // then batches are views, not copies
         return new Iterator<>() {
             private int next = first;
 
@@ -136,6 +136,15 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
                         : new Batch(augmentation.apply(batch.features(), generator), batch.targets());
             }
         };
+    }
+
+    private static boolean isIdentity(int[] order) {
+        for (int i = 0; i < order.length; i++) {
+            if (order[i] != i) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int[] identity(int n) {
