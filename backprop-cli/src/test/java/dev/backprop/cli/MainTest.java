@@ -70,10 +70,25 @@ class MainTest {
     }
 
     @Test
+    void graphPrintsTheForwardAndBackwardGraphsOfAModel(@TempDir Path dir) throws Exception {
+        CliRun forward = run("graph", "--model", "lenet");
+        assertEquals(0, forward.exit(), forward.err());
+        assertTrue(forward.out().startsWith("digraph forward {") && forward.out().contains("conv1.weight\\n[6, 1, 5, 5]")
+                && forward.out().contains("max_pool2d\\n[1, 6, 14, 14]"), forward.out());
+        Path dot = dir.resolve("b.dot");
+        CliRun backward = run("graph", "--model", "mlp:4", "--inputs", "3", "--classes", "2", "--backward", "--out", dot.toString());
+        assertEquals(0, backward.exit(), backward.err());
+        assertTrue(Files.readString(dot).contains("accumulate grad\\n0.weight\\n[4, 3]"), Files.readString(dot));
+        CliRun wrong = run("graph", "--out", dir.resolve("g.txt").toString());
+        assertEquals(1, wrong.exit());
+        assertTrue(wrong.err().contains("must end in .svg or .dot"), wrong.err());
+    }
+
+    @Test
     void helpListsTheCommandsWithExamples() {
         CliRun r = run("--help");
         assertEquals(0, r.exit());
-        for (String command : new String[] {"train", "evaluate", "predict", "export", "explain", "conformance"}) {
+        for (String command : new String[] {"train", "evaluate", "predict", "export", "explain", "graph", "conformance"}) {
             assertTrue(r.out().contains(command), r.out());
             CliRun sub = run(command, "--help");
             assertEquals(0, sub.exit());

@@ -241,6 +241,15 @@ public final class Tensor {
         return gradFn == null ? null : gradFn.op;
     }
 
+    /**
+     * The tensors the recorded operation that computed this one read (nulls for absent optional
+     * inputs, such as a missing bias), in the op's order; empty for a leaf. With
+     * {@link #gradFnName()}, enough to walk the autograd graph, as {@code explain.GraphExport} does.
+     */
+    public java.util.List<Tensor> gradFnInputs() {
+        return gradFn == null ? java.util.List.of() : java.util.Collections.unmodifiableList(java.util.Arrays.asList(gradFn.inputs));
+    }
+
     Node gradFn() {
         return gradFn;
     }
