@@ -8,6 +8,8 @@ import dev.backprop.nn.ActivationKind;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.nn.Module;
 import dev.backprop.optim.Optimizer;
+import dev.backprop.report.TrainingRecorder;
+import dev.backprop.report.TrainingReport;
 import dev.backprop.tensor.Generator;
 import dev.backprop.train.Callback;
 import dev.backprop.train.Checkpointing;
@@ -137,6 +139,11 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--report", paramLabel = "DIR",
+            description = "write a training report into DIR: index.html with PNG charts (losses, accuracy, learning rate,"
+                    + " per-layer gradient norms and output spread, weight histograms, confusion matrix, misclassified images)")
+    Path report;
+
     @Option(names = "--out", paramLabel = "FILE", description = "save the trained model (safetensors with architecture)")
     Path out;
 
@@ -238,12 +245,22 @@ final class TrainCommand implements Callable<Integer> {
             config = config.withCheckpointing(new Checkpointing(checkpoints, checkpointEvery, keep));
         }
         config = config.withOnNonFiniteLoss(onNan == NanAction.SKIP ? NonFiniteLoss.SKIP_BATCH : NonFiniteLoss.STOP);
+        TrainingRecorder recorder = null;
+        if (report != null && verbose) {
+            recorder = new TrainingRecorder(net, train.features().narrow(0, 0, Math.min(128, train.size())));
+            callbacks.add(recorder);
+        }
         long start = System.nanoTime();
         try (var anomalies = detectAnomalies ? net.detectAnomalies() : null) {
             fit(trainer, train, held, config, callbacks);
         }
         if (verbose) {
             System.out.printf(Locale.ROOT, "trained in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        }
+        if (recorder != null) {
+            Path page = TrainingReport.write(report, data.dataset + ", " + spec, recorder, d.test(),
+                    trainer.predict(d.test().features(), 512));
+            System.out.println("report: " + page);
         }
         return new Outcome(spec, net, trainer.evaluate(d.test(), 512));
     }

@@ -85,6 +85,18 @@ class MainTest {
     }
 
     @Test
+    void trainWritesAReportPageWithItsCharts(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("report");
+        CliRun r = run("train", "--model", "mlp:32", "--epochs", "3", "--report", report.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("report: " + report.resolve("index.html")), r.out());
+        String html = Files.readString(report.resolve("index.html"));
+        for (String png : new String[] {"loss.png", "gradients.png", "activations.png", "confusion.png", "weights-0_weight.png"}) {
+            assertTrue(html.contains(png) && Files.size(report.resolve(png)) > 1000, png);
+        }
+    }
+
+    @Test
     void helpListsTheCommandsWithExamples() {
         CliRun r = run("--help");
         assertEquals(0, r.exit());
