@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Build, train and inspect neural networks on the JVM.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, ExplainCommand.class,
-                GraphCommand.class,
+                GraphCommand.class, DemoCommand.class,
                 BenchCommand.class,
                 ConformanceCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",

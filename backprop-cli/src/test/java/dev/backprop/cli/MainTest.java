@@ -100,7 +100,7 @@ class MainTest {
     void helpListsTheCommandsWithExamples() {
         CliRun r = run("--help");
         assertEquals(0, r.exit());
-        for (String command : new String[] {"train", "evaluate", "predict", "export", "explain", "graph", "conformance"}) {
+        for (String command : new String[] {"train", "evaluate", "predict", "export", "explain", "graph", "demo", "conformance"}) {
             assertTrue(r.out().contains(command), r.out());
             CliRun sub = run(command, "--help");
             assertEquals(0, sub.exit());
