@@ -8,6 +8,7 @@ import dev.backprop.nn.ActivationKind;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.nn.Module;
 import dev.backprop.optim.Optimizer;
+import dev.backprop.report.Dashboard;
 import dev.backprop.report.TrainingRecorder;
 import dev.backprop.report.TrainingReport;
 import dev.backprop.tensor.Generator;
@@ -144,6 +145,14 @@ final class TrainCommand implements Callable<Integer> {
                     + " per-layer gradient norms and output spread, weight histograms, confusion matrix, misclassified images)")
     Path report;
 
+    @Option(names = "--dashboard", description = "serve a live page of the run on loopback (address printed at the"
+            + " start): loss per batch, validation accuracy, learning rate, gradient norms, examples/s")
+    boolean dashboard;
+
+    @Option(names = "--port", paramLabel = "N", defaultValue = "0",
+            description = "the dashboard's port (0: any free one). Default: ${DEFAULT-VALUE}.")
+    int port;
+
     @Option(names = "--out", paramLabel = "FILE", description = "save the trained model (safetensors with architecture)")
     Path out;
 
@@ -251,7 +260,12 @@ final class TrainCommand implements Callable<Integer> {
             callbacks.add(recorder);
         }
         long start = System.nanoTime();
-        try (var anomalies = detectAnomalies ? net.detectAnomalies() : null) {
+        try (var anomalies = detectAnomalies ? net.detectAnomalies() : null;
+             Dashboard live = dashboard && verbose ? Dashboard.start(net, port) : null) {
+            if (live != null) {
+                System.out.println("dashboard: " + live.url());
+                callbacks.add(live);
+            }
             fit(trainer, train, held, config, callbacks);
         }
         if (verbose) {
