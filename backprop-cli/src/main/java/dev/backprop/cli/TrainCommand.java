@@ -256,7 +256,9 @@ final class TrainCommand implements Callable<Integer> {
         config = config.withOnNonFiniteLoss(onNan == NanAction.SKIP ? NonFiniteLoss.SKIP_BATCH : NonFiniteLoss.STOP);
         TrainingRecorder recorder = null;
         if (report != null && verbose) {
-            recorder = new TrainingRecorder(net, train.features().narrow(0, 0, Math.min(128, train.size())));
+            int[] sample = new int[Math.min(2048, train.size())];
+            java.util.Arrays.setAll(sample, i -> i);
+            recorder = new TrainingRecorder(net, train.subset(sample));
             callbacks.add(recorder);
         }
         long start = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.backprop.report;
 
+import dev.backprop.data.Dataset;
 import dev.backprop.nn.Module;
 import dev.backprop.nn.Sequential;
 import dev.backprop.tensor.GradMode;
@@ -13,7 +14,7 @@ import java.util.Map;
 
 /**
  * A {@link Callback} that records what a training report shows: each epoch's losses, accuracies
- * and learning rate; each parameter's gradient norm averaged over the epoch's batches (the
+ * (validation, and training accuracy on a fixed sample when given one) and learning rate; each parameter's gradient norm averaged over the epoch's batches (the
  * vanishing- and exploding-gradient view); and, at the end of each epoch, the mean and standard
  * deviation of every layer's output on a fixed probe batch (layers are the leaves of the model's
  * {@link Sequential} blocks; a module of another kind counts as one layer).
@@ -21,6 +22,8 @@ import java.util.Map;
 public final class TrainingRecorder implements Callback {
     private final Module model;
     private final Tensor probe;
+    private final Tensor probeTargets;
+    private final List<Double> trainAccuracy = new ArrayList<>();
     private final List<EpochResult> epochs = new ArrayList<>();
     private final Map<String, List<Double>> gradientNorms = new LinkedHashMap<>();
     private final Map<String, List<double[]>> activations = new LinkedHashMap<>();
@@ -31,6 +34,17 @@ public final class TrainingRecorder implements Callback {
     public TrainingRecorder(Module model, Tensor probe) {
         this.model = model;
         this.probe = probe;
+        this.probeTargets = null;
+    }
+
+    /**
+     * Records training of {@code model} and, after every epoch, its accuracy on {@code trainingSample}
+     * (some training examples with their labels), whose inputs also serve as the activation probe.
+     */
+    public TrainingRecorder(Module model, Dataset trainingSample) {
+        this.model = model;
+        this.probe = trainingSample.features();
+        this.probeTargets = trainingSample.isClassification() ? trainingSample.targets() : null;
     }
 
     @Override
@@ -84,11 +98,36 @@ public final class TrainingRecorder implements Callback {
                 activations.computeIfAbsent(layer.getKey(), k -> new ArrayList<>())
                         .add(new double[] {mean, Math.sqrt(var / v.length)});
             }
+            if (probeTargets != null) {
+                trainAccuracy.add(accuracy(model.forward(probe), probeTargets));
+            }
         } finally {
             if (training) {
                 model.train();
             }
         }
+    }
+
+    private static double accuracy(Tensor logits, Tensor targets) {
+        float[] v = logits.toFloatArray();
+        float[] t = targets.toFloatArray();
+        int classes = logits.size(1);
+        int correct = 0;
+        for (int r = 0; r < t.length; r++) {
+            int best = 0;
+            for (int c = 1; c < classes; c++) {
+                if (v[r * classes + c] > v[r * classes + best]) {
+                    best = c;
+                }
+            }
+            correct += best == (int) t[r] ? 1 : 0;
+        }
+        return (double) correct / t.length;
+    }
+
+    /** Accuracy on the training sample after each epoch (empty without one). */
+    public List<Double> trainAccuracy() {
+        return List.copyOf(trainAccuracy);
     }
 
     /** The layers a probe runs through in order: Sequential blocks are opened, anything else is one layer. */

@@ -64,11 +64,18 @@ public final class TrainingReport {
             loss.addSeries("validation", x, epochs.stream().mapToDouble(e -> e.validation().loss()).toArray());
         }
         figures.add(save(dir, "loss", loss, "Mean training loss and validation loss after each epoch."));
-        if (epochs.get(0).validation() != null && epochs.get(0).validation().classification() != null) {
-            XYChart acc = line("Validation accuracy per epoch", "accuracy");
+        boolean validated = epochs.get(0).validation() != null && epochs.get(0).validation().classification() != null;
+        if (validated || !recorder.trainAccuracy().isEmpty()) {
+            XYChart acc = line("Accuracy per epoch", "accuracy");
             acc.getStyler().setYAxisDecimalPattern("0.0000");
-            acc.addSeries("validation", x, epochs.stream().mapToDouble(e -> e.validation().classification().accuracy()).toArray());
-            figures.add(save(dir, "accuracy", acc, "Share of validation examples classified correctly."));
+            if (!recorder.trainAccuracy().isEmpty()) {
+                acc.addSeries("training (sample)", x, recorder.trainAccuracy().stream().mapToDouble(Double::doubleValue).toArray());
+            }
+            if (validated) {
+                acc.addSeries("validation", x, epochs.stream().mapToDouble(e -> e.validation().classification().accuracy()).toArray());
+            }
+            figures.add(save(dir, "accuracy", acc, "Share of examples classified correctly: a fixed sample of the training"
+                    + " data and the validation data; a widening gap is overfitting."));
         }
         loss.getStyler().setYAxisDecimalPattern("0.0000");
         XYChart lr = line("Learning rate", "learning rate");

@@ -37,12 +37,15 @@ class TrainingReportTest {
         Dataset test = images(digits.test());
         Generator g = new Generator(3);
         Sequential model = new Sequential(new Flatten(), new Linear(64, 16, g), Activation.relu(), new Linear(16, 10, g));
-        TrainingRecorder recorder = new TrainingRecorder(model, train.features().narrow(0, 0, 64));
+        TrainingRecorder recorder = new TrainingRecorder(model, train.subset(java.util.stream.IntStream.range(0, 200).toArray()));
         Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT.withLr(3e-3)),
                 LossFunction.crossEntropy());
         trainer.fit(train, test, FitConfig.DEFAULT.withEpochs(3).withBatchSize(32), recorder);
 
         assertEquals(3, recorder.epochs().size());
+        assertEquals(3, recorder.trainAccuracy().size());
+        assertTrue(recorder.trainAccuracy().get(2) > recorder.trainAccuracy().get(0) && recorder.trainAccuracy().get(2) > 0.5,
+                recorder.trainAccuracy().toString());
         assertEquals(List.of("1.weight", "1.bias", "3.weight", "3.bias"), List.copyOf(recorder.gradientNorms().keySet()));
         recorder.gradientNorms().values().forEach(norms -> assertTrue(norms.size() == 3 && norms.get(0) > 0, norms.toString()));
         assertEquals(List.of("0 Flatten", "1 Linear", "2 Activation", "3 Linear"), List.copyOf(recorder.activations().keySet()));
