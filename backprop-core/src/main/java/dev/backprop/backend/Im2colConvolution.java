@@ -25,34 +25,51 @@ public final class Im2colConvolution {
         return Math.max(1, Math.min(g.n(), COLUMN_BUDGET / Math.max(1, g.colRows() * g.positions())));
     }
 
-    /** {@code y = conv(x, w) + bias} ({@code bias} may be null); overwrites {@code y}. */
-    public static void forward(Backend k, ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
-        int o = w.length / (g.colRows());
-        int og = o / g.groups();
-        int p = g.positions();
+    /** One chunk of work: group {@code gi}, images {@code [from, to)}, with the part's two scratch buffers. */
+    private interface Chunk {
+        void run(int part, int gi, int from, int to, float[] cols, float[] outputs);
+    }
+
+    /**
+     * Splits the batch into one share of images per part, and each share into cache-sized chunks
+     * per group; every part gets its own column buffer and a buffer of {@code [Og, images P]}.
+     * Returns the number of parts.
+     */
+    private static int forEachChunk(Backend k, ConvGeometry g, int og, Chunk work) {
         int chunk = chunk(g);
+        int p = g.positions();
         int parts = Math.min(k.parallelism(), g.n());
         k.parallel(parts, part -> {
             float[] cols = new float[g.colRows() * chunk * p];
-            float[] yg = new float[og * chunk * p];
+            float[] outputs = new float[og * chunk * p];
             int first = g.n() * part / parts;
             int last = g.n() * (part + 1) / parts;
             for (int gi = 0; gi < g.groups(); gi++) {
                 for (int from = first; from < last; from += chunk) {
-                    int to = Math.min(last, from + chunk);
-                    int np = (to - from) * p;
-                    im2col(x, g, gi, from, to, cols);
-                    // Y_g [Og, images P] = W_g [Og, K] . cols [K, images P]
-                    k.gemm(og, np, g.colRows(), w, gi * og * g.colRows(), g.colRows(), 1, cols, 0, np, 1, yg, 0, np, false);
-                    for (int n = from; n < to; n++) {
-                        for (int oc = 0; oc < og; oc++) {
-                            int dst = (n * o + gi * og + oc) * p;
-                            float b = bias == null ? 0f : bias[gi * og + oc];
-                            int src = oc * np + (n - from) * p;
-                            for (int q = 0; q < p; q++) {
-                                y[dst + q] = yg[src + q] + b;
-                            }
-                        }
+                    work.run(part, gi, from, Math.min(last, from + chunk), cols, outputs);
+                }
+            }
+        });
+        return parts;
+    }
+
+    /** {@code y = conv(x, w) + bias} ({@code bias} may be null); overwrites {@code y}. */
+    public static void forward(Backend k, ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
+        int o = w.length / g.colRows();
+        int og = o / g.groups();
+        int p = g.positions();
+        forEachChunk(k, g, og, (part, gi, from, to, cols, yg) -> {
+            int np = (to - from) * p;
+            im2col(x, g, gi, from, to, cols);
+            // Y_g [Og, images P] = W_g [Og, K] . cols [K, images P]
+            k.gemm(og, np, g.colRows(), w, gi * og * g.colRows(), g.colRows(), 1, cols, 0, np, 1, yg, 0, np, false);
+            for (int n = from; n < to; n++) {
+                for (int oc = 0; oc < og; oc++) {
+                    int dst = (n * o + gi * og + oc) * p;
+                    float b = bias == null ? 0f : bias[gi * og + oc];
+                    int src = oc * np + (n - from) * p;
+                    for (int q = 0; q < p; q++) {
+                        y[dst + q] = yg[src + q] + b;
                     }
                 }
             }
@@ -64,27 +81,15 @@ public final class Im2colConvolution {
         int o = dw.length / g.colRows();
         int og = o / g.groups();
         int p = g.positions();
-        int chunk = chunk(g);
-        int parts = Math.min(k.parallelism(), g.n());
         // Each share of images accumulates its own weight gradient; they are summed in share order
         // afterwards, so the result depends on the thread count but not on timing.
-        float[][] partial = new float[parts][dw.length];
-        k.parallel(parts, part -> {
-            float[] cols = new float[g.colRows() * chunk * p];
-            float[] dyg = new float[og * chunk * p];
-            int first = g.n() * part / parts;
-            int last = g.n() * (part + 1) / parts;
-            for (int gi = 0; gi < g.groups(); gi++) {
-                for (int from = first; from < last; from += chunk) {
-                    int to = Math.min(last, from + chunk);
-                    int np = (to - from) * p;
-                    gatherGroup(dy, g, o, gi, from, to, dyg);
-                    im2col(x, g, gi, from, to, cols);
-                    // dW_g [Og, K] += dY_g [Og, images P] . cols^T [images P, K]
-                    k.gemm(og, g.colRows(), np, dyg, 0, np, 1, cols, 0, 1, np, partial[part], gi * og * g.colRows(),
-                            g.colRows(), true);
-                }
-            }
+        float[][] partial = new float[Math.min(k.parallelism(), g.n())][dw.length];
+        int parts = forEachChunk(k, g, og, (part, gi, from, to, cols, dyg) -> {
+            int np = (to - from) * p;
+            gatherGroup(dy, g, o, gi, from, to, dyg);
+            im2col(x, g, gi, from, to, cols);
+            // dW_g [Og, K] += dY_g [Og, images P] . cols^T [images P, K]
+            k.gemm(og, g.colRows(), np, dyg, 0, np, 1, cols, 0, 1, np, partial[part], gi * og * g.colRows(), g.colRows(), true);
         });
         System.arraycopy(partial[0], 0, dw, 0, dw.length);
         for (int part = 1; part < parts; part++) {
@@ -99,24 +104,13 @@ public final class Im2colConvolution {
         int o = w.length / g.colRows();
         int og = o / g.groups();
         int p = g.positions();
-        int chunk = chunk(g);
-        int parts = Math.min(k.parallelism(), g.n());
         java.util.Arrays.fill(dx, 0f);
-        k.parallel(parts, part -> {
-            float[] cols = new float[g.colRows() * chunk * p];
-            float[] dyg = new float[og * chunk * p];
-            int first = g.n() * part / parts;
-            int last = g.n() * (part + 1) / parts;
-            for (int gi = 0; gi < g.groups(); gi++) {
-                for (int from = first; from < last; from += chunk) {
-                    int to = Math.min(last, from + chunk);
-                    int np = (to - from) * p;
-                    gatherGroup(dy, g, o, gi, from, to, dyg);
-                    // dcols [K, images P] = W_g^T [K, Og] . dY_g [Og, images P]
-                    k.gemm(g.colRows(), np, og, w, gi * og * g.colRows(), 1, g.colRows(), dyg, 0, np, 1, cols, 0, np, false);
-                    col2im(cols, g, gi, from, to, dx);
-                }
-            }
+        forEachChunk(k, g, og, (part, gi, from, to, cols, dyg) -> {
+            int np = (to - from) * p;
+            gatherGroup(dy, g, o, gi, from, to, dyg);
+            // dcols [K, images P] = W_g^T [K, Og] . dY_g [Og, images P]
+            k.gemm(g.colRows(), np, og, w, gi * og * g.colRows(), 1, g.colRows(), dyg, 0, np, 1, cols, 0, np, false);
+            col2im(cols, g, gi, from, to, dx);
         });
     }
 
