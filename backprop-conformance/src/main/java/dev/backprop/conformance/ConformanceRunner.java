@@ -32,7 +32,7 @@ public final class ConformanceRunner {
 
     /**
      * Runs every case found in {@code dir}: {@code ops.json} (required), and {@code optim.json},
-     * {@code sched.json}, {@code mlp.json} and {@code mazur.json} where present.
+     * {@code sched.json}, {@code mlp.json}, {@code mazur.json} and {@code seq.json} where present.
      */
     public static List<CaseResult> run(Path dir) throws IOException {
         Path ops = dir.resolve("ops.json");
@@ -59,6 +59,9 @@ public final class ConformanceRunner {
         }
         if (Files.isRegularFile(dir.resolve("mazur.json"))) {
             results.add(guard("mazur.json", () -> NetworkCases.mazur(read(dir.resolve("mazur.json")))));
+        }
+        if (Files.isRegularFile(dir.resolve("seq.json"))) {
+            results.addAll(SequenceCases.run(read(dir.resolve("seq.json"))));
         }
         return results;
     }

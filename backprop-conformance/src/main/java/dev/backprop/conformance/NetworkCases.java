@@ -97,7 +97,7 @@ final class NetworkCases {
     }
 
     /** Collects the first disagreement and the worst error over several comparisons. */
-    private static final class Check {
+    static final class Check {
         private final Tolerance tolerance;
         private String problem;
         private double worst;
