@@ -10,7 +10,7 @@ import dev.backprop.tensor.Tensor;
  * self-attention and an MLP, each added back to its input:
  * <pre>
  *   x = x + c_proj(attention(ln_1(x)))          q, k, v = split(c_attn(.)) in that order, heads of C / heads
- *   x = x + mlp_proj(gelu_tanh(c_fc(ln_2(x))))  hidden width 4 C
+ *   x = x + mlp_proj(gelu(c_fc(ln_2(x))))        hidden width 4 C; GELU exact or its tanh form
  * </pre>
  * Inputs {@code [B, T, C]}; parameter names are those of the reference block
  * ({@code ln_1, c_attn, c_proj, ln_2, c_fc, mlp_proj}), so its weights load directly.
@@ -24,13 +24,21 @@ public final class TransformerBlock extends Module {
     private final LayerNorm ln2;
     private final Linear fc;
     private final Linear mlpProj;
+    private final boolean tanhGelu;
 
+    /** A block with GELU's tanh approximation, as GPT-2. */
     public TransformerBlock(int width, int heads, Generator generator) {
+        this(width, heads, true, generator);
+    }
+
+    /** A block whose MLP uses GELU's tanh approximation ({@code tanhGelu}) or the exact GELU. */
+    public TransformerBlock(int width, int heads, boolean tanhGelu, Generator generator) {
         if (width <= 0 || heads <= 0 || width % heads != 0) {
             throw new IllegalArgumentException("TransformerBlock: width " + width + " must be a positive multiple of heads " + heads);
         }
         this.width = width;
         this.heads = heads;
+        this.tanhGelu = tanhGelu;
         ln1 = registerModule("ln_1", new LayerNorm(width));
         attn = registerModule("c_attn", new Linear(width, 3 * width, generator));
         proj = registerModule("c_proj", new Linear(width, width, generator));
@@ -53,7 +61,8 @@ public final class TransformerBlock extends Module {
         Tensor v = qkv.narrow(2, 2 * width, width).reshape(b, t, heads, hd).transpose(1, 2);
         Tensor y = Sequences.scaledDotProductAttention(q, k, v, true).transpose(1, 2).reshape(b, t, width);
         x = x.add(proj.forward(y));
-        return x.add(mlpProj.forward(fc.forward(ln2.forward(x)).geluTanh()));
+        Tensor hidden = fc.forward(ln2.forward(x));
+        return x.add(mlpProj.forward(tanhGelu ? hidden.geluTanh() : hidden.gelu()));
     }
 
     @Override
