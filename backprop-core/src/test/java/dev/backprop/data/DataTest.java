@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Shape;
 import dev.backprop.tensor.Tensor;
+import dev.backprop.testing.IdxFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,36 +23,27 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DataTest {
 
-    private static byte[] idx(int type, int[] dims, byte[] data) {
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
-        b.put((byte) 0).put((byte) 0).put((byte) type).put((byte) dims.length);
-        for (int d : dims) {
-            b.putInt(d);
-        }
-        return b.put(data).array();
-    }
-
     private static IdxReader.IdxArray readIdx(byte[] bytes) throws IOException {
         return IdxReader.read(new ByteArrayInputStream(bytes), "test.idx");
     }
 
     @Test
     void idxReadsAndValidates() throws IOException {
-        IdxReader.IdxArray a = readIdx(idx(0x08, new int[] {2, 3}, new byte[] {0, 1, 2, (byte) 253, 4, 5}));
+        IdxReader.IdxArray a = readIdx(IdxFiles.of(0x08, new int[] {2, 3}, new byte[] {0, 1, 2, (byte) 253, 4, 5}));
         assertArrayEquals(new int[] {2, 3}, a.dims());
         assertArrayEquals(new float[] {0, 1, 2, 253, 4, 5}, a.values());
         assertTrue(assertThrows(DataFormatException.class, () -> readIdx(new byte[] {1, 2, 3, 4}))
                 .getMessage().contains("not an IDX file"));
-        assertTrue(assertThrows(DataFormatException.class, () -> readIdx(idx(0x08, new int[] {2, 3}, new byte[5])))
+        assertTrue(assertThrows(DataFormatException.class, () -> readIdx(IdxFiles.of(0x08, new int[] {2, 3}, new byte[5])))
                 .getMessage().contains("cut short: sizes [2, 3] need 6 bytes of data after the header, found 5"));
-        assertTrue(assertThrows(DataFormatException.class, () -> readIdx(idx(0x08, new int[] {2}, new byte[3])))
+        assertTrue(assertThrows(DataFormatException.class, () -> readIdx(IdxFiles.of(0x08, new int[] {2}, new byte[3])))
                 .getMessage().contains("bytes after"));
-        assertTrue(assertThrows(DataFormatException.class, () -> readIdx(idx(0x07, new int[] {2}, new byte[2])))
+        assertTrue(assertThrows(DataFormatException.class, () -> readIdx(IdxFiles.of(0x07, new int[] {2}, new byte[2])))
                 .getMessage().contains("unknown IDX data type"));
-        assertTrue(assertThrows(DataFormatException.class, () -> readIdx(idx(0x08, new int[] {1 << 20, 1 << 20}, new byte[0])))
+        assertTrue(assertThrows(DataFormatException.class, () -> readIdx(IdxFiles.of(0x08, new int[] {1 << 20, 1 << 20}, new byte[0])))
                 .getMessage().contains("corrupt"));
         // Found by the fuzzer: few enough doubles to pass the element bound, but more than 2 GiB of bytes.
-        assertTrue(assertThrows(DataFormatException.class, () -> readIdx(idx(0x0E, new int[] {1 << 28}, new byte[0])))
+        assertTrue(assertThrows(DataFormatException.class, () -> readIdx(IdxFiles.of(0x0E, new int[] {1 << 28}, new byte[0])))
                 .getMessage().contains("declare 2147483648 bytes"));
     }
 

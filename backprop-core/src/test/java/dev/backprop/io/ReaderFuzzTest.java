@@ -10,6 +10,7 @@ import dev.backprop.data.Preprocessing;
 import dev.backprop.nn.ActivationKind;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.tensor.Generator;
+import dev.backprop.testing.IdxFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -232,25 +233,16 @@ class ReaderFuzzTest {
         assertTrue(accepted[0] < ITERATIONS, "some mutations must be rejected");
     }
 
-    private static byte[] idx(int type, int[] dims, byte[] data) {
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
-        b.put((byte) 0).put((byte) 0).put((byte) type).put((byte) dims.length);
-        for (int d : dims) {
-            b.putInt(d);
-        }
-        return b.put(data).array();
-    }
-
     @Test
     void idxReaderRejectsMutationsCleanly() {
         SplittableRandom r = new SplittableRandom(1);
         List<byte[]> seeds = List.of(
-                idx(0x08, new int[] {3, 4, 4}, randomBytes(r, 48)),
-                idx(0x08, new int[] {10}, randomBytes(r, 10)),
-                idx(0x0B, new int[] {2, 3}, randomBytes(r, 12)),
-                idx(0x0C, new int[] {5}, randomBytes(r, 20)),
-                idx(0x0D, new int[] {2, 2}, randomBytes(r, 16)),
-                idx(0x0E, new int[] {3}, randomBytes(r, 24)));
+                IdxFiles.of(0x08, new int[] {3, 4, 4}, randomBytes(r, 48)),
+                IdxFiles.of(0x08, new int[] {10}, randomBytes(r, 10)),
+                IdxFiles.of(0x0B, new int[] {2, 3}, randomBytes(r, 12)),
+                IdxFiles.of(0x0C, new int[] {5}, randomBytes(r, 20)),
+                IdxFiles.of(0x0D, new int[] {2, 2}, randomBytes(r, 16)),
+                IdxFiles.of(0x0E, new int[] {3}, randomBytes(r, 24)));
         int[] accepted = new int[1];
         runWithin(limit(), () -> accepted[0] = fuzz("idx", seeds,
                 b -> IdxReader.read(new ByteArrayInputStream(b), "fuzz.idx")));

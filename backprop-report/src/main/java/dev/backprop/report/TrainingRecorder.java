@@ -6,6 +6,7 @@ import dev.backprop.nn.Sequential;
 import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.train.Callback;
+import dev.backprop.train.ClassificationMetrics;
 import dev.backprop.train.EpochResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -99,30 +100,13 @@ public final class TrainingRecorder implements Callback {
                         .add(new double[] {mean, Math.sqrt(var / v.length)});
             }
             if (probeTargets != null) {
-                trainAccuracy.add(accuracy(model.forward(probe), probeTargets));
+                trainAccuracy.add(ClassificationMetrics.of(0, model.forward(probe), probeTargets, 1, List.of()).accuracy());
             }
         } finally {
             if (training) {
                 model.train();
             }
         }
-    }
-
-    private static double accuracy(Tensor logits, Tensor targets) {
-        float[] v = logits.toFloatArray();
-        float[] t = targets.toFloatArray();
-        int classes = logits.size(1);
-        int correct = 0;
-        for (int r = 0; r < t.length; r++) {
-            int best = 0;
-            for (int c = 1; c < classes; c++) {
-                if (v[r * classes + c] > v[r * classes + best]) {
-                    best = c;
-                }
-            }
-            correct += best == (int) t[r] ? 1 : 0;
-        }
-        return (double) correct / t.length;
     }
 
     /** Accuracy on the training sample after each epoch (empty without one). */

@@ -2,6 +2,7 @@ package dev.backprop.report;
 
 import dev.backprop.data.Dataset;
 import dev.backprop.tensor.Tensor;
+import dev.backprop.train.ClassificationMetrics;
 import dev.backprop.train.EpochResult;
 import java.awt.Color;
 import java.awt.Font;
@@ -110,17 +111,16 @@ public final class TrainingReport {
         }
         String summary = "";
         if (test != null && logits != null && test.isClassification()) {
-            int[] predicted = argmax(logits);
+            ClassificationMetrics metrics = ClassificationMetrics.of(0, logits, test.targets(), 1, test.classNames());
             float[] truth = test.targets().toFloatArray();
-            int classes = test.numClasses();
-            long[][] confusion = new long[classes][classes];
-            int correct = 0;
-            for (int i = 0; i < predicted.length; i++) {
-                confusion[(int) truth[i]][predicted[i]]++;
-                correct += predicted[i] == (int) truth[i] ? 1 : 0;
+            float[] best = logits.argmax(1, false).toFloatArray();
+            int[] predicted = new int[best.length];
+            for (int i = 0; i < best.length; i++) {
+                predicted[i] = (int) best[i];
             }
-            summary = String.format(Locale.ROOT, "Test accuracy %.4f (%d of %d).", (double) correct / predicted.length,
-                    correct, predicted.length);
+            long correct = Math.round(metrics.accuracy() * predicted.length);
+            summary = String.format(Locale.ROOT, "Test accuracy %.4f (%d of %d).", metrics.accuracy(), correct, predicted.length);
+            long[][] confusion = metrics.confusion();
             figures.add(save(dir, "confusion", heatMap(confusion, test.classNames()),
                     "Confusion matrix on the test data: rows are true classes, columns predictions."));
             if (test.features().rank() == 4) {
@@ -190,23 +190,6 @@ public final class TrainingReport {
     private static String[] save(Path dir, String name, Chart<?, ?> chart, String caption) throws IOException {
         BitmapEncoder.saveBitmap(chart, dir.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
         return new String[] {name + ".png", caption};
-    }
-
-    private static int[] argmax(Tensor logits) {
-        int rows = logits.size(0);
-        int cols = logits.size(1);
-        float[] v = logits.toFloatArray();
-        int[] out = new int[rows];
-        for (int r = 0; r < rows; r++) {
-            int best = 0;
-            for (int c = 1; c < cols; c++) {
-                if (v[r * cols + c] > v[r * cols + best]) {
-                    best = c;
-                }
-            }
-            out[r] = best;
-        }
-        return out;
     }
 
     /** Up to 36 misclassified images, 6 per row, each with "true -> predicted" beneath it. */
