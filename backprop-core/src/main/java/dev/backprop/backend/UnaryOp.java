@@ -104,8 +104,9 @@ public enum UnaryOp {
     /** GELU's tanh approximation: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
     GELU_TANH {
         public float apply(float x, float alpha, float beta) {
+            // (1 + tanh u) / 2 = sigmoid(2u), which stays accurate where it is tiny.
             double u = SpecialFunctions.SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
-            return (float) (0.5 * x * (1.0 + Math.tanh(u)));
+            return (float) (x / (1.0 + Math.exp(-2 * u)));
         }
     };
 

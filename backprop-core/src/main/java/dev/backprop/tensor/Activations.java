@@ -76,21 +76,7 @@ final class Activations {
     static Tensor gelu(Tensor x, boolean tanhApproximation) {
         Tensor y = unary(tanhApproximation ? UnaryOp.GELU_TANH : UnaryOp.GELU, x);
         String name = tanhApproximation ? "gelu_tanh" : "gelu";
-        return Graph.op(name, y, x).saves(x).backward(g -> {
-            Tensor derivative;
-            if (tanhApproximation) {
-                float c = (float) SpecialFunctions.SQRT_2_OVER_PI;
-                Tensor x2 = x.mul(x);
-                Tensor th = unary(UnaryOp.TANH, x.mul(x2.mul(0.044715f).add(1f)).mul(c));
-                Tensor left = th.add(1f).mul(0.5f);
-                Tensor right = x.mul(0.5f).mul(th.mul(th).neg().add(1f)).mul(x2.mul(3 * 0.044715f).add(1f)).mul(c);
-                derivative = left.add(right);
-            } else {
-                Tensor cdf = unary(UnaryOp.ERF, x.mul((float) (1 / Math.sqrt(2)))).add(1f).mul(0.5f);
-                Tensor pdf = x.mul(x).mul(-0.5f).exp().mul((float) SpecialFunctions.INV_SQRT_2PI);
-                derivative = cdf.add(x.mul(pdf));
-            }
-            return grads(g.mul(derivative));
-        });
+        BinaryOp rule = tanhApproximation ? BinaryOp.GELU_TANH_BACKWARD : BinaryOp.GELU_BACKWARD;
+        return Graph.op(name, y, x).saves(x).backward(g -> grads(Elementwise.binary(name + "_backward", rule, g, x)));
     }
 }
