@@ -80,6 +80,23 @@ public interface Backend {
     void conv2dBackwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw);
 
     /**
+     * Fused scaled dot-product attention, {@code softmax(Q K^T scale + mask) V}, without keeping the
+     * score matrix: writes {@code out [B, Lq, H, D]} and each query row's log-sum-exp of its scores
+     * {@code logSumExp [B, H, Lq]}, all the backward pass needs. {@code keyPadding [B, Lk]} (may be
+     * null) masks keys where it is nonzero. A query that sees no key gets zeros and a log-sum-exp of -inf.
+     */
+    void attention(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
+                   float[] logSumExp);
+
+    /**
+     * The gradients of {@link #attention} from {@code dOut [B, Lq, H, D]}, recomputing the
+     * probabilities from Q, K and the log-sum-exp: writes {@code dq [B, Lq, H, D]} and
+     * {@code dk}, {@code dv [B, Lk, H, D]} (zeroed arrays on entry).
+     */
+    void attentionBackward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
+                           float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv);
+
+    /**
      * One fused Adam/AdamW step over {@code n} contiguous elements from {@code offset}: updates
      * {@code param}, {@code m}, {@code v} (and {@code vMax} when {@code step.amsgrad()}) in place from
      * {@code grad}, element by element as {@link AdamStep#apply} defines.

@@ -79,15 +79,25 @@ final class InPlace {
         if (layout.isContiguous()) {
             System.arraycopy(values, 0, target.storage.data, target.offset, values.length);
         } else {
+            // Row by row: the last dimension is one run (a copy when its stride is 1), the rest an odometer.
             int[] dims = target.shape.raw();
-            int[] coord = new int[dims.length];
-            for (float v : values) {
+            int last = dims.length - 1;
+            int run = dims[last];
+            int step = target.strides[last];
+            int[] coord = new int[last];
+            for (int src = 0; src < values.length; src += run) {
                 int p = target.offset;
-                for (int d = 0; d < dims.length; d++) {
+                for (int d = 0; d < last; d++) {
                     p += coord[d] * target.strides[d];
                 }
-                target.storage.data[p] = v;
-                for (int d = dims.length - 1; d >= 0; d--) {
+                if (step == 1) {
+                    System.arraycopy(values, src, target.storage.data, p, run);
+                } else {
+                    for (int i = 0; i < run; i++) {
+                        target.storage.data[p + i * step] = values[src + i];
+                    }
+                }
+                for (int d = last - 1; d >= 0; d--) {
                     if (++coord[d] < dims[d]) {
                         break;
                     }

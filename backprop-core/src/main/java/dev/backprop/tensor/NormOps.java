@@ -103,4 +103,74 @@ final class NormOps {
                 });
         return new BatchNormResult(recorded, mean, var);
     }
+
+    /**
+     * Layer normalisation over the last {@code width} elements of each row as one op (Ba et al.
+     * 2016): {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance, {@code y = xhat w + b}.
+     * Backward: {@code dw = sum_rows dy xhat}, {@code db = sum_rows dy} and, with {@code dh = dy w},
+     * {@code dx = (dh - mean(dh) - xhat mean(dh xhat)) / sqrt(var + eps)}.
+     */
+    static Tensor layerNorm(Tensor x, int width, Tensor weight, Tensor bias, float eps) {
+        int rows = x.numel() / Math.max(1, width);
+        float[] xd = Creation.readable(x.contiguous());
+        float[] wd = weight == null ? null : Creation.readable(weight.contiguous());
+        float[] bd = bias == null ? null : Creation.readable(bias.contiguous());
+        float[] xhat = new float[rows * width];
+        float[] invStd = new float[rows];
+        float[] y = new float[rows * width];
+        for (int r = 0; r < rows; r++) {
+            int base = r * width;
+            double sum = 0;
+            for (int j = 0; j < width; j++) {
+                sum += xd[base + j];
+            }
+            float mean = (float) (sum / width);
+            double sq = 0;
+            for (int j = 0; j < width; j++) {
+                float d = xd[base + j] - mean;
+                sq += d * d;
+            }
+            float rstd = (float) (1 / Math.sqrt(sq / width + eps));
+            invStd[r] = rstd;
+            for (int j = 0; j < width; j++) {
+                float h = (xd[base + j] - mean) * rstd;
+                xhat[base + j] = h;
+                y[base + j] = h * (wd == null ? 1f : wd[j]) + (bd == null ? 0f : bd[j]);
+            }
+        }
+        Tensor out = Tensor.wrap(y, x.shape);
+        return Graph.op("layer_norm", out, x, weight, bias).saves(weight == null ? x : weight).backward(g -> {
+            float[] dy = Creation.readable(g.contiguous());
+            float[] dw = weight != null && weight.requiresGrad() ? new float[width] : null;
+            float[] db = bias != null && bias.requiresGrad() ? new float[width] : null;
+            float[] dx = x.requiresGrad() ? new float[rows * width] : null;
+            float[] dh = new float[width];
+            for (int r = 0; r < rows; r++) {
+                int base = r * width;
+                float sumDh = 0f;
+                float sumDhXhat = 0f;
+                for (int j = 0; j < width; j++) {
+                    float d = dy[base + j];
+                    if (dw != null) {
+                        dw[j] += d * xhat[base + j];
+                    }
+                    if (db != null) {
+                        db[j] += d;
+                    }
+                    dh[j] = wd == null ? d : d * wd[j];
+                    sumDh += dh[j];
+                    sumDhXhat += dh[j] * xhat[base + j];
+                }
+                if (dx != null) {
+                    float meanDh = sumDh / width;
+                    float meanDhXhat = sumDhXhat / width;
+                    for (int j = 0; j < width; j++) {
+                        dx[base + j] = (dh[j] - meanDh - xhat[base + j] * meanDhXhat) * invStd[r];
+                    }
+                }
+            }
+            return grads(dx == null ? null : Tensor.wrap(dx, x.shape), dw == null ? null : Tensor.wrap(dw, weight.shape),
+                    db == null ? null : Tensor.wrap(db, bias.shape));
+        });
+    }
 }

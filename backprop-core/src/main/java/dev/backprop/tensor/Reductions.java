@@ -75,6 +75,9 @@ final class Reductions {
             throw new ShapeException(op + ": cannot reduce over an empty dimension of shape " + x.shape
                     + " (there is no maximum or minimum of zero elements)");
         }
+        if (kind == ReduceOp.SUM && x.isContiguous() && leadingOnly(reduced) && cols > 1) {
+            return Tensor.wrap(columnSums(Creation.readable(x), cols, x.numel() / Math.max(1, cols)), shape);
+        }
         float[] block;
         try (var scope = GradMode.noGrad()) {
             block = Creation.readable(Views.permute(x, order));
@@ -82,6 +85,39 @@ final class Reductions {
         float[] out = new float[rows];
         Backends.active().reduceRows(kind, block, rows, cols, out);
         return Tensor.wrap(out, shape);
+    }
+
+    /** True when the reduced dimensions are exactly a leading run (a bias gradient's sum over examples). */
+    private static boolean leadingOnly(boolean[] reduced) {
+        int d = 0;
+        while (d < reduced.length && reduced[d]) {
+            d++;
+        }
+        for (int e = d; e < reduced.length; e++) {
+            if (reduced[e]) {
+                return false;
+            }
+        }
+        return d > 0 && d < reduced.length;
+    }
+
+    /**
+     * Sums of the {@code width} columns of a row-major {@code [rows, width]} block, row after row
+     * in double precision: a reduction over leading dimensions without transposing them to the end.
+     */
+    private static float[] columnSums(float[] x, int rows, int width) {
+        double[] acc = new double[width];
+        for (int r = 0; r < rows; r++) {
+            int base = r * width;
+            for (int c = 0; c < width; c++) {
+                acc[c] += x[base + c];
+            }
+        }
+        float[] out = new float[width];
+        for (int c = 0; c < width; c++) {
+            out[c] = (float) acc[c];
+        }
+        return out;
     }
 
     /** Views a reduced-shape gradient as the input's shape by re-inserting and expanding size-1 dims. */

@@ -424,6 +424,19 @@ public final class Tensor {
     public Tensor adaptiveAvgPool2d(int outH, int outW) { return PoolOps.adaptiveAvgPool2d(this, outH, outW); }
 
     /**
+     * Layer normalisation over the last {@code normalizedDims} dimensions as one fused op, with
+     * {@code weight} and {@code bias} of their shape (or null); {@code nn.functional.Normalization.layerNorm}
+     * checks the shapes and calls this.
+     */
+    public Tensor layerNorm(int normalizedDims, Tensor weight, Tensor bias, float eps) {
+        int width = 1;
+        for (int d = rank() - normalizedDims; d < rank(); d++) {
+            width *= size(d);
+        }
+        return NormOps.layerNorm(this, width, weight, bias, eps);
+    }
+
+    /**
      * Training-mode batch normalisation over dimension 1 as one fused op; returns the output and
      * writes the batch mean and biased variance per channel into {@code statistics} (length 2C).
      * Use {@code nn.functional.Normalization.batchNorm}, which also keeps the running estimates.
@@ -464,6 +477,16 @@ public final class Tensor {
     public Tensor logsumexp(int[] dims, boolean keepDim) { return Reductions.logsumexp(this, dims, keepDim); }
     public Tensor logsumexp(int dim, boolean keepDim) { return Reductions.logsumexp(this, new int[] {dim}, keepDim); }
     public Tensor softmax(int dim) { return SoftmaxOps.softmax(this, dim); }
+
+    /**
+     * Fused scaled dot-product attention with this tensor as the query, all {@code [batch, heads,
+     * length, dim]}: {@code softmax(Q K^T / sqrt(dim) + mask) V}, without materialising the
+     * probabilities. {@code keyPadding [batch, keys]} (or null) masks keys where nonzero; with
+     * {@code causal}, query i attends to keys 0..i. {@code nn.functional.Sequences} has the general form.
+     */
+    public Tensor scaledDotProductAttention(Tensor key, Tensor value, Tensor keyPadding, boolean causal) {
+        return AttentionOps.attention(this, key, value, keyPadding, causal);
+    }
     /**
      * Per-sample softmax cross-entropy of these logits {@code [N, C]} against class indices {@code [N]},
      * with label smoothing {@code eps}, as one fused op; {@code nn.functional.Losses} wraps it with reductions.

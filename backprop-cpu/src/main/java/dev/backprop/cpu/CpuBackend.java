@@ -2,6 +2,7 @@ package dev.backprop.cpu;
 
 import dev.backprop.backend.AdamStep;
 import dev.backprop.backend.Backend;
+import dev.backprop.backend.AttentionGeometry;
 import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.ConvGeometry;
 import dev.backprop.backend.Im2colConvolution;
@@ -238,5 +239,17 @@ public final class CpuBackend implements Backend {
         } else {
             Im2colConvolution.backwardWeight(this, g, x, dy, dw);
         }
+    }
+
+    @Override
+    public void attention(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
+                          float[] logSumExp) {
+        FusedAttention.forward(g, q, k, v, keyPadding, out, logSumExp);
+    }
+
+    @Override
+    public void attentionBackward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
+                                  float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv) {
+        FusedAttention.backward(g, q, k, v, keyPadding, out, logSumExp, dOut, dq, dk, dv);
     }
 }

@@ -1,6 +1,7 @@
 package dev.backprop.backend.reference;
 
 import dev.backprop.backend.AdamStep;
+import dev.backprop.backend.AttentionGeometry;
 import dev.backprop.backend.Backend;
 import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.ConvGeometry;
@@ -217,5 +218,17 @@ public final class ReferenceBackend implements Backend {
     @Override
     public void conv2dBackwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw) {
         Im2colConvolution.backwardWeight(this, g, x, dy, dw);
+    }
+
+    @Override
+    public void attention(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
+                          float[] logSumExp) {
+        ReferenceAttention.forward(g, q, k, v, keyPadding, out, logSumExp);
+    }
+
+    @Override
+    public void attentionBackward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
+                                  float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv) {
+        ReferenceAttention.backward(g, q, k, v, keyPadding, out, logSumExp, dOut, dq, dk, dv);
     }
 }

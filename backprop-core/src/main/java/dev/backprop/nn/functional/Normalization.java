@@ -74,17 +74,13 @@ public final class Normalization {
             dims[i] = x.rank() - normalizedDims + i;
         }
         for (Tensor t : new Tensor[] {weight, bias}) {
-            if (t != null && t.rank() != normalizedDims) {
-                throw new ShapeException("layerNorm: parameter of shape " + t.shape() + " does not match the last "
-                        + normalizedDims + " dimensions of " + x.shape());
+            for (int i = 0; t != null && i < normalizedDims; i++) {
+                if (t.rank() != normalizedDims || t.size(i) != x.size(dims[i])) {
+                    throw new ShapeException("layerNorm: parameter of shape " + t.shape() + " does not match the last "
+                            + normalizedDims + " dimensions of " + x.shape());
+                }
             }
         }
-        Tensor mean = x.mean(dims, true);
-        Tensor var = x.var(dims, 0, true);
-        Tensor y = x.sub(mean).div(var.add(eps).sqrt());
-        if (weight != null) {
-            y = y.mul(weight);
-        }
-        return bias == null ? y : y.add(bias);
+        return x.layerNorm(normalizedDims, weight, bias, eps);
     }
 }

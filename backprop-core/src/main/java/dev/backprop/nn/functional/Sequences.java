@@ -30,23 +30,78 @@ public final class Sequences {
      * {@code [batch, heads, seq, d]}); with {@code causal}, position i attends only to j <= i.
      */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, boolean causal) {
-        if (q.rank() < 2 || !q.shape().equals(k.shape()) || k.size(-2) != v.size(-2)) {
+        return scaledDotProductAttention(q, k, v, null, causal);
+    }
+
+    /**
+     * Attention as above whose keys may be padding: {@code keyPadding [batch, keys]} is nonzero where
+     * a key is padding and must be ignored (inputs then {@code [batch, heads, seq, d]} or
+     * {@code [batch, seq, d]}). Runs as one fused op (see {@link Tensor#scaledDotProductAttention});
+     * leading dimensions other than batch and heads are flattened into the batch.
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor keyPadding, boolean causal) {
+        if (q.rank() < 2 || q.rank() != k.rank() || q.rank() != v.rank()) {
             throw new ShapeException("scaledDotProductAttention: query " + q.shape() + ", key " + k.shape() + " and value "
-                    + v.shape() + " must be [..., seq, dim] with equal query and key shapes and as many values as keys");
+                    + v.shape() + " must be [..., seq, dim] of one rank");
         }
-        int d = q.size(-1);
-        Tensor scores = q.matmul(k.transpose(-2, -1)).mul((float) (1 / Math.sqrt(d)));
-        if (causal) {
-            int lq = q.size(-2);
-            int lk = k.size(-2);
-            float[] mask = new float[lq * lk];
-            for (int i = 0; i < lq; i++) {
-                for (int j = i + 1; j < lk; j++) {
-                    mask[i * lk + j] = Float.NEGATIVE_INFINITY;
-                }
+        if (q.rank() == 4) {
+            return q.scaledDotProductAttention(k, v, keyPadding, causal);
+        }
+        if (keyPadding != null && q.rank() != 3) {
+            throw new ShapeException("scaledDotProductAttention: a key padding mask needs [batch, heads, seq, dim] or"
+                    + " [batch, seq, dim] inputs, got query " + q.shape());
+        }
+        int[] outDims = q.shape().dims().clone();
+        outDims[outDims.length - 1] = v.size(-1);
+        Tensor y = asBatchHeads(q).scaledDotProductAttention(asBatchHeads(k), asBatchHeads(v), keyPadding, causal);
+        return y.reshape(outDims);
+    }
+
+    /** {@code [..., L, D]} as {@code [batch, 1, L, D]}, with every leading dimension in the batch. */
+    private static Tensor asBatchHeads(Tensor t) {
+        return t.reshape(-1, 1, t.size(-2), t.size(-1));
+    }
+
+    /**
+     * Stacks token sequences of one length into a {@code [batch, length]} tensor; sequences of
+     * different lengths are refused, naming them, since attention over them needs padding and a mask
+     * ({@link #padded}).
+     */
+    public static Tensor batch(java.util.List<int[]> sequences) {
+        if (sequences.isEmpty()) {
+            throw new IllegalArgumentException("batch: no sequences");
+        }
+        int length = sequences.get(0).length;
+        for (int i = 1; i < sequences.size(); i++) {
+            if (sequences.get(i).length != length) {
+                throw new ShapeException("batch: sequence " + i + " has " + sequences.get(i).length + " tokens and"
+                        + " sequence 0 has " + length + "; sequences of different lengths need padding and a mask:"
+                        + " use Sequences.padded(sequences, padToken) and pass its mask as the key padding");
             }
-            scores = scores.add(Tensor.fromArray(mask, lq, lk));
         }
-        return scores.softmax(-1).matmul(v);
+        return padded(sequences, 0).tokens();
+    }
+
+    /** Sequences padded to one length: tokens {@code [batch, maxLength]} and a mask that is 1 at padding. */
+    public record PaddedBatch(Tensor tokens, Tensor padding) {
+    }
+
+    /** Pads each sequence at the end with {@code padToken} to the longest length; the mask marks the padding. */
+    public static PaddedBatch padded(java.util.List<int[]> sequences, int padToken) {
+        int length = 0;
+        for (int[] s : sequences) {
+            length = Math.max(length, s.length);
+        }
+        float[] tokens = new float[sequences.size() * length];
+        float[] mask = new float[tokens.length];
+        for (int i = 0; i < sequences.size(); i++) {
+            int[] s = sequences.get(i);
+            for (int t = 0; t < length; t++) {
+                tokens[i * length + t] = t < s.length ? s[t] : padToken;
+                mask[i * length + t] = t < s.length ? 0f : 1f;
+            }
+        }
+        return new PaddedBatch(Tensor.fromArray(tokens, sequences.size(), length),
+                Tensor.fromArray(mask, sequences.size(), length));
     }
 }

@@ -1,0 +1,70 @@
+package dev.backprop.tensor;
+
+import static dev.backprop.tensor.Graph.grads;
+
+import dev.backprop.backend.AttentionGeometry;
+import dev.backprop.backend.Backends;
+
+/**
+ * Scaled dot-product attention as one autograd op: {@code softmax(Q K^T / sqrt(D) + mask) V} over
+ * {@code [B, H, L, D]} query, key and value, run by the backend's fused kernel
+ * ({@link dev.backprop.backend.Backend#attention}), which keeps each query row's log-sum-exp instead
+ * of the {@code L x L} probabilities; backward recomputes them. Inputs are read in place when their
+ * last dimension is contiguous (the per-head slices of one packed QKV projection are); the output
+ * is a {@code [B, H, L, D]} view of a {@code [B, L, H, D]} buffer, so merging heads costs no copy.
+ */
+final class AttentionOps {
+    private AttentionOps() {
+    }
+
+    static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor keyPadding, boolean causal) {
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) {
+            throw new ShapeException("scaled_dot_product_attention: query " + q.shape() + ", key " + k.shape()
+                    + " and value " + v.shape() + " must be [batch, heads, length, dim]");
+        }
+        int b = q.size(0);
+        int h = q.size(1);
+        int lq = q.size(2);
+        int lk = k.size(2);
+        int d = q.size(3);
+        boolean fits = k.size(0) == b && k.size(1) == h && k.size(3) == d
+                && v.size(0) == b && v.size(1) == h && v.size(2) == lk && v.size(3) == d;
+        if (!fits) {
+            throw new ShapeException("scaled_dot_product_attention: query " + q.shape() + ", key " + k.shape()
+                    + " and value " + v.shape() + " do not fit: key and value need the query's batch, heads and"
+                    + " width, and as many values as keys");
+        }
+        if (keyPadding != null && (keyPadding.rank() != 2 || keyPadding.size(0) != b || keyPadding.size(1) != lk)) {
+            throw new ShapeException("scaled_dot_product_attention: key padding mask " + keyPadding.shape()
+                    + " must be [batch, keys] = [" + b + ", " + lk + "]");
+        }
+        Tensor qr = unitLastStride(q);
+        Tensor kr = unitLastStride(k);
+        Tensor vr = unitLastStride(v);
+        AttentionGeometry g = new AttentionGeometry(b, h, lq, lk, d, (float) (1 / Math.sqrt(d)), causal,
+                qr.layout(), kr.layout(), vr.layout());
+        float[] mask = keyPadding == null ? null : Creation.readable(keyPadding.contiguous());
+        float[] out = new float[b * lq * h * d];
+        float[] lse = new float[b * h * lq];
+        Backends.active().attention(g, qr.storage.data, kr.storage.data, vr.storage.data, mask, out, lse);
+        Tensor result = headsView(out, b, lq, h, d);
+        return Graph.op("scaled_dot_product_attention", result, q, k, v).saves(qr, kr, vr).backward(dy -> {
+            float[] dOut = Creation.readable(dy.transpose(1, 2).contiguous());
+            float[] dq = new float[out.length];
+            float[] dk = new float[b * lk * h * d];
+            float[] dv = new float[dk.length];
+            Backends.active().attentionBackward(g, qr.storage.data, kr.storage.data, vr.storage.data, mask, out, lse,
+                    dOut, dq, dk, dv);
+            return grads(headsView(dq, b, lq, h, d), headsView(dk, b, lk, h, d), headsView(dv, b, lk, h, d));
+        });
+    }
+
+    private static Tensor unitLastStride(Tensor t) {
+        return t.strides[3] == 1 ? t : t.contiguous();
+    }
+
+    /** The {@code [B, H, L, D]} view of a contiguous {@code [B, L, H, D]} buffer. */
+    private static Tensor headsView(float[] data, int b, int l, int h, int d) {
+        return new Tensor(new Storage(data), Shape.of(b, h, l, d), new int[] {l * h * d, d, h * d, 1}, 0);
+    }
+}
