@@ -2,6 +2,8 @@ package dev.backprop.tensor;
 
 import static dev.backprop.tensor.Graph.grads;
 
+import dev.backprop.backend.Backends;
+
 /**
  * Batch normalisation in training mode as one op over {@code [N, C, ...]}: per channel c over its
  * M = N x (spatial size) values, {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance
@@ -118,59 +120,87 @@ final class NormOps {
         float[] xhat = new float[rows * width];
         float[] invStd = new float[rows];
         float[] y = new float[rows * width];
-        for (int r = 0; r < rows; r++) {
-            int base = r * width;
-            double sum = 0;
-            for (int j = 0; j < width; j++) {
-                sum += xd[base + j];
+        int parts = rowParts(rows, width);
+        Backends.active().parallel(parts, part -> {
+            for (int r = part * rows / parts, end = (part + 1) * rows / parts; r < end; r++) {
+                int base = r * width;
+                double sum = 0;
+                for (int j = 0; j < width; j++) {
+                    sum += xd[base + j];
+                }
+                float mean = (float) (sum / width);
+                double sq = 0;
+                for (int j = 0; j < width; j++) {
+                    float d = xd[base + j] - mean;
+                    sq += d * d;
+                }
+                float rstd = (float) (1 / Math.sqrt(sq / width + eps));
+                invStd[r] = rstd;
+                for (int j = 0; j < width; j++) {
+                    float h = (xd[base + j] - mean) * rstd;
+                    xhat[base + j] = h;
+                    y[base + j] = h * (wd == null ? 1f : wd[j]) + (bd == null ? 0f : bd[j]);
+                }
             }
-            float mean = (float) (sum / width);
-            double sq = 0;
-            for (int j = 0; j < width; j++) {
-                float d = xd[base + j] - mean;
-                sq += d * d;
-            }
-            float rstd = (float) (1 / Math.sqrt(sq / width + eps));
-            invStd[r] = rstd;
-            for (int j = 0; j < width; j++) {
-                float h = (xd[base + j] - mean) * rstd;
-                xhat[base + j] = h;
-                y[base + j] = h * (wd == null ? 1f : wd[j]) + (bd == null ? 0f : bd[j]);
-            }
-        }
+        });
         Tensor out = Tensor.wrap(y, x.shape);
         return Graph.op("layer_norm", out, x, weight, bias).saves(weight == null ? x : weight).backward(g -> {
             float[] dy = Creation.readable(g.contiguous());
-            float[] dw = weight != null && weight.requiresGrad() ? new float[width] : null;
-            float[] db = bias != null && bias.requiresGrad() ? new float[width] : null;
+            boolean needW = weight != null && weight.requiresGrad();
+            boolean needB = bias != null && bias.requiresGrad();
             float[] dx = x.requiresGrad() ? new float[rows * width] : null;
-            float[] dh = new float[width];
-            for (int r = 0; r < rows; r++) {
-                int base = r * width;
-                float sumDh = 0f;
-                float sumDhXhat = 0f;
-                for (int j = 0; j < width; j++) {
-                    float d = dy[base + j];
-                    if (dw != null) {
-                        dw[j] += d * xhat[base + j];
-                    }
-                    if (db != null) {
-                        db[j] += d;
-                    }
-                    dh[j] = wd == null ? d : d * wd[j];
-                    sumDh += dh[j];
-                    sumDhXhat += dh[j] * xhat[base + j];
-                }
-                if (dx != null) {
-                    float meanDh = sumDh / width;
-                    float meanDhXhat = sumDhXhat / width;
+            // Each part sums its rows' dw and db; the parts are added in order afterwards.
+            float[][] dw = new float[parts][needW ? width : 0];
+            float[][] db = new float[parts][needB ? width : 0];
+            Backends.active().parallel(parts, part -> {
+                float[] dh = new float[width];
+                for (int r = part * rows / parts, end = (part + 1) * rows / parts; r < end; r++) {
+                    int base = r * width;
+                    float sumDh = 0f;
+                    float sumDhXhat = 0f;
                     for (int j = 0; j < width; j++) {
-                        dx[base + j] = (dh[j] - meanDh - xhat[base + j] * meanDhXhat) * invStd[r];
+                        float d = dy[base + j];
+                        dh[j] = wd == null ? d : d * wd[j];
+                        sumDh += dh[j];
+                        sumDhXhat += dh[j] * xhat[base + j];
+                    }
+                    if (needW) {
+                        for (int j = 0; j < width; j++) {
+                            dw[part][j] += dy[base + j] * xhat[base + j];
+                        }
+                    }
+                    if (needB) {
+                        for (int j = 0; j < width; j++) {
+                            db[part][j] += dy[base + j];
+                        }
+                    }
+                    if (dx != null) {
+                        float meanDh = sumDh / width;
+                        float meanDhXhat = sumDhXhat / width;
+                        for (int j = 0; j < width; j++) {
+                            dx[base + j] = (dh[j] - meanDh - xhat[base + j] * meanDhXhat) * invStd[r];
+                        }
                     }
                 }
-            }
-            return grads(dx == null ? null : Tensor.wrap(dx, x.shape), dw == null ? null : Tensor.wrap(dw, weight.shape),
-                    db == null ? null : Tensor.wrap(db, bias.shape));
+            });
+            return grads(dx == null ? null : Tensor.wrap(dx, x.shape), needW ? Tensor.wrap(addParts(dw), weight.shape) : null,
+                    needB ? Tensor.wrap(addParts(db), bias.shape) : null);
         });
+    }
+
+    /** How many row ranges to split a normalisation into: one per worker, each at least 16k elements. */
+    private static int rowParts(int rows, int width) {
+        long elements = (long) rows * width;
+        return (int) Math.max(1, Math.min(Math.min(Backends.active().parallelism(), rows), elements / 16_384));
+    }
+
+    private static float[] addParts(float[][] parts) {
+        float[] sum = parts[0];
+        for (int p = 1; p < parts.length; p++) {
+            for (int j = 0; j < sum.length; j++) {
+                sum[j] += parts[p][j];
+            }
+        }
+        return sum;
     }
 }

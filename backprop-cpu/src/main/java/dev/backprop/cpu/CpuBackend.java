@@ -64,7 +64,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void map(UnaryOp op, float alpha, float beta, float[] src, Layout from, float[] dst) {
-        if (!from.isContiguous() || !VectorLoops.map(op, alpha, beta, src, from.offset(), dst, from.size())) {
+        if (!from.isContiguous() || !VectorLoops.map(op, alpha, beta, src, from.offset(), dst, 0, from.size())) {
             reference.map(op, alpha, beta, src, from, dst);
         }
     }

@@ -26,7 +26,7 @@ final class VectorLoops {
     private VectorLoops() {
     }
 
-    static boolean map(UnaryOp op, float alpha, float beta, float[] src, int off, float[] dst, int n) {
+    static boolean map(UnaryOp op, float alpha, float beta, float[] src, int off, float[] dst, int dOff, int n) {
         // One loop per op: the Vector API compiles to SIMD instructions only when the operation
         // is a constant at each call site, so the op is chosen outside the loop.
         int upper = S.loopBound(n);
@@ -34,72 +34,72 @@ final class VectorLoops {
         switch (op) {
             case AFFINE -> {
                 for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).mul(alpha).add(beta).intoArray(dst, i);
+                    FloatVector.fromArray(S, src, off + i).mul(alpha).add(beta).intoArray(dst, dOff + i);
                 }
             }
             case NEG -> {
                 for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).neg().intoArray(dst, i);
+                    FloatVector.fromArray(S, src, off + i).neg().intoArray(dst, dOff + i);
                 }
             }
             case ABS -> {
                 for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).abs().intoArray(dst, i);
+                    FloatVector.fromArray(S, src, off + i).abs().intoArray(dst, dOff + i);
                 }
             }
             case RELU -> {
                 for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).max(0f).intoArray(dst, i);
+                    FloatVector.fromArray(S, src, off + i).max(0f).intoArray(dst, dOff + i);
                 }
             }
             case STEP -> {
                 FloatVector zero = FloatVector.zero(S);
                 for (; i < upper; i += V) {
                     FloatVector x = FloatVector.fromArray(S, src, off + i);
-                    zero.blend(1f, x.compare(VectorOperators.GT, alpha)).intoArray(dst, i);
+                    zero.blend(1f, x.compare(VectorOperators.GT, alpha)).intoArray(dst, dOff + i);
                 }
             }
             case SQRT -> {
                 for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).sqrt().intoArray(dst, i);
+                    FloatVector.fromArray(S, src, off + i).sqrt().intoArray(dst, dOff + i);
                 }
             }
             case EXP -> {
                 for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).lanewise(VectorOperators.EXP).intoArray(dst, i);
+                    FloatVector.fromArray(S, src, off + i).lanewise(VectorOperators.EXP).intoArray(dst, dOff + i);
                 }
             }
             case LOG -> {
                 for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).lanewise(VectorOperators.LOG).intoArray(dst, i);
+                    FloatVector.fromArray(S, src, off + i).lanewise(VectorOperators.LOG).intoArray(dst, dOff + i);
                 }
             }
             case TANH -> {
                 for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).lanewise(VectorOperators.TANH).intoArray(dst, i);
+                    FloatVector.fromArray(S, src, off + i).lanewise(VectorOperators.TANH).intoArray(dst, dOff + i);
                 }
             }
             case SIGMOID -> {
                 for (; i < upper; i += V) {
-                    sigmoid(FloatVector.fromArray(S, src, off + i)).intoArray(dst, i);
+                    sigmoid(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
                 }
             }
             case SILU -> {
                 for (; i < upper; i += V) {
                     FloatVector x = FloatVector.fromArray(S, src, off + i);
-                    x.mul(sigmoid(x)).intoArray(dst, i);
+                    x.mul(sigmoid(x)).intoArray(dst, dOff + i);
                 }
             }
             case GELU -> {
                 for (; i < upper; i += V) {
                     FloatVector x = FloatVector.fromArray(S, src, off + i);
-                    x.mul(normalCdf(x)).intoArray(dst, i);
+                    x.mul(normalCdf(x)).intoArray(dst, dOff + i);
                 }
             }
             case GELU_TANH -> {
                 for (; i < upper; i += V) {
                     FloatVector x = FloatVector.fromArray(S, src, off + i);
-                    x.mul(geluTanhGate(x)).intoArray(dst, i);
+                    x.mul(geluTanhGate(x)).intoArray(dst, dOff + i);
                 }
             }
             default -> {
@@ -107,7 +107,7 @@ final class VectorLoops {
             }
         }
         for (; i < n; i++) {
-            dst[i] = op.apply(src[off + i], alpha, beta);
+            dst[dOff + i] = op.apply(src[off + i], alpha, beta);
         }
         return true;
     }
