@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 final class DataOptions {
     @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "digits",
             description = "mnist, fashion-mnist, iris, wine, breast-cancer, digits (8x8, ships inside the jar) or"
-                    + " diabetes (regression). Default: ${DEFAULT-VALUE}.")
+                    + " diabetes (regression); tinyshakespeare (text, for --model gpt). Default: ${DEFAULT-VALUE}.")
     String dataset;
 
     @Option(names = "--data", paramLabel = "DIR",

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Build, train and inspect neural networks on the JVM.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, ExplainCommand.class,
+        subcommands = {TrainCommand.class, GenerateCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class,
+                ExplainCommand.class,
                 GraphCommand.class, DemoCommand.class,
                 BenchCommand.class,
                 ConformanceCommand.class, CommandLine.HelpCommand.class},
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
                 "  ./backprop train --dataset mnist --data ../shared/datasets --model mlp:256,128 --out mnist.safetensors",
                 "  ./backprop evaluate mnist.safetensors --dataset mnist --data ../shared/datasets",
                 "  ./backprop predict mnist.safetensors digit.png",
+                "  ./backprop generate shakespeare.safetensors --prompt \"ROMEO:\" --tokens 300",
                 "  ./backprop conformance ../shared/reference/pytorch",
                 "  ./backprop help conformance"})
 public final class Main {

@@ -40,15 +40,17 @@ import picocli.CommandLine.Option;
                 "  ./backprop train --dataset mnist --data ../shared/datasets --model mlp:256,128 --epochs 10 --out mnist.safetensors",
                 "  ./backprop train --dataset iris --model mlp:16 --optimizer sgd --lr 0.1 --schedule cosine",
                 "  ./backprop train --dataset mnist --data ../shared/datasets --model lenet --epochs 8 --batch 128",
-                "  ./backprop train --dataset diabetes --model mlp:32 --epochs 200"})
+                "  ./backprop train --dataset diabetes --model mlp:32 --epochs 200",
+                "  ./backprop train --dataset tinyshakespeare --data ../shared/datasets/text --model gpt:layers=4,heads=4,embd=128,block=64"})
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
     @Option(names = "--model", paramLabel = "SPEC", defaultValue = "mlp:128",
             description = "architecture: mlp:H1,H2,... hidden layer sizes (plain 'mlp' is linear), lenet (LeNet-5)"
-                    + " or cnn[:WIDTH] (VGG-style with batch norm, width 32), the last two for mnist and fashion-mnist."
-                    + " Default: ${DEFAULT-VALUE}.")
+                    + " or cnn[:WIDTH] (VGG-style with batch norm, width 32), the last two for mnist and fashion-mnist;"
+                    + " gpt:layers=N,heads=N,embd=N,block=N[,dropout=P] (a character-level language model, for"
+                    + " tinyshakespeare; defaults 4, 4, 128, 64). Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--activation", paramLabel = "NAME", defaultValue = "relu",
@@ -156,6 +158,28 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "save the trained model (safetensors with architecture)")
     Path out;
 
+    @Option(names = "--iters", paramLabel = "N", defaultValue = "2000",
+            description = "language models: training iterations (one batch each). Default: ${DEFAULT-VALUE}.")
+    int iters;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "100",
+            description = "language models: iterations of linear learning-rate warm-up before the cosine decay."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--min-lr", paramLabel = "X",
+            description = "language models: the rate the cosine decays to (default: a tenth of --lr, which defaults"
+                    + " to 1e-3 for them; batch 12, weight decay 0.1 and clip 1 are their other defaults)")
+    Double minLr;
+
+    @Option(names = "--eval-every", paramLabel = "N", defaultValue = "500",
+            description = "language models: estimate training and validation loss every N iterations (0: at the end)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int evalEvery;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec commandSpec;
+
     @Option(names = "--folds", paramLabel = "K", defaultValue = "0",
             description = "k-fold cross-validation on the small tables instead of the fixed 80/20 split: trains K models"
                     + " and reports the mean test accuracy (or R^2) over the folds (0: off)")
@@ -167,6 +191,13 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (model.trim().startsWith("gpt") || data.named().isText()) {
+            if (!model.trim().startsWith("gpt")) {
+                throw new IllegalArgumentException("dataset '" + data.dataset + "' is a text; train a language model on it,"
+                        + " e.g. --model gpt:layers=4,heads=4,embd=128,block=64");
+            }
+            return new LanguageModelRun(this, commandSpec.commandLine().getParseResult()).run();
+        }
         if (folds > 0) {
             return crossValidate();
         }

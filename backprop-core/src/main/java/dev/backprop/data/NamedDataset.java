@@ -33,7 +33,10 @@ public enum NamedDataset {
             uci("digits.csv.gz", "6ebb3d2fee246a4e99363262ddf8a00a3c41bee6014c373ed9d9216ba7f651b8")),
     DIABETES("diabetes", "Diabetes progression, 442 examples, 10 features, regression",
             uci("diabetes_data_raw.csv.gz", "ec2683754c379fdffc39f53922c475eff67e2fb9c94c7c27207b7c4371d51726",
-                    "diabetes_target.csv.gz", "244713a551f62a291a354212d8a048adec6cb1244b2bc44e66a0698f5006d26d"));
+                    "diabetes_target.csv.gz", "244713a551f62a291a354212d8a048adec6cb1244b2bc44e66a0698f5006d26d")),
+    TINY_SHAKESPEARE("tinyshakespeare", "Tiny Shakespeare, 1,115,394 characters of plays, for character-level language models",
+            List.of(new DataFile("tinyshakespeare.txt", "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+                    List.of(URI.create("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt")))));
 
     private static final String SKLEARN = "https://raw.githubusercontent.com/scikit-learn/scikit-learn/main/sklearn/datasets/data/";
 
@@ -60,9 +63,14 @@ public enum NamedDataset {
         return files;
     }
 
-    /** The folder that holds the UCI-style files: they share one, {@code uci/}. */
+    /** The folder that holds the files: the image sets their own, the small tables {@code uci/}, texts {@code text/}. */
     String folder() {
-        return this == MNIST || this == FASHION_MNIST ? id : "uci";
+        return this == MNIST || this == FASHION_MNIST ? id : this == TINY_SHAKESPEARE ? "text" : "uci";
+    }
+
+    /** True for a text corpus (read with {@link TextCorpus}) rather than examples with labels. */
+    public boolean isText() {
+        return this == TINY_SHAKESPEARE;
     }
 
     /** The dataset called {@code id}, or an error listing the known names. */

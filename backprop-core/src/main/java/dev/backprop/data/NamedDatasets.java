@@ -49,6 +49,8 @@ public final class NamedDatasets {
         return switch (which) {
             case MNIST, FASHION_MNIST -> throw new IllegalArgumentException(which.id()
                     + " comes with its own train/test split; use load()");
+            case TINY_SHAKESPEARE -> throw new IllegalArgumentException(which.id() + " is a text corpus for language"
+                    + " models, not labelled examples: read it with TextCorpus.load (on the command line: --model gpt)");
             case DIGITS -> {
                 List<Path> files;
                 try {

@@ -1,7 +1,9 @@
 package dev.backprop.io;
 
+import dev.backprop.data.CharTokenizer;
 import dev.backprop.data.Preprocessing;
 import dev.backprop.nn.ActivationKind;
+import dev.backprop.nn.GPT;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.nn.Module;
 import dev.backprop.tensor.Generator;
@@ -31,7 +33,10 @@ public final class ModelFile {
     /** Version of the metadata layout; bumped when it changes incompatibly. */
     public static final int VERSION = 1;
 
-    /** What a caller needs besides the weights: the dataset, class names (empty for regression), preprocessing. */
+    /**
+     * What a caller needs besides the weights: the dataset, class names (empty for regression;
+     * for a language model, its vocabulary, one character per class), preprocessing.
+     */
     public record Info(String dataset, List<String> classNames, Preprocessing preprocessing) {
         public Info {
             classNames = List.copyOf(classNames);
@@ -40,6 +45,33 @@ public final class ModelFile {
 
     /** A loaded or to-be-saved model. */
     public record Model(ModelSpec spec, Module module, Info info) {
+
+        /** The module as a {@link GPT} with its tokenizer, or an error saying what {@code file} holds instead. */
+        public LanguageModel languageModel(String file) {
+            if (!(module instanceof GPT gpt)) {
+                throw new IllegalArgumentException(file + " holds " + describe() + ", not a GPT language model; generating"
+                        + " text needs a model trained with --model gpt");
+            }
+            return new LanguageModel(gpt, CharTokenizer.of(String.join("", info.classNames())));
+        }
+
+        /** This model, or an error when it is a language model and {@code use} needs feature rows or images. */
+        public Model requireFeatureModel(String file, String use) {
+            if (spec.isLanguageModel()) {
+                throw new IllegalArgumentException(file + " holds " + describe() + ", a language model over characters;"
+                        + " " + use + " needs a classifier or regressor (mlp, lenet, cnn). Use 'backprop generate " + file
+                        + "' to sample text from it");
+            }
+            return this;
+        }
+
+        private String describe() {
+            return "a " + spec + (info.dataset().isEmpty() ? "" : " trained on " + info.dataset());
+        }
+    }
+
+    /** A GPT and the character tokenizer it was trained with. */
+    public record LanguageModel(GPT gpt, CharTokenizer tokenizer) {
     }
 
     private ModelFile() {
@@ -115,6 +147,15 @@ public final class ModelFile {
                 m.put("channels", lenet.channels());
                 m.put("classes", lenet.classes());
             }
+            case ModelSpec.Gpt gpt -> {
+                m.put("type", "gpt");
+                m.put("vocab", gpt.config().vocab());
+                m.put("layers", gpt.config().layers());
+                m.put("heads", gpt.config().heads());
+                m.put("embd", gpt.config().embd());
+                m.put("block", gpt.config().block());
+                m.put("dropout", (double) gpt.config().dropout());
+            }
             case ModelSpec.Mlp mlp -> {
                 m.put("type", "mlp");
                 m.put("inputs", mlp.inputs());
@@ -131,6 +172,12 @@ public final class ModelFile {
         if (json instanceof Map<?, ?> m && "cnn".equals(m.get("type"))) {
             return new ModelSpec.Vgg(((Number) m.get("channels")).intValue(), ((Number) m.get("classes")).intValue(),
                     ((Number) m.get("width")).intValue(), ((Number) m.get("dropout")).floatValue());
+        }
+        if (json instanceof Map<?, ?> m && "gpt".equals(m.get("type"))) {
+            return new ModelSpec.Gpt(new dev.backprop.nn.GPT.Config(((Number) m.get("vocab")).intValue(),
+                    ((Number) m.get("layers")).intValue(), ((Number) m.get("heads")).intValue(),
+                    ((Number) m.get("embd")).intValue(), ((Number) m.get("block")).intValue(),
+                    ((Number) m.get("dropout")).floatValue()));
         }
         if (json instanceof Map<?, ?> m && "lenet".equals(m.get("type"))) {
             return new ModelSpec.LeNet5(((Number) m.get("channels")).intValue(), ((Number) m.get("classes")).intValue());

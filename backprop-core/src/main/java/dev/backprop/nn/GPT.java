@@ -9,18 +9,35 @@ import dev.backprop.tensor.Tensor;
  * position embeddings, {@code layers} {@link TransformerBlock}s (exact GELU), a final LayerNorm,
  * and an output head tied to the token embedding (logits = x wte^T), so the embedding learns from
  * both ends. Inputs {@code [B, T]} with T at most the context length {@code block}; outputs
- * {@code [B, T, vocab]}: at every position, the scores of the next token.
+ * {@code [B, T, vocab]}: at every position, the scores of the next token. With {@code dropout},
+ * the embedding sum and each block's residual branches are dropped out while training.
+ * {@link #decoder()} generates text with a key/value cache.
  */
 public final class GPT extends Module {
 
-    /** The architecture: vocabulary size, blocks, attention heads, embedding width, context length. */
-    public record Config(int vocab, int layers, int heads, int embd, int block) {
+    /** The architecture: vocabulary size, blocks, attention heads, embedding width, context length, dropout. */
+    public record Config(int vocab, int layers, int heads, int embd, int block, float dropout) {
         public Config {
             if (vocab <= 0 || layers <= 0 || heads <= 0 || embd <= 0 || block <= 0 || embd % heads != 0) {
                 throw new IllegalArgumentException("gpt: vocab, layers, heads, embd and block must be positive and embd a"
                         + " multiple of heads; got vocab " + vocab + ", layers " + layers + ", heads " + heads + ", embd "
                         + embd + ", block " + block);
             }
+            if (!(dropout >= 0f && dropout < 1f)) {
+                throw new IllegalArgumentException("gpt: dropout must be in [0, 1), got " + dropout);
+            }
+        }
+
+        /** Without dropout. */
+        public Config(int vocab, int layers, int heads, int embd, int block) {
+            this(vocab, layers, heads, embd, block, 0f);
+        }
+
+        /** Parameters the model has: embeddings, blocks, final norm (the head shares the token embedding). */
+        public long parameterCount() {
+            long c = embd;
+            long block = 2 * c + (c * 3 * c + 3 * c) + (c * c + c) + 2 * c + (c * 4 * c + 4 * c) + (4 * c * c + c);
+            return (long) vocab * c + (long) block() * c + layers * block + 2 * c;
         }
     }
 
@@ -29,6 +46,7 @@ public final class GPT extends Module {
     private final Embedding wpe;
     private final Sequential blocks;
     private final LayerNorm lnF;
+    private final Module embeddingDropout;
 
     public GPT(Config config, Generator generator) {
         this.config = config;
@@ -36,10 +54,12 @@ public final class GPT extends Module {
         wpe = registerModule("wpe", new Embedding(config.block(), config.embd(), generator));
         Module[] layers = new Module[config.layers()];
         for (int i = 0; i < layers.length; i++) {
-            layers[i] = new TransformerBlock(config.embd(), config.heads(), false, generator);
+            layers[i] = new TransformerBlock(config.embd(), config.heads(), false, config.dropout(), generator);
         }
         blocks = registerModule("blocks", new Sequential(layers));
         lnF = registerModule("ln_f", new LayerNorm(config.embd()));
+        embeddingDropout = config.dropout() > 0
+                ? registerModule("drop", new Dropout(config.dropout(), new Generator(generator.nextLong()))) : new Identity();
     }
 
     public Config config() {
@@ -57,9 +77,30 @@ public final class GPT extends Module {
                     + "; keep the last " + config.block());
         }
         Tensor positions = Tensor.arange(t);
-        Tensor x = wte.forward(tokens).add(wpe.forward(positions));
+        Tensor x = embeddingDropout.forward(wte.forward(tokens).add(wpe.forward(positions)));
         x = lnF.forward(blocks.forward(x));
         return x.matmul(wte.weight().transpose(0, 1));
+    }
+
+    /**
+     * Logits {@code [1, n, vocab]} for {@code tokens [1, n]} that continue the sequence whose keys and
+     * values {@code cache} holds (positions {@code cache.length()} onwards), extending the cache.
+     */
+    Tensor forwardCached(Tensor tokens, KvCache cache) {
+        int start = cache.length();
+        int n = tokens.size(1);
+        Tensor positions = Tensor.arange(start, start + n, 1);
+        Tensor x = embeddingDropout.forward(wte.forward(tokens).add(wpe.forward(positions)));
+        for (int i = 0; i < config.layers(); i++) {
+            x = ((TransformerBlock) blocks.layers().get(i)).forwardCached(x, cache.layer(i));
+        }
+        cache.advance(n);
+        return lnF.forward(x).matmul(wte.weight().transpose(0, 1));
+    }
+
+    /** A text generator over this model that caches keys and values between tokens. */
+    public GptDecoder decoder() {
+        return new GptDecoder(this);
     }
 
     @Override

@@ -9,11 +9,12 @@ import dev.backprop.tensor.Tensor;
  * A GPT-2 style transformer block (Radford et al. 2019): pre-LayerNorm, causal multi-head
  * self-attention and an MLP, each added back to its input:
  * <pre>
- *   x = x + c_proj(attention(ln_1(x)))          q, k, v = split(c_attn(.)) in that order, heads of C / heads
- *   x = x + mlp_proj(gelu(c_fc(ln_2(x))))        hidden width 4 C; GELU exact or its tanh form
+ *   x = x + dropout(c_proj(attention(ln_1(x))))       q, k, v = split(c_attn(.)) in that order, heads of C / heads
+ *   x = x + dropout(mlp_proj(gelu(c_fc(ln_2(x)))))    hidden width 4 C; GELU exact or its tanh form
  * </pre>
  * Inputs {@code [B, T, C]}; parameter names are those of the reference block
- * ({@code ln_1, c_attn, c_proj, ln_2, c_fc, mlp_proj}), so its weights load directly.
+ * ({@code ln_1, c_attn, c_proj, ln_2, c_fc, mlp_proj}), so its weights load directly. Attention runs
+ * as one fused op; dropout (when asked for) applies to each residual branch, not inside attention.
  */
 public final class TransformerBlock extends Module {
     private final int width;
@@ -25,14 +26,21 @@ public final class TransformerBlock extends Module {
     private final Linear fc;
     private final Linear mlpProj;
     private final boolean tanhGelu;
+    private final Module attnDropout;
+    private final Module mlpDropout;
 
     /** A block with GELU's tanh approximation, as GPT-2. */
     public TransformerBlock(int width, int heads, Generator generator) {
-        this(width, heads, true, generator);
+        this(width, heads, true, 0f, generator);
     }
 
     /** A block whose MLP uses GELU's tanh approximation ({@code tanhGelu}) or the exact GELU. */
     public TransformerBlock(int width, int heads, boolean tanhGelu, Generator generator) {
+        this(width, heads, tanhGelu, 0f, generator);
+    }
+
+    /** As above, with {@code dropout} on both residual branches while training. */
+    public TransformerBlock(int width, int heads, boolean tanhGelu, float dropout, Generator generator) {
         if (width <= 0 || heads <= 0 || width % heads != 0) {
             throw new IllegalArgumentException("TransformerBlock: width " + width + " must be a positive multiple of heads " + heads);
         }
@@ -45,24 +53,65 @@ public final class TransformerBlock extends Module {
         ln2 = registerModule("ln_2", new LayerNorm(width));
         fc = registerModule("c_fc", new Linear(width, 4 * width, generator));
         mlpProj = registerModule("mlp_proj", new Linear(4 * width, width, generator));
+        attnDropout = dropout > 0 ? registerModule("attn_dropout", new Dropout(dropout, new Generator(generator.nextLong()))) : new Identity();
+        mlpDropout = dropout > 0 ? registerModule("mlp_dropout", new Dropout(dropout, new Generator(generator.nextLong()))) : new Identity();
     }
 
     @Override
     public Tensor forward(Tensor x) {
-        if (x.rank() != 3 || x.size(2) != width) {
-            throw new ShapeException(this + ": input of shape " + x.shape() + " does not fit: expected [batch, tokens, " + width + "]");
-        }
-        int b = x.size(0);
-        int t = x.size(1);
+        checkInput(x);
+        Tensor y = attention(ln1.forward(x), null, 0);
+        return mlp(x.add(attnDropout.forward(proj.forward(y))));
+    }
+
+    /**
+     * The block over {@code x [1, n, C]}, the next n positions of one sequence, reusing and extending
+     * the keys and values of the earlier positions held in {@code cache} (which must be empty when
+     * n > 1): the same result as running the whole sequence, computing only the new rows.
+     */
+    Tensor forwardCached(Tensor x, KvCache.Layer cache) {
+        checkInput(x);
+        Tensor y = attention(ln1.forward(x), cache, x.size(1));
+        return mlp(x.add(attnDropout.forward(proj.forward(y))));
+    }
+
+    private Tensor mlp(Tensor x) {
+        Tensor hidden = fc.forward(ln2.forward(x));
+        return x.add(mlpDropout.forward(mlpProj.forward(tanhGelu ? hidden.geluTanh() : hidden.gelu())));
+    }
+
+    private Tensor attention(Tensor normed, KvCache.Layer cache, int added) {
+        int b = normed.size(0);
+        int t = normed.size(1);
         int hd = width / heads;
-        Tensor qkv = attn.forward(ln1.forward(x));
+        Tensor qkv = attn.forward(normed);
         Tensor q = qkv.narrow(2, 0, width).reshape(b, t, heads, hd).transpose(1, 2);
         Tensor k = qkv.narrow(2, width, width).reshape(b, t, heads, hd).transpose(1, 2);
         Tensor v = qkv.narrow(2, 2 * width, width).reshape(b, t, heads, hd).transpose(1, 2);
-        Tensor y = Sequences.scaledDotProductAttention(q, k, v, true).transpose(1, 2).reshape(b, t, width);
-        x = x.add(proj.forward(y));
-        Tensor hidden = fc.forward(ln2.forward(x));
-        return x.add(mlpProj.forward(tanhGelu ? hidden.geluTanh() : hidden.gelu()));
+        boolean causal = true;
+        if (cache != null) {
+            // The new query rows see every cached key; with an empty cache the new rows are the whole
+            // sequence and attend causally among themselves.
+            causal = cache.length() == 0;
+            Tensor[] kv = cache.append(k, v, added);
+            k = kv[0];
+            v = kv[1];
+        }
+        return Sequences.scaledDotProductAttention(q, k, v, causal).transpose(1, 2).reshape(b, t, width);
+    }
+
+    private void checkInput(Tensor x) {
+        if (x.rank() != 3 || x.size(2) != width) {
+            throw new ShapeException(this + ": input of shape " + x.shape() + " does not fit: expected [batch, tokens, " + width + "]");
+        }
+    }
+
+    int heads() {
+        return heads;
+    }
+
+    int width() {
+        return width;
     }
 
     @Override

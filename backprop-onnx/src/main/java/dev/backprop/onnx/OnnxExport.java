@@ -46,6 +46,9 @@ public final class OnnxExport {
         OnnxGraph g = new OnnxGraph();
         Weights w = new Weights(g, state);
         return switch (spec) {
+            case ModelSpec.Gpt gpt -> throw new IllegalArgumentException("ONNX export covers the mlp, lenet and cnn"
+                    + " classifiers; " + gpt + " is a language model, which it does not export (use the model file"
+                    + " with 'backprop generate')");
             case ModelSpec.Mlp mlp -> {
                 String x = preprocess(g, "input", preprocessing, new int[] {mlp.inputs()});
                 int index = 0;
