@@ -1,0 +1,58 @@
+package dev.backprop.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code train --model gpt} and {@code generate} end to end on a small text, and their messages for bad input. */
+class GenerateTest {
+
+    @Test
+    void aGptTrainedFromTheCommandLineContinuesItsTextAndBadInputIsNamed(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("tinyshakespeare.txt"), "ROMEO: to be or not to be.\n".repeat(80));
+        Path model = dir.resolve("gpt.safetensors");
+        CliRun train = CliRun.of("train", "--dataset", "tinyshakespeare", "--data", dir.toString(),
+                "--model", "gpt:layers=1,heads=2,embd=32,block=32", "--iters", "200", "--warmup", "10", "--lr", "1e-2",
+                "--batch", "8", "--eval-every", "100", "--out", model.toString());
+        assertEquals(0, train.exit(), train.out() + train.err());
+        assertTrue(train.out().contains("iter   100: train loss") && train.out().contains("tokens/s"), train.out());
+        double validation = Double.parseDouble(train.lastLine().replaceAll(".*: ([0-9.]+) nats/char", "$1"));
+        assertTrue(validation < 0.2, train.out());
+
+        CliRun gen = CliRun.of("generate", model.toString(), "--prompt", "ROMEO: to be or", "--tokens", "40",
+                "--temperature", "0");
+        assertEquals(0, gen.exit(), gen.err());
+        assertTrue(gen.out().startsWith("ROMEO: to be or not to be.\nROMEO: to be or not"), gen.out());
+
+        CliRun outside = CliRun.of("generate", model.toString(), "--prompt", "JULIET:");
+        assertEquals(1, outside.exit());
+        assertTrue(outside.err().contains("--prompt: the character 'J' (U+004A) at position 0 is not in the vocabulary"),
+                outside.err());
+
+        CliRun longPrompt = CliRun.of("generate", model.toString(), "--prompt", "to be or not to be. ".repeat(3), "--tokens", "5");
+        assertEquals(0, longPrompt.exit(), longPrompt.err());
+        assertTrue(longPrompt.err().contains("the prompt has 60 characters; the model's context is 32, so it reads the last 32"),
+                longPrompt.err());
+
+        CliRun evaluate = CliRun.of("evaluate", model.toString());
+        assertEquals(1, evaluate.exit());
+        assertTrue(evaluate.err().contains("a language model over characters; evaluate needs a classifier"), evaluate.err());
+
+        CliRun epochs = CliRun.of("train", "--dataset", "tinyshakespeare", "--data", dir.toString(), "--model", "gpt", "--epochs", "2");
+        assertEquals(1, epochs.exit());
+        assertTrue(epochs.err().contains("--epochs: not used when training a language model"), epochs.err());
+    }
+
+    @Test
+    void generatingFromAClassifierSaysWhatTheFileHolds(@TempDir Path dir) {
+        Path model = dir.resolve("digits.safetensors");
+        assertEquals(0, CliRun.of("train", "--model", "mlp:16", "--epochs", "1", "--out", model.toString()).exit());
+        CliRun r = CliRun.of("generate", model.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("holds a mlp 64-16-10 relu trained on digits, not a GPT language model"), r.err());
+    }
+}
