@@ -8,14 +8,17 @@ import dev.backprop.data.Dataset;
 import dev.backprop.data.DatasetLocator;
 import dev.backprop.data.NamedDataset;
 import dev.backprop.data.NamedDatasets;
+import dev.backprop.data.TextCorpus;
 import dev.backprop.io.Json;
 import dev.backprop.nn.ActivationKind;
+import dev.backprop.nn.GPT;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.nn.Module;
 import dev.backprop.optim.Adam;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.train.FitConfig;
+import dev.backprop.train.LanguageModelTrainer;
 import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
 import java.nio.file.Path;
@@ -28,13 +31,15 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code backprop bench}: this machine's peak, SGEMM rates and MNIST MLP epoch time. */
+/** {@code backprop bench}: this machine's peak, SGEMM rates, MNIST MLP and LeNet epoch times, GPT tokens per second. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measures, on this machine and backend: the float32 peak (an FMA loop on every kernel thread),"
                 + " SGEMM GFLOP/s and % of peak for N = 256..2048 and for the MNIST MLP's own shapes in the three"
                 + " forms backprop uses (NN: A.B, TN: At.B, NT: A.Bt), and the seconds per epoch of the MLP"
                 + " 784-256-256-10 (Adam, batch 128) with the data in memory (best of two epochs after one of warm-up),"
-                + " and of LeNet-5 (Adam, batch 128), measured the same way.",
+                + " and of LeNet-5 (Adam, batch 128), measured the same way; and tokens per second of the character-level"
+                + " GPT recipe (4 layers, 4 heads, width 128, context 64, batch 12, AdamW, clipping): the best of three"
+                + " rounds of 40 iterations after one of warm-up.",
                 "Figures, not pass/fail: compare them with the README's table."},
         footer = {"", "Examples:", "  ./backprop bench --data ../shared/datasets",
                 "  ./backprop bench --json --quick", "  BACKPROP_JVM_OPTS=-Dbackprop.threads=1 ./backprop bench"})
@@ -75,6 +80,7 @@ final class BenchCommand implements Callable<Integer> {
         gemms.add(gemm(backend, 256, 256, 128, "TN", peak));
         double[] epoch = mlpEpoch();
         double[] lenet = lenetEpoch();
+        double[] gpt = gptTokensPerSecond();
 
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
@@ -105,6 +111,11 @@ final class BenchCommand implements Callable<Integer> {
             conv.put("examples_per_second", round(lenet[1]));
             conv.put("data", lenet[2] == 1 ? "mnist" : "synthetic");
             out.put("lenet_mnist", conv);
+            Map<String, Object> lm = new LinkedHashMap<>();
+            lm.put("tokens_per_second", Math.round(gpt[0]));
+            lm.put("iteration_ms", round(gpt[1]));
+            lm.put("data", gpt[2] == 1 ? "tinyshakespeare" : "synthetic");
+            out.put("gpt_char", lm);
             System.out.println(Json.write(out));
         } else {
             System.out.printf(Locale.ROOT, "backend %s, %d threads, JVM %s%n", backend.name(), threads, Runtime.version());
@@ -119,6 +130,8 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  allocated per training step (training thread): %.2f MB%n", allocatedPerStep / 1e6);
             System.out.printf(Locale.ROOT, "LeNet-5, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
                     lenet[2] == 1 ? "MNIST" : "synthetic", lenet[0], lenet[1]);
+            System.out.printf(Locale.ROOT, "GPT 4x128, context 64, batch 12, AdamW (%s text): %,.0f tokens/s, %.1f ms per iteration%n",
+                    gpt[2] == 1 ? "tinyshakespeare" : "synthetic", gpt[0], gpt[1]);
         }
         return 0;
     }
@@ -218,6 +231,37 @@ final class BenchCommand implements Callable<Integer> {
         }
         double perExample = seconds / train.size();
         return new double[] {perExample * 60_000, 1 / perExample, real ? 1 : 0};
+    }
+
+    /** {tokens per second, milliseconds per iteration, 1 if tinyshakespeare else 0} of the GPT recipe. */
+    private double[] gptTokensPerSecond() throws Exception {
+        TextCorpus corpus;
+        boolean real = true;
+        try {
+            corpus = TextCorpus.load(NamedDataset.TINY_SHAKESPEARE, DatasetLocator.standard(dataDir, false));
+        } catch (java.io.IOException notFound) {
+            // The speed does not depend on the text: 65 symbols at random, as many as the real vocabulary.
+            Generator g = new Generator(4);
+            char[] text = new char[200_000];
+            for (int i = 0; i < text.length; i++) {
+                text[i] = (char) ('!' + g.nextInt(0, 65));
+            }
+            corpus = TextCorpus.of(new String(text), TextCorpus.VALIDATION_FRACTION);
+            real = false;
+        }
+        GPT gpt = new GPT(new GPT.Config(corpus.tokenizer().size(), 4, 4, 128, 64), new Generator(0));
+        LanguageModelTrainer trainer = new LanguageModelTrainer(gpt, corpus);
+        int iterations = quick ? 15 : 40;
+        LanguageModelTrainer.Config config = LanguageModelTrainer.Config.DEFAULT.withIterations(iterations).withWarmup(5)
+                .withEvaluation(0, 1);
+        double best = 0;
+        for (int round = 0; round < 4; round++) {
+            double rate = trainer.train(config, null).tokensPerSecond();
+            if (round > 0) {
+                best = Math.max(best, rate);   // round 0 warms up the JIT
+            }
+        }
+        return new double[] {best, 1000.0 * config.batch() * 64 / best, real ? 1 : 0};
     }
 
     private static int[] range(int n) {

@@ -16,7 +16,7 @@ class GenerateTest {
         Files.writeString(dir.resolve("tinyshakespeare.txt"), "ROMEO: to be or not to be.\n".repeat(80));
         Path model = dir.resolve("gpt.safetensors");
         CliRun train = CliRun.of("train", "--dataset", "tinyshakespeare", "--data", dir.toString(),
-                "--model", "gpt:layers=1,heads=2,embd=32,block=32", "--iters", "200", "--warmup", "10", "--lr", "1e-2",
+                "--model", "gpt:layers=1,heads=2,embd=32,block=32", "--iters", "400", "--warmup", "10", "--lr", "1e-2",
                 "--batch", "8", "--eval-every", "100", "--out", model.toString());
         assertEquals(0, train.exit(), train.out() + train.err());
         assertTrue(train.out().contains("iter   100: train loss") && train.out().contains("tokens/s"), train.out());

@@ -1,5 +1,6 @@
 package dev.backprop.nn;
 
+import dev.backprop.nn.init.Init;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.ShapeException;
 import dev.backprop.tensor.Tensor;
@@ -8,7 +9,7 @@ import dev.backprop.tensor.Tensor;
  * A GPT language model (Radford et al. 2018, 2019) over token indices: token and learned
  * position embeddings, {@code layers} {@link TransformerBlock}s (exact GELU), a final LayerNorm,
  * and an output head tied to the token embedding (logits = x wte^T), so the embedding learns from
- * both ends. Inputs {@code [B, T]} with T at most the context length {@code block}; outputs
+ * both ends; the tied matrix starts with the head's Linear initialisation. Inputs {@code [B, T]} with T at most the context length {@code block}; outputs
  * {@code [B, T, vocab]}: at every position, the scores of the next token. With {@code dropout},
  * the embedding sum and each block's residual branches are dropped out while training.
  * {@link #decoder()} generates text with a key/value cache.
@@ -51,6 +52,11 @@ public final class GPT extends Module {
     public GPT(Config config, Generator generator) {
         this.config = config;
         wte = registerModule("wte", new Embedding(config.vocab(), config.embd(), generator));
+        // The output head is a bias-free Linear(embd, vocab) whose weight the token embedding shares,
+        // tied head-first as nanoGPT ties them, so the shared matrix starts as PyTorch starts a Linear:
+        // U(+-1/sqrt(embd)). (An embedding's N(0, 1) would give initial logits of standard deviation
+        // sqrt(embd) and a first loss near 80 instead of ln(vocab).)
+        Init.kaimingUniform(wte.weight(), (float) Math.sqrt(5), Init.FanMode.FAN_IN, generator);
         wpe = registerModule("wpe", new Embedding(config.block(), config.embd(), generator));
         Module[] layers = new Module[config.layers()];
         for (int i = 0; i < layers.length; i++) {

@@ -31,7 +31,7 @@ class GptTest {
         Generator g = new Generator(2);
         float first = 0;
         float last = 0;
-        for (int step = 0; step < 150; step++) {
+        for (int step = 0; step < 400; step++) {
             float[] x = new float[4 * 8];
             float[] y = new float[4 * 8];
             for (int b = 0; b < 4; b++) {
