@@ -64,16 +64,56 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void map(UnaryOp op, float alpha, float beta, float[] src, Layout from, float[] dst) {
-        if (!from.isContiguous() || !VectorLoops.map(op, alpha, beta, src, from.offset(), dst, 0, from.size())) {
+        if (!from.isContiguous() || !inChunks(from.size(), TRANSCENDENTAL_MAPS.contains(op), (start, length) ->
+                VectorLoops.map(op, alpha, beta, src, from.offset() + start, dst, start, length))) {
             reference.map(op, alpha, beta, src, from, dst);
         }
+    }
+
+    /**
+     * Elementwise ops that cost several nanoseconds an element (exp and what is built on it): on
+     * large arrays they are split across the workers. Cheap ones stay on the calling thread, where
+     * they run at memory speed and a hand-off would cost more than it saves.
+     */
+    private static final java.util.Set<UnaryOp> TRANSCENDENTAL_MAPS = java.util.EnumSet.of(UnaryOp.EXP, UnaryOp.LOG,
+            UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.SILU, UnaryOp.GELU, UnaryOp.GELU_TANH);
+    private static final java.util.Set<BinaryOp> TRANSCENDENTAL_ZIPS = java.util.EnumSet.of(BinaryOp.GELU_BACKWARD,
+            BinaryOp.GELU_TANH_BACKWARD);
+    /** Elements from which a transcendental op is split across the workers. */
+    private static final int PARALLEL_ELEMENTS = 1 << 15;
+
+    /** A contiguous loop over {@code [start, start + length)}; false when it does not handle the op. */
+    private interface Chunk {
+        boolean run(int start, int length);
+    }
+
+    /**
+     * Runs {@code chunk} over {@code [0, n)}, split across the workers in whole cache lines when
+     * {@code heavy} and n is large; false when the loop does not handle the op (every chunk then says
+     * so, having written nothing).
+     */
+    private static boolean inChunks(int n, boolean heavy, Chunk chunk) {
+        int parts = heavy ? Math.min(WorkerPool.threads(), n / PARALLEL_ELEMENTS) : 1;
+        if (parts <= 1) {
+            return chunk.run(0, n);
+        }
+        int per = (n / parts + 15) & ~15;
+        boolean[] handled = {true};
+        WorkerPool.run(parts, p -> {
+            int start = Math.min(n, p * per);
+            int end = p == parts - 1 ? n : Math.min(n, start + per);
+            if (!chunk.run(start, end - start)) {
+                handled[0] = false;
+            }
+        });
+        return handled[0];
     }
 
     @Override
     public void zip(BinaryOp op, float[] a, Layout la, float[] b, Layout lb, float[] dst) {
         int n = la.size();
-        if (la.isContiguous() && lb.isContiguous()
-                && VectorLoops.zip(op, a, la.offset(), b, lb.offset(), dst, 0, n)) {
+        if (la.isContiguous() && lb.isContiguous() && inChunks(n, TRANSCENDENTAL_ZIPS.contains(op), (start, length) ->
+                VectorLoops.zip(op, a, la.offset() + start, b, lb.offset() + start, dst, start, length))) {
             return;
         }
         int rank = la.rank();

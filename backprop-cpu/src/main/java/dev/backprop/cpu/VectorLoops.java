@@ -90,12 +90,7 @@ final class VectorLoops {
                     x.mul(sigmoid(x)).intoArray(dst, dOff + i);
                 }
             }
-            case GELU -> {
-                for (; i < upper; i += V) {
-                    FloatVector x = FloatVector.fromArray(S, src, off + i);
-                    x.mul(normalCdf(x)).intoArray(dst, dOff + i);
-                }
-            }
+            case GELU -> i = gelu(src, off, dst, dOff, upper);
             case GELU_TANH -> {
                 for (; i < upper; i += V) {
                     FloatVector x = FloatVector.fromArray(S, src, off + i);
@@ -154,14 +149,7 @@ final class VectorLoops {
                     zero.blend(FloatVector.fromArray(S, a, aOff + i), positive).intoArray(dst, dOff + i);
                 }
             }
-            case GELU_BACKWARD -> {
-                for (; i < upper; i += V) {
-                    FloatVector x = FloatVector.fromArray(S, b, bOff + i);
-                    FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
-                    FloatVector derivative = x.fma(pdf, normalCdf(x));
-                    FloatVector.fromArray(S, a, aOff + i).mul(derivative).intoArray(dst, dOff + i);
-                }
-            }
+            case GELU_BACKWARD -> i = geluBackward(a, aOff, b, bOff, dst, dOff, upper);
             case GELU_TANH_BACKWARD -> {
                 for (; i < upper; i += V) {
                     FloatVector x = FloatVector.fromArray(S, b, bOff + i);
@@ -223,16 +211,33 @@ final class VectorLoops {
         return true;
     }
 
-    /** {@code 1 / (1 + exp(-x))}. */
-    private static FloatVector sigmoid(FloatVector x) {
-        return ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+    /** {@code dst[dOff + i] = x Phi(x)} for {@code x = src[off + i]}, i below upper (a multiple of V); returns upper. */
+    private static int gelu(float[] src, int off, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector x = FloatVector.fromArray(S, src, off + i);
+            FloatVector gauss = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP);
+            x.mul(normalCdf(x, gauss)).intoArray(dst, dOff + i);
+        }
+        return upper;
+    }
+
+    /** {@code dst = g (Phi(x) + x phi(x))} for gradients g from {@code a} and inputs x from {@code b}; returns upper. */
+    private static int geluBackward(float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector x = FloatVector.fromArray(S, b, bOff + i);
+            FloatVector gauss = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP);
+            FloatVector derivative = x.fma(gauss.mul(INV_SQRT_2PI), normalCdf(x, gauss));
+            FloatVector.fromArray(S, a, aOff + i).mul(derivative).intoArray(dst, dOff + i);
+        }
+        return upper;
     }
 
     /**
      * The standard normal CDF {@code Phi(x) = erfc(-x / sqrt 2) / 2}, with erfc by the reference's
-     * Chebyshev form (Numerical Recipes, relative error below 1.2e-7) evaluated in float32.
+     * Chebyshev form (Numerical Recipes, relative error below 1.2e-7) evaluated in float32, given
+     * {@code gauss = exp(-hi / 2)} for {@code hi = x * x} rounded (GELU's backward needs it too).
      */
-    private static FloatVector normalCdf(FloatVector x) {
+    private static FloatVector normalCdf(FloatVector x, FloatVector gauss) {
         FloatVector z = x.abs().mul(INV_SQRT_2);
         FloatVector t = ONE.div(z.mul(0.5f).add(1f));
         FloatVector poly = t.mul(0.17087277f).add(-0.82215223f);
@@ -244,14 +249,17 @@ final class VectorLoops {
         poly = poly.mul(t).add(0.37409196f);
         poly = poly.mul(t).add(1.00002368f);
         poly = poly.mul(t).add(-1.26551223f);
-        // exp(-z^2) with z^2 = x^2 / 2 split exactly into hi + lo (fma), so the tail keeps float32's
-        // relative accuracy: exp(-hi / 2) * exp(poly - lo / 2).
-        FloatVector hi = x.mul(x);
-        FloatVector lo = x.fma(x, hi.neg());
-        FloatVector e = hi.mul(-0.5f).lanewise(VectorOperators.EXP).mul(poly.sub(lo.mul(0.5f)).lanewise(VectorOperators.EXP));
-        FloatVector halfTail = t.mul(e).mul(0.5f);
+        // exp(-z^2) with z^2 = x^2 / 2 = (hi + lo) / 2 split exactly by an fma, so the tail keeps
+        // float32's relative accuracy: exp(-hi / 2) * exp(poly - lo / 2).
+        FloatVector lo = x.fma(x, x.mul(x).neg());
+        FloatVector halfTail = t.mul(gauss.mul(poly.sub(lo.mul(0.5f)).lanewise(VectorOperators.EXP))).mul(0.5f);
         // x < 0: Phi = erfc(|x|/sqrt 2)/2; otherwise 1 - that.
         return halfTail.neg().add(1f).blend(halfTail, x.compare(VectorOperators.LT, 0f));
+    }
+
+    /** {@code 1 / (1 + exp(-x))}. */
+    private static FloatVector sigmoid(FloatVector x) {
+        return ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
     }
 
     /**
