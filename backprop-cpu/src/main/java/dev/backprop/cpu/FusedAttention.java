@@ -1,21 +1,25 @@
 package dev.backprop.cpu;
 
 import dev.backprop.backend.AttentionGeometry;
+import dev.backprop.backend.Layout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Scaled dot-product attention without a score matrix: each (batch, head) is one task, and within
- * it one query row at a time holds only its own scores. K (and in backward V) is first transposed
- * into a {@code [D, Lk]} scratch block so that a row's scores are FMAs across keys, a vector of keys
- * at a time; weighted sums of value rows and the key and value gradients are FMAs across the head
- * width. Backward recomputes each row's probabilities from its saved log-sum-exp (as
- * FlashAttention does) instead of storing them. Same arithmetic as {@code ReferenceAttention}, in float.
+ * Scaled dot-product attention without a full score matrix: each (batch, head) is one task, and
+ * within it blocks of up to {@link #BLOCK} query rows keep their probabilities (and in backward
+ * their score gradients) for the block only. K (and in backward V) is first transposed into a
+ * {@code [D, Lk]} scratch block so that scores are FMAs across keys, a vector of keys at a time;
+ * weighted sums of rows are FMAs across the head width. Both kernels work on four rows at once, so
+ * each vector loaded from K, V or Q feeds four FMAs. Backward recomputes the probabilities from the
+ * saved log-sum-exp (as FlashAttention does). Same arithmetic as {@code ReferenceAttention}, in float.
  */
 final class FusedAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
+    /** Query rows whose probabilities and score gradients are kept at once. */
+    private static final int BLOCK = 64;
 
     private FusedAttention() {
     }
@@ -28,25 +32,29 @@ final class FusedAttention {
             for (int p = part; p < problems; p += WorkerPool.threads()) {
                 int b = p / g.heads();
                 int h = p % g.heads();
-                transpose(g, k, g.key(), b, h, w.kt, w.stride);
-                int vBase = g.row(g.value(), b, h, 0);
-                int vStride = g.value().strides()[2];
-                for (int i = 0; i < g.queries(); i++) {
-                    float lse = probabilities(g, q, keyPadding, b, h, i, w, w.p, 0, Float.NaN);
-                    logSumExp[p * g.queries() + i] = lse;
-                    if (lse != Float.NEGATIVE_INFINITY) {
-                        weightedRows(w.p, 0, 1, 0, g.keyEnd(i), v, vBase, vStride, out, g.packedRow(g.queries(), b, h, i),
-                                g.dim());
+                Rows qr = new Rows(q, g.query(), b, h, g);
+                Rows vr = new Rows(v, g.value(), b, h, g);
+                int outBase = g.packedRow(g.queries(), b, h, 0);
+                int outStride = g.heads() * g.dim();
+                transpose(k, new Rows(k, g.key(), b, h, g), g.keys(), g.dim(), w.kt, w.stride);
+                for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {
+                    int i1 = Math.min(i0 + BLOCK, g.queries());
+                    scores(q, qr.base + i0 * qr.stride, qr.stride, g.scale(), w.kt, w.stride, g.dim(), g, i0, i1, w.p);
+                    for (int i = i0; i < i1; i++) {
+                        logSumExp[p * g.queries() + i] = softmaxRow(g, keyPadding, b, i, w.p, (i - i0) * w.stride, w.stride,
+                                Float.NaN);
                     }
+                    // out rows = P V (rows that see no key have all-zero P and stay zero).
+                    weightedSums(w.p, 0, w.stride, 1, i1 - i0, 0, g.keyEnd(i1 - 1), v, vr.base, vr.stride,
+                            out, outBase + i0 * outStride, outStride, g.dim());
                 }
             }
         });
     }
 
     /**
-     * Per (batch, head), blocks of {@link #BLOCK} query rows: their probabilities P and score
-     * gradients dS = P (dP - rowsum(dOut out)) scale are kept for the block only, then
-     * dQ = dS K row by row, and dK += dS^T Q, dV += P^T dOut key by key.
+     * Per (batch, head) and block of query rows: P from the log-sum-exp, dS = P (dOut V^T - rowsum(dOut out))
+     * scale, then dQ = dS K for the block's rows, and dK += dS^T Q, dV += P^T dOut for the keys they see.
      */
     static void backward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
                          float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv) {
@@ -57,54 +65,52 @@ final class FusedAttention {
             for (int p = part; p < problems; p += WorkerPool.threads()) {
                 int b = p / g.heads();
                 int h = p % g.heads();
-                transpose(g, k, g.key(), b, h, w.kt, stride);
-                transpose(g, v, g.value(), b, h, w.vt, stride);
-                int kBase = g.row(g.key(), b, h, 0);
-                int kStride = g.key().strides()[2];
-                int qBase = g.row(g.query(), b, h, 0);
-                int qStride = g.query().strides()[2];
+                Rows qr = new Rows(q, g.query(), b, h, g);
+                Rows kr = new Rows(k, g.key(), b, h, g);
+                transpose(k, kr, g.keys(), g.dim(), w.kt, stride);
+                transpose(v, new Rows(v, g.value(), b, h, g), g.keys(), g.dim(), w.vt, stride);
                 int dBase = g.packedRow(g.queries(), b, h, 0);
-                int dStride = g.heads() * g.dim();
+                int kvBase = g.packedRow(g.keys(), b, h, 0);
+                int packed = g.heads() * g.dim();
                 for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {
                     int i1 = Math.min(i0 + BLOCK, g.queries());
+                    int rows = i1 - i0;
+                    scores(q, qr.base + i0 * qr.stride, qr.stride, g.scale(), w.kt, stride, g.dim(), g, i0, i1, w.p);
+                    scores(dOut, dBase + i0 * packed, packed, 1f, w.vt, stride, g.dim(), g, i0, i1, w.ds);
                     for (int i = i0; i < i1; i++) {
                         int row = (i - i0) * stride;
-                        float lse = logSumExp[p * g.queries() + i];
-                        if (lse == Float.NEGATIVE_INFINITY) {
-                            java.util.Arrays.fill(w.p, row, row + stride, 0f);
-                            java.util.Arrays.fill(w.ds, row, row + stride, 0f);
-                            continue;
-                        }
-                        int o = dBase + i * dStride;
-                        probabilities(g, q, keyPadding, b, h, i, w, w.p, row, lse);
-                        java.util.Arrays.fill(w.ds, row, row + stride, 0f);
-                        rowTimesTransposed(dOut, o, 1f, w.vt, stride, g.dim(), g.keyEnd(i), w.ds, row);
+                        softmaxRow(g, keyPadding, b, i, w.p, row, stride, logSumExp[p * g.queries() + i]);
+                        int o = dBase + i * packed;
                         float dot = 0f;
                         for (int d = 0; d < g.dim(); d++) {
                             dot += dOut[o + d] * out[o + d];
                         }
-                        scoreGradients(w.p, w.ds, row, g.keyEnd(i), dot, g.scale());
-                        weightedRows(w.ds, row, 1, 0, g.keyEnd(i), k, kBase, kStride, dq, o, g.dim());
+                        scoreGradients(w.p, w.ds, row, stride, dot, g.scale());
                     }
-                    for (int j = 0, keys = g.keyEnd(i1 - 1); j < keys; j++) {
-                        int from = g.causal() ? Math.max(i0, j) : i0;
-                        int gj = g.packedRow(g.keys(), b, h, j);
-                        int local = (from - i0) * stride + j;
-                        weightedRows(w.ds, local, stride, from, i1, q, qBase, qStride, dk, gj, g.dim());
-                        weightedRows(w.p, local, stride, from, i1, dOut, dBase, dStride, dv, gj, g.dim());
+                    int keys = g.keyEnd(i1 - 1);
+                    weightedSums(w.ds, 0, stride, 1, rows, 0, keys, k, kr.base, kr.stride, dq, dBase + i0 * packed, packed, g.dim());
+                    // Key j gathers from the block's query rows; with a causal mask rows before j contribute zeros.
+                    for (int j0 = 0; j0 < keys; j0 += 4) {
+                        int j1 = Math.min(j0 + 4, keys);
+                        int from = g.causal() ? Math.max(0, j0 - i0) : 0;
+                        weightedSums(w.ds, j0, 1, stride, j1 - j0, from, rows, q, qr.base + i0 * qr.stride, qr.stride,
+                                dk, kvBase + j0 * packed, packed, g.dim());
+                        weightedSums(w.p, j0, 1, stride, j1 - j0, from, rows, dOut, dBase + i0 * packed, packed,
+                                dv, kvBase + j0 * packed, packed, g.dim());
                     }
                 }
             }
         });
     }
 
-    /** Query rows whose probabilities and score gradients backward keeps at once. */
-    private static final int BLOCK = 64;
+    /** Where the rows of one (batch, head) of a {@code [B, H, L, D]} layout start, and their stride. */
+    private record Rows(int base, int stride) {
+        Rows(float[] data, Layout l, int b, int h, AttentionGeometry g) {
+            this(g.row(l, b, h, 0), l.strides()[2]);
+        }
+    }
 
-    /**
-     * Per-task buffers: K and V transposed to {@code [D, keys]}, and the probabilities and score
-     * gradients of up to {@link #BLOCK} query rows; rows padded to a whole number of vectors.
-     */
+    /** Per-task buffers: K and V transposed to {@code [D, keys]}; P and dS of a block; rows padded to whole vectors. */
     private static final class Scratch {
         final int stride;
         final float[] kt;
@@ -122,26 +128,67 @@ final class FusedAttention {
         }
     }
 
-    private static void transpose(AttentionGeometry g, float[] src, dev.backprop.backend.Layout l, int b, int h,
-                                  float[] dst, int stride) {
-        for (int j = 0; j < g.keys(); j++) {
-            int r = g.row(l, b, h, j);
-            for (int d = 0; d < g.dim(); d++) {
-                dst[d * stride + j] = src[r + d];
+    private static void transpose(float[] src, Rows r, int keys, int dim, float[] dst, int stride) {
+        for (int j = 0; j < keys; j++) {
+            int row = r.base + j * r.stride;
+            for (int d = 0; d < dim; d++) {
+                dst[d * stride + j] = src[row + d];
             }
         }
     }
 
     /**
-     * Leaves row i's probabilities in {@code s[off .. off + keyEnd(i))} (masked keys 0, the rest of
-     * the padded row 0) and returns the scores' log-sum-exp. With a known log-sum-exp (backward) it
-     * is used instead of the row's own maximum and sum, so the probabilities are the forward pass's.
+     * {@code out[(i - i0) stride + j] = scale sum_d x[xBase + (i - i0) xStride + d] t[d, j]} for the
+     * block's rows i and, per group of four rows, the keys the group's last row sees, whole vectors at a time.
      */
-    private static float probabilities(AttentionGeometry g, float[] q, float[] keyPadding, int b, int h, int i, Scratch w,
-                                       float[] s, int off, float knownLse) {
+    private static void scores(float[] x, int xBase, int xStride, float scale, float[] t, int stride, int dim,
+                               AttentionGeometry g, int i0, int i1, float[] out) {
+        for (int r0 = i0; r0 < i1; r0 += 4) {
+            int rows = Math.min(4, i1 - r0);
+            int end = g.keyEnd(r0 + rows - 1);
+            int x0 = xBase + (r0 - i0) * xStride;
+            int o0 = (r0 - i0) * stride;
+            for (int j = 0; j < end; j += V) {
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int d = 0; d < dim; d++) {
+                    FloatVector kv = FloatVector.fromArray(S, t, d * stride + j);
+                    a0 = kv.fma(FloatVector.broadcast(S, x[x0 + d] * scale), a0);
+                    if (rows > 1) {
+                        a1 = kv.fma(FloatVector.broadcast(S, x[x0 + xStride + d] * scale), a1);
+                    }
+                    if (rows > 2) {
+                        a2 = kv.fma(FloatVector.broadcast(S, x[x0 + 2 * xStride + d] * scale), a2);
+                    }
+                    if (rows > 3) {
+                        a3 = kv.fma(FloatVector.broadcast(S, x[x0 + 3 * xStride + d] * scale), a3);
+                    }
+                }
+                a0.intoArray(out, o0 + j);
+                if (rows > 1) {
+                    a1.intoArray(out, o0 + stride + j);
+                }
+                if (rows > 2) {
+                    a2.intoArray(out, o0 + 2 * stride + j);
+                }
+                if (rows > 3) {
+                    a3.intoArray(out, o0 + 3 * stride + j);
+                }
+            }
+        }
+    }
+
+    /**
+     * Turns row i's scores at {@code s[off ..]} into probabilities over the keys it sees (masked keys
+     * and the rest of the padded row 0) and returns their log-sum-exp; with a known log-sum-exp
+     * (backward) that is used, so the probabilities are exactly the forward pass's. A row that sees
+     * no key becomes all zeros, with a log-sum-exp of -inf.
+     */
+    private static float softmaxRow(AttentionGeometry g, float[] keyPadding, int b, int i, float[] s, int off, int stride,
+                                    float knownLse) {
         int end = g.keyEnd(i);
-        java.util.Arrays.fill(s, off, off + w.stride, 0f);
-        rowTimesTransposed(q, g.row(g.query(), b, h, i), g.scale(), w.kt, w.stride, g.dim(), end, s, off);
         if (keyPadding != null) {
             for (int j = 0; j < end; j++) {
                 if (keyPadding[b * g.keys() + j] != 0) {
@@ -149,78 +196,96 @@ final class FusedAttention {
                 }
             }
         }
-        if (!Float.isNaN(knownLse)) {
-            expShifted(s, off, end, knownLse);
-            return knownLse;
+        float shift = knownLse;
+        if (Float.isNaN(knownLse)) {
+            shift = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < end; j++) {
+                shift = Math.max(shift, s[off + j]);
+            }
         }
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < end; j++) {
-            max = Math.max(max, s[off + j]);
+        if (shift == Float.NEGATIVE_INFINITY) {
+            java.util.Arrays.fill(s, off, off + stride, 0f);
+            return shift;
         }
-        if (max == Float.NEGATIVE_INFINITY) {
-            java.util.Arrays.fill(s, off, off + w.stride, 0f);
-            return max;
-        }
-        float sum = expShifted(s, off, end, max);
-        float inv = 1f / sum;
-        for (int j = 0; j < end; j++) {
-            s[off + j] *= inv;
-        }
-        return max + (float) Math.log(sum);
-    }
-
-    /** {@code s[off + j] = exp(s[off + j] - shift)} for j below n (whole vectors; lanes past n are cleared), returning the sum. */
-    private static float expShifted(float[] s, int off, int n, float shift) {
         FloatVector sum = FloatVector.zero(S);
-        for (int j = 0; j < n; j += V) {
+        int j = 0;
+        for (; j < end; j += V) {
             FloatVector e = FloatVector.fromArray(S, s, off + j).sub(shift).lanewise(VectorOperators.EXP);
-            e = e.blend(0f, S.indexInRange(j, n).not());
+            e = e.blend(0f, S.indexInRange(j, end).not());
             e.intoArray(s, off + j);
             sum = sum.add(e);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        java.util.Arrays.fill(s, off + j, off + stride, 0f);
+        if (!Float.isNaN(knownLse)) {
+            return knownLse;
+        }
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        FloatVector inv = FloatVector.broadcast(S, 1f / total);
+        for (j = 0; j < end; j += V) {
+            FloatVector.fromArray(S, s, off + j).mul(inv).intoArray(s, off + j);
+        }
+        return shift + (float) Math.log(total);
     }
 
-    /** {@code ds[j] = p[j] (ds[j] - dot) scale} over a row's first n keys: on entry ds holds dOut . v_j. */
-    private static void scoreGradients(float[] p, float[] ds, int off, int n, float dot, float scale) {
-        for (int j = 0; j < n; j += V) {
+    /** {@code ds[j] = p[j] (ds[j] - dot) scale} over a padded row: on entry ds holds dOut . v_j (zero where p is). */
+    private static void scoreGradients(float[] p, float[] ds, int off, int stride, float dot, float scale) {
+        for (int j = 0; j < stride; j += V) {
             FloatVector dp = FloatVector.fromArray(S, ds, off + j);
             FloatVector.fromArray(S, p, off + j).mul(dp.sub(dot)).mul(scale).intoArray(ds, off + j);
         }
     }
 
-    /** {@code acc[off + j] += scale sum_d x[xOff + d] t[d, j]} for j below n, whole vectors at a time. */
-    private static void rowTimesTransposed(float[] x, int xOff, float scale, float[] t, int stride, int dim, int n,
-                                           float[] acc, int off) {
-        for (int j = 0; j < n; j += V) {
-            FloatVector a = FloatVector.fromArray(S, acc, off + j);
-            for (int d = 0; d < dim; d++) {
-                a = FloatVector.fromArray(S, t, d * stride + j).fma(FloatVector.broadcast(S, x[xOff + d] * scale), a);
-            }
-            a.intoArray(acc, off + j);
-        }
-    }
-
     /**
-     * {@code y[yOff + d] += sum_{r in [from, to)} w[wOff + (r - from) wStride] x[xBase + r xStride + d]}
-     * for d below dim: a weighted sum of rows kept in registers, a vector of the width at a time.
+     * For each of {@code rows} (at most four) outputs r:
+     * {@code y[yBase + r yStride + d] += sum_{k in [from, to)} w[wOff + r wRow + k wElem] x[xBase + k xStride + d]}
+     * for d below dim. The four accumulators stay in registers across k, so each vector of x feeds four FMAs.
      */
-    private static void weightedRows(float[] w, int wOff, int wStride, int from, int to, float[] x, int xBase,
-                                     int xStride, float[] y, int yOff, int dim) {
-        int d = 0;
-        for (int upper = S.loopBound(dim); d < upper; d += V) {
-            FloatVector acc = FloatVector.fromArray(S, y, yOff + d);
-            for (int r = from, wi = wOff; r < to; r++, wi += wStride) {
-                acc = FloatVector.fromArray(S, x, xBase + r * xStride + d).fma(FloatVector.broadcast(S, w[wi]), acc);
+    private static void weightedSums(float[] w, int wOff, int wRow, int wElem, int rows, int from, int to,
+                                     float[] x, int xBase, int xStride, float[] y, int yBase, int yStride, int dim) {
+        for (int r0 = 0; r0 < rows; r0 += 4) {
+            int n = Math.min(4, rows - r0);
+            int w0 = wOff + r0 * wRow;
+            int y0 = yBase + r0 * yStride;
+            int d = 0;
+            for (int upper = S.loopBound(dim); d < upper; d += V) {
+                FloatVector a0 = FloatVector.fromArray(S, y, y0 + d);
+                FloatVector a1 = n > 1 ? FloatVector.fromArray(S, y, y0 + yStride + d) : a0;
+                FloatVector a2 = n > 2 ? FloatVector.fromArray(S, y, y0 + 2 * yStride + d) : a0;
+                FloatVector a3 = n > 3 ? FloatVector.fromArray(S, y, y0 + 3 * yStride + d) : a0;
+                for (int k = from; k < to; k++) {
+                    FloatVector xv = FloatVector.fromArray(S, x, xBase + k * xStride + d);
+                    int wk = w0 + k * wElem;
+                    a0 = xv.fma(FloatVector.broadcast(S, w[wk]), a0);
+                    if (n > 1) {
+                        a1 = xv.fma(FloatVector.broadcast(S, w[wk + wRow]), a1);
+                    }
+                    if (n > 2) {
+                        a2 = xv.fma(FloatVector.broadcast(S, w[wk + 2 * wRow]), a2);
+                    }
+                    if (n > 3) {
+                        a3 = xv.fma(FloatVector.broadcast(S, w[wk + 3 * wRow]), a3);
+                    }
+                }
+                a0.intoArray(y, y0 + d);
+                if (n > 1) {
+                    a1.intoArray(y, y0 + yStride + d);
+                }
+                if (n > 2) {
+                    a2.intoArray(y, y0 + 2 * yStride + d);
+                }
+                if (n > 3) {
+                    a3.intoArray(y, y0 + 3 * yStride + d);
+                }
             }
-            acc.intoArray(y, yOff + d);
-        }
-        for (; d < dim; d++) {
-            float acc = y[yOff + d];
-            for (int r = from, wi = wOff; r < to; r++, wi += wStride) {
-                acc += w[wi] * x[xBase + r * xStride + d];
+            for (; d < dim; d++) {
+                for (int r = 0; r < n; r++) {
+                    float acc = y[y0 + r * yStride + d];
+                    for (int k = from; k < to; k++) {
+                        acc += w[w0 + r * wRow + k * wElem] * x[xBase + k * xStride + d];
+                    }
+                    y[y0 + r * yStride + d] = acc;
+                }
             }
-            y[yOff + d] = acc;
         }
     }
 }
