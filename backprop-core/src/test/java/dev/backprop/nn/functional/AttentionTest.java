@@ -116,4 +116,25 @@ class AttentionTest {
         assertArrayEquals(expected.toFloatArray(), y.narrow(0, 0, 1).narrow(1, 0, 3).contiguous().toFloatArray(), 1e-6f);
         assertEquals(4, y.size(2));
     }
+
+    @Test
+    void multiHeadAttentionIsItsProjectionsAroundTheFusedOpWithPyTorchsNames() {
+        Generator g = new Generator(8);
+        dev.backprop.nn.MultiHeadAttention mha = new dev.backprop.nn.MultiHeadAttention(6, 2, true, g);
+        assertEquals(List.of("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"),
+                List.copyOf(mha.namedParameters().keySet()));
+        Tensor x = Tensor.randn(g, 2, 4, 6);
+        Tensor padding = Tensor.fromArray(new float[] {0, 0, 0, 1, 0, 0, 0, 0}, 2, 4);
+        var p = mha.namedParameters();
+        Tensor qkv = x.matmul(p.get("in_proj_weight").transpose(0, 1)).add(p.get("in_proj_bias"));
+        Tensor[] heads = new Tensor[3];
+        for (int i = 0; i < 3; i++) {
+            heads[i] = qkv.narrow(2, 6 * i, 6).reshape(2, 4, 2, 3).transpose(1, 2);
+        }
+        Tensor y = composed(heads[0], heads[1], heads[2], padding, true).transpose(1, 2).reshape(2, 4, 6);
+        Tensor expected = y.matmul(p.get("out_proj.weight").transpose(0, 1)).add(p.get("out_proj.bias"));
+        assertArrayEquals(expected.toFloatArray(), mha.forward(x, padding).toFloatArray(), 1e-5f);
+        ShapeException e = assertThrows(ShapeException.class, () -> mha.forward(Tensor.zeros(2, 4, 5)));
+        assertTrue(e.getMessage().contains("expected [batch, length, 6]"), e.getMessage());
+    }
 }
