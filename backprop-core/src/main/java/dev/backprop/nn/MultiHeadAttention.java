@@ -50,15 +50,9 @@ public final class MultiHeadAttention extends Module {
             throw new ShapeException(this + ": input of shape " + x.shape() + " does not fit: expected [batch, length, "
                     + width + "]");
         }
-        int b = x.size(0);
-        int t = x.size(1);
-        int hd = width / heads;
-        Tensor qkv = x.linear(inWeight, inBias);
-        Tensor q = qkv.narrow(2, 0, width).reshape(b, t, heads, hd).transpose(1, 2);
-        Tensor k = qkv.narrow(2, width, width).reshape(b, t, heads, hd).transpose(1, 2);
-        Tensor v = qkv.narrow(2, 2 * width, width).reshape(b, t, heads, hd).transpose(1, 2);
-        Tensor y = Sequences.scaledDotProductAttention(q, k, v, keyPadding, causal);
-        return outProj.forward(y.transpose(1, 2).reshape(b, t, width));
+        Tensor[] qkv = Sequences.splitHeads(x.linear(inWeight, inBias), heads);
+        Tensor y = Sequences.scaledDotProductAttention(qkv[0], qkv[1], qkv[2], keyPadding, causal);
+        return outProj.forward(Sequences.mergeHeads(y));
     }
 
     @Override

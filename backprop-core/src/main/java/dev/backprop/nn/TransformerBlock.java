@@ -81,13 +81,9 @@ public final class TransformerBlock extends Module {
     }
 
     private Tensor attention(Tensor normed, KvCache.Layer cache, int added) {
-        int b = normed.size(0);
-        int t = normed.size(1);
-        int hd = width / heads;
-        Tensor qkv = attn.forward(normed);
-        Tensor q = qkv.narrow(2, 0, width).reshape(b, t, heads, hd).transpose(1, 2);
-        Tensor k = qkv.narrow(2, width, width).reshape(b, t, heads, hd).transpose(1, 2);
-        Tensor v = qkv.narrow(2, 2 * width, width).reshape(b, t, heads, hd).transpose(1, 2);
+        Tensor[] qkv = Sequences.splitHeads(attn.forward(normed), heads);
+        Tensor k = qkv[1];
+        Tensor v = qkv[2];
         boolean causal = true;
         if (cache != null) {
             // The new query rows see every cached key; with an empty cache the new rows are the whole
@@ -97,7 +93,7 @@ public final class TransformerBlock extends Module {
             k = kv[0];
             v = kv[1];
         }
-        return Sequences.scaledDotProductAttention(q, k, v, causal).transpose(1, 2).reshape(b, t, width);
+        return Sequences.mergeHeads(Sequences.scaledDotProductAttention(qkv[0], k, v, causal));
     }
 
     private void checkInput(Tensor x) {

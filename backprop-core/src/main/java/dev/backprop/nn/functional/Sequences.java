@@ -57,6 +57,31 @@ public final class Sequences {
         return y.reshape(outDims);
     }
 
+    /**
+     * Splits a packed projection {@code [B, T, 3 C]} (query, key, value side by side, as a
+     * transformer's c_attn or in_proj makes) into three {@code [B, heads, T, C / heads]} views,
+     * without copying: the fused attention reads them in place.
+     */
+    public static Tensor[] splitHeads(Tensor qkv, int heads) {
+        if (qkv.rank() != 3 || qkv.size(2) % (3 * heads) != 0) {
+            throw new ShapeException("splitHeads: a packed projection must be [batch, length, 3 x width] with the width a"
+                    + " multiple of " + heads + " heads, got " + qkv.shape());
+        }
+        int b = qkv.size(0);
+        int t = qkv.size(1);
+        int width = qkv.size(2) / 3;
+        Tensor[] out = new Tensor[3];
+        for (int i = 0; i < 3; i++) {
+            out[i] = qkv.narrow(2, i * width, width).reshape(b, t, heads, width / heads).transpose(1, 2);
+        }
+        return out;
+    }
+
+    /** The inverse of the head split for one tensor: {@code [B, heads, T, D]} to {@code [B, T, heads x D]}. */
+    public static Tensor mergeHeads(Tensor y) {
+        return y.transpose(1, 2).reshape(y.size(0), y.size(2), y.size(1) * y.size(3));
+    }
+
     /** {@code [..., L, D]} as {@code [batch, 1, L, D]}, with every leading dimension in the batch. */
     private static Tensor asBatchHeads(Tensor t) {
         return t.reshape(-1, 1, t.size(-2), t.size(-1));
