@@ -36,6 +36,22 @@ class AccuracyTest {
         return Double.parseDouble(last.substring(prefix.length()));
     }
 
+    /** The GPT recipe of {@code trained/gpt_char.json}, the README's command: validation loss within 0.05 of PyTorch's. */
+    @Test
+    void gptCharRecipeMatchesPyTorch() throws Exception {
+        java.util.Map<?, ?> reference = (java.util.Map<?, ?>) dev.backprop.io.Json.parse(java.nio.file.Files.readString(
+                ReferenceData.pytorchDirectory().resolve("trained/gpt_char.json")));
+        double pytorch = ((Number) ((java.util.Map<?, ?>) reference.get("h100_2000_iters")).get("val_loss")).doubleValue();
+        CliRun run = CliRun.of("train", "--dataset", "tinyshakespeare", "--data", data().toString(), "--offline",
+                "--model", "gpt:layers=4,heads=4,embd=128,block=64");
+        System.out.print(run.out());
+        assertEquals(0, run.exit(), run.out() + run.err());
+        String last = run.lastLine();
+        assertTrue(last.startsWith("validation loss: ") && last.endsWith(" nats/char"), last);
+        double loss = Double.parseDouble(last.substring("validation loss: ".length(), last.length() - " nats/char".length()));
+        assertTrue(Math.abs(loss - pytorch) <= 0.05, "GPT recipe: validation loss " + loss + ", PyTorch's " + pytorch);
+    }
+
     @Test
     void mnistMlp() {
         double acc = train("accuracy", "--dataset", "mnist", "--model", "mlp:256,128", "--epochs", "12", "--batch", "128");
