@@ -31,10 +31,6 @@ final class KvCache {
         return length;
     }
 
-    int capacity() {
-        return layers[0].keys.size(2);
-    }
-
     void clear() {
         length = 0;
     }

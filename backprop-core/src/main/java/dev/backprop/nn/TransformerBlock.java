@@ -102,14 +102,6 @@ public final class TransformerBlock extends Module {
         }
     }
 
-    int heads() {
-        return heads;
-    }
-
-    int width() {
-        return width;
-    }
-
     @Override
     public String toString() {
         return "TransformerBlock(" + width + ", heads=" + heads + ")";
