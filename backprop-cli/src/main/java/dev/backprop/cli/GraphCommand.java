@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
                 "  ./backprop graph --model cnn:8 | dot -Tpng > cnn.png"})
 final class GraphCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "SPEC", defaultValue = "mlp:16",
-            description = "as for train: mlp:H1,H2,..., lenet or cnn:WIDTH. Default: ${DEFAULT-VALUE}.")
+            description = "as for train: mlp:H1,H2,..., lenet, cnn:WIDTH or gpt:layers=N,... (a context of four tokens of"
+                    + " --classes symbols). Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--inputs", paramLabel = "N", defaultValue = "784", description = "features of an mlp's input. Default: ${DEFAULT-VALUE}.")
@@ -49,8 +50,21 @@ final class GraphCommand implements Callable<Integer> {
         ModelSpec spec = ModelSpec.parse(model, inputs, classes, ActivationKind.of(activation), 0f);
         Module net = spec.build(new Generator(0));
         Generator g = new Generator(1);
-        Tensor x = spec.takesImages() ? Tensor.rand(g, 1, 1, 28, 28) : Tensor.rand(g, 1, inputs);
-        Tensor loss = Losses.crossEntropy(net.forward(x), Tensor.zeros(1));
+        Tensor loss;
+        Tensor x;
+        if (spec.isLanguageModel()) {
+            // Four tokens of a vocabulary of --classes; the loss is next-token cross-entropy at each.
+            float[] tokens = new float[5];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = i % classes;
+            }
+            x = Tensor.fromArray(java.util.Arrays.copyOf(tokens, 4), 1, 4);
+            Tensor next = Tensor.fromArray(java.util.Arrays.copyOfRange(tokens, 1, 5), 4);
+            loss = Losses.crossEntropy(net.forward(x).reshape(4, classes), next);
+        } else {
+            x = spec.takesImages() ? Tensor.rand(g, 1, 1, 28, 28) : Tensor.rand(g, 1, inputs);
+            loss = Losses.crossEntropy(net.forward(x), Tensor.zeros(1));
+        }
         Map<String, Tensor> names = new LinkedHashMap<>(net.namedParameters());
         names.put("input", x);
         String dot = GraphExport.dot(loss, names, backward ? GraphExport.Direction.BACKWARD : GraphExport.Direction.FORWARD);

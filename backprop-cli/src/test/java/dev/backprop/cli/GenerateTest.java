@@ -48,6 +48,14 @@ class GenerateTest {
     }
 
     @Test
+    void theGraphOfAGptShowsItsAttentionAndItsEmbeddings() {
+        CliRun r = CliRun.of("graph", "--model", "gpt:layers=1,heads=2,embd=8,block=4", "--classes", "5");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("scaled_dot_product_attention") && r.out().contains("wte.weight")
+                && r.out().contains("cross_entropy"), r.out());
+    }
+
+    @Test
     void generatingFromAClassifierSaysWhatTheFileHolds(@TempDir Path dir) {
         Path model = dir.resolve("digits.safetensors");
         assertEquals(0, CliRun.of("train", "--model", "mlp:16", "--epochs", "1", "--out", model.toString()).exit());

@@ -82,9 +82,7 @@ public final class GPT extends Module {
             throw new ShapeException("GPT: a context of " + t + " tokens is longer than the model's " + config.block()
                     + "; keep the last " + config.block());
         }
-        Tensor positions = Tensor.arange(t);
-        Tensor x = embeddingDropout.forward(wte.forward(tokens).add(wpe.forward(positions)));
-        x = lnF.forward(blocks.forward(x));
+        Tensor x = lnF.forward(blocks.forward(embed(tokens, 0)));
         return x.matmul(wte.weight().transpose(0, 1));
     }
 
@@ -93,15 +91,19 @@ public final class GPT extends Module {
      * values {@code cache} holds (positions {@code cache.length()} onwards), extending the cache.
      */
     Tensor forwardCached(Tensor tokens, KvCache cache) {
-        int start = cache.length();
         int n = tokens.size(1);
-        Tensor positions = Tensor.arange(start, start + n, 1);
-        Tensor x = embeddingDropout.forward(wte.forward(tokens).add(wpe.forward(positions)));
+        Tensor x = embed(tokens, cache.length());
         for (int i = 0; i < config.layers(); i++) {
             x = ((TransformerBlock) blocks.layers().get(i)).forwardCached(x, cache.layer(i));
         }
         cache.advance(n);
         return lnF.forward(x).matmul(wte.weight().transpose(0, 1));
+    }
+
+    /** Token plus position embeddings of {@code tokens [B, n]} at positions {@code start .. start + n}. */
+    private Tensor embed(Tensor tokens, int start) {
+        Tensor positions = Tensor.arange(start, start + tokens.size(1), 1);
+        return embeddingDropout.forward(wte.forward(tokens).add(wpe.forward(positions)));
     }
 
     /** A text generator over this model that caches keys and values between tokens. */

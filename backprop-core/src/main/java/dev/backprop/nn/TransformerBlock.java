@@ -59,23 +59,18 @@ public final class TransformerBlock extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        checkInput(x);
-        Tensor y = attention(ln1.forward(x), null, 0);
-        return mlp(x.add(attnDropout.forward(proj.forward(y))));
+        return forwardCached(x, null);
     }
 
     /**
      * The block over {@code x [1, n, C]}, the next n positions of one sequence, reusing and extending
      * the keys and values of the earlier positions held in {@code cache} (which must be empty when
-     * n > 1): the same result as running the whole sequence, computing only the new rows.
+     * n > 1): the same result as running the whole sequence, computing only the new rows. Without a
+     * cache (null) this is {@link #forward}.
      */
     Tensor forwardCached(Tensor x, KvCache.Layer cache) {
         checkInput(x);
-        Tensor y = attention(ln1.forward(x), cache, x.size(1));
-        return mlp(x.add(attnDropout.forward(proj.forward(y))));
-    }
-
-    private Tensor mlp(Tensor x) {
+        x = x.add(attnDropout.forward(proj.forward(attention(ln1.forward(x), cache, x.size(1)))));
         Tensor hidden = fc.forward(ln2.forward(x));
         return x.add(mlpDropout.forward(mlpProj.forward(tanhGelu ? hidden.geluTanh() : hidden.gelu())));
     }

@@ -42,6 +42,7 @@ public final class LanguageModelTrainer {
             }
         }
 
+        /** With {@code v} iterations; the warm-up is cut to {@code v - 1} when it would be longer. */
         public Config withIterations(int v) { return new Config(v, batch, lr, minLr, Math.min(warmup, v - 1), weightDecay, beta1, beta2, clipNorm, evalEvery, evalBatches, seed); }
         public Config withBatch(int v) { return new Config(iterations, v, lr, minLr, warmup, weightDecay, beta1, beta2, clipNorm, evalEvery, evalBatches, seed); }
         public Config withLr(double peak, double end) { return new Config(iterations, batch, peak, end, warmup, weightDecay, beta1, beta2, clipNorm, evalEvery, evalBatches, seed); }

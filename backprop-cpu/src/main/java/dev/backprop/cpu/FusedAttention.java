@@ -32,11 +32,11 @@ final class FusedAttention {
             for (int p = part; p < problems; p += WorkerPool.threads()) {
                 int b = p / g.heads();
                 int h = p % g.heads();
-                Rows qr = new Rows(q, g.query(), b, h, g);
-                Rows vr = new Rows(v, g.value(), b, h, g);
+                Rows qr = new Rows(g.query(), b, h, g);
+                Rows vr = new Rows(g.value(), b, h, g);
                 int outBase = g.packedRow(g.queries(), b, h, 0);
                 int outStride = g.heads() * g.dim();
-                transpose(k, new Rows(k, g.key(), b, h, g), g.keys(), g.dim(), w.kt, w.stride);
+                transpose(k, new Rows(g.key(), b, h, g), g.keys(), g.dim(), w.kt, w.stride);
                 for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {
                     int i1 = Math.min(i0 + BLOCK, g.queries());
                     scores(q, qr.base + i0 * qr.stride, qr.stride, g.scale(), w.kt, w.stride, g.dim(), g, i0, i1, w.p);
@@ -65,10 +65,10 @@ final class FusedAttention {
             for (int p = part; p < problems; p += WorkerPool.threads()) {
                 int b = p / g.heads();
                 int h = p % g.heads();
-                Rows qr = new Rows(q, g.query(), b, h, g);
-                Rows kr = new Rows(k, g.key(), b, h, g);
+                Rows qr = new Rows(g.query(), b, h, g);
+                Rows kr = new Rows(g.key(), b, h, g);
                 transpose(k, kr, g.keys(), g.dim(), w.kt, stride);
-                transpose(v, new Rows(v, g.value(), b, h, g), g.keys(), g.dim(), w.vt, stride);
+                transpose(v, new Rows(g.value(), b, h, g), g.keys(), g.dim(), w.vt, stride);
                 int dBase = g.packedRow(g.queries(), b, h, 0);
                 int kvBase = g.packedRow(g.keys(), b, h, 0);
                 int packed = g.heads() * g.dim();
@@ -105,7 +105,7 @@ final class FusedAttention {
 
     /** Where the rows of one (batch, head) of a {@code [B, H, L, D]} layout start, and their stride. */
     private record Rows(int base, int stride) {
-        Rows(float[] data, Layout l, int b, int h, AttentionGeometry g) {
+        Rows(Layout l, int b, int h, AttentionGeometry g) {
             this(g.row(l, b, h, 0), l.strides()[2]);
         }
     }

@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Each returns false for an op it does not vectorise, and the caller falls back to the reference
  * loop. Transcendental functions run in float32 vectors (the Vector API's exp, log and tanh, and
  * the reference's erfc formula): within a few units in the last place of the reference's
- * double-precision results, which {@code VectorLoopsTest} checks.
+ * double-precision results, which {@code CpuParityTest} checks over their whole range.
  */
 final class VectorLoops {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

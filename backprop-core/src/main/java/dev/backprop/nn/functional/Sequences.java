@@ -104,7 +104,13 @@ public final class Sequences {
                         + " use Sequences.padded(sequences, padToken) and pass its mask as the key padding");
             }
         }
-        return padded(sequences, 0).tokens();
+        float[] tokens = new float[sequences.size() * length];
+        for (int i = 0; i < sequences.size(); i++) {
+            for (int t = 0; t < length; t++) {
+                tokens[i * length + t] = sequences.get(i)[t];
+            }
+        }
+        return Tensor.fromArray(tokens, sequences.size(), length);
     }
 
     /** Sequences padded to one length: tokens {@code [batch, maxLength]} and a mask that is 1 at padding. */
