@@ -10,7 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * of C (6 rows x 2 vectors: 12 accumulators) in registers while it streams both panels. Packing
  * reads A and B through their row and column strides, so transposed operands are never
  * materialised; panels are zero-padded, so odd sizes only cost a masked copy at the tile edges.
- * Column blocks of C are split across the worker threads.
+ * Column blocks of C are split across the worker threads. Products small enough that packing
+ * would not pay for itself (a training step's dense layers) go to {@link DirectSgemm}, which reads
+ * the operands in place with the same register tile.
  */
 final class Sgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -28,6 +30,10 @@ final class Sgemm {
     private Sgemm() {
     }
 
+    /**
+     * {@code C (+)= A B} for {@code A(i, p) = a[aOff + i aRs + p aCs]}, {@code B(p, j) = b[bOff + p bRs + j bCs]}
+     * and C row-major from {@code cOff} with leading dimension ldc; C is overwritten unless accumulate.
+     */
     static void gemm(int m, int n, int k,
                      float[] a, int aOff, int aRs, int aCs,
                      float[] b, int bOff, int bRs, int bCs,
@@ -43,6 +49,18 @@ final class Sgemm {
             }
             return;
         }
+        if (DirectSgemm.suits(m, n, k)) {
+            DirectSgemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+        } else {
+            packed(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+        }
+    }
+
+    /** The packed algorithm, for operands too large for {@link DirectSgemm}; m, n, k at least 1. */
+    static void packed(int m, int n, int k,
+                       float[] a, int aOff, int aRs, int aCs,
+                       float[] b, int bOff, int bRs, int bCs,
+                       float[] c, int cOff, int ldc, boolean accumulate) {
         long flops = 2L * m * n * k;
         int threads = flops < 2_000_000 ? 1 : WorkerPool.threads();
         // Each thread packs all of the operand it shares, so split the dimension whose

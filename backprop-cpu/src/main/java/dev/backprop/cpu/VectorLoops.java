@@ -211,49 +211,83 @@ final class VectorLoops {
         return true;
     }
 
+    /** Elements per block of the staged GELU loops; the block's three scratch rows stay in L1. */
+    private static final int GELU_BLOCK = 512;
+
     /** {@code dst[dOff + i] = x Phi(x)} for {@code x = src[off + i]}, i below upper (a multiple of V); returns upper. */
     private static int gelu(float[] src, int off, float[] dst, int dOff, int upper) {
-        for (int i = 0; i < upper; i += V) {
-            FloatVector x = FloatVector.fromArray(S, src, off + i);
-            FloatVector gauss = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP);
-            x.mul(normalCdf(x, gauss)).intoArray(dst, dOff + i);
+        float[] scratch = new float[3 * GELU_BLOCK];
+        for (int base = 0; base < upper; base += GELU_BLOCK) {
+            int len = Math.min(GELU_BLOCK, upper - base);
+            normalCdfTerms(src, off + base, len, scratch);
+            for (int i = 0; i < len; i += V) {
+                FloatVector x = FloatVector.fromArray(S, src, off + base + i);
+                x.mul(normalCdf(x, scratch, i)).intoArray(dst, dOff + base + i);
+            }
         }
         return upper;
     }
 
     /** {@code dst = g (Phi(x) + x phi(x))} for gradients g from {@code a} and inputs x from {@code b}; returns upper. */
     private static int geluBackward(float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int upper) {
-        for (int i = 0; i < upper; i += V) {
-            FloatVector x = FloatVector.fromArray(S, b, bOff + i);
-            FloatVector gauss = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP);
-            FloatVector derivative = x.fma(gauss.mul(INV_SQRT_2PI), normalCdf(x, gauss));
-            FloatVector.fromArray(S, a, aOff + i).mul(derivative).intoArray(dst, dOff + i);
+        float[] scratch = new float[3 * GELU_BLOCK];
+        for (int base = 0; base < upper; base += GELU_BLOCK) {
+            int len = Math.min(GELU_BLOCK, upper - base);
+            normalCdfTerms(b, bOff + base, len, scratch);
+            for (int i = 0; i < len; i += V) {
+                FloatVector x = FloatVector.fromArray(S, b, bOff + base + i);
+                FloatVector gauss = FloatVector.fromArray(S, scratch, GELU_BLOCK + i);
+                FloatVector derivative = x.mul(gauss).fma(FloatVector.broadcast(S, INV_SQRT_2PI), normalCdf(x, scratch, i));
+                FloatVector.fromArray(S, a, aOff + base + i).mul(derivative).intoArray(dst, dOff + base + i);
+            }
         }
         return upper;
     }
 
-    /**
-     * The standard normal CDF {@code Phi(x) = erfc(-x / sqrt 2) / 2}, with erfc by the reference's
-     * Chebyshev form (Numerical Recipes, relative error below 1.2e-7) evaluated in float32, given
-     * {@code gauss = exp(-hi / 2)} for {@code hi = x * x} rounded (GELU's backward needs it too).
+    /*
+     * The standard normal CDF Phi(x) = erfc(-x / sqrt 2) / 2, with erfc by the reference's Chebyshev
+     * form (Numerical Recipes, relative error below 1.2e-7) evaluated in float32, in stages over a
+     * block: one loop computes the polynomial and the exponents, two plain loops take the
+     * exponentials, and the caller combines them. One loop doing all of it compiles to code that
+     * runs two to three times slower (two calls to the vector exp with many live registers).
      */
-    private static FloatVector normalCdf(FloatVector x, FloatVector gauss) {
-        FloatVector z = x.abs().mul(INV_SQRT_2);
-        FloatVector t = ONE.div(z.mul(0.5f).add(1f));
-        FloatVector poly = t.mul(0.17087277f).add(-0.82215223f);
-        poly = poly.mul(t).add(1.48851587f);
-        poly = poly.mul(t).add(-1.13520398f);
-        poly = poly.mul(t).add(0.27886807f);
-        poly = poly.mul(t).add(-0.18628806f);
-        poly = poly.mul(t).add(0.09678418f);
-        poly = poly.mul(t).add(0.37409196f);
-        poly = poly.mul(t).add(1.00002368f);
-        poly = poly.mul(t).add(-1.26551223f);
-        // exp(-z^2) with z^2 = x^2 / 2 = (hi + lo) / 2 split exactly by an fma, so the tail keeps
-        // float32's relative accuracy: exp(-hi / 2) * exp(poly - lo / 2).
-        FloatVector lo = x.fma(x, x.mul(x).neg());
-        FloatVector halfTail = t.mul(gauss.mul(poly.sub(lo.mul(0.5f)).lanewise(VectorOperators.EXP))).mul(0.5f);
-        // x < 0: Phi = erfc(|x|/sqrt 2)/2; otherwise 1 - that.
+
+    /**
+     * For x in {@code src[at .. at + len)}: {@code t = 1 / (1 + |x| / (2 sqrt 2))} into scratch row 0,
+     * then {@code gauss = exp(-hi / 2)} into row 1 and {@code exp(P(t) - lo / 2)} into row 2, where
+     * {@code hi + lo = x^2} exactly (an fma gives lo), so the tail keeps float32's relative accuracy.
+     */
+    private static void normalCdfTerms(float[] src, int at, int len, float[] scratch) {
+        for (int i = 0; i < len; i += V) {
+            FloatVector x = FloatVector.fromArray(S, src, at + i);
+            FloatVector t = ONE.div(x.abs().mul(INV_SQRT_2 / 2).add(1f));
+            FloatVector poly = t.mul(0.17087277f).add(-0.82215223f);
+            poly = poly.mul(t).add(1.48851587f);
+            poly = poly.mul(t).add(-1.13520398f);
+            poly = poly.mul(t).add(0.27886807f);
+            poly = poly.mul(t).add(-0.18628806f);
+            poly = poly.mul(t).add(0.09678418f);
+            poly = poly.mul(t).add(0.37409196f);
+            poly = poly.mul(t).add(1.00002368f);
+            poly = poly.mul(t).add(-1.26551223f);
+            FloatVector hi = x.mul(x);
+            FloatVector lo = x.fma(x, hi.neg());
+            t.intoArray(scratch, i);
+            hi.mul(-0.5f).intoArray(scratch, GELU_BLOCK + i);
+            poly.sub(lo.mul(0.5f)).intoArray(scratch, 2 * GELU_BLOCK + i);
+        }
+        for (int row = GELU_BLOCK; row < 3 * GELU_BLOCK; row += GELU_BLOCK) {
+            for (int i = row; i < row + len; i += V) {
+                FloatVector.fromArray(S, scratch, i).lanewise(VectorOperators.EXP).intoArray(scratch, i);
+            }
+        }
+    }
+
+    /** Phi(x) from the terms {@link #normalCdfTerms} left at column i: x < 0 gives erfc(|x|/sqrt 2)/2, otherwise 1 - that. */
+    private static FloatVector normalCdf(FloatVector x, float[] scratch, int i) {
+        FloatVector halfTail = FloatVector.fromArray(S, scratch, i)
+                .mul(FloatVector.fromArray(S, scratch, GELU_BLOCK + i))
+                .mul(FloatVector.fromArray(S, scratch, 2 * GELU_BLOCK + i)).mul(0.5f);
         return halfTail.neg().add(1f).blend(halfTail, x.compare(VectorOperators.LT, 0f));
     }
 

@@ -104,6 +104,48 @@ class CpuParityTest {
         }
     }
 
+    /**
+     * Both GEMM strategies on the same operands, whichever the dispatcher would pick: the packed
+     * one and the in-place one, in all three forms, with ragged rows and columns, a strided view
+     * of A (every other column) and accumulation.
+     */
+    @Test
+    void packedAndInPlaceGemmAgreeWithTheReference() {
+        int[][] shapes = {{1, 1, 1}, {5, 31, 3}, {6, 32, 9}, {13, 70, 33}, {37, 65, 129}, {128, 96, 200}, {300, 40, 17}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            for (String form : new String[] {"NN", "TN", "NT", "strided A"}) {
+                float[] a = random(2 * m * k);
+                float[] b = random(k * n);
+                int aRs = switch (form) {
+                    case "TN" -> 1;
+                    case "strided A" -> 2 * k;
+                    default -> k;
+                };
+                int aCs = switch (form) {
+                    case "TN" -> m;
+                    case "strided A" -> 2;
+                    default -> 1;
+                };
+                int bRs = form.equals("NT") ? 1 : n;
+                int bCs = form.equals("NT") ? k : 1;
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    float[] c0 = random(m * n);
+                    float[] packed = c0.clone();
+                    float[] direct = c0.clone();
+                    ref.gemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, c0, 0, n, accumulate);
+                    Sgemm.packed(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, packed, 0, n, accumulate);
+                    DirectSgemm.gemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, direct, 0, n, accumulate);
+                    String what = form + " " + m + "x" + n + "x" + k + (accumulate ? " +=" : "");
+                    assertClose(c0, packed, 1e-4, "packed " + what);
+                    assertClose(c0, direct, 1e-4, "in place " + what);
+                }
+            }
+        }
+    }
+
     @Test
     void gemmWithOffsetsAndALeadingDimension() {
         int m = 9;
@@ -112,10 +154,13 @@ class CpuParityTest {
         float[] a = random(5 + m * k);
         float[] b = random(3 + k * n);
         float[] c0 = random(7 + m * (n + 4));
-        float[] c1 = c0.clone();
+        float[] packed = c0.clone();
+        float[] direct = c0.clone();
         ref.gemm(m, n, k, a, 5, k, 1, b, 3, n, 1, c0, 7, n + 4, true);
-        cpu.gemm(m, n, k, a, 5, k, 1, b, 3, n, 1, c1, 7, n + 4, true);
-        assertClose(c0, c1, 1e-4, "offsets");
+        Sgemm.packed(m, n, k, a, 5, k, 1, b, 3, n, 1, packed, 7, n + 4, true);
+        DirectSgemm.gemm(m, n, k, a, 5, k, 1, b, 3, n, 1, direct, 7, n + 4, true);
+        assertClose(c0, packed, 1e-4, "offsets, packed");
+        assertClose(c0, direct, 1e-4, "offsets, in place");
     }
 
     /**
