@@ -68,6 +68,28 @@ final class DirectSgemm {
         });
     }
 
+    /**
+     * {@code C (+)= A B} on the calling thread alone, for the small products inside another kernel's
+     * parallel region (attention's per-head blocks); any sizes, k = 0 included.
+     */
+    static void multiply(int m, int n, int k,
+                         float[] a, int aOff, int aRs, int aCs,
+                         float[] b, int bOff, int bRs, int bCs,
+                         float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        if (k <= 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
+            return;
+        }
+        block(0, m, 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+    }
+
     /** Computes rows {@code [i0, i1)} and columns {@code [j0, j1)} of C. */
     private static void block(int i0, int i1, int j0, int j1, int k,
                               float[] a, int aOff, int aRs, int aCs,

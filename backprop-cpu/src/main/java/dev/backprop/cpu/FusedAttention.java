@@ -1,25 +1,30 @@
 package dev.backprop.cpu;
 
 import dev.backprop.backend.AttentionGeometry;
-import dev.backprop.backend.Layout;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Scaled dot-product attention without a full score matrix: each (batch, head) is one task, and
- * within it blocks of up to {@link #BLOCK} query rows keep their probabilities (and in backward
- * their score gradients) for the block only. K (and in backward V) is first transposed into a
- * {@code [D, Lk]} scratch block so that scores are FMAs across keys, a vector of keys at a time;
- * weighted sums of rows are FMAs across the head width. Both kernels work on four rows at once, so
- * each vector loaded from K, V or Q feeds four FMAs. Backward recomputes the probabilities from the
- * saved log-sum-exp (as FlashAttention does). Same arithmetic as {@code ReferenceAttention}, in float.
+ * Scaled dot-product attention without a full score matrix: each thread takes a contiguous range
+ * of the (batch, head) problems, and within one, blocks of up to {@link #BLOCK} query rows keep
+ * their probabilities (and in backward their score gradients) for the block only. Every product is
+ * a small matrix multiply run by {@link DirectSgemm}'s register tile: scores {@code Q K^T} against a
+ * transposed copy of K, {@code out = P V}, and in backward {@code dP = dOut V^T}, {@code dQ = dS K},
+ * {@code dK += dS^T Q}, {@code dV += P^T dOut}, reading Q, K, V and the gradients in place. With a
+ * causal mask the products stop, per chunk of {@link #CHUNK} rows, at the last key the chunk sees.
+ * Softmax runs in three plain passes over the block (shift, exp, normalise). Backward recomputes the
+ * probabilities from the saved log-sum-exp (as FlashAttention does). Same arithmetic as
+ * {@code ReferenceAttention}, in float.
  */
 final class FusedAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
     /** Query rows whose probabilities and score gradients are kept at once. */
     private static final int BLOCK = 64;
+    /** Rows (or, for dK and dV, keys) per product under a causal mask. */
+    private static final int CHUNK = 32;
 
     private FusedAttention() {
     }
@@ -27,26 +32,24 @@ final class FusedAttention {
     static void forward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
                         float[] logSumExp) {
         int problems = g.batch() * g.heads();
-        WorkerPool.run(Math.min(problems, WorkerPool.threads()), part -> {
+        int parts = Math.min(problems, WorkerPool.threads());
+        WorkerPool.run(parts, part -> {
             Scratch w = new Scratch(g);
-            for (int p = part; p < problems; p += WorkerPool.threads()) {
-                int b = p / g.heads();
-                int h = p % g.heads();
-                Rows qr = new Rows(g.query(), b, h, g);
-                Rows vr = new Rows(g.value(), b, h, g);
-                int outBase = g.packedRow(g.queries(), b, h, 0);
-                int outStride = g.heads() * g.dim();
-                transpose(k, new Rows(g.key(), b, h, g), g.keys(), g.dim(), w.kt, w.stride);
+            for (int p = problems * part / parts; p < problems * (part + 1) / parts; p++) {
+                Head hd = new Head(g, p);
+                transpose(k, hd.k, hd.kStride, g.keys(), g.dim(), w.kt, w.stride);
                 for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {
                     int i1 = Math.min(i0 + BLOCK, g.queries());
-                    scores(q, qr.base + i0 * qr.stride, qr.stride, g.scale(), w.kt, w.stride, g.dim(), g, i0, i1, w.p);
-                    for (int i = i0; i < i1; i++) {
-                        logSumExp[p * g.queries() + i] = softmaxRow(g, keyPadding, b, i, w.p, (i - i0) * w.stride, w.stride,
-                                Float.NaN);
+                    scores(g, q, hd.q, hd.qStride, w.kt, w.stride, i0, i1, w.p);
+                    probabilities(g, keyPadding, hd.b, i0, i1, w.p, w.stride, logSumExp, p * g.queries(), false);
+                    // out rows = P V (rows that see no key have all-zero P and get zeros).
+                    for (int r0 = i0; r0 < i1; r0 += CHUNK) {
+                        int r1 = Math.min(r0 + CHUNK, i1);
+                        DirectSgemm.multiply(r1 - r0, g.dim(), g.keyEnd(r1 - 1),
+                                w.p, (r0 - i0) * w.stride, w.stride, 1,
+                                v, hd.v, hd.vStride, 1,
+                                out, hd.packed + r0 * hd.packedStride, hd.packedStride, false);
                     }
-                    // out rows = P V (rows that see no key have all-zero P and stay zero).
-                    weightedSums(w.p, 0, w.stride, 1, i1 - i0, 0, g.keyEnd(i1 - 1), v, vr.base, vr.stride,
-                            out, outBase + i0 * outStride, outStride, g.dim());
                 }
             }
         });
@@ -59,58 +62,66 @@ final class FusedAttention {
     static void backward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
                          float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv) {
         int problems = g.batch() * g.heads();
-        WorkerPool.run(Math.min(problems, WorkerPool.threads()), part -> {
+        int parts = Math.min(problems, WorkerPool.threads());
+        WorkerPool.run(parts, part -> {
             Scratch w = new Scratch(g);
             int stride = w.stride;
-            for (int p = part; p < problems; p += WorkerPool.threads()) {
-                int b = p / g.heads();
-                int h = p % g.heads();
-                Rows qr = new Rows(g.query(), b, h, g);
-                Rows kr = new Rows(g.key(), b, h, g);
-                transpose(k, kr, g.keys(), g.dim(), w.kt, stride);
-                transpose(v, new Rows(g.value(), b, h, g), g.keys(), g.dim(), w.vt, stride);
-                int dBase = g.packedRow(g.queries(), b, h, 0);
-                int kvBase = g.packedRow(g.keys(), b, h, 0);
-                int packed = g.heads() * g.dim();
+            for (int p = problems * part / parts; p < problems * (part + 1) / parts; p++) {
+                Head hd = new Head(g, p);
+                transpose(k, hd.k, hd.kStride, g.keys(), g.dim(), w.kt, stride);
+                transpose(v, hd.v, hd.vStride, g.keys(), g.dim(), w.vt, stride);
+                int kv = g.packedRow(g.keys(), hd.b, hd.h, 0);
+                int ps = hd.packedStride;
                 for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {
                     int i1 = Math.min(i0 + BLOCK, g.queries());
-                    int rows = i1 - i0;
-                    scores(q, qr.base + i0 * qr.stride, qr.stride, g.scale(), w.kt, stride, g.dim(), g, i0, i1, w.p);
-                    scores(dOut, dBase + i0 * packed, packed, 1f, w.vt, stride, g.dim(), g, i0, i1, w.ds);
+                    scores(g, q, hd.q, hd.qStride, w.kt, stride, i0, i1, w.p);
+                    probabilities(g, keyPadding, hd.b, i0, i1, w.p, stride, logSumExp, p * g.queries(), true);
+                    scores(g, dOut, hd.packed, ps, w.vt, stride, i0, i1, w.ds);
                     for (int i = i0; i < i1; i++) {
-                        int row = (i - i0) * stride;
-                        softmaxRow(g, keyPadding, b, i, w.p, row, stride, logSumExp[p * g.queries() + i]);
-                        int o = dBase + i * packed;
-                        float dot = 0f;
-                        for (int d = 0; d < g.dim(); d++) {
-                            dot += dOut[o + d] * out[o + d];
-                        }
-                        scoreGradients(w.p, w.ds, row, stride, dot, g.scale());
+                        int o = hd.packed + i * ps;
+                        scoreGradients(w.p, w.ds, (i - i0) * stride, stride, g.keyEnd(i),
+                                dot(dOut, out, o, g.dim()), g.scale());
                     }
+                    for (int r0 = i0; r0 < i1; r0 += CHUNK) {
+                        int r1 = Math.min(r0 + CHUNK, i1);
+                        DirectSgemm.multiply(r1 - r0, g.dim(), g.keyEnd(r1 - 1),
+                                w.ds, (r0 - i0) * stride, stride, 1,
+                                k, hd.k, hd.kStride, 1,
+                                dq, hd.packed + r0 * ps, ps, false);
+                    }
+                    // Keys [j0, j1) gather from the block's rows; under a causal mask only rows i >= j0 see them.
                     int keys = g.keyEnd(i1 - 1);
-                    weightedSums(w.ds, 0, stride, 1, rows, 0, keys, k, kr.base, kr.stride, dq, dBase + i0 * packed, packed, g.dim());
-                    // Key j gathers from the block's query rows; with a causal mask rows before j contribute zeros.
-                    for (int j0 = 0; j0 < keys; j0 += 4) {
-                        int j1 = Math.min(j0 + 4, keys);
-                        int from = g.causal() ? Math.max(0, j0 - i0) : 0;
-                        weightedSums(w.ds, j0, 1, stride, j1 - j0, from, rows, q, qr.base + i0 * qr.stride, qr.stride,
-                                dk, kvBase + j0 * packed, packed, g.dim());
-                        weightedSums(w.p, j0, 1, stride, j1 - j0, from, rows, dOut, dBase + i0 * packed, packed,
-                                dv, kvBase + j0 * packed, packed, g.dim());
+                    for (int j0 = 0; j0 < keys; j0 += CHUNK) {
+                        int j1 = Math.min(j0 + CHUNK, keys);
+                        int from = g.causal() ? Math.max(i0, j0) : i0;
+                        if (from >= i1) {
+                            continue;
+                        }
+                        int at = (from - i0) * stride + j0;
+                        DirectSgemm.multiply(j1 - j0, g.dim(), i1 - from, w.ds, at, 1, stride,
+                                q, hd.q + from * hd.qStride, hd.qStride, 1, dk, kv + j0 * ps, ps, true);
+                        DirectSgemm.multiply(j1 - j0, g.dim(), i1 - from, w.p, at, 1, stride,
+                                dOut, hd.packed + from * ps, ps, 1, dv, kv + j0 * ps, ps, true);
                     }
                 }
             }
         });
     }
 
-    /** Where the rows of one (batch, head) of a {@code [B, H, L, D]} layout start, and their stride. */
-    private record Rows(int base, int stride) {
-        Rows(Layout l, int b, int h, AttentionGeometry g) {
-            this(g.row(l, b, h, 0), l.strides()[2]);
+    /** Where one (batch, head)'s rows start in Q, K, V and in the packed {@code [B, L, H, D]} outputs, and their strides. */
+    private record Head(int b, int h, int q, int qStride, int k, int kStride, int v, int vStride,
+                        int packed, int packedStride) {
+        Head(AttentionGeometry g, int problem) {
+            this(problem / g.heads(), problem % g.heads(), g);
+        }
+
+        private Head(int b, int h, AttentionGeometry g) {
+            this(b, h, g.row(g.query(), b, h, 0), g.query().strides()[2], g.row(g.key(), b, h, 0), g.key().strides()[2],
+                    g.row(g.value(), b, h, 0), g.value().strides()[2], g.packedRow(g.queries(), b, h, 0), g.heads() * g.dim());
         }
     }
 
-    /** Per-task buffers: K and V transposed to {@code [D, keys]}; P and dS of a block; rows padded to whole vectors. */
+    /** Per-thread buffers: K and V transposed to {@code [D, keys]}; P and dS of a block; rows padded to whole vectors. */
     private static final class Scratch {
         final int stride;
         final float[] kt;
@@ -119,7 +130,7 @@ final class FusedAttention {
         final float[] ds;
 
         Scratch(AttentionGeometry g) {
-            stride = (g.keys() + V - 1) / V * V;
+            stride = Math.max(V, (g.keys() + V - 1) / V * V);
             kt = new float[g.dim() * stride];
             vt = new float[g.dim() * stride];
             int rows = Math.min(BLOCK, g.queries());
@@ -128,9 +139,24 @@ final class FusedAttention {
         }
     }
 
-    private static void transpose(float[] src, Rows r, int keys, int dim, float[] dst, int stride) {
-        for (int j = 0; j < keys; j++) {
-            int row = r.base + j * r.stride;
+    /**
+     * {@code dst[d * stride + j] = src[base + j * rowStride + d]}: one head's K or V as {@code [D, keys]},
+     * a vector of keys at a time gathered through the row stride.
+     */
+    private static void transpose(float[] src, int base, int rowStride, int keys, int dim, float[] dst, int stride) {
+        int[] rows = new int[V];
+        for (int l = 0; l < V; l++) {
+            rows[l] = l * rowStride;
+        }
+        int j = 0;
+        for (int upper = S.loopBound(keys); j < upper; j += V) {
+            int at = base + j * rowStride;
+            for (int d = 0; d < dim; d++) {
+                FloatVector.fromArray(S, src, at + d, rows, 0).intoArray(dst, d * stride + j);
+            }
+        }
+        for (; j < keys; j++) {
+            int row = base + j * rowStride;
             for (int d = 0; d < dim; d++) {
                 dst[d * stride + j] = src[row + d];
             }
@@ -138,154 +164,122 @@ final class FusedAttention {
     }
 
     /**
-     * {@code out[(i - i0) stride + j] = scale sum_d x[xBase + (i - i0) xStride + d] t[d, j]} for the
-     * block's rows i and, per group of four rows, the keys the group's last row sees, whole vectors at a time.
+     * Unscaled products of the block's rows of x (from {@code x[base + i * xStride]}) with the
+     * columns of t ({@code [D, keys]}) into rows of {@code out}, per chunk of rows only up to the last
+     * key the chunk sees; entries past that are left as they are and masked by the callers.
      */
-    private static void scores(float[] x, int xBase, int xStride, float scale, float[] t, int stride, int dim,
-                               AttentionGeometry g, int i0, int i1, float[] out) {
-        for (int r0 = i0; r0 < i1; r0 += 4) {
-            int rows = Math.min(4, i1 - r0);
-            int end = g.keyEnd(r0 + rows - 1);
-            int x0 = xBase + (r0 - i0) * xStride;
-            int o0 = (r0 - i0) * stride;
-            for (int j = 0; j < end; j += V) {
-                FloatVector a0 = FloatVector.zero(S);
-                FloatVector a1 = a0;
-                FloatVector a2 = a0;
-                FloatVector a3 = a0;
-                for (int d = 0; d < dim; d++) {
-                    FloatVector kv = FloatVector.fromArray(S, t, d * stride + j);
-                    a0 = kv.fma(FloatVector.broadcast(S, x[x0 + d] * scale), a0);
-                    if (rows > 1) {
-                        a1 = kv.fma(FloatVector.broadcast(S, x[x0 + xStride + d] * scale), a1);
-                    }
-                    if (rows > 2) {
-                        a2 = kv.fma(FloatVector.broadcast(S, x[x0 + 2 * xStride + d] * scale), a2);
-                    }
-                    if (rows > 3) {
-                        a3 = kv.fma(FloatVector.broadcast(S, x[x0 + 3 * xStride + d] * scale), a3);
-                    }
-                }
-                a0.intoArray(out, o0 + j);
-                if (rows > 1) {
-                    a1.intoArray(out, o0 + stride + j);
-                }
-                if (rows > 2) {
-                    a2.intoArray(out, o0 + 2 * stride + j);
-                }
-                if (rows > 3) {
-                    a3.intoArray(out, o0 + 3 * stride + j);
-                }
-            }
+    private static void scores(AttentionGeometry g, float[] x, int base, int xStride, float[] t, int stride,
+                               int i0, int i1, float[] out) {
+        for (int r0 = i0; r0 < i1; r0 += CHUNK) {
+            int r1 = Math.min(r0 + CHUNK, i1);
+            DirectSgemm.multiply(r1 - r0, g.keyEnd(r1 - 1), g.dim(), x, base + r0 * xStride, xStride, 1,
+                    t, 0, stride, 1, out, (r0 - i0) * stride, stride, false);
         }
     }
 
     /**
-     * Turns row i's scores at {@code s[off ..]} into probabilities over the keys it sees (masked keys
-     * and the rest of the padded row 0) and returns their log-sum-exp; with a known log-sum-exp
-     * (backward) that is used, so the probabilities are exactly the forward pass's. A row that sees
-     * no key becomes all zeros, with a log-sum-exp of -inf.
+     * Turns the block's raw scores (rows of {@code s}, {@code stride} wide) into probabilities over
+     * the keys each row sees, with masked keys and the rest of the row 0. Forward computes each
+     * row's log-sum-exp into {@code lse[lseAt + i]}; backward ({@code known}) shifts by the stored
+     * one instead, so the probabilities are exactly the forward pass's. A row that sees no key
+     * becomes all zeros, with a log-sum-exp of -inf. Three passes: shift (and mask), exp over the
+     * whole block, normalise.
      */
-    private static float softmaxRow(AttentionGeometry g, float[] keyPadding, int b, int i, float[] s, int off, int stride,
-                                    float knownLse) {
-        int end = g.keyEnd(i);
-        if (keyPadding != null) {
-            for (int j = 0; j < end; j++) {
-                if (keyPadding[b * g.keys() + j] != 0) {
-                    s[off + j] = Float.NEGATIVE_INFINITY;
+    private static void probabilities(AttentionGeometry g, float[] keyPadding, int b, int i0, int i1, float[] s,
+                                      int stride, float[] lse, int lseAt, boolean known) {
+        float scale = g.scale();
+        float[] shifts = new float[i1 - i0];
+        for (int i = i0; i < i1; i++) {
+            int off = (i - i0) * stride;
+            int end = g.keyEnd(i);
+            if (keyPadding != null) {
+                for (int j = 0; j < end; j++) {
+                    if (keyPadding[b * g.keys() + j] != 0) {
+                        s[off + j] = Float.NEGATIVE_INFINITY;
+                    }
                 }
             }
-        }
-        float shift = knownLse;
-        if (Float.isNaN(knownLse)) {
-            shift = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < end; j++) {
-                shift = Math.max(shift, s[off + j]);
+            float shift = known ? lse[lseAt + i] : rowMax(s, off, end) * scale;
+            shifts[i - i0] = shift;
+            if (shift == Float.NEGATIVE_INFINITY) {
+                java.util.Arrays.fill(s, off, off + stride, Float.NEGATIVE_INFINITY);
+                continue;
             }
+            int j = 0;
+            for (int upper = S.loopBound(end); j < upper; j += V) {
+                FloatVector.fromArray(S, s, off + j).mul(scale).sub(shift).intoArray(s, off + j);
+            }
+            if (j < end) {
+                FloatVector.fromArray(S, s, off + j).mul(scale).sub(shift)
+                        .blend(Float.NEGATIVE_INFINITY, S.indexInRange(j, end).not()).intoArray(s, off + j);
+                j += V;
+            }
+            java.util.Arrays.fill(s, off + j, off + stride, Float.NEGATIVE_INFINITY);
         }
-        if (shift == Float.NEGATIVE_INFINITY) {
-            java.util.Arrays.fill(s, off, off + stride, 0f);
-            return shift;
+        int n = (i1 - i0) * stride;
+        for (int j = 0; j < n; j += V) {
+            FloatVector.fromArray(S, s, j).lanewise(VectorOperators.EXP).intoArray(s, j);
         }
-        FloatVector sum = FloatVector.zero(S);
-        int j = 0;
-        for (; j < end; j += V) {
-            FloatVector e = FloatVector.fromArray(S, s, off + j).sub(shift).lanewise(VectorOperators.EXP);
-            e = e.blend(0f, S.indexInRange(j, end).not());
-            e.intoArray(s, off + j);
-            sum = sum.add(e);
+        if (known) {
+            return;
         }
-        java.util.Arrays.fill(s, off + j, off + stride, 0f);
-        if (!Float.isNaN(knownLse)) {
-            return knownLse;
+        for (int i = i0; i < i1; i++) {
+            int off = (i - i0) * stride;
+            int width = Math.min(stride, (g.keyEnd(i) + V - 1) / V * V);
+            FloatVector sum = FloatVector.zero(S);
+            for (int j = 0; j < width; j += V) {
+                sum = sum.add(FloatVector.fromArray(S, s, off + j));
+            }
+            float total = sum.reduceLanes(VectorOperators.ADD);
+            if (total == 0f) {
+                lse[lseAt + i] = Float.NEGATIVE_INFINITY;
+                continue;
+            }
+            FloatVector inv = FloatVector.broadcast(S, 1f / total);
+            for (int j = 0; j < width; j += V) {
+                FloatVector.fromArray(S, s, off + j).mul(inv).intoArray(s, off + j);
+            }
+            lse[lseAt + i] = shifts[i - i0] + (float) Math.log(total);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
-        FloatVector inv = FloatVector.broadcast(S, 1f / total);
-        for (j = 0; j < end; j += V) {
-            FloatVector.fromArray(S, s, off + j).mul(inv).intoArray(s, off + j);
-        }
-        return shift + (float) Math.log(total);
     }
 
-    /** {@code ds[j] = p[j] (ds[j] - dot) scale} over a padded row: on entry ds holds dOut . v_j (zero where p is). */
-    private static void scoreGradients(float[] p, float[] ds, int off, int stride, float dot, float scale) {
+    /** The largest of {@code s[off .. off + end)} (-inf when end is 0 or all are masked). */
+    private static float rowMax(float[] s, int off, int end) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (int upper = S.loopBound(end); j < upper; j += V) {
+            max = max.max(FloatVector.fromArray(S, s, off + j));
+        }
+        if (j < end) {
+            FloatVector x = FloatVector.fromArray(S, s, off + j);
+            max = max.max(x.blend(Float.NEGATIVE_INFINITY, S.indexInRange(j, end).not()));
+        }
+        return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** {@code sum_d a[at + d] b[at + d]} over one row of width dim. */
+    private static float dot(float[] a, float[] b, int at, int dim) {
+        FloatVector acc = FloatVector.zero(S);
+        int d = 0;
+        for (int upper = S.loopBound(dim); d < upper; d += V) {
+            acc = FloatVector.fromArray(S, a, at + d).fma(FloatVector.fromArray(S, b, at + d), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; d < dim; d++) {
+            sum += a[at + d] * b[at + d];
+        }
+        return sum;
+    }
+
+    /**
+     * {@code ds[j] = p[j] (ds[j] - dot) scale} over the keys row sees, 0 past them: on entry ds holds
+     * {@code dOut . v_j} (and whatever the block's wider rows left past the keys this one sees).
+     */
+    private static void scoreGradients(float[] p, float[] ds, int off, int stride, int end, float dot, float scale) {
         for (int j = 0; j < stride; j += V) {
             FloatVector dp = FloatVector.fromArray(S, ds, off + j);
-            FloatVector.fromArray(S, p, off + j).mul(dp.sub(dot)).mul(scale).intoArray(ds, off + j);
-        }
-    }
-
-    /**
-     * For each of {@code rows} (at most four) outputs r:
-     * {@code y[yBase + r yStride + d] += sum_{k in [from, to)} w[wOff + r wRow + k wElem] x[xBase + k xStride + d]}
-     * for d below dim. The four accumulators stay in registers across k, so each vector of x feeds four FMAs.
-     */
-    private static void weightedSums(float[] w, int wOff, int wRow, int wElem, int rows, int from, int to,
-                                     float[] x, int xBase, int xStride, float[] y, int yBase, int yStride, int dim) {
-        for (int r0 = 0; r0 < rows; r0 += 4) {
-            int n = Math.min(4, rows - r0);
-            int w0 = wOff + r0 * wRow;
-            int y0 = yBase + r0 * yStride;
-            int d = 0;
-            for (int upper = S.loopBound(dim); d < upper; d += V) {
-                FloatVector a0 = FloatVector.fromArray(S, y, y0 + d);
-                FloatVector a1 = n > 1 ? FloatVector.fromArray(S, y, y0 + yStride + d) : a0;
-                FloatVector a2 = n > 2 ? FloatVector.fromArray(S, y, y0 + 2 * yStride + d) : a0;
-                FloatVector a3 = n > 3 ? FloatVector.fromArray(S, y, y0 + 3 * yStride + d) : a0;
-                for (int k = from; k < to; k++) {
-                    FloatVector xv = FloatVector.fromArray(S, x, xBase + k * xStride + d);
-                    int wk = w0 + k * wElem;
-                    a0 = xv.fma(FloatVector.broadcast(S, w[wk]), a0);
-                    if (n > 1) {
-                        a1 = xv.fma(FloatVector.broadcast(S, w[wk + wRow]), a1);
-                    }
-                    if (n > 2) {
-                        a2 = xv.fma(FloatVector.broadcast(S, w[wk + 2 * wRow]), a2);
-                    }
-                    if (n > 3) {
-                        a3 = xv.fma(FloatVector.broadcast(S, w[wk + 3 * wRow]), a3);
-                    }
-                }
-                a0.intoArray(y, y0 + d);
-                if (n > 1) {
-                    a1.intoArray(y, y0 + yStride + d);
-                }
-                if (n > 2) {
-                    a2.intoArray(y, y0 + 2 * yStride + d);
-                }
-                if (n > 3) {
-                    a3.intoArray(y, y0 + 3 * yStride + d);
-                }
-            }
-            for (; d < dim; d++) {
-                for (int r = 0; r < n; r++) {
-                    float acc = y[y0 + r * yStride + d];
-                    for (int k = from; k < to; k++) {
-                        acc += w[w0 + r * wRow + k * wElem] * x[xBase + k * xStride + d];
-                    }
-                    y[y0 + r * yStride + d] = acc;
-                }
-            }
+            FloatVector.fromArray(S, p, off + j).mul(dp.sub(dot)).mul(scale)
+                    .blend(0f, S.indexInRange(j, end).not()).intoArray(ds, off + j);
         }
     }
 }
