@@ -97,6 +97,30 @@ public interface Backend {
                            float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv);
 
     /**
+     * Column sums of a row-major {@code [rows, cols]} block from {@code offset}:
+     * {@code dst[c] = sum_r src[offset + r cols + c]} (a bias gradient, a sum over leading dimensions).
+     */
+    void sumColumns(float[] src, int offset, int rows, int cols, float[] dst);
+
+    /**
+     * Layer normalisation of {@code rows} contiguous rows of {@code width}: per row
+     * {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance, written to {@code xhat}
+     * with {@code invStd[r] = 1 / sqrt(var + eps)}, and {@code y = xhat weight + bias} (weight and
+     * bias may be null: 1 and 0).
+     */
+    void layerNorm(float[] x, int rows, int width, float[] weight, float[] bias, float eps,
+                   float[] y, float[] xhat, float[] invStd);
+
+    /**
+     * The gradients of {@link #layerNorm} from {@code dy}: with {@code dh = dy weight},
+     * {@code dx = (dh - mean(dh) - xhat mean(dh xhat)) invStd} into dx, and the sums over rows
+     * {@code dWeight = sum dy xhat}, {@code dBias = sum dy} written into those arrays. Any of dx,
+     * dWeight, dBias may be null (not wanted); weight may be null (1).
+     */
+    void layerNormBackward(float[] dy, float[] xhat, float[] invStd, float[] weight, int rows, int width,
+                           float[] dx, float[] dWeight, float[] dBias);
+
+    /**
      * One fused Adam/AdamW step over {@code n} contiguous elements from {@code offset}: updates
      * {@code param}, {@code m}, {@code v} (and {@code vMax} when {@code step.amsgrad()}) in place from
      * {@code grad}, element by element as {@link AdamStep#apply} defines.

@@ -8,9 +8,9 @@ import dev.backprop.backend.Backends;
 /**
  * The dense layer's affine map as one op, {@code y = x W^T + b} for x {@code [N, in]}, W
  * {@code [out, in]}, b {@code [out]}: the bias is written into the output first and the product
- * accumulated onto it, and W^T is read through strides. Its gradient is three products that land
- * contiguous in the parameters' own layouts: {@code dx = dy W}, {@code dW = dy^T x} and
- * {@code db = 1^T dy} (column sums). Composite forms (matmul, transpose, add) give the same values
+ * accumulated onto it, and W^T is read through strides. Its gradient is two products and a sum that
+ * land contiguous in the parameters' own layouts: {@code dx = dy W}, {@code dW = dy^T x} and
+ * {@code db} the column sums of dy. Composite forms (matmul, transpose, add) give the same values
  * but leave dW as a transposed view to copy.
  */
 final class LinearOps {
@@ -50,10 +50,8 @@ final class LinearOps {
             }
             Tensor db = null;
             if (b != null && b.requiresGrad()) {
-                float[] ones = new float[n];
-                java.util.Arrays.fill(ones, 1f);
                 float[] d = new float[out];
-                k.gemm(1, out, n, ones, 0, n, 1, gc.storage.data, gc.offset, out, 1, d, 0, out, false);
+                k.sumColumns(gc.storage.data, gc.offset, n, out, d);
                 db = Tensor.wrap(d, b.shape);
             }
             return grads(dx, dw, db);

@@ -10,7 +10,8 @@ import java.util.Arrays;
  * Matrix products with PyTorch's {@code matmul} rules: a 1-D left operand is a row vector and a
  * 1-D right operand a column vector (the added dimension is removed again), and leading batch
  * dimensions broadcast. For {@code C = A B}: {@code dA = dC B^T} and {@code dB = A^T dC}, each
- * summed over batch dimensions that were broadcast. Transposes are stride swaps, never copies.
+ * summed over batch dimensions that were broadcast. Transposes are stride swaps, never copies; a
+ * batch of matrices times one shared matrix is a single product over the stacked rows.
  */
 final class MatMul {
     private MatMul() {
@@ -28,7 +29,16 @@ final class MatMul {
             throw new ShapeException("matmul: " + a.shape + " x " + b.shape + ": inner dimensions "
                     + k + " and " + b2.size(-2) + " differ");
         }
-        Tensor out = batched(a2, b2);
+        Tensor out;
+        if (a2.rank() > 2 && b2.rank() == 2) {
+            // A matrix shared by every batch element: the batch folds into A's rows, one product
+            // instead of one per element (a sequence model's output head).
+            int[] dims = a2.shape.dims();
+            dims[dims.length - 1] = b2.size(1);
+            out = batched(a2.reshape(-1, k), b2).reshape(dims);
+        } else {
+            out = batched(a2, b2);
+        }
         if (a.rank() == 1) {
             out = out.squeeze(-2);
         }

@@ -108,9 +108,9 @@ final class NormOps {
 
     /**
      * Layer normalisation over the last {@code width} elements of each row as one op (Ba et al.
-     * 2016): {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance, {@code y = xhat w + b}.
-     * Backward: {@code dw = sum_rows dy xhat}, {@code db = sum_rows dy} and, with {@code dh = dy w},
-     * {@code dx = (dh - mean(dh) - xhat mean(dh xhat)) / sqrt(var + eps)}.
+     * 2016), run by the backend's {@code layerNorm} kernels: {@code xhat = (x - mean) / sqrt(var + eps)}
+     * with the biased variance, {@code y = xhat w + b}. Backward: {@code dw = sum_rows dy xhat},
+     * {@code db = sum_rows dy} and, with {@code dh = dy w}, {@code dx = (dh - mean(dh) - xhat mean(dh xhat)) / sqrt(var + eps)}.
      */
     static Tensor layerNorm(Tensor x, int width, Tensor weight, Tensor bias, float eps) {
         int rows = x.numel() / Math.max(1, width);
@@ -120,87 +120,16 @@ final class NormOps {
         float[] xhat = new float[rows * width];
         float[] invStd = new float[rows];
         float[] y = new float[rows * width];
-        int parts = rowParts(rows, width);
-        Backends.active().parallel(parts, part -> {
-            for (int r = part * rows / parts, end = (part + 1) * rows / parts; r < end; r++) {
-                int base = r * width;
-                double sum = 0;
-                for (int j = 0; j < width; j++) {
-                    sum += xd[base + j];
-                }
-                float mean = (float) (sum / width);
-                double sq = 0;
-                for (int j = 0; j < width; j++) {
-                    float d = xd[base + j] - mean;
-                    sq += d * d;
-                }
-                float rstd = (float) (1 / Math.sqrt(sq / width + eps));
-                invStd[r] = rstd;
-                for (int j = 0; j < width; j++) {
-                    float h = (xd[base + j] - mean) * rstd;
-                    xhat[base + j] = h;
-                    y[base + j] = h * (wd == null ? 1f : wd[j]) + (bd == null ? 0f : bd[j]);
-                }
-            }
-        });
+        Backends.active().layerNorm(xd, rows, width, wd, bd, eps, y, xhat, invStd);
         Tensor out = Tensor.wrap(y, x.shape);
         return Graph.op("layer_norm", out, x, weight, bias).saves(weight == null ? x : weight).backward(g -> {
             float[] dy = Creation.readable(g.contiguous());
-            boolean needW = weight != null && weight.requiresGrad();
-            boolean needB = bias != null && bias.requiresGrad();
             float[] dx = x.requiresGrad() ? new float[rows * width] : null;
-            // Each part sums its rows' dw and db; the parts are added in order afterwards.
-            float[][] dw = new float[parts][needW ? width : 0];
-            float[][] db = new float[parts][needB ? width : 0];
-            Backends.active().parallel(parts, part -> {
-                float[] dh = new float[width];
-                for (int r = part * rows / parts, end = (part + 1) * rows / parts; r < end; r++) {
-                    int base = r * width;
-                    float sumDh = 0f;
-                    float sumDhXhat = 0f;
-                    for (int j = 0; j < width; j++) {
-                        float d = dy[base + j];
-                        dh[j] = wd == null ? d : d * wd[j];
-                        sumDh += dh[j];
-                        sumDhXhat += dh[j] * xhat[base + j];
-                    }
-                    if (needW) {
-                        for (int j = 0; j < width; j++) {
-                            dw[part][j] += dy[base + j] * xhat[base + j];
-                        }
-                    }
-                    if (needB) {
-                        for (int j = 0; j < width; j++) {
-                            db[part][j] += dy[base + j];
-                        }
-                    }
-                    if (dx != null) {
-                        float meanDh = sumDh / width;
-                        float meanDhXhat = sumDhXhat / width;
-                        for (int j = 0; j < width; j++) {
-                            dx[base + j] = (dh[j] - meanDh - xhat[base + j] * meanDhXhat) * invStd[r];
-                        }
-                    }
-                }
-            });
-            return grads(dx == null ? null : Tensor.wrap(dx, x.shape), needW ? Tensor.wrap(addParts(dw), weight.shape) : null,
-                    needB ? Tensor.wrap(addParts(db), bias.shape) : null);
+            float[] dw = weight != null && weight.requiresGrad() ? new float[width] : null;
+            float[] db = bias != null && bias.requiresGrad() ? new float[width] : null;
+            Backends.active().layerNormBackward(dy, xhat, invStd, wd, rows, width, dx, dw, db);
+            return grads(dx == null ? null : Tensor.wrap(dx, x.shape), dw == null ? null : Tensor.wrap(dw, weight.shape),
+                    db == null ? null : Tensor.wrap(db, bias.shape));
         });
-    }
-
-    /** How many row ranges to split a normalisation into: one per worker, each at least 16k elements. */
-    private static int rowParts(int rows, int width) {
-        long elements = (long) rows * width;
-        return (int) Math.max(1, Math.min(Math.min(Backends.active().parallelism(), rows), elements / 16_384));
-    }
-
-    private static float[] addParts(float[][] parts) {
-        float[] sum = parts[0];
-        for (int p = 1; p < parts.length; p++) {
-            for (int j = 0; j < sum.length; j++) {
-                sum[j] += parts[p][j];
-            }
-        }
-        return sum;
     }
 }

@@ -76,7 +76,11 @@ final class Reductions {
                     + " (there is no maximum or minimum of zero elements)");
         }
         if (kind == ReduceOp.SUM && x.isContiguous() && leadingOnly(reduced) && cols > 1) {
-            return Tensor.wrap(columnSums(Creation.readable(x), cols, x.numel() / Math.max(1, cols)), shape);
+            // A sum over leading dimensions (a bias gradient): column sums, no transpose.
+            int width = x.numel() / Math.max(1, cols);
+            float[] out = new float[width];
+            Backends.active().sumColumns(Creation.readable(x), 0, cols, width, out);
+            return Tensor.wrap(out, shape);
         }
         float[] block;
         try (var scope = GradMode.noGrad()) {
@@ -99,25 +103,6 @@ final class Reductions {
             }
         }
         return d > 0 && d < reduced.length;
-    }
-
-    /**
-     * Sums of the {@code width} columns of a row-major {@code [rows, width]} block, row after row
-     * in double precision: a reduction over leading dimensions without transposing them to the end.
-     */
-    private static float[] columnSums(float[] x, int rows, int width) {
-        double[] acc = new double[width];
-        for (int r = 0; r < rows; r++) {
-            int base = r * width;
-            for (int c = 0; c < width; c++) {
-                acc[c] += x[base + c];
-            }
-        }
-        float[] out = new float[width];
-        for (int c = 0; c < width; c++) {
-            out[c] = (float) acc[c];
-        }
-        return out;
     }
 
     /** Views a reduced-shape gradient as the input's shape by re-inserting and expanding size-1 dims. */

@@ -230,6 +230,34 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void sumColumns(float[] src, int offset, int rows, int cols, float[] dst) {
+        // Columns split across the workers in whole vectors of four, each with at least 2^15 elements.
+        int groups = Math.max(1, cols / (4 * VectorLoops.lanes()));
+        int parts = (int) Math.min(Math.min(WorkerPool.threads(), groups), (long) rows * cols / PARALLEL_ELEMENTS);
+        if (parts <= 1) {
+            VectorLoops.sumColumns(src, offset, rows, cols, 0, cols, dst);
+            return;
+        }
+        WorkerPool.run(parts, p -> {
+            int c0 = groups * p / parts * 4 * VectorLoops.lanes();
+            int c1 = p == parts - 1 ? cols : groups * (p + 1) / parts * 4 * VectorLoops.lanes();
+            VectorLoops.sumColumns(src, offset, rows, cols, c0, c1, dst);
+        });
+    }
+
+    @Override
+    public void layerNorm(float[] x, int rows, int width, float[] weight, float[] bias, float eps,
+                          float[] y, float[] xhat, float[] invStd) {
+        VectorLayerNorm.forward(x, rows, width, weight, bias, eps, y, xhat, invStd);
+    }
+
+    @Override
+    public void layerNormBackward(float[] dy, float[] xhat, float[] invStd, float[] weight, int rows, int width,
+                                  float[] dx, float[] dWeight, float[] dBias) {
+        VectorLayerNorm.backward(dy, xhat, invStd, weight, rows, width, dx, dWeight, dBias);
+    }
+
+    @Override
     public void gemm(int m, int n, int k, float[] a, int aOffset, int aRowStride, int aColStride,
                      float[] b, int bOffset, int bRowStride, int bColStride,
                      float[] c, int cOffset, int ldc, boolean accumulate) {

@@ -26,6 +26,11 @@ final class VectorLoops {
     private VectorLoops() {
     }
 
+    /** Floats per vector on this machine. */
+    static int lanes() {
+        return V;
+    }
+
     static boolean map(UnaryOp op, float alpha, float beta, float[] src, int off, float[] dst, int dOff, int n) {
         // One loop per op: the Vector API compiles to SIMD instructions only when the operation
         // is a constant at each call site, so the op is chosen outside the loop.
@@ -302,6 +307,53 @@ final class VectorLoops {
      */
     private static FloatVector geluTanhGate(FloatVector x) {
         return sigmoid(x.mul(x).mul(0.044715f).add(1f).mul(x).mul(2 * SQRT_2_OVER_PI));
+    }
+
+    /** Rows summed in vector registers before their block's sums are added to the double totals. */
+    private static final int COLUMN_SUM_BLOCK = 128;
+
+    /**
+     * Sums of columns {@code [c0, c1)} of the row-major block {@code [rows, cols]} at {@code off}
+     * into {@code dst}: blocks of rows are summed in float vectors, four vectors of columns at a
+     * time, and each block's sums added into double totals, so long columns keep their accuracy.
+     */
+    static void sumColumns(float[] src, int off, int rows, int cols, int c0, int c1, float[] dst) {
+        double[] total = new double[c1 - c0];
+        float[] block = new float[4 * V];
+        for (int r0 = 0; r0 < rows; r0 += COLUMN_SUM_BLOCK) {
+            int r1 = Math.min(rows, r0 + COLUMN_SUM_BLOCK);
+            int c = c0;
+            for (; c + 4 * V <= c1; c += 4 * V) {
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int r = r0; r < r1; r++) {
+                    int at = off + r * cols + c;
+                    a0 = a0.add(FloatVector.fromArray(S, src, at));
+                    a1 = a1.add(FloatVector.fromArray(S, src, at + V));
+                    a2 = a2.add(FloatVector.fromArray(S, src, at + 2 * V));
+                    a3 = a3.add(FloatVector.fromArray(S, src, at + 3 * V));
+                }
+                a0.intoArray(block, 0);
+                a1.intoArray(block, V);
+                a2.intoArray(block, 2 * V);
+                a3.intoArray(block, 3 * V);
+                for (int j = 0; j < 4 * V; j++) {
+                    total[c - c0 + j] += block[j];
+                }
+            }
+            for (; c < c1; c++) {
+                float s = 0f;
+                for (int r = r0; r < r1; r++) {
+                    s += src[off + r * cols + c];
+                }
+                total[c - c0] += s;
+            }
+        }
+        for (int c = c0; c < c1; c++) {
+            dst[c] = (float) total[c - c0];
+        }
     }
 
     /** Sum, max or min of {@code src[off .. off+n)}; NaN propagates for max and min, as in the reference. */

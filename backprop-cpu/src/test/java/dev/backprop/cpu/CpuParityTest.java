@@ -147,6 +147,61 @@ class CpuParityTest {
     }
 
     @Test
+    void columnSumsOnNarrowWideAndLongBlocks() {
+        int[][] shapes = {{1, 1}, {3, 7}, {768, 512}, {1000, 70}, {300, 129}};
+        for (int[] s : shapes) {
+            int rows = s[0];
+            int cols = s[1];
+            float[] x = random(5 + rows * cols);
+            float[] expected = new float[cols];
+            float[] actual = new float[cols];
+            ref.sumColumns(x, 5, rows, cols, expected);
+            cpu.sumColumns(x, 5, rows, cols, actual);
+            assertClose(expected, actual, 1e-5, "column sums " + rows + "x" + cols);
+        }
+    }
+
+    /** Layer norm forward and backward against the reference: widths that are and are not whole vectors, with and without affine parameters, rows split across workers. */
+    @Test
+    void layerNormForwardAndBackward() {
+        int[][] shapes = {{5, 37}, {768, 128}, {300, 129}};
+        for (int[] s : shapes) {
+            int rows = s[0];
+            int width = s[1];
+            for (boolean affine : new boolean[] {true, false}) {
+                float[] x = random(rows * width);
+                float[] w = affine ? random(width) : null;
+                float[] b = affine ? random(width) : null;
+                float[][] outs = new float[2][];
+                float[][] xhats = new float[2][];
+                float[][] inv = new float[2][];
+                float[][] dxs = new float[2][];
+                float[][] dws = new float[2][];
+                float[][] dbs = new float[2][];
+                float[] dy = random(rows * width);
+                dev.backprop.backend.Backend[] backends = {ref, cpu};
+                for (int i = 0; i < 2; i++) {
+                    outs[i] = new float[rows * width];
+                    xhats[i] = new float[rows * width];
+                    inv[i] = new float[rows];
+                    backends[i].layerNorm(x, rows, width, w, b, 1e-5f, outs[i], xhats[i], inv[i]);
+                    dxs[i] = new float[rows * width];
+                    dws[i] = new float[width];
+                    dbs[i] = new float[width];
+                    backends[i].layerNormBackward(dy, xhats[0], inv[0], w, rows, width, dxs[i], dws[i], dbs[i]);
+                }
+                String what = rows + "x" + width + (affine ? " affine" : "");
+                assertClose(outs[0], outs[1], 1e-5, "layer norm " + what);
+                assertClose(xhats[0], xhats[1], 1e-5, "layer norm xhat " + what);
+                assertClose(inv[0], inv[1], 1e-5, "layer norm 1/std " + what);
+                assertClose(dxs[0], dxs[1], 1e-4, "layer norm dx " + what);
+                assertClose(dws[0], dws[1], 1e-4, "layer norm dweight " + what);
+                assertClose(dbs[0], dbs[1], 1e-4, "layer norm dbias " + what);
+            }
+        }
+    }
+
+    @Test
     void gemmWithOffsetsAndALeadingDimension() {
         int m = 9;
         int n = 35;

@@ -137,6 +137,32 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void sumColumns(float[] src, int offset, int rows, int cols, float[] dst) {
+        double[] acc = new double[cols];
+        for (int r = 0; r < rows; r++) {
+            int base = offset + r * cols;
+            for (int c = 0; c < cols; c++) {
+                acc[c] += src[base + c];
+            }
+        }
+        for (int c = 0; c < cols; c++) {
+            dst[c] = (float) acc[c];
+        }
+    }
+
+    @Override
+    public void layerNorm(float[] x, int rows, int width, float[] weight, float[] bias, float eps,
+                          float[] y, float[] xhat, float[] invStd) {
+        ReferenceLayerNorm.forward(x, rows, width, weight, bias, eps, y, xhat, invStd);
+    }
+
+    @Override
+    public void layerNormBackward(float[] dy, float[] xhat, float[] invStd, float[] weight, int rows, int width,
+                                  float[] dx, float[] dWeight, float[] dBias) {
+        ReferenceLayerNorm.backward(dy, xhat, invStd, weight, rows, width, dx, dWeight, dBias);
+    }
+
+    @Override
     public void gemm(int m, int n, int k,
                      float[] a, int aOffset, int aRowStride, int aColStride,
                      float[] b, int bOffset, int bRowStride, int bColStride,

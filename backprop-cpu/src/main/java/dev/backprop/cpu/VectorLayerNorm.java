@@ -1,0 +1,155 @@
+package dev.backprop.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Layer normalisation a row at a time in float32 vectors, rows split across the workers: forward
+ * takes the mean and the biased variance in two passes over the row and writes xhat and y in a
+ * third; backward forms {@code dh = dy w} and its two row sums in one pass and dx in a second,
+ * while each worker sums its rows' weight and bias gradients, added afterwards in a fixed order.
+ * Lane sums are added in a fixed order too, so results do not depend on thread timing. Same
+ * formulas as {@code ReferenceLayerNorm}.
+ */
+final class VectorLayerNorm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    /** Elements per worker below which a normalisation is not split. */
+    private static final int PART_ELEMENTS = 16_384;
+
+    private VectorLayerNorm() {
+    }
+
+    static void forward(float[] x, int rows, int width, float[] weight, float[] bias, float eps,
+                        float[] y, float[] xhat, float[] invStd) {
+        int parts = parts(rows, width);
+        WorkerPool.run(parts, part -> {
+            float[] lanes = new float[V];
+            int upper = S.loopBound(width);
+            for (int r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) {
+                int base = r * width;
+                FloatVector acc = FloatVector.zero(S);
+                for (int j = 0; j < upper; j += V) {
+                    acc = acc.add(FloatVector.fromArray(S, x, base + j));
+                }
+                float sum = laneSum(acc, lanes);
+                for (int j = upper; j < width; j++) {
+                    sum += x[base + j];
+                }
+                float mean = sum / width;
+                acc = FloatVector.zero(S);
+                for (int j = 0; j < upper; j += V) {
+                    FloatVector d = FloatVector.fromArray(S, x, base + j).sub(mean);
+                    acc = d.fma(d, acc);
+                }
+                float sq = laneSum(acc, lanes);
+                for (int j = upper; j < width; j++) {
+                    float d = x[base + j] - mean;
+                    sq += d * d;
+                }
+                float rstd = (float) (1 / Math.sqrt((double) sq / width + eps));
+                invStd[r] = rstd;
+                for (int j = 0; j < upper; j += V) {
+                    FloatVector h = FloatVector.fromArray(S, x, base + j).sub(mean).mul(rstd);
+                    h.intoArray(xhat, base + j);
+                    FloatVector out = weight == null ? h : h.mul(FloatVector.fromArray(S, weight, j));
+                    (bias == null ? out : out.add(FloatVector.fromArray(S, bias, j))).intoArray(y, base + j);
+                }
+                for (int j = upper; j < width; j++) {
+                    float h = (x[base + j] - mean) * rstd;
+                    xhat[base + j] = h;
+                    y[base + j] = h * (weight == null ? 1f : weight[j]) + (bias == null ? 0f : bias[j]);
+                }
+            }
+        });
+    }
+
+    static void backward(float[] dy, float[] xhat, float[] invStd, float[] weight, int rows, int width,
+                         float[] dx, float[] dWeight, float[] dBias) {
+        int parts = parts(rows, width);
+        float[][] dw = new float[parts][dWeight == null ? 0 : width];
+        float[][] db = new float[parts][dBias == null ? 0 : width];
+        WorkerPool.run(parts, part -> {
+            float[] lanes = new float[V];
+            float[] dh = new float[width];
+            int upper = S.loopBound(width);
+            for (int r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) {
+                int base = r * width;
+                FloatVector sumDh = FloatVector.zero(S);
+                FloatVector sumDhXhat = FloatVector.zero(S);
+                for (int j = 0; j < upper; j += V) {
+                    FloatVector g = FloatVector.fromArray(S, dy, base + j);
+                    FloatVector h = FloatVector.fromArray(S, xhat, base + j);
+                    FloatVector d = weight == null ? g : g.mul(FloatVector.fromArray(S, weight, j));
+                    d.intoArray(dh, j);
+                    sumDh = sumDh.add(d);
+                    sumDhXhat = d.fma(h, sumDhXhat);
+                    if (dWeight != null) {
+                        g.fma(h, FloatVector.fromArray(S, dw[part], j)).intoArray(dw[part], j);
+                    }
+                    if (dBias != null) {
+                        g.add(FloatVector.fromArray(S, db[part], j)).intoArray(db[part], j);
+                    }
+                }
+                float sDh = laneSum(sumDh, lanes);
+                float sDhXhat = laneSum(sumDhXhat, lanes);
+                for (int j = upper; j < width; j++) {
+                    float g = dy[base + j];
+                    dh[j] = weight == null ? g : g * weight[j];
+                    sDh += dh[j];
+                    sDhXhat += dh[j] * xhat[base + j];
+                    if (dWeight != null) {
+                        dw[part][j] += g * xhat[base + j];
+                    }
+                    if (dBias != null) {
+                        db[part][j] += g;
+                    }
+                }
+                if (dx == null) {
+                    continue;
+                }
+                float meanDh = sDh / width;
+                float meanDhXhat = sDhXhat / width;
+                float rstd = invStd[r];
+                for (int j = 0; j < upper; j += V) {
+                    FloatVector h = FloatVector.fromArray(S, xhat, base + j);
+                    FloatVector.fromArray(S, dh, j).sub(meanDh).sub(h.mul(meanDhXhat)).mul(rstd).intoArray(dx, base + j);
+                }
+                for (int j = upper; j < width; j++) {
+                    dx[base + j] = (dh[j] - meanDh - xhat[base + j] * meanDhXhat) * rstd;
+                }
+            }
+        });
+        addParts(dw, dWeight);
+        addParts(db, dBias);
+    }
+
+    /** Worker count: one per thread, each with at least {@link #PART_ELEMENTS} elements. */
+    private static int parts(int rows, int width) {
+        long elements = (long) rows * width;
+        return (int) Math.max(1, Math.min(Math.min(WorkerPool.threads(), rows), elements / PART_ELEMENTS));
+    }
+
+    /** The lanes of v added first to last (reduceLanes may associate differently once compiled). */
+    private static float laneSum(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        float s = 0f;
+        for (float lane : lanes) {
+            s += lane;
+        }
+        return s;
+    }
+
+    /** {@code into = parts[0] + parts[1] + ...}, in that order; nothing when into is null. */
+    private static void addParts(float[][] parts, float[] into) {
+        if (into == null) {
+            return;
+        }
+        System.arraycopy(parts[0], 0, into, 0, into.length);
+        for (int p = 1; p < parts.length; p++) {
+            for (int j = 0; j < into.length; j++) {
+                into[j] += parts[p][j];
+            }
+        }
+    }
+}
