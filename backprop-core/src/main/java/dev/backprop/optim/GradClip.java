@@ -18,10 +18,10 @@ public final class GradClip {
             throw new IllegalArgumentException("clipGradNorm: maxNorm must be positive, got " + maxNorm);
         }
         double sumSquares = 0;
-        for (Tensor p : params) {
-            if (p.grad() != null) {
-                for (float g : p.grad().toFloatArray()) {
-                    sumSquares += (double) g * g;
+        try (var scope = GradMode.noGrad()) {
+            for (Tensor p : params) {
+                if (p.grad() != null) {
+                    sumSquares += p.grad().square().sum().item();
                 }
             }
         }

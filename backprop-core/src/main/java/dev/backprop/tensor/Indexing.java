@@ -22,8 +22,23 @@ final class Indexing {
         int[] picks = toIndices("indexSelect", index, x.shape.raw()[d], d, x.shape);
         int[] dims = x.shape.dims();
         dims[d] = picks.length;
-        if (d == 0 && x.isContiguous() && !Graph.needsGrad(x)) {
-            return selectRows(x, picks, dims);   // a mini-batch: whole rows, copied as blocks
+        if (d == 0 && x.isContiguous()) {
+            // Whole rows (a mini-batch, an embedding lookup): copied as blocks, and the gradient
+            // added back row by row in index order.
+            Tensor rows = selectRows(x, picks, dims);
+            int row = x.numel() / Math.max(1, x.shape.raw()[0]);
+            return Graph.op("indexSelect", rows, x).backward(g -> {
+                float[] dy = Creation.readable(g.contiguous());
+                float[] acc = new float[x.numel()];
+                for (int i = 0; i < picks.length; i++) {
+                    int to = picks[i] * row;
+                    int from = i * row;
+                    for (int j = 0; j < row; j++) {
+                        acc[to + j] += dy[from + j];
+                    }
+                }
+                return grads(Tensor.wrap(acc, x.shape));
+            });
         }
         int[] expanded = expandAlong(picks, dims, d);
         float[] out = new float[expanded.length];

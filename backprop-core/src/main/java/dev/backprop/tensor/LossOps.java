@@ -2,6 +2,10 @@ package dev.backprop.tensor;
 
 import static dev.backprop.tensor.Graph.grads;
 
+import dev.backprop.backend.Backends;
+import dev.backprop.backend.Layout;
+import dev.backprop.backend.UnaryOp;
+
 /**
  * Softmax cross-entropy as one op over logits {@code [N, C]} and class indices {@code [N]}: per
  * row, {@code loss = logsumexp(x) - ((1 - eps) x[t] + eps/C sum(x))}, computed with the row
@@ -21,25 +25,35 @@ final class LossOps {
         float[] x = Creation.readable(logits.contiguous());
         float[] probabilities = new float[n * c];
         float[] loss = new float[n];
+        float[] max = new float[n];
+        double[] sumX = new double[n];
         for (int r = 0; r < n; r++) {
             int base = r * c;
-            float max = Float.NEGATIVE_INFINITY;
-            double sumX = 0;
+            float m = Float.NEGATIVE_INFINITY;
+            double s = 0;
             for (int j = 0; j < c; j++) {
-                max = Math.max(max, x[base + j]);
-                sumX += x[base + j];
+                m = Math.max(m, x[base + j]);
+                s += x[base + j];
             }
+            max[r] = m;
+            sumX[r] = s;
+            for (int j = 0; j < c; j++) {
+                probabilities[base + j] = x[base + j] - m;
+            }
+        }
+        // The exponentials of all rows in one backend pass (vectorised where the backend can).
+        Backends.active().map(UnaryOp.EXP, 0f, 0f, probabilities, Layout.contiguous(new int[] {n * c}), probabilities);
+        for (int r = 0; r < n; r++) {
+            int base = r * c;
             double sumExp = 0;
             for (int j = 0; j < c; j++) {
-                double e = Math.exp(x[base + j] - max);
-                probabilities[base + j] = (float) e;
-                sumExp += e;
+                sumExp += probabilities[base + j];
             }
             for (int j = 0; j < c; j++) {
                 probabilities[base + j] = (float) (probabilities[base + j] / sumExp);
             }
-            double logSumExp = max + Math.log(sumExp);
-            double picked = (1 - smoothing) * x[base + classes[r]] + smoothing * sumX / c;
+            double logSumExp = max[r] + Math.log(sumExp);
+            double picked = (1 - smoothing) * x[base + classes[r]] + smoothing * sumX[r] / c;
             loss[r] = (float) (logSumExp - picked);
         }
         Tensor result = Tensor.wrap(loss, Shape.of(n));

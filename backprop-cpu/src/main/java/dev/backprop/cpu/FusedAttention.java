@@ -216,10 +216,7 @@ final class FusedAttention {
             }
             java.util.Arrays.fill(s, off + j, off + stride, Float.NEGATIVE_INFINITY);
         }
-        int n = (i1 - i0) * stride;
-        for (int j = 0; j < n; j += V) {
-            FloatVector.fromArray(S, s, j).lanewise(VectorOperators.EXP).intoArray(s, j);
-        }
+        VectorLoops.expLoop(s, 0, s, 0, (i1 - i0) * stride);
         if (known) {
             return;
         }
@@ -230,7 +227,7 @@ final class FusedAttention {
             for (int j = 0; j < width; j += V) {
                 sum = sum.add(FloatVector.fromArray(S, s, off + j));
             }
-            float total = sum.reduceLanes(VectorOperators.ADD);
+            float total = VectorLoops.laneSum(sum);
             if (total == 0f) {
                 lse[lseAt + i] = Float.NEGATIVE_INFINITY;
                 continue;
@@ -264,7 +261,7 @@ final class FusedAttention {
         for (int upper = S.loopBound(dim); d < upper; d += V) {
             acc = FloatVector.fromArray(S, a, at + d).fma(FloatVector.fromArray(S, b, at + d), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorLoops.laneSum(acc);
         for (; d < dim; d++) {
             sum += a[at + d] * b[at + d];
         }

@@ -24,7 +24,6 @@ final class VectorLayerNorm {
                         float[] y, float[] xhat, float[] invStd) {
         int parts = parts(rows, width);
         WorkerPool.run(parts, part -> {
-            float[] lanes = new float[V];
             int upper = S.loopBound(width);
             for (int r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) {
                 int base = r * width;
@@ -32,7 +31,7 @@ final class VectorLayerNorm {
                 for (int j = 0; j < upper; j += V) {
                     acc = acc.add(FloatVector.fromArray(S, x, base + j));
                 }
-                float sum = laneSum(acc, lanes);
+                float sum = VectorLoops.laneSum(acc);
                 for (int j = upper; j < width; j++) {
                     sum += x[base + j];
                 }
@@ -42,7 +41,7 @@ final class VectorLayerNorm {
                     FloatVector d = FloatVector.fromArray(S, x, base + j).sub(mean);
                     acc = d.fma(d, acc);
                 }
-                float sq = laneSum(acc, lanes);
+                float sq = VectorLoops.laneSum(acc);
                 for (int j = upper; j < width; j++) {
                     float d = x[base + j] - mean;
                     sq += d * d;
@@ -70,7 +69,6 @@ final class VectorLayerNorm {
         float[][] dw = new float[parts][dWeight == null ? 0 : width];
         float[][] db = new float[parts][dBias == null ? 0 : width];
         WorkerPool.run(parts, part -> {
-            float[] lanes = new float[V];
             float[] dh = new float[width];
             int upper = S.loopBound(width);
             for (int r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) {
@@ -91,8 +89,8 @@ final class VectorLayerNorm {
                         g.add(FloatVector.fromArray(S, db[part], j)).intoArray(db[part], j);
                     }
                 }
-                float sDh = laneSum(sumDh, lanes);
-                float sDhXhat = laneSum(sumDhXhat, lanes);
+                float sDh = VectorLoops.laneSum(sumDh);
+                float sDhXhat = VectorLoops.laneSum(sumDhXhat);
                 for (int j = upper; j < width; j++) {
                     float g = dy[base + j];
                     dh[j] = weight == null ? g : g * weight[j];
@@ -128,16 +126,6 @@ final class VectorLayerNorm {
     private static int parts(int rows, int width) {
         long elements = (long) rows * width;
         return (int) Math.max(1, Math.min(Math.min(WorkerPool.threads(), rows), elements / PART_ELEMENTS));
-    }
-
-    /** The lanes of v added first to last (reduceLanes may associate differently once compiled). */
-    private static float laneSum(FloatVector v, float[] lanes) {
-        v.intoArray(lanes, 0);
-        float s = 0f;
-        for (float lane : lanes) {
-            s += lane;
-        }
-        return s;
     }
 
     /** {@code into = parts[0] + parts[1] + ...}, in that order; nothing when into is null. */

@@ -8,7 +8,11 @@ import dev.backprop.data.Dataset;
 import dev.backprop.nn.ActivationKind;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.nn.Module;
+import dev.backprop.nn.GPT;
+import dev.backprop.nn.functional.Losses;
 import dev.backprop.optim.Adam;
+import dev.backprop.optim.AdamW;
+import dev.backprop.optim.GradClip;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.train.FitConfig;
@@ -41,6 +45,29 @@ class CpuDeterminismTest {
         Trainer t = new Trainer(net, new Adam(net.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
         t.fit(data, null, FitConfig.DEFAULT.withEpochs(2).withBatchSize(50));
         return net.stateDict().get("conv2.weight").toFloatArray();
+    }
+
+    /** A small GPT: GELU, fused attention, layer norm and softmax cross-entropy, all through vector exp. */
+    private static float[] trainGpt() {
+        Generator g = new Generator(9);
+        GPT gpt = new GPT(new GPT.Config(20, 2, 2, 32, 16), new Generator(10));
+        AdamW opt = new AdamW(gpt.parameters(), Adam.Config.DEFAULT.withLr(3e-3).withWeightDecay(0.1));
+        for (int step = 0; step < 40; step++) {
+            Tensor tokens = Tensor.randint(g, 0, 20, 8, 17);
+            Tensor inputs = tokens.narrow(1, 0, 16);
+            Tensor targets = tokens.narrow(1, 1, 16).reshape(-1);
+            Tensor loss = Losses.crossEntropy(gpt.forward(inputs).reshape(-1, 20), targets);
+            opt.zeroGrad();
+            loss.backward();
+            GradClip.clipGradNorm(gpt.parameters(), 1.0);
+            opt.step();
+        }
+        return gpt.stateDict().get("wte.weight").toFloatArray();
+    }
+
+    @Test
+    void aTransformerTrainsToBitIdenticalWeights() {
+        assertArrayEquals(trainGpt(), trainGpt());
     }
 
     @Test
