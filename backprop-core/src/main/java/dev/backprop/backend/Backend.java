@@ -33,6 +33,13 @@ public interface Backend {
      * {@code dst[i] = op(a[i], b[i])}; both layouts already have the output's shape (broadcast
      * dimensions carry stride 0).
      */
+    /**
+     * {@link #map} that also writes {@code derivative[i] = op.derivative(x_i)}, both contiguous in
+     * the layout's order: one pass over the input, after which the op's backward is a single
+     * multiply. For the ops that define {@link UnaryOp#derivative} (GELU).
+     */
+    void mapWithDerivative(UnaryOp op, float[] src, Layout from, float[] dst, float[] derivative);
+
     void zip(BinaryOp op, float[] a, Layout la, float[] b, Layout lb, float[] dst);
 
     /** {@code dst[i] = cond[i] != 0 ? a[i] : b[i]}; all three layouts have the output's shape. */

@@ -19,23 +19,7 @@ public enum BinaryOp {
     GT { public float apply(float a, float b) { return a > b ? 1f : 0f; } },
     GE { public float apply(float a, float b) { return a >= b ? 1f : 0f; } },
     /** {@code a} where {@code b > 0}, else 0: ReLU's backward (gradient a, input b) in one pass, as PyTorch's threshold_backward. */
-    PASS_IF_POSITIVE { public float apply(float a, float b) { return b > 0f ? a : 0f; } },
-    /** {@code a * GELU'(b)}: exact GELU's backward (gradient a, input b) in one pass; {@code GELU'(x) = Phi(x) + x phi(x)}. */
-    GELU_BACKWARD {
-        public float apply(float a, float b) {
-            double pdf = SpecialFunctions.INV_SQRT_2PI * Math.exp(-0.5 * b * b);
-            return (float) (a * (SpecialFunctions.normalCdf(b) + b * pdf));
-        }
-    },
-    /** {@code a * d/db GELU_tanh(b)}: the backward of GELU's tanh approximation in one pass. */
-    GELU_TANH_BACKWARD {
-        public float apply(float a, float b) {
-            double u = SpecialFunctions.SQRT_2_OVER_PI * (b + 0.044715 * b * b * b);
-            double gate = 1 / (1 + Math.exp(-2 * u)); // (1 + tanh u) / 2
-            double du = SpecialFunctions.SQRT_2_OVER_PI * (1 + 3 * 0.044715 * b * b);
-            return (float) (a * (gate + 2 * b * gate * (1 - gate) * du));
-        }
-    };
+    PASS_IF_POSITIVE { public float apply(float a, float b) { return b > 0f ? a : 0f; } };
 
     /** The scalar definition of this function. */
     public abstract float apply(float a, float b);

@@ -100,6 +100,13 @@ public enum UnaryOp {
         public float apply(float x, float alpha, float beta) {
             return (float) (x * SpecialFunctions.normalCdf(x));
         }
+
+        /** {@code Phi(x) + x phi(x)}. */
+        @Override
+        public float derivative(float x, float alpha, float beta) {
+            double pdf = SpecialFunctions.INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+            return (float) (SpecialFunctions.normalCdf(x) + x * pdf);
+        }
     },
     /** GELU's tanh approximation: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
     GELU_TANH {
@@ -108,8 +115,27 @@ public enum UnaryOp {
             double u = SpecialFunctions.SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
             return (float) (x / (1.0 + Math.exp(-2 * u)));
         }
+
+        /** With {@code s = (1 + tanh u) / 2 = sigmoid(2u)}: {@code s + 2 x s (1 - s) du/dx}. */
+        @Override
+        public float derivative(float x, float alpha, float beta) {
+            double u = SpecialFunctions.SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
+            double gate = 1 / (1 + Math.exp(-2 * u));
+            double du = SpecialFunctions.SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
+            return (float) (gate + 2 * x * gate * (1 - gate) * du);
+        }
     };
 
     /** The scalar definition of this function. */
     public abstract float apply(float x, float alpha, float beta);
+
+    /**
+     * The derivative d apply / dx, for the ops whose forward pass keeps it for backward
+     * ({@link Backend#mapWithDerivative}): GELU in both forms.
+     *
+     * @throws UnsupportedOperationException for the other ops, whose gradients are formed from their outputs
+     */
+    public float derivative(float x, float alpha, float beta) {
+        throw new UnsupportedOperationException(this + " has no derivative kernel; its backward is built from other ops");
+    }
 }

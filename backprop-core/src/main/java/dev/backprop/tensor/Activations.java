@@ -3,6 +3,7 @@ package dev.backprop.tensor;
 import static dev.backprop.tensor.Elementwise.unary;
 import static dev.backprop.tensor.Graph.grads;
 
+import dev.backprop.backend.Backends;
 import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.SpecialFunctions;
 import dev.backprop.backend.UnaryOp;
@@ -70,13 +71,18 @@ final class Activations {
     }
 
     /**
-     * Exact: d (x Phi(x)) = Phi(x) + x phi(x). Tanh form, with u = c (x + 0.044715 x^3):
+     * Exact: d (x Phi(x)) = Phi(x) + x phi(x) ({@link UnaryOp#derivative}). Tanh form, with u = c (x + 0.044715 x^3):
      * 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) c (1 + 3 * 0.044715 x^2).
      */
     static Tensor gelu(Tensor x, boolean tanhApproximation) {
-        Tensor y = unary(tanhApproximation ? UnaryOp.GELU_TANH : UnaryOp.GELU, x);
-        String name = tanhApproximation ? "gelu_tanh" : "gelu";
-        BinaryOp rule = tanhApproximation ? BinaryOp.GELU_TANH_BACKWARD : BinaryOp.GELU_BACKWARD;
-        return Graph.op(name, y, x).saves(x).backward(g -> grads(Elementwise.binary(name + "_backward", rule, g, x)));
+        UnaryOp op = tanhApproximation ? UnaryOp.GELU_TANH : UnaryOp.GELU;
+        float[] out = new float[x.numel()];
+        float[] slope = new float[x.numel()];
+        // The derivative comes out of the same pass (it shares Phi and the Gaussian with the
+        // value), so backward is one multiply.
+        Backends.active().mapWithDerivative(op, x.storage.data, x.layout(), out, slope);
+        Tensor y = Tensor.wrap(out, x.shape);
+        Tensor derivative = Tensor.wrap(slope, x.shape);
+        return Graph.op(tanhApproximation ? "gelu_tanh" : "gelu", y, x).backward(g -> grads(g.mul(derivative)));
     }
 }

@@ -70,6 +70,14 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    @Override
+    public void mapWithDerivative(UnaryOp op, float[] src, Layout from, float[] dst, float[] derivative) {
+        if (!from.isContiguous() || !inChunks(from.size(), true, (start, length) ->
+                VectorLoops.mapWithDerivative(op, src, from.offset() + start, dst, derivative, start, length))) {
+            reference.mapWithDerivative(op, src, from, dst, derivative);
+        }
+    }
+
     /**
      * Elementwise ops that cost several nanoseconds an element (exp and what is built on it): on
      * large arrays they are split across the workers. Cheap ones stay on the calling thread, where
@@ -77,8 +85,6 @@ public final class CpuBackend implements Backend {
      */
     private static final java.util.Set<UnaryOp> TRANSCENDENTAL_MAPS = java.util.EnumSet.of(UnaryOp.EXP, UnaryOp.LOG,
             UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.SILU, UnaryOp.GELU, UnaryOp.GELU_TANH);
-    private static final java.util.Set<BinaryOp> TRANSCENDENTAL_ZIPS = java.util.EnumSet.of(BinaryOp.GELU_BACKWARD,
-            BinaryOp.GELU_TANH_BACKWARD);
     /** Elements from which a transcendental op is split across the workers. */
     private static final int PARALLEL_ELEMENTS = 1 << 15;
 
@@ -112,7 +118,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void zip(BinaryOp op, float[] a, Layout la, float[] b, Layout lb, float[] dst) {
         int n = la.size();
-        if (la.isContiguous() && lb.isContiguous() && inChunks(n, TRANSCENDENTAL_ZIPS.contains(op), (start, length) ->
+        if (la.isContiguous() && lb.isContiguous() && inChunks(n, false, (start, length) ->
                 VectorLoops.zip(op, a, la.offset() + start, b, lb.offset() + start, dst, start, length))) {
             return;
         }

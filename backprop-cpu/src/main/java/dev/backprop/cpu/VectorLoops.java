@@ -202,17 +202,6 @@ final class VectorLoops {
                     zero.blend(FloatVector.fromArray(S, a, aOff + i), positive).intoArray(dst, dOff + i);
                 }
             }
-            case GELU_BACKWARD -> i = geluBackward(a, aOff, b, bOff, dst, dOff, upper);
-            case GELU_TANH_BACKWARD -> {
-                for (; i < upper; i += V) {
-                    FloatVector x = FloatVector.fromArray(S, b, bOff + i);
-                    // With s = (1 + tanh u) / 2 = sigmoid(2u): d/dx [x s] = s + 2 x s (1 - s) du/dx.
-                    FloatVector gate = geluTanhGate(x);
-                    FloatVector du = x.mul(x).mul(3 * 0.044715f).add(1f).mul(SQRT_2_OVER_PI);
-                    FloatVector derivative = gate.neg().add(1f).mul(gate).mul(du).mul(x).mul(2f).add(gate);
-                    FloatVector.fromArray(S, a, aOff + i).mul(derivative).intoArray(dst, dOff + i);
-                }
-            }
             default -> {
                 return false;
             }
@@ -293,20 +282,52 @@ final class VectorLoops {
         return upper;
     }
 
-    /** {@code dst = g (Phi(x) + x phi(x))} for gradients g from {@code a} and inputs x from {@code b}; returns upper. */
-    private static int geluBackward(float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int upper) {
+    /**
+     * GELU and its derivative in one pass over contiguous runs: {@code dst[dOff + i] = op(x)},
+     * {@code derivative[dOff + i] = op'(x)} for {@code x = src[off + i]}, i below n; false (nothing
+     * written) for an op other than GELU and GELU_TANH.
+     */
+    static boolean mapWithDerivative(UnaryOp op, float[] src, int off, float[] dst, float[] derivative, int dOff, int n) {
+        int upper = S.loopBound(n);
+        switch (op) {
+            case GELU -> geluWithDerivative(src, off, dst, derivative, dOff, upper);
+            case GELU_TANH -> geluTanhWithDerivative(src, off, dst, derivative, dOff, upper);
+            default -> {
+                return false;
+            }
+        }
+        for (int i = upper; i < n; i++) {
+            dst[dOff + i] = op.apply(src[off + i], 0f, 0f);
+            derivative[dOff + i] = op.derivative(src[off + i], 0f, 0f);
+        }
+        return true;
+    }
+
+    /** {@code x Phi(x)} and {@code Phi(x) + x phi(x)}, i below upper (a multiple of V). */
+    private static void geluWithDerivative(float[] src, int off, float[] dst, float[] derivative, int dOff, int upper) {
         float[] scratch = new float[3 * GELU_BLOCK];
         for (int base = 0; base < upper; base += GELU_BLOCK) {
             int len = Math.min(GELU_BLOCK, upper - base);
-            normalCdfTerms(b, bOff + base, len, scratch);
+            normalCdfTerms(src, off + base, len, scratch);
             for (int i = 0; i < len; i += V) {
-                FloatVector x = FloatVector.fromArray(S, b, bOff + base + i);
+                FloatVector x = FloatVector.fromArray(S, src, off + base + i);
                 FloatVector gauss = FloatVector.fromArray(S, scratch, GELU_BLOCK + i);
-                FloatVector derivative = x.mul(gauss).fma(FloatVector.broadcast(S, INV_SQRT_2PI), normalCdf(x, scratch, i));
-                FloatVector.fromArray(S, a, aOff + base + i).mul(derivative).intoArray(dst, dOff + base + i);
+                FloatVector cdf = normalCdf(x, scratch, i);
+                x.mul(cdf).intoArray(dst, dOff + base + i);
+                x.mul(gauss).fma(FloatVector.broadcast(S, INV_SQRT_2PI), cdf).intoArray(derivative, dOff + base + i);
             }
         }
-        return upper;
+    }
+
+    /** GELU's tanh form and its derivative: with {@code s = sigmoid(2u)}, {@code x s} and {@code s + 2 x s (1 - s) du/dx}. */
+    private static void geluTanhWithDerivative(float[] src, int off, float[] dst, float[] derivative, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector x = FloatVector.fromArray(S, src, off + i);
+            FloatVector gate = geluTanhGate(x);
+            FloatVector du = x.mul(x).mul(3 * 0.044715f).add(1f).mul(SQRT_2_OVER_PI);
+            x.mul(gate).intoArray(dst, dOff + i);
+            gate.neg().add(1f).mul(gate).mul(du).mul(x).mul(2f).add(gate).intoArray(derivative, dOff + i);
+        }
     }
 
     /*

@@ -63,6 +63,21 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void mapWithDerivative(UnaryOp op, float[] src, Layout from, float[] dst, float[] derivative) {
+        StridedWalk walk = new StridedWalk(from.shape(), from.strides(), from.offset());
+        int inner = walk.innerSize();
+        int innerStride = walk.innerStride();
+        int out = 0;
+        for (int row = 0, rows = walk.rows(); row < rows; row++) {
+            int p = walk.rowStart(row);
+            for (int j = 0; j < inner; j++, p += innerStride, out++) {
+                dst[out] = op.apply(src[p], 0f, 0f);
+                derivative[out] = op.derivative(src[p], 0f, 0f);
+            }
+        }
+    }
+
+    @Override
     public void zip(BinaryOp op, float[] a, Layout la, float[] b, Layout lb, float[] dst) {
         StridedWalk wa = new StridedWalk(la.shape(), la.strides(), la.offset());
         StridedWalk wb = new StridedWalk(lb.shape(), lb.strides(), lb.offset());
