@@ -51,7 +51,7 @@ class GenerateTest {
     void theGraphOfAGptShowsItsAttentionAndItsEmbeddings() {
         CliRun r = CliRun.of("graph", "--model", "gpt:layers=1,heads=2,embd=8,block=4", "--classes", "5");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("scaled_dot_product_attention") && r.out().contains("wte.weight")
+        assertTrue(r.out().contains("self_attention") && r.out().contains("wte.weight")
                 && r.out().contains("cross_entropy"), r.out());
     }
 

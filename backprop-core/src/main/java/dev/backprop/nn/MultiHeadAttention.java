@@ -50,9 +50,7 @@ public final class MultiHeadAttention extends Module {
             throw new ShapeException(this + ": input of shape " + x.shape() + " does not fit: expected [batch, length, "
                     + width + "]");
         }
-        Tensor[] qkv = Sequences.splitHeads(x.linear(inWeight, inBias), heads);
-        Tensor y = Sequences.scaledDotProductAttention(qkv[0], qkv[1], qkv[2], keyPadding, causal);
-        return outProj.forward(Sequences.mergeHeads(y));
+        return outProj.forward(Sequences.selfAttention(x.linear(inWeight, inBias), heads, keyPadding, causal));
     }
 
     @Override

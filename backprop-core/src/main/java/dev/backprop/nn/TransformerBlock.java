@@ -76,18 +76,18 @@ public final class TransformerBlock extends Module {
     }
 
     private Tensor attention(Tensor normed, KvCache.Layer cache, int added) {
+        if (cache == null) {
+            return Sequences.selfAttention(attn.forward(normed), heads, null, true);
+        }
         Tensor[] qkv = Sequences.splitHeads(attn.forward(normed), heads);
         Tensor k = qkv[1];
         Tensor v = qkv[2];
-        boolean causal = true;
-        if (cache != null) {
-            // The new query rows see every cached key; with an empty cache the new rows are the whole
-            // sequence and attend causally among themselves.
-            causal = cache.length() == 0;
-            Tensor[] kv = cache.append(k, v, added);
-            k = kv[0];
-            v = kv[1];
-        }
+        // The new query rows see every cached key; with an empty cache the new rows are the whole
+        // sequence and attend causally among themselves.
+        boolean causal = cache.length() == 0;
+        Tensor[] kv = cache.append(k, v, added);
+        k = kv[0];
+        v = kv[1];
         return Sequences.mergeHeads(Sequences.scaledDotProductAttention(qkv[0], k, v, causal));
     }
 

@@ -4,6 +4,7 @@ import static dev.backprop.tensor.Graph.grads;
 
 import dev.backprop.backend.AttentionGeometry;
 import dev.backprop.backend.Backends;
+import dev.backprop.backend.Layout;
 
 /**
  * Scaled dot-product attention as one autograd op: {@code softmax(Q K^T / sqrt(D) + mask) V} over
@@ -56,6 +57,55 @@ final class AttentionOps {
             Backends.active().attentionBackward(g, qr.storage.data, kr.storage.data, vr.storage.data, mask, out, lse,
                     dOut, dq, dk, dv);
             return grads(headsView(dq, b, lq, h, d), headsView(dk, b, lk, h, d), headsView(dv, b, lk, h, d));
+        });
+    }
+
+    /**
+     * Self-attention over a packed projection {@code qkv [B, T, 3 C]} (query, key and value side by
+     * side, heads of width {@code C / heads} inside each), returning {@code [B, T, C]} with the heads
+     * merged. Same values as splitting the heads and calling {@link #attention}; as one op its
+     * gradient is written into a single {@code [B, T, 3 C]} buffer, where three slice views would
+     * each build a full-size zero gradient to be added up.
+     */
+    static Tensor packed(Tensor qkv, int heads, Tensor keyPadding, boolean causal) {
+        if (qkv.rank() != 3 || heads <= 0 || qkv.size(2) % (3 * heads) != 0) {
+            throw new ShapeException("self_attention: a packed projection must be [batch, length, 3 x width] with the"
+                    + " width a multiple of " + heads + " heads, got " + qkv.shape);
+        }
+        int b = qkv.size(0);
+        int t = qkv.size(1);
+        int width = qkv.size(2) / 3;
+        int d = width / heads;
+        if (keyPadding != null && (keyPadding.rank() != 2 || keyPadding.size(0) != b || keyPadding.size(1) != t)) {
+            throw new ShapeException("self_attention: key padding mask " + keyPadding.shape
+                    + " must be [batch, keys] = [" + b + ", " + t + "]");
+        }
+        Tensor packed = qkv.contiguous();
+        int[] shape = {b, heads, t, d};
+        int[] strides = {t * 3 * width, d, 3 * width, 1};
+        Layout q = new Layout(shape, strides, packed.offset);
+        Layout k = new Layout(shape, strides, packed.offset + width);
+        Layout v = new Layout(shape, strides, packed.offset + 2 * width);
+        AttentionGeometry g = new AttentionGeometry(b, heads, t, t, d, (float) (1 / Math.sqrt(d)), causal, q, k, v);
+        float[] data = packed.storage.data;
+        float[] mask = keyPadding == null ? null : Creation.readable(keyPadding.contiguous());
+        float[] out = new float[b * t * width];
+        float[] lse = new float[b * heads * t];
+        Backends.active().attention(g, data, data, data, mask, out, lse);
+        Tensor result = Tensor.wrap(out, Shape.of(b, t, width));
+        return Graph.op("self_attention", result, qkv).saves(packed).backward(dy -> {
+            float[] dOut = Creation.readable(dy.contiguous());
+            float[] dq = new float[out.length];
+            float[] dk = new float[out.length];
+            float[] dv = new float[out.length];
+            Backends.active().attentionBackward(g, data, data, data, mask, out, lse, dOut, dq, dk, dv);
+            float[] dqkv = new float[3 * out.length];
+            for (int row = 0; row < b * t; row++) {
+                System.arraycopy(dq, row * width, dqkv, row * 3 * width, width);
+                System.arraycopy(dk, row * width, dqkv, row * 3 * width + width, width);
+                System.arraycopy(dv, row * width, dqkv, row * 3 * width + 2 * width, width);
+            }
+            return grads(Tensor.wrap(dqkv, qkv.shape));
         });
     }
 

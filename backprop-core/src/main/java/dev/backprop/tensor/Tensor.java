@@ -487,6 +487,15 @@ public final class Tensor {
     public Tensor scaledDotProductAttention(Tensor key, Tensor value, Tensor keyPadding, boolean causal) {
         return AttentionOps.attention(this, key, value, keyPadding, causal);
     }
+
+    /**
+     * Multi-head self-attention with this tensor a packed projection {@code [batch, length, 3 x width]}
+     * (query, key and value side by side): the fused attention over {@code heads} heads, returned as
+     * {@code [batch, length, width]} with the heads merged, as one op whose gradient is one buffer.
+     */
+    public Tensor packedSelfAttention(int heads, Tensor keyPadding, boolean causal) {
+        return AttentionOps.packed(this, heads, keyPadding, causal);
+    }
     /**
      * Per-sample softmax cross-entropy of these logits {@code [N, C]} against class indices {@code [N]},
      * with label smoothing {@code eps}, as one fused op; {@code nn.functional.Losses} wraps it with reductions.

@@ -58,6 +58,16 @@ public final class Sequences {
     }
 
     /**
+     * Multi-head self-attention over a packed projection {@code qkv [B, T, 3 C]} (as a transformer's
+     * c_attn or in_proj makes), heads merged in the result {@code [B, T, C]}: the same values as
+     * {@link #splitHeads}, {@link #scaledDotProductAttention} and {@link #mergeHeads}, as one op
+     * (see {@link Tensor#packedSelfAttention}). {@code keyPadding [B, T]} may be null.
+     */
+    public static Tensor selfAttention(Tensor qkv, int heads, Tensor keyPadding, boolean causal) {
+        return qkv.packedSelfAttention(heads, keyPadding, causal);
+    }
+
+    /**
      * Splits a packed projection {@code [B, T, 3 C]} (query, key, value side by side, as a
      * transformer's c_attn or in_proj makes) into three {@code [B, heads, T, C / heads]} views,
      * without copying: the fused attention reads them in place.

@@ -67,6 +67,35 @@ class AttentionTest {
         }
     }
 
+    /** The packed op (one gradient buffer) against split heads, the separate op and merged heads: values and gradients. */
+    @Test
+    void packedSelfAttentionEqualsSplitHeadsAroundTheFusedOp() {
+        Generator g = new Generator(6);
+        int b = 2;
+        int t = 7;
+        int heads = 3;
+        int d = 5;
+        Tensor qkv = Tensor.randn(g, b, t, 3 * heads * d).setRequiresGrad(true);
+        Tensor padding = Tensor.fromArray(new float[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1}, b, t);
+        for (boolean causal : new boolean[] {false, true}) {
+            for (Tensor mask : new Tensor[] {null, padding}) {
+                Tensor upstream = Tensor.randn(g, b, t, heads * d);
+                qkv.zeroGrad();
+                Tensor[] split = Sequences.splitHeads(qkv, heads);
+                Tensor expected = Sequences.mergeHeads(Sequences.scaledDotProductAttention(split[0], split[1], split[2], mask, causal));
+                expected.mul(upstream).sum().backward();
+                float[] expectedGrad = qkv.grad().toFloatArray();
+                qkv.zeroGrad();
+                Tensor actual = Sequences.selfAttention(qkv, heads, mask, causal);
+                actual.mul(upstream).sum().backward();
+                String what = "causal " + causal + ", mask " + (mask != null);
+                assertArrayEquals(expected.toFloatArray(), actual.toFloatArray(), 1e-6f, "output, " + what);
+                assertArrayEquals(expectedGrad, qkv.grad().toFloatArray(), 1e-6f, "gradient, " + what);
+            }
+        }
+        assertThrows(ShapeException.class, () -> Sequences.selfAttention(Tensor.zeros(2, 7, 10), 3, null, true));
+    }
+
     @Test
     void fusedAttentionPassesAFiniteDifferenceCheckWithFewerQueriesThanKeys() {
         Generator g = new Generator(6);
