@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -65,17 +66,28 @@ final class VectorLoops {
     }
 
     /**
-     * The lanes of v added first to last in float: {@code reduceLanes(ADD)} may associate
-     * differently once compiled, which would make results depend on JIT timing.
+     * The sum of v's lanes in a fixed order: {@code reduceLanes(ADD)} may associate differently once
+     * compiled than interpreted, which would make results depend on JIT timing.
      */
     static float laneSum(FloatVector v) {
-        float[] lanes = new float[V];
-        v.intoArray(lanes, 0);
-        float s = 0f;
-        for (float lane : lanes) {
-            s += lane;
+        // Halves folded onto each other (lane i += lane i + half), a fixed order in vector registers.
+        for (VectorShuffle<Float> fold : FOLDS) {
+            v = v.add(v.rearrange(fold));
         }
-        return s;
+        return v.lane(0);
+    }
+
+    /** Rotations by V/2, V/4, ..., 1 lanes, for {@link #laneSum}. */
+    private static final VectorShuffle<Float>[] FOLDS = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int count = Integer.numberOfTrailingZeros(V);
+        VectorShuffle<Float>[] folds = new VectorShuffle[count];
+        for (int i = 0, half = V / 2; i < count; i++, half /= 2) {
+            folds[i] = VectorShuffle.iota(S, half, 1, true);
+        }
+        return folds;
     }
 
     /** Floats per vector on this machine. */
