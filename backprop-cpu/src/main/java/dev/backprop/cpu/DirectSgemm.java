@@ -153,21 +153,28 @@ final class DirectSgemm {
         }
     }
 
-    /** {@code rows[p * width + j] = B(p, j)} for B read through its strides from {@code at}. */
+    /**
+     * {@code rows[p * width + j] = B(p, j)} for B read through its strides from {@code at}; a
+     * transposed B (row stride 1, as {@code W^T}) a vector of columns at a time, gathered.
+     */
     private static void transpose(int k, int width, float[] b, int at, int bRs, int bCs, float[] rows) {
+        int j = 0;
         if (bRs == 1) {
-            for (int j = 0; j < width; j++) {
+            int[] columns = new int[V];
+            for (int l = 0; l < V; l++) {
+                columns[l] = l * bCs;
+            }
+            for (int upper = S.loopBound(width); j < upper; j += V) {
                 int src = at + j * bCs;
                 for (int p = 0; p < k; p++) {
-                    rows[p * width + j] = b[src + p];
+                    FloatVector.fromArray(S, b, src + p, columns, 0).intoArray(rows, p * width + j);
                 }
             }
-        } else {
-            for (int p = 0; p < k; p++) {
-                int src = at + p * bRs;
-                for (int j = 0; j < width; j++) {
-                    rows[p * width + j] = b[src + j * bCs];
-                }
+        }
+        for (int p = 0; p < k; p++) {
+            int src = at + p * bRs;
+            for (int jj = j; jj < width; jj++) {
+                rows[p * width + jj] = b[src + jj * bCs];
             }
         }
     }
