@@ -98,7 +98,8 @@ public interface Backend {
     /**
      * The gradients of {@link #attention} from {@code dOut [B, Lq, H, D]}, recomputing the
      * probabilities from Q, K and the log-sum-exp: writes {@code dq [B, Lq, H, D]} and
-     * {@code dk}, {@code dv [B, Lk, H, D]} (zeroed arrays on entry).
+     * {@code dk}, {@code dv [B, Lk, H, D]}, or, with {@link AttentionGeometry#gradientsLikeInputs},
+     * each at its input's positions (then dq, dk and dv may be one array). Zeroed arrays on entry.
      */
     void attentionBackward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
                            float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv);

@@ -86,7 +86,7 @@ final class AttentionOps {
         Layout q = new Layout(shape, strides, packed.offset);
         Layout k = new Layout(shape, strides, packed.offset + width);
         Layout v = new Layout(shape, strides, packed.offset + 2 * width);
-        AttentionGeometry g = new AttentionGeometry(b, heads, t, t, d, (float) (1 / Math.sqrt(d)), causal, q, k, v);
+        AttentionGeometry g = new AttentionGeometry(b, heads, t, t, d, (float) (1 / Math.sqrt(d)), causal, q, k, v, true);
         float[] data = packed.storage.data;
         float[] mask = keyPadding == null ? null : Creation.readable(keyPadding.contiguous());
         float[] out = new float[b * t * width];
@@ -95,17 +95,11 @@ final class AttentionOps {
         Tensor result = Tensor.wrap(out, Shape.of(b, t, width));
         return Graph.op("self_attention", result, qkv).saves(packed).backward(dy -> {
             float[] dOut = Creation.readable(dy.contiguous());
-            float[] dq = new float[out.length];
-            float[] dk = new float[out.length];
-            float[] dv = new float[out.length];
-            Backends.active().attentionBackward(g, data, data, data, mask, out, lse, dOut, dq, dk, dv);
-            float[] dqkv = new float[3 * out.length];
-            for (int row = 0; row < b * t; row++) {
-                System.arraycopy(dq, row * width, dqkv, row * 3 * width, width);
-                System.arraycopy(dk, row * width, dqkv, row * 3 * width + width, width);
-                System.arraycopy(dv, row * width, dqkv, row * 3 * width + 2 * width, width);
-            }
-            return grads(Tensor.wrap(dqkv, qkv.shape));
+            // The gradients land where q, k and v lie in the packed buffer: one array, no interleaving.
+            float[] dqkv = new float[data.length];
+            Backends.active().attentionBackward(g, data, data, data, mask, out, lse, dOut, dqkv, dqkv, dqkv);
+            Tensor grad = new Tensor(new Storage(dqkv), packed.shape, packed.strides, packed.offset);
+            return grads(grad);
         });
     }
 

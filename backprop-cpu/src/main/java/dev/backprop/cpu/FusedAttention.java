@@ -70,8 +70,13 @@ final class FusedAttention {
                 Head hd = new Head(g, p);
                 transpose(k, hd.k, hd.kStride, g.keys(), g.dim(), w.kt, stride);
                 transpose(v, hd.v, hd.vStride, g.keys(), g.dim(), w.vt, stride);
-                int kv = g.packedRow(g.keys(), hd.b, hd.h, 0);
                 int ps = hd.packedStride;
+                int dqAt = g.queryGradientRow(hd.b, hd.h, 0);
+                int dkAt = g.keyGradientRow(hd.b, hd.h, 0);
+                int dvAt = g.valueGradientRow(hd.b, hd.h, 0);
+                int dqs = g.queryGradientStride();
+                int dks = g.keyGradientStride();
+                int dvs = g.valueGradientStride();
                 for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {
                     int i1 = Math.min(i0 + BLOCK, g.queries());
                     scores(g, q, hd.q, hd.qStride, w.kt, stride, i0, i1, w.p);
@@ -87,7 +92,7 @@ final class FusedAttention {
                         DirectSgemm.multiply(r1 - r0, g.dim(), g.keyEnd(r1 - 1),
                                 w.ds, (r0 - i0) * stride, stride, 1,
                                 k, hd.k, hd.kStride, 1,
-                                dq, hd.packed + r0 * ps, ps, false);
+                                dq, dqAt + r0 * dqs, dqs, false);
                     }
                     // Keys [j0, j1) gather from the block's rows; under a causal mask only rows i >= j0 see them.
                     int keys = g.keyEnd(i1 - 1);
@@ -99,9 +104,9 @@ final class FusedAttention {
                         }
                         int at = (from - i0) * stride + j0;
                         DirectSgemm.multiply(j1 - j0, g.dim(), i1 - from, w.ds, at, 1, stride,
-                                q, hd.q + from * hd.qStride, hd.qStride, 1, dk, kv + j0 * ps, ps, true);
+                                q, hd.q + from * hd.qStride, hd.qStride, 1, dk, dkAt + j0 * dks, dks, true);
                         DirectSgemm.multiply(j1 - j0, g.dim(), i1 - from, w.p, at, 1, stride,
-                                dOut, hd.packed + from * ps, ps, 1, dv, kv + j0 * ps, ps, true);
+                                dOut, hd.packed + from * ps, ps, 1, dv, dvAt + j0 * dvs, dvs, true);
                     }
                 }
             }

@@ -247,14 +247,17 @@ class CpuParityTest {
             java.util.Arrays.fill(padding, (b - 1) * lk, b * lk, b > 1 ? 1 : 0);
             for (boolean causal : new boolean[] {false, true}) {
                 for (float[] mask : new float[][] {null, padding}) {
-                    var g = new dev.backprop.backend.AttentionGeometry(b, h, lq, lk, d, (float) (1 / Math.sqrt(d)), causal,
-                            lqLayout, lkLayout, lvLayout);
-                    String what = java.util.Arrays.toString(sh) + (causal ? " causal" : "") + (mask != null ? " padded" : "");
-                    float[][] ref0 = runAttention(ref, g, q, kv, mask);
-                    float[][] cpu0 = runAttention(cpu, g, q, kv, mask);
-                    String[] names = {"out", "logsumexp", "dq", "dk", "dv"};
-                    for (int i = 0; i < names.length; i++) {
-                        assertClose(ref0[i], cpu0[i], 1e-5, what + " " + names[i]);
+                    for (boolean likeInputs : new boolean[] {false, true}) {
+                        var g = new dev.backprop.backend.AttentionGeometry(b, h, lq, lk, d, (float) (1 / Math.sqrt(d)), causal,
+                                lqLayout, lkLayout, lvLayout, likeInputs);
+                        String what = java.util.Arrays.toString(sh) + (causal ? " causal" : "") + (mask != null ? " padded" : "")
+                                + (likeInputs ? " gradients in the inputs' layout" : "");
+                        float[][] ref0 = runAttention(ref, g, q, kv, mask);
+                        float[][] cpu0 = runAttention(cpu, g, q, kv, mask);
+                        String[] names = {"out", "logsumexp", "dq", "dk", "dv"};
+                        for (int i = 0; i < names.length; i++) {
+                            assertClose(ref0[i], cpu0[i], 1e-5, what + " " + names[i]);
+                        }
                     }
                 }
             }
@@ -273,8 +276,9 @@ class CpuParityTest {
             dOut[i] = (float) Math.sin(i * 0.37);
         }
         float[] dq = new float[outSize];
-        float[] dk = new float[kvSize];
-        float[] dv = new float[kvSize];
+        // Like the inputs: K's and V's gradients interleaved in one array, as K and V are.
+        float[] dk = new float[g.gradientsLikeInputs() ? kv.length : kvSize];
+        float[] dv = g.gradientsLikeInputs() ? dk : new float[kvSize];
         backend.attentionBackward(g, q, kv, kv, mask, out, lse, dOut, dq, dk, dv);
         // Rows that see no key have a log-sum-exp of -inf; a finite stand-in lets assertClose compare them.
         for (int i = 0; i < lse.length; i++) {

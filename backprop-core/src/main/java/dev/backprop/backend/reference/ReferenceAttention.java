@@ -45,6 +45,7 @@ final class ReferenceAttention {
                         continue;
                     }
                     int o = g.packedRow(g.queries(), b, h, i);
+                    int gq = g.queryGradientRow(b, h, i);
                     int qi = g.row(g.query(), b, h, i);
                     double dot = 0;
                     for (int d = 0; d < g.dim(); d++) {
@@ -57,16 +58,17 @@ final class ReferenceAttention {
                         }
                         int kj = g.row(g.key(), b, h, j);
                         int vj = g.row(g.value(), b, h, j);
-                        int gj = g.packedRow(g.keys(), b, h, j);
+                        int gk = g.keyGradientRow(b, h, j);
+                        int gv = g.valueGradientRow(b, h, j);
                         double dp = 0;
                         for (int d = 0; d < g.dim(); d++) {
                             dp += (double) dOut[o + d] * v[vj + d];
                         }
                         double ds = p * (dp - dot) * g.scale();
                         for (int d = 0; d < g.dim(); d++) {
-                            dq[o + d] += (float) (ds * k[kj + d]);
-                            dk[gj + d] += (float) (ds * q[qi + d]);
-                            dv[gj + d] += (float) (p * dOut[o + d]);
+                            dq[gq + d] += (float) (ds * k[kj + d]);
+                            dk[gk + d] += (float) (ds * q[qi + d]);
+                            dv[gv + d] += (float) (p * dOut[o + d]);
                         }
                     }
                 }
