@@ -112,20 +112,20 @@ public interface Backend {
 
     /**
      * Layer normalisation of {@code rows} contiguous rows of {@code width}: per row
-     * {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance, written to {@code xhat}
-     * with {@code invStd[r] = 1 / sqrt(var + eps)}, and {@code y = xhat weight + bias} (weight and
-     * bias may be null: 1 and 0).
+     * {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance, and
+     * {@code y = xhat weight + bias} (weight and bias may be null: 1 and 0). Writes y and each row's
+     * {@code mean} and {@code invStd = 1 / sqrt(var + eps)}, from which backward recomputes xhat.
      */
     void layerNorm(float[] x, int rows, int width, float[] weight, float[] bias, float eps,
-                   float[] y, float[] xhat, float[] invStd);
+                   float[] y, float[] mean, float[] invStd);
 
     /**
-     * The gradients of {@link #layerNorm} from {@code dy}: with {@code dh = dy weight},
-     * {@code dx = (dh - mean(dh) - xhat mean(dh xhat)) invStd} into dx, and the sums over rows
-     * {@code dWeight = sum dy xhat}, {@code dBias = sum dy} written into those arrays. Any of dx,
-     * dWeight, dBias may be null (not wanted); weight may be null (1).
+     * The gradients of {@link #layerNorm} from {@code dy}, with xhat recomputed from x, mean and
+     * invStd and {@code dh = dy weight}: {@code dx = (dh - mean(dh) - xhat mean(dh xhat)) invStd},
+     * and the sums over rows {@code dWeight = sum dy xhat}, {@code dBias = sum dy} written into those
+     * arrays. Any of dx, dWeight, dBias may be null (not wanted); weight may be null (1).
      */
-    void layerNormBackward(float[] dy, float[] xhat, float[] invStd, float[] weight, int rows, int width,
+    void layerNormBackward(float[] dy, float[] x, float[] mean, float[] invStd, float[] weight, int rows, int width,
                            float[] dx, float[] dWeight, float[] dBias);
 
     /**

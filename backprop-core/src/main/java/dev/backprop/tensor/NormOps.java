@@ -117,17 +117,17 @@ final class NormOps {
         float[] xd = Creation.readable(x.contiguous());
         float[] wd = weight == null ? null : Creation.readable(weight.contiguous());
         float[] bd = bias == null ? null : Creation.readable(bias.contiguous());
-        float[] xhat = new float[rows * width];
+        float[] mean = new float[rows];
         float[] invStd = new float[rows];
         float[] y = new float[rows * width];
-        Backends.active().layerNorm(xd, rows, width, wd, bd, eps, y, xhat, invStd);
+        Backends.active().layerNorm(xd, rows, width, wd, bd, eps, y, mean, invStd);
         Tensor out = Tensor.wrap(y, x.shape);
-        return Graph.op("layer_norm", out, x, weight, bias).saves(weight == null ? x : weight).backward(g -> {
+        return Graph.op("layer_norm", out, x, weight, bias).saves(x, weight == null ? x : weight).backward(g -> {
             float[] dy = Creation.readable(g.contiguous());
             float[] dx = x.requiresGrad() ? new float[rows * width] : null;
             float[] dw = weight != null && weight.requiresGrad() ? new float[width] : null;
             float[] db = bias != null && bias.requiresGrad() ? new float[width] : null;
-            Backends.active().layerNormBackward(dy, xhat, invStd, wd, rows, width, dx, dw, db);
+            Backends.active().layerNormBackward(dy, xd, mean, invStd, wd, rows, width, dx, dw, db);
             return grads(dx == null ? null : Tensor.wrap(dx, x.shape), dw == null ? null : Tensor.wrap(dw, weight.shape),
                     db == null ? null : Tensor.wrap(db, bias.shape));
         });

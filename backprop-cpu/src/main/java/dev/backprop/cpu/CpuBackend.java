@@ -253,14 +253,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void layerNorm(float[] x, int rows, int width, float[] weight, float[] bias, float eps,
-                          float[] y, float[] xhat, float[] invStd) {
-        VectorLayerNorm.forward(x, rows, width, weight, bias, eps, y, xhat, invStd);
+                          float[] y, float[] mean, float[] invStd) {
+        VectorLayerNorm.forward(x, rows, width, weight, bias, eps, y, mean, invStd);
     }
 
     @Override
-    public void layerNormBackward(float[] dy, float[] xhat, float[] invStd, float[] weight, int rows, int width,
+    public void layerNormBackward(float[] dy, float[] x, float[] mean, float[] invStd, float[] weight, int rows, int width,
                                   float[] dx, float[] dWeight, float[] dBias) {
-        VectorLayerNorm.backward(dy, xhat, invStd, weight, rows, width, dx, dWeight, dBias);
+        VectorLayerNorm.backward(dy, x, mean, invStd, weight, rows, width, dx, dWeight, dBias);
     }
 
     @Override

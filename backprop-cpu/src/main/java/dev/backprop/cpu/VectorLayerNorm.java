@@ -5,8 +5,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Layer normalisation a row at a time in float32 vectors, rows split across the workers: forward
- * takes the mean and the biased variance in two passes over the row and writes xhat and y in a
- * third; backward forms {@code dh = dy w} and its two row sums in one pass and dx in a second,
+ * takes the mean and the biased variance in two passes over the row and writes y in a third
+ * (keeping only the row's mean and 1/std); backward recomputes the row's xhat into a scratch row
+ * while it forms {@code dh = dy w} and its two row sums, and writes dx in a second pass,
  * while each worker sums its rows' weight and bias gradients, added afterwards in a fixed order.
  * Lane sums are added in a fixed order too, so results do not depend on thread timing. Same
  * formulas as {@code ReferenceLayerNorm}.
@@ -21,7 +22,7 @@ final class VectorLayerNorm {
     }
 
     static void forward(float[] x, int rows, int width, float[] weight, float[] bias, float eps,
-                        float[] y, float[] xhat, float[] invStd) {
+                        float[] y, float[] means, float[] invStd) {
         int parts = parts(rows, width);
         WorkerPool.run(parts, part -> {
             int upper = S.loopBound(width);
@@ -47,37 +48,40 @@ final class VectorLayerNorm {
                     sq += d * d;
                 }
                 float rstd = (float) (1 / Math.sqrt((double) sq / width + eps));
+                means[r] = mean;
                 invStd[r] = rstd;
                 for (int j = 0; j < upper; j += V) {
                     FloatVector h = FloatVector.fromArray(S, x, base + j).sub(mean).mul(rstd);
-                    h.intoArray(xhat, base + j);
                     FloatVector out = weight == null ? h : h.mul(FloatVector.fromArray(S, weight, j));
                     (bias == null ? out : out.add(FloatVector.fromArray(S, bias, j))).intoArray(y, base + j);
                 }
                 for (int j = upper; j < width; j++) {
                     float h = (x[base + j] - mean) * rstd;
-                    xhat[base + j] = h;
                     y[base + j] = h * (weight == null ? 1f : weight[j]) + (bias == null ? 0f : bias[j]);
                 }
             }
         });
     }
 
-    static void backward(float[] dy, float[] xhat, float[] invStd, float[] weight, int rows, int width,
+    static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, int rows, int width,
                          float[] dx, float[] dWeight, float[] dBias) {
         int parts = parts(rows, width);
         float[][] dw = new float[parts][dWeight == null ? 0 : width];
         float[][] db = new float[parts][dBias == null ? 0 : width];
         WorkerPool.run(parts, part -> {
             float[] dh = new float[width];
+            float[] xhat = new float[width];
             int upper = S.loopBound(width);
             for (int r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) {
                 int base = r * width;
+                float mean = means[r];
+                float rstd = invStd[r];
                 FloatVector sumDh = FloatVector.zero(S);
                 FloatVector sumDhXhat = FloatVector.zero(S);
                 for (int j = 0; j < upper; j += V) {
                     FloatVector g = FloatVector.fromArray(S, dy, base + j);
-                    FloatVector h = FloatVector.fromArray(S, xhat, base + j);
+                    FloatVector h = FloatVector.fromArray(S, x, base + j).sub(mean).mul(rstd);
+                    h.intoArray(xhat, j);
                     FloatVector d = weight == null ? g : g.mul(FloatVector.fromArray(S, weight, j));
                     d.intoArray(dh, j);
                     sumDh = sumDh.add(d);
@@ -93,11 +97,12 @@ final class VectorLayerNorm {
                 float sDhXhat = VectorLoops.laneSum(sumDhXhat);
                 for (int j = upper; j < width; j++) {
                     float g = dy[base + j];
+                    xhat[j] = (x[base + j] - mean) * rstd;
                     dh[j] = weight == null ? g : g * weight[j];
                     sDh += dh[j];
-                    sDhXhat += dh[j] * xhat[base + j];
+                    sDhXhat += dh[j] * xhat[j];
                     if (dWeight != null) {
-                        dw[part][j] += g * xhat[base + j];
+                        dw[part][j] += g * xhat[j];
                     }
                     if (dBias != null) {
                         db[part][j] += g;
@@ -108,13 +113,12 @@ final class VectorLayerNorm {
                 }
                 float meanDh = sDh / width;
                 float meanDhXhat = sDhXhat / width;
-                float rstd = invStd[r];
                 for (int j = 0; j < upper; j += V) {
-                    FloatVector h = FloatVector.fromArray(S, xhat, base + j);
+                    FloatVector h = FloatVector.fromArray(S, xhat, j);
                     FloatVector.fromArray(S, dh, j).sub(meanDh).sub(h.mul(meanDhXhat)).mul(rstd).intoArray(dx, base + j);
                 }
                 for (int j = upper; j < width; j++) {
-                    dx[base + j] = (dh[j] - meanDh - xhat[base + j] * meanDhXhat) * rstd;
+                    dx[base + j] = (dh[j] - meanDh - xhat[j] * meanDhXhat) * rstd;
                 }
             }
         });

@@ -173,7 +173,7 @@ class CpuParityTest {
                 float[] w = affine ? random(width) : null;
                 float[] b = affine ? random(width) : null;
                 float[][] outs = new float[2][];
-                float[][] xhats = new float[2][];
+                float[][] means = new float[2][];
                 float[][] inv = new float[2][];
                 float[][] dxs = new float[2][];
                 float[][] dws = new float[2][];
@@ -182,17 +182,17 @@ class CpuParityTest {
                 dev.backprop.backend.Backend[] backends = {ref, cpu};
                 for (int i = 0; i < 2; i++) {
                     outs[i] = new float[rows * width];
-                    xhats[i] = new float[rows * width];
+                    means[i] = new float[rows];
                     inv[i] = new float[rows];
-                    backends[i].layerNorm(x, rows, width, w, b, 1e-5f, outs[i], xhats[i], inv[i]);
+                    backends[i].layerNorm(x, rows, width, w, b, 1e-5f, outs[i], means[i], inv[i]);
                     dxs[i] = new float[rows * width];
                     dws[i] = new float[width];
                     dbs[i] = new float[width];
-                    backends[i].layerNormBackward(dy, xhats[0], inv[0], w, rows, width, dxs[i], dws[i], dbs[i]);
+                    backends[i].layerNormBackward(dy, x, means[0], inv[0], w, rows, width, dxs[i], dws[i], dbs[i]);
                 }
                 String what = rows + "x" + width + (affine ? " affine" : "");
                 assertClose(outs[0], outs[1], 1e-5, "layer norm " + what);
-                assertClose(xhats[0], xhats[1], 1e-5, "layer norm xhat " + what);
+                assertClose(means[0], means[1], 1e-5, "layer norm mean " + what);
                 assertClose(inv[0], inv[1], 1e-5, "layer norm 1/std " + what);
                 assertClose(dxs[0], dxs[1], 1e-4, "layer norm dx " + what);
                 assertClose(dws[0], dws[1], 1e-4, "layer norm dweight " + what);
