@@ -59,6 +59,15 @@ public interface Backend {
               float[] c, int cOffset, int ldc, boolean accumulate);
 
     /**
+     * {@code C = A B + 1 bias^T}: {@link #gemm} overwriting C, with {@code bias[j]} added to every row
+     * (a dense layer's forward pass; a fast backend adds it in the kernel instead of a pass over C).
+     */
+    void gemmBias(int m, int n, int k,
+                  float[] a, int aOffset, int aRowStride, int aColStride,
+                  float[] b, int bOffset, int bRowStride, int bColStride,
+                  float[] bias, float[] c, int cOffset, int ldc);
+
+    /**
      * Gather along {@code dim}: {@code dst[pos] = src[pos with coordinate dim replaced by index[pos]]},
      * for every position {@code pos} of the contiguous index array of shape {@code indexShape}.
      * Indices are already validated.

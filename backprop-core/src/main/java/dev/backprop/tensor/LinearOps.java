@@ -7,8 +7,8 @@ import dev.backprop.backend.Backends;
 
 /**
  * The dense layer's affine map as one op, {@code y = x W^T + b} for x {@code [N, in]}, W
- * {@code [out, in]}, b {@code [out]}: the bias is written into the output first and the product
- * accumulated onto it, and W^T is read through strides. Its gradient is two products and a sum that
+ * {@code [out, in]}, b {@code [out]}: one GEMM with the bias added to every row
+ * ({@code Backend.gemmBias}), W^T read through strides. Its gradient is two products and a sum that
  * land contiguous in the parameters' own layouts: {@code dx = dy W}, {@code dW = dy^T x} and
  * {@code db} the column sums of dy. Composite forms (matmul, transpose, add) give the same values
  * but leave dW as a transposed view to copy.
@@ -23,16 +23,15 @@ final class LinearOps {
         Tensor x2 = x.rank() == 2 ? x : x.reshape(-1, in);
         int n = x2.size(0);
         float[] y = new float[n * out];
-        if (b != null) {
-            float[] bias = Creation.readable(b);
-            for (int r = 0; r < n; r++) {
-                System.arraycopy(bias, 0, y, r * out, out);
-            }
-        }
         Tensor xc = x2.contiguous();
         Tensor wc = w.contiguous();
         Backend k = Backends.active();
-        k.gemm(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, 1, in, y, 0, out, b != null);
+        if (b != null) {
+            k.gemmBias(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, 1, in,
+                    Creation.readable(b.contiguous()), y, 0, out);
+        } else {
+            k.gemm(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, 1, in, y, 0, out, false);
+        }
         Tensor result = Tensor.wrap(y, Shape.of(n, out));
         Tensor recorded = Graph.op("linear", result, x2, w, b).saves(xc, wc).backward(g -> {
             Tensor gc = g.contiguous();

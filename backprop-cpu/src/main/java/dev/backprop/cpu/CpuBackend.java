@@ -272,6 +272,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void gemmBias(int m, int n, int k, float[] a, int aOffset, int aRowStride, int aColStride,
+                         float[] b, int bOffset, int bRowStride, int bColStride, float[] bias,
+                         float[] c, int cOffset, int ldc) {
+        Sgemm.gemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, bias,
+                c, cOffset, ldc, false);
+    }
+
+    @Override
     public void gather(float[] src, Layout from, int dim, int[] index, int[] indexShape, float[] dst) {
         reference.gather(src, from, dim, index, indexShape, dst);
     }

@@ -38,11 +38,15 @@ final class DirectSgemm {
         return k <= MAX_K && (long) k * n <= MAX_OPERAND && (long) m * k <= MAX_OPERAND;
     }
 
-    /** {@code C (+)= A B} with the same operand conventions as {@link Sgemm#gemm}; m, n, k at least 1. */
+    /**
+     * {@code C (+)= A B (+ 1 bias^T)} with the same operand conventions as {@link Sgemm#gemm}; m, n, k
+     * at least 1. A non-null {@code bias} (n values, not with accumulate) starts every row's
+     * accumulators, so a dense layer's bias costs no pass over C.
+     */
     static void gemm(int m, int n, int k,
                      float[] a, int aOff, int aRs, int aCs,
                      float[] b, int bOff, int bRs, int bCs,
-                     float[] c, int cOff, int ldc, boolean accumulate) {
+                     float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         long flops = 2L * m * n * k;
         int threads = flops < 2_000_000 ? 1 : WorkerPool.threads();
         int rowTiles = (m + MR - 1) / MR;
@@ -54,16 +58,18 @@ final class DirectSgemm {
         int tiles = splitColumns ? colTiles : rowTiles;
         int parts = Math.min(threads, tiles);
         if (parts <= 1) {
-            block(0, m, 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+            block(0, m, 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
             return;
         }
         WorkerPool.run(parts, p -> {
             int from = tiles * p / parts;
             int to = tiles * (p + 1) / parts;
             if (splitColumns) {
-                block(0, m, from * NR, Math.min(n, to * NR), k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+                block(0, m, from * NR, Math.min(n, to * NR), k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc,
+                        accumulate);
             } else {
-                block(from * MR, Math.min(m, to * MR), 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+                block(from * MR, Math.min(m, to * MR), 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc,
+                        accumulate);
             }
         });
     }
@@ -87,14 +93,14 @@ final class DirectSgemm {
             }
             return;
         }
-        block(0, m, 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+        block(0, m, 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, null, c, cOff, ldc, accumulate);
     }
 
-    /** Computes rows {@code [i0, i1)} and columns {@code [j0, j1)} of C. */
+    /** Computes rows {@code [i0, i1)} and columns {@code [j0, j1)} of C, starting from bias[j] where bias is given. */
     private static void block(int i0, int i1, int j0, int j1, int k,
                               float[] a, int aOff, int aRs, int aCs,
                               float[] b, int bOff, int bRs, int bCs,
-                              float[] c, int cOff, int ldc, boolean add) {
+                              float[] bias, float[] c, int cOff, int ldc, boolean add) {
         Scratch s = SCRATCH.get();
         int width = j1 - j0;
         // B's columns [j0, j1) as row-major rows: B itself when its rows are contiguous.
@@ -137,18 +143,22 @@ final class DirectSgemm {
                 panelLd = NR;
             }
             int cCol = cOff + j0 + jr;
+            // A partial panel's bias goes in through the copy-out: its vectors would read past n.
+            float[] panelBias = nr == NR ? bias : null;
+            float[] outBias = nr == NR ? null : bias;
+            int biasAt = j0 + jr;
             for (int ir = i0; ir < fullRows; ir += MR) {
                 int cAt = cCol + ir * ldc;
                 if (nr == NR) {
-                    kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, c, cAt, ldc, add);
+                    kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, panelBias, biasAt, c, cAt, ldc, add);
                 } else {
-                    kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, tile, 0, NR, false);
-                    copyOut(tile, MR, nr, c, cAt, ldc, add);
+                    kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, null, 0, tile, 0, NR, false);
+                    copyOut(tile, MR, nr, outBias, biasAt, c, cAt, ldc, add);
                 }
             }
             if (edgeRows > 0) {
-                kernel(k, edgeA, 0, k, 1, panel, panelAt, panelLd, tile, 0, NR, false);
-                copyOut(tile, edgeRows, nr, c, cCol + fullRows * ldc, ldc, add);
+                kernel(k, edgeA, 0, k, 1, panel, panelAt, panelLd, panelBias, biasAt, tile, 0, NR, false);
+                copyOut(tile, edgeRows, nr, outBias, biasAt, c, cCol + fullRows * ldc, ldc, add);
             }
         }
     }
@@ -179,28 +189,33 @@ final class DirectSgemm {
         }
     }
 
-    /** The first {@code mr x nr} entries of a tile into C, added or stored. */
-    private static void copyOut(float[] tile, int mr, int nr, float[] c, int cAt, int ldc, boolean add) {
+    /** The first {@code mr x nr} entries of a tile (plus bias[biasAt + j] when given) into C, added or stored. */
+    private static void copyOut(float[] tile, int mr, int nr, float[] bias, int biasAt, float[] c, int cAt, int ldc,
+                                boolean add) {
         for (int r = 0; r < mr; r++) {
             for (int j = 0; j < nr; j++) {
                 int at = cAt + r * ldc + j;
-                c[at] = add ? c[at] + tile[r * NR + j] : tile[r * NR + j];
+                float v = bias == null ? tile[r * NR + j] : tile[r * NR + j] + bias[biasAt + j];
+                c[at] = add ? c[at] + v : v;
             }
         }
     }
 
     /**
-     * The 6 x 2V register tile: {@code C[0..6, 0..2V) (+)= A[0..6, 0..k) B[0..k, 0..2V)} with
-     * {@code A(r, p) = a[aAt + r aRs + p aCs]} and {@code B(p, j) = b[bAt + p ldb + j]}.
+     * The 6 x 2V register tile: {@code C[0..6, 0..2V) (+)= A[0..6, 0..k) B[0..k, 0..2V) (+ bias)} with
+     * {@code A(r, p) = a[aAt + r aRs + p aCs]}, {@code B(p, j) = b[bAt + p ldb + j]}, and the
+     * accumulators starting from {@code bias[biasAt + j]} when bias is given, else zero.
      */
     private static void kernel(int k, float[] a, int aAt, int aRs, int aCs, float[] b, int bAt, int ldb,
-                               float[] c, int cAt, int ldc, boolean add) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+                               float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+        FloatVector b0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
+        FloatVector b1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
+        FloatVector c00 = b0, c01 = b1;
+        FloatVector c10 = b0, c11 = b1;
+        FloatVector c20 = b0, c21 = b1;
+        FloatVector c30 = b0, c31 = b1;
+        FloatVector c40 = b0, c41 = b1;
+        FloatVector c50 = b0, c51 = b1;
         int r1 = aRs;
         int r2 = 2 * aRs;
         int r3 = 3 * aRs;
@@ -208,8 +223,8 @@ final class DirectSgemm {
         int r5 = 5 * aRs;
         for (int p = 0; p < k; p++) {
             int bq = bAt + p * ldb;
-            FloatVector b0 = FloatVector.fromArray(S, b, bq);
-            FloatVector b1 = FloatVector.fromArray(S, b, bq + V);
+            b0 = FloatVector.fromArray(S, b, bq);
+            b1 = FloatVector.fromArray(S, b, bq + V);
             int aq = aAt + p * aCs;
             FloatVector a0 = FloatVector.broadcast(S, a[aq]);
             c00 = a0.fma(b0, c00);

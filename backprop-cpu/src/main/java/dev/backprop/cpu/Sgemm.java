@@ -38,21 +38,35 @@ final class Sgemm {
                      float[] a, int aOff, int aRs, int aCs,
                      float[] b, int bOff, int bRs, int bCs,
                      float[] c, int cOff, int ldc, boolean accumulate) {
+        gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, null, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * {@link #gemm} with {@code bias[j]} added to every row of C when bias is not null (then C is
+     * overwritten: accumulate must be false).
+     */
+    static void gemm(int m, int n, int k,
+                     float[] a, int aOff, int aRs, int aCs,
+                     float[] b, int bOff, int bRs, int bCs,
+                     float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         if (m == 0 || n == 0) {
             return;
         }
-        if (k == 0) {
-            if (!accumulate) {
-                for (int i = 0; i < m; i++) {
+        if (k > 0 && DirectSgemm.suits(m, n, k)) {
+            DirectSgemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
+            return;
+        }
+        if (bias != null || !accumulate) {
+            for (int i = 0; i < m; i++) {
+                if (bias != null) {
+                    System.arraycopy(bias, 0, c, cOff + i * ldc, n);
+                } else if (k == 0) {
                     java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
                 }
             }
-            return;
         }
-        if (DirectSgemm.suits(m, n, k)) {
-            DirectSgemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
-        } else {
-            packed(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+        if (k > 0) {
+            packed(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate || bias != null);
         }
     }
 

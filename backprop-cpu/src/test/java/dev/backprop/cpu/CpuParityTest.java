@@ -137,7 +137,7 @@ class CpuParityTest {
                     float[] direct = c0.clone();
                     ref.gemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, c0, 0, n, accumulate);
                     Sgemm.packed(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, packed, 0, n, accumulate);
-                    DirectSgemm.gemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, direct, 0, n, accumulate);
+                    DirectSgemm.gemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, null, direct, 0, n, accumulate);
                     String what = form + " " + m + "x" + n + "x" + k + (accumulate ? " +=" : "");
                     assertClose(c0, packed, 1e-4, "packed " + what);
                     assertClose(c0, direct, 1e-4, "in place " + what);
@@ -201,6 +201,29 @@ class CpuParityTest {
         }
     }
 
+    /** A dense layer's product with its bias: in place (full and ragged panels and rows) and, for the large shape, packed. */
+    @Test
+    void gemmWithABiasOnEveryRow() {
+        int[][] shapes = {{1, 1, 1}, {5, 31, 3}, {13, 70, 33}, {768, 128, 512}, {600, 700, 900}, {4, 9, 0}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            for (String form : new String[] {"NN", "NT"}) {
+                float[] a = random(m * k);
+                float[] b = random(k * n);
+                float[] bias = random(n);
+                int bRs = form.equals("NT") ? 1 : n;
+                int bCs = form.equals("NT") ? k : 1;
+                float[] c0 = random(m * (n + 3));
+                float[] c1 = c0.clone();
+                ref.gemmBias(m, n, k, a, 0, k, 1, b, 0, bRs, bCs, bias, c0, 0, n + 3);
+                cpu.gemmBias(m, n, k, a, 0, k, 1, b, 0, bRs, bCs, bias, c1, 0, n + 3);
+                assertClose(c0, c1, 1e-4, "bias " + form + " " + m + "x" + n + "x" + k);
+            }
+        }
+    }
+
     @Test
     void gemmWithOffsetsAndALeadingDimension() {
         int m = 9;
@@ -213,7 +236,7 @@ class CpuParityTest {
         float[] direct = c0.clone();
         ref.gemm(m, n, k, a, 5, k, 1, b, 3, n, 1, c0, 7, n + 4, true);
         Sgemm.packed(m, n, k, a, 5, k, 1, b, 3, n, 1, packed, 7, n + 4, true);
-        DirectSgemm.gemm(m, n, k, a, 5, k, 1, b, 3, n, 1, direct, 7, n + 4, true);
+        DirectSgemm.gemm(m, n, k, a, 5, k, 1, b, 3, n, 1, null, direct, 7, n + 4, true);
         assertClose(c0, packed, 1e-4, "offsets, packed");
         assertClose(c0, direct, 1e-4, "offsets, in place");
     }

@@ -211,6 +211,17 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void gemmBias(int m, int n, int k,
+                         float[] a, int aOffset, int aRowStride, int aColStride,
+                         float[] b, int bOffset, int bRowStride, int bColStride,
+                         float[] bias, float[] c, int cOffset, int ldc) {
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(bias, 0, c, cOffset + i * ldc, n);
+        }
+        gemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, c, cOffset, ldc, true);
+    }
+
+    @Override
     public void gather(float[] src, Layout from, int dim, int[] index, int[] indexShape, float[] dst) {
         int[] strides = from.strides();
         int[] coord = new int[indexShape.length];
