@@ -221,7 +221,7 @@ final class FusedAttention {
             }
             java.util.Arrays.fill(s, off + j, off + stride, Float.NEGATIVE_INFINITY);
         }
-        VectorLoops.expLoop(s, 0, s, 0, (i1 - i0) * stride);
+        VectorMath.exp(s, 0, s, 0, (i1 - i0) * stride);
         if (known) {
             return;
         }

@@ -4,7 +4,6 @@ import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.ReduceOp;
 import dev.backprop.backend.UnaryOp;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -13,55 +12,13 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Elementwise and reduction loops over contiguous runs, a vector at a time with a scalar tail.
  * Each returns false for an op it does not vectorise, and the caller falls back to the reference
- * loop. Transcendental functions run in float32 vectors, written here from additions,
- * multiplications and fused multiply-adds alone (exp, log and tanh by range reduction and
- * polynomials, erfc by the reference's formula): within a few units in the last place of the
- * reference's double-precision results, which {@code CpuParityTest} checks over their whole range.
- * The Vector API's own exp, log and tanh are not used because they are not reproducible: the
- * interpreter computes them lane by lane with {@code Math} and compiled code with a vector
- * library, so a training run's first steps would round differently from its later ones.
+ * loop. The transcendental functions they apply are {@link VectorMath}'s.
  */
 final class VectorLoops {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
-    private static final float INV_SQRT_2 = (float) (1 / Math.sqrt(2));
     private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
-    private static final FloatVector ZERO = FloatVector.zero(S);
-    private static final FloatVector TWO = FloatVector.broadcast(S, 2f);
-    private static final FloatVector MINUS_HALF = FloatVector.broadcast(S, -0.5f);
-    private static final float SQRT_2 = (float) Math.sqrt(2);
-    private static final FloatVector LOG2_E = FloatVector.broadcast(S, (float) (1 / Math.log(2)));
-    private static final FloatVector ROUNDER = FloatVector.broadcast(S, 0x1.8p23f);
-    private static final int ROUNDER_BITS = Float.floatToIntBits(0x1.8p23f);
-    // ln 2 = LN2_HI + LN2_LO, with LN2_HI exact in few bits so that n * LN2_HI is exact.
-    private static final FloatVector LN2_HI = FloatVector.broadcast(S, 0.693359375f);
-    private static final FloatVector LN2_LO = FloatVector.broadcast(S, -2.12194440e-4f);
-    private static final FloatVector LN2_HI_NEG = LN2_HI.neg();
-    private static final FloatVector LN2_LO_NEG = LN2_LO.neg();
-    // Minimax polynomials in float32 (the Cephes library's expf, logf and tanhf coefficients).
-    private static final FloatVector EXP_C1 = FloatVector.broadcast(S, 5.0000001201e-1f);
-    private static final FloatVector EXP_C2 = FloatVector.broadcast(S, 1.6666665459e-1f);
-    private static final FloatVector EXP_C3 = FloatVector.broadcast(S, 4.1665795894e-2f);
-    private static final FloatVector EXP_C4 = FloatVector.broadcast(S, 8.3334519073e-3f);
-    private static final FloatVector EXP_C5 = FloatVector.broadcast(S, 1.3981999507e-3f);
-    private static final FloatVector EXP_C6 = FloatVector.broadcast(S, 1.9875691500e-4f);
-    private static final FloatVector LOG_C0 = FloatVector.broadcast(S, 3.3333331174e-1f);
-    private static final FloatVector LOG_C1 = FloatVector.broadcast(S, -2.4999993993e-1f);
-    private static final FloatVector LOG_C2 = FloatVector.broadcast(S, 2.0000714765e-1f);
-    private static final FloatVector LOG_C3 = FloatVector.broadcast(S, -1.6668057665e-1f);
-    private static final FloatVector LOG_C4 = FloatVector.broadcast(S, 1.4249322787e-1f);
-    private static final FloatVector LOG_C5 = FloatVector.broadcast(S, -1.2420140846e-1f);
-    private static final FloatVector LOG_C6 = FloatVector.broadcast(S, 1.1676998740e-1f);
-    private static final FloatVector LOG_C7 = FloatVector.broadcast(S, -1.1514610310e-1f);
-    private static final FloatVector LOG_C8 = FloatVector.broadcast(S, 7.0376836292e-2f);
-    private static final FloatVector TANH_C0 = FloatVector.broadcast(S, -3.33332819422e-1f);
-    private static final FloatVector TANH_C1 = FloatVector.broadcast(S, 1.33314422036e-1f);
-    private static final FloatVector TANH_C2 = FloatVector.broadcast(S, -5.37397155531e-2f);
-    private static final FloatVector TANH_C3 = FloatVector.broadcast(S, 2.06390887954e-2f);
-    private static final FloatVector TANH_C4 = FloatVector.broadcast(S, -5.70498872745e-3f);
-
     private VectorLoops() {
     }
 
@@ -133,33 +90,33 @@ final class VectorLoops {
                     FloatVector.fromArray(S, src, off + i).sqrt().intoArray(dst, dOff + i);
                 }
             }
-            case EXP -> i = expLoop(src, off, dst, dOff, upper);
+            case EXP -> i = VectorMath.exp(src, off, dst, dOff, upper);
             case LOG -> {
                 for (; i < upper; i += V) {
-                    log(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
+                    VectorMath.log(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
                 }
             }
             case TANH -> {
                 for (; i < upper; i += V) {
-                    tanh(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
+                    VectorMath.tanh(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
                 }
             }
             case SIGMOID -> {
                 for (; i < upper; i += V) {
-                    sigmoid(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
+                    VectorMath.sigmoid(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
                 }
             }
             case SILU -> {
                 for (; i < upper; i += V) {
                     FloatVector x = FloatVector.fromArray(S, src, off + i);
-                    x.mul(sigmoid(x)).intoArray(dst, dOff + i);
+                    x.mul(VectorMath.sigmoid(x)).intoArray(dst, dOff + i);
                 }
             }
             case GELU -> i = gelu(src, off, dst, dOff, upper);
             case GELU_TANH -> {
                 for (; i < upper; i += V) {
                     FloatVector x = FloatVector.fromArray(S, src, off + i);
-                    x.mul(geluTanhGate(x)).intoArray(dst, dOff + i);
+                    x.mul(VectorMath.geluTanhGate(x)).intoArray(dst, dOff + i);
                 }
             }
             default -> {
@@ -265,30 +222,15 @@ final class VectorLoops {
         return true;
     }
 
-    /**
-     * {@code dst[dOff + i] = e^src[off + i]} for i below upper (a multiple of V); returns upper. A
-     * method of its own: inlined into a larger loop body the vector code can exceed what the JIT
-     * compiles well, and runs several times slower.
-     */
-    static int expLoop(float[] src, int off, float[] dst, int dOff, int upper) {
-        for (int i = 0; i < upper; i += V) {
-            exp(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
-        }
-        return upper;
-    }
-
-    /** Elements per block of the staged GELU loops; the block's three scratch rows stay in L1. */
-    private static final int GELU_BLOCK = 512;
-
     /** {@code dst[dOff + i] = x Phi(x)} for {@code x = src[off + i]}, i below upper (a multiple of V); returns upper. */
     private static int gelu(float[] src, int off, float[] dst, int dOff, int upper) {
-        float[] scratch = new float[3 * GELU_BLOCK];
-        for (int base = 0; base < upper; base += GELU_BLOCK) {
-            int len = Math.min(GELU_BLOCK, upper - base);
-            normalCdfTerms(src, off + base, len, scratch);
+        float[] scratch = new float[3 * VectorMath.BLOCK];
+        for (int base = 0; base < upper; base += VectorMath.BLOCK) {
+            int len = Math.min(VectorMath.BLOCK, upper - base);
+            VectorMath.normalCdfTerms(src, off + base, len, scratch);
             for (int i = 0; i < len; i += V) {
                 FloatVector x = FloatVector.fromArray(S, src, off + base + i);
-                x.mul(normalCdf(x, scratch, i)).intoArray(dst, dOff + base + i);
+                x.mul(VectorMath.normalCdf(x, scratch, i)).intoArray(dst, dOff + base + i);
             }
         }
         return upper;
@@ -317,14 +259,14 @@ final class VectorLoops {
 
     /** {@code x Phi(x)} and {@code Phi(x) + x phi(x)}, i below upper (a multiple of V). */
     private static void geluWithDerivative(float[] src, int off, float[] dst, float[] derivative, int dOff, int upper) {
-        float[] scratch = new float[3 * GELU_BLOCK];
-        for (int base = 0; base < upper; base += GELU_BLOCK) {
-            int len = Math.min(GELU_BLOCK, upper - base);
-            normalCdfTerms(src, off + base, len, scratch);
+        float[] scratch = new float[3 * VectorMath.BLOCK];
+        for (int base = 0; base < upper; base += VectorMath.BLOCK) {
+            int len = Math.min(VectorMath.BLOCK, upper - base);
+            VectorMath.normalCdfTerms(src, off + base, len, scratch);
             for (int i = 0; i < len; i += V) {
                 FloatVector x = FloatVector.fromArray(S, src, off + base + i);
-                FloatVector gauss = FloatVector.fromArray(S, scratch, GELU_BLOCK + i);
-                FloatVector cdf = normalCdf(x, scratch, i);
+                FloatVector gauss = FloatVector.fromArray(S, scratch, VectorMath.BLOCK + i);
+                FloatVector cdf = VectorMath.normalCdf(x, scratch, i);
                 x.mul(cdf).intoArray(dst, dOff + base + i);
                 x.mul(gauss).fma(FloatVector.broadcast(S, INV_SQRT_2PI), cdf).intoArray(derivative, dOff + base + i);
             }
@@ -335,146 +277,11 @@ final class VectorLoops {
     private static void geluTanhWithDerivative(float[] src, int off, float[] dst, float[] derivative, int dOff, int upper) {
         for (int i = 0; i < upper; i += V) {
             FloatVector x = FloatVector.fromArray(S, src, off + i);
-            FloatVector gate = geluTanhGate(x);
+            FloatVector gate = VectorMath.geluTanhGate(x);
             FloatVector du = x.mul(x).mul(3 * 0.044715f).add(1f).mul(SQRT_2_OVER_PI);
             x.mul(gate).intoArray(dst, dOff + i);
             gate.neg().add(1f).mul(gate).mul(du).mul(x).mul(2f).add(gate).intoArray(derivative, dOff + i);
         }
-    }
-
-    /*
-     * The standard normal CDF Phi(x) = erfc(-x / sqrt 2) / 2, with erfc by the reference's Chebyshev
-     * form (Numerical Recipes, relative error below 1.2e-7) evaluated in float32, in stages over a
-     * block: one loop computes the polynomial and the exponents, two plain loops take the
-     * exponentials, and the caller combines them. One loop doing all of it compiles to code that
-     * runs two to three times slower (two calls to the vector exp with many live registers).
-     */
-
-    /**
-     * For x in {@code src[at .. at + len)}: {@code t = 1 / (1 + |x| / (2 sqrt 2))} into scratch row 0,
-     * then {@code gauss = exp(-hi / 2)} into row 1 and {@code exp(P(t) - lo / 2)} into row 2, where
-     * {@code hi + lo = x^2} exactly (an fma gives lo), so the tail keeps float32's relative accuracy.
-     */
-    private static void normalCdfTerms(float[] src, int at, int len, float[] scratch) {
-        for (int i = 0; i < len; i += V) {
-            FloatVector x = FloatVector.fromArray(S, src, at + i);
-            FloatVector t = ONE.div(x.abs().mul(INV_SQRT_2 / 2).add(1f));
-            FloatVector poly = t.mul(0.17087277f).add(-0.82215223f);
-            poly = poly.mul(t).add(1.48851587f);
-            poly = poly.mul(t).add(-1.13520398f);
-            poly = poly.mul(t).add(0.27886807f);
-            poly = poly.mul(t).add(-0.18628806f);
-            poly = poly.mul(t).add(0.09678418f);
-            poly = poly.mul(t).add(0.37409196f);
-            poly = poly.mul(t).add(1.00002368f);
-            poly = poly.mul(t).add(-1.26551223f);
-            FloatVector hi = x.mul(x);
-            FloatVector lo = x.fma(x, hi.neg());
-            t.intoArray(scratch, i);
-            hi.mul(-0.5f).intoArray(scratch, GELU_BLOCK + i);
-            poly.sub(lo.mul(0.5f)).intoArray(scratch, 2 * GELU_BLOCK + i);
-        }
-        expLoop(scratch, GELU_BLOCK, scratch, GELU_BLOCK, len);
-        expLoop(scratch, 2 * GELU_BLOCK, scratch, 2 * GELU_BLOCK, len);
-    }
-
-    /** Phi(x) from the terms {@link #normalCdfTerms} left at column i: x < 0 gives erfc(|x|/sqrt 2)/2, otherwise 1 - that. */
-    private static FloatVector normalCdf(FloatVector x, float[] scratch, int i) {
-        FloatVector halfTail = FloatVector.fromArray(S, scratch, i)
-                .mul(FloatVector.fromArray(S, scratch, GELU_BLOCK + i))
-                .mul(FloatVector.fromArray(S, scratch, 2 * GELU_BLOCK + i)).mul(0.5f);
-        return halfTail.neg().add(1f).blend(halfTail, x.compare(VectorOperators.LT, 0f));
-    }
-
-    /**
-     * {@code e^x} to within one float32 ulp: {@code x = n ln 2 + r} with n rounded to the nearest
-     * integer and r reduced in two steps (ln 2 split in a high part exact in float and a low part),
-     * {@code e^r} by a degree-7 polynomial on {@code |r| <= ln 2 / 2}, and {@code 2^n} applied as two
-     * halves so that results stay right through the subnormals. Arguments are clamped to
-     * {@code [-104, 89]}, beyond which the result is 0 or infinity anyway; NaN stays NaN.
-     */
-    static FloatVector exp(FloatVector x) {
-        FloatVector c = x.max(-104f).min(89f);
-        // Adding 1.5 * 2^23 rounds c / ln 2 to an integer n held in the low bits of the sum.
-        FloatVector shifted = c.fma(LOG2_E, ROUNDER);
-        FloatVector n = shifted.sub(ROUNDER);
-        FloatVector r = n.fma(LN2_HI_NEG, c);
-        r = n.fma(LN2_LO_NEG, r);
-        FloatVector p = r.fma(EXP_C6, EXP_C5);
-        p = p.fma(r, EXP_C4);
-        p = p.fma(r, EXP_C3);
-        p = p.fma(r, EXP_C2);
-        p = p.fma(r, EXP_C1);
-        p = p.fma(r.mul(r), r.add(1f));
-        IntVector k = shifted.reinterpretAsInts().sub(ROUNDER_BITS);
-        IntVector half = k.lanewise(VectorOperators.ASHR, 1);
-        FloatVector scale1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector scale2 = k.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(scale1).mul(scale2);
-    }
-
-    /**
-     * Natural logarithm to within a few float32 ulps: {@code x = m 2^e} with m in
-     * {@code [sqrt(1/2), sqrt 2)} read from the bits (subnormals scaled by 2^25 first), then
-     * {@code log(1 + f) = f - f^2/2 + f^3 P(f)} for {@code f = m - 1} and {@code e ln 2} added in two
-     * parts. Zero gives -infinity, negatives NaN, infinity infinity.
-     */
-    static FloatVector log(FloatVector x) {
-        VectorMask<Float> tiny = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
-        FloatVector scaled = x.blend(x.mul(0x1p25f), tiny);
-        IntVector bits = scaled.reinterpretAsInts();
-        IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(127);
-        FloatVector m = bits.and(0x007fffff).or(0x3f800000).reinterpretAsFloats();
-        VectorMask<Float> big = m.compare(VectorOperators.GT, SQRT_2);
-        m = m.blend(m.mul(0.5f), big);
-        FloatVector ef = ((FloatVector) e.convert(VectorOperators.I2F, 0)).add(ZERO.blend(1f, big)).sub(ZERO.blend(25f, tiny));
-        FloatVector f = m.sub(1f);
-        FloatVector z = f.mul(f);
-        FloatVector p = f.fma(LOG_C8, LOG_C7);
-        p = p.fma(f, LOG_C6);
-        p = p.fma(f, LOG_C5);
-        p = p.fma(f, LOG_C4);
-        p = p.fma(f, LOG_C3);
-        p = p.fma(f, LOG_C2);
-        p = p.fma(f, LOG_C1);
-        p = p.fma(f, LOG_C0);
-        FloatVector y = p.mul(f).mul(z);
-        y = ef.fma(LN2_LO, y);
-        y = z.fma(MINUS_HALF, y);
-        FloatVector result = ef.fma(LN2_HI, f.add(y));
-        result = result.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
-        result = result.blend(Float.NaN, x.compare(VectorOperators.LT, 0f).or(x.test(VectorOperators.IS_NAN)));
-        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
-    }
-
-    /**
-     * Hyperbolic tangent: an odd polynomial {@code x + x^3 P(x^2)} for {@code |x| < 0.625}, where
-     * the exponential form would cancel, and {@code sign(x) (1 - 2 / (e^{2|x|} + 1))} beyond.
-     */
-    static FloatVector tanh(FloatVector x) {
-        FloatVector a = x.abs();
-        FloatVector z = x.mul(x);
-        FloatVector p = z.fma(TANH_C4, TANH_C3);
-        p = p.fma(z, TANH_C2);
-        p = p.fma(z, TANH_C1);
-        p = p.fma(z, TANH_C0);
-        FloatVector small = p.mul(z).fma(x, x);
-        FloatVector large = ONE.sub(TWO.div(exp(a.add(a)).add(1f)));
-        large = large.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
-        return large.blend(small, a.compare(VectorOperators.LT, 0.625f));
-    }
-
-    /** {@code 1 / (1 + exp(-x))}. */
-    private static FloatVector sigmoid(FloatVector x) {
-        return ONE.div(exp(x.neg()).add(1f));
-    }
-
-    /**
-     * GELU's tanh-form gate {@code (1 + tanh u) / 2} with {@code u = sqrt(2/pi) (x + 0.044715 x^3)},
-     * computed as {@code sigmoid(2u)}, which keeps its relative accuracy where the gate is tiny.
-     */
-    private static FloatVector geluTanhGate(FloatVector x) {
-        return sigmoid(x.mul(x).mul(0.044715f).add(1f).mul(x).mul(2 * SQRT_2_OVER_PI));
     }
 
     /** Rows summed in vector registers before their block's sums are added to the double totals. */
