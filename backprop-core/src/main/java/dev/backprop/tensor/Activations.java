@@ -5,7 +5,6 @@ import static dev.backprop.tensor.Graph.grads;
 
 import dev.backprop.backend.Backends;
 import dev.backprop.backend.BinaryOp;
-import dev.backprop.backend.SpecialFunctions;
 import dev.backprop.backend.UnaryOp;
 
 /**

@@ -2,7 +2,6 @@ package dev.backprop.cpu;
 
 import dev.backprop.backend.AttentionGeometry;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
