@@ -75,6 +75,9 @@ final class Activations {
      */
     static Tensor gelu(Tensor x, boolean tanhApproximation) {
         UnaryOp op = tanhApproximation ? UnaryOp.GELU_TANH : UnaryOp.GELU;
+        if (!Graph.needsGrad(x)) {
+            return unary(op, x);   // inference, generation: no derivative to keep
+        }
         float[] out = new float[x.numel()];
         float[] slope = new float[x.numel()];
         // The derivative comes out of the same pass (it shares Phi and the Gaussian with the
