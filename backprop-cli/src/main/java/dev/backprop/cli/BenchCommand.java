@@ -18,7 +18,7 @@ import dev.backprop.optim.Adam;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.train.FitConfig;
-import dev.backprop.train.LanguageModelTrainer;
+import dev.backprop.train.LanguageModelRecipe;
 import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
 import java.nio.file.Path;
@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 /** {@code backprop bench}: this machine's peak, SGEMM rates, MNIST MLP and LeNet epoch times, GPT tokens per second. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measures, on this machine and backend: the float32 peak (an FMA loop on every kernel thread),"
-                + " SGEMM GFLOP/s and % of peak for N = 256..2048 and for the MNIST MLP's own shapes in the three"
+                + " SGEMM GFLOP/s and %% of peak for N = 256..2048 and for the MNIST MLP's own shapes in the three"
                 + " forms backprop uses (NN: A.B, TN: At.B, NT: A.Bt), and the seconds per epoch of the MLP"
                 + " 784-256-256-10 (Adam, batch 128) with the data in memory (best of two epochs after one of warm-up),"
                 + " and of LeNet-5 (Adam, batch 128), measured the same way; and tokens per second of the character-level"
@@ -59,6 +59,20 @@ final class BenchCommand implements Callable<Integer> {
     private record Gemm(int m, int n, int k, String form, double gflops, double percent) {
     }
 
+    /** One epoch's time (scaled to 60,000 examples) and rate, and whether the data were MNIST's or synthetic. */
+    private record EpochFigure(double seconds, double examplesPerSecond, boolean mnist) {
+        String data() {
+            return mnist ? "mnist" : "synthetic";
+        }
+    }
+
+    /** The GPT recipe's speed, and whether its text was tinyshakespeare or synthetic. */
+    private record TokenFigure(double tokensPerSecond, double iterationMillis, boolean shakespeare) {
+        String data() {
+            return shakespeare ? "tinyshakespeare" : "synthetic";
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Backend backend = Backends.active();
@@ -78,9 +92,9 @@ final class BenchCommand implements Callable<Integer> {
         gemms.add(gemm(backend, 256, 784, 128, "TN", peak));
         gemms.add(gemm(backend, 128, 256, 256, "NT", peak));
         gemms.add(gemm(backend, 256, 256, 128, "TN", peak));
-        double[] epoch = mlpEpoch();
-        double[] lenet = lenetEpoch();
-        double[] gpt = gptTokensPerSecond();
+        EpochFigure epoch = mlpEpoch();
+        EpochFigure lenet = lenetEpoch();
+        TokenFigure gpt = gptTokensPerSecond();
 
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
@@ -101,20 +115,20 @@ final class BenchCommand implements Callable<Integer> {
             }
             out.put("gemm", g);
             Map<String, Object> mlp = new LinkedHashMap<>();
-            mlp.put("epoch_seconds", round(epoch[0]));
-            mlp.put("examples_per_second", round(epoch[1]));
-            mlp.put("data", epoch[2] == 1 ? "mnist" : "synthetic");
+            mlp.put("epoch_seconds", round(epoch.seconds()));
+            mlp.put("examples_per_second", round(epoch.examplesPerSecond()));
+            mlp.put("data", epoch.data());
             mlp.put("allocated_bytes_per_step", Math.round(allocatedPerStep));
             out.put("mlp_mnist", mlp);
             Map<String, Object> conv = new LinkedHashMap<>();
-            conv.put("epoch_seconds", round(lenet[0]));
-            conv.put("examples_per_second", round(lenet[1]));
-            conv.put("data", lenet[2] == 1 ? "mnist" : "synthetic");
+            conv.put("epoch_seconds", round(lenet.seconds()));
+            conv.put("examples_per_second", round(lenet.examplesPerSecond()));
+            conv.put("data", lenet.data());
             out.put("lenet_mnist", conv);
             Map<String, Object> lm = new LinkedHashMap<>();
-            lm.put("tokens_per_second", Math.round(gpt[0]));
-            lm.put("iteration_ms", round(gpt[1]));
-            lm.put("data", gpt[2] == 1 ? "tinyshakespeare" : "synthetic");
+            lm.put("tokens_per_second", Math.round(gpt.tokensPerSecond()));
+            lm.put("iteration_ms", round(gpt.iterationMillis()));
+            lm.put("data", gpt.data());
             out.put("gpt_char", lm);
             System.out.println(Json.write(out));
         } else {
@@ -126,12 +140,12 @@ final class BenchCommand implements Callable<Integer> {
                         x.gflops(), x.percent());
             }
             System.out.printf(Locale.ROOT, "MLP 784-256-256-10, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
-                    epoch[2] == 1 ? "MNIST" : "synthetic", epoch[0], epoch[1]);
+                    epoch.data(), epoch.seconds(), epoch.examplesPerSecond());
             System.out.printf(Locale.ROOT, "  allocated per training step (training thread): %.2f MB%n", allocatedPerStep / 1e6);
             System.out.printf(Locale.ROOT, "LeNet-5, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
-                    lenet[2] == 1 ? "MNIST" : "synthetic", lenet[0], lenet[1]);
+                    lenet.data(), lenet.seconds(), lenet.examplesPerSecond());
             System.out.printf(Locale.ROOT, "GPT 4x128, context 64, batch 12, AdamW (%s text): %,.0f tokens/s, %.1f ms per iteration%n",
-                    gpt[2] == 1 ? "tinyshakespeare" : "synthetic", gpt[0], gpt[1]);
+                    gpt.data(), gpt.tokensPerSecond(), gpt.iterationMillis());
         }
         return 0;
     }
@@ -168,8 +182,8 @@ final class BenchCommand implements Callable<Integer> {
         return new Gemm(m, n, k, form, gflops, 100 * gflops / peak);
     }
 
-    /** {seconds per epoch, examples per second, 1 if real MNIST else 0}. */
-    private double[] mlpEpoch() throws Exception {
+    /** The MLP's epoch: the better of two after a warm-up epoch. */
+    private EpochFigure mlpEpoch() throws Exception {
         Dataset train;
         boolean real = true;
         try {
@@ -201,11 +215,11 @@ final class BenchCommand implements Callable<Integer> {
         }
         allocatedPerStep = (double) allocated / ((train.size() + 127) / 128);
         double perExample = seconds / train.size();
-        return new double[] {perExample * 60_000, 1 / perExample, real ? 1 : 0};
+        return new EpochFigure(perExample * 60_000, 1 / perExample, real);
     }
 
-    /** {seconds per epoch, examples per second, 1 if real MNIST else 0} for LeNet-5: the better of two epochs after a warm-up epoch. */
-    private double[] lenetEpoch() throws Exception {
+    /** LeNet-5's epoch: the better of two after a warm-up epoch. */
+    private EpochFigure lenetEpoch() throws Exception {
         Dataset train;
         boolean real = true;
         try {
@@ -230,11 +244,11 @@ final class BenchCommand implements Callable<Integer> {
             seconds = Math.min(seconds, (System.nanoTime() - start) / 1e9);
         }
         double perExample = seconds / train.size();
-        return new double[] {perExample * 60_000, 1 / perExample, real ? 1 : 0};
+        return new EpochFigure(perExample * 60_000, 1 / perExample, real);
     }
 
-    /** {tokens per second, milliseconds per iteration, 1 if tinyshakespeare else 0} of the GPT recipe. */
-    private double[] gptTokensPerSecond() throws Exception {
+    /** The GPT recipe's tokens per second: the best of several rounds after a warm-up. */
+    private TokenFigure gptTokensPerSecond() throws Exception {
         TextCorpus corpus;
         boolean real = true;
         try {
@@ -250,19 +264,18 @@ final class BenchCommand implements Callable<Integer> {
             real = false;
         }
         GPT gpt = new GPT(new GPT.Config(corpus.tokenizer().size(), 4, 4, 128, 64), new Generator(0));
-        LanguageModelTrainer trainer = new LanguageModelTrainer(gpt, corpus);
-        int iterations = quick ? 15 : 40;
-        LanguageModelTrainer.Config config = LanguageModelTrainer.Config.DEFAULT.withIterations(iterations).withWarmup(5)
-                .withEvaluation(0, 1);
+        LanguageModelRecipe recipe = LanguageModelRecipe.DEFAULT.withIterations(quick ? 15 : 40).withWarmup(5).withEvaluation(0, 1);
         // The JIT needs a few hundred iterations to compile the step's kernels; measure after that,
         // the best of several short rounds, as for the epochs (these machines have slow seconds).
+        // Each round is the one training loop without validation, with a fresh optimizer.
         System.gc();
-        trainer.train(config.withIterations(quick ? 30 : 250), null);
+        LanguageModelRecipe warm = recipe.withIterations(quick ? 30 : 250);
+        warm.trainer(gpt).fit(warm.training(corpus, 64), null, warm.fitConfig());
         double best = 0;
         for (int round = 0; round < (quick ? 2 : 6); round++) {
-            best = Math.max(best, trainer.train(config, null).tokensPerSecond());
+            best = Math.max(best, recipe.trainer(gpt).fit(recipe.training(corpus, 64), null, recipe.fitConfig()).speed().average());
         }
-        return new double[] {best, 1000.0 * config.batch() * 64 / best, real ? 1 : 0};
+        return new TokenFigure(best, 1000.0 * recipe.batch() * 64 / best, real);
     }
 
     private static int[] range(int n) {

@@ -51,6 +51,11 @@ final class DataOptions {
         return out;
     }
 
+    /** Loads the named text for a language model. */
+    dev.backprop.data.TextCorpus corpus() throws IOException {
+        return dev.backprop.data.TextCorpus.load(named(), locator());
+    }
+
     NamedDataset named() {
         return NamedDataset.of(dataset);
     }

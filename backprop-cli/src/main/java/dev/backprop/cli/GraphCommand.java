@@ -2,6 +2,7 @@ package dev.backprop.cli;
 
 import dev.backprop.explain.GraphExport;
 import dev.backprop.nn.ActivationKind;
+import dev.backprop.nn.Architecture;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.nn.Module;
 import dev.backprop.nn.functional.Losses;
@@ -36,7 +37,7 @@ final class GraphCommand implements Callable<Integer> {
     @Option(names = "--classes", paramLabel = "N", defaultValue = "10", description = "Default: ${DEFAULT-VALUE}.")
     int classes;
 
-    @Option(names = "--activation", paramLabel = "NAME", defaultValue = "relu", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--activation", paramLabel = "NAME", description = "an mlp's activation (default relu)")
     String activation;
 
     @Option(names = "--backward", description = "the backward graph instead of the forward one")
@@ -47,12 +48,21 @@ final class GraphCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelSpec spec = ModelSpec.parse(model, inputs, classes, ActivationKind.of(activation), 0f);
+        Architecture architecture = Architecture.parse(model);
+        if (activation != null) {
+            architecture = architecture.withActivation(ActivationKind.of(activation));
+        }
+        int[] example = switch (architecture.input()) {
+            case FEATURES -> new int[] {inputs};
+            case IMAGES -> new int[] {1, 28, 28};
+            case TOKENS -> new int[] {4};
+        };
+        ModelSpec spec = architecture.bind(example, classes);
         Module net = spec.build(new Generator(0));
         Generator g = new Generator(1);
         Tensor loss;
         Tensor x;
-        if (spec.isLanguageModel()) {
+        if (architecture.input() == Architecture.Input.TOKENS) {
             // Four tokens of a vocabulary of --classes; the loss is next-token cross-entropy at each.
             float[] tokens = new float[5];
             for (int i = 0; i < tokens.length; i++) {
@@ -62,7 +72,10 @@ final class GraphCommand implements Callable<Integer> {
             Tensor next = Tensor.fromArray(java.util.Arrays.copyOfRange(tokens, 1, 5), 4);
             loss = Losses.crossEntropy(net.forward(x).reshape(4, classes), next);
         } else {
-            x = spec.takesImages() ? Tensor.rand(g, 1, 1, 28, 28) : Tensor.rand(g, 1, inputs);
+            int[] shape = new int[example.length + 1];
+            shape[0] = 1;
+            System.arraycopy(example, 0, shape, 1, example.length);
+            x = Tensor.rand(g, shape);
             loss = Losses.crossEntropy(net.forward(x), Tensor.zeros(1));
         }
         Map<String, Tensor> names = new LinkedHashMap<>(net.namedParameters());

@@ -34,9 +34,17 @@ public final class Main {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println("backprop " + String.join(" ", parsed.originalArgs()) + ": " + e.getMessage());
+            line.getErr().println("backprop " + String.join(" ", parsed.originalArgs()) + ": " + message(e));
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /** The exception's message; a missing file, whose message is only its path, says so. */
+    private static String message(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException missing) {
+            return missing.getFile() + ": no such file";
+        }
+        return e.getMessage();
     }
 }

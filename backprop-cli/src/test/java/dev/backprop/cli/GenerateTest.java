@@ -19,7 +19,7 @@ class GenerateTest {
                 "--model", "gpt:layers=1,heads=2,embd=32,block=32", "--iters", "400", "--warmup", "10", "--lr", "1e-2",
                 "--batch", "8", "--eval-every", "100", "--out", model.toString());
         assertEquals(0, train.exit(), train.out() + train.err());
-        assertTrue(train.out().contains("iter   100: train loss") && train.out().contains("tokens/s"), train.out());
+        assertTrue(train.out().contains("step 100/400  loss") && train.out().contains("tokens/s on average"), train.out());
         double validation = Double.parseDouble(train.lastLine().replaceAll(".*: ([0-9.]+) nats/char", "$1"));
         assertTrue(validation < 0.2, train.out());
 
@@ -44,7 +44,8 @@ class GenerateTest {
 
         CliRun epochs = CliRun.of("train", "--dataset", "tinyshakespeare", "--data", dir.toString(), "--model", "gpt", "--epochs", "2");
         assertEquals(1, epochs.exit());
-        assertTrue(epochs.err().contains("--epochs: not used when training a language model"), epochs.err());
+        assertTrue(epochs.err().contains("--epochs: not for model 'gpt:layers=4,heads=4,embd=128,block=64': they shape"
+                + " training by epochs over a dataset"), epochs.err());
     }
 
     @Test

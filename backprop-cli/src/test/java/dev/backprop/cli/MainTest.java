@@ -36,7 +36,12 @@ class MainTest {
     void augmentationOfFlatFeaturesIsRefusedWithTheReason() {
         CliRun r = run("train", "--model", "mlp:32", "--shift", "2", "--epochs", "1");
         assertEquals(1, r.exit(), r.out() + r.err());
-        assertTrue(r.err().contains("--shift and --flip augment images") && r.err().contains("mlp:32"), r.err());
+        assertTrue(r.err().contains("--shift: not for model 'mlp:32': they augment images, and only image models"), r.err());
+        CliRun steps = run("train", "--model", "lenet", "--iters", "5");
+        assertTrue(steps.err().contains("--iters: not for model 'lenet': they shape training by steps over random windows"
+                + " of a text, which only language models (gpt) do"), steps.err());
+        CliRun activation = run("train", "--model", "lenet", "--activation", "tanh");
+        assertTrue(activation.err().contains("lenet has its own activations"), activation.err());
     }
 
     @Test
@@ -161,7 +166,7 @@ class MainTest {
         assertTrue(badModel.err().contains("'x' is not a layer size"), badModel.err());
         CliRun notAModel = run("evaluate", dir.resolve("missing.safetensors").toString());
         assertEquals(1, notAModel.exit());
-        assertTrue(notAModel.err().contains("missing.safetensors"), notAModel.err());
+        assertTrue(notAModel.err().contains("missing.safetensors: no such file"), notAModel.err());
         CliRun badOption = run("train", "--optimizer", "quantum");
         assertEquals(2, badOption.exit());
         assertTrue(badOption.err().contains("quantum"), badOption.err());

@@ -12,17 +12,10 @@ import java.util.NoSuchElementException;
  *
  * <pre>{@code
  * DataLoader loader = new DataLoader(train, 128, true, false, new Generator(0));
- * for (DataLoader.Batch b : loader) { ... b.features() ... b.targets() ... }
+ * for (Batch b : loader) { ... b.inputs() ... b.targets() ... }
  * }</pre>
  */
-public final class DataLoader implements Iterable<DataLoader.Batch> {
-
-    /** One mini-batch: features {@code [B, ...]} and targets {@code [B]}. */
-    public record Batch(Tensor features, Tensor targets) {
-        public int size() {
-            return features.size(0);
-        }
-    }
+public final class DataLoader implements Iterable<Batch>, BatchSource {
 
     private final Dataset dataset;
     private final int batchSize;
@@ -65,7 +58,8 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
     }
 
     /** Number of batches in one pass. */
-    public int batchCount() {
+    @Override
+    public int batchesPerEpoch() {
         int n = dataset.size();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
@@ -84,12 +78,14 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
     }
 
     /** The example order of a new pass: a permutation drawn from the generator when shuffling, else 0..n-1. */
+    @Override
     public int[] drawOrder() {
         int n = dataset.size();
         return shuffle ? Dataset.permutation(n, generator) : identity(n);
     }
 
     /** The generator shuffles and augmentations draw from (null for a sequential loader). */
+    @Override
     public Generator generator() {
         return generator;
     }
@@ -98,12 +94,13 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
      * The batches of one pass over the examples in {@code order}, starting at batch {@code first}:
      * with the order and the generator's state saved mid-pass, a checkpoint resumes the pass exactly.
      */
+    @Override
     public Iterator<Batch> pass(int[] order, int first) {
         int n = dataset.size();
-        if (order.length != n) {
-            throw new IllegalArgumentException("DataLoader: an order of " + order.length + " examples for a dataset of " + n);
+        if (order == null || order.length != n) {
+            throw new IllegalArgumentException("DataLoader: an order of " + (order == null ? "no" : order.length) + " examples for a dataset of " + n);
         }
-        int batches = batchCount();
+        int batches = batchesPerEpoch();
         if (first < 0 || first > batches) {
             throw new IllegalArgumentException("DataLoader: batch " + first + " is outside the pass of " + batches + " batches");
         }
@@ -133,9 +130,21 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
                     batch = new Batch(dataset.features().indexSelect(0, idx), dataset.targets().indexSelect(0, idx));
                 }
                 return augmentation.isIdentity() ? batch
-                        : new Batch(augmentation.apply(batch.features(), generator), batch.targets());
+                        : new Batch(augmentation.apply(batch.inputs(), generator), batch.targets());
             }
         };
+    }
+
+    @Override
+    public Unit unit() {
+        return Unit.EXAMPLES;
+    }
+
+    @Override
+    public String describe() {
+        return dataset.size() + " examples of " + dataset.features().shape() + " in batches of " + batchSize
+                + (shuffle ? ", shuffled" : "") + (dropLast ? ", last partial batch dropped" : "")
+                + (augmentation.isIdentity() ? "" : ", " + augmentation);
     }
 
     private static boolean isIdentity(int[] order) {

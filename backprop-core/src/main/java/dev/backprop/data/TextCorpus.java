@@ -14,7 +14,8 @@ import java.util.Arrays;
  * A text for a character-level language model: its {@link CharTokenizer}, and its tokens split
  * into a leading training part and a trailing validation part (the first 90% and the last 10% by
  * default, as in the usual recipe). {@link #batch} draws windows at random positions: inputs are
- * {@code T} tokens and targets the same window moved on by one.
+ * {@code T} tokens and targets the same window moved on by one; {@link #windows} makes such draws a
+ * {@link BatchSource} for the training loop.
  */
 public final class TextCorpus {
     /** Share of the text kept for validation unless asked otherwise. */
@@ -88,17 +89,12 @@ public final class TextCorpus {
     /** Which part of the text a batch comes from. */
     public enum Part { TRAIN, VALIDATION }
 
-    /** Input tokens {@code [B, T]} and the next token at each position, {@code [B * T]}. */
-    public record Batch(Tensor inputs, Tensor targets) {
-    }
-
-    /** {@code batch} windows of {@code length} tokens at positions drawn from {@code generator}. */
+    /**
+     * {@code batch} windows of {@code length} tokens at positions drawn from {@code generator}:
+     * inputs {@code [batch, length]} and the next token at each position, {@code [batch * length]}.
+     */
     public Batch batch(Part part, int batch, int length, Generator generator) {
-        int[] tokens = part == Part.TRAIN ? train : validation;
-        if (batch <= 0 || length <= 0 || tokens.length < length + 1) {
-            throw new IllegalArgumentException("TextCorpus: cannot draw " + batch + " windows of " + length + " tokens from a "
-                    + part.name().toLowerCase(java.util.Locale.ROOT) + " part of " + tokens.length + " tokens");
-        }
+        int[] tokens = requireWindows(part, batch, length);
         float[] x = new float[batch * length];
         float[] y = new float[batch * length];
         for (int b = 0; b < batch; b++) {
@@ -109,5 +105,83 @@ public final class TextCorpus {
             }
         }
         return new Batch(Tensor.fromArray(x, batch, length), Tensor.fromArray(y, batch * length));
+    }
+
+    /**
+     * A source of random windows from one part of the text, for the training loop: each batch is
+     * {@link #batch}{@code (part, batch, length, generator)}, and a pass is {@code batchesPerEpoch}
+     * such draws (the steps between two loss estimates). Passes need no order; the generator's state
+     * alone says where the draws stand.
+     */
+    public BatchSource windows(Part part, int batch, int length, int batchesPerEpoch, Generator generator) {
+        if (batchesPerEpoch <= 0 || generator == null) {
+            throw new IllegalArgumentException("TextCorpus.windows: need a positive number of batches per pass and a"
+                    + " generator, got " + batchesPerEpoch + " and " + generator);
+        }
+        requireWindows(part, batch, length);   // a part shorter than a window is refused now, not at the first step
+        return new BatchSource() {
+            @Override
+            public int batchesPerEpoch() {
+                return batchesPerEpoch;
+            }
+
+            @Override
+            public Generator generator() {
+                return generator;
+            }
+
+            @Override
+            public int[] drawOrder() {
+                return null;
+            }
+
+            @Override
+            public java.util.Iterator<Batch> pass(int[] order, int first) {
+                if (order != null || first < 0 || first > batchesPerEpoch) {
+                    throw new IllegalArgumentException("TextCorpus.windows: a pass takes no order and starts at a batch in"
+                            + " [0, " + batchesPerEpoch + "], got " + (order == null ? "none" : order.length + " indices")
+                            + " and " + first);
+                }
+                return new java.util.Iterator<>() {
+                    private int next = first;
+
+                    @Override
+                    public boolean hasNext() {
+                        return next < batchesPerEpoch;
+                    }
+
+                    @Override
+                    public Batch next() {
+                        if (!hasNext()) {
+                            throw new java.util.NoSuchElementException("TextCorpus.windows: no more batches in this pass");
+                        }
+                        next++;
+                        return batch(part, batch, length, generator);
+                    }
+                };
+            }
+
+            @Override
+            public Unit unit() {
+                return Unit.tokens(length);
+            }
+
+            @Override
+            public String describe() {
+                int tokens = part == Part.TRAIN ? train.length : validation.length;
+                return batch + " random windows of " + length + " tokens from the " + part.name().toLowerCase(java.util.Locale.ROOT)
+                        + " part (" + tokens + " tokens, vocabulary " + tokenizer.size() + "), " + batchesPerEpoch
+                        + " batches a pass";
+            }
+        };
+    }
+
+    private int[] requireWindows(Part part, int batch, int length) {
+        int[] tokens = part == Part.TRAIN ? train : validation;
+        if (batch <= 0 || length <= 0 || tokens.length < length + 1) {
+            throw new IllegalArgumentException("TextCorpus: cannot draw " + batch + " windows of " + length + " tokens from a "
+                    + part.name().toLowerCase(java.util.Locale.ROOT) + " part of " + tokens.length + " tokens");
+        }
+        return tokens;
     }
 }

@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * A network architecture as a value: enough to build the module again, so that a model file can
- * hold the architecture beside the weights. Parse the command line's form ({@code mlp:256,128},
- * {@code lenet}, {@code gpt:layers=4,heads=4,embd=128,block=64}) with {@link #parse}.
+ * hold the architecture beside the weights: the second of two phases, with every size bound. The
+ * command line's forms ({@code mlp:256,128}, {@code lenet}, {@code gpt:layers=4,heads=4,embd=128,block=64})
+ * are read by {@link Architecture#parse}, whose {@link Architecture#bind} makes a spec once the data are known.
  */
 public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5, ModelSpec.Vgg, ModelSpec.Gpt {
 
@@ -164,80 +165,5 @@ public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5, Model
     /** True for a language model ({@link Gpt}): it takes token sequences, not feature rows or images. */
     default boolean isLanguageModel() {
         return false;
-    }
-
-    /**
-     * Parses {@code gpt:layers=4,heads=4,embd=128,block=64[,dropout=0.1]} (any key may be left out:
-     * those values are the defaults) for a vocabulary of {@code vocab} tokens.
-     */
-    static Gpt parseGpt(String spec, int vocab, float dropout) {
-        String[] parts = spec.trim().split(":", 2);
-        java.util.Map<String, String> values = new java.util.LinkedHashMap<>();
-        values.put("layers", "4");
-        values.put("heads", "4");
-        values.put("embd", "128");
-        values.put("block", "64");
-        values.put("dropout", Float.toString(dropout));
-        if (parts.length == 2 && !parts[1].isBlank()) {
-            for (String pair : parts[1].split(",")) {
-                String[] kv = pair.split("=", 2);
-                String key = kv[0].trim();
-                if (kv.length != 2 || !values.containsKey(key)) {
-                    throw new IllegalArgumentException("model '" + spec + "': '" + pair.trim() + "' is not one of layers=N,"
-                            + " heads=N, embd=N, block=N, dropout=P; e.g. gpt:layers=4,heads=4,embd=128,block=64");
-                }
-                values.put(key, kv[1].trim());
-            }
-        }
-        try {
-            return new Gpt(new GPT.Config(vocab, Integer.parseInt(values.get("layers")), Integer.parseInt(values.get("heads")),
-                    Integer.parseInt(values.get("embd")), Integer.parseInt(values.get("block")),
-                    Float.parseFloat(values.get("dropout"))));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("model '" + spec + "': every value must be a number (" + e.getMessage() + ")");
-        }
-    }
-
-    /**
-     * Parses the command line's forms {@code mlp:256,128}, {@code lenet} and {@code cnn:32} (hidden sizes; plain {@code mlp} is a
-     * linear model) for the given input and output sizes.
-     */
-    static ModelSpec parse(String spec, int inputs, int outputs, ActivationKind activation, float dropout) {
-        String[] parts = spec.trim().split(":", 2);
-        if (parts[0].equals("lenet")) {
-            return new LeNet5(1, outputs);
-        }
-        if (parts[0].equals("cnn")) {
-            int width = 32;
-            if (parts.length == 2 && !parts[1].isBlank()) {
-                try {
-                    width = Integer.parseInt(parts[1].trim());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("model '" + spec + "': '" + parts[1].trim()
-                            + "' is not a width; expected e.g. cnn:32");
-                }
-            }
-            return new Vgg(1, outputs, width, dropout > 0 ? dropout : 0.25f);
-        }
-        if (parts[0].equals("gpt")) {
-            return parseGpt(spec, outputs, dropout);
-        }
-        if (!parts[0].equals("mlp")) {
-            throw new IllegalArgumentException("model '" + spec + "': unknown architecture '" + parts[0]
-                    + "'; available: mlp:H1,H2,... (e.g. mlp:256,128), lenet and cnn[:WIDTH] (28x28 images), and"
-                    + " gpt:layers=N,heads=N,embd=N,block=N (text)");
-        }
-        List<Integer> hidden = new ArrayList<>();
-        if (parts.length == 2 && !parts[1].isBlank()) {
-            for (String s : parts[1].split(",")) {
-                try {
-                    hidden.add(Integer.parseInt(s.trim()));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("model '" + spec + "': '" + s.trim()
-                            + "' is not a layer size; expected e.g. mlp:256,128");
-                }
-            }
-        }
-        return new Mlp(inputs, hidden, outputs, activation, dropout);
     }
 }

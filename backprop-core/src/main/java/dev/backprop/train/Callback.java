@@ -5,9 +5,15 @@ package dev.backprop.train;
  * overrides only what it needs. Returning {@code true} from {@link #onEpochEnd} stops training.
  */
 public interface Callback {
-    default void onTrainBegin(int epochs, int batchesPerEpoch) {
+    /** Called once before the first step, with what the run will do. */
+    default void onTrainBegin(TrainingPlan plan) {
     }
 
+    /**
+     * Called after each batch's step (the gradients are still in place), with the epoch and the
+     * batch within it (both from 1), its loss (NaN for a skipped batch) and the examples of the
+     * epoch so far.
+     */
     default void onBatchEnd(int epoch, int batch, double loss, int examplesSoFar) {
     }
 

@@ -19,13 +19,14 @@ import java.util.stream.Stream;
 /**
  * Everything needed to continue a training run exactly where it stopped: the model's parameters
  * and buffers, the optimizer's state, the position in the data (epoch, batches done, this pass's
- * example order), the generators of the data loader and of the model (dropout), and the running
- * sums of the epoch's loss. Stored as a safetensors file ({@code model.*}, {@code optimizer.*} and
+ * example order when the source has one), the generators of the batch source and of the model
+ * (dropout), and the running sums of the epoch's loss. Stored as a safetensors file ({@code model.*}, {@code optimizer.*} and
  * {@code data.order} tensors; the rest in its metadata), named so that names sort by progress.
  *
  * @param epoch   the epoch in progress, from 1
  * @param batch   batches of that epoch already trained
- * @param order   the pass's example order (null at the start of an epoch)
+ * @param order   the pass's example order (null at the start of an epoch, and for sources without one)
+ * @param data    the batch source's generator state (null for a source that draws nothing)
  * @param recipe  a description of the run's settings; resuming under other settings is refused
  */
 public record Checkpoint(int epoch, int batch, double lossSum, int seen, int[] order, Generator.State data,
@@ -33,6 +34,7 @@ public record Checkpoint(int epoch, int batch, double lossSum, int seen, int[] o
                          Map<String, Tensor> model, String recipe) {
     static final String FORMAT = "backprop-checkpoint";
     static final int VERSION = 1;
+    private static final System.Logger LOG = System.getLogger("dev.backprop.train");
     private static final Pattern NAME = Pattern.compile("checkpoint-e(\\d{4,})-b(\\d{6,})\\.safetensors");
 
     /** The file name for this progress: {@code checkpoint-e0003-b000120.safetensors}. */
@@ -63,7 +65,9 @@ public record Checkpoint(int epoch, int batch, double lossSum, int seen, int[] o
         meta.put("seen", Integer.toString(seen));
         meta.put("loss_sum", Double.toString(lossSum));
         Map<String, Object> generators = new LinkedHashMap<>();
-        generators.put("data", state(data));
+        if (data != null) {
+            generators.put("data", state(data));
+        }
         modelGenerators.forEach((name, s) -> generators.put("model." + name, state(s)));
         meta.put("generators", Json.write(generators));
         meta.put("optimizer_steps", Integer.toString(optimizer.steps()));
@@ -130,9 +134,6 @@ public record Checkpoint(int epoch, int batch, double lossSum, int seen, int[] o
                     throw new IllegalArgumentException("unexpected generator '" + name + "'");
                 }
             }
-            if (data == null) {
-                throw new IllegalArgumentException("no data generator state");
-            }
             Map<String, double[]> numbers = new LinkedHashMap<>();
             for (var e : ((Map<?, ?>) Json.parse(meta.get("optimizer_numbers"))).entrySet()) {
                 List<?> texts = (List<?>) e.getValue();
@@ -146,7 +147,7 @@ public record Checkpoint(int epoch, int batch, double lossSum, int seen, int[] o
                     Double.parseDouble(meta.get("optimizer_lr")), optimizerTensors, numbers);
             int epoch = Integer.parseInt(meta.get("epoch"));
             int batch = Integer.parseInt(meta.get("batch"));
-            if (epoch < 1 || batch < 0 || (batch > 0) != (order != null)) {
+            if (epoch < 1 || batch < 0 || batch == 0 && order != null) {
                 throw new IllegalArgumentException("inconsistent progress: epoch " + epoch + ", batch " + batch
                         + (order == null ? " without" : " with") + " a data order");
             }
@@ -169,7 +170,8 @@ public record Checkpoint(int epoch, int batch, double lossSum, int seen, int[] o
 
     /**
      * The checkpoint to resume from: {@code path} itself when it is a file, else the newest
-     * checkpoint in the directory that loads; damaged ones are skipped with a warning on stderr.
+     * checkpoint in the directory that loads; damaged ones are skipped with a warning to the
+     * {@code dev.backprop.train} {@link System.Logger}.
      */
     public static Checkpoint latest(Path path) throws IOException {
         if (!Files.exists(path)) {
@@ -184,7 +186,7 @@ public record Checkpoint(int epoch, int batch, double lossSum, int seen, int[] o
             try {
                 return load(f);
             } catch (CorruptFileException e) {
-                System.err.println("warning: skipping damaged checkpoint " + f + ": " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "skipping damaged checkpoint " + f + ": " + e.getMessage());
             }
         }
         throw new java.io.FileNotFoundException(path + ": no checkpoint-e*-b*.safetensors file to resume from");

@@ -1,18 +1,29 @@
 package dev.backprop.train;
 
 /**
- * The result of evaluating a model on a dataset: classification or regression metrics, exactly
- * one of which is present.
+ * The result of evaluating a model: its loss, with classification or regression metrics when the
+ * data allow them (at most one of the two; a loss estimate over random text windows has neither).
  */
-public record Evaluation(ClassificationMetrics classification, RegressionMetrics regression) {
+public record Evaluation(double loss, ClassificationMetrics classification, RegressionMetrics regression) {
     public Evaluation {
-        if ((classification == null) == (regression == null)) {
-            throw new IllegalArgumentException("Evaluation: exactly one of classification and regression metrics");
+        if (classification != null && regression != null) {
+            throw new IllegalArgumentException("Evaluation: classification or regression metrics, not both");
         }
     }
 
-    public double loss() {
-        return classification != null ? classification.loss() : regression.loss();
+    /** A classifier's evaluation. */
+    public static Evaluation of(ClassificationMetrics metrics) {
+        return new Evaluation(metrics.loss(), metrics, null);
+    }
+
+    /** A regression's evaluation. */
+    public static Evaluation of(RegressionMetrics metrics) {
+        return new Evaluation(metrics.loss(), null, metrics);
+    }
+
+    /** A loss alone, such as an estimate over random batches. */
+    public static Evaluation ofLoss(double loss) {
+        return new Evaluation(loss, null, null);
     }
 
     /** The value of {@code metric}; accuracy of a regression (or R^2 of a classifier) is an error. */
@@ -24,21 +35,23 @@ public record Evaluation(ClassificationMetrics classification, RegressionMetrics
         };
     }
 
-    /** The headline metric: accuracy for classifiers, R^2 for regression. */
+    /** The headline metric: accuracy for classifiers, R^2 for regression, else the loss. */
     public Metric headline() {
-        return classification != null ? Metric.ACCURACY : Metric.R2;
+        return classification != null ? Metric.ACCURACY : regression != null ? Metric.R2 : Metric.LOSS;
     }
 
     private ClassificationMetrics requireClassification(Metric m) {
         if (classification == null) {
-            throw new IllegalArgumentException(m + " needs a classification task; this is a regression");
+            throw new IllegalArgumentException(m + " needs a classification task; this evaluation is "
+                    + (regression != null ? "a regression" : "a loss alone"));
         }
         return classification;
     }
 
     private RegressionMetrics requireRegression(Metric m) {
         if (regression == null) {
-            throw new IllegalArgumentException(m + " needs a regression task; this is a classification");
+            throw new IllegalArgumentException(m + " needs a regression task; this evaluation is "
+                    + (classification != null ? "a classification" : "a loss alone"));
         }
         return regression;
     }

@@ -37,8 +37,8 @@ public final class Evaluator {
             l = loss.apply(outputs, data.targets()).item();
         }
         return data.isClassification()
-                ? new Evaluation(ClassificationMetrics.of(l, outputs, data.targets(), topK, data.classNames()), null)
-                : new Evaluation(null, RegressionMetrics.of(l, outputs, data.targets()));
+                ? Evaluation.of(ClassificationMetrics.of(l, outputs, data.targets(), topK, data.classNames()))
+                : Evaluation.of(RegressionMetrics.of(l, outputs, data.targets()));
     }
 
     /** The model's outputs for {@code features}, computed batch by batch in evaluation mode. */

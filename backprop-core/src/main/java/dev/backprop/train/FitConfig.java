@@ -4,45 +4,63 @@ import dev.backprop.data.ImageAugmentation;
 import dev.backprop.optim.schedule.LrSchedule;
 
 /**
- * Settings of one {@link Trainer#fit} run. The schedule is applied per epoch (epoch 0 first);
- * {@code clipNorm} 0 turns gradient clipping off; {@code seed} drives the shuffling and the
- * augmentation draws, so that the same seed gives the same batches; {@code augmentation} changes
- * training images only (never validation or test data); {@code checkpointing} says where and how
- * often {@link Trainer#fit} saves checkpoints that {@link Trainer#resume} continues from;
- * {@code onNonFiniteLoss} whether a NaN or infinite loss stops training or skips its batch.
+ * Settings of one {@link Trainer#fit} run. {@code budget} is how long it trains (epochs or
+ * steps); the schedule is applied per epoch (epoch 0 first) or per step, as {@code scheduleUnit}
+ * says; {@code clipNorm} 0 turns gradient clipping off; {@code onNonFiniteLoss} whether a NaN or
+ * infinite loss stops training or skips its batch; {@code checkpointing} says where and how often
+ * checkpoints are saved that {@link Trainer#resume} continues from. When the trainer makes the
+ * batches from a {@code Dataset} itself, {@code batchSize}, {@code seed} (shuffling and augmentation
+ * draws: same seed, same batches), {@code augmentation} (training images only) and {@code topK}
+ * (validation metrics) say how; a {@code BatchSource} given to fit brings its own.
  */
-public record FitConfig(int epochs, int batchSize, long seed, LrSchedule schedule, double clipNorm, int topK,
-                        ImageAugmentation augmentation, Checkpointing checkpointing, NonFiniteLoss onNonFiniteLoss) {
-    /** 10 epochs of batch 64, seed 0, constant rate, no clipping, top-5 accuracy, no augmentation, no checkpoints. */
-    public static final FitConfig DEFAULT = new FitConfig(10, 64, 0, LrSchedule.constant(), 0, 5, ImageAugmentation.NONE,
-            Checkpointing.OFF, NonFiniteLoss.STOP);
+public record FitConfig(Budget budget, int batchSize, long seed, LrSchedule schedule, ScheduleUnit scheduleUnit,
+                        double clipNorm, int topK, ImageAugmentation augmentation, Checkpointing checkpointing,
+                        NonFiniteLoss onNonFiniteLoss) {
+    /** 10 epochs of batch 64, seed 0, constant rate, no clipping, top-5 accuracy, no augmentation, no checkpoints, stop on NaN. */
+    public static final FitConfig DEFAULT = new FitConfig(Budget.epochs(10), 64, 0, LrSchedule.constant(), ScheduleUnit.EPOCH,
+            0, 5, ImageAugmentation.NONE, Checkpointing.OFF, NonFiniteLoss.STOP);
+
+    /** What the schedule's step count counts. */
+    public enum ScheduleUnit {
+        /** The rate changes at the start of each epoch (epoch 0 first). */
+        EPOCH,
+        /** The rate changes before every optimizer step (step 0 first), as warm-up schedules need. */
+        STEP
+    }
 
     public FitConfig {
-        if (epochs <= 0 || batchSize <= 0 || clipNorm < 0 || topK <= 0) {
-            throw new IllegalArgumentException("FitConfig: epochs, batchSize and topK must be positive and clipNorm >= 0;"
-                    + " got " + epochs + ", " + batchSize + ", " + topK + ", " + clipNorm);
+        if (batchSize <= 0 || !(clipNorm >= 0) || topK <= 0) {
+            throw new IllegalArgumentException("FitConfig: batchSize and topK must be positive and clipNorm >= 0;"
+                    + " got " + batchSize + ", " + topK + ", " + clipNorm);
         }
-        if (schedule == null) {
-            throw new IllegalArgumentException("FitConfig: schedule must not be null; use LrSchedule.constant()");
-        }
-        if (augmentation == null) {
-            throw new IllegalArgumentException("FitConfig: augmentation must not be null; use ImageAugmentation.NONE");
-        }
-        if (checkpointing == null) {
-            throw new IllegalArgumentException("FitConfig: checkpointing must not be null; use Checkpointing.OFF");
-        }
-        if (onNonFiniteLoss == null) {
-            throw new IllegalArgumentException("FitConfig: onNonFiniteLoss must not be null; use NonFiniteLoss.STOP");
+        requireNonNull(budget, "budget", "Budget.epochs(10)");
+        requireNonNull(schedule, "schedule", "LrSchedule.constant()");
+        requireNonNull(scheduleUnit, "scheduleUnit", "ScheduleUnit.EPOCH");
+        requireNonNull(augmentation, "augmentation", "ImageAugmentation.NONE");
+        requireNonNull(checkpointing, "checkpointing", "Checkpointing.OFF");
+        requireNonNull(onNonFiniteLoss, "onNonFiniteLoss", "NonFiniteLoss.STOP");
+    }
+
+    private static void requireNonNull(Object value, String name, String instead) {
+        if (value == null) {
+            throw new IllegalArgumentException("FitConfig: " + name + " must not be null; use " + instead);
         }
     }
 
-    public FitConfig withEpochs(int v) { return new FitConfig(v, batchSize, seed, schedule, clipNorm, topK, augmentation, checkpointing, onNonFiniteLoss); }
-    public FitConfig withBatchSize(int v) { return new FitConfig(epochs, v, seed, schedule, clipNorm, topK, augmentation, checkpointing, onNonFiniteLoss); }
-    public FitConfig withSeed(long v) { return new FitConfig(epochs, batchSize, v, schedule, clipNorm, topK, augmentation, checkpointing, onNonFiniteLoss); }
-    public FitConfig withSchedule(LrSchedule v) { return new FitConfig(epochs, batchSize, seed, v, clipNorm, topK, augmentation, checkpointing, onNonFiniteLoss); }
-    public FitConfig withClipNorm(double v) { return new FitConfig(epochs, batchSize, seed, schedule, v, topK, augmentation, checkpointing, onNonFiniteLoss); }
-    public FitConfig withTopK(int v) { return new FitConfig(epochs, batchSize, seed, schedule, clipNorm, v, augmentation, checkpointing, onNonFiniteLoss); }
-    public FitConfig withAugmentation(ImageAugmentation v) { return new FitConfig(epochs, batchSize, seed, schedule, clipNorm, topK, v, checkpointing, onNonFiniteLoss); }
-    public FitConfig withCheckpointing(Checkpointing v) { return new FitConfig(epochs, batchSize, seed, schedule, clipNorm, topK, augmentation, v, onNonFiniteLoss); }
-    public FitConfig withOnNonFiniteLoss(NonFiniteLoss v) { return new FitConfig(epochs, batchSize, seed, schedule, clipNorm, topK, augmentation, checkpointing, v); }
+    public FitConfig withBudget(Budget v) { return new FitConfig(v, batchSize, seed, schedule, scheduleUnit, clipNorm, topK, augmentation, checkpointing, onNonFiniteLoss); }
+    /** Trains for {@code v} epochs. */
+    public FitConfig withEpochs(int v) { return withBudget(Budget.epochs(v)); }
+    /** Trains for {@code v} optimizer steps. */
+    public FitConfig withSteps(long v) { return withBudget(Budget.steps(v)); }
+    public FitConfig withBatchSize(int v) { return new FitConfig(budget, v, seed, schedule, scheduleUnit, clipNorm, topK, augmentation, checkpointing, onNonFiniteLoss); }
+    public FitConfig withSeed(long v) { return new FitConfig(budget, batchSize, v, schedule, scheduleUnit, clipNorm, topK, augmentation, checkpointing, onNonFiniteLoss); }
+    /** A schedule applied at the start of each epoch. */
+    public FitConfig withSchedule(LrSchedule v) { return new FitConfig(budget, batchSize, seed, v, ScheduleUnit.EPOCH, clipNorm, topK, augmentation, checkpointing, onNonFiniteLoss); }
+    /** A schedule applied before every step. */
+    public FitConfig withStepSchedule(LrSchedule v) { return new FitConfig(budget, batchSize, seed, v, ScheduleUnit.STEP, clipNorm, topK, augmentation, checkpointing, onNonFiniteLoss); }
+    public FitConfig withClipNorm(double v) { return new FitConfig(budget, batchSize, seed, schedule, scheduleUnit, v, topK, augmentation, checkpointing, onNonFiniteLoss); }
+    public FitConfig withTopK(int v) { return new FitConfig(budget, batchSize, seed, schedule, scheduleUnit, clipNorm, v, augmentation, checkpointing, onNonFiniteLoss); }
+    public FitConfig withAugmentation(ImageAugmentation v) { return new FitConfig(budget, batchSize, seed, schedule, scheduleUnit, clipNorm, topK, v, checkpointing, onNonFiniteLoss); }
+    public FitConfig withCheckpointing(Checkpointing v) { return new FitConfig(budget, batchSize, seed, schedule, scheduleUnit, clipNorm, topK, augmentation, v, onNonFiniteLoss); }
+    public FitConfig withOnNonFiniteLoss(NonFiniteLoss v) { return new FitConfig(budget, batchSize, seed, schedule, scheduleUnit, clipNorm, topK, augmentation, checkpointing, v); }
 }

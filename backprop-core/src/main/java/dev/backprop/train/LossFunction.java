@@ -21,4 +21,12 @@ public interface LossFunction {
         return (output, target) -> Losses.mse(output.rank() == 2 && target.rank() == 1 && output.size(1) == 1
                 ? output.reshape(-1) : output, target);
     }
+
+    /**
+     * Cross-entropy of a language model's next-token scores {@code [B, T, V]} against the next
+     * tokens {@code [B * T]} (or {@code [B, T]}): the mean over every position.
+     */
+    static LossFunction tokenCrossEntropy() {
+        return (output, target) -> Losses.crossEntropy(output.reshape(-1, output.size(-1)), target.reshape(-1));
+    }
 }

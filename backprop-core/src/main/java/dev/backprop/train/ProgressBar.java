@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * Shows training progress. On a terminal: a bar redrawn in place with the batch count, ETA,
- * examples per second and running loss. Otherwise (a log file, CI): one line per epoch.
+ * throughput and running loss. Otherwise (a log file, CI): one line per epoch, which names the
+ * step instead of the epoch when the run's budget is in steps.
  */
 public final class ProgressBar implements Callback {
     private static final int WIDTH = 28;
@@ -13,7 +14,7 @@ public final class ProgressBar implements Callback {
 
     private final PrintStream out;
     private final boolean interactive;
-    private int epochs;
+    private TrainingPlan plan;
     private int batches;
     private long epochStart;
     private long lastDraw;
@@ -30,9 +31,9 @@ public final class ProgressBar implements Callback {
     }
 
     @Override
-    public void onTrainBegin(int epochs, int batchesPerEpoch) {
-        this.epochs = epochs;
-        this.batches = batchesPerEpoch;
+    public void onTrainBegin(TrainingPlan plan) {
+        this.plan = plan;
+        this.batches = plan.batchesPerEpoch();
     }
 
     @Override
@@ -50,9 +51,9 @@ public final class ProgressBar implements Callback {
         double elapsed = (now - epochStart) / 1e9;
         double eta = batch == 0 ? 0 : elapsed / batch * (batches - batch);
         int filled = batches == 0 ? WIDTH : WIDTH * batch / batches;
-        out.printf(Locale.ROOT, "\repoch %d/%d [%s%s] %d/%d  ETA %4.1fs  %,8.0f ex/s  loss %.4f ",
-                epoch, epochs, "=".repeat(filled), " ".repeat(WIDTH - filled), batch, batches, eta,
-                elapsed > 0 ? examplesSoFar / elapsed : 0, runningLoss);
+        out.printf(Locale.ROOT, "\repoch %d/%d [%s%s] %d/%d  ETA %4.1fs  %,8.0f %s/s  loss %.4f ",
+                epoch, plan.epochs(), "=".repeat(filled), " ".repeat(WIDTH - filled), batch, batches, eta,
+                elapsed > 0 ? (double) examplesSoFar * plan.unit().perRow() / elapsed : 0, plan.unit().name(), runningLoss);
         out.flush();
     }
 
@@ -61,23 +62,26 @@ public final class ProgressBar implements Callback {
         if (interactive) {
             out.print("\r" + " ".repeat(100) + "\r");
         }
-        out.println(line(r, epochs));
+        out.println(line(r, plan));
         return false;
     }
 
-    /** The one-line summary of an epoch. */
-    static String line(EpochResult r, int epochs) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  loss %.4f", r.epoch(), epochs, r.trainLoss()));
+    /** The one-line summary of an epoch: by epochs, or by steps when the budget counts steps. */
+    static String line(EpochResult r, TrainingPlan plan) {
+        StringBuilder sb = new StringBuilder(plan.budget().bySteps()
+                ? String.format(Locale.ROOT, "step %d/%d  loss %.4f", r.step(), plan.totalSteps(), r.trainLoss())
+                : String.format(Locale.ROOT, "epoch %d/%d  loss %.4f", r.epoch(), plan.epochs(), r.trainLoss()));
         Evaluation v = r.validation();
         if (v != null) {
             sb.append(String.format(Locale.ROOT, "  val_loss %.4f", v.loss()));
             if (v.classification() != null) {
                 sb.append(String.format(Locale.ROOT, "  val_accuracy %.4f", v.classification().accuracy()));
-            } else {
+            } else if (v.regression() != null) {
                 sb.append(String.format(Locale.ROOT, "  val_r2 %.4f", v.regression().r2()));
             }
         }
-        sb.append(String.format(Locale.ROOT, "  lr %.3g  %.1fs  %,.0f ex/s", r.lr(), r.seconds(), r.examplesPerSecond()));
+        sb.append(String.format(Locale.ROOT, "  lr %.3g  %.1fs  %,.0f %s/s", r.lr(), r.seconds(), r.unitsPerSecond(),
+                r.unit().name()));
         if (r.skippedBatches() > 0) {
             sb.append(String.format(Locale.ROOT, "  skipped %d batches (non-finite loss)", r.skippedBatches()));
         }

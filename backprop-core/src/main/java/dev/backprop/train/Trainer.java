@@ -1,5 +1,7 @@
 package dev.backprop.train;
 
+import dev.backprop.data.Batch;
+import dev.backprop.data.BatchSource;
 import dev.backprop.data.DataLoader;
 import dev.backprop.data.Dataset;
 import dev.backprop.nn.Module;
@@ -8,6 +10,7 @@ import dev.backprop.optim.Optimizer;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,9 +19,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The training loop: for each epoch, shuffle, and for each mini-batch compute the loss, backpropagate,
- * optionally clip, and step the optimizer; then evaluate on the validation data and tell the
- * callbacks. {@link #batchLoss} is the one override point (e.g. for a loss with extra terms).
+ * The training loop, one for every model: for each epoch, take the passes' batches from a
+ * {@link BatchSource} (a shuffled {@link Dataset}, random windows of a text, ...) until the
+ * {@link Budget} is spent, and for each: compute the loss, backpropagate, transform the gradients
+ * (the {@link GradientTransform}s, then clipping), step the optimizer; then validate and tell the
+ * callbacks. Schedules run per epoch or per step, checkpoints every N steps continue bit for bit
+ * ({@link #resume}), and a non-finite loss stops the run or skips its batch. {@link #batchLoss} is
+ * the one override point (e.g. for a loss with extra terms).
  *
  * <pre>{@code
  * Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
@@ -27,12 +34,16 @@ import java.util.Map;
  * }</pre>
  */
 public class Trainer {
+    /** Steps a run takes before its speed counts as steady (the JIT compiles the step meanwhile), at most. */
+    private static final long WARMUP_STEPS = 200;
+
     private final Module model;
     private final Optimizer optimizer;
     private final LossFunction loss;
     private final Evaluator evaluator;
     /** The optimizer's rate when the trainer was made: every fit's schedule starts from it. */
     private final double baseLr;
+    private final List<GradientTransform> gradientTransforms = new ArrayList<>();
 
     public Trainer(Module model, Optimizer optimizer, LossFunction loss) {
         this.model = model;
@@ -42,9 +53,30 @@ public class Trainer {
         this.baseLr = optimizer.lr();
     }
 
-    /** Trains on {@code train}, validating on {@code validation} (may be null) after each epoch. */
+    /**
+     * Adds a change to the gradients made after every backward pass and before the optimizer
+     * step; transforms run in the order added, before the clipping of {@link FitConfig#clipNorm()}.
+     */
+    public Trainer addGradientTransform(GradientTransform transform) {
+        if (transform == null) {
+            throw new IllegalArgumentException("Trainer.addGradientTransform: the transform must not be null");
+        }
+        gradientTransforms.add(transform);
+        return this;
+    }
+
+    /**
+     * Trains on {@code train} shuffled into batches of {@link FitConfig#batchSize()} (seeded by
+     * {@link FitConfig#seed()}, augmented by {@link FitConfig#augmentation()}), validating on
+     * {@code validation} (may be null) after each epoch.
+     */
     public History fit(Dataset train, Dataset validation, FitConfig config, Callback... callbacks) {
-        return run(train, validation, config, null, callbacks);
+        return fit(loader(train, config), validation(validation, config), config, callbacks);
+    }
+
+    /** Trains on the batches of {@code source}, validating with {@code validation} (may be null) after each epoch. */
+    public History fit(BatchSource source, Validation validation, FitConfig config, Callback... callbacks) {
+        return new TrainingRun(this, source, validation, config, null, callbacks).run();
     }
 
     /**
@@ -54,110 +86,44 @@ public class Trainer {
      */
     public History resume(Path checkpoint, Dataset train, Dataset validation, FitConfig config, Callback... callbacks)
             throws IOException {
+        return resume(checkpoint, loader(train, config), validation(validation, config), config, callbacks);
+    }
+
+    /** {@link #resume(Path, Dataset, Dataset, FitConfig, Callback...)} for a run over any batch source. */
+    public History resume(Path checkpoint, BatchSource source, Validation validation, FitConfig config,
+                          Callback... callbacks) throws IOException {
         Checkpoint c = Checkpoint.latest(checkpoint);
-        String expected = recipe(train, config);
+        String expected = recipe(source, config);
         if (!c.recipe().equals(expected)) {
             throw new IllegalArgumentException("resume: " + checkpoint + " was written by a run with other settings;"
                     + " resume with the same model, optimizer, data and options.\n  checkpoint: " + c.recipe()
                     + "\n  this run:   " + expected);
         }
-        return run(train, validation, config, c, callbacks);
+        return new TrainingRun(this, source, validation, config, c, callbacks).run();
+    }
+
+    private static DataLoader loader(Dataset train, FitConfig config) {
+        return new DataLoader(train, config.batchSize(), true, false, new Generator(config.seed()), config.augmentation());
+    }
+
+    private static Validation validation(Dataset validation, FitConfig config) {
+        return validation == null ? null : Validation.of(validation, Math.max(256, config.batchSize()), config.topK());
     }
 
     /** What must not change between a run and its resumption. */
-    private String recipe(Dataset train, FitConfig config) {
+    String recipe(BatchSource source, FitConfig config) {
         return model.getClass().getSimpleName() + " " + model.parameterCount() + " parameters; "
-                + optimizer.getClass().getSimpleName() + " lr " + baseLr + "; " + config.epochs() + " epochs of batch "
-                + config.batchSize() + ", seed " + config.seed() + ", clip " + config.clipNorm() + ", "
-                + config.schedule() + ", " + config.augmentation() + "; "
-                + train.size() + " training examples";
+                + optimizer.getClass().getSimpleName() + " lr " + baseLr + "; " + config.budget() + ", seed " + config.seed()
+                + ", clip " + config.clipNorm() + ", " + config.schedule() + " per " + config.scheduleUnit()
+                + (gradientTransforms.isEmpty() ? "" : ", " + gradientTransforms.size() + " gradient transforms")
+                + "; " + source.describe();
     }
 
-    private History run(Dataset train, Dataset validation, FitConfig config, Checkpoint from, Callback... callbacks) {
-        DataLoader loader = new DataLoader(train, config.batchSize(), true, false, new Generator(config.seed()),
-                config.augmentation());
-        int startEpoch = 1;
-        if (from != null) {
-            model.loadStateDict(from.model());
-            optimizer.restore(from.optimizer());
-            loader.generator().restore(from.data());
-            Map<String, Generator> generators = model.namedGenerators();
-            if (!generators.keySet().equals(from.modelGenerators().keySet())) {
-                throw new IllegalArgumentException("resume: the checkpoint has generators " + from.modelGenerators().keySet()
-                        + ", the model " + generators.keySet());
-            }
-            generators.forEach((name, g) -> g.restore(from.modelGenerators().get(name)));
-            startEpoch = from.epoch();
-        }
-        for (Callback c : callbacks) {
-            c.onTrainBegin(config.epochs(), loader.batchCount());
-        }
-        List<EpochResult> results = new ArrayList<>();
-        boolean stop = false;
-        String recipe = config.checkpointing().enabled() ? recipe(train, config) : null;
-        for (int epoch = startEpoch; epoch <= config.epochs() && !stop; epoch++) {
-            config.schedule().applyTo(optimizer, baseLr, epoch - 1);
-            boolean resuming = from != null && epoch == from.epoch() && from.batch() > 0;
-            int[] order = resuming ? from.order() : loader.drawOrder();
-            int batchIndex = resuming ? from.batch() : 0;
-            double lossSum = resuming ? from.lossSum() : 0;
-            int seen = resuming ? from.seen() : 0;
-            int skipped = 0;
-            long start = System.nanoTime();
-            model.train();
-            for (Iterator<DataLoader.Batch> it = loader.pass(order, batchIndex); it.hasNext(); ) {
-                DataLoader.Batch batch = it.next();
-                double batchLoss = trainStep(batch, config, epoch, batchIndex);
-                if (Double.isFinite(batchLoss)) {
-                    lossSum += batchLoss * batch.size();
-                    seen += batch.size();
-                } else {
-                    skipped++;
-                }
-                batchIndex++;
-                for (Callback c : callbacks) {
-                    c.onBatchEnd(epoch, batchIndex, batchLoss, seen);
-                }
-                int every = config.checkpointing().everySteps();
-                if (recipe != null && every > 0 && batchIndex % every == 0 && it.hasNext()) {
-                    checkpoint(config.checkpointing(), epoch, batchIndex, lossSum, seen, order, loader, recipe);
-                }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Evaluation val = validation == null ? null
-                    : evaluator.evaluate(validation, Math.max(256, config.batchSize()), config.topK());
-            EpochResult result = new EpochResult(epoch, lossSum / seen, val, optimizer.lr(), seconds, seen, skipped);
-            results.add(result);
-            for (Callback c : callbacks) {
-                stop |= c.onEpochEnd(result);
-            }
-            if (recipe != null) {
-                checkpoint(config.checkpointing(), epoch + 1, 0, 0, 0, null, loader, recipe);
-            }
-        }
-        History history = new History(results, stop);
-        for (Callback c : callbacks) {
-            c.onTrainEnd(history);
-        }
-        return history;
-    }
-
-    private void checkpoint(Checkpointing policy, int epoch, int batch, double lossSum, int seen, int[] order,
-                            DataLoader loader, String recipe) {
-        Map<String, Generator.State> generators = new LinkedHashMap<>();
-        model.namedGenerators().forEach((name, g) -> generators.put(name, g.state()));
-        Checkpoint c = new Checkpoint(epoch, batch, lossSum, seen, order, loader.generator().state(), generators,
-                optimizer.state(), model.stateDict(), recipe);
-        try {
-            c.save(policy.directory().resolve(Checkpoint.fileName(epoch, batch)));
-            Checkpoint.prune(policy.directory(), policy.keep());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("could not write a checkpoint into " + policy.directory() + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private double trainStep(DataLoader.Batch batch, FitConfig config, int epoch, int batchIndex) {
+    /**
+     * One step: zero the gradients, compute the batch's loss, and unless it is not finite,
+     * backpropagate, transform the gradients and step. Returns the loss, or NaN for a skipped batch.
+     */
+    double trainStep(Batch batch, FitConfig config, int epoch, int batchIndex, long step) {
         optimizer.zeroGrad();
         Tensor l = batchLoss(batch);
         float value = l.item();
@@ -165,27 +131,38 @@ public class Trainer {
             if (config.onNonFiniteLoss() == NonFiniteLoss.SKIP_BATCH) {
                 return Double.NaN;   // no backward, no step: the parameters stay as they were
             }
-            throw new ArithmeticException("training diverged: loss is " + value + " at epoch " + epoch + ", batch "
-                    + (batchIndex + 1) + " (learning rate " + optimizer.lr() + "); the parameters and the last checkpoint"
-                    + " are as they were before this batch. Lower the learning rate, clip gradients, skip such batches"
-                    + " (NonFiniteLoss.SKIP_BATCH) or find the op that produced it with anomaly detection");
+            throw new NonFiniteLossException(epoch, batchIndex + 1, step + 1, value, optimizer.lr());
         }
         l.backward();
-        if (config.clipNorm() > 0) {
-            GradClip.clipGradNorm(optimizer.parameters(), config.clipNorm());
-        }
+        transformGradients(config.clipNorm());
         optimizer.step();
         return value;
     }
 
+    /** The one place where gradients change between backward and the optimizer step. */
+    private void transformGradients(double clipNorm) {
+        List<Tensor> parameters = optimizer.parameters();
+        for (GradientTransform t : gradientTransforms) {
+            t.apply(parameters);
+        }
+        if (clipNorm > 0) {
+            GradClip.clipGradNorm(parameters, clipNorm);
+        }
+    }
+
     /** The loss of one batch, with the graph recorded: the single override point of the loop. */
-    protected Tensor batchLoss(DataLoader.Batch batch) {
-        return loss.apply(model.forward(batch.features()), batch.targets());
+    protected Tensor batchLoss(Batch batch) {
+        return loss.apply(model.forward(batch.inputs()), batch.targets());
     }
 
     /** Loss and metrics over {@code data}, in evaluation mode without recording a graph. */
     public Evaluation evaluate(Dataset data, int batchSize) {
         return evaluator.evaluate(data, batchSize);
+    }
+
+    /** Evaluates the model with {@code validation} (e.g. a loss estimate), under this trainer's loss. */
+    public Evaluation evaluate(Validation validation) {
+        return validation.evaluate(model, loss);
     }
 
     /** The model's outputs for {@code features}, in evaluation mode. */
@@ -199,5 +176,54 @@ public class Trainer {
 
     public Optimizer optimizer() {
         return optimizer;
+    }
+
+    LossFunction loss() {
+        return loss;
+    }
+
+    double baseLr() {
+        return baseLr;
+    }
+
+    static long warmupSteps(long steps) {
+        return Math.min(WARMUP_STEPS, steps / 5);
+    }
+
+    /** Saves the state of the run at this point of its progress into the checkpoint policy's directory. */
+    void checkpoint(Checkpointing policy, String recipe, BatchSource source, int epoch, int batch, double lossSum, int seen,
+                    int[] order) {
+        Map<String, Generator.State> generators = new LinkedHashMap<>();
+        model.namedGenerators().forEach((name, g) -> generators.put(name, g.state()));
+        Generator data = source.generator();
+        Checkpoint c = new Checkpoint(epoch, batch, lossSum, seen, order, data == null ? null : data.state(), generators,
+                optimizer.state(), model.stateDict(), recipe);
+        try {
+            c.save(policy.directory().resolve(Checkpoint.fileName(epoch, batch)));
+            Checkpoint.prune(policy.directory(), policy.keep());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write a checkpoint into " + policy.directory() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Puts the model, the optimizer and every generator back as {@code from} saved them. */
+    void restore(Checkpoint from, BatchSource source) {
+        model.loadStateDict(from.model());
+        optimizer.restore(from.optimizer());
+        Generator data = source.generator();
+        if ((data == null) != (from.data() == null)) {
+            throw new IllegalArgumentException("resume: the checkpoint " + (from.data() == null ? "has no" : "has a")
+                    + " data generator state, but the batch source " + (data == null ? "draws nothing" : "draws at random"));
+        }
+        if (data != null) {
+            data.restore(from.data());
+        }
+        Map<String, Generator> generators = model.namedGenerators();
+        if (!generators.keySet().equals(from.modelGenerators().keySet())) {
+            throw new IllegalArgumentException("resume: the checkpoint has generators " + from.modelGenerators().keySet()
+                    + ", the model " + generators.keySet());
+        }
+        generators.forEach((name, g) -> g.restore(from.modelGenerators().get(name)));
     }
 }

@@ -139,11 +139,11 @@ class DataTest {
         Dataset d = new Dataset("toy", Tensor.arange(10).reshape(10, 1), Tensor.arange(10), List.of());
         DataLoader ordered = DataLoader.sequential(d, 4);
         List<Integer> sizes = new ArrayList<>();
-        for (DataLoader.Batch b : ordered) {
+        for (Batch b : ordered) {
             sizes.add(b.size());
         }
         assertEquals(List.of(4, 4, 2), sizes);
-        assertEquals(2, new DataLoader(d, 4, true, true, new Generator(0)).batchCount());
+        assertEquals(2, new DataLoader(d, 4, true, true, new Generator(0)).batchesPerEpoch());
         float[] a = order(new DataLoader(d, 3, true, false, new Generator(9)));
         float[] b = order(new DataLoader(d, 3, true, false, new Generator(9)));
         assertArrayEquals(a, b);
@@ -155,7 +155,7 @@ class DataTest {
 
     private static float[] order(DataLoader loader) {
         List<Float> out = new ArrayList<>();
-        for (DataLoader.Batch b : loader) {
+        for (Batch b : loader) {
             for (float v : b.targets().toFloatArray()) {
                 out.add(v);
             }

@@ -94,8 +94,8 @@ class ImageAugmentationTest {
         Dataset d = new Dataset("tiny", images, labels, java.util.List.of("a", "b"));
         DataLoader plain = new DataLoader(d, 10, false, false, new Generator(0));
         DataLoader augmented = new DataLoader(d, 10, false, false, new Generator(0), new ImageAugmentation(2, 0.5));
-        float[] p = plain.iterator().next().features().toFloatArray();
-        float[] a = augmented.iterator().next().features().toFloatArray();
+        float[] p = plain.iterator().next().inputs().toFloatArray();
+        float[] a = augmented.iterator().next().inputs().toFloatArray();
         assertArrayEquals(images.toFloatArray(), p);
         assertNotEquals(java.util.Arrays.toString(p), java.util.Arrays.toString(a));
         assertArrayEquals(labels.toFloatArray(), augmented.iterator().next().targets().toFloatArray());

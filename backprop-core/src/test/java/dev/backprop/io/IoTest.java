@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.backprop.data.Preprocessing;
 import dev.backprop.nn.Activation;
 import dev.backprop.nn.ActivationKind;
+import dev.backprop.nn.Architecture;
 import dev.backprop.nn.Linear;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.nn.Module;
@@ -94,7 +95,7 @@ class IoTest {
 
     @Test
     void modelFileRoundTripReproducesPredictionsExactly(@TempDir Path dir) throws IOException {
-        ModelSpec spec = ModelSpec.parse("mlp:16,8", 6, 3, ActivationKind.TANH, 0f);
+        ModelSpec spec = Architecture.parse("mlp:16,8").withActivation(ActivationKind.TANH).bind(new int[] {6}, 3);
         Module model = spec.build(new Generator(4));
         Path file = dir.resolve("m.safetensors");
         ModelFile.Info info = new ModelFile.Info("toy", List.of("a", "b", "c"), Preprocessing.scale(2));
@@ -112,7 +113,7 @@ class IoTest {
     @Test
     void imageModelsRoundTripWithTheirBuffers(@TempDir Path dir) throws IOException {
         for (String form : new String[] {"lenet", "cnn:4"}) {
-            ModelSpec spec = ModelSpec.parse(form, 784, 10, ActivationKind.RELU, 0f);
+            ModelSpec spec = Architecture.parse(form).bind(new int[] {1, 28, 28}, 10);
             Module model = spec.build(new Generator(8));
             Tensor x = Tensor.rand(new Generator(9), 3, 1, 28, 28);
             model.forward(x);                 // training mode: batch norm statistics move
@@ -128,7 +129,7 @@ class IoTest {
 
     @Test
     void cutShortOrForeignFilesAreRejected(@TempDir Path dir) throws IOException {
-        ModelSpec spec = ModelSpec.parse("mlp:4", 2, 2, ActivationKind.RELU, 0f);
+        ModelSpec spec = Architecture.parse("mlp:4").bind(new int[] {2}, 2);
         Path file = dir.resolve("m.safetensors");
         ModelFile.save(file, new ModelFile.Model(spec, spec.build(new Generator(0)),
                 new ModelFile.Info("toy", List.of("a", "b"), Preprocessing.NONE)));
@@ -147,11 +148,11 @@ class IoTest {
     @Test
     void specsCountTheirParametersWithoutBuildingAndAnInflatedArchitectureIsRejected(@TempDir Path dir) throws IOException {
         for (String form : new String[] {"mlp", "mlp:16,8", "lenet", "cnn:4", "cnn:7"}) {
-            ModelSpec spec = ModelSpec.parse(form, 784, 10, ActivationKind.RELU, 0f);
+            ModelSpec spec = Architecture.parse(form).bind(new int[] {1, 28, 28}, 10);
             assertEquals(spec.build(new Generator(0)).parameterCount(), spec.parameterCount(), form);
         }
         // A file whose architecture claims far more parameters than it stores is refused before anything is built.
-        ModelSpec small = ModelSpec.parse("mlp:4", 2, 2, ActivationKind.RELU, 0f);
+        ModelSpec small = Architecture.parse("mlp:4").bind(new int[] {2}, 2);
         Path file = dir.resolve("m.safetensors");
         ModelFile.save(file, new ModelFile.Model(small, small.build(new Generator(0)),
                 new ModelFile.Info("toy", List.of("a", "b"), Preprocessing.NONE)));

@@ -7,7 +7,7 @@ import dev.backprop.data.CsvReader;
 import dev.backprop.data.DataFormatException;
 import dev.backprop.data.IdxReader;
 import dev.backprop.data.Preprocessing;
-import dev.backprop.nn.ActivationKind;
+import dev.backprop.nn.Architecture;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.tensor.Generator;
 import dev.backprop.testing.IdxFiles;
@@ -221,7 +221,7 @@ class ReaderFuzzTest {
     void modelFileReaderRejectsMutationsCleanly(@TempDir Path dir) throws IOException {
         List<byte[]> seeds = new ArrayList<>();
         for (String form : new String[] {"mlp:8", "cnn:1"}) {
-            ModelSpec spec = ModelSpec.parse(form, 784, 10, ActivationKind.RELU, 0f);
+            ModelSpec spec = Architecture.parse(form).bind(new int[] {1, 28, 28}, 10);
             Path file = dir.resolve(form.replace(':', '_') + ".safetensors");
             ModelFile.save(file, new ModelFile.Model(spec, spec.build(new Generator(1)),
                     new ModelFile.Info("mnist", List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),

@@ -13,7 +13,8 @@ import dev.backprop.optim.schedule.WarmupCosineLR;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.Tensor;
-import dev.backprop.train.LanguageModelTrainer;
+import dev.backprop.train.History;
+import dev.backprop.train.LanguageModelRecipe;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -93,7 +94,7 @@ class GptDecoderTest {
         assertTrue(e.getMessage().contains("holds a gpt (1 layers, 2 heads, width 8, context 6, vocabulary 4, dropout 0.1)"
                 + " trained on tinyshakespeare, a language model") && e.getMessage().contains("backprop generate"), e.getMessage());
 
-        ModelSpec mlp = ModelSpec.parse("mlp:4", 3, 2, ActivationKind.RELU, 0f);
+        ModelSpec mlp = Architecture.parse("mlp:4").bind(new int[] {3}, 2);
         ModelFile.Model classifier = new ModelFile.Model(mlp, mlp.build(new Generator(0)),
                 new ModelFile.Info("iris", List.of("a", "b"), Preprocessing.NONE));
         e = assertThrows(IllegalArgumentException.class, () -> classifier.languageModel("iris.safetensors"));
@@ -102,10 +103,10 @@ class GptDecoderTest {
 
     @Test
     void gptSpecsParseWithDefaultsAndNameBadKeys() {
-        ModelSpec.Gpt spec = (ModelSpec.Gpt) ModelSpec.parse("gpt:layers=2,block=32", 0, 65, ActivationKind.RELU, 0f);
+        ModelSpec.Gpt spec = ((Architecture.Gpt) Architecture.parse("gpt:layers=2,block=32")).bind(new int[0], 65);
         assertEquals(new GPT.Config(65, 2, 4, 128, 32), spec.config());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelSpec.parse("gpt:depth=3", 0, 65, ActivationKind.RELU, 0f));
+                () -> Architecture.parse("gpt:depth=3"));
         assertTrue(e.getMessage().contains("'depth=3' is not one of layers=N"), e.getMessage());
     }
 
@@ -124,7 +125,7 @@ class GptDecoderTest {
         TextCorpus corpus = TextCorpus.of("abcdefghij".repeat(10), 0.1);
         assertEquals(90, corpus.trainSize());
         assertEquals(10, corpus.validationSize());
-        TextCorpus.Batch b = corpus.batch(TextCorpus.Part.TRAIN, 3, 5, new Generator(1));
+        dev.backprop.data.Batch b = corpus.batch(TextCorpus.Part.TRAIN, 3, 5, new Generator(1));
         float[] x = b.inputs().toFloatArray();
         float[] y = b.targets().toFloatArray();
         for (int i = 0; i < 15; i++) {
@@ -149,14 +150,14 @@ class GptDecoderTest {
     void theLanguageModelLoopLearnsARepeatingText() {
         TextCorpus corpus = TextCorpus.of("the cat sat on the mat. ".repeat(60), 0.1);
         GPT gpt = new GPT(new GPT.Config(corpus.tokenizer().size(), 1, 2, 16, 16), new Generator(4));
-        LanguageModelTrainer.Config config = LanguageModelTrainer.Config.DEFAULT.withIterations(300).withBatch(8)
+        LanguageModelRecipe recipe = LanguageModelRecipe.DEFAULT.withIterations(300).withBatch(8)
                 .withLr(1e-2, 1e-3).withWarmup(10).withEvaluation(0, 5);
-        List<LanguageModelTrainer.Progress> heard = new java.util.ArrayList<>();
-        LanguageModelTrainer.Progress end = new LanguageModelTrainer(gpt, corpus).train(config, heard::add);
-        assertEquals(List.of(end), heard);
-        assertEquals(300, end.iteration());
+        History h = recipe.fit(gpt, corpus);
+        assertEquals(1, h.epochs().size(), "evaluation only at the end: one pass of 300 steps");
+        assertEquals(300, h.last().step());
+        double trainEstimate = recipe.trainer(gpt).evaluate(recipe.trainingEstimate(corpus, 16)).loss();
         // Random text over 11 characters costs ln 11 = 2.4 nats; the pattern is almost fully predictable.
-        assertTrue(end.validationLoss() < 0.3 && end.trainLoss() < 0.3, end.toString());
-        assertTrue(end.tokensPerSecond() > 0);
+        assertTrue(h.last().validation().loss() < 0.3 && trainEstimate < 0.3, h.last() + ", train estimate " + trainEstimate);
+        assertTrue(h.speed().average() > 0 && h.speed().unit().name().equals("tokens"), h.speed().toString());
     }
 }

@@ -93,6 +93,6 @@ class AnomalyTest {
                 assertTrue(Float.isFinite(v));
             }
         }
-        assertTrue(ProgressBar.line(h.last(), 2).contains("skipped " + h.last().skippedBatches() + " batches"));
+        assertTrue(ProgressBar.line(h.last(), new TrainingPlan(Budget.epochs(2), 8, 16, 1, 0, dev.backprop.data.BatchSource.Unit.EXAMPLES)).contains("skipped " + h.last().skippedBatches() + " batches"));
     }
 }

@@ -128,7 +128,7 @@ class CheckpointTest {
         Run other = fresh(p -> new Adam(p, Adam.Config.DEFAULT));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> other.trainer().resume(dir, data(), null, config(dir).withEpochs(2).withBatchSize(16)));
-        assertTrue(e.getMessage().contains("other settings") && e.getMessage().contains("batch 16"), e.getMessage());
+        assertTrue(e.getMessage().contains("other settings") && e.getMessage().contains("batches of 16"), e.getMessage());
         assertThrows(java.io.FileNotFoundException.class,
                 () -> other.trainer().resume(dir.resolve("empty"), data(), null, config(dir)));
     }

@@ -49,6 +49,7 @@ public final class Dashboard implements Callback, AutoCloseable {
     private long step;
     private int stride = 1;
     private double examplesPerSecond;
+    private dev.backprop.data.BatchSource.Unit unit = dev.backprop.data.BatchSource.Unit.EXAMPLES;
     private long windowStart = System.nanoTime();
     private int windowExamples;
     private int lastSeen;
@@ -79,10 +80,11 @@ public final class Dashboard implements Callback, AutoCloseable {
     }
 
     @Override
-    public void onTrainBegin(int epochs, int batches) {
+    public void onTrainBegin(dev.backprop.train.TrainingPlan plan) {
         synchronized (lock) {
-            totalEpochs = epochs;
-            batchesPerEpoch = batches;
+            totalEpochs = plan.epochs();
+            batchesPerEpoch = plan.batchesPerEpoch();
+            unit = plan.unit();
         }
     }
 
@@ -137,7 +139,7 @@ public final class Dashboard implements Callback, AutoCloseable {
         e.put("step", step);
         e.put("trainLoss", finite(r.trainLoss()));
         e.put("lr", r.lr());
-        e.put("examplesPerSecond", r.examplesPerSecond());
+        e.put("perSecond", r.unitsPerSecond());
         if (r.validation() != null) {
             e.put("valLoss", finite(r.validation().loss()));
             if (r.validation().classification() != null) {
@@ -171,7 +173,8 @@ public final class Dashboard implements Callback, AutoCloseable {
             m.put("batchesPerEpoch", batchesPerEpoch);
             m.put("step", step);
             m.put("finished", finished);
-            m.put("examplesPerSecond", examplesPerSecond);
+            m.put("perSecond", examplesPerSecond * unit.perRow());
+            m.put("unit", unit == dev.backprop.data.BatchSource.Unit.EXAMPLES ? "examples" : unit.name());
             m.put("batchLoss", points(batchLosses));
             m.put("epochResults", new ArrayList<>(epochs));
             Map<String, Object> g = new LinkedHashMap<>();

@@ -1,0 +1,141 @@
+package dev.backprop.cli;
+
+import dev.backprop.data.BatchSource;
+import dev.backprop.data.DataLoader;
+import dev.backprop.data.Dataset;
+import dev.backprop.data.ImageAugmentation;
+import dev.backprop.data.PreparedData;
+import dev.backprop.io.ModelFile;
+import dev.backprop.nn.Architecture;
+import dev.backprop.nn.ModelSpec;
+import dev.backprop.nn.Module;
+import dev.backprop.optim.Optimizer;
+import dev.backprop.report.TrainingRecorder;
+import dev.backprop.report.TrainingReport;
+import dev.backprop.tensor.Generator;
+import dev.backprop.train.Evaluation;
+import dev.backprop.train.FitConfig;
+import dev.backprop.train.History;
+import dev.backprop.train.LossFunction;
+import dev.backprop.train.Trainer;
+import dev.backprop.train.Validation;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * {@code train} for classifiers and regressions on a dataset of feature rows or images: a share of
+ * the training split held out for validation, epochs of shuffled (optionally augmented) batches,
+ * a per-epoch schedule, and the test result at the end.
+ */
+final class ClassifierJob implements TrainingJob {
+    /** The batch size when none is given. */
+    static final int DEFAULT_BATCH = 32;
+
+    private final String dataset;
+    private final PreparedData data;
+    private final Dataset train;
+    private final Dataset held;
+    private final ModelSpec spec;
+    private final Module model;
+    private final Trainer trainer;
+    private final FitConfig config;
+    private final DataLoader loader;
+
+    ClassifierJob(TrainCommand options, Architecture architecture, String dataset, PreparedData data, boolean verbose) {
+        this.dataset = dataset;
+        this.data = data;
+        KindOptions.Epochs epochs = options.epochs;
+        Dataset all = data.train();
+        if (epochs.validation > 0) {
+            Dataset.Split split = all.split(epochs.validation, new Generator(options.seed ^ 0x5eed));
+            this.train = split.train();
+            this.held = split.test();
+        } else {
+            this.train = all;
+            this.held = null;
+        }
+        boolean classify = all.isClassification();
+        int[] example = Arrays.copyOfRange(all.features().shape().dims(), 1, all.features().rank());
+        this.spec = architecture.bind(example, classify ? all.numClasses() : 1);
+        ImageAugmentation augmentation = new ImageAugmentation(options.images.shift, options.images.flip ? 0.5 : 0.0);
+        this.model = spec.build(new Generator(options.seed));
+        OptimizerChoice choice = options.optimizer != null ? options.optimizer : OptimizerChoice.ADAM;
+        double rate = options.lr != null ? options.lr : choice.defaultLr;
+        Optimizer opt = choice.create(model.parameters(), rate, options.weightDecay != null ? options.weightDecay : 0);
+        int batch = options.batch != null ? options.batch : DEFAULT_BATCH;
+        this.config = FitConfig.DEFAULT.withEpochs(epochs.epochs).withBatchSize(batch).withSeed(options.seed)
+                .withSchedule(epochs.schedule.create(epochs.epochs, rate))
+                .withClipNorm(options.clipNorm != null ? options.clipNorm : 0).withAugmentation(augmentation);
+        this.loader = new DataLoader(train, batch, true, false, new Generator(options.seed), augmentation);
+        this.trainer = new Trainer(model, opt, classify ? LossFunction.crossEntropy() : LossFunction.mse());
+        if (verbose) {
+            System.out.printf(Locale.ROOT, "dataset %s: %d training, %d validation and %d test examples, %d features, %s%n",
+                    dataset, train.size(), held == null ? 0 : held.size(), data.test().size(), all.featureCount(),
+                    classify ? all.numClasses() + " classes" : "regression");
+            System.out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, schedule %s, %d epochs of batch %d, seed %d%s%n",
+                    spec, model.parameterCount(), choice, rate, epochs.schedule, epochs.epochs, batch, options.seed,
+                    augmentation.isIdentity() ? "" : "; augmentation: shifts up to " + options.images.shift + " px"
+                            + (options.images.flip ? ", mirroring" : ""));
+        }
+    }
+
+    @Override
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    @Override
+    public BatchSource source() {
+        return loader;
+    }
+
+    @Override
+    public Validation validation() {
+        return held == null ? null : Validation.of(held, Math.max(256, config.batchSize()), config.topK());
+    }
+
+    @Override
+    public FitConfig config() {
+        return config;
+    }
+
+    @Override
+    public Evaluation.Metric monitor() {
+        return data.train().isClassification() ? Evaluation.Metric.ACCURACY : Evaluation.Metric.LOSS;
+    }
+
+    @Override
+    public TrainingRecorder recorder() {
+        int[] sample = new int[Math.min(2048, train.size())];
+        Arrays.setAll(sample, i -> i);
+        return new TrainingRecorder(model, train.subset(sample));
+    }
+
+    @Override
+    public Path writeReport(Path dir, TrainingRecorder recorder) throws IOException {
+        return TrainingReport.write(dir, dataset + ", " + spec, recorder, data.test(), trainer.predict(data.test().features(), 512));
+    }
+
+    /** The test split's loss and metrics. */
+    Evaluation test() {
+        return trainer.evaluate(data.test(), 512);
+    }
+
+    @Override
+    public void finish(History history, Path out) throws IOException {
+        if (out != null) {
+            ModelFile.save(out, new ModelFile.Model(spec, model, new ModelFile.Info(dataset, data.train().classNames(),
+                    data.preprocessing())));
+            System.out.println("saved " + out);
+        }
+        Evaluation test = test();
+        if (test.classification() != null) {
+            System.out.printf(Locale.ROOT, "test accuracy: %.4f%n", test.classification().accuracy());
+        } else {
+            System.out.printf(Locale.ROOT, "test mse: %.4f, mae: %.4f%n", test.regression().mse(), test.regression().mae());
+            System.out.printf(Locale.ROOT, "test r2: %.4f%n", test.regression().r2());
+        }
+    }
+}
