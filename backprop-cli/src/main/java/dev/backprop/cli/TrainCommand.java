@@ -264,7 +264,9 @@ final class TrainCommand implements Callable<Integer> {
         if (main) {
             System.out.println(trainedIn((System.nanoTime() - start) / 1e9, history.speed()));
         }
-        if (recorder != null) {
+        if (recorder != null && history.epochs().isEmpty()) {
+            System.out.println("report: not written, since no epoch was left to train");
+        } else if (recorder != null) {
             System.out.println("report: " + job.writeReport(report, recorder));
         }
         if (main) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +47,41 @@ class GenerateTest {
         assertEquals(1, epochs.exit());
         assertTrue(epochs.err().contains("--epochs: not for model 'gpt:layers=4,heads=4,embd=128,block=64': they shape"
                 + " training by epochs over a dataset"), epochs.err());
+    }
+
+    @Test
+    void aGptRunHasTheLoopsCheckpointsReportDashboardNanPolicyAndAnomalyDetection(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("tinyshakespeare.txt"), "ROMEO: to be or not to be.\n".repeat(80));
+        Path ckpt = dir.resolve("ckpt");
+        Path report = dir.resolve("report");
+        String[] args = {"train", "--dataset", "tinyshakespeare", "--data", dir.toString(),
+                "--model", "gpt:layers=1,heads=2,embd=16,block=16", "--iters", "60", "--warmup", "5", "--batch", "4",
+                "--eval-every", "20", "--checkpoint-dir", ckpt.toString(), "--checkpoint-every", "7", "--keep", "2",
+                "--report", report.toString(), "--dashboard", "--on-nan", "skip", "--detect-anomalies", "--patience", "5"};
+        CliRun train = CliRun.of(args);
+        assertEquals(0, train.exit(), train.out() + train.err());
+        assertTrue(train.out().contains("dashboard: http://127.0.0.1:"), train.out());
+        assertTrue(train.out().contains("step 60/60  loss") && train.out().contains("steady (after 12 warm-up steps)"),
+                train.out());
+        assertTrue(Files.exists(report.resolve("index.html")) && Files.exists(report.resolve("loss.png"))
+                && Files.exists(report.resolve("gradients.png")), "the report's page and charts");
+        try (var files = Files.list(ckpt)) {
+            assertEquals(List.of("checkpoint-e0004-b000000.safetensors"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList().subList(1, 2),
+                    "the newest two are kept; the last marks the end of the third stretch of 20 steps");
+        }
+        double validation = Double.parseDouble(train.lastLine().replaceAll(".*: ([0-9.]+) nats/char", "$1"));
+
+        CliRun patience = CliRun.of(java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                java.util.stream.Stream.of("--resume", ckpt.toString())).toArray(String[]::new));
+        assertEquals(1, patience.exit());
+        assertTrue(patience.err().contains("--resume cannot be combined with --patience"), patience.err());
+        String[] resume = java.util.Arrays.copyOf(args, args.length - 2);
+        CliRun resumed = CliRun.of(java.util.stream.Stream.concat(java.util.Arrays.stream(resume),
+                java.util.stream.Stream.of("--resume", ckpt.toString())).toArray(String[]::new));
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertEquals(validation, Double.parseDouble(resumed.lastLine().replaceAll(".*: ([0-9.]+) nats/char", "$1")),
+                "resuming a finished run changes nothing: " + resumed.out());
     }
 
     @Test

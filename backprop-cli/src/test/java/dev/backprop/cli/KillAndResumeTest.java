@@ -22,10 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Training in a separate JVM is killed with SIGKILL at random moments, resumed each time from its
  * checkpoint directory, and must end with exactly the weights of a run that was never interrupted;
  * after every kill, every file under a checkpoint name must load (no partial file is ever visible).
+ * The same for a classifier trained by epochs and a GPT trained by steps (both with dropout, so the
+ * model's generators must resume too).
  */
 class KillAndResumeTest {
-    private static final List<String> TRAIN = List.of("train", "--model", "mlp:128", "--dropout", "0.2", "--epochs", "8",
-            "--batch", "16", "--seed", "3");
+    private static final List<String> MLP = List.of("train", "--model", "mlp:128", "--dropout", "0.2", "--epochs", "8",
+            "--batch", "16", "--seed", "3", "--checkpoint-every", "3");
 
     private static Process start(Path dir, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
@@ -36,8 +38,8 @@ class KillAndResumeTest {
                 .start();
     }
 
-    private static List<String> with(String... extra) {
-        List<String> args = new ArrayList<>(TRAIN);
+    private static List<String> with(List<String> train, String... extra) {
+        List<String> args = new ArrayList<>(train);
         args.addAll(List.of(extra));
         return args;
     }
@@ -69,10 +71,22 @@ class KillAndResumeTest {
     }
 
     @Test
-    void killedRunsResumeToTheUninterruptedWeights(@TempDir Path dir) throws Exception {
+    void killedClassifierRunsResumeToTheUninterruptedWeights(@TempDir Path dir) throws Exception {
+        killAndResume(dir, MLP);
+    }
+
+    @Test
+    void killedGptRunsResumeToTheUninterruptedWeights(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("tinyshakespeare.txt"), "ROMEO: to be or not to be, that is the question.\n".repeat(60));
+        killAndResume(dir, List.of("train", "--dataset", "tinyshakespeare", "--data", dir.toString(), "--model",
+                "gpt:layers=1,heads=2,embd=32,block=32,dropout=0.1", "--iters", "500", "--batch", "8", "--warmup", "20",
+                "--eval-every", "100", "--seed", "5", "--checkpoint-every", "20"));
+    }
+
+    private static void killAndResume(Path dir, List<String> train) throws Exception {
         Path whole = dir.resolve("whole.safetensors");
         long begin = System.nanoTime();
-        Process p = start(dir, with("--out", whole.toString()));
+        Process p = start(dir, with(train, "--out", whole.toString()));
         assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "the uninterrupted run finishes");
         long runMillis = (System.nanoTime() - begin) / 1_000_000;
 
@@ -84,8 +98,8 @@ class KillAndResumeTest {
         for (int attempt = 0; attempt < 4; attempt++) {
             resumptions += hasCheckpoint(ckpt) ? 1 : 0;
             List<String> args = hasCheckpoint(ckpt)
-                    ? with("--resume", ckpt.toString(), "--checkpoint-every", "3", "--out", resumed.toString())
-                    : with("--checkpoint-dir", ckpt.toString(), "--checkpoint-every", "3", "--out", resumed.toString());
+                    ? with(train, "--resume", ckpt.toString(), "--out", resumed.toString())
+                    : with(train, "--checkpoint-dir", ckpt.toString(), "--out", resumed.toString());
             Process run = start(dir, args);
             // A moment between 30% and 90% of an uninterrupted run's time, start-up included.
             long delay = runMillis * (30 + random.nextInt(61)) / 100;
@@ -98,8 +112,8 @@ class KillAndResumeTest {
         }
         resumptions += hasCheckpoint(ckpt) ? 1 : 0;
         Process last = start(dir, hasCheckpoint(ckpt)
-                ? with("--resume", ckpt.toString(), "--checkpoint-every", "3", "--out", resumed.toString())
-                : with("--checkpoint-dir", ckpt.toString(), "--checkpoint-every", "3", "--out", resumed.toString()));
+                ? with(train, "--resume", ckpt.toString(), "--out", resumed.toString())
+                : with(train, "--checkpoint-dir", ckpt.toString(), "--out", resumed.toString()));
         assertTrue(last.waitFor(120, TimeUnit.SECONDS) && last.exitValue() == 0, "the last resumption finishes");
         assertTrue(kills > 0, "at least one run was killed");
         assertTrue(resumptions > 0, "at least one killed run had written a checkpoint to resume from");

@@ -30,6 +30,7 @@ public final class TrainingRecorder implements Callback {
     private final Map<String, List<double[]>> activations = new LinkedHashMap<>();
     private final Map<String, Double> normSums = new LinkedHashMap<>();
     private int batches;
+    private boolean bySteps;
 
     /** Records training of {@code model}; {@code probe} is a small batch of inputs for the activation statistics. */
     public TrainingRecorder(Module model, Tensor probe) {
@@ -46,6 +47,16 @@ public final class TrainingRecorder implements Callback {
         this.model = model;
         this.probe = trainingSample.features();
         this.probeTargets = trainingSample.isClassification() ? trainingSample.targets() : null;
+    }
+
+    @Override
+    public void onTrainBegin(dev.backprop.train.TrainingPlan plan) {
+        bySteps = plan.budget().bySteps();
+    }
+
+    /** Whether the run's budget counts steps (its epochs are the stretches between estimates). */
+    public boolean bySteps() {
+        return bySteps;
     }
 
     @Override

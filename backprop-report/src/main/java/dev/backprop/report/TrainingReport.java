@@ -54,12 +54,14 @@ public final class TrainingReport {
             throw new IllegalArgumentException("TrainingReport: the recorder saw no epoch; pass it to Trainer.fit as a callback");
         }
         List<String[]> figures = new ArrayList<>();   // {file, caption}
+        // A run by steps (a language model) is drawn against its steps, each point a loss estimate.
+        String axis = recorder.bySteps() ? "step" : "epoch";
         double[] x = new double[epochs.size()];
         for (int i = 0; i < x.length; i++) {
-            x[i] = epochs.get(i).epoch();
+            x[i] = recorder.bySteps() ? epochs.get(i).step() : epochs.get(i).epoch();
         }
 
-        XYChart loss = line("Loss per epoch", "loss");
+        XYChart loss = line("Loss per " + axis, axis, "loss");
         loss.addSeries("training", x, epochs.stream().mapToDouble(EpochResult::trainLoss).toArray());
         if (epochs.get(0).validation() != null) {
             loss.addSeries("validation", x, epochs.stream().mapToDouble(e -> e.validation().loss()).toArray());
@@ -67,7 +69,7 @@ public final class TrainingReport {
         figures.add(save(dir, "loss", loss, "Mean training loss and validation loss after each epoch."));
         boolean validated = epochs.get(0).validation() != null && epochs.get(0).validation().classification() != null;
         if (validated || !recorder.trainAccuracy().isEmpty()) {
-            XYChart acc = line("Accuracy per epoch", "accuracy");
+            XYChart acc = line("Accuracy per " + axis, axis, "accuracy");
             acc.getStyler().setYAxisDecimalPattern("0.0000");
             if (!recorder.trainAccuracy().isEmpty()) {
                 acc.addSeries("training (sample)", x, recorder.trainAccuracy().stream().mapToDouble(Double::doubleValue).toArray());
@@ -79,12 +81,12 @@ public final class TrainingReport {
                     + " data and the validation data; a widening gap is overfitting."));
         }
         loss.getStyler().setYAxisDecimalPattern("0.0000");
-        XYChart lr = line("Learning rate", "learning rate");
+        XYChart lr = line("Learning rate", axis, "learning rate");
         lr.getStyler().setYAxisDecimalPattern("0.00E0");
         lr.addSeries("lr", x, epochs.stream().mapToDouble(EpochResult::lr).toArray());
         figures.add(save(dir, "lr", lr, "The learning rate each epoch used (the schedule)."));
 
-        XYChart grads = line("Gradient norm per weight, mean over each epoch's batches", "||dL/dW|| (log scale)");
+        XYChart grads = line("Gradient norm per weight, mean over each epoch's batches", axis, "||dL/dW|| (log scale)");
         grads.getStyler().setYAxisLogarithmic(true);
         for (Map.Entry<String, List<Double>> e : recorder.gradientNorms().entrySet()) {
             if (e.getKey().endsWith("weight") && e.getValue().stream().allMatch(v -> v > 0)) {
@@ -94,7 +96,7 @@ public final class TrainingReport {
         figures.add(save(dir, "gradients", grads, "How strongly each layer's weights are pushed: lines far below the"
                 + " others, falling towards the input, are vanishing gradients; lines shooting up are exploding ones."));
 
-        XYChart act = line("Spread of each layer's output on a probe batch", "standard deviation (log scale)");
+        XYChart act = line("Spread of each layer's output on a probe batch", axis, "standard deviation (log scale)");
         act.getStyler().setYAxisLogarithmic(true);
         for (Map.Entry<String, List<double[]>> e : recorder.activations().entrySet()) {
             double[] sd = e.getValue().stream().mapToDouble(v -> Math.max(v[1], 1e-12)).toArray();
@@ -133,8 +135,8 @@ public final class TrainingReport {
         return index;
     }
 
-    private static XYChart line(String title, String yAxis) {
-        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("epoch").yAxisTitle(yAxis).build();
+    private static XYChart line(String title, String xAxis, String yAxis) {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xAxis).yAxisTitle(yAxis).build();
         c.getStyler().setMarkerSize(5);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         return c;
