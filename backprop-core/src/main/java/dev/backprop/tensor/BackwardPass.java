@@ -52,8 +52,13 @@ final class BackwardPass {
         for (int j = 0; j < inputGrads.length; j++) {
             Tensor input = node.inputs[j];
             Tensor gj = inputGrads[j];
-            if (input == null || !input.requiresGrad() || gj == null) {
+            if (input == null || !input.requiresGrad()) {
                 continue;
+            }
+            if (gj == null) {
+                throw new UnsupportedOperationException("'" + node.op + "' has no gradient for its input " + j + " "
+                        + input.shape() + ", which requires one; compute that input under GradMode.noGrad() or detach()"
+                        + " it if no gradient should flow there");
             }
             if (!gj.shape().equals(input.shape())) {
                 throw new AssertionError("Backprop bug: gradient of '" + node.op + "' for input " + j
@@ -67,32 +72,35 @@ final class BackwardPass {
         }
     }
 
+    /** A tensor of the depth-first walk, and the index of the next of its node's inputs to visit. */
+    private record Frame(Tensor tensor, int next) {
+    }
+
     /** Non-leaf tensors reachable from {@code root}, each after all tensors it was computed from. */
     private static List<Tensor> topologicalOrder(Tensor root) {
         List<Tensor> order = new ArrayList<>();
         Map<Tensor, Boolean> visited = new IdentityHashMap<>();
-        ArrayDeque<Object[]> stack = new ArrayDeque<>();  // {tensor, next input index}
-        stack.push(new Object[] {root, 0});
+        ArrayDeque<Frame> stack = new ArrayDeque<>();
+        stack.push(new Frame(root, 0));
         visited.put(root, Boolean.TRUE);
         while (!stack.isEmpty()) {
-            Object[] frame = stack.peek();
-            Tensor t = (Tensor) frame[0];
+            Frame frame = stack.pop();
+            Tensor t = frame.tensor();
             Node node = t.gradFn();
-            int next = (Integer) frame[1];
+            int next = frame.next();
             if (node != null && node.isReleased()) {
                 node.backward(null);  // throws the "graph freed" error naming the op
             }
             if (node == null || next == node.inputs.length) {
-                stack.pop();
                 if (node != null) {
                     order.add(t);
                 }
                 continue;
             }
-            frame[1] = next + 1;
+            stack.push(new Frame(t, next + 1));
             Tensor input = node.inputs[next];
             if (input != null && input.gradFn() != null && visited.put(input, Boolean.TRUE) == null) {
-                stack.push(new Object[] {input, 0});
+                stack.push(new Frame(input, 0));
             }
         }
         return order;

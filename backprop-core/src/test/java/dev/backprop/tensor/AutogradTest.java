@@ -157,4 +157,27 @@ class AutogradTest {
         y.max().backward();
         assertArrayEquals(new float[] {0.5f, 0.5f, 0f}, y.grad().toFloatArray());
     }
+
+    @Test
+    void aRuleWithoutAGradientForAnInputThatNeedsOneThrowsNamingTheOp() {
+        Tensor x = Tensor.of(1, 2).setRequiresGrad(true);
+        Tensor w = Tensor.of(3, 4);   // needs no gradient: a rule may leave it out
+        Tensor y;
+        try (var off = GradMode.noGrad()) {
+            y = x.mul(w);
+        }
+        y = Graph.op("half-written", y, w, x).backward(g -> Graph.grads(null, null));
+        Tensor loss = y.sum();
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, loss::backward);
+        assertTrue(e.getMessage().contains("'half-written' has no gradient for its input 1 [2], which requires one"),
+                e.getMessage());
+
+        Tensor z;
+        try (var off = GradMode.noGrad()) {
+            z = x.mul(w);
+        }
+        z = Graph.op("complete", z, w, x).backward(g -> Graph.grads(null, g.mul(w)));
+        z.sum().backward();
+        assertArrayEquals(new float[] {3, 4}, x.grad().toFloatArray(), "a null for the input that needs none is fine");
+    }
 }
