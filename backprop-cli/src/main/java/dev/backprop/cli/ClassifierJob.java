@@ -49,7 +49,7 @@ final class ClassifierJob implements TrainingJob {
         KindOptions.Epochs epochs = options.epochs;
         Dataset all = data.train();
         if (epochs.validation > 0) {
-            Dataset.Split split = all.split(epochs.validation, new Generator(options.seed ^ 0x5eed));
+            Dataset.Split split = all.split(epochs.validation, new Generator(options.seed() ^ 0x5eed));
             this.train = split.train();
             this.held = split.test();
         } else {
@@ -60,22 +60,22 @@ final class ClassifierJob implements TrainingJob {
         int[] example = Arrays.copyOfRange(all.features().shape().dims(), 1, all.features().rank());
         this.spec = architecture.bind(example, classify ? all.numClasses() : 1);
         ImageAugmentation augmentation = new ImageAugmentation(options.images.shift, options.images.flip ? 0.5 : 0.0);
-        this.model = spec.build(new Generator(options.seed));
+        this.model = spec.build(new Generator(options.seed()));
         OptimizerChoice choice = options.optimizer != null ? options.optimizer : OptimizerChoice.ADAM;
         double rate = options.lr != null ? options.lr : choice.defaultLr;
         Optimizer opt = choice.create(model.parameters(), rate, options.weightDecay != null ? options.weightDecay : 0);
         int batch = options.batch != null ? options.batch : DEFAULT_BATCH;
-        this.config = FitConfig.DEFAULT.withEpochs(epochs.epochs).withBatchSize(batch).withSeed(options.seed)
+        this.config = FitConfig.DEFAULT.withEpochs(epochs.epochs).withBatchSize(batch).withSeed(options.seed())
                 .withSchedule(epochs.schedule.create(epochs.epochs, rate))
                 .withClipNorm(options.clipNorm != null ? options.clipNorm : 0).withAugmentation(augmentation);
-        this.loader = new DataLoader(train, batch, true, false, new Generator(options.seed), augmentation);
+        this.loader = new DataLoader(train, batch, true, false, new Generator(options.seed()), augmentation);
         this.trainer = new Trainer(model, opt, classify ? LossFunction.crossEntropy() : LossFunction.mse());
         if (verbose) {
             System.out.printf(Locale.ROOT, "dataset %s: %d training, %d validation and %d test examples, %d features, %s%n",
                     dataset, train.size(), held == null ? 0 : held.size(), data.test().size(), all.featureCount(),
                     classify ? all.numClasses() + " classes" : "regression");
             System.out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, schedule %s, %d epochs of batch %d, seed %d%s%n",
-                    spec, model.parameterCount(), choice, rate, epochs.schedule, epochs.epochs, batch, options.seed,
+                    spec, model.parameterCount(), choice, rate, epochs.schedule, epochs.epochs, batch, options.seed(),
                     augmentation.isIdentity() ? "" : "; augmentation: shifts up to " + options.images.shift + " px"
                             + (options.images.flip ? ", mirroring" : ""));
         }

@@ -20,18 +20,24 @@ final class DemoCommand implements Runnable {
     }
 
     /** {@code backprop demo vanishing}: a deep MLP trained three ways, gradient norms per layer side by side. */
-    @Command(name = "vanishing", mixinStandardHelpOptions = true,
+    @Command(name = "vanishing", mixinStandardHelpOptions = true, defaultValueProvider = Vanishing.OnMnist.class,
             description = "Trains the same deep MLP three ways (sigmoid with default initialisation; ReLU with He"
                     + " initialisation; ReLU, He and batch norm), records every layer's gradient norm, and writes a report"
                     + " with the norms side by side and the accuracies reached.",
             footer = {"", "Examples:", "  ./backprop demo vanishing --data ../shared/datasets",
                     "  ./backprop demo vanishing --dataset digits --depth 12 --epochs 5 --report vanishing"})
     static final class Vanishing implements Callable<Integer> {
-        @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "mnist", description = "Default: ${DEFAULT-VALUE}.")
-        String dataset;
+        /** The demo's own default dataset: MNIST, where deep sigmoid networks show the effect clearly. */
+        static final class OnMnist implements picocli.CommandLine.IDefaultValueProvider {
+            @Override
+            public String defaultValue(picocli.CommandLine.Model.ArgSpec arg) {
+                return arg instanceof picocli.CommandLine.Model.OptionSpec o && o.longestName().equals("--dataset")
+                        ? "mnist" : null;
+            }
+        }
 
-        @Option(names = "--data", paramLabel = "DIR", description = "folder holding the dataset's files")
-        Path data;
+        @picocli.CommandLine.Mixin
+        DataOptions data;
 
         @Option(names = "--depth", paramLabel = "N", defaultValue = "10", description = "hidden layers. Default: ${DEFAULT-VALUE}.")
         int depth;
@@ -42,8 +48,8 @@ final class DemoCommand implements Runnable {
         @Option(names = "--epochs", paramLabel = "N", defaultValue = "2", description = "Default: ${DEFAULT-VALUE}.")
         int epochs;
 
-        @Option(names = "--seed", paramLabel = "N", defaultValue = "0")
-        long seed;
+        @picocli.CommandLine.Mixin
+        SeedOption seed;
 
         @Option(names = "--report", paramLabel = "DIR", defaultValue = "vanishing-report",
                 description = "where the page goes. Default: ${DEFAULT-VALUE}.")
@@ -54,11 +60,8 @@ final class DemoCommand implements Runnable {
             if (depth < 1 || width < 1 || epochs < 1) {
                 throw new IllegalArgumentException("--depth, --width and --epochs must be at least 1");
             }
-            DataOptions options = new DataOptions();
-            options.dataset = dataset;
-            options.dataDir = data;
-            PreparedData d = options.load();
-            List<VanishingGradients.Result> results = VanishingGradients.run(d.train(), d.test(), depth, width, epochs, seed, report);
+            PreparedData d = data.load();
+            List<VanishingGradients.Result> results = VanishingGradients.run(d.train(), d.test(), depth, width, epochs, seed.seed, report);
             for (VanishingGradients.Result r : results) {
                 System.out.printf(Locale.ROOT, "%-28s test accuracy %.4f; gradient norm of layer 1 / layer %d: %.3g%n",
                         r.setup().name().toLowerCase(Locale.ROOT), r.accuracy(), r.firstEpoch().length,

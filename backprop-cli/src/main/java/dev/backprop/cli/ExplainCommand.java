@@ -39,8 +39,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--lr", paramLabel = "X", defaultValue = "0.5", description = "learning rate. Default: ${DEFAULT-VALUE}.")
     double lr;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "seed of the random weights")
-    long seed;
+    @picocli.CommandLine.Mixin
+    SeedOption seed;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "1",
             description = "gradient-descent steps: the first is explained in full, then the error of every step is listed")
@@ -102,6 +102,6 @@ final class ExplainCommand implements Callable<Integer> {
         sizes.add(target.size());
         return Walkthrough.random(sizes.stream().mapToInt(Integer::intValue).toArray(), kind,
                 input.stream().mapToDouble(Double::doubleValue).toArray(),
-                target.stream().mapToDouble(Double::doubleValue).toArray(), lr, new Generator(seed));
+                target.stream().mapToDouble(Double::doubleValue).toArray(), lr, new Generator(seed.seed));
     }
 }

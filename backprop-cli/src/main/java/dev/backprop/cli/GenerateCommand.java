@@ -40,8 +40,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "sample only among the K likeliest characters (0: all). Default: ${DEFAULT-VALUE}.")
     int topK;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "seeds the sampling: same seed, same text. Default: ${DEFAULT-VALUE}.")
-    long seed;
+    @picocli.CommandLine.Mixin
+    SeedOption seed;
 
     @Override
     public Integer call() throws Exception {
@@ -64,7 +64,7 @@ final class GenerateCommand implements Callable<Integer> {
         out.print(prompt);
         out.flush();
         GptDecoder decoder = lm.gpt().decoder();
-        Generator generator = new Generator(seed);
+        Generator generator = new Generator(seed.seed);
         long start = System.nanoTime();
         float[] logits = decoder.start(context);
         for (int i = 0; i < tokens; i++) {

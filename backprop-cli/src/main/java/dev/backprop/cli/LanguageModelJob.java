@@ -42,7 +42,7 @@ final class LanguageModelJob implements TrainingJob {
         this.corpus = corpus;
         this.recipe = recipe(options);
         this.spec = architecture.bind(new int[0], corpus.tokenizer().size());
-        this.gpt = (GPT) spec.build(new Generator(options.seed));
+        this.gpt = (GPT) spec.build(new Generator(options.seed()));
         FitConfig base = recipe.fitConfig();
         if (options.clipNorm != null) {
             base = base.withClipNorm(options.clipNorm);
@@ -64,12 +64,12 @@ final class LanguageModelJob implements TrainingJob {
                         + " tokens, validation estimated every %d steps over %d batches, seed %d%n",
                 spec, gpt.parameterCount(), optimizer, recipe.lr(), recipe.minLr(), recipe.warmup(), config.clipNorm(),
                 recipe.iterations(), recipe.batch(), spec.config().block(), recipe.evalEvery() > 0 ? recipe.evalEvery()
-                        : recipe.iterations(), recipe.evalBatches(), options.seed);
+                        : recipe.iterations(), recipe.evalBatches(), options.seed());
     }
 
     /** The reference recipe, with every option the user gave applied on top. */
     private static LanguageModelRecipe recipe(TrainCommand options) {
-        LanguageModelRecipe r = LanguageModelRecipe.DEFAULT.withSeed(options.seed);
+        LanguageModelRecipe r = LanguageModelRecipe.DEFAULT.withSeed(options.seed());
         KindOptions.Steps steps = options.steps;
         if (steps.iters != null) {
             r = r.withIterations(steps.iters);

@@ -84,9 +84,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "mini-batch size. Default: " + ClassifierJob.DEFAULT_BATCH + "; the recipe's for language models.")
     Integer batch;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
-            description = "seeds initialisation, dropout and shuffling: same seed, same result. Default: ${DEFAULT-VALUE}.")
-    long seed;
+    @Mixin
+    SeedOption seeds;
 
     @Option(names = "--clip-norm", paramLabel = "X",
             description = "clip the global gradient norm (0: off). Default: off; the recipe's for language models.")
@@ -185,6 +184,10 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    long seed() {
+        return seeds.seed;
+    }
+
     /** The {@code --model} text with {@code --activation} and {@code --dropout} applied, as each kind allows. */
     private Architecture architecture() {
         Architecture a = Architecture.parse(model);
@@ -200,7 +203,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " --checkpoint-dir or --resume");
         }
         int folds = epochs.folds;
-        List<PreparedData> splits = data.folds(folds, seed);
+        List<PreparedData> splits = data.folds(folds, seed());
         double[] scores = new double[folds];
         for (int f = 0; f < folds; f++) {
             ClassifierJob job = new ClassifierJob(this, architecture, data.dataset, splits.get(f), f == 0);

@@ -1,5 +1,6 @@
 package dev.backprop.conformance;
 
+import dev.backprop.data.SharedFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -14,15 +15,7 @@ public final class ReferenceData {
 
     /** The datasets folder of {@code shared/} beside the checkout (for tests and benchmarks). */
     public static Path datasetsDirectory() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            for (Path candidate : new Path[] {dir.resolve("shared/datasets"), dir.resolveSibling("shared").resolve("datasets")}) {
-                if (Files.isDirectory(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        throw new IllegalStateException("shared/datasets not found in " + Path.of("").toAbsolutePath()
-                + " or any parent folder (nor beside one)");
+        return SharedFolder.find("datasets");
     }
 
     /** The reference directory, or an exception listing where it looked. */
@@ -36,17 +29,11 @@ public final class ReferenceData {
             throw new IllegalStateException("reference data: " + p + " (from backprop.reference or"
                     + " BACKPROP_REFERENCE) has no ops.json");
         }
-        Path start = Path.of("").toAbsolutePath();
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            for (Path candidate : new Path[] {dir.resolve("shared/reference/pytorch"),
-                    dir.resolveSibling("shared").resolve("reference/pytorch")}) {
-                if (Files.isRegularFile(candidate.resolve("ops.json"))) {
-                    return candidate;
-                }
-            }
+        Path found = SharedFolder.find("reference/pytorch");
+        if (!Files.isRegularFile(found.resolve("ops.json"))) {
+            throw new IllegalStateException("reference data: " + found + " has no ops.json; set BACKPROP_REFERENCE to a"
+                    + " folder that has");
         }
-        throw new IllegalStateException("reference data: no shared/reference/pytorch/ops.json found in "
-                + start + " or any parent folder (nor beside one); put the shared folder beside the"
-                + " checkout or set BACKPROP_REFERENCE");
+        return found;
     }
 }

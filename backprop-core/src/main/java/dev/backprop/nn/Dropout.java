@@ -13,20 +13,33 @@ public final class Dropout extends Module {
     private final Generator generator;
 
     public Dropout(float p, Generator generator) {
-        if (!(p >= 0f && p < 1f)) {
-            throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
-        }
-        this.p = p;
+        this.p = requireProbability("Dropout", p);
         this.generator = registerGenerator("generator", generator);
     }
 
     @Override
     public Tensor forward(Tensor input) {
-        if (!isTraining() || p == 0f) {
+        return drop(input, p, isTraining(), generator, input.shape().dims());
+    }
+
+    /**
+     * Inverted dropout with one mask draw per cell of {@code maskShape} (broadcast over the input):
+     * the input's own shape drops elements, {@code [N, C, 1, 1]} drops whole channels. The identity
+     * outside training or when {@code p} is 0.
+     */
+    static Tensor drop(Tensor input, float p, boolean training, Generator generator, int... maskShape) {
+        if (!training || p == 0f) {
             return input;
         }
-        Tensor keep = Tensor.rand(generator, input.shape().dims()).ge(Tensor.scalar(p));
+        Tensor keep = Tensor.rand(generator, maskShape).ge(Tensor.scalar(p));
         return input.mul(keep.mul(1f / (1f - p)));
+    }
+
+    static float requireProbability(String layer, float p) {
+        if (!(p >= 0f && p < 1f)) {
+            throw new IllegalArgumentException(layer + ": p must be in [0, 1), got " + p);
+        }
+        return p;
     }
 
     public float p() {

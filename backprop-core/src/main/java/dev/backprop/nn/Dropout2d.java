@@ -15,10 +15,7 @@ public final class Dropout2d extends Module {
     private final Generator generator;
 
     public Dropout2d(float p, Generator generator) {
-        if (!(p >= 0f && p < 1f)) {
-            throw new IllegalArgumentException("Dropout2d: p must be in [0, 1), got " + p);
-        }
-        this.p = p;
+        this.p = Dropout.requireProbability("Dropout2d", p);
         this.generator = registerGenerator("generator", generator);
     }
 
@@ -27,11 +24,7 @@ public final class Dropout2d extends Module {
         if (input.rank() != 4) {
             throw new ShapeException(this + ": input of shape " + input.shape() + " does not fit: expected [N, C, H, W]");
         }
-        if (!isTraining() || p == 0f) {
-            return input;
-        }
-        Tensor keep = Tensor.rand(generator, input.size(0), input.size(1), 1, 1).ge(Tensor.scalar(p));
-        return input.mul(keep.mul(1f / (1f - p)));
+        return Dropout.drop(input, p, isTraining(), generator, input.size(0), input.size(1), 1, 1);
     }
 
     @Override

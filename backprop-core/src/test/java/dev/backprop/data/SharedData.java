@@ -1,6 +1,6 @@
 package dev.backprop.data;
 
-import dev.backprop.testing.Shared;
+import dev.backprop.data.SharedFolder;
 import java.nio.file.Path;
 
 /** The datasets folder of {@code shared/}, for tests. */
@@ -9,6 +9,6 @@ final class SharedData {
     }
 
     static Path datasets() {
-        return Shared.find("datasets");
+        return SharedFolder.find("datasets");
     }
 }

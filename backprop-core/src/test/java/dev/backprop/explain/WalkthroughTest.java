@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.backprop.nn.ActivationKind;
 import dev.backprop.tensor.Generator;
-import dev.backprop.testing.Shared;
+import dev.backprop.data.SharedFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
@@ -30,7 +30,7 @@ class WalkthroughTest {
 
     @Test
     void theClassicExampleMatchesPyTorchsNumbersAndItsText() throws IOException {
-        String json = Files.readString(Shared.find("reference/pytorch/mazur.json"));
+        String json = Files.readString(SharedFolder.find("reference/pytorch/mazur.json"));
         Walkthrough w = Walkthrough.mazur();
         String text = w.explain(Walkthrough.Style.TERMINAL);
         assertTrue(text.contains("out h1 = sigmoid(0.377500000) = 0.593269992"), text);

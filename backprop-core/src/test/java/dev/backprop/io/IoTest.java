@@ -16,7 +16,7 @@ import dev.backprop.nn.Sequential;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Shape;
 import dev.backprop.tensor.Tensor;
-import dev.backprop.testing.Shared;
+import dev.backprop.data.SharedFolder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class IoTest {
 
     static Path interop() {
-        return Shared.find("reference/pytorch/interop");
+        return SharedFolder.find("reference/pytorch/interop");
     }
 
     private static Map<?, ?> expected() throws IOException {

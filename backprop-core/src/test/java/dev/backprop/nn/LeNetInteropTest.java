@@ -11,7 +11,7 @@ import dev.backprop.io.Json;
 import dev.backprop.io.Safetensors;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
-import dev.backprop.testing.Shared;
+import dev.backprop.data.SharedFolder;
 import dev.backprop.train.Evaluator;
 import dev.backprop.train.LossFunction;
 import java.io.IOException;
@@ -31,12 +31,12 @@ class LeNetInteropTest {
     @ParameterizedTest
     @CsvSource({"mnist, MNIST", "fashion-mnist, FASHION_MNIST"})
     void reproducesPyTorchsLogitsAndAccuracy(String id, NamedDataset dataset) throws IOException {
-        Path trained = Shared.find("reference/pytorch/trained");
+        Path trained = SharedFolder.find("reference/pytorch/trained");
         Map<?, ?> expected = (Map<?, ?>) ((Map<?, ?>) Json.parse(Files.readString(trained.resolve("trained.json"))))
                 .get("lenet_" + id);
         LeNet net = new LeNet(1, 10, new Generator(0));
         net.loadStateDict(Safetensors.read(trained.resolve("lenet_" + id + ".safetensors")).tensors());
-        PreparedData data = NamedDatasets.load(dataset, new DatasetLocator(Shared.find("datasets"), null, null, false));
+        PreparedData data = NamedDatasets.load(dataset, new DatasetLocator(SharedFolder.find("datasets"), null, null, false));
         Evaluator evaluator = new Evaluator(net, LossFunction.crossEntropy());
 
         Tensor logits = evaluator.predict(data.test().features().narrow(0, 0, 64), 64);

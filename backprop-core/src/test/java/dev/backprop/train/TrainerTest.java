@@ -61,7 +61,7 @@ class TrainerTest {
     @Test
     void leNetLearnsFromAThousandMnistDigits() throws IOException {
         PreparedData mnist = NamedDatasets.load(dev.backprop.data.NamedDataset.MNIST,
-                new dev.backprop.data.DatasetLocator(dev.backprop.testing.Shared.find("datasets"), null, null, false));
+                new dev.backprop.data.DatasetLocator(dev.backprop.data.SharedFolder.find("datasets"), null, null, false));
         int[] first = new int[1000];
         for (int i = 0; i < first.length; i++) {
             first[i] = i;
