@@ -138,6 +138,25 @@ public interface Backend {
                            float[] dx, float[] dWeight, float[] dBias);
 
     /**
+     * Batch normalisation of {@code [n, channels, inner]} (inner: the spatial size, 1 for feature
+     * rows): per channel over its {@code n x inner} values, {@code xhat = (x - mean) / sqrt(var + eps)}
+     * with the biased variance, and {@code y = xhat weight + bias} (weight and bias may be null: 1
+     * and 0). Writes y and each channel's {@code mean}, {@code variance} (biased) and
+     * {@code invStd = 1 / sqrt(var + eps)}, from which backward recomputes xhat.
+     */
+    void batchNorm(float[] x, int n, int channels, int inner, float[] weight, float[] bias, float eps,
+                   float[] y, float[] mean, float[] variance, float[] invStd);
+
+    /**
+     * The gradients of {@link #batchNorm} from {@code dy}, xhat recomputed, with M = n x inner per
+     * channel: {@code dBias = sum dy}, {@code dWeight = sum dy xhat} and
+     * {@code dx = weight invStd / M (M dy - sum dy - xhat sum dy xhat)}. Any of dx, dWeight, dBias
+     * may be null (not wanted); weight may be null (1).
+     */
+    void batchNormBackward(float[] dy, float[] x, float[] mean, float[] invStd, float[] weight, int n, int channels,
+                           int inner, float[] dx, float[] dWeight, float[] dBias);
+
+    /**
      * One fused Adam/AdamW step over {@code n} contiguous elements from {@code offset}: updates
      * {@code param}, {@code m}, {@code v} (and {@code vMax} when {@code step.amsgrad()}) in place from
      * {@code grad}, element by element as {@link AdamStep#apply} defines.

@@ -5,105 +5,40 @@ import static dev.backprop.tensor.Graph.grads;
 import dev.backprop.backend.Backends;
 
 /**
- * Batch normalisation in training mode as one op over {@code [N, C, ...]}: per channel c over its
- * M = N x (spatial size) values, {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance
- * and {@code y = xhat * weight + bias}. Backward (Ioffe and Szegedy 2015, section 3):
- * {@code dbias = sum dy}, {@code dweight = sum dy xhat} and
- * {@code dx = weight / (M sqrt(var + eps)) * (M dy - sum dy - xhat sum(dy xhat))}. The batch mean and
- * biased variance are returned for the running estimates.
+ * The normalisations as single ops, run by the backend's kernels. Batch norm in training mode over
+ * {@code [N, C, ...]}: per channel c over its M = N x (spatial size) values,
+ * {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance and {@code y = xhat * weight + bias};
+ * backward (Ioffe and Szegedy 2015, section 3): {@code dbias = sum dy}, {@code dweight = sum dy xhat} and
+ * {@code dx = weight / (M sqrt(var + eps)) * (M dy - sum dy - xhat sum(dy xhat))}, xhat recomputed from x.
+ * The batch mean and biased variance are returned for the running estimates.
  */
 final class NormOps {
     private NormOps() {
-    }
-
-    /** The output and the per-channel batch statistics. */
-    record BatchNormResult(Tensor output, float[] mean, float[] variance) {
     }
 
     static BatchNormResult batchNormTraining(Tensor x, Tensor weight, Tensor bias, float eps) {
         int n = x.size(0);
         int c = x.size(1);
         int inner = x.numel() / (n * c);
-        int m = n * inner;
         float[] xd = Creation.readable(x.contiguous());
-        float[] wd = weight == null ? null : Creation.readable(weight);
-        float[] bd = bias == null ? null : Creation.readable(bias);
+        float[] wd = weight == null ? null : Creation.readable(weight.contiguous());
+        float[] bd = bias == null ? null : Creation.readable(bias.contiguous());
         float[] mean = new float[c];
         float[] var = new float[c];
         float[] invStd = new float[c];
-        for (int ch = 0; ch < c; ch++) {
-            double s = 0;
-            for (int i = 0; i < n; i++) {
-                int base = (i * c + ch) * inner;
-                for (int j = 0; j < inner; j++) {
-                    s += xd[base + j];
-                }
-            }
-            double mu = s / m;
-            double sq = 0;
-            for (int i = 0; i < n; i++) {
-                int base = (i * c + ch) * inner;
-                for (int j = 0; j < inner; j++) {
-                    double d = xd[base + j] - mu;
-                    sq += d * d;
-                }
-            }
-            mean[ch] = (float) mu;
-            var[ch] = (float) (sq / m);
-            invStd[ch] = (float) (1.0 / Math.sqrt(sq / m + eps));
-        }
-        float[] xhat = new float[xd.length];
         float[] y = new float[xd.length];
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                int base = (i * c + ch) * inner;
-                float scale = wd == null ? 1f : wd[ch];
-                float shift = bd == null ? 0f : bd[ch];
-                for (int j = 0; j < inner; j++) {
-                    float h = (xd[base + j] - mean[ch]) * invStd[ch];
-                    xhat[base + j] = h;
-                    y[base + j] = h * scale + shift;
-                }
-            }
-        }
+        Backends.active().batchNorm(xd, n, c, inner, wd, bd, eps, y, mean, var, invStd);
         Tensor out = Tensor.wrap(y, x.shape);
-        Tensor recorded = Graph.op("batch_norm", out, x, weight, bias).saves(weight == null ? x : weight)
-                .backward(g -> {
-                    float[] dy = Creation.readable(g.contiguous());
-                    float[] sumDy = new float[c];
-                    float[] sumDyXhat = new float[c];
-                    for (int i = 0; i < n; i++) {
-                        for (int ch = 0; ch < c; ch++) {
-                            int base = (i * c + ch) * inner;
-                            double a = 0;
-                            double b = 0;
-                            for (int j = 0; j < inner; j++) {
-                                a += dy[base + j];
-                                b += dy[base + j] * xhat[base + j];
-                            }
-                            sumDy[ch] += (float) a;
-                            sumDyXhat[ch] += (float) b;
-                        }
-                    }
-                    Tensor dx = null;
-                    if (x.requiresGrad()) {
-                        float[] d = new float[xd.length];
-                        for (int i = 0; i < n; i++) {
-                            for (int ch = 0; ch < c; ch++) {
-                                int base = (i * c + ch) * inner;
-                                float k = (wd == null ? 1f : wd[ch]) * invStd[ch] / m;
-                                for (int j = 0; j < inner; j++) {
-                                    d[base + j] = k * (m * dy[base + j] - sumDy[ch] - xhat[base + j] * sumDyXhat[ch]);
-                                }
-                            }
-                        }
-                        dx = Tensor.wrap(d, x.shape);
-                    }
-                    Tensor dw = weight != null && weight.requiresGrad() ? Tensor.wrap(sumDyXhat.clone(), weight.shape) : null;
-                    Tensor db = bias != null && bias.requiresGrad() ? Tensor.wrap(sumDy.clone(), bias.shape) : null;
-                    return grads(dx, dw, db);
-                });
-        return new BatchNormResult(recorded, mean, var);
+        Tensor recorded = Graph.op("batch_norm", out, x, weight, bias).saves(x, weight == null ? x : weight).backward(g -> {
+            float[] dy = Creation.readable(g.contiguous());
+            float[] dx = x.requiresGrad() ? new float[xd.length] : null;
+            float[] dw = weight != null && weight.requiresGrad() ? new float[c] : null;
+            float[] db = bias != null && bias.requiresGrad() ? new float[c] : null;
+            Backends.active().batchNormBackward(dy, xd, mean, invStd, wd, n, c, inner, dx, dw, db);
+            return grads(dx == null ? null : Tensor.wrap(dx, x.shape), dw == null ? null : Tensor.wrap(dw, weight.shape),
+                    db == null ? null : Tensor.wrap(db, bias.shape));
+        });
+        return new BatchNormResult(recorded, Tensor.wrap(mean, Shape.of(c)), Tensor.wrap(var, Shape.of(c)));
     }
 
     /**

@@ -437,16 +437,12 @@ public final class Tensor {
     }
 
     /**
-     * Training-mode batch normalisation over dimension 1 as one fused op; returns the output and
-     * writes the batch mean and biased variance per channel into {@code statistics} (length 2C).
-     * Use {@code nn.functional.Normalization.batchNorm}, which also keeps the running estimates.
+     * Training-mode batch normalisation over dimension 1 as one fused op: the output, and the batch
+     * mean and biased variance per channel. Use {@code nn.functional.Normalization.batchNorm}, which
+     * also keeps the running estimates.
      */
-    public Tensor batchNormTraining(Tensor weight, Tensor bias, float eps, float[] statistics) {
-        NormOps.BatchNormResult r = NormOps.batchNormTraining(this, weight, bias, eps);
-        int c = size(1);
-        System.arraycopy(r.mean(), 0, statistics, 0, c);
-        System.arraycopy(r.variance(), 0, statistics, c, c);
-        return r.output();
+    public BatchNormResult batchNormTraining(Tensor weight, Tensor bias, float eps) {
+        return NormOps.batchNormTraining(this, weight, bias, eps);
     }
 
     // ---------------------------------------------------------------- reductions

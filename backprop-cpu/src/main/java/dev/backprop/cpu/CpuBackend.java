@@ -264,6 +264,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void batchNorm(float[] x, int n, int channels, int inner, float[] weight, float[] bias, float eps,
+                          float[] y, float[] mean, float[] variance, float[] invStd) {
+        VectorBatchNorm.forward(x, n, channels, inner, weight, bias, eps, y, mean, variance, invStd);
+    }
+
+    @Override
+    public void batchNormBackward(float[] dy, float[] x, float[] mean, float[] invStd, float[] weight, int n, int channels,
+                                  int inner, float[] dx, float[] dWeight, float[] dBias) {
+        VectorBatchNorm.backward(dy, x, mean, invStd, weight, n, channels, inner, dx, dWeight, dBias);
+    }
+
+    @Override
     public void gemm(int m, int n, int k, float[] a, int aOffset, int aRowStride, int aColStride,
                      float[] b, int bOffset, int bRowStride, int bColStride,
                      float[] c, int cOffset, int ldc, boolean accumulate) {

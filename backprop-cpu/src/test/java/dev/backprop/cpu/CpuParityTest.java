@@ -201,6 +201,48 @@ class CpuParityTest {
         }
     }
 
+    /** Batch norm forward and backward against the reference: spatial sizes that are and are not whole vectors, feature rows (inner 1), with and without affine parameters, a large mean, channels split across workers. */
+    @Test
+    void batchNormForwardAndBackward() {
+        int[][] shapes = {{4, 3, 37}, {64, 32, 196}, {128, 300, 1}, {2, 5, 16}};
+        for (int[] s : shapes) {
+            int n = s[0];
+            int c = s[1];
+            int inner = s[2];
+            for (boolean affine : new boolean[] {true, false}) {
+                float[] x = random(n * c * inner);
+                if (!affine) {
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] += 50;   // a large mean, which a subtraction in the wrong place would lose
+                    }
+                }
+                float[] w = affine ? random(c) : null;
+                float[] b = affine ? random(c) : null;
+                float[] dy = random(n * c * inner);
+                float[][] outs = new float[2][n * c * inner];
+                float[][] means = new float[2][c];
+                float[][] vars = new float[2][c];
+                float[][] inv = new float[2][c];
+                float[][] dxs = new float[2][n * c * inner];
+                float[][] dws = new float[2][c];
+                float[][] dbs = new float[2][c];
+                dev.backprop.backend.Backend[] backends = {ref, cpu};
+                for (int i = 0; i < 2; i++) {
+                    backends[i].batchNorm(x, n, c, inner, w, b, 1e-5f, outs[i], means[i], vars[i], inv[i]);
+                    backends[i].batchNormBackward(dy, x, means[0], inv[0], w, n, c, inner, dxs[i], dws[i], dbs[i]);
+                }
+                String what = n + "x" + c + "x" + inner + (affine ? " affine" : "");
+                assertClose(outs[0], outs[1], 1e-4, "batch norm " + what);
+                assertClose(means[0], means[1], 1e-5, "batch norm mean " + what);
+                assertClose(vars[0], vars[1], 1e-4, "batch norm variance " + what);
+                assertClose(inv[0], inv[1], 1e-4, "batch norm 1/std " + what);
+                assertClose(dxs[0], dxs[1], 1e-4, "batch norm dx " + what);
+                assertClose(dws[0], dws[1], 1e-4, "batch norm dweight " + what);
+                assertClose(dbs[0], dbs[1], 1e-4, "batch norm dbias " + what);
+            }
+        }
+    }
+
     /** A dense layer's product with its bias: in place (full and ragged panels and rows) and, for the large shape, packed. */
     @Test
     void gemmWithABiasOnEveryRow() {

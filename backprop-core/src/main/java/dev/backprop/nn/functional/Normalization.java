@@ -1,5 +1,6 @@
 package dev.backprop.nn.functional;
 
+import dev.backprop.tensor.BatchNormResult;
 import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.ShapeException;
 import dev.backprop.tensor.Tensor;
@@ -41,17 +42,14 @@ public final class Normalization {
                 throw new IllegalArgumentException("batchNorm: training needs more than one value per channel, got input "
                         + x.shape());
             }
-            float[] statistics = new float[2 * c];
-            Tensor y = x.batchNormTraining(weight, bias, eps, statistics);   // one fused op, forward and backward
+            BatchNormResult r = x.batchNormTraining(weight, bias, eps);   // one fused op, forward and backward
             if (runningMean != null && runningVar != null) {
-                float[] mean = java.util.Arrays.copyOfRange(statistics, 0, c);
-                float[] var = java.util.Arrays.copyOfRange(statistics, c, 2 * c);
                 try (var scope = GradMode.noGrad()) {
-                    runningMean.mulInPlace(1f - momentum).addInPlace(Tensor.of(mean).mul(momentum));
-                    runningVar.mulInPlace(1f - momentum).addInPlace(Tensor.of(var).mul(momentum * count / (count - 1f)));
+                    runningMean.mulInPlace(1f - momentum).addInPlace(r.mean().mul(momentum));
+                    runningVar.mulInPlace(1f - momentum).addInPlace(r.variance().mul(momentum * count / (count - 1f)));
                 }
             }
-            return y;
+            return r.output();
         }
         if (runningMean == null || runningVar == null) {
             throw new IllegalStateException("batchNorm: evaluation mode needs running statistics");

@@ -1,0 +1,83 @@
+package dev.backprop.backend.reference;
+
+/**
+ * Batch normalisation as its definition (Ioffe and Szegedy 2015), a channel at a time with sums
+ * in double over its {@code M = n x inner} values of {@code [n, channels, inner]}:
+ * {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance, {@code y = xhat w + b};
+ * backward, xhat recomputed: {@code db = sum dy}, {@code dw = sum dy xhat},
+ * {@code dx = w / (M sqrt(var + eps)) (M dy - sum dy - xhat sum dy xhat)} (section 3 of the paper).
+ */
+final class ReferenceBatchNorm {
+    private ReferenceBatchNorm() {
+    }
+
+    static void forward(float[] x, int n, int channels, int inner, float[] weight, float[] bias, float eps,
+                        float[] y, float[] means, float[] variances, float[] invStd) {
+        int m = n * inner;
+        for (int c = 0; c < channels; c++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * channels + c) * inner;
+                for (int j = 0; j < inner; j++) {
+                    sum += x[base + j];
+                }
+            }
+            double mean = sum / m;
+            double sq = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * channels + c) * inner;
+                for (int j = 0; j < inner; j++) {
+                    double d = x[base + j] - mean;
+                    sq += d * d;
+                }
+            }
+            double rstd = 1 / Math.sqrt(sq / m + eps);
+            means[c] = (float) mean;
+            variances[c] = (float) (sq / m);
+            invStd[c] = (float) rstd;
+            double scale = weight == null ? 1 : weight[c];
+            double shift = bias == null ? 0 : bias[c];
+            for (int i = 0; i < n; i++) {
+                int base = (i * channels + c) * inner;
+                for (int j = 0; j < inner; j++) {
+                    y[base + j] = (float) ((x[base + j] - mean) * rstd * scale + shift);
+                }
+            }
+        }
+    }
+
+    static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, int n, int channels,
+                         int inner, float[] dx, float[] dWeight, float[] dBias) {
+        int m = n * inner;
+        for (int c = 0; c < channels; c++) {
+            double mean = means[c];
+            double rstd = invStd[c];
+            double sumDy = 0;
+            double sumDyXhat = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * channels + c) * inner;
+                for (int j = 0; j < inner; j++) {
+                    sumDy += dy[base + j];
+                    sumDyXhat += dy[base + j] * ((x[base + j] - mean) * rstd);
+                }
+            }
+            if (dWeight != null) {
+                dWeight[c] = (float) sumDyXhat;
+            }
+            if (dBias != null) {
+                dBias[c] = (float) sumDy;
+            }
+            if (dx == null) {
+                continue;
+            }
+            double k = (weight == null ? 1 : weight[c]) * rstd / m;
+            for (int i = 0; i < n; i++) {
+                int base = (i * channels + c) * inner;
+                for (int j = 0; j < inner; j++) {
+                    double xhat = (x[base + j] - mean) * rstd;
+                    dx[base + j] = (float) (k * (m * (double) dy[base + j] - sumDy - xhat * sumDyXhat));
+                }
+            }
+        }
+    }
+}

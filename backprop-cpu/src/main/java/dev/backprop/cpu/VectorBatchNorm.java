@@ -1,0 +1,154 @@
+package dev.backprop.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Batch normalisation of {@code [n, channels, inner]} in float32 vectors, channels split across
+ * the workers (each channel's statistics and gradients are its own, so parts never meet): forward
+ * takes a channel's mean and biased variance in two passes over its n blocks of {@code inner}
+ * contiguous values and writes y in a third; backward forms the channel's two sums with xhat
+ * recomputed, then writes dx. Lane sums are added in a fixed order, so results do not depend on
+ * thread timing. Same formulas as {@code ReferenceBatchNorm}, whose sums are in double.
+ */
+final class VectorBatchNorm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    /** Elements per worker below which a normalisation is not split. */
+    private static final int PART_ELEMENTS = 16_384;
+
+    private VectorBatchNorm() {
+    }
+
+    static void forward(float[] x, int n, int channels, int inner, float[] weight, float[] bias, float eps,
+                        float[] y, float[] means, float[] variances, float[] invStd) {
+        int m = n * inner;
+        int parts = parts(n, channels, inner);
+        WorkerPool.run(parts, part -> {
+            for (int c = channels * part / parts, end = channels * (part + 1) / parts; c < end; c++) {
+                float mean = sum(x, n, channels, inner, c) / m;
+                float var = squares(x, n, channels, inner, c, mean) / m;
+                float rstd = (float) (1 / Math.sqrt((double) var + eps));
+                means[c] = mean;
+                variances[c] = var;
+                invStd[c] = rstd;
+                float scale = (weight == null ? 1f : weight[c]) * rstd;
+                float shift = bias == null ? 0f : bias[c];
+                FloatVector scales = FloatVector.broadcast(S, scale);
+                FloatVector shifts = FloatVector.broadcast(S, shift);
+                int upper = S.loopBound(inner);
+                for (int i = 0; i < n; i++) {
+                    int base = (i * channels + c) * inner;
+                    for (int j = 0; j < upper; j += V) {
+                        FloatVector.fromArray(S, x, base + j).sub(mean).fma(scales, shifts).intoArray(y, base + j);
+                    }
+                    for (int j = upper; j < inner; j++) {
+                        y[base + j] = Math.fma(x[base + j] - mean, scale, shift);
+                    }
+                }
+            }
+        });
+    }
+
+    static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, int n, int channels,
+                         int inner, float[] dx, float[] dWeight, float[] dBias) {
+        int m = n * inner;
+        int parts = parts(n, channels, inner);
+        WorkerPool.run(parts, part -> {
+            int upper = S.loopBound(inner);
+            for (int c = channels * part / parts, end = channels * (part + 1) / parts; c < end; c++) {
+                float mean = means[c];
+                float rstd = invStd[c];
+                FloatVector sumDy = FloatVector.zero(S);
+                FloatVector sumDyXhat = FloatVector.zero(S);
+                float sDy = 0;
+                float sDyXhat = 0;
+                for (int i = 0; i < n; i++) {
+                    int base = (i * channels + c) * inner;
+                    for (int j = 0; j < upper; j += V) {
+                        FloatVector g = FloatVector.fromArray(S, dy, base + j);
+                        FloatVector h = FloatVector.fromArray(S, x, base + j).sub(mean).mul(rstd);
+                        sumDy = sumDy.add(g);
+                        sumDyXhat = g.fma(h, sumDyXhat);
+                    }
+                    for (int j = upper; j < inner; j++) {
+                        float g = dy[base + j];
+                        sDy += g;
+                        sDyXhat += g * ((x[base + j] - mean) * rstd);
+                    }
+                }
+                sDy += VectorLoops.laneSum(sumDy);
+                sDyXhat += VectorLoops.laneSum(sumDyXhat);
+                if (dWeight != null) {
+                    dWeight[c] = sDyXhat;
+                }
+                if (dBias != null) {
+                    dBias[c] = sDy;
+                }
+                if (dx == null) {
+                    continue;
+                }
+                // dx = k (M dy - sum dy - xhat sum dy xhat) = a dy - xhat e + f, with xhat = (x - mean) rstd.
+                float k = (weight == null ? 1f : weight[c]) * rstd / m;
+                float a = k * m;
+                float e = k * sDyXhat;
+                float f = -k * sDy;
+                FloatVector as = FloatVector.broadcast(S, a);
+                FloatVector fs = FloatVector.broadcast(S, f);
+                for (int i = 0; i < n; i++) {
+                    int base = (i * channels + c) * inner;
+                    for (int j = 0; j < upper; j += V) {
+                        FloatVector h = FloatVector.fromArray(S, x, base + j).sub(mean).mul(rstd);
+                        FloatVector.fromArray(S, dy, base + j).fma(as, fs).sub(h.mul(e)).intoArray(dx, base + j);
+                    }
+                    for (int j = upper; j < inner; j++) {
+                        float h = (x[base + j] - mean) * rstd;
+                        dx[base + j] = Math.fma(dy[base + j], a, f) - h * e;
+                    }
+                }
+            }
+        });
+    }
+
+    /** Sum of channel c's values. */
+    private static float sum(float[] x, int n, int channels, int inner, int c) {
+        int upper = S.loopBound(inner);
+        FloatVector acc = FloatVector.zero(S);
+        float tail = 0;
+        for (int i = 0; i < n; i++) {
+            int base = (i * channels + c) * inner;
+            for (int j = 0; j < upper; j += V) {
+                acc = acc.add(FloatVector.fromArray(S, x, base + j));
+            }
+            for (int j = upper; j < inner; j++) {
+                tail += x[base + j];
+            }
+        }
+        return VectorLoops.laneSum(acc) + tail;
+    }
+
+    /** Sum of channel c's squared distances from {@code mean}. */
+    private static float squares(float[] x, int n, int channels, int inner, int c, float mean) {
+        int upper = S.loopBound(inner);
+        FloatVector acc = FloatVector.zero(S);
+        float tail = 0;
+        for (int i = 0; i < n; i++) {
+            int base = (i * channels + c) * inner;
+            for (int j = 0; j < upper; j += V) {
+                FloatVector d = FloatVector.fromArray(S, x, base + j).sub(mean);
+                acc = d.fma(d, acc);
+            }
+            for (int j = upper; j < inner; j++) {
+                float d = x[base + j] - mean;
+                tail += d * d;
+            }
+        }
+        return VectorLoops.laneSum(acc) + tail;
+    }
+
+    /** Worker count: one per thread, each with at least {@link #PART_ELEMENTS} elements. */
+    private static int parts(int n, int channels, int inner) {
+        long elements = (long) n * channels * inner;
+        return (int) Math.max(1, Math.min(Math.min(WorkerPool.threads(), channels), elements / PART_ELEMENTS));
+    }
+}
