@@ -3,60 +3,106 @@ package dev.backprop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.backprop.data.NamedDatasets;
-import dev.backprop.data.PreparedData;
-import dev.backprop.nn.Activation;
-import dev.backprop.nn.Linear;
-import dev.backprop.nn.Module;
-import dev.backprop.nn.Sequential;
-import dev.backprop.nn.functional.Losses;
-import dev.backprop.optim.Adam;
-import dev.backprop.tensor.Generator;
-import dev.backprop.tensor.GradMode;
-import dev.backprop.tensor.Shape;
-import dev.backprop.tensor.Tensor;
-import dev.backprop.train.FitConfig;
-import dev.backprop.train.LossFunction;
-import dev.backprop.train.ProgressBar;
-import dev.backprop.train.Trainer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.tools.Diagnostic;
+import javax.tools.DiagnosticCollector;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The README's two API examples, as written there, so that they keep compiling and working. */
+/**
+ * Every {@code java} block of the README, exactly as written there: its imports stay imports and
+ * its statements become the body of a method, compiled against the library; then every block not
+ * marked {@code compile-only} (those need the shared data or minutes) runs.
+ */
 class ReadmeExamplesTest {
 
-    @Test
-    void trainingExample() throws IOException {
-        PrintStream out = new PrintStream(new ByteArrayOutputStream());
-        PreparedData digits = NamedDatasets.embeddedDigits();             // 80/20 split, pixels scaled to [0, 1]
-        Generator gen = new Generator(42);                                  // explicit, seeded randomness
-        Module model = new Sequential(new Linear(64, 128, gen), Activation.relu(), new Linear(128, 10, gen));
-        Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT.withLr(3e-3)),
-                LossFunction.crossEntropy());
-        trainer.fit(digits.train(), digits.test(), FitConfig.DEFAULT.withEpochs(20), new ProgressBar(out));
-        out.println(trainer.evaluate(digits.test(), 512).classification().report());
-        assertTrue(trainer.evaluate(digits.test(), 512).classification().accuracy() > 0.95);
+    /** A block of the README: where it starts, its text, and whether it only compiles. */
+    private record Block(int line, String text, boolean compileOnly) {
+        String className() {
+            return "ReadmeBlockAtLine" + line;
+        }
+
+        String source() {
+            StringBuilder imports = new StringBuilder();
+            StringBuilder body = new StringBuilder();
+            for (String l : text.split("\n", -1)) {
+                (l.startsWith("import ") ? imports : body).append(l).append('\n');
+            }
+            return imports + "public class " + className() + " {\n    public static void example() throws Exception {\n"
+                    + body + "    }\n}\n";
+        }
+    }
+
+    private static List<Block> blocks() throws IOException {
+        Path root = Path.of("").toAbsolutePath();
+        while (root != null && !(Files.exists(root.resolve("README.md")) && Files.isDirectory(root.resolve("backprop-core")))) {
+            root = root.getParent();
+        }
+        assertTrue(root != null, "the checkout's README.md was not found above " + Path.of("").toAbsolutePath());
+        List<String> lines = Files.readAllLines(root.resolve("README.md"));
+        List<Block> blocks = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String fence = lines.get(i).trim();
+            if (!fence.startsWith("```java")) {
+                continue;
+            }
+            StringBuilder text = new StringBuilder();
+            int start = i + 1;
+            for (i++; i < lines.size() && !lines.get(i).trim().equals("```"); i++) {
+                text.append(lines.get(i)).append('\n');
+            }
+            blocks.add(new Block(start + 1, text.toString(), fence.contains("compile-only")));
+        }
+        return blocks;
     }
 
     @Test
-    void autogradExample() {
-        Generator gen = new Generator(42);
-        Tensor x = Tensor.randn(gen, 5, 3);                          // a batch of 5 inputs
-        Tensor labels = Tensor.of(0, 2, 1, 1, 0);                    // class indices
-        Tensor w = Tensor.randn(gen, 3, 3).setRequiresGrad(true);    // parameters
-        Tensor b = Tensor.zeros(3).setRequiresGrad(true);
-
-        Tensor loss = Losses.crossEntropy(x.matmul(w).add(b), labels);
-        loss.backward();                                             // chain rule, end to end
-        assertEquals(Shape.of(3, 3), w.grad().shape());              // d loss / d w, shape [3, 3]
-
-        float before = loss.item();
-        try (var scope = GradMode.noGrad()) {                        // a plain gradient-descent step
-            w.subInPlace(w.grad().mul(0.1f));
-            b.subInPlace(b.grad().mul(0.1f));
+    void everyJavaBlockOfTheReadmeCompilesAsWrittenAndTheQuickOnesRun(@TempDir Path dir) throws Exception {
+        List<Block> blocks = blocks();
+        assertTrue(blocks.size() >= 4, "the README's Java blocks were found: " + blocks.size());
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
+        List<Path> sources = new ArrayList<>();
+        for (Block b : blocks) {
+            Path source = dir.resolve(b.className() + ".java");
+            Files.writeString(source, b.source());
+            sources.add(source);
         }
-        assertTrue(Losses.crossEntropy(x.matmul(w).add(b), labels).item() < before, "one step lowers the loss");
+        try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, Locale.ROOT, null)) {
+            boolean ok = javac.getTask(null, files, diagnostics, List.of("-d", dir.toString(), "-classpath",
+                    System.getProperty("java.class.path"), "-proc:none"), null, files.getJavaFileObjectsFromPaths(sources)).call();
+            StringBuilder errors = new StringBuilder();
+            for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
+                if (d.getKind() == Diagnostic.Kind.ERROR) {
+                    errors.append(d.getSource().getName()).append(" (README block) line ").append(d.getLineNumber())
+                            .append(": ").append(d.getMessage(Locale.ROOT)).append('\n');
+                }
+            }
+            assertTrue(ok && errors.isEmpty(), "README examples that do not compile:\n" + errors);
+        }
+        int ran = 0;
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
+            for (Block b : blocks) {
+                if (!b.compileOnly()) {
+                    Method example = loader.loadClass(b.className()).getMethod("example");
+                    example.invoke(null);
+                    ran++;
+                }
+            }
+        }
+        assertTrue(ran >= 2, "at least the first two examples run: " + ran);
+        assertEquals(blocks.size(), sources.size());
     }
 }

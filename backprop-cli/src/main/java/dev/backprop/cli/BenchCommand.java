@@ -50,8 +50,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "smaller sizes and a partial epoch, for a fast look")
     boolean quick;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "folder with MNIST (else synthetic data of MNIST's shape)")
-    Path dataDir;
+    /** Where MNIST and tinyshakespeare are looked for (without them, synthetic data of their shape). */
+    @picocli.CommandLine.Mixin
+    DataFolderOption data;
 
     /** Bytes the training thread allocated per optimizer step in the last measured epoch. */
     private double allocatedPerStep;
@@ -187,7 +188,7 @@ final class BenchCommand implements Callable<Integer> {
         Dataset train;
         boolean real = true;
         try {
-            train = DataOptions.flat(NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(dataDir, false)).train());
+            train = DataOptions.flat(NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(data.dataDir, false)).train());
         } catch (java.io.IOException notFound) {
             Generator g = new Generator(2);
             train = new Dataset("synthetic", Tensor.rand(g, 60_000, 784), Tensor.randint(g, 0, 10, 60_000),
@@ -223,7 +224,7 @@ final class BenchCommand implements Callable<Integer> {
         Dataset train;
         boolean real = true;
         try {
-            train = NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(dataDir, false)).train();
+            train = NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(data.dataDir, false)).train();
         } catch (java.io.IOException notFound) {
             Generator g = new Generator(3);
             train = new Dataset("synthetic", Tensor.rand(g, 60_000, 1, 28, 28), Tensor.randint(g, 0, 10, 60_000),
@@ -252,7 +253,7 @@ final class BenchCommand implements Callable<Integer> {
         TextCorpus corpus;
         boolean real = true;
         try {
-            corpus = TextCorpus.load(NamedDataset.TINY_SHAKESPEARE, DatasetLocator.standard(dataDir, false));
+            corpus = TextCorpus.load(NamedDataset.TINY_SHAKESPEARE, DatasetLocator.standard(data.dataDir, false));
         } catch (java.io.IOException notFound) {
             // The speed does not depend on the text: 65 symbols at random, as many as the real vocabulary.
             Generator g = new Generator(4);

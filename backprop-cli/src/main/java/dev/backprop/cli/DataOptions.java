@@ -12,17 +12,15 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** The {@code --dataset} and {@code --data} options that train and evaluate share. */
+/** The {@code --dataset}, {@code --data} and {@code --offline} options that train, evaluate and demo share. */
 final class DataOptions {
     @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "digits",
             description = "mnist, fashion-mnist, iris, wine, breast-cancer, digits (8x8, ships inside the jar) or"
                     + " diabetes (regression); tinyshakespeare (text, for --model gpt). Default: ${DEFAULT-VALUE}.")
     String dataset;
 
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "folder holding the dataset's files (looked up first; then $BACKPROP_DATA, the user cache,"
-                    + " then a checked download)")
-    Path dataDir;
+    @picocli.CommandLine.Mixin
+    DataFolderOption folder;
 
     @Option(names = "--offline", description = "never download; fail with a message if the files are not found")
     boolean offline;
@@ -61,7 +59,7 @@ final class DataOptions {
     }
 
     private DatasetLocator locator() {
-        return DatasetLocator.standard(dataDir, !offline);
+        return DatasetLocator.standard(folder.dataDir, !offline);
     }
 
     private static PreparedData flat(PreparedData p) {

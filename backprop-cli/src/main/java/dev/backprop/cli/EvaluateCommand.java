@@ -27,7 +27,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelFile.Model m = ModelFile.load(file).requireFeatureModel(file.toString(), "evaluate");
+        ModelFile.Model m = ModelFiles.featureModel(file, "evaluate");
         PreparedData d = m.spec().takesImages() ? data.loadImages() : data.load();
         boolean classify = d.test().isClassification();
         Evaluation e = new Evaluator(m.module(), classify ? LossFunction.crossEntropy() : LossFunction.mse())

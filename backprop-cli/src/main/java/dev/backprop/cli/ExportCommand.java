@@ -25,7 +25,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelFile.Model m = ModelFile.load(file).requireFeatureModel(file.toString(), "export");
+        ModelFile.Model m = ModelFiles.featureModel(file, "export");
         OnnxExport.write(m, onnx);
         System.out.printf(Locale.ROOT, "wrote %s: %s, %,d parameters, opset 17%n", onnx, m.spec(), m.module().parameterCount());
         return 0;

@@ -48,7 +48,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (tokens < 0 || topK < 0 || !(temperature >= 0)) {
             throw new IllegalArgumentException("--tokens, --top-k and --temperature must not be negative");
         }
-        ModelFile.LanguageModel lm = ModelFile.load(file).languageModel(file.toString());
+        ModelFile.LanguageModel lm = ModelFiles.languageModel(file);
         int[] context;
         try {
             context = lm.tokenizer().encode(prompt);

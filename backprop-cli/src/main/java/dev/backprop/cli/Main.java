@@ -45,6 +45,9 @@ public final class Main {
         if (e instanceof java.nio.file.NoSuchFileException missing) {
             return missing.getFile() + ": no such file";
         }
+        if (e instanceof dev.backprop.data.DatasetNotFoundException) {
+            return e.getMessage() + " On the command line, --data DIR names the folder.";
+        }
         return e.getMessage();
     }
 }

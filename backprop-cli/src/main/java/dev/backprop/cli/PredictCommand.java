@@ -35,7 +35,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelFile.Model m = ModelFile.load(modelFile).requireFeatureModel(modelFile.toString(), "predict");
+        ModelFile.Model m = ModelFiles.featureModel(modelFile, "predict");
         Preprocessing pre = m.info().preprocessing();
         Tensor x;
         if (m.spec().takesImages()) {

@@ -41,7 +41,8 @@ class GenerateTest {
 
         CliRun evaluate = CliRun.of("evaluate", model.toString());
         assertEquals(1, evaluate.exit());
-        assertTrue(evaluate.err().contains("a language model over characters; evaluate needs a classifier"), evaluate.err());
+        assertTrue(evaluate.err().contains("a language model over characters; evaluate needs a classifier")
+                && evaluate.err().contains("decoder instead: ./backprop generate " + model), evaluate.err());
 
         CliRun epochs = CliRun.of("train", "--dataset", "tinyshakespeare", "--data", dir.toString(), "--model", "gpt", "--epochs", "2");
         assertEquals(1, epochs.exit());
@@ -98,6 +99,7 @@ class GenerateTest {
         assertEquals(0, CliRun.of("train", "--model", "mlp:16", "--epochs", "1", "--out", model.toString()).exit());
         CliRun r = CliRun.of("generate", model.toString());
         assertEquals(1, r.exit());
-        assertTrue(r.err().contains("holds a mlp 64-16-10 relu trained on digits, not a GPT language model"), r.err());
+        assertTrue(r.err().contains("holds a mlp 64-16-10 relu trained on digits, not a GPT language model")
+                && r.err().contains(": ./backprop train --dataset tinyshakespeare --model gpt"), r.err());
     }
 }

@@ -174,6 +174,7 @@ class MainTest {
         Files.createDirectories(offline);
         CliRun missing = run("train", "--dataset", "iris", "--data", offline.toString(), "--offline");
         assertEquals(1, missing.exit());
-        assertTrue(missing.err().contains("dataset 'iris' not found"), missing.err());
+        assertTrue(missing.err().contains("dataset 'iris' not found") && missing.err().contains("--data DIR names the folder"),
+                missing.err());
     }
 }

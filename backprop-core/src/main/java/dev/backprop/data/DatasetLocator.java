@@ -70,9 +70,10 @@ public final class DatasetLocator {
                 downloadProblem = "the download failed: " + e.getMessage();
             }
         }
-        throw new IOException("dataset '" + dataset.id() + "' not found. Looked in: " + String.join(", ", looked.stream().distinct().toList())
-                + "; " + downloadProblem + ". Provide the files " + dataset.files().stream().map(DataFile::name).toList()
-                + " (raw or gzipped) in a folder and pass it with --data DIR, or set BACKPROP_DATA to it.");
+        throw new DatasetNotFoundException(dataset, "dataset '" + dataset.id() + "' not found. Looked in: "
+                + String.join(", ", looked.stream().distinct().toList()) + "; " + downloadProblem + ". Provide the files "
+                + dataset.files().stream().map(DataFile::name).toList() + " (raw or gzipped) in a folder and name that"
+                + " folder first, or set BACKPROP_DATA to it.");
     }
 
     private static Optional<List<Path>> allIn(Path dir, NamedDataset dataset) {

@@ -50,7 +50,7 @@ public final class NamedDatasets {
             case MNIST, FASHION_MNIST -> throw new IllegalArgumentException(which.id()
                     + " comes with its own train/test split; use load()");
             case TINY_SHAKESPEARE -> throw new IllegalArgumentException(which.id() + " is a text corpus for language"
-                    + " models, not labelled examples: read it with TextCorpus.load (on the command line: --model gpt)");
+                    + " models, not labelled examples: read it with TextCorpus.load and train a language model (GPT) on it");
             case DIGITS -> {
                 List<Path> files;
                 try {
@@ -84,17 +84,21 @@ public final class NamedDatasets {
     }
 
     /** The 8x8 digits that ship inside the jar, split and scaled: works offline on a fresh clone. */
-    public static PreparedData embeddedDigits() throws IOException {
+    public static PreparedData embeddedDigits() {
         return prepare(NamedDataset.DIGITS, embeddedDigitsTable().split(TEST_FRACTION, new Generator(SPLIT_SEED)));
     }
 
-    private static Dataset embeddedDigitsTable() throws IOException {
+    /** The digits inside the jar: reading them fails only if the jar itself is broken, so that is an unchecked error. */
+    private static Dataset embeddedDigitsTable() {
         try (InputStream in = NamedDatasets.class.getResourceAsStream("digits.csv.gz")) {
             if (in == null) {
-                throw new IOException("the embedded digits data is missing from the jar (dev/backprop/data/digits.csv.gz)");
+                throw new IllegalStateException("the embedded digits data is missing from the jar"
+                        + " (dev/backprop/data/digits.csv.gz); the jar is damaged");
             }
             return digitsTable(CsvReader.read(Sources.maybeGunzip(in), "embedded digits.csv.gz",
                     CsvReader.Format.DEFAULT.withHeader(false)));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("the embedded digits data in the jar cannot be read; the jar is damaged", e);
         }
     }
 

@@ -50,7 +50,7 @@ public final class ModelFile {
         public LanguageModel languageModel(String file) {
             if (!(module instanceof GPT gpt)) {
                 throw new IllegalArgumentException(file + " holds " + describe() + ", not a GPT language model; generating"
-                        + " text needs a model trained with --model gpt");
+                        + " text needs a GPT language model");
             }
             return new LanguageModel(gpt, CharTokenizer.of(String.join("", info.classNames())));
         }
@@ -59,8 +59,8 @@ public final class ModelFile {
         public Model requireFeatureModel(String file, String use) {
             if (spec.isLanguageModel()) {
                 throw new IllegalArgumentException(file + " holds " + describe() + ", a language model over characters;"
-                        + " " + use + " needs a classifier or regressor (mlp, lenet, cnn). Use 'backprop generate " + file
-                        + "' to sample text from it");
+                        + " " + use + " needs a classifier or regressor (mlp, lenet, cnn); sample text from it with its"
+                        + " decoder instead");
             }
             return this;
         }
@@ -84,8 +84,10 @@ public final class ModelFile {
         meta.put("architecture", Json.write(encode(model.spec())));
         meta.put("dataset", model.info().dataset());
         meta.put("classes", Json.write(model.info().classNames()));
-        meta.put("preprocessing", Json.write(Map.of("shift", model.info().preprocessing().shift(),
-                "scale", model.info().preprocessing().scale())));
+        Map<String, Object> preprocessing = new LinkedHashMap<>();   // in a fixed order: same model, same bytes
+        preprocessing.put("shift", model.info().preprocessing().shift());
+        preprocessing.put("scale", model.info().preprocessing().scale());
+        meta.put("preprocessing", Json.write(preprocessing));
         Safetensors.write(file, model.module().stateDict(), meta);
     }
 

@@ -34,6 +34,10 @@ public final class ProgressBar implements Callback {
     public void onTrainBegin(TrainingPlan plan) {
         this.plan = plan;
         this.batches = plan.batchesPerEpoch();
+        if (plan.startStep() > 0) {
+            out.printf(Locale.ROOT, "resuming at step %d of %d (epoch %d, batch %d)%n", plan.startStep(), plan.totalSteps(),
+                    plan.startEpoch(), plan.startStep() - (long) (plan.startEpoch() - 1) * plan.batchesPerEpoch());
+        }
     }
 
     @Override

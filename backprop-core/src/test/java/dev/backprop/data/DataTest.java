@@ -212,9 +212,10 @@ class DataTest {
     @Test
     void offlineWithNothingFoundSaysWhereItLooked(@TempDir Path dir) {
         DatasetLocator nowhere = new DatasetLocator(dir.resolve("mine"), null, dir.resolve("cache"), false);
-        IOException e = assertThrows(IOException.class, () -> nowhere.locate(NamedDataset.MNIST));
+        DatasetNotFoundException e = assertThrows(DatasetNotFoundException.class, () -> nowhere.locate(NamedDataset.MNIST));
         assertTrue(e.getMessage().contains("dataset 'mnist' not found") && e.getMessage().contains(dir.resolve("mine").toString())
-                && e.getMessage().contains("--data DIR") && e.getMessage().contains("train-images-idx3-ubyte.gz"), e.getMessage());
+                && e.getMessage().contains("in a folder and name that folder first") && !e.getMessage().contains("--")
+                && e.getMessage().contains("train-images-idx3-ubyte.gz") && e.dataset() == NamedDataset.MNIST, e.getMessage());
     }
 
     @Test

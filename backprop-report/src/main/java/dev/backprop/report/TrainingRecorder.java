@@ -31,6 +31,9 @@ public final class TrainingRecorder implements Callback {
     private final Map<String, Double> normSums = new LinkedHashMap<>();
     private int batches;
     private boolean bySteps;
+    private int batchesPerEpoch = 1;
+    private final List<double[]> batchLosses = new ArrayList<>();   // {x, loss}: x a step or a fraction of epochs
+    private long step;
 
     /** Records training of {@code model}; {@code probe} is a small batch of inputs for the activation statistics. */
     public TrainingRecorder(Module model, Tensor probe) {
@@ -52,6 +55,8 @@ public final class TrainingRecorder implements Callback {
     @Override
     public void onTrainBegin(dev.backprop.train.TrainingPlan plan) {
         bySteps = plan.budget().bySteps();
+        batchesPerEpoch = plan.batchesPerEpoch();
+        step = plan.startStep();
     }
 
     /** Whether the run's budget counts steps (its epochs are the stretches between estimates). */
@@ -61,6 +66,10 @@ public final class TrainingRecorder implements Callback {
 
     @Override
     public void onBatchEnd(int epoch, int batch, double loss, int examplesSoFar) {
+        step++;
+        if (Double.isFinite(loss)) {
+            batchLosses.add(new double[] {bySteps ? step : epoch - 1 + (double) batch / batchesPerEpoch, loss});
+        }
         // The gradients of this batch are still in place: the next step clears them.
         model.namedParameters().forEach((name, p) -> {
             if (p.grad() != null) {
@@ -134,6 +143,25 @@ public final class TrainingRecorder implements Callback {
         } else {
             out.add(Map.entry(path.isEmpty() ? m.getClass().getSimpleName() : path + " " + m.getClass().getSimpleName(), m));
         }
+    }
+
+    /**
+     * The training loss of every batch as {x, loss} columns, x the step (runs by steps) or the
+     * epochs done: running means over blocks of consecutive batches, at most 500 points.
+     */
+    public double[][] batchLosses() {
+        int block = Math.max(1, (batchLosses.size() + 499) / 500);
+        int points = batchLosses.size() / block;
+        double[][] out = new double[2][points];
+        for (int p = 0; p < points; p++) {
+            double sum = 0;
+            for (int i = p * block; i < (p + 1) * block; i++) {
+                sum += batchLosses.get(i)[1];
+            }
+            out[0][p] = batchLosses.get((p + 1) * block - 1)[0];
+            out[1][p] = sum / block;
+        }
+        return out;
     }
 
     /** The epochs seen so far. */

@@ -23,6 +23,7 @@ import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
@@ -61,15 +62,26 @@ public final class TrainingReport {
             x[i] = recorder.bySteps() ? epochs.get(i).step() : epochs.get(i).epoch();
         }
 
-        XYChart loss = line("Loss per " + axis, axis, "loss");
-        loss.addSeries("training", x, epochs.stream().mapToDouble(EpochResult::trainLoss).toArray());
+        XYChart loss = line(recorder.bySteps() ? "Loss" : "Loss per epoch", axis, "loss");
+        // The per-epoch series first: XChart places the ticks at its x values, the epochs or estimates.
+        loss.addSeries(recorder.bySteps() ? "training, mean since the last estimate" : "training, mean of the epoch", x,
+                epochs.stream().mapToDouble(EpochResult::trainLoss).toArray());
+        double[][] batches = recorder.batchLosses();
+        if (batches[0].length > 1) {
+            XYSeries s = loss.addSeries("training batches (running mean)", batches[0], batches[1]);
+            s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+        }
         if (epochs.get(0).validation() != null) {
             loss.addSeries("validation", x, epochs.stream().mapToDouble(e -> e.validation().loss()).toArray());
         }
-        figures.add(save(dir, "loss", loss, "Mean training loss and validation loss after each epoch."));
+        figures.add(save(dir, "loss", loss, recorder.bySteps()
+                ? "The training loss of every batch (a running mean over a few steps), its mean between estimates, and"
+                        + " the validation loss estimate at each of them."
+                : "The training loss of every batch (a running mean over a few steps), its mean over each epoch, and the"
+                        + " validation loss after each epoch."));
         boolean validated = epochs.get(0).validation() != null && epochs.get(0).validation().classification() != null;
         if (validated || !recorder.trainAccuracy().isEmpty()) {
-            XYChart acc = line("Accuracy per " + axis, axis, "accuracy");
+            XYChart acc = line("Accuracy per epoch", axis, "accuracy");
             acc.getStyler().setYAxisDecimalPattern("0.0000");
             if (!recorder.trainAccuracy().isEmpty()) {
                 acc.addSeries("training (sample)", x, recorder.trainAccuracy().stream().mapToDouble(Double::doubleValue).toArray());
@@ -138,6 +150,9 @@ public final class TrainingReport {
     private static XYChart line(String title, String xAxis, String yAxis) {
         XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xAxis).yAxisTitle(yAxis).build();
         c.getStyler().setMarkerSize(5);
+        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
+        c.getStyler().setXAxisDecimalPattern("#,##0.#");
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         return c;
     }
