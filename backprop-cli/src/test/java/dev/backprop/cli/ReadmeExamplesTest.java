@@ -1,4 +1,4 @@
-package dev.backprop;
+package dev.backprop.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,0 +1,76 @@
+package dev.backprop.spark;
+
+import dev.backprop.spark.ring.Ring;
+import dev.backprop.spark.ring.RingAllReduce;
+import dev.backprop.tensor.Tensor;
+import dev.backprop.train.GradientTransform;
+import java.util.List;
+import java.util.function.IntSupplier;
+
+/**
+ * Data-parallel training's change to the gradients, at the one loop's hook between backward and
+ * the optimizer step: each worker's gradient of its mean loss over its {@code b} examples is
+ * turned into a sum ({@code x b}), the sums and the example counts are added across the ring, and
+ * the total is divided by the global example count. Every worker then holds the gradient of the
+ * mean loss over the whole global batch, and applies the same optimizer step to the same weights,
+ * so the replicas stay identical whatever the optimizer.
+ *
+ * <pre>{@code
+ * trainer.addGradientTransform(new DataParallelGradients(ring, () -> localBatchSize));
+ * }</pre>
+ */
+public final class DataParallelGradients implements GradientTransform {
+    private final Ring ring;
+    private final IntSupplier localCount;
+    private final StepTimes times;
+    private float[] buffer = new float[0];
+
+    /** Sums over {@code ring}; {@code localCount} gives the examples of this worker's current batch. */
+    public DataParallelGradients(Ring ring, IntSupplier localCount, StepTimes times) {
+        this.ring = ring;
+        this.localCount = localCount;
+        this.times = times;
+    }
+
+    @Override
+    public void apply(List<Tensor> parameters) {
+        long start = System.nanoTime();
+        int total = 0;
+        for (Tensor p : parameters) {
+            total += p.numel();
+        }
+        if (buffer.length != total + 1) {
+            buffer = new float[total + 1];
+        }
+        float count = localCount.getAsInt();
+        int offset = 0;
+        for (Tensor p : parameters) {
+            if (p.grad() == null) {
+                java.util.Arrays.fill(buffer, offset, offset + p.numel(), 0f);
+            } else {
+                float[] g = p.grad().toFloatArray();
+                for (int i = 0; i < g.length; i++) {
+                    buffer[offset + i] = g[i] * count;
+                }
+            }
+            offset += p.numel();
+        }
+        buffer[total] = count;
+        long reduce = System.nanoTime();
+        RingAllReduce.sum(ring, buffer);
+        long reduced = System.nanoTime();
+        float examples = buffer[total];
+        offset = 0;
+        for (Tensor p : parameters) {
+            if (p.grad() != null) {
+                float[] mean = new float[p.numel()];
+                for (int i = 0; i < mean.length; i++) {
+                    mean[i] = buffer[offset + i] / examples;
+                }
+                p.grad().copyInPlace(Tensor.fromArray(mean, p.shape().dims()));
+            }
+            offset += p.numel();
+        }
+        times.add(reduce - start + System.nanoTime() - reduced, reduced - reduce);
+    }
+}

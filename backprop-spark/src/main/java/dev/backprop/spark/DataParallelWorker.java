@@ -1,0 +1,140 @@
+package dev.backprop.spark;
+
+import dev.backprop.data.Batch;
+import dev.backprop.data.BatchSource;
+import dev.backprop.data.DataLoader;
+import dev.backprop.data.Dataset;
+import dev.backprop.nn.Architecture;
+import dev.backprop.nn.Module;
+import dev.backprop.optim.Adam;
+import dev.backprop.spark.ring.Ring;
+import dev.backprop.spark.ring.RingAllReduce;
+import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.Tensor;
+import dev.backprop.train.Callback;
+import dev.backprop.train.EpochResult;
+import dev.backprop.train.FitConfig;
+import dev.backprop.train.LossFunction;
+import dev.backprop.train.Trainer;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One worker of data-parallel training: a replica of the model built from the shared seed, the one
+ * {@link Trainer} loop over this worker's partition, and {@link DataParallelGradients} at the loop's
+ * gradient hook. Every step each worker takes {@code globalBatch / N} examples of its own shuffled
+ * partition; an epoch is as many steps as the smallest partition allows, so every worker takes
+ * the same number of steps. The same code runs in a Spark task and in the tests' threads.
+ */
+public final class DataParallelWorker {
+    private DataParallelWorker() {
+    }
+
+    /** A worker's result: its final weights, the global mean training loss per epoch, and where its steps went. */
+    public record Outcome(Map<String, Tensor> weights, List<Double> epochLosses, StepTimes times, double seconds) {
+    }
+
+    /** The generator a worker shuffles its partition with. */
+    static Generator shuffling(long seed, int rank) {
+        return new Generator(seed * 1_000_003L + rank + 1);
+    }
+
+    /** Trains this worker's replica on {@code shard}, in step with the other workers of {@code ring}. */
+    public static Outcome train(Ring ring, Dataset shard, int stepsPerEpoch, DistributedConfig config) {
+        Module model = build(config);
+        Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT.withLr(config.lr())),
+                config.classification() ? LossFunction.crossEntropy() : LossFunction.mse());
+        int local = config.localBatch(ring.size());
+        StepTimes times = new StepTimes();
+        trainer.addGradientTransform(new DataParallelGradients(ring, () -> local, times));
+        BatchSource source = firstBatches(new DataLoader(shard, local, true, true, shuffling(config.seed(), ring.rank())),
+                stepsPerEpoch);
+        List<Double> losses = new ArrayList<>();
+        Callback globalLoss = new Callback() {
+            @Override
+            public boolean onEpochEnd(EpochResult r) {
+                float[] sums = {(float) (r.trainLoss() * r.examples()), r.examples()};
+                RingAllReduce.sum(ring, sums);
+                losses.add((double) sums[0] / sums[1]);
+                return false;
+            }
+        };
+        long start = System.nanoTime();
+        trainer.fit(source, null, FitConfig.DEFAULT.withEpochs(config.epochs()).withBatchSize(local).withSeed(config.seed()),
+                globalLoss);
+        return new Outcome(model.stateDict(), losses, times, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** A fresh replica: the same weights on every worker, from the shared seed. */
+    static Module build(DistributedConfig config) {
+        int[] example = config.example().stream().mapToInt(Integer::intValue).toArray();
+        return Architecture.parse(config.model()).bind(example, config.outputs()).build(new Generator(config.seed()));
+    }
+
+    /** The steps an epoch takes: as many full local batches as the smallest of the partitions holds. */
+    static int stepsPerEpoch(List<Integer> partitionSizes, int localBatch) {
+        int smallest = partitionSizes.stream().mapToInt(Integer::intValue).min().orElse(0);
+        if (smallest < localBatch) {
+            throw new IllegalArgumentException("a partition holds " + smallest + " examples, fewer than one local batch of "
+                    + localBatch + "; use fewer workers or a smaller global batch");
+        }
+        return smallest / localBatch;
+    }
+
+    /** {@code inner} with each pass cut to its first {@code batches} batches. */
+    static BatchSource firstBatches(BatchSource inner, int batches) {
+        if (batches > inner.batchesPerEpoch()) {
+            throw new IllegalArgumentException("a pass of " + inner.batchesPerEpoch() + " batches cannot give " + batches);
+        }
+        return new BatchSource() {
+            @Override
+            public int batchesPerEpoch() {
+                return batches;
+            }
+
+            @Override
+            public Generator generator() {
+                return inner.generator();
+            }
+
+            @Override
+            public int[] drawOrder() {
+                return inner.drawOrder();
+            }
+
+            @Override
+            public Iterator<Batch> pass(int[] order, int first) {
+                Iterator<Batch> all = inner.pass(order, first);
+                return new Iterator<>() {
+                    private int next = first;
+
+                    @Override
+                    public boolean hasNext() {
+                        return next < batches && all.hasNext();
+                    }
+
+                    @Override
+                    public Batch next() {
+                        if (!hasNext()) {
+                            throw new java.util.NoSuchElementException("no more batches in this pass");
+                        }
+                        next++;
+                        return all.next();
+                    }
+                };
+            }
+
+            @Override
+            public Unit unit() {
+                return inner.unit();
+            }
+
+            @Override
+            public String describe() {
+                return inner.describe() + ", the first " + batches + " batches of each pass";
+            }
+        };
+    }
+}

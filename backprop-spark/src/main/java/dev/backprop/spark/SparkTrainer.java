@@ -1,0 +1,108 @@
+package dev.backprop.spark;
+
+import dev.backprop.io.Safetensors;
+import dev.backprop.nn.Module;
+import dev.backprop.tensor.Tensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import scala.Tuple2;
+import scala.reflect.ClassTag$;
+
+/**
+ * Data-parallel training on Apache Spark: one barrier stage with a task per worker, gang-scheduled;
+ * each task holds its partition in memory and a replica of the model, the tasks find each other
+ * once through {@code BarrierTaskContext.allGather} and then sum gradients by a ring all-reduce over
+ * TCP among themselves every step ({@link DataParallelWorker}); no driver and no Spark job in the
+ * per-step path. Example {@code i} goes to worker {@code i mod N}, in index order, so a run is
+ * reproducible whatever Spark's shuffle did.
+ *
+ * <pre>{@code
+ * SparkTrainer.Result r = SparkTrainer.fit(sc, examples, config, 2);
+ * Module model = r.model();
+ * }</pre>
+ */
+public final class SparkTrainer {
+    private SparkTrainer() {
+    }
+
+    /** The trained model, the global mean training loss per epoch, and worker 0's step times. */
+    public record Result(Module model, List<Double> epochLosses, double allReduceMillisPerStep, double seconds) {
+    }
+
+    /** Trains on {@code examples} with {@code workers} tasks, which need as many free task slots at once. */
+    public static Result fit(JavaSparkContext sc, JavaRDD<Example> examples, DistributedConfig config, int workers) {
+        if (workers < 2) {
+            throw new IllegalArgumentException("SparkTrainer: data-parallel training needs at least 2 workers, got "
+                    + workers + "; train on one machine with Trainer instead");
+        }
+        config.localBatch(workers);   // refuses a global batch that does not split evenly, before any job runs
+        int slots = sc.sc().defaultParallelism();
+        if (slots < workers) {
+            throw new IllegalArgumentException("SparkTrainer: " + workers + " workers need " + workers + " task slots at"
+                    + " once (a barrier stage), but the cluster offers " + slots + "; use fewer workers or more"
+                    + " executor cores");
+        }
+        JavaRDD<Example> partitioned = examples
+                .mapToPair(e -> new Tuple2<>((int) (e.index() % workers), e))
+                .partitionBy(new HashPartitioner(workers))
+                .values();
+        List<byte[]> results = partitioned.rdd().barrier()
+                .mapPartitions(new WorkerTask(config), false, ClassTag$.MODULE$.apply(byte[].class))
+                .toJavaRDD().collect();
+        if (results.size() != 1) {
+            throw new IllegalStateException("SparkTrainer: expected worker 0's result alone, got " + results.size());
+        }
+        return decode(results.get(0), config);
+    }
+
+    /** Worker 0's outcome as bytes: its weights in safetensors, the losses and times in the metadata. */
+    static byte[] encode(DataParallelWorker.Outcome o) {
+        try {
+            Path tmp = Files.createTempFile("backprop-worker", ".safetensors");
+            try {
+                Map<String, String> meta = new LinkedHashMap<>();
+                meta.put("epoch_losses", String.join(",", o.epochLosses().stream().map(String::valueOf).toList()));
+                meta.put("allreduce_ms_per_step", Double.toString(o.times().allReduceMillisPerStep()));
+                meta.put("seconds", Double.toString(o.seconds()));
+                Safetensors.write(tmp, o.weights(), meta);
+                return Files.readAllBytes(tmp);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("worker 0 could not write its weights: " + e.getMessage(), e);
+        }
+    }
+
+    private static Result decode(byte[] bytes, DistributedConfig config) {
+        try {
+            Path tmp = Files.createTempFile("backprop-result", ".safetensors");
+            try {
+                Files.write(tmp, bytes);
+                Safetensors.Contents c = Safetensors.read(tmp);
+                Module model = DataParallelWorker.build(config);
+                Map<String, Tensor> weights = new LinkedHashMap<>(c.tensors());
+                model.loadStateDict(weights);
+                List<Double> losses = new ArrayList<>();
+                for (String v : c.metadata().get("epoch_losses").split(",")) {
+                    losses.add(Double.parseDouble(v));
+                }
+                return new Result(model, losses, Double.parseDouble(c.metadata().get("allreduce_ms_per_step")),
+                        Double.parseDouble(c.metadata().get("seconds")));
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("the driver could not read worker 0's weights: " + e.getMessage(), e);
+        }
+    }
+}

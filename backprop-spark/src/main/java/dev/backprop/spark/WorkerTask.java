@@ -1,0 +1,81 @@
+package dev.backprop.spark;
+
+import dev.backprop.data.Dataset;
+import dev.backprop.spark.ring.Ring;
+import dev.backprop.tensor.Tensor;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * The body of one barrier task: gathers its partition in index order, opens a port, learns every
+ * worker's address and partition size in one {@code allGather}, joins the ring and trains. Worker 0
+ * returns its outcome; the others return nothing.
+ */
+final class WorkerTask extends AbstractFunction1<Iterator<Example>, Iterator<byte[]>> implements Serializable {
+    private final DistributedConfig config;
+
+    WorkerTask(DistributedConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public Iterator<byte[]> apply(Iterator<Example> partition) {
+        BarrierTaskContext context = BarrierTaskContext.get();
+        int rank = context.partitionId();
+        int workers = context.getTaskInfos().length;
+        List<Example> rows = new ArrayList<>();
+        CollectionConverters.asJava(partition).forEachRemaining(rows::add);
+        rows.sort(Comparator.comparingLong(Example::index));
+        String host = SparkEnv.get().blockManager().blockManagerId().host();
+        try (ServerSocket server = Ring.listen(host)) {
+            String[] peers = context.allGather(host + " " + server.getLocalPort() + " " + rows.size());
+            List<InetSocketAddress> addresses = new ArrayList<>();
+            List<Integer> sizes = new ArrayList<>();
+            for (String p : peers) {
+                String[] f = p.split(" ");
+                addresses.add(new InetSocketAddress(f[0], Integer.parseInt(f[1])));
+                sizes.add(Integer.parseInt(f[2]));
+            }
+            int steps = DataParallelWorker.stepsPerEpoch(sizes, config.localBatch(workers));
+            try (Ring ring = Ring.connect(rank, addresses, server, config.timeout())) {
+                DataParallelWorker.Outcome o = DataParallelWorker.train(ring, shard(rows), steps, config);
+                List<byte[]> out = rank == 0 ? List.of(SparkTrainer.encode(o)) : List.of();
+                return CollectionConverters.asScala(out.iterator());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("worker " + rank + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The rows as a dataset: features {@code [n, example...]} and labels {@code [n]}. */
+    private Dataset shard(List<Example> rows) {
+        int width = rows.isEmpty() ? 0 : rows.get(0).features().length;
+        float[] x = new float[rows.size() * width];
+        float[] y = new float[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(rows.get(i).features(), 0, x, i * width, width);
+            y[i] = rows.get(i).label();
+        }
+        int[] shape = new int[config.example().size() + 1];
+        shape[0] = rows.size();
+        for (int d = 0; d < config.example().size(); d++) {
+            shape[d + 1] = config.example().get(d);
+        }
+        List<String> classes = new ArrayList<>();
+        for (int c = 0; c < (config.classification() ? config.outputs() : 0); c++) {
+            classes.add(Integer.toString(c));
+        }
+        return new Dataset("partition", Tensor.fromArray(x, shape), Tensor.fromArray(y, rows.size()), classes);
+    }
+}
