@@ -51,6 +51,7 @@ public final class SparkTrainer {
                     + " once (a barrier stage), but the cluster offers " + slots + "; use fewer workers or more"
                     + " executor cores");
         }
+        InputCheck.check(examples, config, workers);
         JavaRDD<Example> partitioned = examples
                 .mapToPair(e -> new Tuple2<>((int) (e.index() % workers), e))
                 .partitionBy(new HashPartitioner(workers))
