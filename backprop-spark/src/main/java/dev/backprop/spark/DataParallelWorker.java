@@ -4,7 +4,6 @@ import dev.backprop.data.Batch;
 import dev.backprop.data.BatchSource;
 import dev.backprop.data.DataLoader;
 import dev.backprop.data.Dataset;
-import dev.backprop.nn.Architecture;
 import dev.backprop.nn.Module;
 import dev.backprop.optim.Adam;
 import dev.backprop.spark.ring.Ring;
@@ -69,8 +68,7 @@ public final class DataParallelWorker {
 
     /** A fresh replica: the same weights on every worker, from the shared seed. */
     static Module build(DistributedConfig config) {
-        int[] example = config.example().stream().mapToInt(Integer::intValue).toArray();
-        return Architecture.parse(config.model()).bind(example, config.outputs()).build(new Generator(config.seed()));
+        return config.spec().build(new Generator(config.seed()));
     }
 
     /** The steps an epoch takes: as many full local batches as the smallest of the partitions holds. */

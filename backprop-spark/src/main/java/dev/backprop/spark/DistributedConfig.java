@@ -22,6 +22,12 @@ public record DistributedConfig(String model, List<Integer> example, int outputs
         }
     }
 
+    /** The model's specification, its sizes bound to this data. */
+    public dev.backprop.nn.ModelSpec spec() {
+        int[] shape = example.stream().mapToInt(Integer::intValue).toArray();
+        return dev.backprop.nn.Architecture.parse(model).bind(shape, outputs);
+    }
+
     /** The same settings with another number of epochs. */
     public DistributedConfig withEpochs(int v) {
         return new DistributedConfig(model, example, outputs, classification, lr, v, globalBatch, seed, timeout);
