@@ -15,10 +15,17 @@ import dev.backprop.train.EpochResult;
 import dev.backprop.train.FitConfig;
 import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
+import dev.backprop.train.Checkpointing;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * One worker of data-parallel training: a replica of the model built from the shared seed, the one
@@ -28,6 +35,8 @@ import java.util.Map;
  * the same number of steps. The same code runs in a Spark task and in the tests' threads.
  */
 public final class DataParallelWorker {
+    private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-e\\d{4,}-b\\d{6,}\\.safetensors");
+
     private DataParallelWorker() {
     }
 
@@ -40,8 +49,17 @@ public final class DataParallelWorker {
         return new Generator(seed * 1_000_003L + rank + 1);
     }
 
-    /** Trains this worker's replica on {@code shard}, in step with the other workers of {@code ring}. */
+    /** Trains this worker's replica on {@code shard}, in step with the other workers of {@code ring}, from the start. */
     public static Outcome train(Ring ring, Dataset shard, int stepsPerEpoch, DistributedConfig config) {
+        return train(ring, shard, stepsPerEpoch, config, null);
+    }
+
+    /**
+     * Trains this worker's replica on {@code shard}, in step with the other workers of {@code ring};
+     * with {@code resumeFrom} (a checkpoint file name every worker has, see {@link #newestCommon}),
+     * each worker continues from its own checkpoint of that name, bit for bit.
+     */
+    public static Outcome train(Ring ring, Dataset shard, int stepsPerEpoch, DistributedConfig config, String resumeFrom) {
         Module model = build(config);
         Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT.withLr(config.lr())),
                 config.classification() ? LossFunction.crossEntropy() : LossFunction.mse());
@@ -60,10 +78,48 @@ public final class DataParallelWorker {
                 return false;
             }
         };
+        FitConfig fit = FitConfig.DEFAULT.withEpochs(config.epochs()).withBatchSize(local).withSeed(config.seed());
+        if (config.checkpointDir() != null) {
+            fit = fit.withCheckpointing(new Checkpointing(folder(config, ring.rank()), config.checkpointEvery(), 3));
+        }
         long start = System.nanoTime();
-        trainer.fit(source, null, FitConfig.DEFAULT.withEpochs(config.epochs()).withBatchSize(local).withSeed(config.seed()),
-                globalLoss);
+        try {
+            if (resumeFrom == null) {
+                trainer.fit(source, null, fit, globalLoss);
+            } else {
+                trainer.resume(folder(config, ring.rank()).resolve(resumeFrom), source, null, fit, globalLoss);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("worker " + ring.rank() + ": could not resume from " + resumeFrom + ": "
+                    + e.getMessage(), e);
+        }
         return new Outcome(model.stateDict(), losses, times, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Worker {@code rank}'s checkpoint folder. */
+    static Path folder(DistributedConfig config, int rank) {
+        return Path.of(config.checkpointDir(), "worker-" + rank);
+    }
+
+    /** The names of worker {@code rank}'s checkpoint files (only whole ones exist: each is written atomically). */
+    static List<String> checkpoints(DistributedConfig config, int rank) {
+        if (config.checkpointDir() == null || !Files.isDirectory(folder(config, rank))) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder(config, rank))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> CHECKPOINT.matcher(n).matches()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("worker " + rank + ": could not list " + folder(config, rank), e);
+        }
+    }
+
+    /** The newest checkpoint every worker has (names sort by progress), or null when they share none. */
+    static String newestCommon(List<List<String>> perWorker) {
+        java.util.Set<String> common = new java.util.TreeSet<>(perWorker.get(0));
+        for (List<String> names : perWorker) {
+            common.retainAll(names);
+        }
+        return common.isEmpty() ? null : ((java.util.TreeSet<String>) common).last();
     }
 
     /** A fresh replica: the same weights on every worker, from the shared seed. */

@@ -9,13 +9,25 @@ import java.util.List;
  * command line writes it ({@code mlp:128}) with one example's shape and the number of outputs
  * (classes, or 1 for a regression), Adam's learning rate, the epochs, the global batch (split
  * evenly over the workers), the seed (the same initial weights everywhere; each worker shuffles
- * its partition with a seed of its own derived from it) and the timeout of every rendezvous and
- * socket read.
+ * its partition with a seed of its own derived from it), the timeout of every rendezvous and
+ * socket read, and where and how often the workers write checkpoints ({@code checkpointDir} null:
+ * none; a folder every executor reaches, such as a shared file system, with one folder per worker).
  */
 public record DistributedConfig(String model, List<Integer> example, int outputs, boolean classification, double lr,
-                                int epochs, int globalBatch, long seed, Duration timeout) implements Serializable {
+                                int epochs, int globalBatch, long seed, Duration timeout, String checkpointDir,
+                                int checkpointEvery) implements Serializable {
+    /** Settings without checkpoints. */
+    public DistributedConfig(String model, List<Integer> example, int outputs, boolean classification, double lr, int epochs,
+                             int globalBatch, long seed, Duration timeout) {
+        this(model, example, outputs, classification, lr, epochs, globalBatch, seed, timeout, null, 0);
+    }
+
     public DistributedConfig {
         example = List.copyOf(example);
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("DistributedConfig: checkpointEvery must be >= 0 (0: at the end of each"
+                    + " epoch only), got " + checkpointEvery);
+        }
         if (outputs <= 0 || !(lr > 0) || epochs <= 0 || globalBatch <= 0 || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("DistributedConfig: outputs, lr, epochs, global batch and timeout must be"
                     + " positive; got " + outputs + ", " + lr + ", " + epochs + ", " + globalBatch + ", " + timeout);
@@ -30,7 +42,13 @@ public record DistributedConfig(String model, List<Integer> example, int outputs
 
     /** The same settings with another number of epochs. */
     public DistributedConfig withEpochs(int v) {
-        return new DistributedConfig(model, example, outputs, classification, lr, v, globalBatch, seed, timeout);
+        return new DistributedConfig(model, example, outputs, classification, lr, v, globalBatch, seed, timeout, checkpointDir,
+                checkpointEvery);
+    }
+
+    /** The same settings with checkpoints into {@code dir} every {@code every} steps and at the end of every epoch. */
+    public DistributedConfig withCheckpoints(String dir, int every) {
+        return new DistributedConfig(model, example, outputs, classification, lr, epochs, globalBatch, seed, timeout, dir, every);
     }
 
     /** The batch each of {@code workers} takes per step; the global batch must split evenly. */

@@ -56,9 +56,12 @@ public final class SparkTrainer {
                 .mapToPair(e -> new Tuple2<>((int) (e.index() % workers), e))
                 .partitionBy(new HashPartitioner(workers))
                 .values();
+        // The barrier stage feeds a shuffle rather than the job's result, so that when a task or its executor
+        // dies Spark runs the whole stage again (and every worker resumes from the newest checkpoint they share)
+        // instead of aborting the job.
         List<byte[]> results = partitioned.rdd().barrier()
                 .mapPartitions(new WorkerTask(config), false, ClassTag$.MODULE$.apply(byte[].class))
-                .toJavaRDD().collect();
+                .toJavaRDD().repartition(1).collect();
         if (results.size() != 1) {
             throw new IllegalStateException("SparkTrainer: expected worker 0's result alone, got " + results.size());
         }

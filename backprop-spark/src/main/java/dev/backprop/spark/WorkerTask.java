@@ -39,17 +39,22 @@ final class WorkerTask extends AbstractFunction1<Iterator<Example>, Iterator<byt
         rows.sort(Comparator.comparingLong(Example::index));
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         try (ServerSocket server = Ring.listen(host)) {
-            String[] peers = context.allGather(host + " " + server.getLocalPort() + " " + rows.size());
+            // One meeting: every worker's address, partition size and the checkpoints it holds.
+            String[] peers = context.allGather(host + " " + server.getLocalPort() + " " + rows.size() + " "
+                    + String.join(",", DataParallelWorker.checkpoints(config, rank)));
             List<InetSocketAddress> addresses = new ArrayList<>();
             List<Integer> sizes = new ArrayList<>();
+            List<List<String>> checkpoints = new ArrayList<>();
             for (String p : peers) {
-                String[] f = p.split(" ");
+                String[] f = p.split(" ", -1);
                 addresses.add(new InetSocketAddress(f[0], Integer.parseInt(f[1])));
                 sizes.add(Integer.parseInt(f[2]));
+                checkpoints.add(f[3].isEmpty() ? List.of() : List.of(f[3].split(",")));
             }
             int steps = DataParallelWorker.stepsPerEpoch(sizes, config.localBatch(workers));
+            String resume = DataParallelWorker.newestCommon(checkpoints);
             try (Ring ring = Ring.connect(rank, addresses, server, config.timeout())) {
-                DataParallelWorker.Outcome o = DataParallelWorker.train(ring, shard(rows), steps, config);
+                DataParallelWorker.Outcome o = DataParallelWorker.train(ring, shard(rows), steps, config, resume);
                 List<byte[]> out = rank == 0 ? List.of(SparkTrainer.encode(o)) : List.of();
                 return CollectionConverters.asScala(out.iterator());
             }
