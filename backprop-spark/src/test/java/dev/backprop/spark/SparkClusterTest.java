@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,25 +73,81 @@ class SparkClusterTest {
         return out;
     }
 
+    private static JavaSparkContext sc;
+
+    @BeforeAll
+    static void start(@TempDir Path dir) throws Exception {
+        sc = localCluster(dir, 2);
+    }
+
+    @AfterAll
+    static void stop() {
+        sc.close();
+    }
+
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
-    void twoExecutorJvmsTrainTheWeightsOfOneProcessThatSplitsEachBatchTheSameWay(@TempDir Path dir) throws Exception {
+    void twoExecutorJvmsTrainTheWeightsOfOneProcessThatSplitsEachBatchTheSameWay() {
         PreparedData digits = NamedDatasets.embeddedDigits();
         DistributedConfig config = DataParallelTest.CONFIG.withEpochs(5);
-        List<Dataset> shards = DataParallelTest.shards(digits.train(), 2);
-        int steps = DataParallelWorker.stepsPerEpoch(shards.stream().map(Dataset::size).toList(), config.localBatch(2));
-        Map<String, Tensor> expected = DataParallelTest.singleProcess(config, shards, steps, true);
-        SparkTrainer.Result r;
-        try (JavaSparkContext sc = localCluster(dir, 2)) {
-            r = SparkTrainer.fit(sc, sc.parallelize(examples(digits.train()), 3), config, 2);
-        }
-        for (String name : expected.keySet()) {
-            assertArrayEquals(expected.get(name).toFloatArray(), r.model().stateDict().get(name).toFloatArray(), name);
-        }
+        Map<String, Tensor> expected = expected(digits, config);
+        SparkTrainer.Result r = SparkTrainer.fit(sc, sc.parallelize(examples(digits.train()), 3), config, 2);
+        assertSameWeights(expected, r);
         assertEquals(5, r.epochLosses().size());
         assertTrue(r.epochLosses().get(4) < r.epochLosses().get(0), r.epochLosses().toString());
         double accuracy = new Evaluator(r.model(), LossFunction.crossEntropy()).evaluate(digits.test(), 512)
                 .classification().accuracy();
         assertTrue(accuracy > 0.94, "five epochs on the digits, trained on the cluster (0.9499 on 2026-12-02): " + accuracy);
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void anExecutorKilledMidTrainingIsReplacedAndEveryWorkerResumesToTheUninterruptedWeights(@TempDir Path dir)
+            throws Exception {
+        PreparedData digits = NamedDatasets.embeddedDigits();
+        Path checkpoints = dir.resolve("checkpoints");
+        DistributedConfig config = DataParallelTest.CONFIG.withEpochs(10).withCheckpoints(checkpoints.toString(), 10);
+        Map<String, Tensor> expected = expected(digits, config);
+        java.util.concurrent.atomic.AtomicLong killedAt = new java.util.concurrent.atomic.AtomicLong();
+        Thread killer = new Thread(() -> {
+            Path second = checkpoints.resolve("worker-1");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            try {
+                while (System.nanoTime() < deadline && DataParallelWorker.checkpoints(config, 1).isEmpty()) {
+                    Thread.sleep(5);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            // An executor JVM of the local cluster: the Java processes this JVM started (its worker runs
+            // inside it). SIGKILL.
+            ProcessHandle.current().descendants()
+                    .filter(p -> p.info().command().orElse("").endsWith("/java"))
+                    .findFirst().ifPresent(p -> {
+                        p.destroyForcibly();
+                        killedAt.set(System.nanoTime());
+                    });
+            assertTrue(second.toFile().exists());
+        });
+        killer.start();
+        SparkTrainer.Result r = SparkTrainer.fit(sc, sc.parallelize(examples(digits.train()), 3), config, 2);
+        long recovered = System.nanoTime();
+        killer.join();
+        assertTrue(killedAt.get() != 0, "an executor was killed while the workers trained");
+        assertSameWeights(expected, r);
+        System.out.printf("an executor killed with SIGKILL mid-training: the run finished %.1f s later with the"
+                + " uninterrupted run's weights%n", (recovered - killedAt.get()) / 1e9);
+    }
+
+    private static Map<String, Tensor> expected(PreparedData digits, DistributedConfig config) {
+        List<Dataset> shards = DataParallelTest.shards(digits.train(), 2);
+        int steps = DataParallelWorker.stepsPerEpoch(shards.stream().map(Dataset::size).toList(), config.localBatch(2));
+        return DataParallelTest.singleProcess(config, shards, steps, true);
+    }
+
+    private static void assertSameWeights(Map<String, Tensor> expected, SparkTrainer.Result r) {
+        for (String name : expected.keySet()) {
+            assertArrayEquals(expected.get(name).toFloatArray(), r.model().stateDict().get(name).toFloatArray(), name);
+        }
     }
 }
