@@ -178,7 +178,8 @@ public class Trainer {
         return optimizer;
     }
 
-    LossFunction loss() {
+    /** The loss this trainer minimises. */
+    public LossFunction loss() {
         return loss;
     }
 

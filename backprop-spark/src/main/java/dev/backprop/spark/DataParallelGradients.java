@@ -22,11 +22,15 @@ import java.util.function.IntSupplier;
 public final class DataParallelGradients implements GradientTransform {
     private final Ring ring;
     private final IntSupplier localCount;
-    private final StepTimes times;
+    private final StepTimes.Clock times;
+    private final long[] waited = new long[1];
     private float[] buffer = new float[0];
 
-    /** Sums over {@code ring}; {@code localCount} gives the examples of this worker's current batch. */
-    public DataParallelGradients(Ring ring, IntSupplier localCount, StepTimes times) {
+    /**
+     * Sums over {@code ring}; {@code localCount} gives the examples of this worker's current batch;
+     * {@code times} hears how long each step's copying, waiting and all-reduce took.
+     */
+    public DataParallelGradients(Ring ring, IntSupplier localCount, StepTimes.Clock times) {
         this.ring = ring;
         this.localCount = localCount;
         this.times = times;
@@ -57,7 +61,8 @@ public final class DataParallelGradients implements GradientTransform {
         }
         buffer[total] = count;
         long reduce = System.nanoTime();
-        RingAllReduce.sum(ring, buffer);
+        waited[0] = 0;
+        RingAllReduce.sum(ring, buffer, waited);
         long reduced = System.nanoTime();
         float examples = buffer[total];
         offset = 0;
@@ -71,6 +76,6 @@ public final class DataParallelGradients implements GradientTransform {
             }
             offset += p.numel();
         }
-        times.add(reduce - start + System.nanoTime() - reduced, reduced - reduce);
+        times.add(reduce - start + System.nanoTime() - reduced, waited[0], reduced - reduce - waited[0]);
     }
 }

@@ -12,7 +12,9 @@ import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.train.Callback;
 import dev.backprop.train.EpochResult;
+import dev.backprop.train.Evaluator;
 import dev.backprop.train.FitConfig;
+import dev.backprop.train.History;
 import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
 import dev.backprop.train.Checkpointing;
@@ -40,8 +42,13 @@ public final class DataParallelWorker {
     private DataParallelWorker() {
     }
 
-    /** A worker's result: its final weights, the global mean training loss per epoch, and where its steps went. */
-    public record Outcome(Map<String, Tensor> weights, List<Double> epochLosses, StepTimes times, double seconds) {
+    /**
+     * A worker's result: its final weights, per epoch the global mean training loss and the
+     * accuracy over all partitions after it (classifiers; empty for a regression), where its steps
+     * went, and the seconds it trained. After a resumption, the epochs trained since.
+     */
+    public record Outcome(Map<String, Tensor> weights, List<Double> epochLosses, List<Double> epochAccuracies,
+                          StepTimes times, double seconds) {
     }
 
     /** The generator a worker shuffles its partition with. */
@@ -64,17 +71,28 @@ public final class DataParallelWorker {
         Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT.withLr(config.lr())),
                 config.classification() ? LossFunction.crossEntropy() : LossFunction.mse());
         int local = config.localBatch(ring.size());
-        StepTimes times = new StepTimes();
-        trainer.addGradientTransform(new DataParallelGradients(ring, () -> local, times));
+        StepTimes.Clock clock = new StepTimes.Clock();
+        trainer.addGradientTransform(new DataParallelGradients(ring, () -> local, clock));
         BatchSource source = firstBatches(new DataLoader(shard, local, true, true, shuffling(config.seed(), ring.rank())),
                 stepsPerEpoch);
         List<Double> losses = new ArrayList<>();
-        Callback globalLoss = new Callback() {
+        List<Double> accuracies = new ArrayList<>();
+        Evaluator evaluator = new Evaluator(model, trainer.loss());
+        Callback global = new Callback() {
             @Override
             public boolean onEpochEnd(EpochResult r) {
-                float[] sums = {(float) (r.trainLoss() * r.examples()), r.examples()};
-                RingAllReduce.sum(ring, sums);
-                losses.add((double) sums[0] / sums[1]);
+                double correct = config.classification()
+                        ? evaluator.evaluate(shard, 512, 1).classification().accuracy() * shard.size() : 0;
+                double[] sums = {r.trainLoss() * r.examples(), r.examples(), correct, shard.size()};
+                float[] wire = new float[sums.length];
+                for (int i = 0; i < sums.length; i++) {
+                    wire[i] = (float) sums[i];
+                }
+                RingAllReduce.sum(ring, wire);
+                losses.add((double) wire[0] / wire[1]);
+                if (config.classification()) {
+                    accuracies.add((double) Math.round(wire[2]) / wire[3]);
+                }
                 return false;
             }
         };
@@ -83,17 +101,19 @@ public final class DataParallelWorker {
             fit = fit.withCheckpointing(new Checkpointing(folder(config, ring.rank()), config.checkpointEvery(), 3));
         }
         long start = System.nanoTime();
+        History history;
         try {
             if (resumeFrom == null) {
-                trainer.fit(source, null, fit, globalLoss);
+                history = trainer.fit(source, null, fit, global);
             } else {
-                trainer.resume(folder(config, ring.rank()).resolve(resumeFrom), source, null, fit, globalLoss);
+                history = trainer.resume(folder(config, ring.rank()).resolve(resumeFrom), source, null, fit, global);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("worker " + ring.rank() + ": could not resume from " + resumeFrom + ": "
                     + e.getMessage(), e);
         }
-        return new Outcome(model.stateDict(), losses, times, (System.nanoTime() - start) / 1e9);
+        return new Outcome(model.stateDict(), losses, accuracies, clock.times(history.speed().seconds()),
+                (System.nanoTime() - start) / 1e9);
     }
 
     /** Worker {@code rank}'s checkpoint folder. */

@@ -34,8 +34,12 @@ public final class SparkTrainer {
     private SparkTrainer() {
     }
 
-    /** The trained model, the global mean training loss per epoch, and worker 0's step times. */
-    public record Result(Module model, List<Double> epochLosses, double allReduceMillisPerStep, double seconds) {
+    /**
+     * The trained model; per epoch the global mean training loss and, for classifiers, the accuracy
+     * over all partitions after it; worker 0's step times; and its seconds of training.
+     */
+    public record Result(Module model, List<Double> epochLosses, List<Double> epochAccuracies, StepTimes times,
+                         double seconds) {
     }
 
     /** Trains on {@code examples} with {@code workers} tasks, which need as many free task slots at once. */
@@ -74,8 +78,11 @@ public final class SparkTrainer {
             Path tmp = Files.createTempFile("backprop-worker", ".safetensors");
             try {
                 Map<String, String> meta = new LinkedHashMap<>();
-                meta.put("epoch_losses", String.join(",", o.epochLosses().stream().map(String::valueOf).toList()));
-                meta.put("allreduce_ms_per_step", Double.toString(o.times().allReduceMillisPerStep()));
+                meta.put("epoch_losses", join(o.epochLosses()));
+                meta.put("epoch_accuracies", join(o.epochAccuracies()));
+                StepTimes t = o.times();
+                meta.put("step_times", t.steps() + "," + t.computeMillis() + "," + t.waitMillis() + "," + t.allReduceMillis()
+                        + "," + t.copyMillis());
                 meta.put("seconds", Double.toString(o.seconds()));
                 Safetensors.write(tmp, o.weights(), meta);
                 return Files.readAllBytes(tmp);
@@ -87,6 +94,20 @@ public final class SparkTrainer {
         }
     }
 
+    private static String join(List<Double> values) {
+        return String.join(",", values.stream().map(String::valueOf).toList());
+    }
+
+    private static List<Double> numbers(String joined) {
+        List<Double> out = new ArrayList<>();
+        for (String v : joined.split(",")) {
+            if (!v.isEmpty()) {
+                out.add(Double.parseDouble(v));
+            }
+        }
+        return out;
+    }
+
     private static Result decode(byte[] bytes, DistributedConfig config) {
         try {
             Path tmp = Files.createTempFile("backprop-result", ".safetensors");
@@ -96,11 +117,9 @@ public final class SparkTrainer {
                 Module model = DataParallelWorker.build(config);
                 Map<String, Tensor> weights = new LinkedHashMap<>(c.tensors());
                 model.loadStateDict(weights);
-                List<Double> losses = new ArrayList<>();
-                for (String v : c.metadata().get("epoch_losses").split(",")) {
-                    losses.add(Double.parseDouble(v));
-                }
-                return new Result(model, losses, Double.parseDouble(c.metadata().get("allreduce_ms_per_step")),
+                List<Double> t = numbers(c.metadata().get("step_times"));
+                return new Result(model, numbers(c.metadata().get("epoch_losses")), numbers(c.metadata().get("epoch_accuracies")),
+                        new StepTimes(t.get(0).longValue(), t.get(1), t.get(2), t.get(3), t.get(4)),
                         Double.parseDouble(c.metadata().get("seconds")));
             } finally {
                 Files.deleteIfExists(tmp);

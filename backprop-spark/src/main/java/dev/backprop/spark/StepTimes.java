@@ -1,32 +1,42 @@
 package dev.backprop.spark;
 
+import java.io.Serializable;
+
 /**
- * Where a worker's steps spend their time: computing (forward, backward, the optimizer), in the
- * all-reduce (sending, receiving and adding, which includes waiting for the slowest worker), and
- * copying gradients in and out of the all-reduce buffer. Totals in nanoseconds, by one thread.
+ * Where a worker's steps spent their time, in milliseconds per step: computing (forward,
+ * backward, the optimizer step), waiting for the slowest neighbour (the first exchange of each
+ * all-reduce), moving and adding the rest of the all-reduce, and copying gradients into and out of
+ * its buffer.
  */
-public final class StepTimes {
-    private long copyNanos;
-    private long allReduceNanos;
-    private long steps;
+public record StepTimes(long steps, double computeMillis, double waitMillis, double allReduceMillis, double copyMillis)
+        implements Serializable {
 
-    void add(long copy, long allReduce) {
-        copyNanos += copy;
-        allReduceNanos += allReduce;
-        steps++;
-    }
+    /** Sums a worker's times as its steps go; {@link #times} turns them into a {@link StepTimes}. */
+    static final class Clock {
+        private long steps;
+        private long waitNanos;
+        private long allReduceNanos;
+        private long copyNanos;
 
-    public long steps() {
-        return steps;
-    }
+        void add(long copy, long wait, long allReduce) {
+            steps++;
+            copyNanos += copy;
+            waitNanos += wait;
+            allReduceNanos += allReduce;
+        }
 
-    /** Milliseconds per step spent in the all-reduce (waiting for the other workers included). */
-    public double allReduceMillisPerStep() {
-        return steps == 0 ? 0 : allReduceNanos / 1e6 / steps;
-    }
+        long steps() {
+            return steps;
+        }
 
-    /** Milliseconds per step spent copying gradients into and out of the all-reduce buffer. */
-    public double copyMillisPerStep() {
-        return steps == 0 ? 0 : copyNanos / 1e6 / steps;
+        /** Per step, given the seconds the loop spent in its steps in all. */
+        StepTimes times(double stepSeconds) {
+            if (steps == 0) {
+                return new StepTimes(0, 0, 0, 0, 0);
+            }
+            double ms = 1e-6 / steps;
+            double compute = stepSeconds * 1000 / steps - (waitNanos + allReduceNanos + copyNanos) * ms;
+            return new StepTimes(steps, Math.max(0, compute), waitNanos * ms, allReduceNanos * ms, copyNanos * ms);
+        }
     }
 }

@@ -95,6 +95,12 @@ class SparkClusterTest {
         assertSameWeights(expected, r);
         assertEquals(5, r.epochLosses().size());
         assertTrue(r.epochLosses().get(4) < r.epochLosses().get(0), r.epochLosses().toString());
+        assertEquals(5, r.epochAccuracies().size());
+        int steps = DataParallelWorker.stepsPerEpoch(DataParallelTest.shards(digits.train(), 2).stream().map(Dataset::size)
+                .toList(), config.localBatch(2));
+        assertEquals(5L * steps, r.times().steps());
+        assertTrue(r.times().computeMillis() > 0 && r.times().allReduceMillis() > 0, r.times().toString());
+        System.out.printf("digits MLP on local-cluster[2,1,1024], per step: %s%n", r.times());
         double accuracy = new Evaluator(r.model(), LossFunction.crossEntropy()).evaluate(digits.test(), 512)
                 .classification().accuracy();
         assertTrue(accuracy > 0.94, "five epochs on the digits, trained on the cluster (0.9499 on 2026-12-02): " + accuracy);

@@ -111,7 +111,8 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
                 (Long) getOrDefault(seed), Duration.ofSeconds((Integer) getOrDefault(timeoutSeconds)));
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         SparkTrainer.Result r = SparkTrainer.fit(sc, examples, config, (Integer) getOrDefault(workers));
-        BackpropModel m = new BackpropModel(uid + "_model", config, r.model(), r.epochLosses());
+        BackpropModel m = new BackpropModel(uid + "_model", config, r.model(),
+                new TrainingSummary(r.epochLosses(), r.epochAccuracies(), r.times()));
         m.setFeaturesCol(getOrDefault(featuresCol));
         return m.setParent(this);
     }

@@ -4,6 +4,7 @@ import dev.backprop.data.Preprocessing;
 import dev.backprop.io.ModelFile;
 import dev.backprop.nn.Module;
 import dev.backprop.spark.DistributedConfig;
+import dev.backprop.spark.StepTimes;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.train.Evaluator;
 import dev.backprop.train.LossFunction;
@@ -52,23 +53,23 @@ public final class BackpropModel extends Model<BackpropModel> implements MLWrita
     private final byte[] modelFile;
     private final boolean classification;
     private final List<Integer> example;
-    private final List<Double> epochLosses;
+    private final TrainingSummary summary;
     private final Param<String> featuresCol;
     private final Param<String> predictionCol;
     private final Param<String> probabilityCol;
     private final Param<String> rawPredictionCol;
 
-    BackpropModel(String uid, DistributedConfig config, Module trained, List<Double> epochLosses) {
-        this(uid, modelFile(config, trained), config.classification(), config.example(), epochLosses);
+    BackpropModel(String uid, DistributedConfig config, Module trained, TrainingSummary summary) {
+        this(uid, modelFile(config, trained), config.classification(), config.example(), summary);
     }
 
     private BackpropModel(String uid, byte[] modelFile, boolean classification, List<Integer> example,
-                          List<Double> epochLosses) {
+                          TrainingSummary summary) {
         this.uid = uid;
         this.modelFile = modelFile;
         this.classification = classification;
         this.example = List.copyOf(example);
-        this.epochLosses = List.copyOf(epochLosses);
+        this.summary = summary;
         featuresCol = new Param<>(this, "featuresCol", "features: an ML Vector or an array of numbers");
         predictionCol = new Param<>(this, "predictionCol", "the predicted class index, or the predicted value");
         probabilityCol = new Param<>(this, "probabilityCol", "class probabilities (classifiers)");
@@ -113,9 +114,9 @@ public final class BackpropModel extends Model<BackpropModel> implements MLWrita
     public BackpropModel setProbabilityCol(String v) { set(probabilityCol, v); return this; }
     public BackpropModel setRawPredictionCol(String v) { set(rawPredictionCol, v); return this; }
 
-    /** The global mean training loss of each epoch. */
-    public List<Double> epochLosses() {
-        return epochLosses;
+    /** How the training went: losses and accuracies per epoch, and where the steps spent their time. */
+    public TrainingSummary summary() {
+        return summary;
     }
 
     /** Whether this is a classifier (else a regressor). */
@@ -231,7 +232,7 @@ public final class BackpropModel extends Model<BackpropModel> implements MLWrita
 
     @Override
     public BackpropModel copy(ParamMap extra) {
-        BackpropModel m = new BackpropModel(uid, modelFile, classification, example, epochLosses);
+        BackpropModel m = new BackpropModel(uid, modelFile, classification, example, summary);
         return copyValues(m, extra).setParent(parent());
     }
 
@@ -266,7 +267,10 @@ public final class BackpropModel extends Model<BackpropModel> implements MLWrita
             meta.put("uid", model.uid);
             meta.put("classification", model.classification);
             meta.put("example", model.example);
-            meta.put("epoch_losses", model.epochLosses);
+            meta.put("epoch_losses", model.summary.epochLosses());
+            meta.put("epoch_accuracies", model.summary.epochAccuracies());
+            StepTimes t = model.summary.stepTimes();
+            meta.put("step_times", List.of(t.steps(), t.computeMillis(), t.waitMillis(), t.allReduceMillis(), t.copyMillis()));
             meta.put("featuresCol", model.getOrDefault(model.featuresCol));
             meta.put("predictionCol", model.getOrDefault(model.predictionCol));
             meta.put("probabilityCol", model.getOrDefault(model.probabilityCol));
@@ -274,6 +278,14 @@ public final class BackpropModel extends Model<BackpropModel> implements MLWrita
             HadoopFiles.write(sparkSession(), path, "backprop.json",
                     dev.backprop.io.Json.write(meta).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
+    }
+
+    private static List<Double> numbers(Object json) {
+        List<Double> out = new ArrayList<>();
+        for (Object o : (List<?>) json) {
+            out.add(((Number) o).doubleValue());
+        }
+        return out;
     }
 
     /** Reads what {@link ModelWriter} wrote, checking the format. */
@@ -290,14 +302,13 @@ public final class BackpropModel extends Model<BackpropModel> implements MLWrita
             for (Object o : (List<?>) meta.get("example")) {
                 example.add(((Number) o).intValue());
             }
-            List<Double> losses = new ArrayList<>();
-            for (Object o : (List<?>) meta.get("epoch_losses")) {
-                losses.add(((Number) o).doubleValue());
-            }
+            List<Double> t = numbers(meta.get("step_times"));
+            TrainingSummary summary = new TrainingSummary(numbers(meta.get("epoch_losses")), numbers(meta.get("epoch_accuracies")),
+                    new StepTimes(t.get(0).longValue(), t.get(1), t.get(2), t.get(3), t.get(4)));
             byte[] file = HadoopFiles.read(sparkSession(), path, MODEL_FILE);
             fromBytes(file);   // refuses a damaged model file now rather than at the first transform
             BackpropModel m = new BackpropModel((String) meta.get("uid"), file, (Boolean) meta.get("classification"),
-                    example, losses);
+                    example, summary);
             return m.setFeaturesCol((String) meta.get("featuresCol")).setPredictionCol((String) meta.get("predictionCol"))
                     .setProbabilityCol((String) meta.get("probabilityCol"))
                     .setRawPredictionCol((String) meta.get("rawPredictionCol"));

@@ -25,14 +25,26 @@ public final class RingAllReduce {
 
     /** Replaces {@code data} with its sum over every worker of the ring. */
     public static void sum(Ring ring, float[] data) {
+        sum(ring, data, new long[1]);
+    }
+
+    /**
+     * {@link #sum(Ring, float[])}, adding to {@code waited[0]} the nanoseconds of the first exchange:
+     * the time this worker waited for its neighbour to arrive, and one chunk's transfer.
+     */
+    public static void sum(Ring ring, float[] data, long[] waited) {
         int n = ring.size();
         int r = ring.rank();
         int length = data.length;
         for (int s = 0; s < n - 1; s++) {   // reduce-scatter
             int send = Math.floorMod(r - s, n);
             int receive = Math.floorMod(r - s - 1, n);
+            long before = System.nanoTime();
             FloatBuffer in = ring.exchange(data, start(send, n, length), start(send + 1, n, length) - start(send, n, length),
                     start(receive + 1, n, length) - start(receive, n, length));
+            if (s == 0) {
+                waited[0] += System.nanoTime() - before;
+            }
             for (int i = start(receive, n, length), j = 0; i < start(receive + 1, n, length); i++, j++) {
                 data[i] = in.get(j) + data[i];   // the running sum, then this worker's own term
             }

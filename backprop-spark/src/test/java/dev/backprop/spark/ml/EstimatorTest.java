@@ -11,6 +11,7 @@ import dev.backprop.data.NamedDataset;
 import dev.backprop.data.NamedDatasets;
 import dev.backprop.data.PreparedData;
 import dev.backprop.data.SharedFolder;
+import dev.backprop.spark.StepTimes;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
 import java.nio.file.Path;
@@ -95,7 +96,11 @@ class EstimatorTest {
         BackpropEstimator estimator = new BackpropClassifier().setModel("mlp:32").setEpochs(5).setBatchSize(32)
                 .setWorkers(2).setSeed(5);
         BackpropModel model = estimator.fit(frame(digits.train(), true));
-        assertEquals(5, model.epochLosses().size());
+        assertEquals(5, model.summary().epochLosses().size());
+        assertEquals(5, model.summary().epochAccuracies().size());
+        assertTrue(model.summary().epochAccuracies().get(4) > 0.9, model.summary().toString());
+        StepTimes t = model.summary().stepTimes();
+        assertTrue(t.steps() > 0 && t.computeMillis() > 0 && t.allReduceMillis() >= 0 && t.waitMillis() >= 0, t.toString());
         org.apache.spark.sql.Dataset<Row> scored = model.transform(frame(digits.test(), true));
         assertEquals(List.of("features", "label", "rawPrediction", "probability", "prediction"), List.of(scored.columns()));
         double accuracy = accuracy(scored);
@@ -106,7 +111,7 @@ class EstimatorTest {
         BackpropModel loaded = BackpropModel.load(saved);
         assertEquals(scored.select("prediction").collectAsList(),
                 loaded.transform(frame(digits.test(), true)).select("prediction").collectAsList());
-        assertEquals(model.epochLosses(), loaded.epochLosses());
+        assertEquals(model.summary(), loaded.summary());
 
         BackpropModel fromArrays = estimator.fit(frame(digits.train(), false));
         assertArrayEquals(model.network().module().stateDict().get("0.weight").toFloatArray(),
