@@ -10,6 +10,7 @@ import dev.backprop.nn.Architecture;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.nn.Module;
 import dev.backprop.optim.Optimizer;
+import dev.backprop.optim.OptimizerKind;
 import dev.backprop.report.TrainingRecorder;
 import dev.backprop.report.TrainingReport;
 import dev.backprop.tensor.Generator;
@@ -61,8 +62,8 @@ final class ClassifierJob implements TrainingJob {
         this.spec = architecture.bind(example, classify ? all.numClasses() : 1);
         ImageAugmentation augmentation = new ImageAugmentation(options.images.shift, options.images.flip ? 0.5 : 0.0);
         this.model = spec.build(new Generator(options.seed()));
-        OptimizerChoice choice = options.optimizer != null ? options.optimizer : OptimizerChoice.ADAM;
-        double rate = options.lr != null ? options.lr : choice.defaultLr;
+        OptimizerKind choice = options.optimizer != null ? options.optimizer : OptimizerKind.ADAM;
+        double rate = options.lr != null ? options.lr : choice.defaultLr();
         Optimizer opt = choice.create(model.parameters(), rate, options.weightDecay != null ? options.weightDecay : 0);
         int batch = options.batch != null ? options.batch : DEFAULT_BATCH;
         this.config = FitConfig.DEFAULT.withEpochs(epochs.epochs).withBatchSize(batch).withSeed(options.seed())

@@ -68,7 +68,7 @@ final class KindOptions {
 
         @Option(names = "--schedule", paramLabel = "NAME", defaultValue = "onecycle",
                 description = "per-epoch learning rate: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-        ScheduleChoice schedule;
+        dev.backprop.optim.schedule.ScheduleKind schedule;
 
         @Option(names = "--validation", paramLabel = "FRACTION", defaultValue = "0.1",
                 description = "share of the training data held out to validate each epoch (0: none; the test split is"

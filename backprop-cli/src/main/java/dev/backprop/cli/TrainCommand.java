@@ -69,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--optimizer", paramLabel = "NAME",
             description = "${COMPLETION-CANDIDATES}. Default: adam, and the recipe's AdamW for language models.")
-    OptimizerChoice optimizer;
+    dev.backprop.optim.OptimizerKind optimizer;
 
     @Option(names = "--lr", paramLabel = "X", description = "learning rate, the peak of the one-cycle schedule (default per"
             + " optimizer: adam and adamw 3e-3, sgd 0.05, momentum 0.01, rmsprop 1e-3, adagrad 0.01, adamax and nadam 2e-3;"

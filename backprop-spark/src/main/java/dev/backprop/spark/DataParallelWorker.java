@@ -5,7 +5,6 @@ import dev.backprop.data.BatchSource;
 import dev.backprop.data.DataLoader;
 import dev.backprop.data.Dataset;
 import dev.backprop.nn.Module;
-import dev.backprop.optim.Adam;
 import dev.backprop.spark.ring.Ring;
 import dev.backprop.spark.ring.RingAllReduce;
 import dev.backprop.tensor.Generator;
@@ -68,7 +67,7 @@ public final class DataParallelWorker {
      */
     public static Outcome train(Ring ring, Dataset shard, int stepsPerEpoch, DistributedConfig config, String resumeFrom) {
         Module model = build(config);
-        Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT.withLr(config.lr())),
+        Trainer trainer = new Trainer(model, config.newOptimizer(model.parameters()),
                 config.classification() ? LossFunction.crossEntropy() : LossFunction.mse());
         int local = config.localBatch(ring.size());
         StepTimes.Clock clock = new StepTimes.Clock();
@@ -96,7 +95,8 @@ public final class DataParallelWorker {
                 return false;
             }
         };
-        FitConfig fit = FitConfig.DEFAULT.withEpochs(config.epochs()).withBatchSize(local).withSeed(config.seed());
+        FitConfig fit = FitConfig.DEFAULT.withEpochs(config.epochs()).withBatchSize(local).withSeed(config.seed())
+                .withSchedule(config.schedule()).withClipNorm(config.clipNorm());
         if (config.checkpointDir() != null) {
             fit = fit.withCheckpointing(new Checkpointing(folder(config, ring.rank()), config.checkpointEvery(), 3));
         }

@@ -1,5 +1,11 @@
 package dev.backprop.spark;
 
+import dev.backprop.nn.Architecture;
+import dev.backprop.nn.ModelSpec;
+import dev.backprop.optim.Optimizer;
+import dev.backprop.optim.OptimizerKind;
+import dev.backprop.optim.schedule.LrSchedule;
+import dev.backprop.tensor.Tensor;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
@@ -7,26 +13,35 @@ import java.util.List;
 /**
  * What every worker needs to train its replica, shipped to the Spark tasks: the model as the
  * command line writes it ({@code mlp:128}) with one example's shape and the number of outputs
- * (classes, or 1 for a regression), Adam's learning rate, the epochs, the global batch (split
- * evenly over the workers), the seed (the same initial weights everywhere; each worker shuffles
- * its partition with a seed of its own derived from it), the timeout of every rendezvous and
- * socket read, and where and how often the workers write checkpoints ({@code checkpointDir} null:
- * none; a folder every executor reaches, such as a shared file system, with one folder per worker).
+ * (classes, or 1 for a regression); the optimizer, its (peak) rate and weight decay, the per-epoch
+ * schedule and the gradient clipping norm (0: none), as on one machine; the epochs, the global batch
+ * (split evenly over the workers), the seed (the same initial weights everywhere; each worker
+ * shuffles its partition with a seed of its own derived from it), the timeout of every rendezvous
+ * and socket read, and where and how often the workers write checkpoints ({@code checkpointDir}
+ * null: none; a folder every executor reaches, such as a shared file system, one folder a worker).
+ *
+ * <pre>{@code
+ * DistributedConfig c = new DistributedConfig("mlp:128", List.of(784), 10, true, 3e-3, 5, 128, 0, Duration.ofSeconds(60))
+ *         .withOptimizer(OptimizerKind.ADAMW, 0.01).withSchedule(ScheduleKind.ONECYCLE.create(5, 3e-3));
+ * }</pre>
  */
-public record DistributedConfig(String model, List<Integer> example, int outputs, boolean classification, double lr,
+public record DistributedConfig(String model, List<Integer> example, int outputs, boolean classification,
+                                OptimizerKind optimizer, double lr, double weightDecay, LrSchedule schedule, double clipNorm,
                                 int epochs, int globalBatch, long seed, Duration timeout, String checkpointDir,
                                 int checkpointEvery) implements Serializable {
-    /** Settings without checkpoints. */
+    /** Adam at a constant rate, no weight decay, no clipping, no checkpoints. */
     public DistributedConfig(String model, List<Integer> example, int outputs, boolean classification, double lr, int epochs,
                              int globalBatch, long seed, Duration timeout) {
-        this(model, example, outputs, classification, lr, epochs, globalBatch, seed, timeout, null, 0);
+        this(model, example, outputs, classification, OptimizerKind.ADAM, lr, 0, LrSchedule.constant(), 0, epochs,
+                globalBatch, seed, timeout, null, 0);
     }
 
     public DistributedConfig {
         example = List.copyOf(example);
-        if (checkpointEvery < 0) {
-            throw new IllegalArgumentException("DistributedConfig: checkpointEvery must be >= 0 (0: at the end of each"
-                    + " epoch only), got " + checkpointEvery);
+        if (optimizer == null || schedule == null || weightDecay < 0 || !(clipNorm >= 0) || checkpointEvery < 0) {
+            throw new IllegalArgumentException("DistributedConfig: need an optimizer and a schedule, and weight decay,"
+                    + " clipping norm and checkpoint interval >= 0; got " + optimizer + ", " + schedule + ", " + weightDecay
+                    + ", " + clipNorm + ", " + checkpointEvery);
         }
         if (outputs <= 0 || !(lr > 0) || epochs <= 0 || globalBatch <= 0 || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("DistributedConfig: outputs, lr, epochs, global batch and timeout must be"
@@ -35,20 +50,41 @@ public record DistributedConfig(String model, List<Integer> example, int outputs
     }
 
     /** The model's specification, its sizes bound to this data. */
-    public dev.backprop.nn.ModelSpec spec() {
+    public ModelSpec spec() {
         int[] shape = example.stream().mapToInt(Integer::intValue).toArray();
-        return dev.backprop.nn.Architecture.parse(model).bind(shape, outputs);
+        return Architecture.parse(model).bind(shape, outputs);
     }
 
-    /** The same settings with another number of epochs. */
+    /** A fresh optimizer of this config's kind over {@code parameters}. */
+    public Optimizer newOptimizer(List<Tensor> parameters) {
+        return optimizer.create(parameters, lr, weightDecay);
+    }
+
     public DistributedConfig withEpochs(int v) {
-        return new DistributedConfig(model, example, outputs, classification, lr, v, globalBatch, seed, timeout, checkpointDir,
-                checkpointEvery);
+        return new DistributedConfig(model, example, outputs, classification, optimizer, lr, weightDecay, schedule, clipNorm, v,
+                globalBatch, seed, timeout, checkpointDir, checkpointEvery);
+    }
+
+    public DistributedConfig withOptimizer(OptimizerKind kind, double decay) {
+        return new DistributedConfig(model, example, outputs, classification, kind, lr, decay, schedule, clipNorm, epochs,
+                globalBatch, seed, timeout, checkpointDir, checkpointEvery);
+    }
+
+    /** A schedule applied at the start of each epoch, from the config's rate. */
+    public DistributedConfig withSchedule(LrSchedule v) {
+        return new DistributedConfig(model, example, outputs, classification, optimizer, lr, weightDecay, v, clipNorm, epochs,
+                globalBatch, seed, timeout, checkpointDir, checkpointEvery);
+    }
+
+    public DistributedConfig withClipNorm(double v) {
+        return new DistributedConfig(model, example, outputs, classification, optimizer, lr, weightDecay, schedule, v, epochs,
+                globalBatch, seed, timeout, checkpointDir, checkpointEvery);
     }
 
     /** The same settings with checkpoints into {@code dir} every {@code every} steps and at the end of every epoch. */
     public DistributedConfig withCheckpoints(String dir, int every) {
-        return new DistributedConfig(model, example, outputs, classification, lr, epochs, globalBatch, seed, timeout, dir, every);
+        return new DistributedConfig(model, example, outputs, classification, optimizer, lr, weightDecay, schedule, clipNorm,
+                epochs, globalBatch, seed, timeout, dir, every);
     }
 
     /** The batch each of {@code workers} takes per step; the global batch must split evenly. */

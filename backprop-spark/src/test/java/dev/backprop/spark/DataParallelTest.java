@@ -10,7 +10,6 @@ import dev.backprop.data.DataLoader;
 import dev.backprop.data.Dataset;
 import dev.backprop.data.NamedDatasets;
 import dev.backprop.nn.Module;
-import dev.backprop.optim.Adam;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.spark.ring.Ring;
 import dev.backprop.spark.ring.RingAllReduce;
@@ -124,6 +123,21 @@ class DataParallelTest {
     static final DistributedConfig CONFIG = new DistributedConfig("mlp:32", List.of(64), 10, true, 3e-3, 2, 32, 5, TIMEOUT);
 
     @Test
+    void theOptimizerScheduleAndClippingOfAConfigRunOnEveryWorkerAsInOneProcess() throws Exception {
+        DistributedConfig config = CONFIG.withEpochs(3).withOptimizer(dev.backprop.optim.OptimizerKind.MOMENTUM, 1e-4)
+                .withSchedule(dev.backprop.optim.schedule.ScheduleKind.ONECYCLE.create(3, 0.05)).withClipNorm(0.5);
+        List<Dataset> shards = shards(NamedDatasets.embeddedDigits().train(), 2);
+        int steps = DataParallelWorker.stepsPerEpoch(shards.stream().map(Dataset::size).toList(), config.localBatch(2));
+        List<DataParallelWorker.Outcome> outcomes = inRing(2, (rank, ring) ->
+                DataParallelWorker.train(ring, shards.get(rank), steps, config));
+        Map<String, Tensor> reference = singleProcess(config, shards, steps, true);
+        for (String name : reference.keySet()) {
+            assertArrayEquals(reference.get(name).toFloatArray(), outcomes.get(1).weights().get(name).toFloatArray(), name);
+        }
+        assertTrue(outcomes.get(0).epochAccuracies().get(2) > 0.8, outcomes.get(0).epochAccuracies().toString());
+    }
+
+    @Test
     void twoWorkersEqualOneProcessThatSplitsEachBatchAndSumsInTheSameOrder() throws Exception {
         Dataset digits = NamedDatasets.embeddedDigits().train();
         List<Dataset> shards = shards(digits, 2);
@@ -165,7 +179,7 @@ class DataParallelTest {
      */
     static Map<String, Tensor> singleProcess(DistributedConfig config, List<Dataset> shards, int steps, boolean ringOrder) {
         Module model = DataParallelWorker.build(config);
-        Optimizer adam = new Adam(model.parameters(), Adam.Config.DEFAULT.withLr(config.lr()));
+        Optimizer adam = config.newOptimizer(model.parameters());
         LossFunction loss = LossFunction.crossEntropy();
         int local = config.localBatch(shards.size());
         List<DataLoader> loaders = new ArrayList<>();
@@ -174,6 +188,7 @@ class DataParallelTest {
         }
         List<Tensor> params = model.parameters();
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            config.schedule().applyTo(adam, config.lr(), epoch);
             List<Iterator<Batch>> passes = new ArrayList<>();
             for (DataLoader l : loaders) {
                 passes.add(l.pass(l.drawOrder(), 0));
@@ -204,6 +219,9 @@ class DataParallelTest {
                     Tensor x = Tensor.cat(0, batches.stream().map(Batch::inputs).toArray(Tensor[]::new));
                     Tensor y = Tensor.cat(0, batches.stream().map(Batch::targets).toArray(Tensor[]::new));
                     loss.apply(model.forward(x), y).backward();
+                }
+                if (config.clipNorm() > 0) {
+                    dev.backprop.optim.GradClip.clipGradNorm(params, config.clipNorm());
                 }
                 adam.step();
             }

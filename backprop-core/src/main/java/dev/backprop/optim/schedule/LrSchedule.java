@@ -4,8 +4,9 @@ import dev.backprop.optim.Optimizer;
 
 /**
  * A learning rate as a function of the step count (epochs or batches, as the caller decides),
- * with PyTorch's formulas. Step 0 is the rate before the first scheduler step. Apply with
- * {@link #applyTo}:
+ * with PyTorch's formulas. Step 0 is the rate before the first scheduler step. Schedules are
+ * values (records), serializable so that a run's settings can travel to the workers of a cluster.
+ * Apply with {@link #applyTo}:
  *
  * <pre>{@code
  * LrSchedule schedule = new CosineAnnealingLR(10, 0.0);
@@ -15,7 +16,7 @@ import dev.backprop.optim.Optimizer;
  * }
  * }</pre>
  */
-public interface LrSchedule {
+public interface LrSchedule extends java.io.Serializable {
 
     /** The learning rate at step {@code t} (t >= 0) for an optimizer whose initial rate is {@code baseLr}. */
     double lr(double baseLr, int t);

@@ -1,6 +1,8 @@
 package dev.backprop.spark.ml;
 
 import dev.backprop.nn.Architecture;
+import dev.backprop.optim.OptimizerKind;
+import dev.backprop.optim.schedule.ScheduleKind;
 import dev.backprop.spark.DistributedConfig;
 import dev.backprop.spark.Example;
 import dev.backprop.spark.SparkTrainer;
@@ -42,6 +44,12 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
     private final IntParam workers;
     private final LongParam seed;
     private final IntParam timeoutSeconds;
+    private final Param<String> optimizer;
+    private final DoubleParam weightDecay;
+    private final Param<String> schedule;
+    private final DoubleParam clipNorm;
+    private final Param<String> checkpointDir;
+    private final IntParam checkpointInterval;
 
     BackpropEstimator(String uid) {
         this.uid = uid;
@@ -56,6 +64,22 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
         seed = new LongParam(this, "seed", "initial weights and shuffling: same seed, same model");
         timeoutSeconds = new IntParam(this, "timeoutSeconds", "how long a worker waits for another before failing",
                 ParamValidators.gtEq(1));
+        optimizer = new Param<>(this, "optimizer", "sgd, momentum, adam, adamw, rmsprop, adagrad, adamax or nadam",
+                v -> { OptimizerKind.of(v); return true; });
+        weightDecay = new DoubleParam(this, "weightDecay", "L2 weight decay (decoupled for adamw)", ParamValidators.gtEq(0));
+        schedule = new Param<>(this, "schedule", "per-epoch rate: constant, step, exponential, cosine, warmup or onecycle",
+                v -> { ScheduleKind.of(v); return true; });
+        clipNorm = new DoubleParam(this, "clipNorm", "clip the global gradient norm (0: off)", ParamValidators.gtEq(0));
+        checkpointDir = new Param<>(this, "checkpointDir", "a folder every executor reaches for the workers' checkpoints"
+                + " (empty: none); a run whose stage is retried resumes from it");
+        checkpointInterval = new IntParam(this, "checkpointInterval", "checkpoint every N steps (0: each epoch's end)",
+                ParamValidators.gtEq(0));
+        setDefault(optimizer, "adam");
+        setDefault(weightDecay, 0.0);
+        setDefault(schedule, "constant");
+        setDefault(clipNorm, 0.0);
+        setDefault(checkpointDir, "");
+        setDefault(checkpointInterval, 0);
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
         setDefault(model, "mlp:128");
@@ -81,6 +105,12 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
     public IntParam workers() { return workers; }
     public LongParam seed() { return seed; }
     public IntParam timeoutSeconds() { return timeoutSeconds; }
+    public Param<String> optimizer() { return optimizer; }
+    public DoubleParam weightDecay() { return weightDecay; }
+    public Param<String> schedule() { return schedule; }
+    public DoubleParam clipNorm() { return clipNorm; }
+    public Param<String> checkpointDir() { return checkpointDir; }
+    public IntParam checkpointInterval() { return checkpointInterval; }
 
     public BackpropEstimator setFeaturesCol(String v) { set(featuresCol, v); return this; }
     public BackpropEstimator setLabelCol(String v) { set(labelCol, v); return this; }
@@ -91,6 +121,12 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
     public BackpropEstimator setWorkers(int v) { set(workers, v); return this; }
     public BackpropEstimator setSeed(long v) { set(seed, v); return this; }
     public BackpropEstimator setTimeoutSeconds(int v) { set(timeoutSeconds, v); return this; }
+    public BackpropEstimator setOptimizer(String v) { set(optimizer, v); return this; }
+    public BackpropEstimator setWeightDecay(double v) { set(weightDecay, v); return this; }
+    public BackpropEstimator setSchedule(String v) { set(schedule, v); return this; }
+    public BackpropEstimator setClipNorm(double v) { set(clipNorm, v); return this; }
+    public BackpropEstimator setCheckpointDir(String v) { set(checkpointDir, v); return this; }
+    public BackpropEstimator setCheckpointInterval(int v) { set(checkpointInterval, v); return this; }
 
     /** True for the classifier (cross-entropy, class probabilities), false for the regressor (mean squared error). */
     abstract boolean classification();
@@ -106,9 +142,17 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
         List<Integer> shape = architecture.input() == Architecture.Input.IMAGES
                 ? imageShape(width) : List.of(width);
         int outputs = classification() ? classes(data) : 1;
-        DistributedConfig config = new DistributedConfig(getOrDefault(model), shape, outputs, classification(),
-                (Double) getOrDefault(lr), (Integer) getOrDefault(epochs), (Integer) getOrDefault(batchSize),
-                (Long) getOrDefault(seed), Duration.ofSeconds((Integer) getOrDefault(timeoutSeconds)));
+        int epochCount = (Integer) getOrDefault(epochs);
+        double rate = (Double) getOrDefault(lr);
+        DistributedConfig config = new DistributedConfig(getOrDefault(model), shape, outputs, classification(), rate,
+                epochCount, (Integer) getOrDefault(batchSize), (Long) getOrDefault(seed),
+                Duration.ofSeconds((Integer) getOrDefault(timeoutSeconds)))
+                .withOptimizer(OptimizerKind.of(getOrDefault(optimizer)), (Double) getOrDefault(weightDecay))
+                .withSchedule(ScheduleKind.of(getOrDefault(schedule)).create(epochCount, rate))
+                .withClipNorm((Double) getOrDefault(clipNorm));
+        if (!getOrDefault(checkpointDir).isEmpty()) {
+            config = config.withCheckpoints(getOrDefault(checkpointDir), (Integer) getOrDefault(checkpointInterval));
+        }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         SparkTrainer.Result r = SparkTrainer.fit(sc, examples, config, (Integer) getOrDefault(workers));
         BackpropModel m = new BackpropModel(uid + "_model", config, r.model(),

@@ -127,6 +127,8 @@ class EstimatorTest {
         assertTrue(e.getMessage().contains("no column 'pixels' among [features, label]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new BackpropClassifier().setModel("transformer:12"));
         assertTrue(e.getMessage().contains("unknown architecture 'transformer'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new BackpropClassifier().setOptimizer("lbfgs"));
+        assertTrue(e.getMessage().contains("unknown optimizer 'lbfgs'; choose one of [sgd, momentum, adam"), e.getMessage());
     }
 
     @Test
@@ -150,7 +152,7 @@ class EstimatorTest {
         }
         Dataset line = new Dataset("line", x, Tensor.fromArray(ys, 512), List.of());
         BackpropModel regressor = new BackpropRegressor().setModel("mlp").setEpochs(40).setBatchSize(32).setLr(0.05)
-                .setWorkers(2).fit(frame(line, true));
+                .setSchedule("cosine").setClipNorm(10).setWorkers(2).fit(frame(line, true));
         org.apache.spark.sql.Dataset<Row> scored = regressor.transform(frame(line, true));
         assertEquals(List.of("features", "label", "prediction"), List.of(scored.columns()));
         double worst = scored.select("label", "prediction").collectAsList().stream()

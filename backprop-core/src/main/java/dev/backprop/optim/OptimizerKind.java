@@ -1,27 +1,36 @@
-package dev.backprop.cli;
+package dev.backprop.optim;
 
-import dev.backprop.optim.Adagrad;
-import dev.backprop.optim.Adam;
-import dev.backprop.optim.AdamW;
-import dev.backprop.optim.Adamax;
-import dev.backprop.optim.NAdam;
-import dev.backprop.optim.Optimizer;
-import dev.backprop.optim.RMSprop;
-import dev.backprop.optim.SGD;
 import dev.backprop.tensor.Tensor;
 import java.util.List;
+import java.util.Locale;
 
-/** The optimizers {@code --optimizer} can name, each with its default learning rate. */
-enum OptimizerChoice {
+/**
+ * The optimizers a run can name as a value (on the command line, in a Spark ML param, in a config
+ * shipped to workers), each with its default learning rate, and how to make one over parameters.
+ *
+ * <pre>{@code
+ * Optimizer opt = OptimizerKind.ADAMW.create(model.parameters(), 1e-3, 0.1);
+ * }</pre>
+ */
+public enum OptimizerKind {
     SGD(0.05), MOMENTUM(0.01), ADAM(3e-3), ADAMW(3e-3), RMSPROP(1e-3), ADAGRAD(0.01), ADAMAX(2e-3), NADAM(2e-3);
 
-    final double defaultLr;
+    private final double defaultLr;
 
-    OptimizerChoice(double defaultLr) {
+    OptimizerKind(double defaultLr) {
         this.defaultLr = defaultLr;
     }
 
-    Optimizer create(List<Tensor> params, double lr, double weightDecay) {
+    /** The learning rate used when none is given. */
+    public double defaultLr() {
+        return defaultLr;
+    }
+
+    /**
+     * A new optimizer of this kind at rate {@code lr} with L2 weight decay {@code weightDecay}
+     * (decoupled for AdamW, whose 0 means its usual 0.01); momentum is Nesterov SGD with 0.9.
+     */
+    public Optimizer create(List<Tensor> params, double lr, double weightDecay) {
         return switch (this) {
             case SGD -> new dev.backprop.optim.SGD(params, dev.backprop.optim.SGD.Config.DEFAULT.withLr(lr).withWeightDecay(weightDecay));
             case MOMENTUM -> new dev.backprop.optim.SGD(params, dev.backprop.optim.SGD.Config.DEFAULT.withLr(lr)
@@ -38,6 +47,17 @@ enum OptimizerChoice {
     /** Lower case, as typed on the command line. */
     @Override
     public String toString() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The kind called {@code name} (any case), or an error listing the choices. */
+    public static OptimizerKind of(String name) {
+        for (OptimizerKind k : values()) {
+            if (k.name().equalsIgnoreCase(name)) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("unknown optimizer '" + name + "'; choose one of "
+                + java.util.Arrays.toString(values()));
     }
 }
