@@ -12,6 +12,7 @@ import dev.backprop.nn.Module;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.optim.OptimizerKind;
 import dev.backprop.report.TrainingRecorder;
+import dev.backprop.spark.DistributedConfig;
 import dev.backprop.report.TrainingReport;
 import dev.backprop.tensor.Generator;
 import dev.backprop.train.Evaluation;
@@ -23,6 +24,7 @@ import dev.backprop.train.Validation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -43,6 +45,11 @@ final class ClassifierJob implements TrainingJob {
     private final Trainer trainer;
     private final FitConfig config;
     private final DataLoader loader;
+    private final Architecture architecture;
+    private final int[] example;
+    private final OptimizerKind optimizer;
+    private final double rate;
+    private final double weightDecay;
 
     ClassifierJob(TrainCommand options, Architecture architecture, String dataset, PreparedData data, boolean verbose) {
         this.dataset = dataset;
@@ -58,13 +65,16 @@ final class ClassifierJob implements TrainingJob {
             this.held = null;
         }
         boolean classify = all.isClassification();
-        int[] example = Arrays.copyOfRange(all.features().shape().dims(), 1, all.features().rank());
+        this.architecture = architecture;
+        this.example = Arrays.copyOfRange(all.features().shape().dims(), 1, all.features().rank());
         this.spec = architecture.bind(example, classify ? all.numClasses() : 1);
         ImageAugmentation augmentation = new ImageAugmentation(options.images.shift, options.images.flip ? 0.5 : 0.0);
         this.model = spec.build(new Generator(options.seed()));
         OptimizerKind choice = options.optimizer != null ? options.optimizer : OptimizerKind.ADAM;
-        double rate = options.lr != null ? options.lr : choice.defaultLr();
-        Optimizer opt = choice.create(model.parameters(), rate, options.weightDecay != null ? options.weightDecay : 0);
+        this.optimizer = choice;
+        this.rate = options.lr != null ? options.lr : choice.defaultLr();
+        this.weightDecay = options.weightDecay != null ? options.weightDecay : 0;
+        Optimizer opt = choice.create(model.parameters(), rate, weightDecay);
         int batch = options.batch != null ? options.batch : DEFAULT_BATCH;
         this.config = FitConfig.DEFAULT.withEpochs(epochs.epochs).withBatchSize(batch).withSeed(options.seed())
                 .withSchedule(epochs.schedule.create(epochs.epochs, rate))
@@ -117,6 +127,28 @@ final class ClassifierJob implements TrainingJob {
     @Override
     public Path writeReport(Path dir, TrainingRecorder recorder) throws IOException {
         return TrainingReport.write(dir, dataset + ", " + spec, recorder, data.test(), trainer.predict(data.test().features(), 512));
+    }
+
+    /**
+     * This job as data-parallel training on a cluster: the same model, optimizer, rate, schedule,
+     * clipping, epochs, global batch and seed, with every connection's timeout.
+     */
+    DistributedConfig distributed(java.time.Duration timeout) {
+        List<Integer> shape = Arrays.stream(example).boxed().toList();
+        boolean classify = data.train().isClassification();
+        return new DistributedConfig(architecture, shape, classify ? data.train().numClasses() : 1, classify, rate,
+                config.budget().epochs(), config.batchSize(), config.seed(), timeout)
+                .withOptimizer(optimizer, weightDecay).withSchedule(config.schedule()).withClipNorm(config.clipNorm());
+    }
+
+    /** The examples this job trains on (the validation share held out). */
+    Dataset trainingData() {
+        return train;
+    }
+
+    /** Takes weights trained elsewhere (on a cluster) as this job's model, which {@link #finish} then tests and saves. */
+    void adopt(Module trained) {
+        model.loadStateDict(trained.stateDict());
     }
 
     /** The test split's loss and metrics. */

@@ -1,5 +1,6 @@
 package dev.backprop.cli;
 
+import dev.backprop.data.BatchSource;
 import dev.backprop.data.PreparedData;
 import dev.backprop.nn.ActivationKind;
 import dev.backprop.nn.Architecture;
@@ -138,6 +139,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "save the trained model (safetensors with architecture)")
     Path out;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "train data-parallel on Apache Spark: local[N], local-cluster[N,cores,memMB] (executors in"
+                    + " separate JVMs, nothing to install) or spark://host:port; one barrier stage of --workers tasks that"
+                    + " sum gradients by a ring all-reduce; then tested and saved here as any run")
+    String spark;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
+            description = "with --spark: training tasks, that many task slots at once; --batch is the global batch,"
+                    + " split evenly over them. Default: ${DEFAULT-VALUE}.")
+    int workers;
+
     @Mixin(name = "epochs")
     KindOptions.Epochs epochs;
 
@@ -164,6 +176,10 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Architecture architecture = architecture();
         KindOptions.refuseOutside(commandSpec, architecture);
+        if (spark != null && (architecture.input() == Architecture.Input.TOKENS || epochs.folds > 0)) {
+            throw new IllegalArgumentException("--spark trains one classifier or regression on a dataset; "
+                    + (epochs.folds > 0 ? "cross-validation (--folds)" : "a language model") + " does not run on Spark yet");
+        }
         if (architecture.input() == Architecture.Input.TOKENS) {
             if (!data.named().isText()) {
                 throw new IllegalArgumentException("model '" + architecture + "' is a language model; train it on a text"
@@ -180,8 +196,40 @@ final class TrainCommand implements Callable<Integer> {
             return crossValidate(architecture);
         }
         PreparedData d = architecture.input() == Architecture.Input.IMAGES ? data.loadImages() : data.load();
-        run(new ClassifierJob(this, architecture, data.dataset, d, true), true);
+        ClassifierJob job = new ClassifierJob(this, architecture, data.dataset, d, true);
+        if (spark != null) {
+            onSpark(job);
+        } else {
+            run(job, true);
+        }
         return 0;
+    }
+
+    /**
+     * The job on Spark. What watches or steers the loop in this JVM (a report, the dashboard, early
+     * stopping, anomaly detection, skipping NaN batches, resuming by hand) does not reach the workers
+     * yet and is refused; a stage that Spark retries resumes from the workers' checkpoints by itself.
+     */
+    private void onSpark(ClassifierJob job) throws IOException {
+        List<String> local = new ArrayList<>();
+        if (report != null) local.add("--report");
+        if (dashboard) local.add("--dashboard");
+        if (patience > 0) local.add("--patience");
+        if (detectAnomalies) local.add("--detect-anomalies");
+        if (onNan == NanAction.SKIP) local.add("--on-nan skip");
+        if (resume != null) local.add("--resume");
+        if (!local.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", local) + ": not with --spark yet; these watch or steer"
+                    + " the training loop in this process, and on Spark it runs in the workers");
+        }
+        try {
+            SparkRun.train(job, spark, workers, checkpointDir, checkpointEvery);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("--spark needs Apache Spark's jars on the class path (" + e.getMessage()
+                    + " is missing): run it through ./backprop, which adds them, or through spark-submit", e);
+        }
+        job.finish(new History(List.of(), false, new History.Speed(BatchSource.Unit.EXAMPLES, 0, Double.NaN, Double.NaN, 0)),
+                out);
     }
 
     long seed() {

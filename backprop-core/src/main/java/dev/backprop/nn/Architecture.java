@@ -18,7 +18,7 @@ import java.util.Map;
  * Module model = spec.build(new Generator(0));
  * }</pre>
  */
-public sealed interface Architecture permits Architecture.Mlp, Architecture.LeNet, Architecture.Cnn, Architecture.Gpt {
+public sealed interface Architecture extends java.io.Serializable permits Architecture.Mlp, Architecture.LeNet, Architecture.Cnn, Architecture.Gpt {
 
     /** What a model of a kind reads, and so which data it trains on and how a run over them counts. */
     enum Input {

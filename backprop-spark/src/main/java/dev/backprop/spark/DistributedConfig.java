@@ -11,8 +11,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * What every worker needs to train its replica, shipped to the Spark tasks: the model as the
- * command line writes it ({@code mlp:128}) with one example's shape and the number of outputs
+ * What every worker needs to train its replica, shipped to the Spark tasks: the model's kind and
+ * settings ({@link Architecture}, e.g. {@code Architecture.parse("mlp:128")}) with one example's shape and the number of outputs
  * (classes, or 1 for a regression); the optimizer, its (peak) rate and weight decay, the per-epoch
  * schedule and the gradient clipping norm (0: none), as on one machine; the epochs, the global batch
  * (split evenly over the workers), the seed (the same initial weights everywhere; each worker
@@ -21,16 +21,16 @@ import java.util.List;
  * null: none; a folder every executor reaches, such as a shared file system, one folder a worker).
  *
  * <pre>{@code
- * DistributedConfig c = new DistributedConfig("mlp:128", List.of(784), 10, true, 3e-3, 5, 128, 0, Duration.ofSeconds(60))
+ * DistributedConfig c = new DistributedConfig(Architecture.parse("mlp:128"), List.of(784), 10, true, 3e-3, 5, 128, 0, Duration.ofSeconds(60))
  *         .withOptimizer(OptimizerKind.ADAMW, 0.01).withSchedule(ScheduleKind.ONECYCLE.create(5, 3e-3));
  * }</pre>
  */
-public record DistributedConfig(String model, List<Integer> example, int outputs, boolean classification,
+public record DistributedConfig(Architecture model, List<Integer> example, int outputs, boolean classification,
                                 OptimizerKind optimizer, double lr, double weightDecay, LrSchedule schedule, double clipNorm,
                                 int epochs, int globalBatch, long seed, Duration timeout, String checkpointDir,
                                 int checkpointEvery) implements Serializable {
     /** Adam at a constant rate, no weight decay, no clipping, no checkpoints. */
-    public DistributedConfig(String model, List<Integer> example, int outputs, boolean classification, double lr, int epochs,
+    public DistributedConfig(Architecture model, List<Integer> example, int outputs, boolean classification, double lr, int epochs,
                              int globalBatch, long seed, Duration timeout) {
         this(model, example, outputs, classification, OptimizerKind.ADAM, lr, 0, LrSchedule.constant(), 0, epochs,
                 globalBatch, seed, timeout, null, 0);
@@ -38,7 +38,7 @@ public record DistributedConfig(String model, List<Integer> example, int outputs
 
     public DistributedConfig {
         example = List.copyOf(example);
-        if (optimizer == null || schedule == null || weightDecay < 0 || !(clipNorm >= 0) || checkpointEvery < 0) {
+        if (model == null || optimizer == null || schedule == null || weightDecay < 0 || !(clipNorm >= 0) || checkpointEvery < 0) {
             throw new IllegalArgumentException("DistributedConfig: need an optimizer and a schedule, and weight decay,"
                     + " clipping norm and checkpoint interval >= 0; got " + optimizer + ", " + schedule + ", " + weightDecay
                     + ", " + clipNorm + ", " + checkpointEvery);
@@ -52,7 +52,7 @@ public record DistributedConfig(String model, List<Integer> example, int outputs
     /** The model's specification, its sizes bound to this data. */
     public ModelSpec spec() {
         int[] shape = example.stream().mapToInt(Integer::intValue).toArray();
-        return Architecture.parse(model).bind(shape, outputs);
+        return model.bind(shape, outputs);
     }
 
     /** A fresh optimizer of this config's kind over {@code parameters}. */

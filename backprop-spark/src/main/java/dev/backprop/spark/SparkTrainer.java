@@ -49,12 +49,11 @@ public final class SparkTrainer {
                     + workers + "; train on one machine with Trainer instead");
         }
         config.localBatch(workers);   // refuses a global batch that does not split evenly, before any job runs
-        int slots = sc.sc().defaultParallelism();
-        if (slots < workers) {
-            throw new IllegalArgumentException("SparkTrainer: " + workers + " workers need " + workers + " task slots at"
-                    + " once (a barrier stage), but the cluster offers " + slots + "; use fewer workers or more"
-                    + " executor cores");
+        if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+            throw new IllegalArgumentException("SparkTrainer: a barrier stage needs a fixed set of executors; set"
+                    + " spark.dynamicAllocation.enabled=false for training");
         }
+        awaitSlots(sc, workers, config.timeout());
         InputCheck.check(examples, config, workers);
         JavaRDD<Example> partitioned = examples
                 .mapToPair(e -> new Tuple2<>((int) (e.index() % workers), e))
@@ -70,6 +69,29 @@ public final class SparkTrainer {
             throw new IllegalStateException("SparkTrainer: expected worker 0's result alone, got " + results.size());
         }
         return decode(results.get(0), config);
+    }
+
+    /**
+     * Waits, at most {@code timeout}, until the cluster offers {@code workers} task slots at once (executors
+     * register some seconds after the context starts), then refuses if it still does not.
+     */
+    private static void awaitSlots(JavaSparkContext sc, int workers, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean local = sc.master().startsWith("local[") || sc.master().equals("local");
+        while (!local && sc.sc().defaultParallelism() < workers && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for executors", e);
+            }
+        }
+        int slots = sc.sc().defaultParallelism();
+        if (slots < workers) {
+            throw new IllegalArgumentException("SparkTrainer: " + workers + " workers need " + workers + " task slots at"
+                    + " once (a barrier stage), but the cluster offers " + slots + (local ? "" : " after "
+                    + timeout.toSeconds() + " s") + "; use fewer workers or more executor cores");
+        }
     }
 
     /** Worker 0's outcome as bytes: its weights in safetensors, the losses and times in the metadata. */

@@ -120,7 +120,7 @@ class DataParallelTest {
         return out;
     }
 
-    static final DistributedConfig CONFIG = new DistributedConfig("mlp:32", List.of(64), 10, true, 3e-3, 2, 32, 5, TIMEOUT);
+    static final DistributedConfig CONFIG = new DistributedConfig(dev.backprop.nn.Architecture.parse("mlp:32"), List.of(64), 10, true, 3e-3, 2, 32, 5, TIMEOUT);
 
     @Test
     void theOptimizerScheduleAndClippingOfAConfigRunOnEveryWorkerAsInOneProcess() throws Exception {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 /** Bad training data is refused by the one pass before training, naming the example and what was expected. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class InputCheckTest {
-    private static final DistributedConfig CONFIG = new DistributedConfig("mlp:4", List.of(3), 2, true, 1e-2, 1, 4, 1,
+    private static final DistributedConfig CONFIG = new DistributedConfig(dev.backprop.nn.Architecture.parse("mlp:4"), List.of(3), 2, true, 1e-2, 1, 4, 1,
             Duration.ofSeconds(20));
     private static JavaSparkContext sc;
 

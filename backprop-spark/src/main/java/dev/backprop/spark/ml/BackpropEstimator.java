@@ -144,7 +144,7 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
         int outputs = classification() ? classes(data) : 1;
         int epochCount = (Integer) getOrDefault(epochs);
         double rate = (Double) getOrDefault(lr);
-        DistributedConfig config = new DistributedConfig(getOrDefault(model), shape, outputs, classification(), rate,
+        DistributedConfig config = new DistributedConfig(architecture, shape, outputs, classification(), rate,
                 epochCount, (Integer) getOrDefault(batchSize), (Long) getOrDefault(seed),
                 Duration.ofSeconds((Integer) getOrDefault(timeoutSeconds)))
                 .withOptimizer(OptimizerKind.of(getOrDefault(optimizer)), (Double) getOrDefault(weightDecay))

@@ -1,0 +1,92 @@
+package dev.backprop.cli;
+
+import dev.backprop.data.Dataset;
+import dev.backprop.spark.DistributedConfig;
+import dev.backprop.spark.Example;
+import dev.backprop.spark.SparkTrainer;
+import dev.backprop.spark.StepTimes;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * {@code train --spark MASTER}: the classifier job trained data-parallel on Spark with {@link SparkTrainer},
+ * then tested and saved on this machine as any run is. For the local masters the context is set up so
+ * nothing needs installing: executors get this JVM's class path, JDK and module flags
+ * ({@code local-cluster}); a {@code spark://} master gets this jar. Spark's own jars are on the class
+ * path only when {@code ./backprop} (or spark-submit) put them there; this class is loaded only then.
+ */
+final class SparkRun {
+    private static final String EXECUTOR_FLAGS = "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED";
+
+    private SparkRun() {
+    }
+
+    /** Trains {@code job} on {@code workers} tasks of {@code master} and gives the job the trained weights. */
+    static void train(ClassifierJob job, String master, int workers, Path checkpointDir, int checkpointEvery) {
+        DistributedConfig config = job.distributed(Duration.ofSeconds(120));
+        if (checkpointDir != null) {
+            config = config.withCheckpoints(checkpointDir.toAbsolutePath().toString(), checkpointEvery);
+        }
+        long start = System.nanoTime();
+        SparkTrainer.Result r;
+        try (JavaSparkContext sc = new JavaSparkContext(conf(master))) {
+            System.out.printf(Locale.ROOT, "spark %s: %d workers, global batch %d (%d a worker)%n", master, workers,
+                    config.globalBatch(), config.globalBatch() / workers);
+            r = SparkTrainer.fit(sc, sc.parallelize(examples(job.trainingData()), Math.max(workers, 2)), config, workers);
+        }
+        for (int e = 0; e < r.epochLosses().size(); e++) {
+            System.out.printf(Locale.ROOT, "epoch %d/%d  loss %.4f%s%n", e + 1, config.epochs(), r.epochLosses().get(e),
+                    e < r.epochAccuracies().size()
+                            ? String.format(Locale.ROOT, "  train_accuracy %.4f", r.epochAccuracies().get(e)) : "");
+        }
+        StepTimes t = r.times();
+        System.out.printf(Locale.ROOT, "trained in %.1f s on %d workers; a step: compute %.2f ms, waiting %.2f ms,"
+                        + " all-reduce %.2f ms, copying %.2f ms%n", (System.nanoTime() - start) / 1e9, workers,
+                t.computeMillis(), t.waitMillis(), t.allReduceMillis(), t.copyMillis());
+        job.adopt(r.model());
+    }
+
+    /** The context's settings for {@code master}. */
+    static SparkConf conf(String master) {
+        SparkConf conf = new SparkConf().setMaster(master).setAppName("backprop train")
+                .setIfMissing("spark.ui.enabled", "false")
+                .setIfMissing("spark.barrier.sync.timeout", "300s")
+                .setIfMissing("spark.executor.extraJavaOptions", EXECUTOR_FLAGS);
+        if (master.startsWith("local")) {
+            conf.setIfMissing("spark.driver.host", "127.0.0.1").setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
+        if (master.startsWith("local-cluster")) {
+            List<String> classPath = new ArrayList<>();
+            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+                classPath.add(Path.of(entry).toAbsolutePath().toString());
+            }
+            conf.setIfMissing("spark.executor.extraClassPath", String.join(File.pathSeparator, classPath))
+                    .setIfMissing("spark.executorEnv.SPARK_SCALA_VERSION", "2.13")
+                    .setIfMissing("spark.executorEnv.JAVA_HOME", System.getProperty("java.home"));
+        } else if (master.startsWith("spark://")) {
+            String jar = SparkRun.class.getProtectionDomain().getCodeSource().getLocation().getPath();
+            if (jar.endsWith(".jar")) {
+                conf.setIfMissing("spark.jars", jar);
+            }
+        }
+        return conf;
+    }
+
+    private static List<Example> examples(Dataset d) {
+        float[] x = d.features().toFloatArray();
+        float[] y = d.targets().toFloatArray();
+        int width = x.length / d.size();
+        List<Example> out = new ArrayList<>(d.size());
+        for (int i = 0; i < d.size(); i++) {
+            out.add(new Example(i, Arrays.copyOfRange(x, i * width, (i + 1) * width), y[i]));
+        }
+        return out;
+    }
+}

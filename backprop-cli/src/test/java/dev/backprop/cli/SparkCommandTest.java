@@ -1,0 +1,44 @@
+package dev.backprop.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code train --spark}: the same run, trained data-parallel on Spark (local[2] here), tested and saved as any run. */
+class SparkCommandTest {
+
+    @Test
+    void aClassifierTrainsOnSparkAndIsSavedAndTestedAsOnOneMachine(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("digits.safetensors");
+        CliRun r = CliRun.of("train", "--model", "mlp:64", "--epochs", "5", "--batch", "32", "--spark", "local[2]",
+                "--workers", "2", "--out", model.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("spark local[2]: 2 workers, global batch 32 (16 a worker)"), r.out());
+        assertTrue(r.out().contains("epoch 5/5  loss") && r.out().contains("train_accuracy"), r.out());
+        double accuracy = Double.parseDouble(r.lastLine().replace("test accuracy: ", ""));
+        assertTrue(accuracy > 0.9, r.out());
+        assertTrue(Files.exists(model));
+        CliRun evaluate = CliRun.of("evaluate", model.toString());
+        assertEquals(0, evaluate.exit(), evaluate.err());
+        assertTrue(evaluate.out().contains(String.format(java.util.Locale.ROOT, "%.4f", accuracy)), evaluate.out());
+    }
+
+    @Test
+    void whatNeedsTheLoopInThisProcessIsRefusedWithTheReason(@TempDir Path dir) throws Exception {
+        CliRun report = CliRun.of("train", "--spark", "local[2]", "--report", dir.toString(), "--patience", "2");
+        assertEquals(1, report.exit());
+        assertTrue(report.err().contains("--report, --patience: not with --spark yet; these watch or steer the training"
+                + " loop in this process"), report.err());
+        Files.writeString(dir.resolve("tinyshakespeare.txt"), "to be or not to be. ".repeat(50));
+        CliRun gpt = CliRun.of("train", "--dataset", "tinyshakespeare", "--data", dir.toString(), "--model", "gpt",
+                "--spark", "local[2]");
+        assertTrue(gpt.err().contains("a language model does not run on Spark yet"), gpt.err());
+        CliRun slots = CliRun.of("train", "--spark", "local[2]", "--workers", "3", "--batch", "30", "--epochs", "1");
+        assertTrue(slots.err().contains("3 workers need 3 task slots at once (a barrier stage), but the cluster offers 2"),
+                slots.err());
+    }
+}
