@@ -74,8 +74,18 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "instead: the figures of data-parallel training on Spark (e.g. local-cluster[2,1,2048]): the ring"
+                    + " all-reduce against its model, 1 against 2 one-core workers for the MNIST MLP and LeNet-5, and a"
+                    + " projection to 8-128 workers")
+    String spark;
+
     @Override
     public Integer call() throws Exception {
+        if (spark != null) {
+            SparkFigures.run(spark, data.dataDir);
+            return 0;
+        }
         Backend backend = Backends.active();
         int threads = backend instanceof CpuBackend ? CpuBackend.threads() : 1;
         double peak = PeakFlops.measure(quick ? 300 : 1000);

@@ -1,0 +1,188 @@
+package dev.backprop.cli;
+
+import dev.backprop.data.Dataset;
+import dev.backprop.data.DatasetLocator;
+import dev.backprop.data.NamedDataset;
+import dev.backprop.data.NamedDatasets;
+import dev.backprop.nn.Architecture;
+import dev.backprop.nn.Module;
+import dev.backprop.spark.DistributedConfig;
+import dev.backprop.spark.Example;
+import dev.backprop.spark.SparkTrainer;
+import dev.backprop.spark.StepTimes;
+import dev.backprop.spark.ring.Ring;
+import dev.backprop.spark.ring.RingAllReduce;
+import dev.backprop.tensor.Generator;
+import dev.backprop.train.FitConfig;
+import dev.backprop.train.LossFunction;
+import dev.backprop.train.Trainer;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * {@code bench --spark MASTER}: the figures of data-parallel training. The ring all-reduce's time
+ * against the ring model {@code T = 2 (N - 1) alpha + 2 (N - 1) / N * S / B} (two workers on
+ * loopback, fitted by least squares); samples per second of the MNIST MLP and LeNet-5 with one
+ * worker of one core against two workers of one core each (efficiency {@code T1 / (N TN)}), with the
+ * per-step compute, wait and all-reduce times; and a projection from the measured latency and
+ * compute times to 8, 32 and 128 workers on 10 and 100 Gbit/s networks.
+ */
+final class SparkFigures {
+    private static final int GLOBAL_BATCH = 128;
+
+    private SparkFigures() {
+    }
+
+    static void run(String master, Path dataDir) throws Exception {
+        double[] alphaBandwidth = ring();
+        double alpha = alphaBandwidth[0];
+        SparkConf conf = SparkRun.conf(master).set("spark.executor.extraJavaOptions",
+                "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dbackprop.threads=1");
+        String folder = dataDir == null ? null : dataDir.toAbsolutePath().toString();
+        List<double[]> models = new ArrayList<>();   // {parameters, seconds per example with one worker}
+        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            for (String model : List.of("mlp:256,128", "lenet")) {
+                Architecture a = Architecture.parse(model);
+                Dataset d = mnist(folder, a);
+                List<Integer> example = Arrays.stream(Arrays.copyOfRange(d.features().shape().dims(), 1, d.features().rank()))
+                        .boxed().toList();
+                DistributedConfig config = new DistributedConfig(a, example, 10, true, 3e-3, 1, GLOBAL_BATCH, 0,
+                        Duration.ofSeconds(120));
+                double one = sc.parallelize(List.of(0), 1).map(i -> oneWorker(config, folder)).collect().get(0);
+                // The executors' JIT compiles the step during a first run: measure the second, as for one worker.
+                SparkTrainer.fit(sc, sc.parallelize(examples(d), 2), config, 2);
+                SparkTrainer.Result two = SparkTrainer.fit(sc, sc.parallelize(examples(d), 2), config.withEpochs(2), 2);
+                StepTimes t = two.times();
+                double perStepTwo = t.computeMillis() + t.waitMillis() + t.allReduceMillis() + t.copyMillis();
+                double rateOne = GLOBAL_BATCH / (one / 1000);
+                double rateTwo = GLOBAL_BATCH / (perStepTwo / 1000);
+                long parameters = config.spec().parameterCount();
+                System.out.printf(Locale.ROOT, "%-12s %,9d parameters: 1 worker %,8.0f samples/s (%.2f ms a step of %d);"
+                                + " 2 workers %,8.0f samples/s (compute %.2f, wait %.2f, all-reduce %.2f, copy %.2f ms);"
+                                + " efficiency %.2f%n", model, parameters, rateOne, one, GLOBAL_BATCH, rateTwo,
+                        t.computeMillis(), t.waitMillis(), t.allReduceMillis(), t.copyMillis(), rateTwo / (2 * rateOne));
+                models.add(new double[] {parameters, one / 1000 / GLOBAL_BATCH});
+            }
+        }
+        System.out.println("projection, global batch " + GLOBAL_BATCH + ", the measured alpha and one worker's compute"
+                + " time per example, assumed to scale linearly (efficiency; the global batch from which it reaches 0.8):");
+        String[] names = {"mlp:256,128", "lenet"};
+        for (int m = 0; m < models.size(); m++) {
+            for (double gbits : new double[] {10, 100}) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-12s %3.0f Gbit/s:", names[m], gbits));
+                for (int n : new int[] {8, 32, 128}) {
+                    double bytes = models.get(m)[0] * 4;
+                    double comm = 2 * (n - 1) * alpha + 2.0 * (n - 1) / n * bytes / (gbits * 1e9 / 8);
+                    double compute = models.get(m)[1] * GLOBAL_BATCH;
+                    double efficiency = compute / (n * (compute / n + comm));
+                    double pays = 4 * n * comm / models.get(m)[1];
+                    line.append(String.format(Locale.ROOT, "  %d workers %.2f (batch %,.0f)", n, efficiency, pays));
+                }
+                System.out.println(line);
+            }
+        }
+    }
+
+    /** The first 19,200 MNIST training images, flat for an MLP. */
+    private static Dataset mnist(String folder, Architecture a) throws java.io.IOException {
+        Dataset all = NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(folder == null ? null : Path.of(folder),
+                false)).train();
+        int[] first = new int[19_200];
+        Arrays.setAll(first, i -> i);
+        Dataset d = all.subset(first);
+        return a.input() == Architecture.Input.IMAGES ? d : DataOptions.flat(d);
+    }
+
+    /**
+     * Milliseconds a step of {@code GLOBAL_BATCH} takes one worker of one thread (in an executor started
+     * with one thread): the plain loop over the same examples, the better of two epochs after a warm-up.
+     */
+    private static double oneWorker(DistributedConfig config, String folder) throws java.io.IOException {
+        Dataset d = mnist(folder, config.model());
+        Module net = config.spec().build(new Generator(0));
+        Trainer trainer = new Trainer(net, config.newOptimizer(net.parameters()), LossFunction.crossEntropy());
+        FitConfig fit = FitConfig.DEFAULT.withEpochs(1).withBatchSize(GLOBAL_BATCH);
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 3; round++) {
+            double seconds = trainer.fit(d, null, fit).speed().seconds();
+            if (round > 0) {
+                best = Math.min(best, seconds);
+            }
+        }
+        return best * 1000 / ((d.size() + GLOBAL_BATCH - 1) / GLOBAL_BATCH);
+    }
+
+    /** {alpha seconds, bandwidth bytes/s}: two workers' all-reduce on loopback for 1 KB to 64 MB, fitted to the ring model. */
+    private static double[] ring() throws Exception {
+        int[] sizes = {256, 4096, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216};
+        double[] seconds = new double[sizes.length];
+        ServerSocket a = Ring.listen("127.0.0.1");
+        ServerSocket b = Ring.listen("127.0.0.1");
+        List<InetSocketAddress> addresses = List.of(new InetSocketAddress("127.0.0.1", a.getLocalPort()),
+                new InetSocketAddress("127.0.0.1", b.getLocalPort()));
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<double[]>> runs = new ArrayList<>();
+            for (int rank = 0; rank < 2; rank++) {
+                int r = rank;
+                runs.add(pool.submit(() -> {
+                    try (ServerSocket server = r == 0 ? a : b;
+                         Ring ring = Ring.connect(r, addresses, server, Duration.ofSeconds(60))) {
+                        double[] best = new double[sizes.length];
+                        for (int s = 0; s < sizes.length; s++) {
+                            float[] data = new float[sizes[s]];
+                            best[s] = Double.MAX_VALUE;
+                            int reps = Math.max(3, 20_000_000 / sizes[s] / 16);
+                            for (int rep = 0; rep < reps; rep++) {
+                                long start = System.nanoTime();
+                                RingAllReduce.sum(ring, data);
+                                best[s] = Math.min(best[s], (System.nanoTime() - start) / 1e9);
+                            }
+                        }
+                        return best;
+                    }
+                }));
+            }
+            double[] r0 = runs.get(0).get();
+            double[] r1 = runs.get(1).get();
+            for (int s = 0; s < sizes.length; s++) {
+                seconds[s] = Math.max(r0[s], r1[s]);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // The smallest message is almost all latency; the large ones give the bandwidth (a plain least-squares
+        // line would let the large sizes decide the intercept too).
+        double alpha = seconds[0] / 2;
+        double bandwidth = (sizes[sizes.length - 1] * 4.0) / (seconds[sizes.length - 1] - 2 * alpha);
+        System.out.println("ring all-reduce, 2 workers on loopback (best of several):");
+        for (int s = 0; s < sizes.length; s++) {
+            System.out.printf(Locale.ROOT, "  %,12d bytes: %9.3f ms (model %9.3f ms)%n", sizes[s] * 4, seconds[s] * 1000,
+                    (2 * alpha + sizes[s] * 4.0 / bandwidth) * 1000);
+        }
+        System.out.printf(Locale.ROOT, "  alpha %.1f us, bandwidth %.2f GB/s%n", alpha * 1e6, bandwidth / 1e9);
+        return new double[] {alpha, bandwidth};
+    }
+
+    private static List<Example> examples(Dataset d) {
+        float[] x = d.features().toFloatArray();
+        float[] y = d.targets().toFloatArray();
+        int width = x.length / d.size();
+        List<Example> out = new ArrayList<>(d.size());
+        for (int i = 0; i < d.size(); i++) {
+            out.add(new Example(i, Arrays.copyOfRange(x, i * width, (i + 1) * width), y[i]));
+        }
+        return out;
+    }
+}
