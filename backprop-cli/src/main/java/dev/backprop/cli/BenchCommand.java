@@ -21,7 +21,6 @@ import dev.backprop.train.FitConfig;
 import dev.backprop.train.LanguageModelRecipe;
 import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

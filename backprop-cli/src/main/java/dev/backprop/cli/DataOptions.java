@@ -7,7 +7,6 @@ import dev.backprop.data.NamedDatasets;
 import dev.backprop.data.PreparedData;
 import java.io.IOException;
 import dev.backprop.tensor.Generator;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
