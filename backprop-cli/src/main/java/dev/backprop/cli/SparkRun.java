@@ -29,16 +29,18 @@ final class SparkRun {
     }
 
     /** Trains {@code job} on {@code workers} tasks of {@code master} and gives the job the trained weights. */
-    static void train(ClassifierJob job, String master, int workers, Path checkpointDir, int checkpointEvery) {
-        DistributedConfig config = job.distributed(Duration.ofSeconds(120));
+    static void train(ClassifierJob job, String master, int workers, int averageEvery, Path checkpointDir,
+                      int checkpointEvery) {
+        DistributedConfig config = job.distributed(Duration.ofSeconds(120)).withAverageEvery(averageEvery);
         if (checkpointDir != null) {
             config = config.withCheckpoints(checkpointDir.toAbsolutePath().toString(), checkpointEvery);
         }
         long start = System.nanoTime();
         SparkTrainer.Result r;
         try (JavaSparkContext sc = new JavaSparkContext(conf(master))) {
-            System.out.printf(Locale.ROOT, "spark %s: %d workers, global batch %d (%d a worker)%n", master, workers,
-                    config.globalBatch(), config.globalBatch() / workers);
+            System.out.printf(Locale.ROOT, "spark %s: %d workers, global batch %d (%d a worker), %s%n", master, workers,
+                    config.globalBatch(), config.globalBatch() / workers, averageEvery > 0
+                            ? "local SGD averaging every " + averageEvery + " steps" : "gradients summed every step");
             r = SparkTrainer.fit(sc, sc.parallelize(examples(job.trainingData()), Math.max(workers, 2)), config, workers);
         }
         for (int e = 0; e < r.epochLosses().size(); e++) {
@@ -47,7 +49,8 @@ final class SparkRun {
                             ? String.format(Locale.ROOT, "  train_accuracy %.4f", r.epochAccuracies().get(e)) : "");
         }
         StepTimes t = r.times();
-        System.out.printf(Locale.ROOT, "trained in %.1f s on %d workers; a step: compute %.2f ms, waiting %.2f ms,"
+        System.out.printf(Locale.ROOT, "trained in %.1f s on %d workers; " + (averageEvery > 0 ? "an averaging" : "a step")
+                        + ": compute %.2f ms, waiting %.2f ms,"
                         + " all-reduce %.2f ms, copying %.2f ms%n", (System.nanoTime() - start) / 1e9, workers,
                 t.computeMillis(), t.waitMillis(), t.allReduceMillis(), t.copyMillis());
         job.adopt(r.model());

@@ -150,6 +150,11 @@ final class TrainCommand implements Callable<Integer> {
                     + " split evenly over them. Default: ${DEFAULT-VALUE}.")
     int workers;
 
+    @Option(names = "--average-every", paramLabel = "K", defaultValue = "0",
+            description = "with --spark: local SGD, each worker stepping on its own gradients and the parameters averaged"
+                    + " every K steps (0: gradients summed every step, the default)")
+    int averageEvery;
+
     @Mixin(name = "epochs")
     KindOptions.Epochs epochs;
 
@@ -218,12 +223,16 @@ final class TrainCommand implements Callable<Integer> {
         if (detectAnomalies) local.add("--detect-anomalies");
         if (onNan == NanAction.SKIP) local.add("--on-nan skip");
         if (resume != null) local.add("--resume");
+        if (averageEvery < 0) {
+            throw new IllegalArgumentException("--average-every " + averageEvery + ": give 0 (gradients every step) or"
+                    + " a number of steps");
+        }
         if (!local.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", local) + ": not with --spark yet; these watch or steer"
                     + " the training loop in this process, and on Spark it runs in the workers");
         }
         try {
-            SparkRun.train(job, spark, workers, checkpointDir, checkpointEvery);
+            SparkRun.train(job, spark, workers, averageEvery, checkpointDir, checkpointEvery);
         } catch (NoClassDefFoundError e) {
             throw new IllegalStateException("--spark needs Apache Spark's jars on the class path (" + e.getMessage()
                     + " is missing): run it through ./backprop, which adds them, or through spark-submit", e);

@@ -101,9 +101,18 @@ class KillAndResumeTest {
                     ? with(train, "--resume", ckpt.toString(), "--out", resumed.toString())
                     : with(train, "--checkpoint-dir", ckpt.toString(), "--out", resumed.toString());
             Process run = start(dir, args);
-            // A moment between 30% and 90% of an uninterrupted run's time, start-up included.
+            // A moment between 30% and 90% of an uninterrupted run's time, start-up included; while no
+            // checkpoint exists yet, the kill waits for the first one (and a random moment after it), so
+            // that a resumption is always tested however the start-up time varies.
             long delay = runMillis * (30 + random.nextInt(61)) / 100;
-            if (!run.waitFor(delay, TimeUnit.MILLISECONDS)) {
+            boolean finished = run.waitFor(delay, TimeUnit.MILLISECONDS);
+            while (!finished && !hasCheckpoint(ckpt)) {
+                finished = run.waitFor(10, TimeUnit.MILLISECONDS);
+            }
+            if (!finished && attempt == 0) {
+                finished = run.waitFor(random.nextInt(300), TimeUnit.MILLISECONDS);
+            }
+            if (!finished) {
                 run.destroyForcibly();   // SIGKILL
                 run.waitFor(30, TimeUnit.SECONDS);
                 kills++;

@@ -17,7 +17,8 @@ class SparkCommandTest {
         CliRun r = CliRun.of("train", "--model", "mlp:64", "--epochs", "5", "--batch", "32", "--spark", "local[2]",
                 "--workers", "2", "--out", model.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains("spark local[2]: 2 workers, global batch 32 (16 a worker)"), r.out());
+        assertTrue(r.out().contains("spark local[2]: 2 workers, global batch 32 (16 a worker), gradients summed every step"),
+                r.out());
         assertTrue(r.out().contains("epoch 5/5  loss") && r.out().contains("train_accuracy"), r.out());
         double accuracy = Double.parseDouble(r.lastLine().replace("test accuracy: ", ""));
         assertTrue(accuracy > 0.9, r.out());
@@ -25,6 +26,13 @@ class SparkCommandTest {
         CliRun evaluate = CliRun.of("evaluate", model.toString());
         assertEquals(0, evaluate.exit(), evaluate.err());
         assertTrue(evaluate.out().contains(String.format(java.util.Locale.ROOT, "%.4f", accuracy)), evaluate.out());
+
+        CliRun local = CliRun.of("train", "--model", "mlp:64", "--epochs", "5", "--batch", "32", "--spark", "local[2]",
+                "--average-every", "4");
+        assertEquals(0, local.exit(), local.out() + local.err());
+        assertTrue(local.out().contains("local SGD averaging every 4 steps") && local.out().contains("an averaging: compute"),
+                local.out());
+        assertTrue(Double.parseDouble(local.lastLine().replace("test accuracy: ", "")) > 0.85, local.out());
     }
 
     @Test

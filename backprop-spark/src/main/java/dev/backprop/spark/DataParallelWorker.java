@@ -71,7 +71,12 @@ public final class DataParallelWorker {
                 config.classification() ? LossFunction.crossEntropy() : LossFunction.mse());
         int local = config.localBatch(ring.size());
         StepTimes.Clock clock = new StepTimes.Clock();
-        trainer.addGradientTransform(new DataParallelGradients(ring, () -> local, clock));
+        Callback averaging = new Callback() { };
+        if (config.averageEvery() > 0) {
+            averaging = new ParameterAveraging(ring, model, config.averageEvery(), clock);
+        } else {
+            trainer.addGradientTransform(new DataParallelGradients(ring, () -> local, clock));
+        }
         BatchSource source = firstBatches(new DataLoader(shard, local, true, true, shuffling(config.seed(), ring.rank())),
                 stepsPerEpoch);
         List<Double> losses = new ArrayList<>();
@@ -104,9 +109,10 @@ public final class DataParallelWorker {
         History history;
         try {
             if (resumeFrom == null) {
-                history = trainer.fit(source, null, fit, global);
+                history = trainer.fit(source, null, fit, averaging, global);
             } else {
-                history = trainer.resume(folder(config, ring.rank()).resolve(resumeFrom), source, null, fit, global);
+                history = trainer.resume(folder(config, ring.rank()).resolve(resumeFrom), source, null, fit, averaging,
+                        global);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("worker " + ring.rank() + ": could not resume from " + resumeFrom + ": "

@@ -18,7 +18,9 @@ import java.util.List;
  * (split evenly over the workers), the seed (the same initial weights everywhere; each worker
  * shuffles its partition with a seed of its own derived from it), the timeout of every rendezvous
  * and socket read, and where and how often the workers write checkpoints ({@code checkpointDir}
- * null: none; a folder every executor reaches, such as a shared file system, one folder a worker).
+ * null: none; a folder every executor reaches, such as a shared file system, one folder a worker), and
+ * the synchronisation: gradients summed every step ({@code averageEvery} 0, the default) or local SGD,
+ * parameters averaged every {@code averageEvery} steps.
  *
  * <pre>{@code
  * DistributedConfig c = new DistributedConfig(Architecture.parse("mlp:128"), List.of(784), 10, true, 3e-3, 5, 128, 0, Duration.ofSeconds(60))
@@ -28,20 +30,21 @@ import java.util.List;
 public record DistributedConfig(Architecture model, List<Integer> example, int outputs, boolean classification,
                                 OptimizerKind optimizer, double lr, double weightDecay, LrSchedule schedule, double clipNorm,
                                 int epochs, int globalBatch, long seed, Duration timeout, String checkpointDir,
-                                int checkpointEvery) implements Serializable {
+                                int checkpointEvery, int averageEvery) implements Serializable {
     /** Adam at a constant rate, no weight decay, no clipping, no checkpoints. */
     public DistributedConfig(Architecture model, List<Integer> example, int outputs, boolean classification, double lr, int epochs,
                              int globalBatch, long seed, Duration timeout) {
         this(model, example, outputs, classification, OptimizerKind.ADAM, lr, 0, LrSchedule.constant(), 0, epochs,
-                globalBatch, seed, timeout, null, 0);
+                globalBatch, seed, timeout, null, 0, 0);
     }
 
     public DistributedConfig {
         example = List.copyOf(example);
-        if (model == null || optimizer == null || schedule == null || weightDecay < 0 || !(clipNorm >= 0) || checkpointEvery < 0) {
+        if (model == null || optimizer == null || schedule == null || weightDecay < 0 || !(clipNorm >= 0) || checkpointEvery < 0
+                || averageEvery < 0) {
             throw new IllegalArgumentException("DistributedConfig: need an optimizer and a schedule, and weight decay,"
                     + " clipping norm and checkpoint interval >= 0; got " + optimizer + ", " + schedule + ", " + weightDecay
-                    + ", " + clipNorm + ", " + checkpointEvery);
+                    + ", " + clipNorm + ", " + checkpointEvery + ", " + averageEvery);
         }
         if (outputs <= 0 || !(lr > 0) || epochs <= 0 || globalBatch <= 0 || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("DistributedConfig: outputs, lr, epochs, global batch and timeout must be"
@@ -62,29 +65,39 @@ public record DistributedConfig(Architecture model, List<Integer> example, int o
 
     public DistributedConfig withEpochs(int v) {
         return new DistributedConfig(model, example, outputs, classification, optimizer, lr, weightDecay, schedule, clipNorm, v,
-                globalBatch, seed, timeout, checkpointDir, checkpointEvery);
+                globalBatch, seed, timeout, checkpointDir, checkpointEvery, averageEvery);
     }
 
     public DistributedConfig withOptimizer(OptimizerKind kind, double decay) {
         return new DistributedConfig(model, example, outputs, classification, kind, lr, decay, schedule, clipNorm, epochs,
-                globalBatch, seed, timeout, checkpointDir, checkpointEvery);
+                globalBatch, seed, timeout, checkpointDir, checkpointEvery, averageEvery);
     }
 
     /** A schedule applied at the start of each epoch, from the config's rate. */
     public DistributedConfig withSchedule(LrSchedule v) {
         return new DistributedConfig(model, example, outputs, classification, optimizer, lr, weightDecay, v, clipNorm, epochs,
-                globalBatch, seed, timeout, checkpointDir, checkpointEvery);
+                globalBatch, seed, timeout, checkpointDir, checkpointEvery, averageEvery);
     }
 
     public DistributedConfig withClipNorm(double v) {
         return new DistributedConfig(model, example, outputs, classification, optimizer, lr, weightDecay, schedule, v, epochs,
-                globalBatch, seed, timeout, checkpointDir, checkpointEvery);
+                globalBatch, seed, timeout, checkpointDir, checkpointEvery, averageEvery);
     }
 
     /** The same settings with checkpoints into {@code dir} every {@code every} steps and at the end of every epoch. */
     public DistributedConfig withCheckpoints(String dir, int every) {
         return new DistributedConfig(model, example, outputs, classification, optimizer, lr, weightDecay, schedule, clipNorm,
-                epochs, globalBatch, seed, timeout, dir, every);
+                epochs, globalBatch, seed, timeout, dir, every, averageEvery);
+    }
+
+    /**
+     * Local SGD instead of the default: each worker steps on its own gradients and every {@code k}
+     * steps (and at the end) the workers' parameters are averaged (their optimizer states are not);
+     * 0 goes back to summing gradients every step.
+     */
+    public DistributedConfig withAverageEvery(int k) {
+        return new DistributedConfig(model, example, outputs, classification, optimizer, lr, weightDecay, schedule, clipNorm,
+                epochs, globalBatch, seed, timeout, checkpointDir, checkpointEvery, k);
     }
 
     /** The batch each of {@code workers} takes per step; the global batch must split evenly. */

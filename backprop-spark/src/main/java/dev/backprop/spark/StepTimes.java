@@ -3,10 +3,11 @@ package dev.backprop.spark;
 import java.io.Serializable;
 
 /**
- * Where a worker's steps spent their time, in milliseconds per step: computing (forward,
- * backward, the optimizer step), waiting for the slowest neighbour (the first exchange of each
- * all-reduce), moving and adding the rest of the all-reduce, and copying gradients into and out of
- * its buffer.
+ * Where a worker's steps spent their time, in milliseconds per synchronisation (every step when
+ * gradients are summed; every k steps with local SGD, {@code steps} then counting the averagings):
+ * computing (forward, backward, the optimizer step), waiting for the slowest neighbour (the first
+ * exchange of each all-reduce), moving and adding the rest of the all-reduce, and copying values
+ * into and out of its buffer.
  */
 public record StepTimes(long steps, double computeMillis, double waitMillis, double allReduceMillis, double copyMillis)
         implements Serializable {

@@ -138,6 +138,24 @@ class DataParallelTest {
     }
 
     @Test
+    void localSgdAveragesTheReplicasEveryKStepsAndAtTheEnd() throws Exception {
+        DistributedConfig config = CONFIG.withEpochs(3).withAverageEvery(5);
+        List<Dataset> shards = shards(NamedDatasets.embeddedDigits().train(), 2);
+        int steps = DataParallelWorker.stepsPerEpoch(shards.stream().map(Dataset::size).toList(), config.localBatch(2));
+        List<DataParallelWorker.Outcome> outcomes = inRing(2, (rank, ring) ->
+                DataParallelWorker.train(ring, shards.get(rank), steps, config));
+        for (String name : outcomes.get(0).weights().keySet()) {
+            assertArrayEquals(outcomes.get(0).weights().get(name).toFloatArray(),
+                    outcomes.get(1).weights().get(name).toFloatArray(), name + ": the replicas end averaged");
+        }
+        assertEquals((3L * steps + 4) / 5, outcomes.get(0).times().steps(), "an averaging every 5 steps, and at the end");
+        assertTrue(outcomes.get(0).epochAccuracies().get(2) > 0.9, outcomes.get(0).epochAccuracies().toString());
+        Map<String, Tensor> summed = singleProcess(config.withAverageEvery(0), shards, steps, true);
+        assertTrue(!java.util.Arrays.equals(summed.get("0.weight").toFloatArray(),
+                outcomes.get(0).weights().get("0.weight").toFloatArray()), "local SGD is another algorithm");
+    }
+
+    @Test
     void twoWorkersEqualOneProcessThatSplitsEachBatchAndSumsInTheSameOrder() throws Exception {
         Dataset digits = NamedDatasets.embeddedDigits().train();
         List<Dataset> shards = shards(digits, 2);

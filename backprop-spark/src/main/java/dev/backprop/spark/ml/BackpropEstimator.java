@@ -50,6 +50,7 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
     private final DoubleParam clipNorm;
     private final Param<String> checkpointDir;
     private final IntParam checkpointInterval;
+    private final IntParam averageEvery;
 
     BackpropEstimator(String uid) {
         this.uid = uid;
@@ -74,6 +75,9 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
                 + " (empty: none); a run whose stage is retried resumes from it");
         checkpointInterval = new IntParam(this, "checkpointInterval", "checkpoint every N steps (0: each epoch's end)",
                 ParamValidators.gtEq(0));
+        averageEvery = new IntParam(this, "averageEvery", "the synchronisation: 0 sums gradients every step (the default);"
+                + " k > 0 is local SGD, parameters averaged every k steps", ParamValidators.gtEq(0));
+        setDefault(averageEvery, 0);
         setDefault(optimizer, "adam");
         setDefault(weightDecay, 0.0);
         setDefault(schedule, "constant");
@@ -111,6 +115,7 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
     public DoubleParam clipNorm() { return clipNorm; }
     public Param<String> checkpointDir() { return checkpointDir; }
     public IntParam checkpointInterval() { return checkpointInterval; }
+    public IntParam averageEvery() { return averageEvery; }
 
     public BackpropEstimator setFeaturesCol(String v) { set(featuresCol, v); return this; }
     public BackpropEstimator setLabelCol(String v) { set(labelCol, v); return this; }
@@ -127,6 +132,7 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
     public BackpropEstimator setClipNorm(double v) { set(clipNorm, v); return this; }
     public BackpropEstimator setCheckpointDir(String v) { set(checkpointDir, v); return this; }
     public BackpropEstimator setCheckpointInterval(int v) { set(checkpointInterval, v); return this; }
+    public BackpropEstimator setAverageEvery(int v) { set(averageEvery, v); return this; }
 
     /** True for the classifier (cross-entropy, class probabilities), false for the regressor (mean squared error). */
     abstract boolean classification();
@@ -149,7 +155,7 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
                 Duration.ofSeconds((Integer) getOrDefault(timeoutSeconds)))
                 .withOptimizer(OptimizerKind.of(getOrDefault(optimizer)), (Double) getOrDefault(weightDecay))
                 .withSchedule(ScheduleKind.of(getOrDefault(schedule)).create(epochCount, rate))
-                .withClipNorm((Double) getOrDefault(clipNorm));
+                .withClipNorm((Double) getOrDefault(clipNorm)).withAverageEvery((Integer) getOrDefault(averageEvery));
         if (!getOrDefault(checkpointDir).isEmpty()) {
             config = config.withCheckpoints(getOrDefault(checkpointDir), (Integer) getOrDefault(checkpointInterval));
         }
