@@ -41,12 +41,8 @@ final class SparkRun {
             System.out.printf(Locale.ROOT, "spark %s: %d workers, global batch %d (%d a worker), %s%n", master, workers,
                     config.globalBatch(), config.globalBatch() / workers, averageEvery > 0
                             ? "local SGD averaging every " + averageEvery + " steps" : "gradients summed every step");
-            r = SparkTrainer.fit(sc, sc.parallelize(examples(job.trainingData()), Math.max(workers, 2)), config, workers);
-        }
-        for (int e = 0; e < r.epochLosses().size(); e++) {
-            System.out.printf(Locale.ROOT, "epoch %d/%d  loss %.4f%s%n", e + 1, config.epochs(), r.epochLosses().get(e),
-                    e < r.epochAccuracies().size()
-                            ? String.format(Locale.ROOT, "  train_accuracy %.4f", r.epochAccuracies().get(e)) : "");
+            r = SparkTrainer.fit(sc, sc.parallelize(examples(job.trainingData()), Math.max(workers, 2)), config, workers,
+                    p -> System.out.println(p.line()));   // each epoch as it ends, as on one machine
         }
         StepTimes t = r.times();
         System.out.printf(Locale.ROOT, "trained in %.1f s on %d workers; " + (averageEvery > 0 ? "an averaging" : "a step")

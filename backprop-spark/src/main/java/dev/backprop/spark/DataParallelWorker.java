@@ -57,15 +57,17 @@ public final class DataParallelWorker {
 
     /** Trains this worker's replica on {@code shard}, in step with the other workers of {@code ring}, from the start. */
     public static Outcome train(Ring ring, Dataset shard, int stepsPerEpoch, DistributedConfig config) {
-        return train(ring, shard, stepsPerEpoch, config, null);
+        return train(ring, shard, stepsPerEpoch, config, null, p -> { });
     }
 
     /**
      * Trains this worker's replica on {@code shard}, in step with the other workers of {@code ring};
      * with {@code resumeFrom} (a checkpoint file name every worker has, see {@link #newestCommon}),
-     * each worker continues from its own checkpoint of that name, bit for bit.
+     * each worker continues from its own checkpoint of that name, bit for bit. {@code progress} hears
+     * every epoch's global figures as soon as all workers have them.
      */
-    public static Outcome train(Ring ring, Dataset shard, int stepsPerEpoch, DistributedConfig config, String resumeFrom) {
+    public static Outcome train(Ring ring, Dataset shard, int stepsPerEpoch, DistributedConfig config, String resumeFrom,
+                                java.util.function.Consumer<EpochProgress> progress) {
         Module model = build(config);
         Trainer trainer = new Trainer(model, config.newOptimizer(model.parameters()),
                 config.classification() ? LossFunction.crossEntropy() : LossFunction.mse());
@@ -97,6 +99,9 @@ public final class DataParallelWorker {
                 if (config.classification()) {
                     accuracies.add((double) Math.round(wire[2]) / wire[3]);
                 }
+                progress.accept(new EpochProgress(r.epoch(), config.epochs(), losses.get(losses.size() - 1),
+                        config.classification() ? accuracies.get(accuracies.size() - 1) : Double.NaN, r.lr(), r.seconds(),
+                        Math.round(wire[1])));
                 return false;
             }
         };

@@ -44,6 +44,15 @@ public final class SparkTrainer {
 
     /** Trains on {@code examples} with {@code workers} tasks, which need as many free task slots at once. */
     public static Result fit(JavaSparkContext sc, JavaRDD<Example> examples, DistributedConfig config, int workers) {
+        return fit(sc, examples, config, workers, null);
+    }
+
+    /**
+     * {@link #fit(JavaSparkContext, JavaRDD, DistributedConfig, int)}, telling {@code progress} (may be null)
+     * each epoch's global figures while training runs: worker 0 sends them to a port of the driver.
+     */
+    public static Result fit(JavaSparkContext sc, JavaRDD<Example> examples, DistributedConfig config, int workers,
+                             java.util.function.Consumer<EpochProgress> progress) {
         if (workers < 2) {
             throw new IllegalArgumentException("SparkTrainer: data-parallel training needs at least 2 workers, got "
                     + workers + "; train on one machine with Trainer instead");
@@ -62,9 +71,13 @@ public final class SparkTrainer {
         // The barrier stage feeds a shuffle rather than the job's result, so that when a task or its executor
         // dies Spark runs the whole stage again (and every worker resumes from the newest checkpoint they share)
         // instead of aborting the job.
-        List<byte[]> results = partitioned.rdd().barrier()
-                .mapPartitions(new WorkerTask(config), false, ClassTag$.MODULE$.apply(byte[].class))
-                .toJavaRDD().repartition(1).collect();
+        List<byte[]> results;
+        try (ProgressListener listener = progress == null ? null : new ProgressListener(sc, progress)) {
+            results = partitioned.rdd().barrier()
+                    .mapPartitions(new WorkerTask(config, listener == null ? null : listener.address()), false,
+                            ClassTag$.MODULE$.apply(byte[].class))
+                    .toJavaRDD().repartition(1).collect();
+        }
         if (results.size() != 1) {
             throw new IllegalStateException("SparkTrainer: expected worker 0's result alone, got " + results.size());
         }

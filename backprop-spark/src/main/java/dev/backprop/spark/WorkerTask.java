@@ -24,9 +24,12 @@ import scala.runtime.AbstractFunction1;
  */
 final class WorkerTask extends AbstractFunction1<Iterator<Example>, Iterator<byte[]>> implements Serializable {
     private final DistributedConfig config;
+    /** Where worker 0 reports each epoch ("host port" of the driver), or null. */
+    private final String progressAddress;
 
-    WorkerTask(DistributedConfig config) {
+    WorkerTask(DistributedConfig config, String progressAddress) {
         this.config = config;
+        this.progressAddress = progressAddress;
     }
 
     @Override
@@ -54,12 +57,53 @@ final class WorkerTask extends AbstractFunction1<Iterator<Example>, Iterator<byt
             int steps = DataParallelWorker.stepsPerEpoch(sizes, config.localBatch(workers));
             String resume = DataParallelWorker.newestCommon(checkpoints);
             try (Ring ring = Ring.connect(rank, addresses, server, config.timeout())) {
-                DataParallelWorker.Outcome o = DataParallelWorker.train(ring, shard(rows), steps, config, resume);
+                DataParallelWorker.Outcome o;
+                try (ProgressSender progress = rank == 0 && progressAddress != null
+                        ? new ProgressSender(progressAddress, config.timeout()) : null) {
+                    o = DataParallelWorker.train(ring, shard(rows), steps, config, resume,
+                            progress == null ? p -> { } : progress::send);
+                }
                 List<byte[]> out = rank == 0 ? List.of(SparkTrainer.encode(o)) : List.of();
                 return CollectionConverters.asScala(out.iterator());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("worker " + rank + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Worker 0's line to the driver: best effort, so that a lost connection never stops training. */
+    private static final class ProgressSender implements AutoCloseable {
+        private java.io.PrintWriter out;
+        private java.net.Socket socket;
+
+        ProgressSender(String address, java.time.Duration timeout) {
+            String[] hostPort = address.split(" ");
+            try {
+                socket = new java.net.Socket();
+                socket.connect(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
+                        Math.toIntExact(timeout.toMillis()));
+                out = new java.io.PrintWriter(new java.io.OutputStreamWriter(socket.getOutputStream(),
+                        java.nio.charset.StandardCharsets.UTF_8), true);
+            } catch (IOException e) {
+                out = null;   // the driver's progress is lost; training goes on
+            }
+        }
+
+        void send(EpochProgress p) {
+            if (out != null) {
+                out.println(p.encode());
+            }
+        }
+
+        @Override
+        public void close() {
+            if (socket != null) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing: nothing left to report
+                }
+            }
         }
     }
 

@@ -91,9 +91,12 @@ class SparkClusterTest {
         PreparedData digits = NamedDatasets.embeddedDigits();
         DistributedConfig config = DataParallelTest.CONFIG.withEpochs(5);
         Map<String, Tensor> expected = expected(digits, config);
-        SparkTrainer.Result r = SparkTrainer.fit(sc, sc.parallelize(examples(digits.train()), 3), config, 2);
+        List<EpochProgress> heard = java.util.Collections.synchronizedList(new ArrayList<>());
+        SparkTrainer.Result r = SparkTrainer.fit(sc, sc.parallelize(examples(digits.train()), 3), config, 2, heard::add);
         assertSameWeights(expected, r);
         assertEquals(5, r.epochLosses().size());
+        assertEquals(r.epochLosses(), heard.stream().map(EpochProgress::loss).toList(), "each epoch reached the driver");
+        assertTrue(heard.get(4).line().startsWith("epoch 5/5  loss "), heard.get(4).line());
         assertTrue(r.epochLosses().get(4) < r.epochLosses().get(0), r.epochLosses().toString());
         assertEquals(5, r.epochAccuracies().size());
         int steps = DataParallelWorker.stepsPerEpoch(DataParallelTest.shards(digits.train(), 2).stream().map(Dataset::size)
