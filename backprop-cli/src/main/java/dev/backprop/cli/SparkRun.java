@@ -29,11 +29,13 @@ final class SparkRun {
     }
 
     /** Trains {@code job} on {@code workers} tasks of {@code master} and gives the job the trained weights. */
-    static void train(ClassifierJob job, String master, int workers, int averageEvery, Path checkpointDir,
+    static void train(ClassifierJob job, String master, int workers, int averageEvery, String checkpointDir,
                       int checkpointEvery) {
         DistributedConfig config = job.distributed(Duration.ofSeconds(120)).withAverageEvery(averageEvery);
         if (checkpointDir != null) {
-            config = config.withCheckpoints(checkpointDir.toAbsolutePath().toString(), checkpointEvery);
+            // A Hadoop URI (hdfs://, s3a://) as given; a plain folder made absolute, as every executor must read it.
+            config = config.withCheckpoints(checkpointDir.contains("://") ? checkpointDir
+                    : Path.of(checkpointDir).toAbsolutePath().toString(), checkpointEvery);
         }
         long start = System.nanoTime();
         SparkTrainer.Result r;

@@ -232,7 +232,10 @@ final class TrainCommand implements Callable<Integer> {
                     + " the training loop in this process, and on Spark it runs in the workers");
         }
         try {
-            SparkRun.train(job, spark, workers, averageEvery, checkpointDir, checkpointEvery);
+            // The folder as typed: a Hadoop URI such as hdfs://namenode/runs is not a local path.
+            String folder = checkpointDir == null ? null
+                    : commandSpec.commandLine().getParseResult().matchedOption("--checkpoint-dir").stringValues().get(0);
+            SparkRun.train(job, spark, workers, averageEvery, folder, checkpointEvery);
         } catch (NoClassDefFoundError e) {
             throw new IllegalStateException("--spark needs Apache Spark's jars on the class path (" + e.getMessage()
                     + " is missing): run it through ./backprop, which adds them, or through spark-submit", e);

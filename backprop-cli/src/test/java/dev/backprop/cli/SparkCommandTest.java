@@ -27,12 +27,19 @@ class SparkCommandTest {
         assertEquals(0, evaluate.exit(), evaluate.err());
         assertTrue(evaluate.out().contains(String.format(java.util.Locale.ROOT, "%.4f", accuracy)), evaluate.out());
 
+        Path checkpoints = dir.resolve("checkpoints");
         CliRun local = CliRun.of("train", "--model", "mlp:64", "--epochs", "5", "--batch", "32", "--spark", "local[2]",
-                "--average-every", "4");
+                "--average-every", "4", "--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "10");
         assertEquals(0, local.exit(), local.out() + local.err());
         assertTrue(local.out().contains("local SGD averaging every 4 steps") && local.out().contains("an averaging: compute"),
                 local.out());
         assertTrue(Double.parseDouble(local.lastLine().replace("test accuracy: ", "")) > 0.85, local.out());
+        for (String worker : new String[] {"worker-0", "worker-1"}) {
+            try (var files = Files.list(checkpoints.resolve(worker))) {
+                assertEquals(3, files.filter(p -> p.getFileName().toString().matches("checkpoint-e\\d+-b\\d+\\.safetensors"))
+                        .count(), worker + " keeps its newest three checkpoints");
+            }
+        }
     }
 
     @Test

@@ -24,4 +24,8 @@ public interface Callback {
 
     default void onTrainEnd(History history) {
     }
+
+    /** Called after each checkpoint file is written whole (and older ones pruned), with its path. */
+    default void onCheckpoint(java.nio.file.Path file) {
+    }
 }

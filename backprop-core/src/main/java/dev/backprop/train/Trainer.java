@@ -190,8 +190,8 @@ public class Trainer {
         return Math.min(WARMUP_STEPS, steps / 5);
     }
 
-    /** Saves the state of the run at this point of its progress into the checkpoint policy's directory. */
-    void checkpoint(Checkpointing policy, String recipe, BatchSource source, int epoch, int batch, double lossSum, int seen,
+    /** Saves the state of the run at this point of its progress into the checkpoint policy's directory; returns the file. */
+    Path checkpoint(Checkpointing policy, String recipe, BatchSource source, int epoch, int batch, double lossSum, int seen,
                     int[] order) {
         Map<String, Generator.State> generators = new LinkedHashMap<>();
         model.namedGenerators().forEach((name, g) -> generators.put(name, g.state()));
@@ -199,8 +199,10 @@ public class Trainer {
         Checkpoint c = new Checkpoint(epoch, batch, lossSum, seen, order, data == null ? null : data.state(), generators,
                 optimizer.state(), model.stateDict(), recipe);
         try {
-            c.save(policy.directory().resolve(Checkpoint.fileName(epoch, batch)));
+            Path file = policy.directory().resolve(Checkpoint.fileName(epoch, batch));
+            c.save(file);
             Checkpoint.prune(policy.directory(), policy.keep());
+            return file;
         } catch (IOException e) {
             throw new UncheckedIOException("could not write a checkpoint into " + policy.directory() + ": "
                     + e.getMessage(), e);

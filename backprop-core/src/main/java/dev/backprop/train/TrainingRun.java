@@ -67,7 +67,7 @@ final class TrainingRun {
                 stop |= c.onEpochEnd(result);
             }
             if (recipe != null) {
-                trainer.checkpoint(config.checkpointing(), recipe, source, epoch + 1, 0, 0, 0, null);
+                checkpointed(trainer.checkpoint(config.checkpointing(), recipe, source, epoch + 1, 0, 0, 0, null));
             }
         }
         History history = new History(results, stop, speed());
@@ -112,12 +112,18 @@ final class TrainingRun {
                 c.onBatchEnd(epoch, batchIndex, batchLoss, seen);
             }
             if (recipe != null && every > 0 && step % every == 0 && it.hasNext() && step < totalSteps) {
-                trainer.checkpoint(config.checkpointing(), recipe, source, epoch, batchIndex, lossSum, seen, order);
+                checkpointed(trainer.checkpoint(config.checkpointing(), recipe, source, epoch, batchIndex, lossSum, seen, order));
             }
         }
         Evaluation val = validation == null ? null : trainer.evaluate(validation);
         return new EpochResult(epoch, step, seen == 0 ? Double.NaN : lossSum / seen, val, trainer.optimizer().lr(),
                 epochNanos / 1e9, seen, skipped, source.unit());
+    }
+
+    private void checkpointed(java.nio.file.Path file) {
+        for (Callback c : callbacks) {
+            c.onCheckpoint(file);
+        }
     }
 
     private void account(long took, int rows) {

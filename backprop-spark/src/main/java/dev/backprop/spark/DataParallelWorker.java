@@ -25,8 +25,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * One worker of data-parallel training: a replica of the model built from the shared seed, the one
@@ -36,8 +34,6 @@ import java.util.stream.Stream;
  * the same number of steps. The same code runs in a Spark task and in the tests' threads.
  */
 public final class DataParallelWorker {
-    private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-e\\d{4,}-b\\d{6,}\\.safetensors");
-
     private DataParallelWorker() {
     }
 
@@ -107,41 +103,59 @@ public final class DataParallelWorker {
         };
         FitConfig fit = FitConfig.DEFAULT.withEpochs(config.epochs()).withBatchSize(local).withSeed(config.seed())
                 .withSchedule(config.schedule()).withClipNorm(config.clipNorm());
+        CheckpointStore store = null;
+        Path scratch = null;
+        Callback mirror = new Callback() { };
         if (config.checkpointDir() != null) {
-            fit = fit.withCheckpointing(new Checkpointing(folder(config, ring.rank()), config.checkpointEvery(), 3));
+            store = new CheckpointStore(config.checkpointDir(), ring.rank());
+            scratch = scratch(ring.rank());
+            fit = fit.withCheckpointing(new Checkpointing(scratch, config.checkpointEvery(), 3));
+            mirror = store.mirror();
         }
         long start = System.nanoTime();
         History history;
         try {
             if (resumeFrom == null) {
-                history = trainer.fit(source, null, fit, averaging, global);
+                history = trainer.fit(source, null, fit, averaging, global, mirror);
             } else {
-                history = trainer.resume(folder(config, ring.rank()).resolve(resumeFrom), source, null, fit, averaging,
-                        global);
+                history = trainer.resume(store.fetch(resumeFrom, scratch), source, null, fit, averaging, global, mirror);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("worker " + ring.rank() + ": could not resume from " + resumeFrom + ": "
                     + e.getMessage(), e);
+        } finally {
+            deleteScratch(scratch);
         }
         return new Outcome(model.stateDict(), losses, accuracies, clock.times(history.speed().seconds()),
                 (System.nanoTime() - start) / 1e9);
     }
 
-    /** Worker {@code rank}'s checkpoint folder. */
-    static Path folder(DistributedConfig config, int rank) {
-        return Path.of(config.checkpointDir(), "worker-" + rank);
+    /** A fresh local folder where the loop writes this worker's checkpoints before they are stored. */
+    private static Path scratch(int rank) {
+        try {
+            return Files.createTempDirectory("backprop-worker-" + rank + "-checkpoints");
+        } catch (IOException e) {
+            throw new UncheckedIOException("worker " + rank + ": no local folder for checkpoints: " + e.getMessage(), e);
+        }
     }
 
-    /** The names of worker {@code rank}'s checkpoint files (only whole ones exist: each is written atomically). */
+    private static void deleteScratch(Path scratch) {
+        if (scratch == null) {
+            return;
+        }
+        try (var files = Files.list(scratch)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(scratch);
+        } catch (IOException ignored) {
+            // a temporary folder left behind costs only disk; the stored checkpoints are what count
+        }
+    }
+
+    /** The names of worker {@code rank}'s stored checkpoints (only whole ones carry a checkpoint's name). */
     static List<String> checkpoints(DistributedConfig config, int rank) {
-        if (config.checkpointDir() == null || !Files.isDirectory(folder(config, rank))) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(folder(config, rank))) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> CHECKPOINT.matcher(n).matches()).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("worker " + rank + ": could not list " + folder(config, rank), e);
-        }
+        return config.checkpointDir() == null ? List.of() : new CheckpointStore(config.checkpointDir(), rank).names();
     }
 
     /** The newest checkpoint every worker has (names sort by progress), or null when they share none. */

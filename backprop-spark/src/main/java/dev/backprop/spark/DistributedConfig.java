@@ -18,7 +18,8 @@ import java.util.List;
  * (split evenly over the workers), the seed (the same initial weights everywhere; each worker
  * shuffles its partition with a seed of its own derived from it), the timeout of every rendezvous
  * and socket read, and where and how often the workers write checkpoints ({@code checkpointDir}
- * null: none; a folder every executor reaches, such as a shared file system, one folder a worker), and
+ * null: none; a folder on any Hadoop file system, such as HDFS, S3 or a shared folder, with a folder
+ * per worker inside), and
  * the synchronisation: gradients summed every step ({@code averageEvery} 0, the default) or local SGD,
  * parameters averaged every {@code averageEvery} steps.
  *

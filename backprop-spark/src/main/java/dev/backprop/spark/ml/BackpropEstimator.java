@@ -71,7 +71,7 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
         schedule = new Param<>(this, "schedule", "per-epoch rate: constant, step, exponential, cosine, warmup or onecycle",
                 v -> { ScheduleKind.of(v); return true; });
         clipNorm = new DoubleParam(this, "clipNorm", "clip the global gradient norm (0: off)", ParamValidators.gtEq(0));
-        checkpointDir = new Param<>(this, "checkpointDir", "a folder every executor reaches for the workers' checkpoints"
+        checkpointDir = new Param<>(this, "checkpointDir", "a folder on any Hadoop file system (HDFS, S3, shared) for the workers' checkpoints"
                 + " (empty: none); a run whose stage is retried resumes from it");
         checkpointInterval = new IntParam(this, "checkpointInterval", "checkpoint every N steps (0: each epoch's end)",
                 ParamValidators.gtEq(0));
