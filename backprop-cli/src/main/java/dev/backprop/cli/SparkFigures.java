@@ -72,19 +72,25 @@ final class SparkFigures {
                                 + " 2 workers %,8.0f samples/s (compute %.2f, wait %.2f, all-reduce %.2f, copy %.2f ms);"
                                 + " efficiency %.2f%n", model, parameters, rateOne, one, GLOBAL_BATCH, rateTwo,
                         t.computeMillis(), t.waitMillis(), t.allReduceMillis(), t.copyMillis(), rateTwo / (2 * rateOne));
-                models.add(new double[] {parameters, one / 1000 / GLOBAL_BATCH});
+                models.add(new double[] {parameters, one / 1000 / GLOBAL_BATCH, GLOBAL_BATCH});
             }
+            // The GPT recipe (a batch of 12 windows of 64 characters) on one worker of one thread, for the projection.
+            double gptStep = sc.parallelize(List.of(0), 1).map(i -> gptStepMillis()).collect().get(0);
+            System.out.printf(Locale.ROOT, "%-12s %,9d parameters: 1 worker %.1f ms a step of 12 windows%n", "gpt recipe",
+                    GPT_PARAMETERS, gptStep);
+            models.add(new double[] {GPT_PARAMETERS, gptStep / 1000 / 12, 12});
         }
-        System.out.println("projection, global batch " + GLOBAL_BATCH + ", the measured alpha and one worker's compute"
-                + " time per example, assumed to scale linearly (efficiency; the global batch from which it reaches 0.8):");
-        String[] names = {"mlp:256,128", "lenet"};
+        System.out.println("projection, global batch " + GLOBAL_BATCH + " (the GPT: 12 windows), the measured alpha and one"
+                + " worker's compute time per example, assumed to scale linearly (efficiency; the global batch from which it"
+                + " reaches 0.8):");
+        String[] names = {"mlp:256,128", "lenet", "gpt recipe"};
         for (int m = 0; m < models.size(); m++) {
             for (double gbits : new double[] {10, 100}) {
                 StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-12s %3.0f Gbit/s:", names[m], gbits));
                 for (int n : new int[] {8, 32, 128}) {
                     double bytes = models.get(m)[0] * 4;
                     double comm = 2 * (n - 1) * alpha + 2.0 * (n - 1) / n * bytes / (gbits * 1e9 / 8);
-                    double compute = models.get(m)[1] * GLOBAL_BATCH;
+                    double compute = models.get(m)[1] * models.get(m)[2];
                     double efficiency = compute / (n * (compute / n + comm));
                     double pays = 4 * n * comm / models.get(m)[1];
                     line.append(String.format(Locale.ROOT, "  %d workers %.2f (batch %,.0f)", n, efficiency, pays));
@@ -92,6 +98,29 @@ final class SparkFigures {
                 System.out.println(line);
             }
         }
+    }
+
+    private static final long GPT_PARAMETERS = 809_856;
+
+    /** Milliseconds a step of the GPT recipe takes one thread: the best of 4 rounds of 20 steps after 100 of warm-up. */
+    private static double gptStepMillis() {
+        dev.backprop.tensor.Generator g = new dev.backprop.tensor.Generator(4);
+        char[] text = new char[200_000];
+        for (int i = 0; i < text.length; i++) {
+            text[i] = (char) ('!' + g.nextInt(0, 65));
+        }
+        dev.backprop.data.TextCorpus corpus = dev.backprop.data.TextCorpus.of(new String(text), 0.1);
+        dev.backprop.nn.GPT gpt = new dev.backprop.nn.GPT(new dev.backprop.nn.GPT.Config(corpus.tokenizer().size(), 4, 4,
+                128, 64), new dev.backprop.tensor.Generator(0));
+        dev.backprop.train.LanguageModelRecipe warm = dev.backprop.train.LanguageModelRecipe.DEFAULT.withIterations(100)
+                .withWarmup(5).withEvaluation(0, 1);
+        warm.trainer(gpt).fit(warm.training(corpus, 64), null, warm.fitConfig());
+        dev.backprop.train.LanguageModelRecipe round = warm.withIterations(20);
+        double best = Double.MAX_VALUE;
+        for (int r = 0; r < 4; r++) {
+            best = Math.min(best, round.trainer(gpt).fit(round.training(corpus, 64), null, round.fitConfig()).speed().seconds());
+        }
+        return best * 1000 / 20;
     }
 
     /** The first 19,200 MNIST training images, flat for an MLP. */
