@@ -61,8 +61,8 @@ final class SparkFigures {
                         Duration.ofSeconds(120));
                 double one = sc.parallelize(List.of(0), 1).map(i -> oneWorker(config, folder)).collect().get(0);
                 // The executors' JIT compiles the step during a first run: measure the second, as for one worker.
-                SparkTrainer.fit(sc, sc.parallelize(examples(d), 2), config, 2);
-                SparkTrainer.Result two = SparkTrainer.fit(sc, sc.parallelize(examples(d), 2), config.withEpochs(2), 2);
+                SparkTrainer.fit(sc, sc.parallelize(Example.all(d), 2), config, 2);
+                SparkTrainer.Result two = SparkTrainer.fit(sc, sc.parallelize(Example.all(d), 2), config.withEpochs(2), 2);
                 StepTimes t = two.times();
                 double perStepTwo = t.computeMillis() + t.waitMillis() + t.allReduceMillis() + t.copyMillis();
                 double rateOne = GLOBAL_BATCH / (one / 1000);
@@ -204,14 +204,4 @@ final class SparkFigures {
         return new double[] {alpha, bandwidth};
     }
 
-    private static List<Example> examples(Dataset d) {
-        float[] x = d.features().toFloatArray();
-        float[] y = d.targets().toFloatArray();
-        int width = x.length / d.size();
-        List<Example> out = new ArrayList<>(d.size());
-        for (int i = 0; i < d.size(); i++) {
-            out.add(new Example(i, Arrays.copyOfRange(x, i * width, (i + 1) * width), y[i]));
-        }
-        return out;
-    }
 }

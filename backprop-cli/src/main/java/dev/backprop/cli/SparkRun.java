@@ -1,6 +1,5 @@
 package dev.backprop.cli;
 
-import dev.backprop.data.Dataset;
 import dev.backprop.spark.DistributedConfig;
 import dev.backprop.spark.Example;
 import dev.backprop.spark.SparkTrainer;
@@ -9,7 +8,6 @@ import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.SparkConf;
@@ -43,7 +41,7 @@ final class SparkRun {
             System.out.printf(Locale.ROOT, "spark %s: %d workers, global batch %d (%d a worker), %s%n", master, workers,
                     config.globalBatch(), config.globalBatch() / workers, averageEvery > 0
                             ? "local SGD averaging every " + averageEvery + " steps" : "gradients summed every step");
-            r = SparkTrainer.fit(sc, sc.parallelize(examples(job.trainingData()), Math.max(workers, 2)), config, workers,
+            r = SparkTrainer.fit(sc, sc.parallelize(Example.all(job.trainingData()), Math.max(workers, 2)), config, workers,
                     p -> System.out.println(p.line()));   // each epoch as it ends, as on one machine
         }
         StepTimes t = r.times();
@@ -80,14 +78,4 @@ final class SparkRun {
         return conf;
     }
 
-    private static List<Example> examples(Dataset d) {
-        float[] x = d.features().toFloatArray();
-        float[] y = d.targets().toFloatArray();
-        int width = x.length / d.size();
-        List<Example> out = new ArrayList<>(d.size());
-        for (int i = 0; i < d.size(); i++) {
-            out.add(new Example(i, Arrays.copyOfRange(x, i * width, (i + 1) * width), y[i]));
-        }
-        return out;
-    }
 }

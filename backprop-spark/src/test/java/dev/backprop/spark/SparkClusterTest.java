@@ -62,16 +62,6 @@ class SparkClusterTest {
         return sc;
     }
 
-    static List<Example> examples(Dataset d) {
-        float[] x = d.features().toFloatArray();
-        float[] y = d.targets().toFloatArray();
-        int width = x.length / d.size();
-        List<Example> out = new ArrayList<>();
-        for (int i = 0; i < d.size(); i++) {
-            out.add(new Example(i, java.util.Arrays.copyOfRange(x, i * width, (i + 1) * width), y[i]));
-        }
-        return out;
-    }
 
     private static JavaSparkContext sc;
 
@@ -92,7 +82,7 @@ class SparkClusterTest {
         DistributedConfig config = DataParallelTest.CONFIG.withEpochs(5);
         Map<String, Tensor> expected = expected(digits, config);
         List<EpochProgress> heard = java.util.Collections.synchronizedList(new ArrayList<>());
-        SparkTrainer.Result r = SparkTrainer.fit(sc, sc.parallelize(examples(digits.train()), 3), config, 2, heard::add);
+        SparkTrainer.Result r = SparkTrainer.fit(sc, sc.parallelize(Example.all(digits.train()), 3), config, 2, heard::add);
         assertSameWeights(expected, r);
         assertEquals(5, r.epochLosses().size());
         assertEquals(r.epochLosses(), heard.stream().map(EpochProgress::loss).toList(), "each epoch reached the driver");
@@ -139,7 +129,7 @@ class SparkClusterTest {
             assertTrue(second.toFile().exists());
         });
         killer.start();
-        SparkTrainer.Result r = SparkTrainer.fit(sc, sc.parallelize(examples(digits.train()), 3), config, 2);
+        SparkTrainer.Result r = SparkTrainer.fit(sc, sc.parallelize(Example.all(digits.train()), 3), config, 2);
         long recovered = System.nanoTime();
         killer.join();
         assertTrue(killedAt.get() != 0, "an executor was killed while the workers trained");
