@@ -17,7 +17,6 @@ import dev.backprop.report.TrainingReport;
 import dev.backprop.tensor.Generator;
 import dev.backprop.train.Evaluation;
 import dev.backprop.train.FitConfig;
-import dev.backprop.train.History;
 import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
 import dev.backprop.train.Validation;
@@ -157,7 +156,7 @@ final class ClassifierJob implements TrainingJob {
     }
 
     @Override
-    public void finish(History history, Path out) throws IOException {
+    public void finish(Path out) throws IOException {
         if (out != null) {
             ModelFile.save(out, new ModelFile.Model(spec, model, new ModelFile.Info(dataset, data.train().classNames(),
                     data.preprocessing())));

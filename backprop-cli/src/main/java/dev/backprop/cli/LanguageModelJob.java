@@ -13,7 +13,6 @@ import dev.backprop.report.TrainingReport;
 import dev.backprop.tensor.Generator;
 import dev.backprop.train.Evaluation;
 import dev.backprop.train.FitConfig;
-import dev.backprop.train.History;
 import dev.backprop.train.LanguageModelRecipe;
 import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
@@ -129,7 +128,7 @@ final class LanguageModelJob implements TrainingJob {
     }
 
     @Override
-    public void finish(History history, Path out) throws IOException {
+    public void finish(Path out) throws IOException {
         int block = spec.config().block();
         double train = trainer.evaluate(recipe.trainingEstimate(corpus, block)).loss();
         double validation = trainer.evaluate(validation()).loss();   // the same draws as every estimate, on the final weights

@@ -1,6 +1,5 @@
 package dev.backprop.cli;
 
-import dev.backprop.data.BatchSource;
 import dev.backprop.data.PreparedData;
 import dev.backprop.nn.ActivationKind;
 import dev.backprop.nn.Architecture;
@@ -240,8 +239,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalStateException("--spark needs Apache Spark's jars on the class path (" + e.getMessage()
                     + " is missing): run it through ./backprop, which adds them, or through spark-submit", e);
         }
-        job.finish(new History(List.of(), false, new History.Speed(BatchSource.Unit.EXAMPLES, 0, Double.NaN, Double.NaN, 0)),
-                out);
+        job.finish(out);
     }
 
     long seed() {
@@ -333,7 +331,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("report: " + job.writeReport(report, recorder));
         }
         if (main) {
-            job.finish(history, out);
+            job.finish(out);
         }
     }
 

@@ -4,7 +4,6 @@ import dev.backprop.data.BatchSource;
 import dev.backprop.report.TrainingRecorder;
 import dev.backprop.train.Evaluation;
 import dev.backprop.train.FitConfig;
-import dev.backprop.train.History;
 import dev.backprop.train.Trainer;
 import dev.backprop.train.Validation;
 import java.io.IOException;
@@ -36,6 +35,6 @@ interface TrainingJob {
     /** Writes the report of the finished run into {@code dir} and returns its page. */
     Path writeReport(Path dir, TrainingRecorder recorder) throws IOException;
 
-    /** Prints the result of the finished run and saves the model into {@code out} (may be null). */
-    void finish(History history, Path out) throws IOException;
+    /** Prints the result of the finished run (its test or validation figures) and saves the model into {@code out} (may be null). */
+    void finish(Path out) throws IOException;
 }
