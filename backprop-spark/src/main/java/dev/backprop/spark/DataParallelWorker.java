@@ -77,30 +77,7 @@ public final class DataParallelWorker {
         }
         BatchSource source = firstBatches(new DataLoader(shard, local, true, true, shuffling(config.seed(), ring.rank())),
                 stepsPerEpoch);
-        List<Double> losses = new ArrayList<>();
-        List<Double> accuracies = new ArrayList<>();
-        Evaluator evaluator = new Evaluator(model, trainer.loss());
-        Callback global = new Callback() {
-            @Override
-            public boolean onEpochEnd(EpochResult r) {
-                double correct = config.classification()
-                        ? evaluator.evaluate(shard, 512, 1).classification().accuracy() * shard.size() : 0;
-                double[] sums = {r.trainLoss() * r.examples(), r.examples(), correct, shard.size()};
-                float[] wire = new float[sums.length];
-                for (int i = 0; i < sums.length; i++) {
-                    wire[i] = (float) sums[i];
-                }
-                RingAllReduce.sum(ring, wire);
-                losses.add((double) wire[0] / wire[1]);
-                if (config.classification()) {
-                    accuracies.add((double) Math.round(wire[2]) / wire[3]);
-                }
-                progress.accept(new EpochProgress(r.epoch(), config.epochs(), losses.get(losses.size() - 1),
-                        config.classification() ? accuracies.get(accuracies.size() - 1) : Double.NaN, r.lr(), r.seconds(),
-                        Math.round(wire[1])));
-                return false;
-            }
-        };
+        GlobalFigures global = new GlobalFigures(ring, new Evaluator(model, trainer.loss()), shard, config, progress);
         FitConfig fit = FitConfig.DEFAULT.withEpochs(config.epochs()).withBatchSize(local).withSeed(config.seed())
                 .withSchedule(config.schedule()).withClipNorm(config.clipNorm());
         CheckpointStore store = null;
@@ -126,8 +103,48 @@ public final class DataParallelWorker {
         } finally {
             deleteScratch(scratch);
         }
-        return new Outcome(model.stateDict(), losses, accuracies, clock.times(history.speed().seconds()),
+        return new Outcome(model.stateDict(), global.losses, global.accuracies, clock.times(history.speed().seconds()),
                 (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * At each epoch's end, the figures over all workers: the mean training loss and (classifiers) the
+     * accuracy over every partition, one small all-reduce; told to {@code progress} as they come.
+     */
+    private static final class GlobalFigures implements Callback {
+        private final Ring ring;
+        private final Evaluator evaluator;
+        private final Dataset shard;
+        private final DistributedConfig config;
+        private final java.util.function.Consumer<EpochProgress> progress;
+        final List<Double> losses = new ArrayList<>();
+        final List<Double> accuracies = new ArrayList<>();
+
+        GlobalFigures(Ring ring, Evaluator evaluator, Dataset shard, DistributedConfig config,
+                      java.util.function.Consumer<EpochProgress> progress) {
+            this.ring = ring;
+            this.evaluator = evaluator;
+            this.shard = shard;
+            this.config = config;
+            this.progress = progress;
+        }
+
+        @Override
+        public boolean onEpochEnd(EpochResult r) {
+            double correct = config.classification()
+                    ? evaluator.evaluate(shard, 512, 1).classification().accuracy() * shard.size() : 0;
+            float[] sums = {(float) (r.trainLoss() * r.examples()), r.examples(), (float) correct, shard.size()};
+            RingAllReduce.sum(ring, sums);
+            losses.add((double) sums[0] / sums[1]);
+            double accuracy = Double.NaN;
+            if (config.classification()) {
+                accuracy = (double) Math.round(sums[2]) / sums[3];
+                accuracies.add(accuracy);
+            }
+            progress.accept(new EpochProgress(r.epoch(), config.epochs(), losses.get(losses.size() - 1), accuracy, r.lr(),
+                    r.seconds(), Math.round(sums[1])));
+            return false;
+        }
     }
 
     /** A fresh local folder where the loop writes this worker's checkpoints before they are stored. */
