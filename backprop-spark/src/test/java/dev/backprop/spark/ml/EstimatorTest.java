@@ -129,6 +129,14 @@ class EstimatorTest {
         assertTrue(e.getMessage().contains("unknown architecture 'transformer'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new BackpropClassifier().setOptimizer("lbfgs"));
         assertTrue(e.getMessage().contains("unknown optimizer 'lbfgs'; choose one of [sgd, momentum, adam"), e.getMessage());
+
+        BackpropModel model = new BackpropClassifier().setModel("mlp:8").setEpochs(1).setBatchSize(32)
+                .fit(frame(digits.train(), true));
+        Dataset line = new Dataset("three", Tensor.rand(new Generator(1), 4, 3), Tensor.fromArray(new float[4], 4),
+                List.of("a", "b"));
+        Exception wrong = assertThrows(Exception.class, () -> model.transform(frame(line, true)).collectAsList());
+        String message = String.valueOf(wrong.getMessage()) + (wrong.getCause() == null ? "" : wrong.getCause().getMessage());
+        assertTrue(message.contains("a row has 3 features; the model takes 64"), message);
     }
 
     @Test
