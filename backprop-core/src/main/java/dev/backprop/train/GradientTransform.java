@@ -1,6 +1,5 @@
 package dev.backprop.train;
 
-import dev.backprop.optim.GradClip;
 import dev.backprop.tensor.Tensor;
 import java.util.List;
 
@@ -18,12 +17,4 @@ import java.util.List;
 public interface GradientTransform {
     /** Changes the gradients of {@code parameters} (those of the optimizer) in place. */
     void apply(List<Tensor> parameters);
-
-    /** Scales all gradients down together when their global L2 norm exceeds {@code maxNorm}. */
-    static GradientTransform clipNorm(double maxNorm) {
-        if (!(maxNorm > 0)) {
-            throw new IllegalArgumentException("GradientTransform.clipNorm: the norm must be positive, got " + maxNorm);
-        }
-        return parameters -> GradClip.clipGradNorm(parameters, maxNorm);
-    }
 }

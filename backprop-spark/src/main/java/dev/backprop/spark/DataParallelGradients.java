@@ -39,43 +39,19 @@ public final class DataParallelGradients implements GradientTransform {
     @Override
     public void apply(List<Tensor> parameters) {
         long start = System.nanoTime();
-        int total = 0;
-        for (Tensor p : parameters) {
-            total += p.numel();
-        }
+        int total = Flat.size(parameters);
         if (buffer.length != total + 1) {
             buffer = new float[total + 1];
         }
+        List<Tensor> gradients = parameters.stream().map(Tensor::grad).toList();
         float count = localCount.getAsInt();
-        int offset = 0;
-        for (Tensor p : parameters) {
-            if (p.grad() == null) {
-                java.util.Arrays.fill(buffer, offset, offset + p.numel(), 0f);
-            } else {
-                float[] g = p.grad().toFloatArray();
-                for (int i = 0; i < g.length; i++) {
-                    buffer[offset + i] = g[i] * count;
-                }
-            }
-            offset += p.numel();
-        }
+        Flat.gather(parameters, gradients, count, buffer);
         buffer[total] = count;
         long reduce = System.nanoTime();
         waited[0] = 0;
         RingAllReduce.sum(ring, buffer, waited);
         long reduced = System.nanoTime();
-        float examples = buffer[total];
-        offset = 0;
-        for (Tensor p : parameters) {
-            if (p.grad() != null) {
-                float[] mean = new float[p.numel()];
-                for (int i = 0; i < mean.length; i++) {
-                    mean[i] = buffer[offset + i] / examples;
-                }
-                p.grad().copyInPlace(Tensor.fromArray(mean, p.shape().dims()));
-            }
-            offset += p.numel();
-        }
+        Flat.scatter(buffer, buffer[total], parameters, gradients);
         times.add(reduce - start + System.nanoTime() - reduced, waited[0], reduced - reduce - waited[0]);
     }
 }

@@ -3,12 +3,11 @@ package dev.backprop.spark;
 import dev.backprop.nn.Module;
 import dev.backprop.spark.ring.Ring;
 import dev.backprop.spark.ring.RingAllReduce;
-import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.train.Callback;
 import dev.backprop.train.History;
 import dev.backprop.train.TrainingPlan;
-import java.util.Map;
+import java.util.List;
 
 /**
  * Local SGD's synchronisation (Stich 2019): each worker steps on its own gradients, and after every
@@ -53,30 +52,14 @@ final class ParameterAveraging implements Callback {
 
     private void average() {
         long start = System.nanoTime();
-        Map<String, Tensor> state = model.stateDict();
-        int total = state.values().stream().mapToInt(Tensor::numel).sum();
-        float[] buffer = new float[total];
-        int offset = 0;
-        for (Tensor t : state.values()) {
-            float[] v = t.toFloatArray();
-            System.arraycopy(v, 0, buffer, offset, v.length);
-            offset += v.length;
-        }
+        List<Tensor> state = List.copyOf(model.stateDict().values());
+        float[] buffer = new float[Flat.size(state)];
+        Flat.gather(state, state, 1f, buffer);
         long reduce = System.nanoTime();
         long[] waited = new long[1];
         RingAllReduce.sum(ring, buffer, waited);
         long reduced = System.nanoTime();
-        offset = 0;
-        try (var off = GradMode.noGrad()) {
-            for (Tensor t : state.values()) {
-                float[] mean = new float[t.numel()];
-                for (int i = 0; i < mean.length; i++) {
-                    mean[i] = buffer[offset + i] / ring.size();
-                }
-                t.copyInPlace(Tensor.fromArray(mean, t.shape().dims()));
-                offset += mean.length;
-            }
-        }
+        Flat.scatter(buffer, ring.size(), state, state);
         lastAveraged = step;
         clock.add(reduce - start + System.nanoTime() - reduced, waited[0], reduced - reduce - waited[0]);
     }
