@@ -78,6 +78,15 @@ public final class ModelFile {
     }
 
     public static void save(Path file, Model model) throws IOException {
+        Safetensors.write(file, model.module().stateDict(), metadata(model));
+    }
+
+    /** The bytes {@link #save} writes, for a model kept in memory or sent elsewhere ({@link #read} reads them). */
+    public static byte[] toBytes(Model model) {
+        return Safetensors.toBytes(model.module().stateDict(), metadata(model));
+    }
+
+    private static Map<String, String> metadata(Model model) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(FORMAT_KEY, FORMAT);
         meta.put("format_version", Integer.toString(VERSION));
@@ -88,7 +97,7 @@ public final class ModelFile {
         preprocessing.put("shift", model.info().preprocessing().shift());
         preprocessing.put("scale", model.info().preprocessing().scale());
         meta.put("preprocessing", Json.write(preprocessing));
-        Safetensors.write(file, model.module().stateDict(), meta);
+        return meta;
     }
 
     public static Model load(Path file) throws IOException {

@@ -241,6 +241,22 @@ public final class Safetensors {
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype)
             throws IOException {
+        ByteBuffer[] parts = encode(tensors, metadata, dtype);
+        AtomicFiles.write(file, parts[0], parts[1]);
+    }
+
+    /** The bytes {@link #write(Path, Map, Map)} puts in a file (F32), for a file kept in memory or sent elsewhere. */
+    public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        ByteBuffer[] parts = encode(tensors, metadata, DType.F32);
+        byte[] out = new byte[parts[0].remaining() + parts[1].remaining()];
+        int head = parts[0].remaining();
+        parts[0].get(out, 0, head);
+        parts[1].get(out, head, parts[1].remaining());
+        return out;
+    }
+
+    /** The header (its length, the JSON, padding) and the data of a file, each ready to read. */
+    private static ByteBuffer[] encode(Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype) {
         if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
             throw new IllegalArgumentException("Safetensors.write: can write F32, F16 or BF16, not " + dtype);
         }
@@ -280,7 +296,7 @@ public final class Safetensors {
             }
         }
         data.flip();
-        AtomicFiles.write(file, head, data);
+        return new ByteBuffer[] {head, data};
     }
 
     /** Rounds to the nearest bfloat16 (ties to even); NaN stays a quiet NaN. */

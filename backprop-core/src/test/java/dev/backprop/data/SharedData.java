@@ -1,6 +1,5 @@
 package dev.backprop.data;
 
-import dev.backprop.data.SharedFolder;
 import java.nio.file.Path;
 
 /** The datasets folder of {@code shared/}, for tests. */

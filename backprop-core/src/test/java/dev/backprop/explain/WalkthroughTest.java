@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.backprop.data.SharedFolder;
 import dev.backprop.nn.ActivationKind;
 import dev.backprop.tensor.Generator;
-import dev.backprop.data.SharedFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.backprop.data.Preprocessing;
+import dev.backprop.data.SharedFolder;
 import dev.backprop.nn.Activation;
 import dev.backprop.nn.ActivationKind;
 import dev.backprop.nn.Architecture;
@@ -16,7 +17,6 @@ import dev.backprop.nn.Sequential;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Shape;
 import dev.backprop.tensor.Tensor;
-import dev.backprop.data.SharedFolder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -51,6 +51,20 @@ class IoTest {
 
     private static int[] ints(Object list) {
         return ((List<?>) list).stream().mapToInt(o -> ((Number) o).intValue()).toArray();
+    }
+
+    @Test
+    void filesInMemoryAreTheBytesOfFilesOnDisk(@TempDir Path dir) throws IOException {
+        ModelSpec spec = Architecture.parse("mlp:4").bind(new int[] {3}, 2);
+        ModelFile.Model model = new ModelFile.Model(spec, spec.build(new Generator(5)),
+                new ModelFile.Info("toy", List.of("a", "b"), Preprocessing.NONE));
+        Path file = dir.resolve("model.safetensors");
+        ModelFile.save(file, model);
+        byte[] bytes = ModelFile.toBytes(model);
+        assertArrayEquals(Files.readAllBytes(file), bytes);
+        ModelFile.Model back = ModelFile.read(bytes, "in memory");
+        assertArrayEquals(model.module().stateDict().get("0.weight").toFloatArray(),
+                back.module().stateDict().get("0.weight").toFloatArray());
     }
 
     @Test

@@ -53,6 +53,11 @@ public record DistributedConfig(Architecture model, List<Integer> example, int o
         }
     }
 
+    /** The numbers in one example of {@code shape}. */
+    public static int size(List<Integer> shape) {
+        return shape.stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b);
+    }
+
     /** The model's specification, its sizes bound to this data. */
     public ModelSpec spec() {
         int[] shape = example.stream().mapToInt(Integer::intValue).toArray();

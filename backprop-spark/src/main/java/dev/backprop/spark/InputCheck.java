@@ -17,7 +17,7 @@ final class InputCheck {
 
     /** What is wrong with {@code e} under {@code config}, or null. */
     static String problem(Example e, DistributedConfig config) {
-        int width = config.example().stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b);
+        int width = DistributedConfig.size(config.example());
         if (e.features() == null) {
             return "example " + e.index() + ": no features";
         }

@@ -2,11 +2,8 @@ package dev.backprop.spark;
 
 import dev.backprop.io.Safetensors;
 import dev.backprop.nn.Module;
-import dev.backprop.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,24 +106,12 @@ public final class SparkTrainer {
 
     /** Worker 0's outcome as bytes: its weights in safetensors, the losses and times in the metadata. */
     static byte[] encode(DataParallelWorker.Outcome o) {
-        try {
-            Path tmp = Files.createTempFile("backprop-worker", ".safetensors");
-            try {
-                Map<String, String> meta = new LinkedHashMap<>();
-                meta.put("epoch_losses", join(o.epochLosses()));
-                meta.put("epoch_accuracies", join(o.epochAccuracies()));
-                StepTimes t = o.times();
-                meta.put("step_times", t.steps() + "," + t.computeMillis() + "," + t.waitMillis() + "," + t.allReduceMillis()
-                        + "," + t.copyMillis());
-                meta.put("seconds", Double.toString(o.seconds()));
-                Safetensors.write(tmp, o.weights(), meta);
-                return Files.readAllBytes(tmp);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("worker 0 could not write its weights: " + e.getMessage(), e);
-        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("epoch_losses", join(o.epochLosses()));
+        meta.put("epoch_accuracies", join(o.epochAccuracies()));
+        meta.put("step_times", join(o.times().toList()));
+        meta.put("seconds", Double.toString(o.seconds()));
+        return Safetensors.toBytes(o.weights(), meta);
     }
 
     private static String join(List<Double> values) {
@@ -144,23 +129,15 @@ public final class SparkTrainer {
     }
 
     private static Result decode(byte[] bytes, DistributedConfig config) {
+        Safetensors.Contents c;
         try {
-            Path tmp = Files.createTempFile("backprop-result", ".safetensors");
-            try {
-                Files.write(tmp, bytes);
-                Safetensors.Contents c = Safetensors.read(tmp);
-                Module model = DataParallelWorker.build(config);
-                Map<String, Tensor> weights = new LinkedHashMap<>(c.tensors());
-                model.loadStateDict(weights);
-                List<Double> t = numbers(c.metadata().get("step_times"));
-                return new Result(model, numbers(c.metadata().get("epoch_losses")), numbers(c.metadata().get("epoch_accuracies")),
-                        new StepTimes(t.get(0).longValue(), t.get(1), t.get(2), t.get(3), t.get(4)),
-                        Double.parseDouble(c.metadata().get("seconds")));
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            c = Safetensors.read(bytes, "worker 0's result");
         } catch (IOException e) {
             throw new UncheckedIOException("the driver could not read worker 0's weights: " + e.getMessage(), e);
         }
+        Module model = DataParallelWorker.build(config);
+        model.loadStateDict(new LinkedHashMap<>(c.tensors()));
+        return new Result(model, numbers(c.metadata().get("epoch_losses")), numbers(c.metadata().get("epoch_accuracies")),
+                StepTimes.of(numbers(c.metadata().get("step_times"))), Double.parseDouble(c.metadata().get("seconds")));
     }
 }

@@ -1,6 +1,7 @@
 package dev.backprop.spark;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * Where a worker's steps spent their time, in milliseconds per synchronisation (every step when
@@ -11,6 +12,20 @@ import java.io.Serializable;
  */
 public record StepTimes(long steps, double computeMillis, double waitMillis, double allReduceMillis, double copyMillis)
         implements Serializable {
+
+    /** The five figures in order, as saved. */
+    public List<Double> toList() {
+        return List.of((double) steps, computeMillis, waitMillis, allReduceMillis, copyMillis);
+    }
+
+    /** The figures {@link #toList} gave. */
+    public static StepTimes of(List<? extends Number> v) {
+        if (v.size() != 5) {
+            throw new IllegalArgumentException("StepTimes: 5 figures expected, got " + v);
+        }
+        return new StepTimes(v.get(0).longValue(), v.get(1).doubleValue(), v.get(2).doubleValue(), v.get(3).doubleValue(),
+                v.get(4).doubleValue());
+    }
 
     /** Sums a worker's times as its steps go; {@link #times} turns them into a {@link StepTimes}. */
     static final class Clock {

@@ -144,7 +144,7 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
         JavaRDD<Example> examples = data.toJavaRDD().zipWithIndex().map(p -> example(p._1(), p._2()));
         Architecture architecture = Architecture.parse(getOrDefault(model));
         Row first = data.first();
-        int width = features(first).length;
+        int width = features(first.get(0)).length;
         List<Integer> shape = architecture.input() == Architecture.Input.IMAGES
                 ? imageShape(width) : List.of(width);
         int outputs = classification() ? classes(data) : 1;
@@ -185,15 +185,14 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
     }
 
     private static Example example(Row row, long index) {
-        return new Example(index, features(row), row.isNullAt(1) ? Float.NaN : ((Number) row.get(1)).floatValue());
+        return new Example(index, features(row.get(0)), row.isNullAt(1) ? Float.NaN : ((Number) row.get(1)).floatValue());
     }
 
-    /** The features of {@code row}'s first column, a Vector or an array of numbers; a missing one is refused. */
-    static float[] features(Row row) {
-        if (row.isNullAt(0)) {
-            throw new IllegalArgumentException("a row has no features (null): " + row);
+    /** A features column's value, a Vector or an array of numbers, as floats; a missing one is refused. */
+    static float[] features(Object v) {
+        if (v == null) {
+            throw new IllegalArgumentException("a row has no features (null)");
         }
-        Object v = row.get(0);
         if (v instanceof Vector vector) {
             double[] d = vector.toArray();
             float[] f = new float[d.length];
@@ -202,7 +201,8 @@ public abstract class BackpropEstimator extends Estimator<BackpropModel> {
             }
             return f;
         }
-        List<Object> list = row.getList(0);
+        List<?> list = v instanceof scala.collection.Seq<?> seq ? scala.jdk.javaapi.CollectionConverters.asJava(seq)
+                : (List<?>) v;
         float[] f = new float[list.size()];
         for (int i = 0; i < f.length; i++) {
             Object x = list.get(i);

@@ -10,8 +10,6 @@ import dev.backprop.train.Evaluator;
 import dev.backprop.train.LossFunction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -84,18 +82,8 @@ public final class BackpropModel extends Model<BackpropModel> implements MLWrita
         for (int c = 0; c < (config.classification() ? config.outputs() : 0); c++) {
             classes.add(Integer.toString(c));
         }
-        try {
-            Path tmp = Files.createTempFile("backprop-model", ".safetensors");
-            try {
-                ModelFile.save(tmp, new ModelFile.Model(config.spec(), trained, new ModelFile.Info("spark", classes,
-                        Preprocessing.NONE)));
-                return Files.readAllBytes(tmp);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not write the trained model: " + e.getMessage(), e);
-        }
+        return ModelFile.toBytes(new ModelFile.Model(config.spec(), trained, new ModelFile.Info("spark", classes,
+                Preprocessing.NONE)));
     }
 
     @Override
@@ -170,10 +158,10 @@ public final class BackpropModel extends Model<BackpropModel> implements MLWrita
         }
 
         private void score(Evaluator evaluator, List<Row> batch, List<Row> out) {
-            int width = example.stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b);
+            int width = DistributedConfig.size(example);
             float[] x = new float[batch.size() * width];
             for (int i = 0; i < batch.size(); i++) {
-                float[] f = BackpropEstimator.features(RowFactory.create(batch.get(i).get(column)));
+                float[] f = BackpropEstimator.features(batch.get(i).get(column));
                 if (f.length != width) {
                     throw new IllegalArgumentException("a row has " + f.length + " features; the model takes " + width
                             + ": " + batch.get(i));
@@ -217,13 +205,7 @@ public final class BackpropModel extends Model<BackpropModel> implements MLWrita
 
     private static ModelFile.Model fromBytes(byte[] bytes) {
         try {
-            Path tmp = Files.createTempFile("backprop-model", ".safetensors");
-            try {
-                Files.write(tmp, bytes);
-                return ModelFile.load(tmp);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            return ModelFile.read(bytes, "the saved Backprop model");
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the model file: " + e.getMessage(), e);
         }
@@ -268,8 +250,7 @@ public final class BackpropModel extends Model<BackpropModel> implements MLWrita
             meta.put("example", model.example);
             meta.put("epoch_losses", model.summary.epochLosses());
             meta.put("epoch_accuracies", model.summary.epochAccuracies());
-            StepTimes t = model.summary.stepTimes();
-            meta.put("step_times", List.of(t.steps(), t.computeMillis(), t.waitMillis(), t.allReduceMillis(), t.copyMillis()));
+            meta.put("step_times", model.summary.stepTimes().toList());
             meta.put("featuresCol", model.getOrDefault(model.featuresCol));
             meta.put("predictionCol", model.getOrDefault(model.predictionCol));
             meta.put("probabilityCol", model.getOrDefault(model.probabilityCol));
@@ -301,9 +282,8 @@ public final class BackpropModel extends Model<BackpropModel> implements MLWrita
             for (Object o : (List<?>) meta.get("example")) {
                 example.add(((Number) o).intValue());
             }
-            List<Double> t = numbers(meta.get("step_times"));
             TrainingSummary summary = new TrainingSummary(numbers(meta.get("epoch_losses")), numbers(meta.get("epoch_accuracies")),
-                    new StepTimes(t.get(0).longValue(), t.get(1), t.get(2), t.get(3), t.get(4)));
+                    StepTimes.of(numbers(meta.get("step_times"))));
             byte[] file = HadoopFiles.read(sparkSession(), path, MODEL_FILE);
             fromBytes(file);   // refuses a damaged model file now rather than at the first transform
             BackpropModel m = new BackpropModel((String) meta.get("uid"), file, (Boolean) meta.get("classification"),
