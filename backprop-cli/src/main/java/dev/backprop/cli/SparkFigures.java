@@ -29,17 +29,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import scala.reflect.ClassTag$;
 
 /**
  * {@code bench --spark MASTER}: the figures of data-parallel training. The ring all-reduce's time
  * against the ring model {@code T = 2 (N - 1) alpha + 2 (N - 1) / N * S / B} (two workers on
- * loopback, fitted by least squares); samples per second of the MNIST MLP and LeNet-5 with one
- * worker of one core against two workers of one core each (efficiency {@code T1 / (N TN)}), with the
- * per-step compute, wait and all-reduce times; and a projection from the measured latency and
- * compute times to 8, 32 and 128 workers on 10 and 100 Gbit/s networks.
+ * loopback; alpha from the smallest message, B from the largest); samples per second of the MNIST
+ * MLP and LeNet-5 at global batches of 128 and 512 with one worker of one core against two workers
+ * of one core each (efficiency {@code T1 / (N TN)}), with the per-step compute, wait and all-reduce
+ * times, beside the machine's own limit (two workers that never communicate, training at the same
+ * time) and local SGD; and a projection from the measured latency and compute times to 8, 32 and
+ * 128 workers on 10 and 100 Gbit/s networks.
  */
 final class SparkFigures {
     private static final int GLOBAL_BATCH = 128;
+    /** The global batches whose efficiency is measured: the projection's, and one four times larger. */
+    private static final int[] GLOBAL_BATCHES = {GLOBAL_BATCH, 4 * GLOBAL_BATCH};
+    private static final int LOCAL_SGD_EVERY = 8;
 
     private SparkFigures() {
     }
@@ -57,22 +63,42 @@ final class SparkFigures {
                 Dataset d = mnist(folder, a);
                 List<Integer> example = Arrays.stream(Arrays.copyOfRange(d.features().shape().dims(), 1, d.features().rank()))
                         .boxed().toList();
-                DistributedConfig config = new DistributedConfig(a, example, 10, true, 3e-3, 1, GLOBAL_BATCH, 0,
-                        Duration.ofSeconds(120));
-                double one = sc.parallelize(List.of(0), 1).map(i -> oneWorker(config, folder)).collect().get(0);
-                // The executors' JIT compiles the step during a first run: measure the second, as for one worker.
-                SparkTrainer.fit(sc, sc.parallelize(Example.all(d), 2), config, 2);
-                SparkTrainer.Result two = SparkTrainer.fit(sc, sc.parallelize(Example.all(d), 2), config.withEpochs(2), 2);
-                StepTimes t = two.times();
-                double perStepTwo = t.computeMillis() + t.waitMillis() + t.allReduceMillis() + t.copyMillis();
-                double rateOne = GLOBAL_BATCH / (one / 1000);
-                double rateTwo = GLOBAL_BATCH / (perStepTwo / 1000);
-                long parameters = config.spec().parameterCount();
-                System.out.printf(Locale.ROOT, "%-12s %,9d parameters: 1 worker %,8.0f samples/s (%.2f ms a step of %d);"
-                                + " 2 workers %,8.0f samples/s (compute %.2f, wait %.2f, all-reduce %.2f, copy %.2f ms);"
-                                + " efficiency %.2f%n", model, parameters, rateOne, one, GLOBAL_BATCH, rateTwo,
-                        t.computeMillis(), t.waitMillis(), t.allReduceMillis(), t.copyMillis(), rateTwo / (2 * rateOne));
-                models.add(new double[] {parameters, one / 1000 / GLOBAL_BATCH, GLOBAL_BATCH});
+                for (int batch : GLOBAL_BATCHES) {
+                    DistributedConfig config = new DistributedConfig(a, example, 10, true, 3e-3, 1, batch, 0,
+                            Duration.ofSeconds(120));
+                    double one = sc.parallelize(List.of(0), 1).map(i -> oneWorker(config, folder, batch, 0, 1)).collect().get(0);
+                    // The machine's own limit: two workers that never talk, each training on its half with half
+                    // the batch, at the same time (gang-scheduled); a synchronous step waits for the slower.
+                    List<Double> apart = sc.parallelize(List.of(0, 1), 2).rdd().barrier()
+                            .mapPartitions(new Apart(config, folder, batch), false, ClassTag$.MODULE$.apply(Double.class))
+                            .toJavaRDD().collect();
+                    double slower = Math.max(apart.get(0), apart.get(1));
+                    // The executors' JIT compiles the step during a first run: measure the second, as for one worker.
+                    SparkTrainer.fit(sc, sc.parallelize(Example.all(d), 2), config, 2);
+                    SparkTrainer.Result two = SparkTrainer.fit(sc, sc.parallelize(Example.all(d), 2), config.withEpochs(2), 2);
+                    StepTimes t = two.times();
+                    double perStepTwo = t.computeMillis() + t.waitMillis() + t.allReduceMillis() + t.copyMillis();
+                    double rateOne = batch / (one / 1000);
+                    double rateTwo = batch / (perStepTwo / 1000);
+                    long parameters = config.spec().parameterCount();
+                    System.out.printf(Locale.ROOT, "%-12s %,9d parameters, global batch %4d: 1 worker %,8.0f samples/s"
+                                    + " (%.2f ms a step); 2 workers %,8.0f samples/s (compute %.2f, wait %.2f, all-reduce %.2f,"
+                                    + " copy %.2f ms); efficiency %.2f; 2 workers apart (no communication) %.2f and %.2f ms a"
+                                    + " step of %d, the slower's efficiency %.2f%n", model, parameters, batch, rateOne, one,
+                            rateTwo, t.computeMillis(), t.waitMillis(), t.allReduceMillis(), t.copyMillis(),
+                            rateTwo / (2 * rateOne), apart.get(0), apart.get(1), batch / 2, one / (2 * slower));
+                    // Local SGD: the replicas average their weights every 8 steps, so a step's wait is paid an eighth as often.
+                    DistributedConfig local = config.withAverageEvery(LOCAL_SGD_EVERY).withEpochs(2);
+                    SparkTrainer.Result averaged = SparkTrainer.fit(sc, sc.parallelize(Example.all(d), 2), local, 2);
+                    StepTimes la = averaged.times();
+                    double rateLocal = batch / ((la.computeMillis() + la.waitMillis() + la.allReduceMillis() + la.copyMillis())
+                            / 1000);
+                    System.out.printf(Locale.ROOT, "%-12s %9s  local SGD, averaging every %d steps: 2 workers %,8.0f samples/s;"
+                            + " efficiency %.2f%n", "", "", LOCAL_SGD_EVERY, rateLocal, rateLocal / (2 * rateOne));
+                    if (batch == GLOBAL_BATCH) {
+                        models.add(new double[] {parameters, one / 1000 / batch, batch});
+                    }
+                }
             }
             // The GPT recipe (a batch of 12 windows of 64 characters) on one worker of one thread, for the projection.
             double gptStep = sc.parallelize(List.of(0), 1).map(i -> gptStepMillis()).collect().get(0);
@@ -133,15 +159,35 @@ final class SparkFigures {
         return a.input() == Architecture.Input.IMAGES ? d : DataOptions.flat(d);
     }
 
+    /** Each of two gang-scheduled tasks: {@link #oneWorker} on its half of the examples with half the batch. */
+    private record Apart(DistributedConfig config, String folder, int batch)
+            implements scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<Double>>,
+            java.io.Serializable {
+        @Override
+        public scala.collection.Iterator<Double> apply(scala.collection.Iterator<Integer> ignored) {
+            int part = org.apache.spark.BarrierTaskContext.get().partitionId();
+            try {
+                double ms = oneWorker(config, folder, batch / 2, part, 2);
+                return scala.jdk.javaapi.CollectionConverters.asScala(List.of(ms).iterator());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
     /**
-     * Milliseconds a step of {@code GLOBAL_BATCH} takes one worker of one thread (in an executor started
-     * with one thread): the plain loop over the same examples, the better of two epochs after a warm-up.
+     * Milliseconds a step of {@code batch} takes one worker of one thread (in an executor started with
+     * one thread) over part {@code part} of {@code parts} of the examples: the plain loop, the better of
+     * two epochs after a warm-up.
      */
-    private static double oneWorker(DistributedConfig config, String folder) throws java.io.IOException {
-        Dataset d = mnist(folder, config.model());
+    private static double oneWorker(DistributedConfig config, String folder, int batch, int part, int parts)
+            throws java.io.IOException {
+        Dataset all = mnist(folder, config.model());
+        int[] mine = java.util.stream.IntStream.range(0, all.size()).filter(i -> i % parts == part).toArray();
+        Dataset d = all.subset(mine);
         Module net = config.spec().build(new Generator(0));
         Trainer trainer = new Trainer(net, config.newOptimizer(net.parameters()), LossFunction.crossEntropy());
-        FitConfig fit = FitConfig.DEFAULT.withEpochs(1).withBatchSize(GLOBAL_BATCH);
+        FitConfig fit = FitConfig.DEFAULT.withEpochs(1).withBatchSize(batch);
         double best = Double.MAX_VALUE;
         for (int round = 0; round < 3; round++) {
             double seconds = trainer.fit(d, null, fit).speed().seconds();
@@ -149,7 +195,7 @@ final class SparkFigures {
                 best = Math.min(best, seconds);
             }
         }
-        return best * 1000 / ((d.size() + GLOBAL_BATCH - 1) / GLOBAL_BATCH);
+        return best * 1000 / ((d.size() + batch - 1) / batch);
     }
 
     /** {alpha seconds, bandwidth bytes/s}: two workers' all-reduce on loopback for 1 KB to 64 MB, fitted to the ring model. */

@@ -52,6 +52,6 @@ public final class DataParallelGradients implements GradientTransform {
         RingAllReduce.sum(ring, buffer, waited);
         long reduced = System.nanoTime();
         Flat.scatter(buffer, buffer[total], parameters, gradients);
-        times.add(reduce - start + System.nanoTime() - reduced, waited[0], reduced - reduce - waited[0]);
+        times.addStep(reduce - start + System.nanoTime() - reduced, waited[0], reduced - reduce - waited[0]);
     }
 }

@@ -38,6 +38,7 @@ final class ParameterAveraging implements Callback {
 
     @Override
     public void onBatchEnd(int epoch, int batch, double loss, int examplesSoFar) {
+        clock.addStep();
         if (++step % every == 0) {
             average();
         }
@@ -61,6 +62,6 @@ final class ParameterAveraging implements Callback {
         long reduced = System.nanoTime();
         Flat.scatter(buffer, ring.size(), state, state);
         lastAveraged = step;
-        clock.add(reduce - start + System.nanoTime() - reduced, waited[0], reduced - reduce - waited[0]);
+        clock.addBetweenSteps(reduce - start + System.nanoTime() - reduced, waited[0], reduced - reduce - waited[0]);
     }
 }

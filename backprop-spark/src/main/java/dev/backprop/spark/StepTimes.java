@@ -27,15 +27,33 @@ public record StepTimes(long steps, double computeMillis, double waitMillis, dou
                 v.get(4).doubleValue());
     }
 
-    /** Sums a worker's times as its steps go; {@link #times} turns them into a {@link StepTimes}. */
+    /**
+     * Sums a worker's times as its steps go; {@link #times} turns them into a {@link StepTimes}.
+     * Communication inside a step (the gradient all-reduce, at the loop's hook) is part of the loop's
+     * step time and is taken out of the compute; communication between steps (local SGD's averaging,
+     * after a step) is not, and is spread over the steps as it is.
+     */
     static final class Clock {
         private long steps;
         private long waitNanos;
         private long allReduceNanos;
         private long copyNanos;
+        private long insideNanos;
 
-        void add(long copy, long wait, long allReduce) {
+        /** A step whose communication, inside the step's time, took these nanoseconds. */
+        void addStep(long copy, long wait, long allReduce) {
             steps++;
+            insideNanos += copy + wait + allReduce;
+            addBetweenSteps(copy, wait, allReduce);
+        }
+
+        /** A step with no communication of its own. */
+        void addStep() {
+            steps++;
+        }
+
+        /** Communication after a step, outside the loop's step time. */
+        void addBetweenSteps(long copy, long wait, long allReduce) {
             copyNanos += copy;
             waitNanos += wait;
             allReduceNanos += allReduce;
@@ -51,7 +69,7 @@ public record StepTimes(long steps, double computeMillis, double waitMillis, dou
                 return new StepTimes(0, 0, 0, 0, 0);
             }
             double ms = 1e-6 / steps;
-            double compute = stepSeconds * 1000 / steps - (waitNanos + allReduceNanos + copyNanos) * ms;
+            double compute = stepSeconds * 1000 / steps - insideNanos * ms;
             return new StepTimes(steps, Math.max(0, compute), waitNanos * ms, allReduceNanos * ms, copyNanos * ms);
         }
     }

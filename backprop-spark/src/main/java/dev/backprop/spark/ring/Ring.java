@@ -1,6 +1,8 @@
 package dev.backprop.spark.ring;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -8,9 +10,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.Channels;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -36,20 +35,22 @@ public final class Ring implements AutoCloseable {
     private final int size;
     private final Socket next;
     private final Socket previous;
-    private final WritableByteChannel out;
-    private final ReadableByteChannel in;
+    private final OutputStream out;
+    private final InputStream in;
     private final ExecutorService sender;
     private final Duration timeout;
-    private ByteBuffer sendBuffer = ByteBuffer.allocate(0);
-    private ByteBuffer receiveBuffer = ByteBuffer.allocate(0);
+    // Floats travel little-endian through byte arrays: one native write or read per call for the whole
+    // block (a channel adapter over the socket's streams would copy through 8 KB pieces).
+    private byte[] sendBytes = new byte[0];
+    private byte[] receiveBytes = new byte[0];
 
     private Ring(int rank, int size, Socket next, Socket previous, Duration timeout) throws IOException {
         this.rank = rank;
         this.size = size;
         this.next = next;
         this.previous = previous;
-        this.out = Channels.newChannel(next.getOutputStream());
-        this.in = Channels.newChannel(previous.getInputStream());
+        this.out = next.getOutputStream();
+        this.in = previous.getInputStream();
         this.timeout = timeout;
         this.sender = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "backprop-ring-send-" + rank);
@@ -145,30 +146,27 @@ public final class Ring implements AutoCloseable {
      * next exchange.
      */
     java.nio.FloatBuffer exchange(float[] data, int sendFrom, int sendLength, int receiveLength) {
-        if (sendBuffer.capacity() < sendLength * 4) {
-            sendBuffer = ByteBuffer.allocateDirect(sendLength * 4).order(ByteOrder.LITTLE_ENDIAN);
+        if (sendBytes.length < sendLength * 4) {
+            sendBytes = new byte[sendLength * 4];
         }
-        if (receiveBuffer.capacity() < receiveLength * 4) {
-            receiveBuffer = ByteBuffer.allocateDirect(receiveLength * 4).order(ByteOrder.LITTLE_ENDIAN);
+        if (receiveBytes.length < receiveLength * 4) {
+            receiveBytes = new byte[receiveLength * 4];
         }
-        ByteBuffer send = sendBuffer.clear().limit(sendLength * 4);
-        send.asFloatBuffer().put(data, sendFrom, sendLength);
+        byte[] send = sendBytes;
+        ByteBuffer.wrap(send).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(data, sendFrom, sendLength);
         Future<?> sent = sender.submit(() -> {
             try {
-                while (send.hasRemaining()) {
-                    out.write(send);
-                }
+                out.write(send, 0, sendLength * 4);
+                out.flush();
             } catch (IOException e) {
                 throw new UncheckedIOException("worker " + rank + ": sending to worker " + (rank + 1) % size
                         + " failed: " + e.getMessage(), e);
             }
         });
-        ByteBuffer receive = receiveBuffer.clear().limit(receiveLength * 4);
         try {
-            while (receive.hasRemaining()) {
-                if (in.read(receive) < 0) {
-                    throw new IOException("worker " + Math.floorMod(rank - 1, size) + " closed the connection");
-                }
+            int read = in.readNBytes(receiveBytes, 0, receiveLength * 4);
+            if (read < receiveLength * 4) {
+                throw new IOException("worker " + Math.floorMod(rank - 1, size) + " closed the connection");
             }
             sent.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (SocketTimeoutException | java.util.concurrent.TimeoutException e) {
@@ -183,7 +181,7 @@ public final class Ring implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new RingException("worker " + rank + ": interrupted in the ring", e);
         }
-        return receive.flip().asFloatBuffer();
+        return ByteBuffer.wrap(receiveBytes, 0, receiveLength * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     }
 
     @Override
