@@ -32,7 +32,8 @@ public final class ConformanceRunner {
 
     /**
      * Runs every case found in {@code dir}: {@code ops.json} (required), and {@code optim.json},
-     * {@code sched.json}, {@code mlp.json}, {@code mazur.json} and {@code seq.json} where present.
+     * {@code sched.json}, {@code mlp.json}, {@code mazur.json}, {@code seq.json} and the ONNX import cases
+     * of {@code onnx-import/} where present.
      */
     public static List<CaseResult> run(Path dir) throws IOException {
         Path ops = dir.resolve("ops.json");
@@ -62,6 +63,15 @@ public final class ConformanceRunner {
         }
         if (Files.isRegularFile(dir.resolve("seq.json"))) {
             results.addAll(SequenceCases.run(read(dir.resolve("seq.json"))));
+        }
+        if (Files.isDirectory(dir.resolve("onnx-import"))) {
+            results.addAll(OnnxImportCases.run(dir.resolve("onnx-import"), file -> {
+                try {
+                    return read(file);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
         }
         return results;
     }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every case of {@code shared/reference/pytorch}: op outputs and gradients ({@code ops.json}),
  * optimizer trajectories ({@code optim.json}), schedules ({@code sched.json}) and the two small
- * networks ({@code mlp.json}, {@code mazur.json}) equal PyTorch's.
+ * networks ({@code mlp.json}, {@code mazur.json}) and the imported ONNX models of {@code onnx-import/}
+ * (outputs and parameter gradients) equal PyTorch's.
  */
 class PyTorchOpsTest {
 
@@ -30,6 +31,8 @@ class PyTorchOpsTest {
         assertEquals(63, results.stream().filter(r -> r.name().startsWith("ops.json")).count(), "ops.json holds 63 cases");
         assertEquals(13, results.stream().filter(r -> r.name().startsWith("optim.json")).count());
         assertEquals(5, results.stream().filter(r -> r.name().startsWith("sched.json")).count());
+        assertEquals(3, results.stream().filter(r -> r.name().startsWith("onnx-import/")).count(),
+                "encoder, mlp and rescnn");
         return results.stream().map(r -> dynamicTest(r.name(), () -> {
             switch (r.status()) {
                 case PASSED -> { }
@@ -50,7 +53,7 @@ class PyTorchOpsTest {
     @Test
     void everyCaseOfTheSharedReferencePasses() throws IOException {
         List<CaseResult> results = ConformanceRunner.run(ReferenceData.pytorchDirectory());
-        assertEquals("86 passed, 0 failed, 0 skipped", ConformanceRunner.summary(results));
+        assertEquals("89 passed, 0 failed, 0 skipped", ConformanceRunner.summary(results));
     }
 
     @Test

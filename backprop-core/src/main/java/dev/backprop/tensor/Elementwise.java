@@ -149,6 +149,13 @@ final class Elementwise {
         return Graph.op("sqrt", out, x).saves(out).backward(g -> grads(g.div(out).mul(0.5f)));
     }
 
+    /** d erf(x)/dx = 2 / sqrt(pi) exp(-x^2). */
+    static Tensor erf(Tensor x) {
+        Tensor out = unary(UnaryOp.ERF, x);
+        return Graph.op("erf", out, x).saves(x).backward(g -> grads(g.mul(x.square().neg().exp()
+                .mul((float) (2 / Math.sqrt(Math.PI))))));
+    }
+
     static Tensor sin(Tensor x) {
         Tensor out = unary(UnaryOp.SIN, x);
         return Graph.op("sin", out, x).saves(x).backward(g -> grads(g.mul(unary(UnaryOp.COS, x))));

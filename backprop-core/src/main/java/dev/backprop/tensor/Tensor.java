@@ -370,6 +370,8 @@ public final class Tensor {
     public Tensor log() { return Elementwise.log(this); }
     public Tensor sqrt() { return Elementwise.sqrt(this); }
     public Tensor sin() { return Elementwise.sin(this); }
+    /** The error function, {@code 2 / sqrt(pi)} times the integral of {@code exp(-t^2)} from 0 to x. */
+    public Tensor erf() { return Elementwise.erf(this); }
     public Tensor cos() { return Elementwise.cos(this); }
     public Tensor square() { return Elementwise.mul(this, this); }
     /** Clamps into {@code [min, max]}; pass {@code Float.NaN} for a bound to leave it open. */

@@ -79,6 +79,7 @@ class GradCheckOpsTest {
                 c("log", in -> in[0].log(), uniform(0.5f, 3f, 3, 4)),
                 c("sqrt", in -> in[0].sqrt(), uniform(0.5f, 3f, 3, 4)),
                 c("sin", in -> in[0].sin(), randn(3, 4)),
+                c("erf", in -> in[0].erf(), randn(3, 4)),
                 c("cos", in -> in[0].cos(), randn(3, 4)),
                 c("clamp", in -> in[0].clamp(-0.5f, 0.5f), awayFromZero(4, 4).mul(0.9f)),
                 c("tanh", in -> in[0].tanh(), randn(3, 4)),

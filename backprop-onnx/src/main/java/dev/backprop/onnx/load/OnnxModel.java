@@ -1,0 +1,185 @@
+package dev.backprop.onnx.load;
+
+import dev.backprop.nn.Module;
+import dev.backprop.onnx.proto.OnnxProto.TensorProto.DataType;
+import dev.backprop.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An ONNX graph imported into Backprop: a {@link Module} whose parameters are the graph's
+ * floating-point initializers, named by their ONNX names ({@code encoder.layer.0.attention.self.query.bias},
+ * or {@code onnx::MatMul_787}), so state dicts, optimizers, checkpoints and export work on them;
+ * batch normalisation's running statistics are buffers. Running the model evaluates the graph's
+ * nodes in order on Backprop's tensors, so a loss computed from its outputs backpropagates into
+ * every parameter. Integer data (token ids, masks, shapes) is computed exactly and not differentiated.
+ *
+ * <pre>{@code
+ * OnnxModel m = OnnxImport.load(Path.of("model.onnx"));
+ * Map<String, Tensor> out = m.run(Map.of("input_ids", ids, "attention_mask", mask));
+ * Tensor y = m.forward(x);   // a graph of one input and one output
+ * }</pre>
+ *
+ * Integer inputs (int64 token ids, masks) are given as float tensors holding whole numbers, as
+ * Backprop's own embeddings take them.
+ */
+public final class OnnxModel extends Module {
+    private final GraphReader.Graph graph;
+    private final List<Step> steps;
+    private final Map<String, Value> constants;
+    private final Map<String, Tensor> weights;
+    private final int fused;
+
+    OnnxModel(GraphReader.Graph graph, List<Step> steps, Map<String, Value> constants,
+              Map<String, ParameterTree.Weight> weights, int fused) {
+        this.graph = graph;
+        this.steps = List.copyOf(steps);
+        this.constants = Map.copyOf(constants);
+        this.fused = fused;
+        ParameterTree.Level root = ParameterTree.levels(weights);
+        root.own.forEach((name, w) -> {
+            if (w.buffer()) {
+                registerBuffer(name, w.tensor());
+            } else {
+                registerParameter(name, w.tensor());
+            }
+        });
+        root.groups.forEach((name, g) -> registerModule(name, new ParameterTree(g)));
+        this.weights = stateDict();   // the registered tensors themselves: loading a state dict updates what runs
+    }
+
+    /** The names of the graph's inputs, in order. */
+    public List<String> inputNames() {
+        return graph.inputs().stream().map(GraphReader.Input::name).toList();
+    }
+
+    /** The names of the graph's outputs, in order. */
+    public List<String> outputNames() {
+        return graph.outputs();
+    }
+
+    /** The default-domain opset the file was written for. */
+    public int opset() {
+        return graph.opset();
+    }
+
+    /** The nodes the model runs after import (constant parts folded, patterns fused). */
+    public int nodeCount() {
+        return steps.size();
+    }
+
+    /** How many patterns the import replaced with fused ops (dense layers, GELU, layer norms). */
+    public int fusedPatterns() {
+        return fused;
+    }
+
+    /** Runs the graph on a single input and returns its first output; for graphs of several inputs use {@link #run}. */
+    @Override
+    public Tensor forward(Tensor input) {
+        if (graph.inputs().size() != 1) {
+            throw new IllegalArgumentException("OnnxModel: " + graph.file().getFileName() + " takes " + graph.inputs().size()
+                    + " inputs " + inputNames() + "; call run(Map.of(name, tensor, ...))");
+        }
+        return run(Map.of(graph.inputs().get(0).name(), input)).get(graph.outputs().get(0));
+    }
+
+    /**
+     * Runs the graph: {@code inputs} by graph input name, every input given, ranks and fixed sizes as
+     * the graph declares them. Returns every graph output by name (integer outputs as float tensors).
+     */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        Map<String, Value> env = new HashMap<>(constants);
+        weights.forEach((name, t) -> env.put(name, Value.of(t)));
+        for (String name : inputs.keySet()) {
+            if (graph.inputs().stream().noneMatch(i -> i.name().equals(name))) {
+                throw new IllegalArgumentException("OnnxModel: '" + name + "' is not an input of "
+                        + graph.file().getFileName() + "; its inputs are " + describeInputs());
+            }
+        }
+        for (GraphReader.Input in : graph.inputs()) {
+            Tensor given = inputs.get(in.name());
+            if (given == null) {
+                throw new IllegalArgumentException("OnnxModel: input '" + in.name() + "' is missing; "
+                        + graph.file().getFileName() + " takes " + describeInputs());
+            }
+            env.put(in.name(), accept(in, given));
+        }
+        for (Step step : steps) {
+            Node node = step.node();
+            List<Value> args = new ArrayList<>(node.inputs().size());
+            for (String name : node.inputs()) {
+                args.add(name.isEmpty() ? null : env.get(name));
+            }
+            List<Value> results;
+            try {
+                results = step.op().run(node, args);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(graph.file().getFileName() + ": " + node.describe() + ": "
+                        + e.getMessage(), e);
+            }
+            for (int i = 0; i < node.outputs().size() && i < results.size(); i++) {
+                if (!node.outputs().get(i).isEmpty()) {
+                    env.put(node.outputs().get(i), results.get(i));
+                }
+            }
+            step.lastReadHere().forEach(env::remove);
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (String name : graph.outputs()) {
+            Value v = env.get(name);
+            out.put(name, v instanceof Ints i ? i.toTensor() : ((Value.Floats) v).tensor());
+        }
+        return out;
+    }
+
+    /** A given tensor as the graph input expects it: rank and fixed sizes checked; integer types from whole numbers. */
+    private Value accept(GraphReader.Input in, Tensor given) {
+        int[] dims = given.shape().dims();
+        if (in.dims() != null) {
+            boolean ok = dims.length == in.dims().length;
+            for (int i = 0; ok && i < dims.length; i++) {
+                ok = in.dims()[i] < 0 || in.dims()[i] == dims[i];
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("OnnxModel: input '" + in.name() + "' has shape " + given.shape()
+                        + "; " + graph.file().getFileName() + " expects " + describe(in));
+            }
+        }
+        if (TensorData.floating(in.type())) {
+            return Value.of(given);
+        }
+        float[] values = given.toFloatArray();
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != Math.rint(values[i]) || Math.abs(values[i]) > (1 << 24)) {
+                throw new IllegalArgumentException("OnnxModel: input '" + in.name() + "' is " + in.type() + " but element "
+                        + i + " is " + values[i] + ", not a whole number");
+            }
+        }
+        return Ints.fromTensor(given, in.type() == DataType.BOOL ? DataType.BOOL : in.type());
+    }
+
+    private String describeInputs() {
+        return graph.inputs().stream().map(OnnxModel::describe).toList().toString();
+    }
+
+    private static String describe(GraphReader.Input in) {
+        if (in.dims() == null) {
+            return in.name() + " " + in.type() + " (any shape)";
+        }
+        String[] parts = new String[in.dims().length];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = in.dims()[i] >= 0 ? Integer.toString(in.dims()[i]) : in.symbols()[i];
+        }
+        return in.name() + " " + in.type() + " " + Arrays.toString(parts);
+    }
+
+    @Override
+    public String toString() {
+        return "OnnxModel(" + graph.file().getFileName() + ", opset " + graph.opset() + ", " + steps.size() + " nodes, "
+                + parameterCount() + " parameters)";
+    }
+}

@@ -1,0 +1,21 @@
+package dev.backprop.onnx.load;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How one ONNX op type runs on Backprop's tensors: floating-point inputs through the autograd's
+ * ops (so each has its gradient), integer inputs computed directly. {@code inputs.get(i)} is null
+ * for an optional input left out.
+ */
+@FunctionalInterface
+interface Op {
+    List<Value> run(Node node, List<Value> inputs);
+
+    /**
+     * An op type's definition: the attributes it understands (any other is refused at import), how
+     * many inputs it takes, and how it runs.
+     */
+    record Definition(String type, Set<String> attributes, int minInputs, int maxInputs, Op op) {
+    }
+}
