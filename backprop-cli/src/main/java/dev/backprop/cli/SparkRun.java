@@ -21,7 +21,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  * path only when {@code ./backprop} (or spark-submit) put them there; this class is loaded only then.
  */
 final class SparkRun {
-    private static final String EXECUTOR_FLAGS = "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED";
+    private static final String EXECUTOR_FLAGS = "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+            + " --sun-misc-unsafe-memory-access=allow";
 
     private SparkRun() {
     }
