@@ -11,7 +11,6 @@ import dev.backprop.onnx.proto.OnnxProto.TensorShapeProto;
 import dev.backprop.onnx.proto.OnnxProto.TypeProto;
 import dev.backprop.onnx.proto.OnnxProto.ValueInfoProto;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -43,14 +42,36 @@ final class GraphReader {
     record Input(String name, TensorProto.DataType type, int[] dims, String[] symbols) {
     }
 
-    /** What the import needs of a file. */
-    record Graph(Path file, int opset, String producer, List<Input> inputs, List<String> outputs, List<Node> nodes,
+    /** What the import needs of a file; {@code file} names it in messages. */
+    record Graph(String file, int opset, String producer, List<Input> inputs, List<String> outputs, List<Node> nodes,
                  Map<String, Value> initializers) {
     }
 
+    /** Reads {@code file}; external data is looked for in its folder. */
     static Graph read(Path file) throws OnnxImportException {
-        ModelProto model = parse(file);
-        String where = file.toString();
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new OnnxImportException(file + ": cannot be read: " + e.getMessage(), e);
+        }
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new OnnxImportException(file + ": " + size + " bytes; a single ONNX protobuf holds at most 2 GB (larger"
+                    + " models keep their weights as external data)");
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new OnnxImportException(file + ": cannot be read: " + e.getMessage(), e);
+        }
+        return read(bytes, file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    /** Reads a model held in memory, named {@code name} in messages; with {@code folder} null, external data is refused. */
+    static Graph read(byte[] bytes, String name, Path folder) throws OnnxImportException {
+        ModelProto model = parse(bytes, name);
+        String where = name;
         if (!model.hasGraph()) {
             throw new OnnxImportException(where + ": not an ONNX model (no graph)");
         }
@@ -59,7 +80,6 @@ final class GraphReader {
         if (g.getSparseInitializerCount() > 0) {
             throw new OnnxImportException(where + ": sparse initializers are not supported");
         }
-        Path folder = file.toAbsolutePath().getParent();
         Map<String, Value> initializers = new LinkedHashMap<>();
         for (TensorProto t : g.getInitializerList()) {
             if (t.getName().isEmpty()) {
@@ -99,31 +119,20 @@ final class GraphReader {
             throw new OnnxImportException(where + ": the graph has no outputs");
         }
         String producer = (model.getProducerName() + " " + model.getProducerVersion()).trim();
-        return new Graph(file, opset, producer, List.copyOf(inputs), List.copyOf(outputs), nodes, initializers);
+        return new Graph(name, opset, producer, List.copyOf(inputs), List.copyOf(outputs), nodes, initializers);
     }
 
-    private static ModelProto parse(Path file) throws OnnxImportException {
-        long size;
+    private static ModelProto parse(byte[] bytes, String name) throws OnnxImportException {
         try {
-            size = Files.size(file);
-        } catch (IOException e) {
-            throw new OnnxImportException(file + ": cannot be read: " + e.getMessage(), e);
-        }
-        if (size > Integer.MAX_VALUE) {
-            throw new OnnxImportException(file + ": " + size + " bytes; a single ONNX protobuf holds at most 2 GB (larger"
-                    + " models keep their weights as external data)");
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            CodedInputStream coded = CodedInputStream.newInstance(in);
-            coded.setSizeLimit(Integer.MAX_VALUE);
+            CodedInputStream coded = CodedInputStream.newInstance(bytes);
             ModelProto model = ModelProto.parseFrom(coded);
             coded.checkLastTagWas(0);
             return model;
         } catch (InvalidProtocolBufferException e) {
-            throw new OnnxImportException(file + ": not a valid ONNX file (the protobuf is truncated or corrupt: "
+            throw new OnnxImportException(name + ": not a valid ONNX file (the protobuf is truncated or corrupt: "
                     + e.getMessage() + ")", e);
         } catch (IOException e) {
-            throw new OnnxImportException(file + ": cannot be read: " + e.getMessage(), e);
+            throw new OnnxImportException(name + ": cannot be read: " + e.getMessage(), e);
         }
     }
 

@@ -29,9 +29,24 @@ public final class OnnxImport {
     private OnnxImport() {
     }
 
-    /** Reads and imports {@code file}; refuses (and builds nothing) when anything in it is not supported. */
+    /**
+     * Reads and imports {@code file} (external data from files beside it); refuses, and builds
+     * nothing, when anything in it is not supported.
+     */
     public static OnnxModel load(Path file) throws OnnxImportException {
-        GraphReader.Graph graph = GraphReader.read(file);
+        return build(GraphReader.read(file));
+    }
+
+    /**
+     * Imports a model held in memory (a resource, a download), named {@code name} in messages; a
+     * model whose weights are external data must be loaded from its file instead.
+     */
+    public static OnnxModel load(byte[] model, String name) throws OnnxImportException {
+        return build(GraphReader.read(model, name, null));
+    }
+
+    private static OnnxModel build(GraphReader.Graph graph) throws OnnxImportException {
+        String file = graph.file();
         Map<String, ParameterTree.Weight> weights = weights(graph);
         Map<String, Value> constants = new HashMap<>();
         graph.initializers().forEach((name, v) -> {

@@ -52,6 +52,11 @@ public final class OnnxModel extends Module {
         this.weights = stateDict();   // the registered tensors themselves: loading a state dict updates what runs
     }
 
+    private String name() {
+        String f = graph.file();
+        return f.substring(Math.max(f.lastIndexOf('/'), f.lastIndexOf('\\')) + 1);
+    }
+
     /** The names of the graph's inputs, in order. */
     public List<String> inputNames() {
         return graph.inputs().stream().map(GraphReader.Input::name).toList();
@@ -81,7 +86,7 @@ public final class OnnxModel extends Module {
     @Override
     public Tensor forward(Tensor input) {
         if (graph.inputs().size() != 1) {
-            throw new IllegalArgumentException("OnnxModel: " + graph.file().getFileName() + " takes " + graph.inputs().size()
+            throw new IllegalArgumentException("OnnxModel: " + name() + " takes " + graph.inputs().size()
                     + " inputs " + inputNames() + "; call run(Map.of(name, tensor, ...))");
         }
         return run(Map.of(graph.inputs().get(0).name(), input)).get(graph.outputs().get(0));
@@ -97,14 +102,14 @@ public final class OnnxModel extends Module {
         for (String name : inputs.keySet()) {
             if (graph.inputs().stream().noneMatch(i -> i.name().equals(name))) {
                 throw new IllegalArgumentException("OnnxModel: '" + name + "' is not an input of "
-                        + graph.file().getFileName() + "; its inputs are " + describeInputs());
+                        + name() + "; its inputs are " + describeInputs());
             }
         }
         for (GraphReader.Input in : graph.inputs()) {
             Tensor given = inputs.get(in.name());
             if (given == null) {
                 throw new IllegalArgumentException("OnnxModel: input '" + in.name() + "' is missing; "
-                        + graph.file().getFileName() + " takes " + describeInputs());
+                        + name() + " takes " + describeInputs());
             }
             env.put(in.name(), accept(in, given));
         }
@@ -118,7 +123,7 @@ public final class OnnxModel extends Module {
             try {
                 results = step.op().run(node, args);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException(graph.file().getFileName() + ": " + node.describe() + ": "
+                throw new IllegalArgumentException(name() + ": " + node.describe() + ": "
                         + e.getMessage(), e);
             }
             for (int i = 0; i < node.outputs().size() && i < results.size(); i++) {
@@ -146,7 +151,7 @@ public final class OnnxModel extends Module {
             }
             if (!ok) {
                 throw new IllegalArgumentException("OnnxModel: input '" + in.name() + "' has shape " + given.shape()
-                        + "; " + graph.file().getFileName() + " expects " + describe(in));
+                        + "; " + name() + " expects " + describe(in));
             }
         }
         if (TensorData.floating(in.type())) {
@@ -179,7 +184,7 @@ public final class OnnxModel extends Module {
 
     @Override
     public String toString() {
-        return "OnnxModel(" + graph.file().getFileName() + ", opset " + graph.opset() + ", " + steps.size() + " nodes, "
+        return "OnnxModel(" + name() + ", opset " + graph.opset() + ", " + steps.size() + " nodes, "
                 + parameterCount() + " parameters)";
     }
 }
