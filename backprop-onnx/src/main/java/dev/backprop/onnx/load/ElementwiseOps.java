@@ -44,7 +44,8 @@ final class ElementwiseOps {
             return one(new Ints(DataType.BOOL, x.shape(), out));
         });
         put(ops, "Where", Set.of(), 3, 3, (n, in) -> one(where(in)));
-        put(ops, "Cast", Set.of("to", "saturate"), 1, 1, (n, in) -> one(cast(n, in.get(0))));
+        ops.put("Cast", new Op.Definition("Cast", Set.of("to", "saturate"), 1, 1, n -> castTarget(n),
+                (n, in) -> one(cast(n, in.get(0)))));
 
         unary(ops, "Neg", Tensor::neg);
         unary(ops, "Abs", Tensor::abs);
@@ -59,14 +60,13 @@ final class ElementwiseOps {
         put(ops, "LeakyRelu", Set.of("alpha"), 1, 1,
                 (n, in) -> one(floats(in, 0).leakyRelu(n.attributes().getFloat("alpha", 0.01f))));
         put(ops, "Elu", Set.of("alpha"), 1, 1, (n, in) -> one(floats(in, 0).elu(n.attributes().getFloat("alpha", 1f))));
-        put(ops, "Gelu", Set.of("approximate"), 1, 1, (n, in) -> {
+        ops.put("Gelu", new Op.Definition("Gelu", Set.of("approximate"), 1, 1, n -> {
             String approximate = n.attributes().getString("approximate", "none");
-            return switch (approximate) {
-                case "none" -> one(floats(in, 0).gelu());
-                case "tanh" -> one(floats(in, 0).geluTanh());
-                default -> throw new IllegalArgumentException("approximate='" + approximate + "': expected none or tanh");
-            };
-        });
+            if (!approximate.equals("none") && !approximate.equals("tanh")) {
+                throw new IllegalArgumentException("approximate='" + approximate + "': expected none or tanh");
+            }
+        }, (n, in) -> one(n.attributes().getString("approximate", "none").equals("tanh") ? floats(in, 0).geluTanh()
+                : floats(in, 0).gelu())));
         put(ops, "Clip", Set.of("min", "max"), 1, 3, (n, in) -> {
             float lo = Float.NaN;
             float hi = Float.NaN;
@@ -192,12 +192,20 @@ final class ElementwiseOps {
         throw new IllegalArgumentException("inputs 1 and 2 have different element types (" + kind(a) + " and " + kind(b) + ")");
     }
 
-    private static Value cast(Node n, Value x) {
+    /** Cast's target type, refused unless floating-point, integer or bool. */
+    private static DataType castTarget(Node n) {
         long to = n.attributes().getInt("to", -1);
         DataType type = DataType.forNumber((int) to);
-        if (type == null) {
-            throw new IllegalArgumentException("to=" + to + " is not an ONNX data type");
+        if (type == null || type == DataType.UNDEFINED || type == DataType.STRING || type == DataType.COMPLEX64
+                || type == DataType.COMPLEX128) {
+            throw new IllegalArgumentException("to=" + (type == null ? to : type) + " is not supported (floating-point,"
+                    + " integer and bool types are)");
         }
+        return type;
+    }
+
+    private static Value cast(Node n, Value x) {
+        DataType type = castTarget(n);
         return switch (type) {
             case FLOAT, DOUBLE, FLOAT16, BFLOAT16 -> x instanceof Ints i ? Value.of(i.toTensor()) : x;
             case INT64, INT32, INT16, INT8, UINT8, UINT16, UINT32, UINT64, BOOL -> {

@@ -210,6 +210,7 @@ final class GraphReader {
         }
         try {
             node.attributes().allowOnly(def.attributes());
+            def.check().check(node);
         } catch (IllegalArgumentException e) {
             throw new OnnxImportException(where + ": " + node.describe() + ": " + e.getMessage(), e);
         }

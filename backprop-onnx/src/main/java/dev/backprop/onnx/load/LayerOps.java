@@ -23,20 +23,23 @@ final class LayerOps {
     static void register(Map<String, Op.Definition> ops) {
         put(ops, "MatMul", Set.of(), 2, 2, (n, in) -> one(floats(in, 0).matmul(floats(in, 1))));
         put(ops, "Gemm", Set.of("alpha", "beta", "transA", "transB"), 2, 3, LayerOps::gemm);
-        put(ops, "Conv", Set.of("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"), 2, 3, LayerOps::conv);
-        put(ops, "MaxPool", Set.of("auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order",
-                "strides"), 1, 1, (n, in) -> one(pool(n, floats(in, 0), true)));
-        put(ops, "AveragePool", Set.of("auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads",
-                "strides"), 1, 1, (n, in) -> one(pool(n, floats(in, 0), false)));
+        ops.put("Conv", new Op.Definition("Conv", Set.of("auto_pad", "dilations", "group", "kernel_shape", "pads",
+                "strides"), 2, 3, LayerOps::checkConv, LayerOps::conv));
+        ops.put("MaxPool", new Op.Definition("MaxPool", Set.of("auto_pad", "ceil_mode", "dilations", "kernel_shape",
+                "pads", "storage_order", "strides"), 1, 1, n -> checkPool(n, true), (n, in) -> one(pool(n, floats(in, 0), true))));
+        ops.put("AveragePool", new Op.Definition("AveragePool", Set.of("auto_pad", "ceil_mode", "count_include_pad",
+                "dilations", "kernel_shape", "pads", "strides"), 1, 1, n -> checkPool(n, false),
+                (n, in) -> one(pool(n, floats(in, 0), false))));
         put(ops, "GlobalAveragePool", Set.of(), 1, 1, (n, in) -> {
             Tensor x = floats(in, 0);
             int[] spatial = new int[x.rank() - 2];
             Arrays.setAll(spatial, i -> i + 2);
             return one(x.mean(spatial, true));
         });
-        put(ops, "BatchNormalization", Set.of("epsilon", "momentum", "training_mode", "spatial"), 5, 5,
-                LayerOps::batchNorm);
-        put(ops, "LayerNormalization", Set.of("axis", "epsilon", "stash_type"), 2, 3, LayerOps::layerNorm);
+        ops.put("BatchNormalization", new Op.Definition("BatchNormalization", Set.of("epsilon", "momentum",
+                "training_mode", "spatial"), 5, 5, LayerOps::checkBatchNorm, LayerOps::batchNorm));
+        ops.put("LayerNormalization", new Op.Definition("LayerNormalization", Set.of("axis", "epsilon", "stash_type"),
+                2, 3, LayerOps::checkLayerNorm, LayerOps::layerNorm));
         put(ops, "Softmax", Set.of("axis"), 1, 1, (n, in) -> one(softmax(n, floats(in, 0), false)));
         put(ops, "LogSoftmax", Set.of("axis"), 1, 1, (n, in) -> one(softmax(n, floats(in, 0), true)));
         put(ops, "ReduceMean", Set.of("axes", "keepdims", "noop_with_empty_axes"), 1, 2,
@@ -100,9 +103,21 @@ final class LayerOps {
         }
     }
 
-    private static List<Value> conv(Node n, List<Value> in) {
+    private static void checkConv(Node n) {
         Attributes a = n.attributes();
         requireNoAutoPad(a);
+        int[] pads = ints(a, "pads", 4, 0);
+        if (pads[0] != pads[2] || pads[1] != pads[3]) {
+            throw new IllegalArgumentException("pads " + Arrays.toString(pads) + " differ at the two ends; only"
+                    + " symmetric padding is supported");
+        }
+        ints(a, "strides", 2, 1);
+        ints(a, "dilations", 2, 1);
+        ints(a, "kernel_shape", 2, -1);
+    }
+
+    private static List<Value> conv(Node n, List<Value> in) {
+        Attributes a = n.attributes();
         Tensor x = floats(in, 0);
         Tensor w = floats(in, 1);
         if (x.rank() != 4 || w.rank() != 4) {
@@ -112,10 +127,6 @@ final class LayerOps {
         int[] strides = ints(a, "strides", 2, 1);
         int[] dilations = ints(a, "dilations", 2, 1);
         int[] pads = ints(a, "pads", 4, 0);
-        if (pads[0] != pads[2] || pads[1] != pads[3]) {
-            throw new IllegalArgumentException("pads " + Arrays.toString(pads) + " differ at the two ends; only"
-                    + " symmetric padding is supported");
-        }
         int[] kernel = ints(a, "kernel_shape", 2, -1);
         if (kernel[0] >= 0 && (kernel[0] != w.size(2) || kernel[1] != w.size(3))) {
             throw new IllegalArgumentException("kernel_shape " + Arrays.toString(kernel) + " does not match the weight "
@@ -126,12 +137,10 @@ final class LayerOps {
         return one(x.conv2d(w, n.hasInput(2) ? floats(in, 2) : null, spec));
     }
 
-    private static Tensor pool(Node n, Tensor x, boolean max) {
+    /** The window settings of a pooling node Backprop runs: square, equal strides and padding, no dilation. */
+    private static void checkPool(Node n, boolean max) {
         Attributes a = n.attributes();
         requireNoAutoPad(a);
-        if (x.rank() != 4) {
-            throw new IllegalArgumentException("only 2-D pooling is supported, got input " + x.shape());
-        }
         int[] kernel = ints(a, "kernel_shape", 2, -1);
         int[] strides = ints(a, "strides", 2, 1);
         int[] pads = ints(a, "pads", 4, 0);
@@ -149,26 +158,36 @@ final class LayerOps {
         if (n.outputs().size() > 1) {
             throw new IllegalArgumentException("the Indices output is not supported");
         }
-        if (max) {
-            return x.maxPool2d(kernel[0], strides[0], pads[0]);
-        }
-        if (pads[0] != 0 && a.getInt("count_include_pad", 0) == 0) {
+        if (!max && pads[0] != 0 && a.getInt("count_include_pad", 0) == 0) {
             throw new IllegalArgumentException("padding with count_include_pad=0 is not supported (the padding is"
                     + " counted as zeros)");
         }
-        return x.avgPool2d(kernel[0], strides[0], pads[0]);
+    }
+
+    private static Tensor pool(Node n, Tensor x, boolean max) {
+        Attributes a = n.attributes();
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException("only 2-D pooling is supported, got input " + x.shape());
+        }
+        int kernel = ints(a, "kernel_shape", 2, -1)[0];
+        int stride = ints(a, "strides", 2, 1)[0];
+        int pad = ints(a, "pads", 4, 0)[0];
+        return max ? x.maxPool2d(kernel, stride, pad) : x.avgPool2d(kernel, stride, pad);
     }
 
     /**
      * Inference-mode batch normalisation, {@code (x - mean) / sqrt(var + eps) * scale + bias} over
      * dimension 1: gradients reach the scale and bias; the running statistics stay as imported.
      */
-    private static List<Value> batchNorm(Node n, List<Value> in) {
-        Attributes a = n.attributes();
-        if (a.getInt("training_mode", 0) != 0 || n.outputs().size() > 1) {
+    private static void checkBatchNorm(Node n) {
+        if (n.attributes().getInt("training_mode", 0) != 0 || n.outputs().size() > 1) {
             throw new IllegalArgumentException("training_mode=1 (batch statistics) is not supported; the imported"
                     + " normalisation uses the running statistics");
         }
+    }
+
+    private static List<Value> batchNorm(Node n, List<Value> in) {
+        Attributes a = n.attributes();
         Tensor x = floats(in, 0);
         int channels = x.size(1);
         int[] perChannel = new int[x.rank()];
@@ -182,11 +201,14 @@ final class LayerOps {
         return one(x.sub(mean).mul(scale.div(inv)).add(bias));
     }
 
-    private static List<Value> layerNorm(Node n, List<Value> in) {
-        Attributes a = n.attributes();
-        if (a.getInt("stash_type", 1) != 1 || n.outputs().size() > 1) {
+    private static void checkLayerNorm(Node n) {
+        if (n.attributes().getInt("stash_type", 1) != 1 || n.outputs().size() > 1) {
             throw new IllegalArgumentException("only stash_type=1 and the first output (Y) are supported");
         }
+    }
+
+    private static List<Value> layerNorm(Node n, List<Value> in) {
+        Attributes a = n.attributes();
         Tensor x = floats(in, 0);
         int axis = axis(a.getInt("axis", -1), x.rank());
         Tensor scale = floats(in, 1);
