@@ -76,6 +76,42 @@ public final class DatasetLocator {
                 + " folder first, or set BACKPROP_DATA to it.");
     }
 
+    /**
+     * One file that is not a dataset (a pretrained model's archive): looked for in the same folders
+     * and in their sub-folder {@code folder}, else downloaded into the cache's {@code folder} and
+     * checked by SHA-256; or a message saying where it looked.
+     */
+    public Path locate(String folder, DataFile file) throws IOException {
+        List<String> looked = new ArrayList<>();
+        for (Path base : new Path[] {userFolder, envFolder, cacheFolder}) {
+            if (base == null) {
+                continue;
+            }
+            for (Path dir : List.of(base, base.resolve(folder))) {
+                if (Files.isRegularFile(dir.resolve(file.name()))) {
+                    return dir.resolve(file.name());
+                }
+                looked.add(dir.toString());
+            }
+        }
+        String downloadProblem = "downloading is off";
+        if (download && cacheFolder != null) {
+            try {
+                return Downloader.fetch(file, cacheFolder.resolve(folder));
+            } catch (IOException e) {
+                downloadProblem = "the download failed: " + e.getMessage();
+            }
+        }
+        throw new java.io.FileNotFoundException(file.name() + " not found. Looked in: "
+                + String.join(", ", looked.stream().distinct().toList()) + "; " + downloadProblem + ". Put it in a folder"
+                + " and name that folder, or set BACKPROP_DATA to it.");
+    }
+
+    /** The SHA-256 of a file's content, as {@link DataFile#sha256()} states it. */
+    public static String sha256(Path file) throws IOException {
+        return Downloader.contentSha256(file);
+    }
+
     private static Optional<List<Path>> allIn(Path dir, NamedDataset dataset) {
         List<Path> paths = new ArrayList<>();
         for (DataFile f : dataset.files()) {

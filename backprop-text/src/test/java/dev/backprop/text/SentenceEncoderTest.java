@@ -1,0 +1,171 @@
+package dev.backprop.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.backprop.nn.Linear;
+import dev.backprop.nn.functional.Losses;
+import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.GradMode;
+import dev.backprop.tensor.Tensor;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * all-MiniLM-L6-v2 imported from its ONNX file: the embeddings sentence-transformers publishes, the
+ * encoder's output equal to ONNX Runtime's on a padded batch of sentences, long texts cut into
+ * pieces, and gradients through every layer of the imported graph equal to finite differences.
+ */
+class SentenceEncoderTest {
+    private static SentenceEncoder minilm;
+
+    @BeforeAll
+    static void load() throws Exception {
+        minilm = SentenceEncoder.load(MiniLmFiles.onnx(), MiniLmFiles.tokenizer());
+    }
+
+    static List<String> sentences() {
+        return List.of("I love sentence transformers.", "The cat sat on the mat.", "A man is playing a guitar.",
+                "Stock markets fell sharply on Monday after the announcement.", "Hi!", "What is the capital of France?",
+                "Paris is the capital and most populous city of France.", "Deep learning models need a lot of data.",
+                "Backpropagation computes gradients by the chain rule.", "¿Dónde está la biblioteca?",
+                "The quick brown fox jumps over the lazy dog.", "I'd like a cup of coffee, please.",
+                "Transformers use self-attention to weigh the words of a sentence.", "It rained all day in Seattle.",
+                "She won the chess tournament in 2019.", "Free money!!! Click here now to claim your prize",
+                "Meeting moved to 3pm tomorrow, see the agenda attached.", "The mitochondria is the powerhouse of the cell.",
+                "日本語の文も扱えます。", "Gradient descent takes small steps downhill.", "ok",
+                "An apple a day keeps the doctor away, or so they say, though few doctors agree with it entirely.",
+                "Emoji 🚀 are tokens too.", "Java runs on the JVM.");
+    }
+
+    @Test
+    void theExampleSentenceHasSentenceTransformersEmbedding() {
+        float[] e = minilm.embed(List.of("I love sentence transformers."))[0];
+        assertEquals(384, e.length);
+        assertEquals(-0.0803190097, e[0], 1e-4);
+        assertEquals(-0.0561899580, e[383], 1e-4);
+        double norm = 0;
+        for (float v : e) {
+            norm += v * v;
+        }
+        assertEquals(1.0, norm, 1e-5);
+    }
+
+    @Test
+    void lastHiddenStateEqualsOnnxRuntimeOnAPaddedBatch() throws Exception {
+        List<Encoding> batch = minilm.encode(sentences());
+        int longest = batch.stream().mapToInt(Encoding::length).max().orElseThrow();
+        Tensor ours;
+        try (var off = GradMode.noGrad()) {
+            ours = minilm.hidden(batch);
+        }
+        long[] ids = new long[batch.size() * longest];
+        long[] mask = new long[ids.length];
+        for (int i = 0; i < batch.size(); i++) {
+            int[] e = batch.get(i).ids();
+            for (int j = 0; j < e.length; j++) {
+                ids[i * longest + j] = e[j];
+                mask[i * longest + j] = 1;
+            }
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        long[] shape = {batch.size(), longest};
+        try (OrtSession session = env.createSession(MiniLmFiles.onnx().toString(), new OrtSession.SessionOptions());
+             OnnxTensor a = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+             OnnxTensor b = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+             OnnxTensor c = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[ids.length]), shape);
+             OrtSession.Result r = session.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
+            OnnxTensor out = (OnnxTensor) r.get("last_hidden_state").orElseThrow();
+            float[] expected = new float[(int) out.getInfo().getNumElements()];
+            out.getFloatBuffer().get(expected);
+            float[] actual = ours.toFloatArray();
+            assertEquals(expected.length, actual.length);
+            double worst = 0;
+            for (int i = 0; i < expected.length; i++) {
+                worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+            }
+            assertTrue(worst <= 1e-4, "largest difference from ONNX Runtime " + worst + " over " + batch.size()
+                    + " sentences padded to " + longest + " tokens");
+        }
+    }
+
+    @Test
+    void aLongTextIsEmbeddedInPiecesWeightedByTheirTokens() {
+        String text = String.join(" ", java.util.Collections.nCopies(60, "Backprop trains networks on the JVM."));
+        SentenceEncoder small = minilm.with(64, SentenceEncoder.LongText.CHUNK);
+        List<Encoding> pieces = small.pieces(text);
+        assertTrue(pieces.size() >= 7, pieces.size() + " pieces");
+        assertTrue(pieces.stream().allMatch(p -> p.length() <= 64 && p.ids()[0] == 101 && p.ids()[p.length() - 1] == 102));
+        float[] chunked = small.embed(List.of(text))[0];
+        float[] sum = new float[384];
+        try (var off = GradMode.noGrad()) {
+            for (Encoding p : pieces) {
+                float[] pooled = small.pooled(List.of(p)).toFloatArray();
+                for (int j = 0; j < 384; j++) {
+                    sum[j] += pooled[j] * p.length();
+                }
+            }
+        }
+        double norm = 0;
+        for (float v : sum) {
+            norm += v * v;
+        }
+        for (int j = 0; j < 384; j++) {
+            assertEquals(sum[j] / Math.sqrt(norm), chunked[j], 1e-5);
+        }
+        float[] truncated = minilm.with(64, SentenceEncoder.LongText.TRUNCATE).embed(List.of(text))[0];
+        float[] first = minilm.with(64, SentenceEncoder.LongText.TRUNCATE).embed(List.of(text.substring(0, 400)))[0];
+        assertEquals(first[0], truncated[0], 1e-6, "truncating keeps the first 64 tokens");
+    }
+
+    @Test
+    void gradientsReachEveryLayerOfTheImportedEncoderAndEqualFiniteDifferences() {
+        Linear head = new Linear(384, 2, new Generator(3));
+        List<Encoding> batch = minilm.encode(List.of("Free money, click now", "See you at the meeting"));
+        Tensor labels = Tensor.of(1f, 0f);
+        minilm.encoder().zeroGrad();
+        Tensor loss = Losses.crossEntropy(head.forward(minilm.pooled(batch)), labels);
+        loss.backward();
+        Map<String, Tensor> params = minilm.encoder().namedParameters();
+        long reached = params.values().stream().filter(p -> p.grad() != null).count();
+        assertEquals(101, params.size(), "the 102 initializers but the integer position ids");
+        assertEquals(params.size(), reached, "every parameter gets a gradient");
+        List<String> checked = new ArrayList<>();
+        for (String name : List.of("encoder.layer.0.attention.self.query.bias", "encoder.layer.5.output.LayerNorm.weight",
+                "embeddings.LayerNorm.bias", "encoder.layer.3.intermediate.dense.bias")) {
+            Tensor p = params.get(name);
+            float[] g = p.grad().toFloatArray();
+            for (int k = 0; k < 3; k++) {
+                int i = (k * 131 + 7) % p.numel();
+                double numeric = finiteDifference(head, batch, labels, p, i);
+                assertEquals(numeric, g[i], 2e-3 + 2e-2 * Math.abs(numeric), name + "[" + i + "]");
+                checked.add(name + "[" + i + "]");
+            }
+        }
+        assertEquals(12, checked.size());
+    }
+
+    private static double finiteDifference(Linear head, List<Encoding> batch, Tensor labels, Tensor p, int i) {
+        float step = 1e-2f;
+        try (var off = GradMode.noGrad()) {
+            float[] data = p.toFloatArray();
+            float original = data[i];
+            double[] losses = new double[2];
+            for (int s = 0; s < 2; s++) {
+                data[i] = original + (s == 0 ? step : -step);
+                p.copyInPlace(Tensor.fromArray(data, p.shape().dims()));
+                losses[s] = Losses.crossEntropy(head.forward(minilm.pooled(batch)), labels).item();
+            }
+            data[i] = original;
+            p.copyInPlace(Tensor.fromArray(data, p.shape().dims()));
+            return (losses[0] - losses[1]) / (2 * step);
+        }
+    }
+}
