@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Build, train and inspect neural networks on the JVM.",
         subcommands = {TrainCommand.class, GenerateCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class,
-                ExplainCommand.class,
+                EmbedCommand.class, SimilarCommand.class, ExplainCommand.class,
                 GraphCommand.class, DemoCommand.class,
                 BenchCommand.class,
                 ConformanceCommand.class, CommandLine.HelpCommand.class},
@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
                 "  ./backprop evaluate mnist.safetensors --dataset mnist --data ../shared/datasets",
                 "  ./backprop predict mnist.safetensors digit.png",
                 "  ./backprop generate shakespeare.safetensors --prompt \"ROMEO:\" --tokens 300",
+                "  ./backprop embed \"I love sentence transformers.\"",
+                "  ./backprop similar \"how do I reset my password\" --corpus faq.txt",
                 "  ./backprop conformance ../shared/reference/pytorch",
                 "  ./backprop help conformance"})
 public final class Main {
