@@ -8,7 +8,8 @@ import dev.backprop.backend.Backends;
 /**
  * The dense layer's affine map as one op, {@code y = x W^T + b} for x {@code [N, in]}, W
  * {@code [out, in]}, b {@code [out]}: one GEMM with the bias added to every row
- * ({@code Backend.gemmBias}), W^T read through strides. Its gradient is two products and a sum that
+ * ({@code Backend.gemmBias}), W^T read through strides (W itself too when it is the transposed view
+ * of an {@code [in, out]} matrix, as ONNX stores a MatMul's weight: no copy). Its gradient is two products and a sum that
  * land contiguous in the parameters' own layouts: {@code dx = dy W}, {@code dW = dy^T x} and
  * {@code db} the column sums of dy. Composite forms (matmul, transpose, add) give the same values
  * but leave dW as a transposed view to copy.
@@ -24,13 +25,19 @@ final class LinearOps {
         int n = x2.size(0);
         float[] y = new float[n * out];
         Tensor xc = x2.contiguous();
-        Tensor wc = w.contiguous();
+        // W is read through strides: element (o, i) at offset + o * wRow + i * wCol. A transposed view of
+        // an [in, out] matrix (an imported MatMul weight) is read in place, like a contiguous [out, in] one.
+        boolean transposed = !w.isContiguous() && w.strides[0] == 1 && w.strides[1] == out;
+        Tensor wc = transposed ? w : w.contiguous();
+        int wRow = transposed ? 1 : in;
+        int wCol = transposed ? out : 1;
         Backend k = Backends.active();
         if (b != null) {
-            k.gemmBias(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, 1, in,
+            k.gemmBias(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, wCol, wRow,
                     Creation.readable(b.contiguous()), y, 0, out);
         } else {
-            k.gemm(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, 1, in, y, 0, out, false);
+            k.gemm(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, wCol, wRow, y, 0, out,
+                    false);
         }
         Tensor result = Tensor.wrap(y, Shape.of(n, out));
         Tensor recorded = Graph.op("linear", result, x2, w, b).saves(xc, wc).backward(g -> {
@@ -38,7 +45,8 @@ final class LinearOps {
             Tensor dx = null;
             if (x2.requiresGrad()) {
                 float[] d = new float[n * in];
-                k.gemm(n, in, out, gc.storage.data, gc.offset, out, 1, wc.storage.data, wc.offset, in, 1, d, 0, in, false);
+                k.gemm(n, in, out, gc.storage.data, gc.offset, out, 1, wc.storage.data, wc.offset, wRow, wCol, d, 0, in,
+                        false);
                 dx = Tensor.wrap(d, x2.shape);
             }
             Tensor dw = null;

@@ -49,6 +49,7 @@ class SentenceEncoderTest {
     void theExampleSentenceHasSentenceTransformersEmbedding() {
         float[] e = minilm.embed(List.of("I love sentence transformers."))[0];
         assertEquals(384, e.length);
+        assertEquals(36 + 13 + 6 + 6, minilm.encoder().fusedPatterns(), "dense layers, layer norms, GELUs, attention");
         assertEquals(-0.0803190097, e[0], 1e-4);
         assertEquals(-0.0561899580, e[383], 1e-4);
         double norm = 0;

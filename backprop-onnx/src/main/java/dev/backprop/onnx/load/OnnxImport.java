@@ -55,7 +55,9 @@ public final class OnnxImport {
             }
         });
         List<Node> nodes = fold(graph, constants);
-        Fusion.Result fused = Fusion.apply(nodes, constants, weights.keySet(), graph.outputs());
+        Map<String, int[]> shapes = new HashMap<>();
+        weights.forEach((name, w) -> shapes.put(name, w.tensor().shape().dims()));
+        Fusion.Result fused = Fusion.apply(nodes, constants, shapes, graph.outputs());
         List<Node> live = live(fused.nodes(), graph.outputs());
         List<Step> steps = steps(live, fused.ops(), graph.outputs());
         Set<String> read = new HashSet<>(graph.outputs());
