@@ -17,7 +17,10 @@ import java.util.Locale;
  * <pre>
  * ./mvnw -q -Pcompare -pl backprop-compare -am package -DskipTests
  * backprop-compare/run --data ../shared/datasets --epochs 3 [--model mlp|lenet|all]
+ * backprop-compare/run --embeddings [--threads 2]
  * </pre>
+ *
+ * With {@code --embeddings}, {@link EmbeddingCompare} times sentence embeddings against ONNX Runtime instead.
  */
 public final class Compare {
     private Compare() {
@@ -28,16 +31,23 @@ public final class Compare {
         int epochs = 3;
         int threads = Runtime.getRuntime().availableProcessors();
         List<Net> nets = List.of(Net.values());
+        boolean embeddings = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--embeddings" -> embeddings = true;
                 case "--data" -> data = Path.of(args[++i]);
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--model" -> nets = args[++i].equals("all") ? List.of(Net.values())
                         : List.of(Net.valueOf(args[i].toUpperCase(Locale.ROOT)));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; usage: --data DIR [--epochs N] [--threads N] [--model mlp|lenet|all]");
+                        + "; usage: --data DIR [--epochs N] [--threads N] [--model mlp|lenet|all], or --embeddings"
+                        + " [--threads N]");
             }
+        }
+        if (embeddings) {
+            EmbeddingCompare.run(threads);
+            return;
         }
         Dataset images = NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(data, false)).train();
         for (Net net : nets) {
@@ -61,6 +71,20 @@ public final class Compare {
                 System.out.printf(Locale.ROOT, "%-40s %12.3f %12.4f  %s%n", r.framework(), r.epochSeconds(), r.finalLoss(), r.note());
             }
             System.out.println();
+        }
+    }
+
+    /** The CPU's model name from /proc/cpuinfo, with its family, or "unknown CPU". */
+    static String cpuModel() {
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(Path.of("/proc/cpuinfo"));
+            String model = lines.stream().filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown CPU");
+            String family = lines.stream().filter(l -> l.startsWith("cpu family")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("?");
+            return model + " (family " + family + ")";
+        } catch (java.io.IOException e) {
+            return "unknown CPU";
         }
     }
 }

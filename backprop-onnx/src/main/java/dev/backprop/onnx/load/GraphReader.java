@@ -42,9 +42,13 @@ final class GraphReader {
     record Input(String name, TensorProto.DataType type, int[] dims, String[] symbols) {
     }
 
-    /** What the import needs of a file; {@code file} names it in messages. */
+    /**
+     * What the import needs of a file; {@code file} names it in messages. {@code skeleton} is the
+     * model without its floating-point initializers (nodes, inputs, outputs, integer constants,
+     * opsets), for writing it back with trained weights.
+     */
     record Graph(String file, int opset, String producer, List<Input> inputs, List<String> outputs, List<Node> nodes,
-                 Map<String, Value> initializers) {
+                 Map<String, Value> initializers, ModelProto skeleton) {
     }
 
     /** Reads {@code file}; external data is looked for in its folder. */
@@ -119,7 +123,14 @@ final class GraphReader {
             throw new OnnxImportException(where + ": the graph has no outputs");
         }
         String producer = (model.getProducerName() + " " + model.getProducerVersion()).trim();
-        return new Graph(name, opset, producer, List.copyOf(inputs), List.copyOf(outputs), nodes, initializers);
+        GraphProto.Builder bare = g.toBuilder().clearInitializer();
+        for (TensorProto t : g.getInitializerList()) {
+            if (initializers.get(t.getName()) instanceof Ints) {
+                bare.addInitializer(t);
+            }
+        }
+        ModelProto skeleton = model.toBuilder().setGraph(bare).build();
+        return new Graph(name, opset, producer, List.copyOf(inputs), List.copyOf(outputs), nodes, initializers, skeleton);
     }
 
     private static ModelProto parse(byte[] bytes, String name) throws OnnxImportException {

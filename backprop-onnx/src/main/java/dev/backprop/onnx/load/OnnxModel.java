@@ -182,6 +182,18 @@ public final class OnnxModel extends Module {
         return in.name() + " " + in.type() + " " + Arrays.toString(parts);
     }
 
+    /**
+     * Writes the graph as ONNX with the current values of its weights (after fine-tuning, say): the
+     * file's own nodes, inputs, outputs and constants, every floating-point initializer as float32.
+     * ONNX Runtime and other runtimes load it; importing it again gives this model.
+     */
+    public void save(java.nio.file.Path file) throws java.io.IOException {
+        dev.backprop.onnx.proto.OnnxProto.GraphProto.Builder g = graph.skeleton().getGraph().toBuilder();
+        stateDict().forEach((name, t) -> g.addInitializer(TensorData.encode(name, t)));
+        dev.backprop.io.AtomicFiles.write(file,
+                java.nio.ByteBuffer.wrap(graph.skeleton().toBuilder().setGraph(g).build().toByteArray()));
+    }
+
     @Override
     public String toString() {
         return "OnnxModel(" + name() + ", opset " + graph.opset() + ", " + steps.size() + " nodes, "

@@ -188,7 +188,7 @@ class OnnxOpsTest {
             OnnxModel model = OnnxImport.load(bytes, k.name());
             Tensor x = random(k.name().hashCode(), k.shape());
             Map<String, Tensor> ours = model.run(Map.of("x", x));
-            Map<String, float[]> theirs = runtime(bytes, x);
+            Map<String, float[]> theirs = runtime(bytes, Map.of("x", x));
             assertEquals(theirs.keySet(), ours.keySet());
             for (String name : theirs.keySet()) {
                 float[] expected = theirs.get(name);
@@ -207,12 +207,15 @@ class OnnxOpsTest {
         }));
     }
 
-    /** ONNX Runtime's outputs, flattened to floats (integer and boolean outputs converted). */
-    static Map<String, float[]> runtime(byte[] model, Tensor x) throws Exception {
+    /** ONNX Runtime's outputs for float inputs, flattened to floats (integer outputs converted). */
+    static Map<String, float[]> runtime(byte[] model, Map<String, Tensor> inputs) throws Exception {
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        for (var e : inputs.entrySet()) {
+            feeds.put(e.getKey(), OnnxTensor.createTensor(ENV, FloatBuffer.wrap(e.getValue().toFloatArray()),
+                    Arrays.stream(e.getValue().shape().dims()).asLongStream().toArray()));
+        }
         try (OrtSession session = ENV.createSession(model, new OrtSession.SessionOptions());
-             OnnxTensor in = OnnxTensor.createTensor(ENV, FloatBuffer.wrap(x.toFloatArray()),
-                     Arrays.stream(x.shape().dims()).asLongStream().toArray());
-             OrtSession.Result result = session.run(Map.of("x", in))) {
+             OrtSession.Result result = session.run(feeds)) {
             Map<String, float[]> out = new LinkedHashMap<>();
             for (Map.Entry<String, OnnxValue> e : result) {
                 OnnxTensor t = (OnnxTensor) e.getValue();
@@ -232,6 +235,8 @@ class OnnxOpsTest {
                 out.put(e.getKey(), f);
             }
             return out;
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
         }
     }
 

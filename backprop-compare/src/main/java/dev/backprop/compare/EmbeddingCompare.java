@@ -1,0 +1,124 @@
+package dev.backprop.compare;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.backprop.data.DatasetLocator;
+import dev.backprop.tensor.GradMode;
+import dev.backprop.text.Encoding;
+import dev.backprop.text.MiniLm;
+import dev.backprop.text.SentenceEncoder;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Sentence embeddings with all-MiniLM-L6-v2, Backprop against ONNX Runtime on the same ONNX file
+ * with the same threads, in one run: sentences per second at 128 tokens in batches of 32 (random
+ * token ids between [CLS] and [SEP], as the platform notes measured ONNX Runtime), and the latency
+ * of one short sentence. Medians of several rounds after warm-up.
+ *
+ * <pre>
+ * backprop-compare/run --embeddings [--threads 2]
+ * </pre>
+ */
+final class EmbeddingCompare {
+    private static final int BATCH = 32;
+    private static final int TOKENS = 128;
+    private static final String SENTENCE = "I love sentence transformers.";
+
+    private EmbeddingCompare() {
+    }
+
+    static void run(int threads) throws Exception {
+        MiniLm.Located files = MiniLm.files(DatasetLocator.standard(null, false));
+        SentenceEncoder backprop = SentenceEncoder.load(files.onnx(), files.tokenizer());
+        List<Encoding> batch = randomBatch();
+        Encoding one = backprop.encode(List.of(SENTENCE)).get(0);
+        double[] bpBatch;
+        double[] bpOne;
+        try (var off = GradMode.noGrad()) {
+            bpBatch = time(3, 8, () -> backprop.pooled(batch));
+            bpOne = time(20, 30, () -> backprop.pooled(List.of(one)));
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(threads);
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        double[] ortBatch;
+        double[] ortOne;
+        try (OrtSession session = env.createSession(files.onnx().toString(), options)) {
+            ortBatch = time(3, 8, () -> runtime(env, session, batch));
+            ortOne = time(20, 30, () -> runtime(env, session, List.of(one)));
+        }
+        String cpu = Compare.cpuModel();
+        System.out.printf(Locale.ROOT, "all-MiniLM-L6-v2 embeddings, %s, %d threads, medians (best) after warm-up%n", cpu,
+                threads);
+        System.out.printf(Locale.ROOT, "%-28s %22s %22s%n", "", "Backprop", "ONNX Runtime 1.29");
+        System.out.printf(Locale.ROOT, "%-28s %14.1f (%5.1f) %14.1f (%5.1f)   ratio %.2f%n",
+                "sentences/s, 32 x 128 tokens", BATCH / bpBatch[0], BATCH / bpBatch[1], BATCH / ortBatch[0],
+                BATCH / ortBatch[1], ortBatch[0] / bpBatch[0]);
+        System.out.printf(Locale.ROOT, "%-28s %14.1f (%5.1f) %14.1f (%5.1f)   ratio %.2f%n",
+                "ms, one sentence (" + one.length() + " tokens)", bpOne[0] * 1e3, bpOne[1] * 1e3, ortOne[0] * 1e3,
+                ortOne[1] * 1e3, ortOne[0] / bpOne[0]);
+    }
+
+    private static List<Encoding> randomBatch() {
+        Random r = new Random(2026);
+        List<Encoding> batch = new ArrayList<>();
+        for (int i = 0; i < BATCH; i++) {
+            int[] ids = new int[TOKENS];
+            List<String> tokens = new ArrayList<>();
+            for (int j = 0; j < TOKENS; j++) {
+                ids[j] = j == 0 ? 101 : j == TOKENS - 1 ? 102 : 1000 + r.nextInt(29_000);
+                tokens.add("t");
+            }
+            batch.add(new Encoding(ids, new int[TOKENS], tokens));
+        }
+        return batch;
+    }
+
+    private static void runtime(OrtEnvironment env, OrtSession session, List<Encoding> batch) throws Exception {
+        int n = batch.size();
+        int t = batch.get(0).length();
+        long[] ids = new long[n * t];
+        long[] mask = new long[n * t];
+        for (int i = 0; i < n; i++) {
+            int[] e = batch.get(i).ids();
+            for (int j = 0; j < t; j++) {
+                ids[i * t + j] = e[j];
+                mask[i * t + j] = 1;
+            }
+        }
+        long[] shape = {n, t};
+        try (OnnxTensor a = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+             OnnxTensor b = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+             OnnxTensor c = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[ids.length]), shape);
+             OrtSession.Result out = session.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
+            out.get(0).getValue();
+        }
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /** {median, best} seconds of {@code rounds} runs after {@code warmup}. */
+    private static double[] time(int warmup, int rounds, Body body) throws Exception {
+        for (int i = 0; i < warmup; i++) {
+            body.run();
+        }
+        double[] t = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            long start = System.nanoTime();
+            body.run();
+            t[i] = (System.nanoTime() - start) / 1e9;
+        }
+        Arrays.sort(t);
+        return new double[] {t[rounds / 2], t[0]};
+    }
+}
