@@ -33,8 +33,18 @@ final class DirectSgemm {
     private DirectSgemm() {
     }
 
-    /** Whether a product of these sizes is faster read in place than packed. */
+    /** Rows of A up to which B is read in place whatever its size: it is streamed once per six rows. */
+    private static final int FEW_ROWS = 2 * MR;
+
+    /**
+     * Whether a product of these sizes is faster read in place than packed: operands that fit the
+     * caches, or a few rows of A (one sentence, one image) against a large B, where packing B would
+     * copy it for only one or two passes.
+     */
     static boolean suits(int m, int n, int k) {
+        if (m <= FEW_ROWS && k <= 4 * MAX_K) {
+            return true;
+        }
         return k <= MAX_K && (long) k * n <= MAX_OPERAND && (long) m * k <= MAX_OPERAND;
     }
 

@@ -80,7 +80,8 @@ class CpuParityTest {
     @Test
     void gemmInAllThreeFormsOnOddAndLargeShapes() {
         int[][] shapes = {{1, 1, 1}, {1, 33, 7}, {6, 32, 1}, {7, 13, 5}, {37, 65, 129}, {100, 3, 300},
-                {128, 256, 784}, {61, 517, 260}, {300, 40, 17}};
+                {128, 256, 784}, {61, 517, 260}, {300, 40, 17},
+                {1, 1536, 384}, {7, 384, 1536}, {12, 1536, 384}};   // a few rows against a large B, read in place
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
