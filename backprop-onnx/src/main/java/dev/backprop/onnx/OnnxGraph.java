@@ -1,5 +1,15 @@
 package dev.backprop.onnx;
 
+import com.google.protobuf.ByteString;
+import dev.backprop.onnx.proto.OnnxProto.AttributeProto;
+import dev.backprop.onnx.proto.OnnxProto.GraphProto;
+import dev.backprop.onnx.proto.OnnxProto.ModelProto;
+import dev.backprop.onnx.proto.OnnxProto.NodeProto;
+import dev.backprop.onnx.proto.OnnxProto.OperatorSetIdProto;
+import dev.backprop.onnx.proto.OnnxProto.TensorProto;
+import dev.backprop.onnx.proto.OnnxProto.TensorShapeProto;
+import dev.backprop.onnx.proto.OnnxProto.TypeProto;
+import dev.backprop.onnx.proto.OnnxProto.ValueInfoProto;
 import dev.backprop.tensor.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,34 +21,28 @@ import java.util.Map;
 /**
  * An ONNX graph being built: float32 initializers, nodes whose outputs get fresh names, and at the
  * end a {@code ModelProto} (IR version 8, the default opset 17) with one float32 input and output
- * whose first dimension is the symbolic batch size. Field numbers are those of {@code onnx.proto}.
+ * whose first dimension is the symbolic batch size, written with the classes generated from
+ * {@code onnx.proto} (the same ones the importer reads with).
  */
 final class OnnxGraph {
     static final int OPSET = 17;
     private static final int IR_VERSION = 8;
-    private static final int FLOAT = 1;
-    private static final int ATTRIBUTE_FLOAT = 1;
-    private static final int ATTRIBUTE_INT = 2;
-    private static final int ATTRIBUTE_INTS = 7;
 
-    private final List<Proto> nodes = new ArrayList<>();
-    private final List<Proto> initializers = new ArrayList<>();
+    private final List<NodeProto> nodes = new ArrayList<>();
+    private final List<TensorProto> initializers = new ArrayList<>();
     private int counter;
 
     /** Adds a float32 constant; returns its name. */
     String constant(String name, Tensor value) {
-        Proto t = new Proto();
-        for (int d : value.shape().dims()) {
-            t.varint(1, d);
-        }
-        t.varint(2, FLOAT).string(8, name);
         float[] data = value.toFloatArray();
         ByteBuffer raw = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : data) {
-            raw.putFloat(v);
+        raw.asFloatBuffer().put(data);
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
+                .setRawData(ByteString.copyFrom(raw.array()));
+        for (int d : value.shape().dims()) {
+            t.addDims(d);
         }
-        t.bytes(9, raw.array());
-        initializers.add(t);
+        initializers.add(t.build());
         return name;
     }
 
@@ -53,11 +57,9 @@ final class OnnxGraph {
      */
     String node(String op, List<String> inputs, Map<String, Object> attributes) {
         String output = op.toLowerCase(java.util.Locale.ROOT) + "_" + counter++;
-        Proto n = new Proto();
-        inputs.forEach(i -> n.string(1, i));
-        n.string(2, output).string(3, output).string(4, op);
-        attributes.forEach((name, value) -> n.message(5, attribute(name, value)));
-        nodes.add(n);
+        NodeProto.Builder n = NodeProto.newBuilder().addAllInput(inputs).addOutput(output).setName(output).setOpType(op);
+        attributes.forEach((name, value) -> n.addAttribute(attribute(name, value)));
+        nodes.add(n.build());
         return output;
     }
 
@@ -73,30 +75,31 @@ final class OnnxGraph {
         return m;
     }
 
-    private static Proto attribute(String name, Object value) {
-        Proto a = new Proto().string(1, name);
+    private static AttributeProto attribute(String name, Object value) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name);
         switch (value) {
-            case Float f -> a.fixed32(2, f).varint(20, ATTRIBUTE_FLOAT);
-            case Integer i -> a.varint(3, i).varint(20, ATTRIBUTE_INT);
-            case Long l -> a.varint(3, l).varint(20, ATTRIBUTE_INT);
+            case Float f -> a.setF(f).setType(AttributeProto.AttributeType.FLOAT);
+            case Integer i -> a.setI(i).setType(AttributeProto.AttributeType.INT);
+            case Long l -> a.setI(l).setType(AttributeProto.AttributeType.INT);
             case long[] ints -> {
                 for (long v : ints) {
-                    a.varint(8, v);
+                    a.addInts(v);
                 }
-                a.varint(20, ATTRIBUTE_INTS);
+                a.setType(AttributeProto.AttributeType.INTS);
             }
             default -> throw new IllegalArgumentException("ONNX attribute " + name + ": unsupported value " + value);
         }
-        return a;
+        return a.build();
     }
 
-    private static Proto valueInfo(String name, long[] shape) {
-        Proto dims = new Proto();
+    private static ValueInfoProto valueInfo(String name, long[] shape) {
+        TensorShapeProto.Builder dims = TensorShapeProto.newBuilder();
         for (long d : shape) {
-            dims.message(1, d < 0 ? new Proto().string(2, "batch") : new Proto().varint(1, d));
+            dims.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("batch")
+                    : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
         }
-        Proto tensorType = new Proto().varint(1, FLOAT).message(2, dims);
-        return new Proto().string(1, name).message(2, new Proto().message(1, tensorType));
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(dims))).build();
     }
 
     /**
@@ -105,21 +108,12 @@ final class OnnxGraph {
      * by an Identity node so that callers see {@code outputName}.
      */
     byte[] model(String inputName, long[] inputShape, String output, String outputName, long[] outputShape, String producerVersion) {
-        Proto id = new Proto();
-        id.string(1, output).string(2, outputName).string(3, outputName).string(4, "Identity");
-        nodes.add(id);
-        Proto graph = new Proto();
-        nodes.forEach(n -> graph.message(1, n));
-        graph.string(2, "backprop");
-        initializers.forEach(t -> graph.message(5, t));
-        graph.message(11, valueInfo(inputName, inputShape));
-        graph.message(12, valueInfo(outputName, outputShape));
-        return new Proto()
-                .varint(1, IR_VERSION)
-                .string(2, "backprop")
-                .string(3, producerVersion)
-                .message(7, graph)
-                .message(8, new Proto().string(1, "").varint(2, OPSET))
-                .toByteArray();
+        nodes.add(NodeProto.newBuilder().addInput(output).addOutput(outputName).setName(outputName)
+                .setOpType("Identity").build());
+        GraphProto graph = GraphProto.newBuilder().addAllNode(nodes).setName("backprop").addAllInitializer(initializers)
+                .addInput(valueInfo(inputName, inputShape)).addOutput(valueInfo(outputName, outputShape)).build();
+        return ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("backprop")
+                .setProducerVersion(producerVersion).setGraph(graph)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET)).build().toByteArray();
     }
 }
