@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code train} for classifiers and regressions on a dataset of feature rows or images: a share of
@@ -49,13 +50,27 @@ final class ClassifierJob implements TrainingJob {
     private final OptimizerKind optimizer;
     private final double rate;
     private final double weightDecay;
+    private final Map<String, String> extra;
 
     ClassifierJob(TrainCommand options, Architecture architecture, String dataset, PreparedData data, boolean verbose) {
+        this(options, architecture, dataset, data, null, Map.of(), verbose);
+    }
+
+    /**
+     * With {@code validation} given, it is the held-out set (the training split is used whole); {@code extra}
+     * is saved with the model (how raw input becomes its features, e.g. a vocabulary).
+     */
+    ClassifierJob(TrainCommand options, Architecture architecture, String dataset, PreparedData data, Dataset validation,
+                  Map<String, String> extra, boolean verbose) {
         this.dataset = dataset;
         this.data = data;
+        this.extra = extra;
         KindOptions.Epochs epochs = options.epochs;
         Dataset all = data.train();
-        if (epochs.validation > 0) {
+        if (validation != null) {
+            this.train = all;
+            this.held = validation;
+        } else if (epochs.validation > 0) {
             Dataset.Split split = all.split(epochs.validation, new Generator(options.seed() ^ 0x5eed));
             this.train = split.train();
             this.held = split.test();
@@ -159,7 +174,7 @@ final class ClassifierJob implements TrainingJob {
     public void finish(Path out) throws IOException {
         if (out != null) {
             ModelFile.save(out, new ModelFile.Model(spec, model, new ModelFile.Info(dataset, data.train().classNames(),
-                    data.preprocessing())));
+                    data.preprocessing(), extra)));
             System.out.println("saved " + out);
         }
         Evaluation test = test();

@@ -4,6 +4,8 @@ import dev.backprop.data.Preprocessing;
 import dev.backprop.io.ModelFile;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.tensor.Tensor;
+import dev.backprop.text.BagOfWords;
+import dev.backprop.text.mail.MailText;
 import dev.backprop.train.Evaluator;
 import dev.backprop.train.LossFunction;
 import java.nio.file.Path;
@@ -19,15 +21,18 @@ import picocli.CommandLine.Parameters;
 /** {@code backprop predict FILE INPUT}: classifies an image or CSV rows with a saved model. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {"Runs a saved model on INPUT: an image (PNG, PGM, JPEG; resized to the model's square input,"
-                + " inverted when dark on light) or a CSV file of raw feature rows (preprocessed as in training).",
+                + " inverted when dark on light) or a CSV file of raw feature rows (preprocessed as in training); for a text"
+                + " model (train --dataset spam-assassin), a raw e-mail, a text file or standard input (-).",
                 "Prints the predicted class and the most likely classes with their probabilities (or the value, for regression)."},
         footer = {"", "Examples:", "  ./backprop predict mnist.safetensors my-digit.png",
-                "  ./backprop predict iris.safetensors flowers.csv --top 2"})
+                "  ./backprop predict iris.safetensors flowers.csv --top 2",
+                "  ./backprop predict spam.safetensors message.eml"})
 final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "a model saved by 'backprop train --out'")
     Path modelFile;
 
-    @Parameters(index = "1", paramLabel = "INPUT", description = "an image file or a CSV file of feature rows")
+    @Parameters(index = "1", paramLabel = "INPUT", description = "an image file or a CSV file of feature rows; for a"
+            + " text model, a raw e-mail (.eml), a text file, or - for standard input")
     Path input;
 
     @Option(names = "--top", paramLabel = "K", defaultValue = "3", description = "classes to list per input. Default: ${DEFAULT-VALUE}.")
@@ -37,8 +42,19 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelFile.Model m = ModelFiles.featureModel(modelFile, "predict");
         Preprocessing pre = m.info().preprocessing();
+        BagOfWords words = BagOfWords.fromMetadata(m.info().extra());
         Tensor x;
-        if (m.spec().takesImages()) {
+        String textLabel = null;
+        if (words != null) {
+            byte[] raw = input.toString().equals("-") ? System.in.readAllBytes() : java.nio.file.Files.readAllBytes(input);
+            String text = looksLikeMail(raw) ? MailText.of(raw) : new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+            if (!words.knowsAnyWordOf(text)) {
+                System.err.println("note: no word of the input is in the model's vocabulary; the prediction is the"
+                        + " model's answer for an empty text");
+            }
+            x = words.features(List.of(text));
+            textLabel = input.toString().equals("-") ? "standard input" : input.getFileName().toString();
+        } else if (m.spec().takesImages()) {
             if (!InputFiles.isImage(input)) {
                 throw new IllegalArgumentException("predict: this model takes 28x28 images; pass a PNG, PGM or JPEG file");
             }
@@ -57,11 +73,19 @@ final class PredictCommand implements Callable<Integer> {
         boolean classify = !m.info().classNames().isEmpty();
         Tensor out = new Evaluator(m.module(), classify ? LossFunction.crossEntropy() : LossFunction.mse()).predict(x, 512);
         for (int r = 0; r < out.size(0); r++) {
-            String label = InputFiles.isImage(input) ? input.getFileName().toString() : "row " + (r + 1);
+            String label = textLabel != null ? textLabel
+                    : InputFiles.isImage(input) ? input.getFileName().toString() : "row " + (r + 1);
             System.out.println(classify ? describe(label, out.select(0, r).softmax(0), m.info().classNames())
                     : String.format(Locale.ROOT, "%s: %.4f", label, out.get(r, 0)));
         }
         return 0;
+    }
+
+    /** Whether raw bytes start with a header block ("Name: value" lines, or mbox's "From "), as an e-mail does. */
+    static boolean looksLikeMail(byte[] raw) {
+        String head = new String(raw, 0, Math.min(raw.length, 2000), java.nio.charset.StandardCharsets.ISO_8859_1);
+        return head.startsWith("From ") || head.lines().findFirst().map(l -> l.matches("[A-Za-z][A-Za-z0-9-]*: .*"))
+                .orElse(false);
     }
 
     private String describe(String label, Tensor probabilities, List<String> classes) {

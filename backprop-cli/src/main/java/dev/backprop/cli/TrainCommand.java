@@ -176,8 +176,15 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--mail-headers", description = "spam-assassin: keep every header line in the texts (left out by"
+            + " default: mailing-list names, relay hosts and spam-filter marks give the label away), for comparison")
+    boolean mailHeaders;
+
     @Override
     public Integer call() throws Exception {
+        if (MailJob.DATASET.equals(data.dataset)) {
+            return trainOnMail();
+        }
         Architecture architecture = architecture();
         KindOptions.refuseOutside(commandSpec, architecture);
         if (spark != null && (architecture.input() == Architecture.Input.TOKENS || epochs.folds > 0)) {
@@ -240,6 +247,30 @@ final class TrainCommand implements Callable<Integer> {
                     + " is missing): run it through ./backprop, which adds them, or through spark-submit", e);
         }
         job.finish(out);
+    }
+
+    /** {@code --dataset spam-assassin}: a bag-of-words model on the mail corpus. */
+    private int trainOnMail() throws IOException {
+        boolean defaultModel = commandSpec.commandLine().getParseResult().matchedOption("--model") == null;
+        MailJob.BowModel bow = MailJob.BowModel.parse(defaultModel ? MailJob.DEFAULT_MODEL : model);
+        Architecture architecture = bow.mlp();
+        if (activation != null) {
+            architecture = architecture.withActivation(ActivationKind.of(activation));
+        }
+        if (dropout != null) {
+            architecture = architecture.withDropout(dropout);
+        }
+        KindOptions.refuseOutside(commandSpec, architecture);
+        if (spark != null || epochs.folds > 0) {
+            throw new IllegalArgumentException("--dataset " + MailJob.DATASET + " trains on one machine with its fixed"
+                    + " split; --spark and --folds are not for it");
+        }
+        MailJob.Data mail = MailJob.load(data.folder.dataDir, bow.vocabulary(), mailHeaders);
+        ClassifierJob job = new ClassifierJob(this, architecture, MailJob.DATASET, mail.prepared(), mail.validation(),
+                mail.words().metadata(), true);
+        run(job, true);
+        MailJob.report(job.trainer(), mail);
+        return 0;
     }
 
     long seed() {

@@ -97,4 +97,17 @@ class AccuracyTest {
                 "--shift", "2", "--flip");
         assertTrue(acc >= 0.92, "Fashion-MNIST CNN: " + acc);
     }
+
+    /** The README's bag-of-words spam filter: at least 97% test accuracy and spam F1 0.95 (issue 17's targets). */
+    @Test
+    void spamAssassinBagOfWords() {
+        CliRun run = CliRun.of("train", "--dataset", "spam-assassin", "--data", data().toString(), "--model", "bow:5000,64",
+                "--epochs", "5");
+        System.out.print(run.out());
+        assertEquals(0, run.exit(), run.out() + run.err());
+        String accuracy = run.out().lines().filter(l -> l.startsWith("test accuracy: ")).findFirst().orElseThrow();
+        assertTrue(Double.parseDouble(accuracy.substring(15)) >= 0.97, accuracy);
+        java.util.regex.Matcher f1 = java.util.regex.Pattern.compile("recall [0-9.]+, F1 ([0-9.]+)").matcher(run.out());
+        assertTrue(f1.find() && Double.parseDouble(f1.group(1)) >= 0.95, run.lastLine());
+    }
 }

@@ -35,13 +35,30 @@ public final class ModelFile {
 
     /**
      * What a caller needs besides the weights: the dataset, class names (empty for regression;
-     * for a language model, its vocabulary, one character per class), preprocessing.
+     * for a language model, its vocabulary, one character per class), preprocessing, and what another
+     * module stores to turn raw input into the model's features ({@code extra}: metadata entries whose
+     * keys start with {@code text.}, such as a bag-of-words vocabulary), kept as written.
      */
-    public record Info(String dataset, List<String> classNames, Preprocessing preprocessing) {
+    public record Info(String dataset, List<String> classNames, Preprocessing preprocessing, Map<String, String> extra) {
         public Info {
             classNames = List.copyOf(classNames);
+            extra = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(extra));
+            for (String key : extra.keySet()) {
+                if (!key.startsWith(EXTRA_PREFIX)) {
+                    throw new IllegalArgumentException("ModelFile.Info: extra metadata key '" + key + "' must start with '"
+                            + EXTRA_PREFIX + "' (the other keys belong to the model file itself)");
+                }
+            }
+        }
+
+        /** Without extra metadata. */
+        public Info(String dataset, List<String> classNames, Preprocessing preprocessing) {
+            this(dataset, classNames, preprocessing, Map.of());
         }
     }
+
+    /** The prefix of the metadata keys that {@link Info#extra()} carries. */
+    public static final String EXTRA_PREFIX = "text.";
 
     /** A loaded or to-be-saved model. */
     public record Model(ModelSpec spec, Module module, Info info) {
@@ -97,6 +114,7 @@ public final class ModelFile {
         preprocessing.put("shift", model.info().preprocessing().shift());
         preprocessing.put("scale", model.info().preprocessing().scale());
         meta.put("preprocessing", Json.write(preprocessing));
+        meta.putAll(model.info().extra());
         return meta;
     }
 
@@ -137,7 +155,13 @@ public final class ModelFile {
             }
             Map<?, ?> pre = (Map<?, ?>) Json.parse(meta.get("preprocessing"));
             Preprocessing p = new Preprocessing(doubles(pre.get("shift")), doubles(pre.get("scale")));
-            return new Model(spec, module, new Info(meta.getOrDefault("dataset", ""), classes, p));
+            Map<String, String> extra = new LinkedHashMap<>();
+            meta.forEach((k, v) -> {
+                if (k.startsWith(EXTRA_PREFIX)) {
+                    extra.put(k, v);
+                }
+            });
+            return new Model(spec, module, new Info(meta.getOrDefault("dataset", ""), classes, p, extra));
         } catch (RuntimeException e) {
             throw new CorruptFileException(file + ": the model metadata or weights do not fit together: " + e, e);
         }

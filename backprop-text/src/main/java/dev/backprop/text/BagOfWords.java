@@ -134,6 +134,38 @@ public final class BagOfWords {
         return Tensor.fromArray(out, texts.size(), words.size());
     }
 
+    /** The metadata key that marks bag-of-words features in a model file. */
+    public static final String FEATURES_KEY = "text.features";
+    private static final String VOCABULARY_KEY = "text.vocabulary";
+    private static final String IDF_KEY = "text.idf";
+
+    /** This vocabulary as model-file metadata ({@code ModelFile.Info.extra}). */
+    public Map<String, String> metadata() {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try {
+            return Map.of(FEATURES_KEY, "bag-of-words tf-idf", VOCABULARY_KEY, json.writeValueAsString(words),
+                    IDF_KEY, json.writeValueAsString(idf));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("BagOfWords: could not write the vocabulary as JSON", e);
+        }
+    }
+
+    /** The vocabulary a model file's metadata holds, or null when it holds none. */
+    public static BagOfWords fromMetadata(Map<String, String> extra) {
+        if (!extra.containsKey(FEATURES_KEY)) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try {
+            List<String> vocabulary = List.of(json.readValue(extra.get(VOCABULARY_KEY), String[].class));
+            float[] idf = json.readValue(extra.get(IDF_KEY), float[].class);
+            return new BagOfWords(vocabulary, idf);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+            throw new IllegalArgumentException("the model file's bag-of-words vocabulary is unreadable: " + e.getMessage(),
+                    e);
+        }
+    }
+
     /** Whether any word of the vocabulary is in {@code text}. */
     public boolean knowsAnyWordOf(String text) {
         Set<String> w = new HashSet<>(words(text));
