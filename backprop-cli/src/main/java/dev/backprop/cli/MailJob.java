@@ -61,17 +61,40 @@ final class MailJob {
 
     /** Finds the corpus (the --data folder, $BACKPROP_DATA, the user cache), splits it and computes the features. */
     static Data load(Path dataFolder, int vocabulary, boolean headers) throws IOException {
+        SpamAssassin.Split split = split(dataFolder, headers);
+        BagOfWords words = BagOfWords.fit(texts(split.train()), vocabulary);
+        PreparedData prepared = new PreparedData(dataset(words, split.train()), dataset(words, split.test()),
+                Preprocessing.NONE);
+        return new Data(prepared, dataset(words, split.validation()), words, split.test());
+    }
+
+    /** The split as token ids of {@code encoder}'s tokenizer, for fine-tuning it. */
+    record Tokens(Dataset train, Dataset validation, Dataset test, List<SpamAssassin.Mail> testMails) {
+    }
+
+    static Tokens tokens(Path dataFolder, boolean headers, dev.backprop.text.SentenceEncoder encoder) throws IOException {
+        SpamAssassin.Split split = split(dataFolder, headers);
+        return new Tokens(ids(encoder, split.train()), ids(encoder, split.validation()), ids(encoder, split.test()),
+                split.test());
+    }
+
+    private static Dataset ids(dev.backprop.text.SentenceEncoder encoder, List<SpamAssassin.Mail> mails) {
+        float[] labels = new float[mails.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = mails.get(i).label();
+        }
+        return new Dataset(DATASET, encoder.ids(texts(mails)), Tensor.fromArray(labels, labels.length),
+                SpamAssassin.CLASSES);
+    }
+
+    private static SpamAssassin.Split split(Path dataFolder, boolean headers) throws IOException {
         Path folder = find(dataFolder);
         SpamAssassin.Corpus corpus = SpamAssassin.load(folder, headers);
-        SpamAssassin.Split split = corpus.split(0.8, 0.1, SPLIT_SEED);
-        BagOfWords words = BagOfWords.fit(texts(split.train()), vocabulary);
         System.out.printf(Locale.ROOT, "corpus %s: %,d messages (%d exact duplicates dropped, %d damaged left out%s)%s%n",
                 folder, corpus.mails().size(), corpus.duplicates(), corpus.damaged().size(),
                 corpus.damaged().isEmpty() ? "" : ": " + String.join("; ", corpus.damaged()),
                 headers ? "; headers kept" : "");
-        PreparedData prepared = new PreparedData(dataset(words, split.train()), dataset(words, split.test()),
-                Preprocessing.NONE);
-        return new Data(prepared, dataset(words, split.validation()), words, split.test());
+        return corpus.split(0.8, 0.1, SPLIT_SEED);
     }
 
     private static Path find(Path dataFolder) throws IOException {
@@ -114,8 +137,8 @@ final class MailJob {
     }
 
     /** Prints the spam filter's figures on the test split. */
-    static void report(Trainer trainer, Data data) {
-        Tensor logits = trainer.predict(data.prepared().test().features(), 512);
+    static void report(Trainer trainer, Dataset testSet, List<SpamAssassin.Mail> testMails) {
+        Tensor logits = trainer.predict(testSet.features(), 64);
         int[] predicted = new int[logits.size(0)];
         float[] l = logits.toFloatArray();
         for (int i = 0; i < predicted.length; i++) {
@@ -128,7 +151,7 @@ final class MailJob {
         int hard = 0;
         int hardRight = 0;
         for (int i = 0; i < predicted.length; i++) {
-            SpamAssassin.Mail m = data.test().get(i);
+            SpamAssassin.Mail m = testMails.get(i);
             boolean spam = m.label() == 1;
             if (spam) {
                 tp += predicted[i];

@@ -252,6 +252,9 @@ final class TrainCommand implements Callable<Integer> {
     /** {@code --dataset spam-assassin}: a bag-of-words model on the mail corpus. */
     private int trainOnMail() throws IOException {
         boolean defaultModel = commandSpec.commandLine().getParseResult().matchedOption("--model") == null;
+        if (!defaultModel && (model.equals("minilm") || model.startsWith("minilm:"))) {
+            return fineTuneOnMail();
+        }
         MailJob.BowModel bow = MailJob.BowModel.parse(defaultModel ? MailJob.DEFAULT_MODEL : model);
         Architecture architecture = bow.mlp();
         if (activation != null) {
@@ -269,7 +272,51 @@ final class TrainCommand implements Callable<Integer> {
         ClassifierJob job = new ClassifierJob(this, architecture, MailJob.DATASET, mail.prepared(), mail.validation(),
                 mail.words().metadata(), true);
         run(job, true);
-        MailJob.report(job.trainer(), mail);
+        MailJob.report(job.trainer(), mail.prepared().test(), mail.test());
+        return 0;
+    }
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "128",
+            description = "--model minilm: tokens of each text the encoder reads. Default: ${DEFAULT-VALUE}")
+    int maxTokens;
+
+    /** {@code --dataset spam-assassin --model minilm[:freeze=K]}: the pretrained encoder fine-tuned with a head. */
+    private int fineTuneOnMail() throws IOException {
+        int freeze = 0;
+        if (model.startsWith("minilm:")) {
+            String setting = model.substring(7);
+            if (!setting.matches("freeze=\\d+")) {
+                throw new IllegalArgumentException("model '" + model + "': minilm takes one setting, freeze=K (the lowest"
+                        + " K of its 6 layers and the embeddings stay as pretrained)");
+            }
+            freeze = Integer.parseInt(setting.substring(7));
+        }
+        if (activation != null || dropout != null || spark != null || epochs.folds > 0 || optimizer != null) {
+            throw new IllegalArgumentException("--model minilm fine-tunes with its own recipe (AdamW, warm-up then linear"
+                    + " decay); --activation, --dropout, --optimizer, --spark and --folds are not for it");
+        }
+        if (out != null) {
+            throw new IllegalArgumentException("--out: saving a fine-tuned encoder is not supported yet; run without --out"
+                    + " for its figures");
+        }
+        if (maxTokens < 3 || maxTokens > 512) {
+            throw new IllegalArgumentException("--max-tokens " + maxTokens + ": give 3 to 512 (the encoder's positions)");
+        }
+        dev.backprop.text.SentenceEncoder encoder = dev.backprop.text.MiniLm.load(
+                dev.backprop.data.DatasetLocator.standard(data.folder.dataDir, !data.offline))
+                .with(maxTokens, dev.backprop.text.SentenceEncoder.LongText.TRUNCATE);
+        MailJob.Tokens tokens = MailJob.tokens(data.folder.dataDir, mailHeaders, encoder);
+        dev.backprop.text.EncoderClassifier classifier = new dev.backprop.text.EncoderClassifier(encoder, 2,
+                new dev.backprop.tensor.Generator(seed()));
+        int frozen = classifier.freezeLowest(freeze).size();
+        boolean epochsGiven = commandSpec.commandLine().getParseResult().matchedOption("--epochs") != null;
+        EncoderJob job = new EncoderJob(classifier, tokens.train(), tokens.validation(), tokens.test(),
+                lr != null ? lr : EncoderJob.DEFAULT_LR, epochsGiven ? epochs.epochs : EncoderJob.DEFAULT_EPOCHS,
+                batch != null ? batch : EncoderJob.DEFAULT_BATCH, seed(),
+                "all-MiniLM-L6-v2 + linear head, " + maxTokens + " tokens" + (freeze > 0 ? ", embeddings and layers 0-"
+                        + (freeze - 1) + " frozen (" + frozen + " tensors)" : ""));
+        run(job, true);
+        MailJob.report(job.trainer(), tokens.test(), tokens.testMails());
         return 0;
     }
 

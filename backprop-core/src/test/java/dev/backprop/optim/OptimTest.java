@@ -61,4 +61,15 @@ class OptimTest {
         assertFalse(plateau.observe(opt, 0.5));
         assertEquals(0.5, opt.lr());
     }
+
+    @Test
+    void warmupThenLinearDecayIsHuggingFacesFineTuningSchedule() {
+        var s = new dev.backprop.optim.schedule.WarmupLinearLR(10, 110);
+        assertEquals(0.1, s.lr(1.0, 0), 1e-12, "the first warm-up step");
+        assertEquals(1.0, s.lr(1.0, 9), 1e-12, "the last warm-up step reaches the base rate");
+        assertEquals(0.5, s.lr(1.0, 60), 1e-12, "halfway down");
+        assertEquals(0.0, s.lr(1.0, 110), 1e-12);
+        assertEquals(0.0, s.lr(1.0, 500), 1e-12, "past the end it stays at zero");
+        assertThrows(IllegalArgumentException.class, () -> new dev.backprop.optim.schedule.WarmupLinearLR(10, 10));
+    }
 }

@@ -166,10 +166,54 @@ public final class SentenceEncoder {
      * longest encoding and the padding masked out.
      */
     public Tensor pooled(List<Encoding> batch) {
-        Padded p = pad(batch);
-        Tensor hidden = encoder.run(p.inputs()).get(outputName);
-        Tensor weights = p.mask().unsqueeze(2);
+        return pooledIds(pad(batch).inputs().get("input_ids"));
+    }
+
+    /**
+     * {@link #pooled} of token ids already padded with the tokenizer's pad id, {@code [batch, length]}
+     * (as a {@link dev.backprop.data.Dataset} of texts holds them): the mask is where the ids are not
+     * padding, and columns that are padding in every row are left out.
+     */
+    public Tensor pooledIds(Tensor ids) {
+        if (ids.rank() != 2) {
+            throw new IllegalArgumentException("SentenceEncoder: token ids must be [batch, length], got " + ids.shape());
+        }
+        float[] v = ids.contiguous().toFloatArray();
+        int n = ids.size(0);
+        int length = ids.size(1);
+        int longest = 0;
+        float[] mask = new float[n * length];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < length; j++) {
+                if (v[i * length + j] != tokenizer.padId()) {
+                    mask[i * length + j] = 1;
+                    longest = Math.max(longest, j + 1);
+                }
+            }
+        }
+        Tensor maskTensor = Tensor.fromArray(mask, n, length).narrow(1, 0, longest).contiguous();
+        Map<String, Tensor> inputs = new HashMap<>();
+        inputs.put("input_ids", ids.narrow(1, 0, longest).contiguous());
+        inputs.put("attention_mask", maskTensor);
+        if (encoder.inputNames().contains("token_type_ids")) {
+            inputs.put("token_type_ids", Tensor.zeros(n, longest));
+        }
+        Tensor hidden = encoder.run(inputs).get(outputName);
+        Tensor weights = maskTensor.unsqueeze(2);
         return hidden.mul(weights).sum(1, false).div(weights.sum(1, false));
+    }
+
+    /** Token ids of {@code texts}, each cut to the token limit, padded into {@code [texts, maxTokens]}. */
+    public Tensor ids(List<String> texts) {
+        float[] out = new float[texts.size() * maxTokens];
+        java.util.Arrays.fill(out, tokenizer.padId());
+        for (int i = 0; i < texts.size(); i++) {
+            int[] e = tokenizer.encode(texts.get(i), maxTokens).ids();
+            for (int j = 0; j < e.length; j++) {
+                out[i * maxTokens + j] = e[j];
+            }
+        }
+        return Tensor.fromArray(out, texts.size(), maxTokens);
     }
 
     /** The encoder's {@code last_hidden_state} for {@code batch}, padded to its longest encoding. */

@@ -169,4 +169,27 @@ class SentenceEncoderTest {
             return (losses[0] - losses[1]) / (2 * step);
         }
     }
+
+    @Test
+    void freezingTheLowestLayersIncludesTheWeightsTheExporterNamedItself() {
+        EncoderClassifier all = new EncoderClassifier(minilm, 2, new Generator(1));
+        try {
+            all.freezeLowest(6);
+            assertEquals(List.of(all.namedParameters().get("head.weight"), all.namedParameters().get("head.bias")),
+                    all.trainableParameters(), "every encoder weight frozen, onnx::MatMul_* included");
+            for (var p : all.parameters()) {
+                p.setRequiresGrad(true);
+            }
+            List<String> frozen = all.freezeLowest(3);
+            assertTrue(frozen.contains("encoder.layer.2.attention.output.dense.bias") && frozen.contains("onnx::MatMul_787")
+                    && frozen.contains("embeddings.word_embeddings.weight"), frozen.toString());
+            assertTrue(frozen.stream().noneMatch(n -> n.startsWith("encoder.layer.3.")), frozen.toString());
+            long trained = all.trainableParameters().stream().mapToLong(Tensor::numel).sum();
+            assertEquals(3 * 1_774_464 + 770, trained, "layers 3 to 5 and the head");
+        } finally {
+            for (var p : all.parameters()) {
+                p.setRequiresGrad(true);   // the encoder is shared with the other tests
+            }
+        }
+    }
 }

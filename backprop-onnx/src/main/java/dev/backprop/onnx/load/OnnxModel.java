@@ -57,6 +57,28 @@ public final class OnnxModel extends Module {
         return f.substring(Math.max(f.lastIndexOf('/'), f.lastIndexOf('\\')) + 1);
     }
 
+    /**
+     * For each parameter and buffer, the names of the file's nodes that read it: where a weight with
+     * an exporter's generated name ({@code onnx::MatMul_787}) sits in the network
+     * ({@code /encoder/layer.0/attention/self/query/MatMul}).
+     */
+    public Map<String, List<String>> readers() {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String name : weights.keySet()) {
+            out.put(name, new ArrayList<>());
+        }
+        for (Node n : graph.nodes()) {
+            for (String in : n.inputs()) {
+                List<String> list = out.get(in);
+                if (list != null && !list.contains(n.name())) {
+                    list.add(n.name());
+                }
+            }
+        }
+        out.replaceAll((k, v) -> List.copyOf(v));
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
     /** The names of the graph's inputs, in order. */
     public List<String> inputNames() {
         return graph.inputs().stream().map(GraphReader.Input::name).toList();
