@@ -1,7 +1,6 @@
 package dev.backprop.onnx.load;
 
 import dev.backprop.tensor.GradMode;
-import dev.backprop.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,12 +15,12 @@ import java.util.Set;
  * becomes a parameter named by its ONNX name (batch normalisation's running statistics become
  * buffers), integer initializers and {@code Constant}s stay constants, the parts of the graph that
  * depend on constants alone are computed once at import, and common patterns (a matrix product
- * with a bias, the erf form of GELU, the decomposed layer norm) are replaced by Backprop's fused
+ * with a bias, the erf form of GELU, the decomposed layer norm, attention) are replaced by Backprop's fused
  * ops. Opsets {@value GraphReader#MIN_OPSET} to {@value GraphReader#MAX_OPSET} of the default domain.
  *
  * <pre>{@code
  * OnnxModel model = OnnxImport.load(Path.of("model.onnx"));
- * Tensor loss = model.forward(x).softmaxCrossEntropy(labels, 0f);
+ * Tensor loss = model.forward(x).softmaxCrossEntropy(labels, 0f).mean();
  * loss.backward();   // gradients in model.namedParameters()
  * }</pre>
  */
@@ -151,10 +150,5 @@ public final class OnnxImport {
             steps.add(new Step(n, op, List.copyOf(drops.get(i))));
         }
         return steps;
-    }
-
-    /** The tensor behind a constant value, for fusion's checks (null when it is not floating-point). */
-    static Tensor floats(Value v) {
-        return v instanceof Value.Floats f ? f.tensor() : null;
     }
 }

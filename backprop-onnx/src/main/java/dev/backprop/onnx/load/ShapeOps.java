@@ -340,24 +340,12 @@ final class ShapeOps {
         System.arraycopy(dims, 0, out, 0, axis);
         System.arraycopy(indices.shape(), 0, out, axis, indices.rank());
         System.arraycopy(dims, axis + 1, out, axis + indices.rank(), dims.length - axis - 1);
-        if (in.get(0) instanceof Ints data) {
-            int outer = 1;
-            for (int d = 0; d < axis; d++) {
-                outer *= dims[d];
+        if (in.get(0) instanceof Ints) {
+            List<Integer> rows = new ArrayList<>();
+            for (long p : picks) {
+                rows.add((int) p);
             }
-            int inner = 1;
-            for (int d = axis + 1; d < dims.length; d++) {
-                inner *= dims[d];
-            }
-            long[] result = new long[Ints.numel(out)];
-            int pos = 0;
-            for (int o = 0; o < outer; o++) {
-                for (long p : picks) {
-                    System.arraycopy(data.data(), (int) ((o * size + p) * inner), result, pos, inner);
-                    pos += inner;
-                }
-            }
-            return new Ints(data.type(), out, result);
+            return reshape(select(in.get(0), axis, rows), out);
         }
         float[] index = new float[picks.length];
         for (int i = 0; i < index.length; i++) {
