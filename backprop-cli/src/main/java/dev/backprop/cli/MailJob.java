@@ -150,6 +150,7 @@ final class MailJob {
         int tn = 0;
         int hard = 0;
         int hardRight = 0;
+        List<String> wrong = new ArrayList<>();
         for (int i = 0; i < predicted.length; i++) {
             SpamAssassin.Mail m = testMails.get(i);
             boolean spam = m.label() == 1;
@@ -159,6 +160,9 @@ final class MailJob {
             } else {
                 fp += predicted[i];
                 tn += 1 - predicted[i];
+            }
+            if (predicted[i] != m.label()) {
+                wrong.add(m.folder() + "/" + m.name().substring(0, m.name().indexOf('.')));
             }
             if (m.folder().equals("hard_ham")) {
                 hard++;
@@ -175,5 +179,6 @@ final class MailJob {
                 + " (%d of %d); test confusion: %d ham right, %d ham called spam, %d spam missed, %d spam caught%n",
                 precision, recall, f1, (f1 + hamF1) / 2, hardRight / (double) Math.max(1, hard), hardRight, hard, tn, fp, fn,
                 tp);
+        System.out.println("misclassified test messages: " + (wrong.isEmpty() ? "none" : String.join(" ", wrong)));
     }
 }

@@ -108,6 +108,6 @@ class AccuracyTest {
         String accuracy = run.out().lines().filter(l -> l.startsWith("test accuracy: ")).findFirst().orElseThrow();
         assertTrue(Double.parseDouble(accuracy.substring(15)) >= 0.97, accuracy);
         java.util.regex.Matcher f1 = java.util.regex.Pattern.compile("recall [0-9.]+, F1 ([0-9.]+)").matcher(run.out());
-        assertTrue(f1.find() && Double.parseDouble(f1.group(1)) >= 0.95, run.lastLine());
+        assertTrue(f1.find() && Double.parseDouble(f1.group(1)) >= 0.95, run.out());
     }
 }
