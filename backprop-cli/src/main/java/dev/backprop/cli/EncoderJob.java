@@ -9,6 +9,7 @@ import dev.backprop.report.TrainingRecorder;
 import dev.backprop.report.TrainingReport;
 import dev.backprop.tensor.Generator;
 import dev.backprop.text.EncoderClassifier;
+import dev.backprop.text.TextClassifierFile;
 import dev.backprop.train.Evaluation;
 import dev.backprop.train.FitConfig;
 import dev.backprop.train.LossFunction;
@@ -39,10 +40,12 @@ final class EncoderJob implements TrainingJob {
     private final Dataset held;
     private final Dataset test;
     private final String title;
+    private final int maxTokens;
 
     EncoderJob(EncoderClassifier model, Dataset train, Dataset held, Dataset test, double lr, int epochs, int batch,
-               long seed, String title) {
+               long seed, int maxTokens, String title) {
         this.model = model;
+        this.maxTokens = maxTokens;
         this.train = train;
         this.held = held;
         this.test = test;
@@ -99,8 +102,8 @@ final class EncoderJob implements TrainingJob {
     @Override
     public void finish(Path out) throws IOException {
         if (out != null) {
-            throw new IllegalArgumentException("--out: saving a fine-tuned encoder is not supported yet; the run's figures"
-                    + " above are its result");
+            TextClassifierFile.save(out, model, test.classNames(), maxTokens);
+            System.out.println("saved " + out);
         }
         System.out.printf(Locale.ROOT, "test accuracy: %.4f%n", trainer.evaluate(test, 64).classification().accuracy());
     }

@@ -179,6 +179,8 @@ final class MailJob {
                 + " (%d of %d); test confusion: %d ham right, %d ham called spam, %d spam missed, %d spam caught%n",
                 precision, recall, f1, (f1 + hamF1) / 2, hardRight / (double) Math.max(1, hard), hardRight, hard, tn, fp, fn,
                 tp);
-        System.out.println("misclassified test messages: " + (wrong.isEmpty() ? "none" : String.join(" ", wrong)));
+        System.out.println("misclassified test messages: " + (wrong.isEmpty() ? "none"
+                : String.join(" ", wrong.subList(0, Math.min(20, wrong.size())))
+                + (wrong.size() > 20 ? " and " + (wrong.size() - 20) + " more" : "")));
     }
 }

@@ -5,6 +5,7 @@ import dev.backprop.io.ModelFile;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.text.BagOfWords;
+import dev.backprop.text.TextClassifierFile;
 import dev.backprop.text.mail.MailText;
 import dev.backprop.train.Evaluator;
 import dev.backprop.train.LossFunction;
@@ -40,20 +41,31 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        dev.backprop.io.Safetensors.Contents contents = dev.backprop.io.Safetensors.read(modelFile);
+        if (TextClassifierFile.isOne(contents.metadata())) {
+            TextClassifierFile.Loaded loaded = TextClassifierFile.load(contents, modelFile.toString(),
+                    dev.backprop.data.DatasetLocator.standard(null));
+            Tensor ids = loaded.model().encoder().ids(List.of(text()));
+            Tensor logits;
+            try (var off = dev.backprop.tensor.GradMode.noGrad()) {
+                logits = loaded.model().eval().forward(ids);
+            }
+            System.out.println(describe(textLabel(), logits.select(0, 0).softmax(0), loaded.classes()));
+            return 0;
+        }
         ModelFile.Model m = ModelFiles.featureModel(modelFile, "predict");
         Preprocessing pre = m.info().preprocessing();
         BagOfWords words = BagOfWords.fromMetadata(m.info().extra());
         Tensor x;
         String textLabel = null;
         if (words != null) {
-            byte[] raw = input.toString().equals("-") ? System.in.readAllBytes() : java.nio.file.Files.readAllBytes(input);
-            String text = looksLikeMail(raw) ? MailText.of(raw) : new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+            String text = text();
             if (!words.knowsAnyWordOf(text)) {
                 System.err.println("note: no word of the input is in the model's vocabulary; the prediction is the"
                         + " model's answer for an empty text");
             }
             x = words.features(List.of(text));
-            textLabel = input.toString().equals("-") ? "standard input" : input.getFileName().toString();
+            textLabel = textLabel();
         } else if (m.spec().takesImages()) {
             if (!InputFiles.isImage(input)) {
                 throw new IllegalArgumentException("predict: this model takes 28x28 images; pass a PNG, PGM or JPEG file");
@@ -79,6 +91,16 @@ final class PredictCommand implements Callable<Integer> {
                     : String.format(Locale.ROOT, "%s: %.4f", label, out.get(r, 0)));
         }
         return 0;
+    }
+
+    /** The input as text: a raw e-mail decoded (subject and body), else the file (or standard input) as UTF-8. */
+    private String text() throws java.io.IOException {
+        byte[] raw = input.toString().equals("-") ? System.in.readAllBytes() : java.nio.file.Files.readAllBytes(input);
+        return looksLikeMail(raw) ? MailText.of(raw) : new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private String textLabel() {
+        return input.toString().equals("-") ? "standard input" : input.getFileName().toString();
     }
 
     /** Whether raw bytes start with a header block ("Name: value" lines, or mbox's "From "), as an e-mail does. */

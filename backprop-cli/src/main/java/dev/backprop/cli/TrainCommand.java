@@ -295,10 +295,6 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--model minilm fine-tunes with its own recipe (AdamW, warm-up then linear"
                     + " decay); --activation, --dropout, --optimizer, --spark and --folds are not for it");
         }
-        if (out != null) {
-            throw new IllegalArgumentException("--out: saving a fine-tuned encoder is not supported yet; run without --out"
-                    + " for its figures");
-        }
         if (maxTokens < 3 || maxTokens > 512) {
             throw new IllegalArgumentException("--max-tokens " + maxTokens + ": give 3 to 512 (the encoder's positions)");
         }
@@ -312,7 +308,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean epochsGiven = commandSpec.commandLine().getParseResult().matchedOption("--epochs") != null;
         EncoderJob job = new EncoderJob(classifier, tokens.train(), tokens.validation(), tokens.test(),
                 lr != null ? lr : EncoderJob.DEFAULT_LR, epochsGiven ? epochs.epochs : EncoderJob.DEFAULT_EPOCHS,
-                batch != null ? batch : EncoderJob.DEFAULT_BATCH, seed(),
+                batch != null ? batch : EncoderJob.DEFAULT_BATCH, seed(), maxTokens,
                 "all-MiniLM-L6-v2 + linear head, " + maxTokens + " tokens" + (freeze > 0 ? ", embeddings and layers 0-"
                         + (freeze - 1) + " frozen (" + frozen + " tensors)" : ""));
         run(job, true);

@@ -54,6 +54,25 @@ class MailCommandTest {
     }
 
     @Test
+    void aFineTunedEncoderIsSavedWithItsWeightsAndClassifiesFromTheFile(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("minilm.safetensors");
+        CliRun run = CliRun.of("train", "--dataset", "spam-assassin", "--data", ReferenceData.datasetsDirectory().toString(),
+                "--model", "minilm:freeze=6", "--max-tokens", "8", "--epochs", "1", "--lr", "1e-3", "--out", model.toString());
+        assertEquals(0, run.exit(), run.out() + run.err());
+        assertTrue(run.out().contains("embeddings and layers 0-5 frozen") && run.out().contains("770 trained"), run.out());
+        String accuracy = run.out().lines().filter(l -> l.startsWith("test accuracy: ")).findFirst().orElseThrow();
+        assertTrue(Double.parseDouble(accuracy.substring(15)) >= 0.75, "a head on 8 frozen tokens: " + accuracy);
+        Path mail = dir.resolve("offer.eml");
+        Files.writeString(mail, "From: deals@example.com\nSubject: Make money fast!!!\n\nClick here to claim your FREE"
+                + " prize now!\n");
+        CliRun offer = CliRun.of("predict", model.toString(), mail.toString());
+        assertTrue(offer.exit() == 0 && offer.out().matches("offer\\.eml: class (spam|ham) \\(0\\.\\d+\\).*\\s*"),
+                offer.out() + offer.err());
+        CliRun badSetting = CliRun.of("train", "--dataset", "spam-assassin", "--model", "minilm:freeze=all");
+        assertTrue(badSetting.err().contains("minilm takes one setting, freeze=K"), badSetting.err());
+    }
+
+    @Test
     void modelsThatDoNotReadTextAndAMissingCorpusAreRefusedWithTheReason(@TempDir Path dir) {
         CliRun lenet = CliRun.of("train", "--dataset", "spam-assassin", "--model", "lenet");
         assertTrue(lenet.exit() != 0 && lenet.err().contains("use --model bow:VOCAB,H1"), lenet.err());

@@ -192,4 +192,34 @@ class SentenceEncoderTest {
             }
         }
     }
+
+    @Test
+    void aSavedClassifierLoadsOnTheSamePretrainedGraphWithItsTunedWeights(@org.junit.jupiter.api.io.TempDir
+                                                                           java.nio.file.Path dir) throws Exception {
+        EncoderClassifier model = new EncoderClassifier(SentenceEncoder.load(MiniLmFiles.onnx(), MiniLmFiles.tokenizer())
+                .with(32, SentenceEncoder.LongText.TRUNCATE), 2, new Generator(5));
+        try (var off = GradMode.noGrad()) {
+            Tensor w = model.namedParameters().get("encoder.encoder.layer.5.output.dense.bias");
+            w.copyInPlace(w.add(0.25f));   // a "fine-tuned" weight, different from the pretrained file's
+        }
+        java.nio.file.Path file = dir.resolve("classifier.safetensors");
+        TextClassifierFile.save(file, model, List.of("ham", "spam"), 32);
+        TextClassifierFile.Loaded loaded = TextClassifierFile.load(file,
+                dev.backprop.data.DatasetLocator.standard(MiniLmFiles.folder(), false));
+        assertEquals(List.of("ham", "spam"), loaded.classes());
+        assertEquals(32, loaded.maxTokens());
+        Tensor ids = model.encoder().ids(List.of("Free money, click now", "Lunch at noon?"));
+        try (var off = GradMode.noGrad()) {
+            float[] expected = model.eval().forward(ids).toFloatArray();
+            float[] actual = loaded.model().eval().forward(ids).toFloatArray();
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 1e-5);
+            }
+        }
+        java.nio.file.Path other = dir.resolve("other.safetensors");
+        dev.backprop.io.Safetensors.write(other, Map.of("x", Tensor.ones(2)), Map.of("format", "something-else"));
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(dev.backprop.io.CorruptFileException.class,
+                () -> TextClassifierFile.load(other, dev.backprop.data.DatasetLocator.standard(null, false)))
+                .getMessage().contains("not a Backprop text classifier"));
+    }
 }
