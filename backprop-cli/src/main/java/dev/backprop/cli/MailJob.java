@@ -68,6 +68,42 @@ final class MailJob {
         return new Data(prepared, dataset(words, split.validation()), words, split.test());
     }
 
+    /** Whether {@code --dataset} names a file or folder of the user's labelled texts rather than a named dataset. */
+    static boolean isTextPath(String dataset) {
+        try {
+            dev.backprop.data.NamedDataset.of(dataset);
+            return false;
+        } catch (IllegalArgumentException notNamed) {
+            String lower = dataset.toLowerCase(Locale.ROOT);
+            return lower.endsWith(".csv") || lower.endsWith(".jsonl") || lower.endsWith(".ndjson")
+                    || Files.isDirectory(Path.of(dataset));
+        }
+    }
+
+    /** The user's labelled texts (CSV, JSONL, or a folder per class), split 80/10/10 per class, as bag-of-words rows. */
+    static Data loadTexts(Path path, int vocabulary) throws IOException {
+        List<dev.backprop.text.LabeledTexts.LabeledText> all = dev.backprop.text.LabeledTexts.read(path);
+        dev.backprop.text.LabeledTexts.Split split = dev.backprop.text.LabeledTexts.split(all, SPLIT_SEED);
+        System.out.printf(Locale.ROOT, "texts %s: %,d in %d classes %s%n", path, all.size(), split.classes().size(),
+                split.classes());
+        BagOfWords words = BagOfWords.fit(split.train().stream().map(t -> t.text()).toList(), vocabulary);
+        String name = path.getFileName().toString();
+        PreparedData prepared = new PreparedData(labelled(name, words, split.train(), split.classes()),
+                labelled(name, words, split.test(), split.classes()), Preprocessing.NONE);
+        return new Data(prepared, split.validation().isEmpty() ? null
+                : labelled(name, words, split.validation(), split.classes()), words, List.of());
+    }
+
+    private static Dataset labelled(String name, BagOfWords words, List<dev.backprop.text.LabeledTexts.LabeledText> texts,
+                                    List<String> classes) {
+        float[] labels = new float[texts.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = classes.indexOf(texts.get(i).label());
+        }
+        return new Dataset(name, words.features(texts.stream().map(t -> t.text()).toList()),
+                Tensor.fromArray(labels, labels.length), classes);
+    }
+
     /** The split as token ids of {@code encoder}'s tokenizer, for fine-tuning it. */
     record Tokens(Dataset train, Dataset validation, Dataset test, List<SpamAssassin.Mail> testMails) {
     }

@@ -185,6 +185,9 @@ final class TrainCommand implements Callable<Integer> {
         if (MailJob.DATASET.equals(data.dataset)) {
             return trainOnMail();
         }
+        if (MailJob.isTextPath(data.dataset)) {
+            return trainOnTexts();
+        }
         Architecture architecture = architecture();
         KindOptions.refuseOutside(commandSpec, architecture);
         if (spark != null && (architecture.input() == Architecture.Input.TOKENS || epochs.folds > 0)) {
@@ -273,6 +276,30 @@ final class TrainCommand implements Callable<Integer> {
                 mail.words().metadata(), true);
         run(job, true);
         MailJob.report(job.trainer(), mail.prepared().test(), mail.test());
+        return 0;
+    }
+
+    /** {@code --dataset FILE.csv|FILE.jsonl|FOLDER}: a bag-of-words model on the user's labelled texts. */
+    private int trainOnTexts() throws IOException {
+        boolean defaultModel = commandSpec.commandLine().getParseResult().matchedOption("--model") == null;
+        MailJob.BowModel bow = MailJob.BowModel.parse(defaultModel ? MailJob.DEFAULT_MODEL : model);
+        Architecture architecture = bow.mlp();
+        if (activation != null) {
+            architecture = architecture.withActivation(ActivationKind.of(activation));
+        }
+        if (dropout != null) {
+            architecture = architecture.withDropout(dropout);
+        }
+        KindOptions.refuseOutside(commandSpec, architecture);
+        if (spark != null || epochs.folds > 0) {
+            throw new IllegalArgumentException("labelled texts train on one machine with a fixed 80/10/10 split; --spark"
+                    + " and --folds are not for them");
+        }
+        MailJob.Data texts = MailJob.loadTexts(Path.of(data.dataset), bow.vocabulary());
+        ClassifierJob job = new ClassifierJob(this, architecture, data.dataset, texts.prepared(), texts.validation(),
+                texts.words().metadata(), true);
+        run(job, true);
+        System.out.print(job.test().classification().report());
         return 0;
     }
 
