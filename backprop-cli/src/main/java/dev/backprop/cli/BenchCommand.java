@@ -105,6 +105,7 @@ final class BenchCommand implements Callable<Integer> {
         EpochFigure epoch = mlpEpoch();
         EpochFigure lenet = lenetEpoch();
         TokenFigure gpt = gptTokensPerSecond();
+        FineTuneFigure tune = fineTuning();
 
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
@@ -140,6 +141,12 @@ final class BenchCommand implements Callable<Integer> {
             lm.put("iteration_ms", round(gpt.iterationMillis()));
             lm.put("data", gpt.data());
             out.put("gpt_char", lm);
+            Map<String, Object> ft = new LinkedHashMap<>();
+            ft.put("sentences_per_second", round(tune.sentencesPerSecond()));
+            ft.put("tokens", FineTuneFigure.TOKENS);
+            ft.put("batch", FineTuneFigure.BATCH);
+            ft.put("note", tune.note());
+            out.put("minilm_fine_tuning", ft);
             System.out.println(Json.write(out));
         } else {
             System.out.printf(Locale.ROOT, "backend %s, %d threads, JVM %s%n", backend.name(), threads, Runtime.version());
@@ -156,8 +163,50 @@ final class BenchCommand implements Callable<Integer> {
                     lenet.data(), lenet.seconds(), lenet.examplesPerSecond());
             System.out.printf(Locale.ROOT, "GPT 4x128, context 64, batch 12, AdamW (%s text): %,.0f tokens/s, %.1f ms per iteration%n",
                     gpt.data(), gpt.tokensPerSecond(), gpt.iterationMillis());
+            System.out.printf(Locale.ROOT, "all-MiniLM-L6-v2 fine-tuning, %d tokens, batch %d, AdamW, forward and backward:"
+                    + " %.1f sentences/s%s%n", FineTuneFigure.TOKENS, FineTuneFigure.BATCH, tune.sentencesPerSecond(),
+                    tune.note().isEmpty() ? "" : " (" + tune.note() + ")");
         }
         return 0;
+    }
+
+    /** Fine-tuning speed of the pretrained encoder with a head: sentences per second through forward, backward and the step. */
+    record FineTuneFigure(double sentencesPerSecond, String note) {
+        static final int TOKENS = 128;
+        static final int BATCH = 16;
+    }
+
+    /** The best of 4 training steps after 2 of warm-up, on random token ids; NaN with the reason when the model is not at hand. */
+    private FineTuneFigure fineTuning() {
+        dev.backprop.text.SentenceEncoder encoder;
+        try {
+            encoder = dev.backprop.text.MiniLm.load(dev.backprop.data.DatasetLocator.standard(data.dataDir, false))
+                    .with(FineTuneFigure.TOKENS, dev.backprop.text.SentenceEncoder.LongText.TRUNCATE);
+        } catch (java.io.IOException | RuntimeException e) {
+            return new FineTuneFigure(Double.NaN, "all-MiniLM-L6-v2 not at hand: " + e.getMessage());
+        }
+        dev.backprop.text.EncoderClassifier model = new dev.backprop.text.EncoderClassifier(encoder, 2, new Generator(0));
+        Generator g = new Generator(1);
+        float[] ids = new float[FineTuneFigure.BATCH * FineTuneFigure.TOKENS];
+        for (int i = 0; i < ids.length; i++) {
+            int j = i % FineTuneFigure.TOKENS;
+            ids[i] = j == 0 ? 101 : j == FineTuneFigure.TOKENS - 1 ? 102 : 1000 + g.nextInt(0, 29_000);
+        }
+        dev.backprop.tensor.Tensor x = dev.backprop.tensor.Tensor.fromArray(ids, FineTuneFigure.BATCH, FineTuneFigure.TOKENS);
+        dev.backprop.tensor.Tensor y = dev.backprop.tensor.Tensor.zeros(FineTuneFigure.BATCH);
+        dev.backprop.optim.AdamW opt = new dev.backprop.optim.AdamW(model.trainableParameters(),
+                dev.backprop.optim.AdamW.Config.DEFAULT.withLr(5e-5));
+        double best = Double.MAX_VALUE;
+        for (int step = 0; step < 6; step++) {
+            long start = System.nanoTime();
+            model.zeroGrad();
+            dev.backprop.nn.functional.Losses.crossEntropy(model.forward(x), y).backward();
+            opt.step();
+            if (step >= 2) {
+                best = Math.min(best, (System.nanoTime() - start) / 1e9);
+            }
+        }
+        return new FineTuneFigure(FineTuneFigure.BATCH / best, "");
     }
 
     private static double round(double v) {

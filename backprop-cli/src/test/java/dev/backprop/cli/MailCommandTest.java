@@ -73,6 +73,24 @@ class MailCommandTest {
     }
 
     @Test
+    void aUsersOwnCsvOfLabelledTextsTrainsAndReportsEveryClass(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("label,text\n");
+        String[] good = {"great product, works perfectly", "excellent quality, love it", "fast delivery, very happy"};
+        String[] bad = {"terrible, broke after a day", "awful quality, want a refund", "does not work, disappointed"};
+        for (int i = 0; i < 60; i++) {
+            csv.append(i % 2 == 0 ? "positive,\"" + good[i % 3] : "negative,\"" + bad[i % 3]).append(" (").append(i)
+                    .append(")\"\n");
+        }
+        Path file = dir.resolve("reviews.csv");
+        Files.writeString(file, csv);
+        CliRun run = CliRun.of("train", "--dataset", file.toString(), "--model", "bow:50,8", "--epochs", "40");
+        assertEquals(0, run.exit(), run.out() + run.err());
+        assertTrue(run.out().contains("60 in 2 classes [negative, positive]"), run.out());
+        assertTrue(run.out().contains("test accuracy: 1.0000"), run.out());
+        assertTrue(run.out().contains("negative ") && run.out().contains("confusion matrix"), run.out());
+    }
+
+    @Test
     void modelsThatDoNotReadTextAndAMissingCorpusAreRefusedWithTheReason(@TempDir Path dir) {
         CliRun lenet = CliRun.of("train", "--dataset", "spam-assassin", "--model", "lenet");
         assertTrue(lenet.exit() != 0 && lenet.err().contains("use --model bow:VOCAB,H1"), lenet.err());
