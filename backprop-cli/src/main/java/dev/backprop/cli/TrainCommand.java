@@ -163,6 +163,14 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin(name = "steps")
     KindOptions.Steps steps;
 
+    @Option(names = "--mail-headers", description = "spam-assassin: keep every header line in the texts (left out by"
+            + " default: mailing-list names, relay hosts and spam-filter marks give the label away), for comparison")
+    boolean mailHeaders;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "128",
+            description = "--model minilm: tokens of each text the encoder reads. Default: ${DEFAULT-VALUE}")
+    int maxTokens;
+
     @Spec
     CommandSpec commandSpec;
 
@@ -176,16 +184,12 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--mail-headers", description = "spam-assassin: keep every header line in the texts (left out by"
-            + " default: mailing-list names, relay hosts and spam-filter marks give the label away), for comparison")
-    boolean mailHeaders;
-
     @Override
     public Integer call() throws Exception {
-        if (MailJob.DATASET.equals(data.dataset)) {
+        if (TextClassification.DATASET.equals(data.dataset)) {
             return trainOnMail();
         }
-        if (MailJob.isTextPath(data.dataset)) {
+        if (TextClassification.isTextPath(data.dataset)) {
             return trainOnTexts();
         }
         Architecture architecture = architecture();
@@ -252,60 +256,49 @@ final class TrainCommand implements Callable<Integer> {
         job.finish(out);
     }
 
-    /** {@code --dataset spam-assassin}: a bag-of-words model on the mail corpus. */
+    /** {@code --dataset spam-assassin}: a bag-of-words model on the mail corpus, or the fine-tuned encoder. */
     private int trainOnMail() throws IOException {
         boolean defaultModel = commandSpec.commandLine().getParseResult().matchedOption("--model") == null;
         if (!defaultModel && (model.equals("minilm") || model.startsWith("minilm:"))) {
             return fineTuneOnMail();
         }
-        MailJob.BowModel bow = MailJob.BowModel.parse(defaultModel ? MailJob.DEFAULT_MODEL : model);
-        Architecture architecture = bow.mlp();
-        if (activation != null) {
-            architecture = architecture.withActivation(ActivationKind.of(activation));
-        }
-        if (dropout != null) {
-            architecture = architecture.withDropout(dropout);
-        }
-        KindOptions.refuseOutside(commandSpec, architecture);
-        if (spark != null || epochs.folds > 0) {
-            throw new IllegalArgumentException("--dataset " + MailJob.DATASET + " trains on one machine with its fixed"
-                    + " split; --spark and --folds are not for it");
-        }
-        MailJob.Data mail = MailJob.load(data.folder.dataDir, bow.vocabulary(), mailHeaders);
-        ClassifierJob job = new ClassifierJob(this, architecture, MailJob.DATASET, mail.prepared(), mail.validation(),
+        TextClassification.BowModel bow = bagOfWords("--dataset " + TextClassification.DATASET + " trains on one machine with its fixed split");
+        TextClassification.Data mail = TextClassification.load(data.folder.dataDir, bow.vocabulary(), mailHeaders);
+        ClassifierJob job = new ClassifierJob(this, bow.mlp(), TextClassification.DATASET, mail.prepared(), mail.validation(),
                 mail.words().metadata(), true);
         run(job, true);
-        MailJob.report(job.trainer(), mail.prepared().test(), mail.test());
+        TextClassification.report(job.trainer(), mail.prepared().test(), mail.test());
         return 0;
     }
 
     /** {@code --dataset FILE.csv|FILE.jsonl|FOLDER}: a bag-of-words model on the user's labelled texts. */
     private int trainOnTexts() throws IOException {
-        boolean defaultModel = commandSpec.commandLine().getParseResult().matchedOption("--model") == null;
-        MailJob.BowModel bow = MailJob.BowModel.parse(defaultModel ? MailJob.DEFAULT_MODEL : model);
-        Architecture architecture = bow.mlp();
-        if (activation != null) {
-            architecture = architecture.withActivation(ActivationKind.of(activation));
-        }
-        if (dropout != null) {
-            architecture = architecture.withDropout(dropout);
-        }
-        KindOptions.refuseOutside(commandSpec, architecture);
-        if (spark != null || epochs.folds > 0) {
-            throw new IllegalArgumentException("labelled texts train on one machine with a fixed 80/10/10 split; --spark"
-                    + " and --folds are not for them");
-        }
-        MailJob.Data texts = MailJob.loadTexts(Path.of(data.dataset), bow.vocabulary());
-        ClassifierJob job = new ClassifierJob(this, architecture, data.dataset, texts.prepared(), texts.validation(),
+        TextClassification.BowModel bow = bagOfWords("labelled texts train on one machine with a fixed 80/10/10 split");
+        TextClassification.Data texts = TextClassification.loadTexts(Path.of(data.dataset), bow.vocabulary());
+        ClassifierJob job = new ClassifierJob(this, bow.mlp(), data.dataset, texts.prepared(), texts.validation(),
                 texts.words().metadata(), true);
         run(job, true);
         System.out.print(job.test().classification().report());
         return 0;
     }
 
-    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "128",
-            description = "--model minilm: tokens of each text the encoder reads. Default: ${DEFAULT-VALUE}")
-    int maxTokens;
+    /** The {@code bow:} model (the default one if none is given) with {@code --activation} and {@code --dropout}. */
+    private TextClassification.BowModel bagOfWords(String oneMachine) {
+        boolean defaultModel = commandSpec.commandLine().getParseResult().matchedOption("--model") == null;
+        TextClassification.BowModel bow = TextClassification.BowModel.parse(defaultModel ? TextClassification.DEFAULT_MODEL : model);
+        Architecture architecture = bow.mlp();
+        if (activation != null) {
+            architecture = architecture.withActivation(ActivationKind.of(activation));
+        }
+        if (dropout != null) {
+            architecture = architecture.withDropout(dropout);
+        }
+        KindOptions.refuseOutside(commandSpec, architecture);
+        if (spark != null || epochs.folds > 0) {
+            throw new IllegalArgumentException(oneMachine + "; --spark and --folds are not for it");
+        }
+        return new TextClassification.BowModel(bow.vocabulary(), architecture);
+    }
 
     /** {@code --dataset spam-assassin --model minilm[:freeze=K]}: the pretrained encoder fine-tuned with a head. */
     private int fineTuneOnMail() throws IOException {
@@ -328,7 +321,7 @@ final class TrainCommand implements Callable<Integer> {
         dev.backprop.text.SentenceEncoder encoder = dev.backprop.text.MiniLm.load(
                 dev.backprop.data.DatasetLocator.standard(data.folder.dataDir, !data.offline))
                 .with(maxTokens, dev.backprop.text.SentenceEncoder.LongText.TRUNCATE);
-        MailJob.Tokens tokens = MailJob.tokens(data.folder.dataDir, mailHeaders, encoder);
+        TextClassification.Tokens tokens = TextClassification.tokens(data.folder.dataDir, mailHeaders, encoder);
         dev.backprop.text.EncoderClassifier classifier = new dev.backprop.text.EncoderClassifier(encoder, 2,
                 new dev.backprop.tensor.Generator(seed()));
         int frozen = classifier.freezeLowest(freeze).size();
@@ -339,7 +332,7 @@ final class TrainCommand implements Callable<Integer> {
                 "all-MiniLM-L6-v2 + linear head, " + maxTokens + " tokens" + (freeze > 0 ? ", embeddings and layers 0-"
                         + (freeze - 1) + " frozen (" + frozen + " tensors)" : ""));
         run(job, true);
-        MailJob.report(job.trainer(), tokens.test(), tokens.testMails());
+        TextClassification.report(job.trainer(), tokens.test(), tokens.testMails());
         return 0;
     }
 

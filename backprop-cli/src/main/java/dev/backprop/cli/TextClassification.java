@@ -16,21 +16,23 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code train --dataset spam-assassin}: the SpamAssassin corpus as the published baselines split it
+ * {@code train} on text. {@code --dataset spam-assassin}: the SpamAssassin corpus as the published baselines split it
  * (exact duplicates dropped, stratified 80/10/10 with a fixed seed), turned into bag-of-words
  * features ({@code --model bow:VOCAB,H1,...}: the vocabulary from the training split alone, then an
  * MLP), trained in the one loop like any classifier, and reported as a spam filter is judged: test
  * accuracy, spam precision, recall and F1, macro-F1, and the accuracy on the test split's
- * {@code hard_ham} messages (ham that looks like spam).
+ * {@code hard_ham} messages (ham that looks like spam). {@code --dataset FILE.csv|FILE.jsonl|FOLDER}: the
+ * user's own labelled texts, split 80/10/10 per class, with the same bag-of-words model. The corpus as
+ * token ids feeds the fine-tuned encoder ({@link EncoderJob}).
  */
-final class MailJob {
+final class TextClassification {
     /** The dataset's name on the command line. */
     static final String DATASET = "spam-assassin";
     /** The model when none is given. */
     static final String DEFAULT_MODEL = "bow:5000,64";
     private static final long SPLIT_SEED = 42;
 
-    private MailJob() {
+    private TextClassification() {
     }
 
     /** The vocabulary size and the MLP of a {@code bow:VOCAB,H1,...} model. */
