@@ -16,7 +16,7 @@ import java.util.Set;
  * buffers), integer initializers and {@code Constant}s stay constants, the parts of the graph that
  * depend on constants alone are computed once at import, and common patterns (a matrix product
  * with a bias, the erf form of GELU, the decomposed layer norm, attention) are replaced by Backprop's fused
- * ops. Opsets {@value GraphReader#MIN_OPSET} to {@value GraphReader#MAX_OPSET} of the default domain.
+ * ops. Opsets 11 to 20 of the default domain.
  *
  * <pre>{@code
  * OnnxModel model = OnnxImport.load(Path.of("model.onnx"));
