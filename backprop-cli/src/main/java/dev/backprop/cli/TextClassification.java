@@ -62,8 +62,8 @@ final class TextClassification {
     }
 
     /** Finds the corpus (the --data folder, $BACKPROP_DATA, the user cache), splits it and computes the features. */
-    static Data load(Path dataFolder, int vocabulary, boolean headers) throws IOException {
-        SpamAssassin.Split split = split(dataFolder, headers);
+    static Data load(Path dataFolder, boolean download, int vocabulary, boolean headers) throws IOException {
+        SpamAssassin.Split split = split(dataFolder, download, headers);
         BagOfWords words = BagOfWords.fit(texts(split.train()), vocabulary);
         PreparedData prepared = new PreparedData(dataset(words, split.train()), dataset(words, split.test()),
                 Preprocessing.NONE);
@@ -110,8 +110,9 @@ final class TextClassification {
     record Tokens(Dataset train, Dataset validation, Dataset test, List<SpamAssassin.Mail> testMails) {
     }
 
-    static Tokens tokens(Path dataFolder, boolean headers, dev.backprop.text.SentenceEncoder encoder) throws IOException {
-        SpamAssassin.Split split = split(dataFolder, headers);
+    static Tokens tokens(Path dataFolder, boolean download, boolean headers, dev.backprop.text.SentenceEncoder encoder)
+            throws IOException {
+        SpamAssassin.Split split = split(dataFolder, download, headers);
         return new Tokens(ids(encoder, split.train()), ids(encoder, split.validation()), ids(encoder, split.test()),
                 split.test());
     }
@@ -125,8 +126,8 @@ final class TextClassification {
                 SpamAssassin.CLASSES);
     }
 
-    private static SpamAssassin.Split split(Path dataFolder, boolean headers) throws IOException {
-        Path folder = find(dataFolder);
+    private static SpamAssassin.Split split(Path dataFolder, boolean download, boolean headers) throws IOException {
+        Path folder = find(dataFolder, download);
         SpamAssassin.Corpus corpus = SpamAssassin.load(folder, headers);
         System.out.printf(Locale.ROOT, "corpus %s: %,d messages (%d exact duplicates dropped, %d damaged left out%s)%s%n",
                 folder, corpus.mails().size(), corpus.duplicates(), corpus.damaged().size(),
@@ -135,7 +136,12 @@ final class TextClassification {
         return corpus.split(0.8, 0.1, SPLIT_SEED);
     }
 
-    private static Path find(Path dataFolder) throws IOException {
+    /**
+     * The folder holding the corpus: the --data folder, $BACKPROP_DATA, the user cache (or their
+     * {@code spam-assassin/} sub-folders); else, unless offline, a download from the canonical site into
+     * the cache, each archive checked message by message.
+     */
+    private static Path find(Path dataFolder, boolean download) throws IOException {
         List<Path> candidates = new ArrayList<>();
         if (dataFolder != null) {
             candidates.add(dataFolder);
@@ -155,8 +161,18 @@ final class TextClassification {
                 }
             }
         }
+        String problem = "downloading is off (--offline)";
+        if (download) {
+            Path cache = candidates.get(candidates.size() - 1).resolve(DATASET);
+            try {
+                System.out.println("downloading the SpamAssassin corpus from " + SpamAssassin.CANONICAL + " into " + cache);
+                return SpamAssassin.download(cache, SpamAssassin.CANONICAL);
+            } catch (IOException e) {
+                problem = "the download failed: " + e.getMessage();
+            }
+        }
         throw new java.io.FileNotFoundException("dataset '" + DATASET + "' not found. Looked in: "
-                + candidates + " and their " + DATASET + "/ folders. Put the five archives ("
+                + candidates + " and their " + DATASET + "/ folders; " + problem + ". Put the five archives ("
                 + SpamAssassin.PARTS.stream().map(SpamAssassin.Part::archive).toList() + ") or their extracted folders in a"
                 + " folder and pass --data FOLDER (on our machines: --data ../shared/datasets).");
     }

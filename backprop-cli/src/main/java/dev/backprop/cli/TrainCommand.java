@@ -263,7 +263,7 @@ final class TrainCommand implements Callable<Integer> {
             return fineTuneOnMail();
         }
         TextClassification.BowModel bow = bagOfWords("--dataset " + TextClassification.DATASET + " trains on one machine with its fixed split");
-        TextClassification.Data mail = TextClassification.load(data.folder.dataDir, bow.vocabulary(), mailHeaders);
+        TextClassification.Data mail = TextClassification.load(data.folder.dataDir, !data.offline, bow.vocabulary(), mailHeaders);
         ClassifierJob job = new ClassifierJob(this, bow.mlp(), TextClassification.DATASET, mail.prepared(), mail.validation(),
                 mail.words().metadata(), true);
         run(job, true);
@@ -321,7 +321,7 @@ final class TrainCommand implements Callable<Integer> {
         dev.backprop.text.SentenceEncoder encoder = dev.backprop.text.MiniLm.load(
                 dev.backprop.data.DatasetLocator.standard(data.folder.dataDir, !data.offline))
                 .with(maxTokens, dev.backprop.text.SentenceEncoder.LongText.TRUNCATE);
-        TextClassification.Tokens tokens = TextClassification.tokens(data.folder.dataDir, mailHeaders, encoder);
+        TextClassification.Tokens tokens = TextClassification.tokens(data.folder.dataDir, !data.offline, mailHeaders, encoder);
         dev.backprop.text.EncoderClassifier classifier = new dev.backprop.text.EncoderClassifier(encoder, 2,
                 new dev.backprop.tensor.Generator(seed()));
         int frozen = classifier.freezeLowest(freeze).size();

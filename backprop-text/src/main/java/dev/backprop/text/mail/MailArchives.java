@@ -42,7 +42,8 @@ public final class MailArchives {
         throw new java.io.FileNotFoundException("neither " + tar + " nor the folder " + dir + " exists");
     }
 
-    private static List<RawMessage> fromArchive(Path tar, String name) throws IOException {
+    /** The messages of one {@code .tar.bz2} archive. */
+    static List<RawMessage> fromArchive(Path tar, String name) throws IOException {
         List<RawMessage> out = new ArrayList<>();
         try (InputStream file = new BufferedInputStream(Files.newInputStream(tar), 1 << 16);
              TarArchiveInputStream in = new TarArchiveInputStream(new BZip2CompressorInputStream(file, true))) {

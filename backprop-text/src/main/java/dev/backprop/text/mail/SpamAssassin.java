@@ -114,6 +114,53 @@ public final class SpamAssassin {
         return new Corpus(List.copyOf(mails), List.copyOf(damaged), duplicates);
     }
 
+    /** The Apache SpamAssassin project's public corpus folder, where the canonical archives are published. */
+    public static final java.net.URI CANONICAL = java.net.URI.create("https://spamassassin.apache.org/old/publiccorpus/");
+
+    /**
+     * Downloads the parts missing from {@code folder} from {@code mirror} (a folder URI such as
+     * {@link #CANONICAL}). The canonical archives' own checksums are not known here, so each archive
+     * is checked by its content: it must hold the part's number of messages, every one matching the
+     * MD5 in its name; only then does it take its name in {@code folder}. Returns the folder.
+     */
+    public static Path download(Path folder, java.net.URI mirror) throws IOException {
+        Files.createDirectories(folder);
+        List<String> problems = new ArrayList<>();
+        for (Part part : PARTS) {
+            Path target = folder.resolve(part.archive());
+            if (Files.isRegularFile(target)) {
+                continue;
+            }
+            Path part2 = Files.createTempFile(folder, part.archive(), ".part");
+            try {
+                java.net.URLConnection c = mirror.resolve(part.archive()).toURL().openConnection();
+                c.setConnectTimeout(30_000);
+                c.setReadTimeout(30_000);
+                try (java.io.InputStream in = c.getInputStream()) {
+                    Files.copy(in, part2, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                List<RawMessage> messages = MailArchives.fromArchive(part2, part.folder());
+                List<String> damaged = messages.stream().filter(m -> !m.intact()).map(m -> part.folder() + "/" + m.name())
+                        .toList();
+                if (messages.size() != part.messages() || !damaged.isEmpty()) {
+                    problems.add(part.archive() + " from " + mirror + " holds " + messages.size() + " messages (expected "
+                            + part.messages() + ")" + (damaged.isEmpty() ? "" : ", damaged: " + damaged));
+                    continue;
+                }
+                Files.move(part2, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                problems.add(part.archive() + " from " + mirror + ": " + e.getMessage());
+            } finally {
+                Files.deleteIfExists(part2);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IOException("the SpamAssassin corpus could not be downloaded whole into " + folder + ": "
+                    + String.join("; ", problems));
+        }
+        return folder;
+    }
+
     /** How many messages each part holds, by folder, for a summary line. */
     public static Map<String, Integer> counts(List<Mail> mails) {
         Map<String, Integer> out = new LinkedHashMap<>();

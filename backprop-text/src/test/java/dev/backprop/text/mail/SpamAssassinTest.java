@@ -75,4 +75,19 @@ class SpamAssassinTest {
         IOException missing = assertThrows(IOException.class, () -> SpamAssassin.load(dir.resolve("nowhere"), false));
         assertTrue(missing.getMessage().contains("20030228_easy_ham.tar.bz2"), missing.getMessage());
     }
+
+    @Test
+    void aDownloadIsCheckedMessageByMessageAndOnlyWholeArchivesTakeTheirNames(@TempDir Path dir) throws IOException {
+        // The shared folder as the "mirror": its hard_ham archive holds the one altered copy.
+        java.net.URI mirror = SharedFolder.find("datasets/spam-assassin").toUri();
+        IOException e = assertThrows(IOException.class, () -> SpamAssassin.download(dir, mirror));
+        assertTrue(e.getMessage().contains("20030228_hard_ham.tar.bz2") && e.getMessage().contains(
+                "damaged: [hard_ham/00230.244a63cd74c81123ef26129453e32c95]"), e.getMessage());
+        for (SpamAssassin.Part p : SpamAssassin.PARTS) {
+            assertEquals(!p.folder().equals("hard_ham"), Files.isRegularFile(dir.resolve(p.archive())), p.archive());
+        }
+        try (var left = Files.list(dir)) {
+            assertEquals(4, left.count(), "no partial download is left behind");
+        }
+    }
 }
