@@ -96,18 +96,11 @@ final class PredictCommand implements Callable<Integer> {
     /** The input as text: a raw e-mail decoded (subject and body), else the file (or standard input) as UTF-8. */
     private String text() throws java.io.IOException {
         byte[] raw = input.toString().equals("-") ? System.in.readAllBytes() : java.nio.file.Files.readAllBytes(input);
-        return looksLikeMail(raw) ? MailText.of(raw) : new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+        return MailText.looksLikeMail(raw) ? MailText.of(raw) : new String(raw, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private String textLabel() {
         return input.toString().equals("-") ? "standard input" : input.getFileName().toString();
-    }
-
-    /** Whether raw bytes start with a header block ("Name: value" lines, or mbox's "From "), as an e-mail does. */
-    static boolean looksLikeMail(byte[] raw) {
-        String head = new String(raw, 0, Math.min(raw.length, 2000), java.nio.charset.StandardCharsets.ISO_8859_1);
-        return head.startsWith("From ") || head.lines().findFirst().map(l -> l.matches("[A-Za-z][A-Za-z0-9-]*: .*"))
-                .orElse(false);
     }
 
     private String describe(String label, Tensor probabilities, List<String> classes) {

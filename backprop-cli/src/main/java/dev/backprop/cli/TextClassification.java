@@ -1,12 +1,14 @@
 package dev.backprop.cli;
 
 import dev.backprop.data.Dataset;
+import dev.backprop.data.DatasetLocator;
 import dev.backprop.data.PreparedData;
 import dev.backprop.data.Preprocessing;
 import dev.backprop.nn.Architecture;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.text.BagOfWords;
 import dev.backprop.text.mail.SpamAssassin;
+import dev.backprop.train.ClassificationMetrics;
 import dev.backprop.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -137,24 +139,14 @@ final class TextClassification {
     }
 
     /**
-     * The folder holding the corpus: the --data folder, $BACKPROP_DATA, the user cache (or their
-     * {@code spam-assassin/} sub-folders); else, unless offline, a download from the canonical site into
-     * the cache, each archive checked message by message.
+     * The folder holding the corpus: where {@link DatasetLocator#standard} looks (the --data folder,
+     * $BACKPROP_DATA, the user cache) or their {@code spam-assassin/} sub-folders; else, unless offline,
+     * a download from the canonical site into the cache, each archive checked message by message.
      */
     private static Path find(Path dataFolder, boolean download) throws IOException {
-        List<Path> candidates = new ArrayList<>();
-        if (dataFolder != null) {
-            candidates.add(dataFolder);
-        }
-        String env = System.getenv("BACKPROP_DATA");
-        if (env != null && !env.isBlank()) {
-            candidates.add(Path.of(env));
-        }
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        candidates.add((xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
-                .resolve("backprop").resolve("datasets"));
+        DatasetLocator locator = DatasetLocator.standard(dataFolder, download);
         String first = SpamAssassin.PARTS.get(0).archive();
-        for (Path c : candidates) {
+        for (Path c : locator.folders()) {
             for (Path dir : List.of(c, c.resolve(DATASET))) {
                 if (Files.isRegularFile(dir.resolve(first)) || Files.isDirectory(dir.resolve("easy_ham"))) {
                     return dir;
@@ -162,8 +154,8 @@ final class TextClassification {
             }
         }
         String problem = "downloading is off (--offline)";
-        if (download) {
-            Path cache = candidates.get(candidates.size() - 1).resolve(DATASET);
+        if (locator.downloadFolder() != null) {
+            Path cache = locator.downloadFolder().resolve(DATASET);
             try {
                 System.out.println("downloading the SpamAssassin corpus from " + SpamAssassin.CANONICAL + " into " + cache);
                 return SpamAssassin.download(cache, SpamAssassin.CANONICAL);
@@ -172,7 +164,7 @@ final class TextClassification {
             }
         }
         throw new java.io.FileNotFoundException("dataset '" + DATASET + "' not found. Looked in: "
-                + candidates + " and their " + DATASET + "/ folders; " + problem + ". Put the five archives ("
+                + locator.folders() + " and their " + DATASET + "/ folders; " + problem + ". Put the five archives ("
                 + SpamAssassin.PARTS.stream().map(SpamAssassin.Part::archive).toList() + ") or their extracted folders in a"
                 + " folder and pass --data FOLDER (on our machines: --data ../shared/datasets).");
     }
@@ -190,49 +182,30 @@ final class TextClassification {
                 SpamAssassin.CLASSES);
     }
 
-    /** Prints the spam filter's figures on the test split. */
+    /** Prints the spam filter's figures on the test split, from one pass of the model over it. */
     static void report(Trainer trainer, Dataset testSet, List<SpamAssassin.Mail> testMails) {
         Tensor logits = trainer.predict(testSet.features(), 64);
-        int[] predicted = new int[logits.size(0)];
+        ClassificationMetrics m = ClassificationMetrics.of(Double.NaN, logits, testSet.targets(), 1, SpamAssassin.CLASSES);
         float[] l = logits.toFloatArray();
-        for (int i = 0; i < predicted.length; i++) {
-            predicted[i] = l[2 * i + 1] > l[2 * i] ? 1 : 0;
-        }
-        int tp = 0;
-        int fp = 0;
-        int fn = 0;
-        int tn = 0;
         int hard = 0;
         int hardRight = 0;
         List<String> wrong = new ArrayList<>();
-        for (int i = 0; i < predicted.length; i++) {
-            SpamAssassin.Mail m = testMails.get(i);
-            boolean spam = m.label() == 1;
-            if (spam) {
-                tp += predicted[i];
-                fn += 1 - predicted[i];
-            } else {
-                fp += predicted[i];
-                tn += 1 - predicted[i];
+        for (int i = 0; i < testMails.size(); i++) {
+            SpamAssassin.Mail mail = testMails.get(i);
+            int predicted = l[2 * i + 1] > l[2 * i] ? 1 : 0;
+            if (predicted != mail.label()) {
+                wrong.add(mail.folder() + "/" + mail.name().substring(0, mail.name().indexOf('.')));
             }
-            if (predicted[i] != m.label()) {
-                wrong.add(m.folder() + "/" + m.name().substring(0, m.name().indexOf('.')));
-            }
-            if (m.folder().equals("hard_ham")) {
+            if (mail.folder().equals("hard_ham")) {
                 hard++;
-                hardRight += 1 - predicted[i];
+                hardRight += 1 - predicted;
             }
         }
-        double precision = tp / (double) Math.max(1, tp + fp);
-        double recall = tp / (double) Math.max(1, tp + fn);
-        double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-        double hamPrecision = tn / (double) Math.max(1, tn + fn);
-        double hamRecall = tn / (double) Math.max(1, tn + fp);
-        double hamF1 = hamPrecision + hamRecall == 0 ? 0 : 2 * hamPrecision * hamRecall / (hamPrecision + hamRecall);
+        long[][] c = m.confusion();
         System.out.printf(Locale.ROOT, "spam precision %.4f, recall %.4f, F1 %.4f; macro-F1 %.4f; hard_ham accuracy %.4f"
                 + " (%d of %d); test confusion: %d ham right, %d ham called spam, %d spam missed, %d spam caught%n",
-                precision, recall, f1, (f1 + hamF1) / 2, hardRight / (double) Math.max(1, hard), hardRight, hard, tn, fp, fn,
-                tp);
+                m.precision(1), m.recall(1), m.f1(1), (m.f1(0) + m.f1(1)) / 2, hardRight / (double) Math.max(1, hard),
+                hardRight, hard, c[0][0], c[0][1], c[1][0], c[1][1]);
         System.out.println("misclassified test messages: " + (wrong.isEmpty() ? "none"
                 : String.join(" ", wrong.subList(0, Math.min(20, wrong.size())))
                 + (wrong.size() > 20 ? " and " + (wrong.size() - 20) + " more" : "")));

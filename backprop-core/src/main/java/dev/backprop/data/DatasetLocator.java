@@ -107,6 +107,25 @@ public final class DatasetLocator {
                 + " and name that folder, or set BACKPROP_DATA to it.");
     }
 
+    /**
+     * The folders searched, in order (the user's, {@code $BACKPROP_DATA}'s, the cache), for data that
+     * another module finds in its own way; the last is the cache when there is one.
+     */
+    public List<Path> folders() {
+        List<Path> out = new ArrayList<>();
+        for (Path base : new Path[] {userFolder, envFolder, cacheFolder}) {
+            if (base != null) {
+                out.add(base);
+            }
+        }
+        return out;
+    }
+
+    /** The cache folder that downloads go into, or null when downloading is off. */
+    public Path downloadFolder() {
+        return download ? cacheFolder : null;
+    }
+
     /** The SHA-256 of a file's content, as {@link DataFile#sha256()} states it. */
     public static String sha256(Path file) throws IOException {
         return Downloader.contentSha256(file);

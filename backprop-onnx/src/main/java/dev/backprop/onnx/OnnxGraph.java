@@ -1,6 +1,5 @@
 package dev.backprop.onnx;
 
-import com.google.protobuf.ByteString;
 import dev.backprop.onnx.proto.OnnxProto.AttributeProto;
 import dev.backprop.onnx.proto.OnnxProto.GraphProto;
 import dev.backprop.onnx.proto.OnnxProto.ModelProto;
@@ -11,8 +10,6 @@ import dev.backprop.onnx.proto.OnnxProto.TensorShapeProto;
 import dev.backprop.onnx.proto.OnnxProto.TypeProto;
 import dev.backprop.onnx.proto.OnnxProto.ValueInfoProto;
 import dev.backprop.tensor.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,15 +31,7 @@ final class OnnxGraph {
 
     /** Adds a float32 constant; returns its name. */
     String constant(String name, Tensor value) {
-        float[] data = value.toFloatArray();
-        ByteBuffer raw = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
-        raw.asFloatBuffer().put(data);
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
-                .setRawData(ByteString.copyFrom(raw.array()));
-        for (int d : value.shape().dims()) {
-            t.addDims(d);
-        }
-        initializers.add(t.build());
+        initializers.add(OnnxTensors.floats(name, value));
         return name;
     }
 

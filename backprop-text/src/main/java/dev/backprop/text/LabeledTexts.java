@@ -147,7 +147,7 @@ public final class LabeledTexts {
                 try (InputStream in = Files.newInputStream(f)) {
                     raw = in.readNBytes(MAX_TEXT_BYTES);
                 }
-                String text = looksLikeMail(raw) ? MailText.of(raw) : utf8(raw, f.toString());
+                String text = MailText.looksLikeMail(raw) ? MailText.of(raw) : utf8(raw, f.toString());
                 out.add(entry(text, c.getFileName().toString(), f.toString()));
             }
         }
@@ -173,13 +173,6 @@ public final class LabeledTexts {
         } catch (CharacterCodingException e) {
             throw new IOException(where + ": not UTF-8 text; convert it first (e.g. iconv -f latin1 -t utf-8)", e);
         }
-    }
-
-    /** Whether raw bytes start with a header block ("Name: value" lines, or mbox's "From "), as an e-mail does. */
-    public static boolean looksLikeMail(byte[] raw) {
-        String head = new String(raw, 0, Math.min(raw.length, 2000), StandardCharsets.ISO_8859_1);
-        return head.startsWith("From ") || head.lines().findFirst().map(l -> l.matches("[A-Za-z][A-Za-z0-9-]*: .*"))
-                .orElse(false);
     }
 
     /**

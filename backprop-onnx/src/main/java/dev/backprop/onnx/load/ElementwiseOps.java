@@ -47,7 +47,17 @@ final class ElementwiseOps {
         ops.put("Cast", new Op.Definition("Cast", Set.of("to", "saturate"), 1, 1, n -> castTarget(n),
                 (n, in) -> one(cast(n, in.get(0)))));
 
-        unary(ops, "Neg", Tensor::neg);
+        put(ops, "Neg", Set.of(), 1, 1, (n, in) -> {
+            if (in.get(0) instanceof Ints x) {
+                long[] out = x.data().clone();
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = Math.negateExact(out[i]);
+                }
+                return one(new Ints(x.type(), x.shape(), out));
+            }
+            return one(floats(in, 0).neg());
+        });
+        put(ops, "Identity", Set.of(), 1, 1, (n, in) -> one(in.get(0)));
         unary(ops, "Abs", Tensor::abs);
         unary(ops, "Exp", Tensor::exp);
         unary(ops, "Log", Tensor::log);
@@ -56,7 +66,6 @@ final class ElementwiseOps {
         unary(ops, "Relu", Tensor::relu);
         unary(ops, "Sigmoid", Tensor::sigmoid);
         unary(ops, "Tanh", Tensor::tanh);
-        unary(ops, "Identity", x -> x);
         put(ops, "LeakyRelu", Set.of("alpha"), 1, 1,
                 (n, in) -> one(floats(in, 0).leakyRelu(n.attributes().getFloat("alpha", 0.01f))));
         put(ops, "Elu", Set.of("alpha"), 1, 1, (n, in) -> one(floats(in, 0).elu(n.attributes().getFloat("alpha", 1f))));
@@ -100,19 +109,7 @@ final class ElementwiseOps {
     }
 
     private static void unary(Map<String, Op.Definition> ops, String type, UnaryOperator<Tensor> f) {
-        put(ops, type, Set.of(), 1, 1, (n, in) -> {
-            if (in.get(0) instanceof Ints x && type.equals("Neg")) {
-                long[] out = x.data().clone();
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = Math.negateExact(out[i]);
-                }
-                return one(new Ints(x.type(), x.shape(), out));
-            }
-            if (in.get(0) instanceof Ints x && type.equals("Identity")) {
-                return one(x);
-            }
-            return one(f.apply(floats(in, 0)));
-        });
+        put(ops, type, Set.of(), 1, 1, (n, in) -> one(f.apply(floats(in, 0))));
     }
 
     private static void arithmetic(Map<String, Op.Definition> ops, String type, BinaryOperator<Tensor> floating,
@@ -210,8 +207,13 @@ final class ElementwiseOps {
             case FLOAT, DOUBLE, FLOAT16, BFLOAT16 -> x instanceof Ints i ? Value.of(i.toTensor()) : x;
             case INT64, INT32, INT16, INT8, UINT8, UINT16, UINT32, UINT64, BOOL -> {
                 if (x instanceof Ints i) {
-                    yield type == DataType.BOOL ? Ints.zip(i, Ints.scalar(DataType.INT64, 0), DataType.BOOL,
-                            (p, q) -> p != 0 ? 1 : 0) : new Ints(type, i.shape(), i.data());
+                    long[] v = i.data().clone();
+                    if (type == DataType.BOOL) {
+                        for (int k = 0; k < v.length; k++) {
+                            v[k] = v[k] != 0 ? 1 : 0;
+                        }
+                    }
+                    yield new Ints(type, i.shape(), v);
                 }
                 try (var off = GradMode.noGrad()) {
                     yield Ints.fromTensor(((Value.Floats) x).tensor(), type);

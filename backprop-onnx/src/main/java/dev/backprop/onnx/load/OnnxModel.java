@@ -211,7 +211,7 @@ public final class OnnxModel extends Module {
      */
     public void save(java.nio.file.Path file) throws java.io.IOException {
         dev.backprop.onnx.proto.OnnxProto.GraphProto.Builder g = graph.skeleton().getGraph().toBuilder();
-        stateDict().forEach((name, t) -> g.addInitializer(TensorData.encode(name, t)));
+        stateDict().forEach((name, t) -> g.addInitializer(dev.backprop.onnx.OnnxTensors.floats(name, t)));
         dev.backprop.io.AtomicFiles.write(file,
                 java.nio.ByteBuffer.wrap(graph.skeleton().toBuilder().setGraph(g).build().toByteArray()));
     }

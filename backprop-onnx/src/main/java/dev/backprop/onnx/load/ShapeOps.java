@@ -149,9 +149,7 @@ final class ShapeOps {
                 if (delta == 0) {
                     throw new IllegalArgumentException("delta is 0");
                 }
-                long count = Math.max(0, (long) Math.ceil((double) (limit - s) / delta));
-                Ints.numel(new int[] {(int) Math.min(count, Integer.MAX_VALUE)});
-                long[] out = new long[(int) count];
+                long[] out = new long[rangeLength(Math.ceil((double) (limit - s) / delta))];
                 for (int i = 0; i < out.length; i++) {
                     out[i] = s + i * delta;
                 }
@@ -163,8 +161,7 @@ final class ShapeOps {
             if (delta == 0) {
                 throw new IllegalArgumentException("delta is 0");
             }
-            long count = Math.max(0, (long) Math.ceil((limit - s) / delta));
-            float[] out = new float[Ints.numel(new int[] {(int) Math.min(count, Integer.MAX_VALUE)})];
+            float[] out = new float[rangeLength(Math.ceil((limit - s) / delta))];
             for (int i = 0; i < out.length; i++) {
                 out[i] = (float) (s + i * delta);
             }
@@ -174,6 +171,15 @@ final class ShapeOps {
 
     private static void put(Map<String, Op.Definition> ops, String type, Set<String> attributes, int min, int max, Op op) {
         ops.put(type, new Op.Definition(type, attributes, min, max, op));
+    }
+
+    /** Range's element count, refused past {@link Ints#MAX_ELEMENTS}. */
+    private static int rangeLength(double count) {
+        if (count > Ints.MAX_ELEMENTS) {
+            throw new IllegalArgumentException("the range has " + (long) count + " elements, more than "
+                    + Ints.MAX_ELEMENTS);
+        }
+        return (int) Math.max(0, count);
     }
 
     private static int clampIndex(long i, int rank) {

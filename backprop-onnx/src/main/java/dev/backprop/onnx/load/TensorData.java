@@ -97,19 +97,6 @@ final class TensorData {
         return new Ints(type, shape, v);
     }
 
-    /** A float32 {@code TensorProto} of {@code t}'s values, little-endian raw data. */
-    static TensorProto encode(String name, Tensor t) {
-        float[] data = t.toFloatArray();
-        ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(data);
-        TensorProto.Builder p = TensorProto.newBuilder().setName(name).setDataType(DataType.FLOAT_VALUE)
-                .setRawData(com.google.protobuf.ByteString.copyFrom(b.array()));
-        for (int d : t.shape().dims()) {
-            p.addDims(d);
-        }
-        return p.build();
-    }
-
     static boolean floating(DataType type) {
         return type == DataType.FLOAT || type == DataType.DOUBLE || type == DataType.FLOAT16 || type == DataType.BFLOAT16;
     }

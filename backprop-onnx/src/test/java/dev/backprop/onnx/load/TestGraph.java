@@ -11,8 +11,6 @@ import dev.backprop.onnx.proto.OnnxProto.TensorShapeProto;
 import dev.backprop.onnx.proto.OnnxProto.TypeProto;
 import dev.backprop.onnx.proto.OnnxProto.ValueInfoProto;
 import dev.backprop.tensor.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 
 /** Small ONNX graphs written for the tests with the generated protobuf classes. */
@@ -87,15 +85,7 @@ final class TestGraph {
     }
 
     static TensorProto floats(String name, Tensor t) {
-        float[] data = t.toFloatArray();
-        ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(data);
-        TensorProto.Builder p = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
-                .setRawData(ByteString.copyFrom(b.array()));
-        for (int d : t.shape().dims()) {
-            p.addDims(d);
-        }
-        return p.build();
+        return dev.backprop.onnx.OnnxTensors.floats(name, t);
     }
 
     static TensorProto int64(String name, long[] dims, long[] values) {

@@ -33,6 +33,13 @@ public final class MailText {
     private MailText() {
     }
 
+    /** Whether raw bytes start with a header block ("Name: value" lines, or mbox's "From "), as an e-mail does. */
+    public static boolean looksLikeMail(byte[] raw) {
+        String head = new String(raw, 0, Math.min(raw.length, 2000), StandardCharsets.ISO_8859_1);
+        return head.startsWith("From ") || head.lines().findFirst().map(l -> l.matches("[A-Za-z][A-Za-z0-9-]*: .*"))
+                .orElse(false);
+    }
+
     /** Subject and body text of a raw message. */
     public static String of(byte[] raw) {
         return of(raw, false);
