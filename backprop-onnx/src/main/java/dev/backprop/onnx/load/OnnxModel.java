@@ -31,7 +31,8 @@ public final class OnnxModel extends Module {
     private final GraphReader.Graph graph;
     private final List<Step> steps;
     private final Map<String, Value> constants;
-    private final Map<String, Tensor> weights;
+    /** The weights as graph values, once: the registered tensors themselves, which loading a state dict updates in place. */
+    private final Map<String, Value> weights;
     private final int fused;
 
     OnnxModel(GraphReader.Graph graph, List<Step> steps, Map<String, Value> constants,
@@ -49,7 +50,9 @@ public final class OnnxModel extends Module {
             }
         });
         root.groups.forEach((name, g) -> registerModule(name, new ParameterTree(g)));
-        this.weights = stateDict();   // the registered tensors themselves: loading a state dict updates what runs
+        Map<String, Value> values = new LinkedHashMap<>();
+        stateDict().forEach((name, t) -> values.put(name, Value.of(t)));
+        this.weights = java.util.Collections.unmodifiableMap(values);
     }
 
     private String name() {
@@ -120,7 +123,7 @@ public final class OnnxModel extends Module {
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
         Map<String, Value> env = new HashMap<>(constants);
-        weights.forEach((name, t) -> env.put(name, Value.of(t)));
+        env.putAll(weights);
         for (String name : inputs.keySet()) {
             if (graph.inputs().stream().noneMatch(i -> i.name().equals(name))) {
                 throw new IllegalArgumentException("OnnxModel: '" + name + "' is not an input of "
