@@ -42,6 +42,7 @@ final class Fusion {
         private final Map<String, int[]> weights;
         private final Map<String, Node> producer = new HashMap<>();
         private final Map<String, Integer> readers = new HashMap<>();
+        private final Map<String, List<Node>> readerNodes = new HashMap<>();
         private final Set<Node> removed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         private final Map<Node, Node> replacementAt = new IdentityHashMap<>();
         private final Map<Node, Op> ops = new IdentityHashMap<>();
@@ -55,6 +56,7 @@ final class Fusion {
                 n.outputs().forEach(o -> producer.put(o, n));
                 for (String i : new HashSet<>(n.inputs())) {
                     readers.merge(i, 1, Integer::sum);
+                    readerNodes.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
                 }
             }
             outputs.forEach(o -> readers.merge(o, 1, Integer::sum));   // a graph output is read from outside
@@ -93,15 +95,12 @@ final class Fusion {
 
         /** The single node reading {@code value}, if it has that op and nothing else reads the value. */
         private Node soleReader(String value, String op) {
-            if (readers.getOrDefault(value, 0) != 1) {
+            List<Node> list = readerNodes.get(value);
+            if (readers.getOrDefault(value, 0) != 1 || list == null) {   // a graph output counts as a reader
                 return null;
             }
-            for (Node n : nodes) {
-                if (!removed.contains(n) && n.inputs().contains(value)) {
-                    return n.opType().equals(op) ? n : null;
-                }
-            }
-            return null;
+            Node n = list.get(0);
+            return !removed.contains(n) && n.opType().equals(op) ? n : null;
         }
 
         /** The single float value of constant {@code name}, or NaN. */
@@ -165,8 +164,8 @@ final class Fusion {
             }
             Node pow = null;
             Node div = null;
-            for (Node n : nodes) {
-                if (!removed.contains(n) && n.inputs().contains(d)) {
+            for (Node n : readerNodes.getOrDefault(d, List.of())) {
+                if (!removed.contains(n)) {
                     if (n.opType().equals("Pow") && n.inputs().get(0).equals(d)) {
                         pow = n;
                     } else if (n.opType().equals("Div") && n.inputs().get(0).equals(d)) {
