@@ -16,11 +16,13 @@ import java.util.Locale;
  *
  * <pre>
  * ./mvnw -q -Pcompare -pl backprop-compare -am package -DskipTests
- * backprop-compare/run --data ../shared/datasets --epochs 3 [--model mlp|lenet|all]
+ * backprop-compare/run --data ../shared/datasets --epochs 3 [--model mlp|lenet|all] [--frameworks backprop,pytorch]
  * backprop-compare/run --embeddings [--threads 2]
+ * backprop-compare/run --gemm [--threads 2]
  * </pre>
  *
- * With {@code --embeddings}, {@link EmbeddingCompare} times sentence embeddings against ONNX Runtime instead.
+ * With {@code --embeddings}, {@link EmbeddingCompare} times sentence embeddings against ONNX Runtime instead;
+ * with {@code --gemm}, {@link GemmCompare} times SGEMM against OpenBLAS.
  */
 public final class Compare {
     private Compare() {
@@ -32,18 +34,27 @@ public final class Compare {
         int threads = Runtime.getRuntime().availableProcessors();
         List<Net> nets = List.of(Net.values());
         boolean embeddings = false;
+        boolean gemm = false;
+        List<String> frameworks = List.of("backprop", "pytorch", "dl4j");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--embeddings" -> embeddings = true;
+                case "--gemm" -> gemm = true;
+                case "--frameworks" -> frameworks = List.of(args[++i].split(","));
                 case "--data" -> data = Path.of(args[++i]);
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--model" -> nets = args[++i].equals("all") ? List.of(Net.values())
                         : List.of(Net.valueOf(args[i].toUpperCase(Locale.ROOT)));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; usage: --data DIR [--epochs N] [--threads N] [--model mlp|lenet|all], or --embeddings"
-                        + " [--threads N]");
+                        + "; usage: --data DIR [--epochs N] [--threads N] [--model mlp|lenet|all] [--frameworks"
+                        + " backprop,pytorch,dl4j], or --embeddings"
+                        + " [--threads N], or --gemm [--threads N]");
             }
+        }
+        if (gemm) {
+            GemmCompare.run(threads);
+            return;
         }
         if (embeddings) {
             EmbeddingCompare.run(threads);
@@ -53,16 +64,22 @@ public final class Compare {
         for (Net net : nets) {
             Dataset train = net == Net.MLP ? images.withFeatures(images.features().reshape(images.size(), -1)) : images;
             List<EpochTimer> results = new ArrayList<>();
-            results.add(BackpropRun.run(net, train, epochs));
-            try {
-                results.add(PyTorchRun.run(net, train, epochs, threads));
-            } catch (Exception | LinkageError e) {
-                results.add(new EpochTimer("PyTorch via DJL", Double.NaN, Double.NaN, "could not run: " + e));
+            if (frameworks.contains("backprop")) {
+                results.add(BackpropRun.run(net, train, epochs));
             }
-            try {
-                results.add(Dl4jRun.run(net, train, epochs));
-            } catch (Exception | LinkageError e) {
-                results.add(new EpochTimer("DL4J", Double.NaN, Double.NaN, "could not run: " + e));
+            if (frameworks.contains("pytorch")) {
+                try {
+                    results.add(PyTorchRun.run(net, train, epochs, threads));
+                } catch (Exception | LinkageError e) {
+                    results.add(new EpochTimer("PyTorch via DJL", Double.NaN, Double.NaN, "could not run: " + e));
+                }
+            }
+            if (frameworks.contains("dl4j")) {
+                try {
+                    results.add(Dl4jRun.run(net, train, epochs));
+                } catch (Exception | LinkageError e) {
+                    results.add(new EpochTimer("DL4J", Double.NaN, Double.NaN, "could not run: " + e));
+                }
             }
             System.out.printf(Locale.ROOT, "%s, Adam, batch 128, MNIST in memory, %d cores, best of %d epochs%n",
                     net.title, Runtime.getRuntime().availableProcessors(), epochs);

@@ -17,7 +17,16 @@ import jdk.incubator.vector.VectorSpecies;
 final class Sgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    static final int MR = 6;
+    /**
+     * Rows of the register tile. With 32 vector registers (AVX-512) a 6 x 2V tile's 12 accumulators,
+     * its 2 B vectors and the A broadcasts fit. With 16 (AVX2, e.g. Zen 3), C2 loads all six
+     * broadcasts ahead of the multiply-adds and one accumulator spills to the stack, a store and a
+     * reload on every step (seen in the disassembled loop); a 4 x 2V tile (8 accumulators) keeps
+     * everything in registers, and the 1024 and 2048 products went from 50-55 to 61-76 GFLOP/s on two
+     * Zen 3 cores. {@code -Dbackprop.gemm.rows=4|6} overrides the choice (the tests run both);
+     * {@link DirectSgemm} and {@link DirectConvolution} keep 6 rows.
+     */
+    static final int MR = tileRows();
     static final int NR = 2 * V;
     private static final int KC = 256;
     private static final int MC = 16 * MR;
@@ -28,6 +37,18 @@ final class Sgemm {
             () -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
 
     private Sgemm() {
+    }
+
+    private static int tileRows() {
+        String forced = System.getProperty("backprop.gemm.rows");
+        if (forced == null) {
+            return V >= 16 ? 6 : 4;
+        }
+        if (!forced.equals("4") && !forced.equals("6")) {
+            throw new IllegalArgumentException("-Dbackprop.gemm.rows=" + forced + ": give 4 or 6 (rows of the GEMM"
+                    + " register tile), or leave it unset to choose by the CPU's vector width");
+        }
+        return Integer.parseInt(forced);
     }
 
     /**
@@ -124,7 +145,6 @@ final class Sgemm {
                             if (mr == MR && nr == NR) {
                                 kernel(kc, ap, ir * kc, bp, jr * kc, c, cAt, ldc, add);
                             } else {
-                                java.util.Arrays.fill(tile, 0f);
                                 kernel(kc, ap, ir * kc, bp, jr * kc, tile, 0, NR, false);
                                 for (int r = 0; r < mr; r++) {
                                     for (int j = 0; j < nr; j++) {
@@ -204,8 +224,18 @@ final class Sgemm {
         }
     }
 
-    /** The 6 x 2V register tile: C[0..6, 0..2V) (+)= Ap panel x Bp panel over kc steps. */
+    /** The register tile: C[0..MR, 0..2V) (+)= Ap panel x Bp panel over kc steps. */
     private static void kernel(int kc, float[] ap, int aAt, float[] bp, int bAt,
+                               float[] c, int cAt, int ldc, boolean add) {
+        if (MR == 6) {
+            kernel6(kc, ap, aAt, bp, bAt, c, cAt, ldc, add);
+        } else {
+            kernel4(kc, ap, aAt, bp, bAt, c, cAt, ldc, add);
+        }
+    }
+
+    /** The 6 x 2V register tile, for 32 vector registers. */
+    private static void kernel6(int kc, float[] ap, int aAt, float[] bp, int bAt,
                                float[] c, int cAt, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -265,5 +295,50 @@ final class Sgemm {
         c41.intoArray(c, cAt + 4 * ldc + V);
         c50.intoArray(c, cAt + 5 * ldc);
         c51.intoArray(c, cAt + 5 * ldc + V);
+    }
+
+    /** The 4 x 2V register tile, for 16 vector registers: {@link #kernel6} with rows 4 and 5 left out. */
+    private static void kernel4(int kc, float[] ap, int aAt, float[] bp, int bAt,
+                                float[] c, int cAt, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bq = bAt + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bq + V);
+            int aq = aAt + p * 4;
+            FloatVector a0 = FloatVector.broadcast(S, ap[aq]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[aq + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, cAt));
+            c01 = c01.add(FloatVector.fromArray(S, c, cAt + V));
+            c10 = c10.add(FloatVector.fromArray(S, c, cAt + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, cAt + ldc + V));
+            c20 = c20.add(FloatVector.fromArray(S, c, cAt + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, cAt + 2 * ldc + V));
+            c30 = c30.add(FloatVector.fromArray(S, c, cAt + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, cAt + 3 * ldc + V));
+        }
+        c00.intoArray(c, cAt);
+        c01.intoArray(c, cAt + V);
+        c10.intoArray(c, cAt + ldc);
+        c11.intoArray(c, cAt + ldc + V);
+        c20.intoArray(c, cAt + 2 * ldc);
+        c21.intoArray(c, cAt + 2 * ldc + V);
+        c30.intoArray(c, cAt + 3 * ldc);
+        c31.intoArray(c, cAt + 3 * ldc + V);
     }
 }

@@ -78,6 +78,13 @@ class CpuParityTest {
     }
 
     @Test
+    void theRegisterTileFollowsTheVectorWidthUnlessForced() {
+        String forced = System.getProperty("backprop.gemm.rows");
+        int width = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        assertEquals(forced != null ? Integer.parseInt(forced) : width >= 16 ? 6 : 4, Sgemm.MR);
+    }
+
+    @Test
     void gemmInAllThreeFormsOnOddAndLargeShapes() {
         int[][] shapes = {{1, 1, 1}, {1, 33, 7}, {6, 32, 1}, {7, 13, 5}, {37, 65, 129}, {100, 3, 300},
                 {128, 256, 784}, {61, 517, 260}, {300, 40, 17},
