@@ -3,6 +3,7 @@ package dev.backprop.cli;
 import dev.backprop.backend.Backend;
 import dev.backprop.backend.Backends;
 import dev.backprop.cpu.CpuBackend;
+import dev.backprop.cpu.CpuInfo;
 import dev.backprop.cpu.PeakFlops;
 import dev.backprop.data.Dataset;
 import dev.backprop.data.DatasetLocator;
@@ -109,6 +110,13 @@ final class BenchCommand implements Callable<Integer> {
 
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
+            CpuInfo cpu = CpuInfo.current();
+            Map<String, Object> processor = new LinkedHashMap<>();
+            processor.put("model", cpu.model());
+            processor.put("family", cpu.family());
+            processor.put("vector_bits", cpu.vectorBits());
+            processor.put("gemm_tile_rows", cpu.tileRows());
+            out.put("cpu", processor);
             out.put("backend", backend.name());
             out.put("jvm", Runtime.version().toString());
             out.put("peak_gflops", round(peak));
@@ -149,7 +157,8 @@ final class BenchCommand implements Callable<Integer> {
             out.put("minilm_fine_tuning", ft);
             System.out.println(Json.write(out));
         } else {
-            System.out.printf(Locale.ROOT, "backend %s, %d threads, JVM %s%n", backend.name(), threads, Runtime.version());
+            System.out.printf(Locale.ROOT, "%s; backend %s, %d threads, JVM %s%n", CpuInfo.current(), backend.name(), threads,
+                    Runtime.version());
             System.out.printf(Locale.ROOT, "peak (FMA loop, all threads): %.1f GFLOP/s%n", peak);
             System.out.printf(Locale.ROOT, "%-6s %6s %6s %6s %10s %8s%n", "form", "m", "n", "k", "GFLOP/s", "% peak");
             for (Gemm x : gemms) {

@@ -39,7 +39,33 @@ public final class Main {
             line.getErr().println("backprop " + String.join(" ", parsed.originalArgs()) + ": " + message(e));
             return 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            cli.getErr().println("backprop " + String.join(" ", args) + ": " + outOfMemory(e));
+            return 1;
+        }
+    }
+
+    /**
+     * What ran out ({@code e}'s own words: the heap, metaspace, direct buffers), where (the innermost of
+     * Backprop's frames) and what to do: the JVM's limit now and a flag that doubles it.
+     */
+    static String outOfMemory(OutOfMemoryError e) {
+        String where = "";
+        for (StackTraceElement frame : e.getStackTrace()) {
+            if (frame.getClassName().startsWith("dev.backprop.")) {
+                String type = frame.getClassName().substring(frame.getClassName().lastIndexOf('.') + 1);
+                where = " in " + type + "." + frame.getMethodName();
+                break;
+            }
+        }
+        long limitMb = Runtime.getRuntime().maxMemory() >> 20;
+        long more = Math.max(512, Integer.highestOneBit((int) Math.min(limitMb * 2, 1 << 30)));
+        return "out of memory (" + (e.getMessage() == null ? "no detail" : e.getMessage()) + ")" + where
+                + "; the JVM may use at most " + limitMb + " MB of heap. Give it more, e.g. BACKPROP_JVM_OPTS=-Xmx"
+                + (more >= 1024 ? more / 1024 + "g" : more + "m") + " ./backprop ..., or make the job smaller"
+                + " (a smaller --batch, model or dataset).";
     }
 
     /** The exception's message; a missing file, whose message is only its path, says so. */

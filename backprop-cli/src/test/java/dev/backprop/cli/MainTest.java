@@ -159,6 +159,19 @@ class MainTest {
     }
 
     @Test
+    void runningOutOfMemorySaysWhereHowMuchAndWhichFlag() {
+        OutOfMemoryError e = new OutOfMemoryError("Java heap space");
+        e.setStackTrace(new StackTraceElement[] {
+                new StackTraceElement("java.util.Arrays", "copyOf", "Arrays.java", 1),
+                new StackTraceElement("dev.backprop.data.IdxReader", "decode", "IdxReader.java", 2),
+                new StackTraceElement("dev.backprop.cli.TrainCommand", "call", "TrainCommand.java", 3)});
+        String message = Main.outOfMemory(e);
+        long limit = Runtime.getRuntime().maxMemory() >> 20;
+        assertTrue(message.startsWith("out of memory (Java heap space) in IdxReader.decode; the JVM may use at most "
+                + limit + " MB of heap. Give it more, e.g. BACKPROP_JVM_OPTS=-Xmx"), message);
+    }
+
+    @Test
     void badInputGetsAClearMessage(@TempDir Path dir) throws Exception {
         CliRun unknown = run("train", "--dataset", "cifar");
         assertEquals(1, unknown.exit());

@@ -90,18 +90,4 @@ public final class Compare {
             System.out.println();
         }
     }
-
-    /** The CPU's model name from /proc/cpuinfo, with its family, or "unknown CPU". */
-    static String cpuModel() {
-        try {
-            List<String> lines = java.nio.file.Files.readAllLines(Path.of("/proc/cpuinfo"));
-            String model = lines.stream().filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown CPU");
-            String family = lines.stream().filter(l -> l.startsWith("cpu family")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("?");
-            return model + " (family " + family + ")";
-        } catch (java.io.IOException e) {
-            return "unknown CPU";
-        }
-    }
 }

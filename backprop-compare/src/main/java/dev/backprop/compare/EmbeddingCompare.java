@@ -55,7 +55,7 @@ final class EmbeddingCompare {
             ortBatch = time(3, 8, () -> runtime(env, session, batch));
             ortOne = time(20, 30, () -> runtime(env, session, List.of(one)));
         }
-        String cpu = Compare.cpuModel();
+        dev.backprop.cpu.CpuInfo cpu = dev.backprop.cpu.CpuInfo.current();
         System.out.printf(Locale.ROOT, "all-MiniLM-L6-v2 embeddings, %s, %d threads, medians (best) after warm-up%n", cpu,
                 threads);
         System.out.printf(Locale.ROOT, "%-28s %22s %22s%n", "", "Backprop", "ONNX Runtime 1.29");

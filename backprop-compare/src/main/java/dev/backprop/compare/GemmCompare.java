@@ -62,7 +62,7 @@ final class GemmCompare {
         Backend backend = Backends.active();
         double peak = PeakFlops.measure(1000);
         System.out.printf(Locale.ROOT, "SGEMM, %s, %d threads; FMA peak measured now %.1f GFLOP/s; Backprop %s backend,"
-                + " OpenBLAS %s kernels%n", Compare.cpuModel(), threads, peak, backend.name(), blas.coreType());
+                + " OpenBLAS %s kernels%n", dev.backprop.cpu.CpuInfo.current(), threads, peak, backend.name(), blas.coreType());
         System.out.printf(Locale.ROOT, "%-7s %-17s %6s %6s %6s %4s  %9s %6s  %9s %6s  %6s  %s%n", "model", "product", "m",
                 "n", "k", "form", "Backprop", "%peak", "OpenBLAS", "%peak", "ratio", "max rel diff");
         List<Shape> all = new ArrayList<>(OTHERS);

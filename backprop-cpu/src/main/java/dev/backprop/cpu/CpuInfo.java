@@ -1,0 +1,52 @@
+package dev.backprop.cpu;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The processor the kernels run on, for figures that must name it: its model name and family as
+ * {@code /proc/cpuinfo} gives them ({@code family} 25 is AMD Zen 3 or 4, 26 Zen 5; -1 where unknown),
+ * the vector width the Vector API uses, and the rows of the GEMM register tile chosen for it.
+ *
+ * @param model      the model name, e.g. "AMD EPYC 9B45", or "unknown CPU"
+ * @param family     the CPU family number, -1 where the system does not say
+ * @param vectorBits bits of {@code FloatVector.SPECIES_PREFERRED}: 512 with AVX-512, 256 with AVX2
+ * @param tileRows   rows of the packed GEMM's register tile on this CPU
+ */
+public record CpuInfo(String model, int family, int vectorBits, int tileRows) {
+
+    /** This machine's. */
+    public static CpuInfo current() {
+        String model = "unknown CPU";
+        int family = -1;
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            model = field(lines, "model name", model);
+            String f = field(lines, "cpu family", null);
+            if (f != null && f.matches("\\d+")) {
+                family = Integer.parseInt(f);
+            }
+        } catch (IOException | SecurityException notLinux) {
+            // other systems: the model stays unknown; the figures still name the vector width
+        }
+        return new CpuInfo(model, family, FloatVector.SPECIES_PREFERRED.vectorBitSize(), Sgemm.MR);
+    }
+
+    private static String field(List<String> lines, String name, String otherwise) {
+        for (String line : lines) {
+            if (line.startsWith(name)) {
+                return line.substring(line.indexOf(':') + 1).strip();
+            }
+        }
+        return otherwise;
+    }
+
+    /** E.g. "AMD EPYC (family 25), 256-bit vectors". */
+    @Override
+    public String toString() {
+        return model + (family >= 0 ? " (family " + family + ")" : "") + ", " + vectorBits + "-bit vectors";
+    }
+}
