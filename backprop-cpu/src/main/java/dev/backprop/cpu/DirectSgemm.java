@@ -65,6 +65,16 @@ final class DirectSgemm {
                      float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         long flops = 2L * m * n * k;
         int threads = flops < 2_000_000 ? 1 : WorkerPool.threads();
+        if (m <= DOT_ROWS && aCs == 1 && bRs == 1 && bCs != 1) {
+            int parts = Math.min(threads, n);
+            if (parts <= 1) {
+                dots(m, 0, n, k, a, aOff, aRs, b, bOff, bCs, bias, c, cOff, ldc, accumulate);
+            } else {
+                WorkerPool.run(parts, p -> dots(m, n * p / parts, n * (p + 1) / parts, k, a, aOff, aRs, b, bOff, bCs, bias,
+                        c, cOff, ldc, accumulate));
+            }
+            return;
+        }
         int rowTiles = (m + MR - 1) / MR;
         int colTiles = (n + NR - 1) / NR;
         boolean transposedB = bCs != 1;
@@ -88,6 +98,47 @@ final class DirectSgemm {
                         accumulate);
             }
         });
+    }
+
+    /**
+     * Rows of A up to which a transposed B ({@code x W^T}, W's rows contiguous along k) is read as dot
+     * products of A's rows with W's rows: one token or one example at a time (generation, a single
+     * prediction) would otherwise copy all of W into B's row-major form for a single row of output.
+     */
+    private static final int DOT_ROWS = 4;
+
+    /**
+     * Columns {@code [j0, j1)} of {@code C (+)= A B (+ bias)} for B(p, j) = {@code b[bOff + j bCs + p]}, each
+     * entry one dot product: A's row against W's row j, a vector of k at a time, lanes summed at the end.
+     */
+    private static void dots(int m, int j0, int j1, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
+                             float[] bias, float[] c, int cOff, int ldc, boolean add) {
+        int upper = S.loopBound(k);
+        for (int i = 0; i < m; i++) {
+            int row = aOff + i * aRs;
+            for (int j = j0; j < j1; j++) {
+                int w = bOff + j * bCs;
+                FloatVector acc0 = FloatVector.zero(S);
+                FloatVector acc1 = FloatVector.zero(S);
+                int p = 0;
+                for (; p + V < upper; p += 2 * V) {
+                    acc0 = FloatVector.fromArray(S, a, row + p).fma(FloatVector.fromArray(S, b, w + p), acc0);
+                    acc1 = FloatVector.fromArray(S, a, row + p + V).fma(FloatVector.fromArray(S, b, w + p + V), acc1);
+                }
+                for (; p < upper; p += V) {
+                    acc0 = FloatVector.fromArray(S, a, row + p).fma(FloatVector.fromArray(S, b, w + p), acc0);
+                }
+                float sum = acc0.add(acc1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                for (; p < k; p++) {
+                    sum += a[row + p] * b[w + p];
+                }
+                if (bias != null) {
+                    sum += bias[j];
+                }
+                int at = cOff + i * ldc + j;
+                c[at] = add ? c[at] + sum : sum;
+            }
+        }
     }
 
     /**
