@@ -19,10 +19,12 @@ import java.util.Locale;
  * backprop-compare/run --data ../shared/datasets --epochs 3 [--model mlp|lenet|all] [--frameworks backprop,pytorch]
  * backprop-compare/run --embeddings [--threads 2]
  * backprop-compare/run --gemm [--threads 2]
+ * backprop-compare/run --inference [--threads 2]
  * </pre>
  *
  * With {@code --embeddings}, {@link EmbeddingCompare} times sentence embeddings against ONNX Runtime instead;
- * with {@code --gemm}, {@link GemmCompare} times SGEMM against OpenBLAS.
+ * with {@code --gemm}, {@link GemmCompare} times SGEMM against OpenBLAS; with {@code --inference},
+ * {@link InferenceCompare} times the MLP's and LeNet's forward pass against ONNX Runtime.
  */
 public final class Compare {
     private Compare() {
@@ -35,11 +37,13 @@ public final class Compare {
         List<Net> nets = List.of(Net.values());
         boolean embeddings = false;
         boolean gemm = false;
+        boolean inference = false;
         List<String> frameworks = List.of("backprop", "pytorch", "dl4j");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--embeddings" -> embeddings = true;
                 case "--gemm" -> gemm = true;
+                case "--inference" -> inference = true;
                 case "--frameworks" -> frameworks = List.of(args[++i].split(","));
                 case "--data" -> data = Path.of(args[++i]);
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
@@ -49,8 +53,12 @@ public final class Compare {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; usage: --data DIR [--epochs N] [--threads N] [--model mlp|lenet|all] [--frameworks"
                         + " backprop,pytorch,dl4j], or --embeddings"
-                        + " [--threads N], or --gemm [--threads N]");
+                        + " [--threads N], or --gemm [--threads N], or --inference [--threads N]");
             }
+        }
+        if (inference) {
+            InferenceCompare.run(threads);
+            return;
         }
         if (gemm) {
             GemmCompare.run(threads);

@@ -10,7 +10,6 @@ import dev.backprop.text.MiniLm;
 import dev.backprop.text.SentenceEncoder;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,8 +41,8 @@ final class EmbeddingCompare {
         double[] bpBatch;
         double[] bpOne;
         try (var off = GradMode.noGrad()) {
-            bpBatch = time(3, 8, () -> backprop.pooled(batch));
-            bpOne = time(20, 30, () -> backprop.pooled(List.of(one)));
+            bpBatch = Timing.time(3, 8, () -> backprop.pooled(batch));
+            bpOne = Timing.time(20, 30, () -> backprop.pooled(List.of(one)));
         }
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
@@ -52,8 +51,8 @@ final class EmbeddingCompare {
         double[] ortBatch;
         double[] ortOne;
         try (OrtSession session = env.createSession(files.onnx().toString(), options)) {
-            ortBatch = time(3, 8, () -> runtime(env, session, batch));
-            ortOne = time(20, 30, () -> runtime(env, session, List.of(one)));
+            ortBatch = Timing.time(3, 8, () -> runtime(env, session, batch));
+            ortOne = Timing.time(20, 30, () -> runtime(env, session, List.of(one)));
         }
         dev.backprop.cpu.CpuInfo cpu = dev.backprop.cpu.CpuInfo.current();
         System.out.printf(Locale.ROOT, "all-MiniLM-L6-v2 embeddings, %s, %d threads, medians (best) after warm-up%n", cpu,
@@ -101,24 +100,5 @@ final class EmbeddingCompare {
              OrtSession.Result out = session.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
             out.get(0).getValue();
         }
-    }
-
-    private interface Body {
-        void run() throws Exception;
-    }
-
-    /** {median, best} seconds of {@code rounds} runs after {@code warmup}. */
-    private static double[] time(int warmup, int rounds, Body body) throws Exception {
-        for (int i = 0; i < warmup; i++) {
-            body.run();
-        }
-        double[] t = new double[rounds];
-        for (int i = 0; i < rounds; i++) {
-            long start = System.nanoTime();
-            body.run();
-            t[i] = (System.nanoTime() - start) / 1e9;
-        }
-        Arrays.sort(t);
-        return new double[] {t[rounds / 2], t[0]};
     }
 }

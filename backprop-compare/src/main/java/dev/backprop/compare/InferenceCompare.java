@@ -1,0 +1,86 @@
+package dev.backprop.compare;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.backprop.data.Preprocessing;
+import dev.backprop.nn.ActivationKind;
+import dev.backprop.nn.ModelSpec;
+import dev.backprop.nn.Module;
+import dev.backprop.onnx.OnnxExport;
+import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.GradMode;
+import dev.backprop.tensor.Tensor;
+import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Inference, Backprop against ONNX Runtime running Backprop's own ONNX export of the same model, same
+ * threads, one run: the MNIST MLP and LeNet-5 at batch 1 (latency) and batch 64 (throughput), medians
+ * of many rounds after seconds of warm-up (the JIT's, and ONNX Runtime's own); the two sides' logits
+ * are compared too.
+ *
+ * <pre>
+ * backprop-compare/run --inference [--threads 2]
+ * </pre>
+ */
+final class InferenceCompare {
+    private InferenceCompare() {
+    }
+
+    static void run(int threads) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(threads);
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        System.out.printf(Locale.ROOT, "inference, %s, %d threads; medians (best) of 500 rounds after 4 s of warm-up each%n",
+                dev.backprop.cpu.CpuInfo.current(), threads);
+        System.out.printf(Locale.ROOT, "%-8s %5s  %22s  %22s  %6s  %s%n", "model", "batch", "Backprop, us",
+                "ONNX Runtime 1.29, us", "ratio", "max |diff| of logits");
+        List<ModelSpec> specs = List.of(new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f),
+                new ModelSpec.LeNet5(1, 10));
+        for (ModelSpec spec : specs) {
+            Module model = spec.build(new Generator(0));
+            model.eval();
+            byte[] onnx = OnnxExport.export(spec, model.stateDict(), Preprocessing.NONE);
+            boolean image = spec instanceof ModelSpec.LeNet5;
+            try (OrtSession session = env.createSession(onnx, options)) {
+                for (int batch : new int[] {1, 64}) {
+                    long[] shape = image ? new long[] {batch, 1, 28, 28} : new long[] {batch, 784};
+                    Tensor x = Tensor.rand(new Generator(batch), image ? new int[] {batch, 1, 28, 28} : new int[] {batch, 784});
+                    float[] input = x.toFloatArray();
+                    double[] ours;
+                    float[] ourLogits;
+                    try (var off = GradMode.noGrad()) {
+                        ours = Timing.timeWarm(4, 500, () -> model.forward(x));
+                        ourLogits = model.forward(x).toFloatArray();
+                    }
+                    float[][] theirLogits = new float[1][];
+                    double[] theirs = Timing.timeWarm(4, 500, () -> theirLogits[0] = runtime(env, session, input, shape));
+                    double diff = 0;
+                    for (int i = 0; i < ourLogits.length; i++) {
+                        diff = Math.max(diff, Math.abs(ourLogits[i] - theirLogits[0][i]));
+                    }
+                    System.out.printf(Locale.ROOT, "%-8s %5d  %13.1f (%6.1f)  %13.1f (%6.1f)  %6.2f  %.1e%n",
+                            image ? "lenet" : "mlp", batch, ours[0] * 1e6, ours[1] * 1e6, theirs[0] * 1e6,
+                            theirs[1] * 1e6, theirs[0] / ours[0], diff);
+                }
+            }
+        }
+    }
+
+    /** One run of the session, the input copied into ONNX Runtime's tensor as a caller of it would. */
+    private static float[] runtime(OrtEnvironment env, OrtSession session, float[] input, long[] shape) throws Exception {
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
+             OrtSession.Result out = session.run(Map.of("input", t))) {
+            float[][] logits = (float[][]) out.get(0).getValue();
+            float[] flat = new float[logits.length * logits[0].length];
+            for (int i = 0; i < logits.length; i++) {
+                System.arraycopy(logits[i], 0, flat, i * logits[0].length, logits[0].length);
+            }
+            return flat;
+        }
+    }
+}
