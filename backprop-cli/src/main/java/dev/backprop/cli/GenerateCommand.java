@@ -77,7 +77,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         out.println();
         out.flush();
-        System.err.printf(Locale.ROOT, "%d characters in %.2f s%n", tokens, (System.nanoTime() - start) / 1e9);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.err.printf(Locale.ROOT, "%d characters in %.2f s (%,.0f characters/s)%n", tokens, seconds, tokens / seconds);
         return 0;
     }
 }

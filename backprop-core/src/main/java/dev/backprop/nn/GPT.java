@@ -12,7 +12,7 @@ import dev.backprop.tensor.Tensor;
  * both ends; the tied matrix starts with the head's Linear initialisation. Inputs {@code [B, T]} with T at most the context length {@code block}; outputs
  * {@code [B, T, vocab]}: at every position, the scores of the next token. With {@code dropout},
  * the embedding sum and each block's residual branches are dropped out while training.
- * {@link #decoder()} generates text with a key/value cache.
+ * {@link #decoder()} generates text with a key/value cache ({@link GptDecoder}, on plain arrays).
  */
 public final class GPT extends Module {
 
@@ -84,20 +84,6 @@ public final class GPT extends Module {
         }
         Tensor x = lnF.forward(blocks.forward(embed(tokens, 0)));
         return x.matmul(wte.weight().transpose(0, 1));
-    }
-
-    /**
-     * Logits {@code [1, n, vocab]} for {@code tokens [1, n]} that continue the sequence whose keys and
-     * values {@code cache} holds (positions {@code cache.length()} onwards), extending the cache.
-     */
-    Tensor forwardCached(Tensor tokens, KvCache cache) {
-        int n = tokens.size(1);
-        Tensor x = embed(tokens, cache.length());
-        for (int i = 0; i < config.layers(); i++) {
-            x = ((TransformerBlock) blocks.layers().get(i)).forwardCached(x, cache.layer(i));
-        }
-        cache.advance(n);
-        return lnF.forward(x).matmul(wte.weight().transpose(0, 1));
     }
 
     /** Token plus position embeddings of {@code tokens [B, n]} at positions {@code start .. start + n}. */

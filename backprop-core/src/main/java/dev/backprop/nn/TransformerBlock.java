@@ -59,36 +59,10 @@ public final class TransformerBlock extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        return forwardCached(x, null);
-    }
-
-    /**
-     * The block over {@code x [1, n, C]}, the next n positions of one sequence, reusing and extending
-     * the keys and values of the earlier positions held in {@code cache} (which must be empty when
-     * n > 1): the same result as running the whole sequence, computing only the new rows. Without a
-     * cache (null) this is {@link #forward}.
-     */
-    Tensor forwardCached(Tensor x, KvCache.Layer cache) {
         checkInput(x);
-        x = x.add(attnDropout.forward(proj.forward(attention(ln1.forward(x), cache, x.size(1)))));
+        x = x.add(attnDropout.forward(proj.forward(Sequences.selfAttention(attn.forward(ln1.forward(x)), heads, null, true))));
         Tensor hidden = fc.forward(ln2.forward(x));
         return x.add(mlpDropout.forward(mlpProj.forward(tanhGelu ? hidden.geluTanh() : hidden.gelu())));
-    }
-
-    private Tensor attention(Tensor normed, KvCache.Layer cache, int added) {
-        if (cache == null) {
-            return Sequences.selfAttention(attn.forward(normed), heads, null, true);
-        }
-        Tensor[] qkv = Sequences.splitHeads(attn.forward(normed), heads);
-        Tensor k = qkv[1];
-        Tensor v = qkv[2];
-        // The new query rows see every cached key; with an empty cache the new rows are the whole
-        // sequence and attend causally among themselves.
-        boolean causal = cache.length() == 0;
-        Tensor[] kv = cache.append(k, v, added);
-        k = kv[0];
-        v = kv[1];
-        return Sequences.mergeHeads(Sequences.scaledDotProductAttention(qkv[0], k, v, causal));
     }
 
     private void checkInput(Tensor x) {

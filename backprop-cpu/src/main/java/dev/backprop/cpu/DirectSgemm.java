@@ -68,6 +68,17 @@ final class DirectSgemm {
                      float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         long flops = 2L * m * n * k;
         int threads = flops < 2_000_000 ? 1 : WorkerPool.threads();
+        if (m <= DOT_ROWS && bCs == 1) {
+            int parts = Math.min(threads, (n + 4 * V - 1) / (4 * V));
+            if (parts <= 1) {
+                rows(m, 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bias, c, cOff, ldc, accumulate);
+            } else {
+                int chunks = (n + 4 * V - 1) / (4 * V);
+                WorkerPool.run(parts, p -> rows(m, chunks * p / parts * 4 * V, Math.min(n, chunks * (p + 1) / parts * 4 * V),
+                        k, a, aOff, aRs, aCs, b, bOff, bRs, bias, c, cOff, ldc, accumulate));
+            }
+            return;
+        }
         if (m <= DOT_ROWS && aCs == 1 && bRs == 1 && bCs != 1) {
             int parts = Math.min(threads, n);
             if (parts <= 1) {
@@ -104,11 +115,57 @@ final class DirectSgemm {
     }
 
     /**
-     * Rows of A up to which a transposed B ({@code x W^T}, W's rows contiguous along k) is read as dot
-     * products of A's rows with W's rows: one token or one example at a time (generation, a single
-     * prediction) would otherwise copy all of W into B's row-major form for a single row of output.
+     * Rows of A up to which a product runs row by row: against a transposed B ({@code x W^T}, W's
+     * rows contiguous along k) as dot products of A's rows with W's rows, which would otherwise copy
+     * all of W into row-major form for a single row of output; against a row-major B with four
+     * vectors of C's row in registers, where the 6-row tile would multiply five rows of padding.
      */
     private static final int DOT_ROWS = 4;
+
+    /**
+     * Columns {@code [j0, j1)} of {@code C (+)= A B (+ bias)} for a row-major B, one row of A at a time
+     * (a token being generated): four vectors of C's row stay in registers while A's elements are
+     * broadcast against B's rows, so a row of the result costs one pass over B and no tile padding.
+     */
+    private static void rows(int m, int j0, int j1, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
+                             int bRs, float[] bias, float[] c, int cOff, int ldc, boolean add) {
+        for (int i = 0; i < m; i++) {
+            int row = aOff + i * aRs;
+            int out = cOff + i * ldc;
+            int j = j0;
+            for (; j + 4 * V <= j1; j += 4 * V) {
+                FloatVector c0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j);
+                FloatVector c1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j + V);
+                FloatVector c2 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j + 2 * V);
+                FloatVector c3 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j + 3 * V);
+                for (int p = 0; p < k; p++) {
+                    FloatVector av = FloatVector.broadcast(S, a[row + p * aCs]);
+                    int bq = bOff + p * bRs + j;
+                    c0 = av.fma(FloatVector.fromArray(S, b, bq), c0);
+                    c1 = av.fma(FloatVector.fromArray(S, b, bq + V), c1);
+                    c2 = av.fma(FloatVector.fromArray(S, b, bq + 2 * V), c2);
+                    c3 = av.fma(FloatVector.fromArray(S, b, bq + 3 * V), c3);
+                }
+                if (add) {
+                    c0 = c0.add(FloatVector.fromArray(S, c, out + j));
+                    c1 = c1.add(FloatVector.fromArray(S, c, out + j + V));
+                    c2 = c2.add(FloatVector.fromArray(S, c, out + j + 2 * V));
+                    c3 = c3.add(FloatVector.fromArray(S, c, out + j + 3 * V));
+                }
+                c0.intoArray(c, out + j);
+                c1.intoArray(c, out + j + V);
+                c2.intoArray(c, out + j + 2 * V);
+                c3.intoArray(c, out + j + 3 * V);
+            }
+            for (; j < j1; j++) {
+                float sum = bias == null ? 0f : bias[j];
+                for (int p = 0; p < k; p++) {
+                    sum += a[row + p * aCs] * b[bOff + p * bRs + j];
+                }
+                c[out + j] = add ? c[out + j] + sum : sum;
+            }
+        }
+    }
 
     /**
      * Columns {@code [j0, j1)} of {@code C (+)= A B (+ bias)} for B(p, j) = {@code b[bOff + j bCs + p]}, each

@@ -89,7 +89,7 @@ class CpuParityTest {
         int[][] shapes = {{1, 1, 1}, {1, 33, 7}, {6, 32, 1}, {7, 13, 5}, {37, 65, 129}, {100, 3, 300},
                 {128, 256, 784}, {61, 517, 260}, {300, 40, 17},
                 {1, 1536, 384}, {7, 384, 1536}, {12, 1536, 384},    // a few rows against a large B, read in place
-                {3, 4099, 130}, {4, 65, 9}};                         // NT: dot products, split across threads
+                {3, 4099, 130}, {4, 65, 9}};   // row by row (NT: dot products), split across threads
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
