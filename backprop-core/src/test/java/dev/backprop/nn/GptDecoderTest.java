@@ -17,6 +17,7 @@ import dev.backprop.train.History;
 import dev.backprop.train.LanguageModelRecipe;
 import java.nio.file.Path;
 import java.util.List;
+import dev.backprop.testing.GptLogits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,37 +28,25 @@ class GptDecoderTest {
         return new GPT(new GPT.Config(7, 2, 2, 8, block), new Generator(3));
     }
 
-    /** The last position's logits of a full forward pass over {@code tokens}: what the cache must reproduce. */
-    private static float[] fullForward(GPT gpt, int[] tokens) {
-        gpt.eval();
-        float[] t = new float[tokens.length];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = tokens[i];
-        }
-        try (var off = GradMode.noGrad()) {
-            return gpt.forward(Tensor.fromArray(t, 1, t.length)).select(1, t.length - 1).reshape(-1).toFloatArray();
-        }
-    }
-
     @Test
     void cachedDecodingGivesTheFullPassLogitsAndRestartsFromHalfTheContextWhenFull() {
         GPT gpt = smallGpt(8);
         GptDecoder decoder = gpt.decoder();
         int[] sequence = {1, 4, 2, 6, 0, 3, 5, 1, 2, 2, 4, 6};
-        assertArrayEquals(fullForward(gpt, new int[] {1, 4, 2}), decoder.start(new int[] {1, 4, 2}), 1e-5f);
+        assertArrayEquals(GptLogits.last(gpt, new int[] {1, 4, 2}), decoder.start(new int[] {1, 4, 2}), 1e-5f);
         for (int n = 4; n <= 8; n++) {
             float[] cached = decoder.next(sequence[n - 1]);
-            assertArrayEquals(fullForward(gpt, java.util.Arrays.copyOf(sequence, n)), cached, 1e-5f, n + " tokens");
+            assertArrayEquals(GptLogits.last(gpt, java.util.Arrays.copyOf(sequence, n)), cached, 1e-5f, n + " tokens");
         }
         assertEquals(8, decoder.contextLength());
         // The 9th token does not fit: the decoder keeps the newest 4 (3 old and the new one).
         float[] afterRestart = decoder.next(sequence[8]);
-        assertArrayEquals(fullForward(gpt, java.util.Arrays.copyOfRange(sequence, 5, 9)), afterRestart, 1e-5f);
+        assertArrayEquals(GptLogits.last(gpt, java.util.Arrays.copyOfRange(sequence, 5, 9)), afterRestart, 1e-5f);
         assertEquals(4, decoder.contextLength());
         float[] following = decoder.next(sequence[9]);
-        assertArrayEquals(fullForward(gpt, java.util.Arrays.copyOfRange(sequence, 5, 10)), following, 1e-5f);
+        assertArrayEquals(GptLogits.last(gpt, java.util.Arrays.copyOfRange(sequence, 5, 10)), following, 1e-5f);
         // A prompt longer than the context is read from its last 8 tokens.
-        assertArrayEquals(fullForward(gpt, java.util.Arrays.copyOfRange(sequence, 4, 12)), decoder.start(sequence), 1e-5f);
+        assertArrayEquals(GptLogits.last(gpt, java.util.Arrays.copyOfRange(sequence, 4, 12)), decoder.start(sequence), 1e-5f);
         assertThrows(IllegalArgumentException.class, () -> decoder.start(new int[0]));
     }
 
@@ -88,7 +77,7 @@ class GptDecoderTest {
         ModelFile.LanguageModel lm = loaded.languageModel(file.toString());
         assertEquals("\n ab", lm.tokenizer().vocabulary());
         assertEquals(config, lm.gpt().config());
-        assertArrayEquals(fullForward(gpt, new int[] {2, 3, 1}), fullForward(lm.gpt(), new int[] {2, 3, 1}), 0f);
+        assertArrayEquals(GptLogits.last(gpt, new int[] {2, 3, 1}), GptLogits.last(lm.gpt(), new int[] {2, 3, 1}), 0f);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> loaded.requireFeatureModel("gpt.safetensors", "predict"));
         assertTrue(e.getMessage().contains("holds a gpt (1 layers, 2 heads, width 8, context 6, vocabulary 4, dropout 0.1)"

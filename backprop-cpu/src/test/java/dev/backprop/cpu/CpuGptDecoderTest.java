@@ -7,8 +7,7 @@ import dev.backprop.backend.Backends;
 import dev.backprop.nn.GPT;
 import dev.backprop.nn.GptDecoder;
 import dev.backprop.tensor.Generator;
-import dev.backprop.tensor.GradMode;
-import dev.backprop.tensor.Tensor;
+import dev.backprop.testing.GptLogits;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -17,16 +16,6 @@ import org.junit.jupiter.api.Test;
  * cache, GELU, layer norm), against the tensor forward pass over the same tokens on the same backend.
  */
 class CpuGptDecoderTest {
-
-    private static float[] fullForward(GPT gpt, int[] tokens) {
-        float[] t = new float[tokens.length];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = tokens[i];
-        }
-        try (var off = GradMode.noGrad()) {
-            return gpt.forward(Tensor.fromArray(t, 1, t.length)).select(1, t.length - 1).reshape(-1).toFloatArray();
-        }
-    }
 
     @Test
     void decodingOnTheVectorKernelsGivesTheFullPassLogits() {
@@ -39,14 +28,14 @@ class CpuGptDecoderTest {
             sequence[i] = g.nextInt(0, 37);
         }
         GptDecoder decoder = gpt.decoder();
-        assertArrayEquals(fullForward(gpt, Arrays.copyOf(sequence, 5)), decoder.start(Arrays.copyOf(sequence, 5)), 1e-4f);
+        assertArrayEquals(GptLogits.last(gpt, Arrays.copyOf(sequence, 5)), decoder.start(Arrays.copyOf(sequence, 5)), 1e-4f);
         int from = 0;
         for (int n = 6; n <= sequence.length; n++) {
             float[] cached = decoder.next(sequence[n - 1]);
             if (decoder.contextLength() < n - from) {
                 from = n - decoder.contextLength();   // the cache was rebuilt from the newest half of the context
             }
-            assertArrayEquals(fullForward(gpt, Arrays.copyOfRange(sequence, from, n)), cached, 1e-4f, n + " tokens");
+            assertArrayEquals(GptLogits.last(gpt, Arrays.copyOfRange(sequence, from, n)), cached, 1e-4f, n + " tokens");
         }
     }
 }
