@@ -11,7 +11,6 @@ import dev.backprop.data.TextCorpus;
 import dev.backprop.io.ModelFile;
 import dev.backprop.optim.schedule.WarmupCosineLR;
 import dev.backprop.tensor.Generator;
-import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.train.History;
 import dev.backprop.train.LanguageModelRecipe;

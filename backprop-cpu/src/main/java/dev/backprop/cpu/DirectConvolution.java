@@ -17,9 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Grid columns {@code ow >= wo} are computed and thrown away: {@code (wp - wo) / wp} extra work,
  * in exchange for unit-stride loads.
  * <ul>
- *   <li>forward: {@code Y[o, i] = sum_t W[o, t] X[offset[t] + i]}, a 6-row x 2-vector register tile
+ *   <li>forward: {@code Y[o, i] = sum_t W[o, t] X[offset[t] + i]}, an MR-row x 2-vector register tile
  *       over (output channel, grid index), as in {@link Sgemm};
- *   <li>weight gradient: {@code dW[o, t] = sum_i dY[o, i] X[offset[t] + i]}, a 6 x 2 tile over
+ *   <li>weight gradient: {@code dW[o, t] = sum_i dY[o, i] X[offset[t] + i]}, an MR x 2 tile over
  *       (output channel, tap) whose accumulators are vectors along i, kept per lane across the
  *       images and summed lane by lane in a fixed order at the end;
  *   <li>input gradient: the forward correlation of dy, padded by {@code k - 1 - pad}, with the
@@ -31,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class DirectConvolution {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    private static final int MR = 6;
+    private static final int MR = Sgemm.MR;   // the register tile's rows: 6 with AVX-512, 4 with AVX2
     private static final int NR = 2 * V;
     /**
      * Images whose padded inputs and output gradients fit in about this many floats (128 KB) form
@@ -168,9 +168,19 @@ final class DirectConvolution {
         });
     }
 
-    /** Out[r, i .. i + NR) = sum over taps of W[r, t] X[offset[t] + i ...], for the 6 rows of one panel. */
+    /** Out[r, i .. i + NR) = sum over taps of W[r, t] X[offset[t] + i ...], for the MR rows of one panel. */
     private static void forwardTile(int taps, float[] wp, int wAt, float[] xp, int[] off, int i,
                                     float[] out, int outAt, int ld) {
+        if (MR == 6) {
+            forwardTile6(taps, wp, wAt, xp, off, i, out, outAt, ld);
+        } else {
+            forwardTile4(taps, wp, wAt, xp, off, i, out, outAt, ld);
+        }
+    }
+
+    /** {@link #forwardTile} with 6 rows. */
+    private static void forwardTile6(int taps, float[] wp, int wAt, float[] xp, int[] off, int i,
+                                     float[] out, int outAt, int ld) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -213,6 +223,41 @@ final class DirectConvolution {
         c41.intoArray(out, outAt + 4 * ld + V);
         c50.intoArray(out, outAt + 5 * ld);
         c51.intoArray(out, outAt + 5 * ld + V);
+    }
+
+    /** {@link #forwardTile} with 4 rows. */
+    private static void forwardTile4(int taps, float[] wp, int wAt, float[] xp, int[] off, int i,
+                                     float[] out, int outAt, int ld) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            int xq = off[t] + i;
+            FloatVector b0 = FloatVector.fromArray(S, xp, xq);
+            FloatVector b1 = FloatVector.fromArray(S, xp, xq + V);
+            int aq = wAt + t * MR;
+            FloatVector a0 = FloatVector.broadcast(S, wp[aq]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, wp[aq + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, wp[aq + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, wp[aq + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        c00.intoArray(out, outAt);
+        c01.intoArray(out, outAt + V);
+        c10.intoArray(out, outAt + ld);
+        c11.intoArray(out, outAt + ld + V);
+        c20.intoArray(out, outAt + 2 * ld);
+        c21.intoArray(out, outAt + 2 * ld + V);
+        c30.intoArray(out, outAt + 3 * ld);
+        c31.intoArray(out, outAt + 3 * ld + V);
     }
 
     /** {@code dw [o, c, kh, kw] = sum over images and positions of dy[o, pos] x[c, pos + (ki, kj)]}. */
@@ -283,11 +328,21 @@ final class DirectConvolution {
 
     /**
      * Adds to the per-lane sums {@code lanes[at + (r * 2 + q) * V + lane]} the products
-     * {@code dY[row r] . X[tap q]} over the {@code count} images of a chunk, for the 6 output channels
+     * {@code dY[row r] . X[tap q]} over the {@code count} images of a chunk, for the MR output channels
      * of one panel and two taps.
      */
     private static void weightTile(int count, int span, float[] xp, int xStride, int off0, int off1,
                                    float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
+        if (MR == 6) {
+            weightTile6(count, span, xp, xStride, off0, off1, dyg, dyStride, dyAt, lanes, at);
+        } else {
+            weightTile4(count, span, xp, xStride, off0, off1, dyg, dyStride, dyAt, lanes, at);
+        }
+    }
+
+    /** {@link #weightTile} with 6 rows. */
+    private static void weightTile6(int count, int span, float[] xp, int xStride, int off0, int off1,
+                                    float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
         FloatVector c00 = FloatVector.fromArray(S, lanes, at), c01 = FloatVector.fromArray(S, lanes, at + V);
         FloatVector c10 = FloatVector.fromArray(S, lanes, at + 2 * V), c11 = FloatVector.fromArray(S, lanes, at + 3 * V);
         FloatVector c20 = FloatVector.fromArray(S, lanes, at + 4 * V), c21 = FloatVector.fromArray(S, lanes, at + 5 * V);
@@ -332,5 +387,42 @@ final class DirectConvolution {
         c41.intoArray(lanes, at + 9 * V);
         c50.intoArray(lanes, at + 10 * V);
         c51.intoArray(lanes, at + 11 * V);
+    }
+
+    /** {@link #weightTile} with 4 rows. */
+    private static void weightTile4(int count, int span, float[] xp, int xStride, int off0, int off1,
+                                    float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
+        FloatVector c00 = FloatVector.fromArray(S, lanes, at), c01 = FloatVector.fromArray(S, lanes, at + V);
+        FloatVector c10 = FloatVector.fromArray(S, lanes, at + 2 * V), c11 = FloatVector.fromArray(S, lanes, at + 3 * V);
+        FloatVector c20 = FloatVector.fromArray(S, lanes, at + 4 * V), c21 = FloatVector.fromArray(S, lanes, at + 5 * V);
+        FloatVector c30 = FloatVector.fromArray(S, lanes, at + 6 * V), c31 = FloatVector.fromArray(S, lanes, at + 7 * V);
+        for (int j = 0; j < count; j++) {
+            int xAt = j * xStride;
+            int d = j * dyStride + dyAt;
+            for (int i = 0; i < span; i += V) {
+                FloatVector b0 = FloatVector.fromArray(S, xp, xAt + off0 + i);
+                FloatVector b1 = FloatVector.fromArray(S, xp, xAt + off1 + i);
+                FloatVector a0 = FloatVector.fromArray(S, dyg, d + i);
+                c00 = a0.fma(b0, c00);
+                c01 = a0.fma(b1, c01);
+                FloatVector a1 = FloatVector.fromArray(S, dyg, d + span + i);
+                c10 = a1.fma(b0, c10);
+                c11 = a1.fma(b1, c11);
+                FloatVector a2 = FloatVector.fromArray(S, dyg, d + 2 * span + i);
+                c20 = a2.fma(b0, c20);
+                c21 = a2.fma(b1, c21);
+                FloatVector a3 = FloatVector.fromArray(S, dyg, d + 3 * span + i);
+                c30 = a3.fma(b0, c30);
+                c31 = a3.fma(b1, c31);
+            }
+        }
+        c00.intoArray(lanes, at);
+        c01.intoArray(lanes, at + V);
+        c10.intoArray(lanes, at + 2 * V);
+        c11.intoArray(lanes, at + 3 * V);
+        c20.intoArray(lanes, at + 4 * V);
+        c21.intoArray(lanes, at + 5 * V);
+        c30.intoArray(lanes, at + 6 * V);
+        c31.intoArray(lanes, at + 7 * V);
     }
 }
