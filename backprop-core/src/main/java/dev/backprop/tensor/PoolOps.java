@@ -28,13 +28,17 @@ final class PoolOps {
         int wo = Conv2dSpec.outSize(w, win.kw(), win.sw(), win.pw(), 1);
         float[] xd = Creation.readable(x.contiguous());
         float[] y = new float[n * ho * wo];
-        int[] argmax = new int[y.length];
+        boolean pairs = win.kh() == 2 && win.kw() == 2 && win.ph() == 0 && win.pw() == 0;
+        // Inference needs no argmax: where each maximum came from matters only to the gradient.
+        boolean valuesOnly = pairs && !Graph.needsGrad(x);
+        int[] argmax = valuesOnly ? null : new int[y.length];
         Backend k = Backends.active();
         int parts = Math.min(k.parallelism(), n);
         k.parallel(parts, part -> {
-            boolean pairs = win.kh() == 2 && win.kw() == 2 && win.ph() == 0 && win.pw() == 0;
             for (int plane = n * part / parts; plane < n * (part + 1) / parts; plane++) {
-                if (pairs) {
+                if (valuesOnly) {
+                    maxPlane2x2Values(xd, plane, h, w, ho, wo, win.sh(), win.sw(), y);
+                } else if (pairs) {
                     maxPlane2x2(xd, plane, h, w, ho, wo, win.sh(), win.sw(), y, argmax);
                 } else {
                     maxPlane(xd, plane, h, w, ho, wo, win, y, argmax);
@@ -86,6 +90,20 @@ final class PoolOps {
                 }
                 y[o] = best;
                 argmax[o] = where;
+            }
+        }
+    }
+
+    /** {@link #maxPlane2x2} without recording where the maxima came from (a NaN still wins). */
+    private static void maxPlane2x2Values(float[] xd, int plane, int h, int w, int ho, int wo, int sh, int sw, float[] y) {
+        int planeBase = plane * h * w;
+        for (int oh = 0; oh < ho; oh++) {
+            int row = planeBase + oh * sh * w;
+            int o = (plane * ho + oh) * wo;
+            for (int ow = 0; ow < wo; ow++, o++) {
+                int i0 = row + ow * sw;
+                int i2 = i0 + w;
+                y[o] = Math.max(Math.max(xd[i0], xd[i0 + 1]), Math.max(xd[i2], xd[i2 + 1]));
             }
         }
     }

@@ -183,4 +183,24 @@ class TensorTest {
         Tensor g = Tensor.ones(2).setRequiresGrad(true).mul(2f);
         assertTrue(g.toString().startsWith("tensor(shape=[2], gradFn=affine)"), g.toString());
     }
+
+    @Test
+    void maxPoolingWithoutGradientsGivesTheSameMaximaNaNIncluded() {
+        float[] v = new float[2 * 3 * 6 * 4];
+        Generator g = new Generator(4);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) g.nextDouble() * 10 - 5;
+        }
+        v[7] = Float.NaN;
+        Tensor recorded = Tensor.fromArray(v, 2, 3, 6, 4).setRequiresGrad(true).maxPool2d(2, 2, 0);
+        assertTrue(recorded.requiresGrad());
+        Tensor plain;
+        try (var off = GradMode.noGrad()) {
+            plain = Tensor.fromArray(v, 2, 3, 6, 4).maxPool2d(2, 2, 0);
+        }
+        assertArrayEquals(recorded.toFloatArray(), plain.toFloatArray());
+        // v[7] sits at row 1, column 3 of the first plane: its window is the second of the first output row.
+        assertTrue(Float.isNaN(plain.toFloatArray()[1]));
+        assertEquals(Math.max(Math.max(v[0], v[1]), Math.max(v[4], v[5])), plain.toFloatArray()[0]);
+    }
 }
