@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * reads A and B through their row and column strides, so transposed operands are never
  * materialised; panels are zero-padded, so odd sizes only cost a masked copy at the tile edges.
  * Column blocks of C are split across the worker threads. Products small enough that packing
- * would not pay for itself (a training step's dense layers) go to {@link DirectSgemm}, which reads
- * the operands in place with the same register tile.
+ * would not pay for itself (a training step's dense layers, on CPUs with AVX-512; a few rows of A
+ * on every CPU) go to {@link DirectSgemm}, which reads the operands in place.
  */
 final class Sgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -22,7 +22,7 @@ final class Sgemm {
      * its 2 B vectors and the A broadcasts fit. With 16 (AVX2, e.g. Zen 3), C2 loads all six
      * broadcasts ahead of the multiply-adds and one accumulator spills to the stack, a store and a
      * reload on every step (seen in the disassembled loop); a 4 x 2V tile (8 accumulators) keeps
-     * everything in registers, and the 1024 and 2048 products went from 50-55 to 61-76 GFLOP/s on two
+     * everything in registers, and the 1024 and 2048 products went from 50-55 to 68-83 GFLOP/s on two
      * Zen 3 cores. {@code -Dbackprop.gemm.rows=4|6} overrides the choice (the tests run both);
      * {@link DirectConvolution} follows it (LeNet's epoch 6-8% faster on Zen 3 with 4 rows);
      * {@link DirectSgemm} keeps 6 rows and, on such CPUs, only the few-row products.
@@ -237,7 +237,7 @@ final class Sgemm {
 
     /** The 6 x 2V register tile, for 32 vector registers. */
     private static void kernel6(int kc, float[] ap, int aAt, float[] bp, int bAt,
-                               float[] c, int cAt, int ldc, boolean add) {
+                                float[] c, int cAt, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
