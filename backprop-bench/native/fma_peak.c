@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-/* The widest FMA this CPU has (compiled with -march=native): AVX-512 on Zen 4 and 5, AVX2 on Zen 3. */
+/* The widest FMA this CPU has (compiled with -march=native): AVX-512 on Zen 4 and 5, AVX2 where
+   the CPU (or the virtual CPU the hypervisor shows) has no AVX-512. */
 #ifdef __AVX512F__
 typedef __m512 vec;
 #define LANES 16

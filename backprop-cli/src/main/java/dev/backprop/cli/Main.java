@@ -61,10 +61,10 @@ public final class Main {
             }
         }
         long limitMb = Runtime.getRuntime().maxMemory() >> 20;
-        long more = Math.max(512, Integer.highestOneBit((int) Math.min(limitMb * 2, 1 << 30)));
+        long more = Math.max(512, 2 * limitMb);
         return "out of memory (" + (e.getMessage() == null ? "no detail" : e.getMessage()) + ")" + where
                 + "; the JVM may use at most " + limitMb + " MB of heap. Give it more, e.g. BACKPROP_JVM_OPTS=-Xmx"
-                + (more >= 1024 ? more / 1024 + "g" : more + "m") + " ./backprop ..., or make the job smaller"
+                + more + "m ./backprop ..., or make the job smaller"
                 + " (a smaller --batch, model or dataset).";
     }
 

@@ -30,15 +30,12 @@ final class PoolOps {
         float[] y = new float[n * ho * wo];
         boolean pairs = win.kh() == 2 && win.kw() == 2 && win.ph() == 0 && win.pw() == 0;
         // Inference needs no argmax: where each maximum came from matters only to the gradient.
-        boolean valuesOnly = pairs && !Graph.needsGrad(x);
-        int[] argmax = valuesOnly ? null : new int[y.length];
+        int[] argmax = pairs && !Graph.needsGrad(x) ? null : new int[y.length];
         Backend k = Backends.active();
         int parts = Math.min(k.parallelism(), n);
         k.parallel(parts, part -> {
             for (int plane = n * part / parts; plane < n * (part + 1) / parts; plane++) {
-                if (valuesOnly) {
-                    maxPlane2x2Values(xd, plane, h, w, ho, wo, win.sh(), win.sw(), y);
-                } else if (pairs) {
+                if (pairs) {
                     maxPlane2x2(xd, plane, h, w, ho, wo, win.sh(), win.sw(), y, argmax);
                 } else {
                     maxPlane(xd, plane, h, w, ho, wo, win, y, argmax);
@@ -62,7 +59,8 @@ final class PoolOps {
     /**
      * {@link #maxPlane} for the common 2x2 window without padding, unrolled and branch-free: about
      * six times faster than the general loop, whose short inner loops and NaN-aware comparisons
-     * (branches that random activations mispredict) cost more than the maxima themselves.
+     * (branches that random activations mispredict) cost more than the maxima themselves. With
+     * {@code argmax} null (no gradient wanted) only the maxima are written.
      */
     private static void maxPlane2x2(float[] xd, int plane, int h, int w, int ho, int wo, int sh, int sw,
                                     float[] y, int[] argmax) {
@@ -77,33 +75,21 @@ final class PoolOps {
                 float v1 = xd[i0 + 1];
                 float v2 = xd[i2];
                 float v3 = xd[i2 + 1];
-                // Plain comparisons compile to conditional moves; ties keep the earlier element.
-                int top = v1 > v0 ? i0 + 1 : i0;
-                int bottom = v3 > v2 ? i2 + 1 : i2;
                 float t = Math.max(v0, v1);
                 float b = Math.max(v2, v3);
-                int where = b > t ? bottom : top;
                 float best = Math.max(t, b);
-                if (best != best) {
-                    // A NaN wins (Math.max propagates it); the gradient goes to the first NaN in the window.
-                    where = v0 != v0 ? i0 : v1 != v1 ? i0 + 1 : v2 != v2 ? i2 : i2 + 1;
-                }
                 y[o] = best;
-                argmax[o] = where;
-            }
-        }
-    }
-
-    /** {@link #maxPlane2x2} without recording where the maxima came from (a NaN still wins). */
-    private static void maxPlane2x2Values(float[] xd, int plane, int h, int w, int ho, int wo, int sh, int sw, float[] y) {
-        int planeBase = plane * h * w;
-        for (int oh = 0; oh < ho; oh++) {
-            int row = planeBase + oh * sh * w;
-            int o = (plane * ho + oh) * wo;
-            for (int ow = 0; ow < wo; ow++, o++) {
-                int i0 = row + ow * sw;
-                int i2 = i0 + w;
-                y[o] = Math.max(Math.max(xd[i0], xd[i0 + 1]), Math.max(xd[i2], xd[i2 + 1]));
+                if (argmax != null) {
+                    // Plain comparisons compile to conditional moves; ties keep the earlier element.
+                    int top = v1 > v0 ? i0 + 1 : i0;
+                    int bottom = v3 > v2 ? i2 + 1 : i2;
+                    int where = b > t ? bottom : top;
+                    if (best != best) {
+                        // A NaN wins (Math.max propagates it); the gradient goes to the first NaN in the window.
+                        where = v0 != v0 ? i0 : v1 != v1 ? i0 + 1 : v2 != v2 ? i2 : i2 + 1;
+                    }
+                    argmax[o] = where;
+                }
             }
         }
     }

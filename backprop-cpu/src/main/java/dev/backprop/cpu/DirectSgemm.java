@@ -1,6 +1,7 @@
 package dev.backprop.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,7 +24,7 @@ final class DirectSgemm {
     /**
      * Rows of the register tile: 6 on every CPU. With 16 vector registers (AVX2) one accumulator
      * spills, as in {@link Sgemm#MR}, yet a 4-row tile was slower here (the MNIST MLP's eight products
-     * 1.43-1.47 s an epoch against 1.03-1.11 s on Zen 3): B is read in place from L2, once per tile of
+     * 1.43-1.47 s an epoch against 1.03-1.11 s on an AVX2-only machine): B is read in place from L2, once per tile of
      * rows, and six rows read it a third less often.
      */
     private static final int MR = 6;
@@ -47,8 +48,9 @@ final class DirectSgemm {
      * caches, or a few rows of A (one sentence, one image) against a large B, where packing B would
      * copy it for only one or two passes. Where the CPU has 16 vector registers (AVX2), only the
      * latter: this 6-row tile then spills an accumulator (see {@link Sgemm#MR}), and packing for
-     * Sgemm's 4-row tile paid off for every training shape measured on Zen 3 (the MNIST MLP's eight
-     * products 0.92 s an epoch instead of 1.24 s, the GPT recipe's 1.4-1.6 times faster).
+     * Sgemm's 4-row tile paid off for the training shapes measured on an AVX2-only machine (the MNIST
+     * MLP's eight products 0.92 s an epoch instead of 1.24 s, the GPT recipe's 1.0-1.75 times faster,
+     * most about 1.5).
      */
     static boolean suits(int m, int n, int k) {
         if (m <= FEW_ROWS && k <= 4 * MAX_K) {
@@ -69,11 +71,11 @@ final class DirectSgemm {
         long flops = 2L * m * n * k;
         int threads = flops < 2_000_000 ? 1 : WorkerPool.threads();
         if (m <= DOT_ROWS && bCs == 1) {
-            int parts = Math.min((long) k * n >= ROWS_SPLIT ? WorkerPool.threads() : 1, (n + 4 * V - 1) / (4 * V));
+            int chunks = (n + 4 * V - 1) / (4 * V);
+            int parts = Math.min((long) k * n >= ROWS_SPLIT ? WorkerPool.threads() : 1, chunks);
             if (parts <= 1) {
                 rows(m, 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bias, c, cOff, ldc, accumulate);
             } else {
-                int chunks = (n + 4 * V - 1) / (4 * V);
                 WorkerPool.run(parts, p -> rows(m, chunks * p / parts * 4 * V, Math.min(n, chunks * (p + 1) / parts * 4 * V),
                         k, a, aOff, aRs, aCs, b, bOff, bRs, bias, c, cOff, ldc, accumulate));
             }
@@ -124,7 +126,7 @@ final class DirectSgemm {
     /**
      * Floats of B from which a row-by-row product splits B's columns across the threads: one row is
      * bound by streaming B from the caches, and two cores stream faster than one. From 64 KB, what a
-     * generated token's products read, generation ran up to 20% faster on Zen 3 (within the noise in
+     * generated token's products read, generation ran up to 20% faster on an AVX2-only machine (within the noise in
      * one pair of runs out of four) despite a pool dispatch per product; the flop count, the
      * threshold elsewhere, would never split a single row.
      */
@@ -196,7 +198,7 @@ final class DirectSgemm {
                 for (; p < upper; p += V) {
                     acc0 = FloatVector.fromArray(S, a, row + p).fma(FloatVector.fromArray(S, b, w + p), acc0);
                 }
-                float sum = acc0.add(acc1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
                 for (; p < k; p++) {
                     sum += a[row + p] * b[w + p];
                 }

@@ -49,7 +49,7 @@ public final class PeakFlops {
      * pipes; the chains live in {@code state} between calls. Each chain is an accumulator,
      * {@code x += m a}, the form a GEMM kernel has and one instruction each; written {@code x = x m + a},
      * C2 copied {@code a} into a fresh register before every FMA and spilled chains on AVX2, and
-     * the "peak" came out 15-25% under the C program's ({@code backprop-bench/native/peak}).
+     * the "peak" came out 15-30% under the C program's ({@code backprop-bench/native/peak}).
      */
     private static void chunk(float[] state) {
         int v = S.length();

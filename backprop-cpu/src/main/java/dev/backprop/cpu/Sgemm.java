@@ -19,12 +19,12 @@ final class Sgemm {
     private static final int V = S.length();
     /**
      * Rows of the register tile. With 32 vector registers (AVX-512) a 6 x 2V tile's 12 accumulators,
-     * its 2 B vectors and the A broadcasts fit. With 16 (AVX2, e.g. Zen 3), C2 loads all six
+     * its 2 B vectors and the A broadcasts fit. With 16 (AVX2 only), C2 loads all six
      * broadcasts ahead of the multiply-adds and one accumulator spills to the stack, a store and a
      * reload on every step (seen in the disassembled loop); a 4 x 2V tile (8 accumulators) keeps
      * everything in registers, and the 1024 and 2048 products went from 50-55 to 68-83 GFLOP/s on two
-     * Zen 3 cores. {@code -Dbackprop.gemm.rows=4|6} overrides the choice (the tests run both);
-     * {@link DirectConvolution} follows it (LeNet's epoch 6-8% faster on Zen 3 with 4 rows);
+     * cores of an AVX2-only machine. {@code -Dbackprop.gemm.rows=4|6} overrides the choice (the tests run both);
+     * {@link DirectConvolution} follows it (LeNet's epoch 6-8% faster there with 4 rows);
      * {@link DirectSgemm} keeps 6 rows and, on such CPUs, only the few-row products.
      */
     static final int MR = tileRows();
