@@ -11,6 +11,7 @@ import dev.backprop.nn.ModelSpec;
 import dev.backprop.nn.Module;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.optim.OptimizerKind;
+import dev.backprop.optim.schedule.ScheduleKind;
 import dev.backprop.report.TrainingRecorder;
 import dev.backprop.spark.DistributedConfig;
 import dev.backprop.report.TrainingReport;
@@ -30,7 +31,7 @@ import java.util.Map;
 /**
  * {@code train} for classifiers and regressions on a dataset of feature rows or images: a share of
  * the training split held out for validation, epochs of shuffled (optionally augmented) batches,
- * a per-epoch schedule, and the test result at the end.
+ * a schedule moved every epoch or every step, and the test result at the end.
  */
 final class ClassifierJob implements TrainingJob {
     /** The batch size when none is given. */
@@ -51,6 +52,8 @@ final class ClassifierJob implements TrainingJob {
     private final double rate;
     private final double weightDecay;
     private final Map<String, String> extra;
+    /** The schedule's kind, refitted per epoch for a cluster (whose steps per epoch only the workers know). */
+    private final ScheduleKind epochSchedule;
 
     ClassifierJob(TrainCommand options, Architecture architecture, String dataset, PreparedData data, boolean verbose) {
         this(options, architecture, dataset, data, null, Map.of(), verbose);
@@ -80,7 +83,7 @@ final class ClassifierJob implements TrainingJob {
         }
         boolean classify = all.isClassification();
         this.architecture = architecture;
-        this.example = Arrays.copyOfRange(all.features().shape().dims(), 1, all.features().rank());
+        this.example = Arrays.copyOfRange(all.featureShape().dims(), 1, all.featureShape().rank());
         this.spec = architecture.bind(example, classify ? all.numClasses() : 1);
         ImageAugmentation augmentation = new ImageAugmentation(options.images.shift, options.images.flip ? 0.5 : 0.0);
         this.model = spec.build(new Generator(options.seed()));
@@ -90,17 +93,21 @@ final class ClassifierJob implements TrainingJob {
         this.weightDecay = options.weightDecay != null ? options.weightDecay : 0;
         Optimizer opt = choice.create(model.parameters(), rate, weightDecay);
         int batch = options.batch != null ? options.batch : DEFAULT_BATCH;
-        this.config = FitConfig.DEFAULT.withEpochs(epochs.epochs).withBatchSize(batch).withSeed(options.seed())
-                .withSchedule(epochs.schedule.create(epochs.epochs, rate))
-                .withClipNorm(options.clipNorm != null ? options.clipNorm : 0).withAugmentation(augmentation);
         this.loader = new DataLoader(train, batch, true, false, new Generator(options.seed()), augmentation);
+        this.epochSchedule = epochs.schedule;
+        FitConfig fit = FitConfig.DEFAULT.withEpochs(epochs.epochs).withBatchSize(batch).withSeed(options.seed())
+                .withClipNorm(options.clipNorm != null ? options.clipNorm : 0).withAugmentation(augmentation);
+        this.config = epochs.scheduleEvery == FitConfig.ScheduleUnit.STEP
+                ? fit.withStepSchedule(epochs.schedule.create(epochs.epochs * loader.batchesPerEpoch(), rate))
+                : fit.withSchedule(epochs.schedule.create(epochs.epochs, rate));
         this.trainer = new Trainer(model, opt, classify ? LossFunction.crossEntropy() : LossFunction.mse());
         if (verbose) {
             System.out.printf(Locale.ROOT, "dataset %s: %d training, %d validation and %d test examples, %d features, %s%n",
                     dataset, train.size(), held == null ? 0 : held.size(), data.test().size(), all.featureCount(),
                     classify ? all.numClasses() + " classes" : "regression");
-            System.out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, schedule %s, %d epochs of batch %d, seed %d%s%n",
-                    spec, model.parameterCount(), choice, rate, epochs.schedule, epochs.epochs, batch, options.seed(),
+            System.out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, schedule %s%s, %d epochs of batch %d, seed %d%s%n",
+                    spec, model.parameterCount(), choice, rate, epochs.schedule,
+                    epochs.scheduleEvery == FitConfig.ScheduleUnit.STEP ? " per step" : "", epochs.epochs, batch, options.seed(),
                     augmentation.isIdentity() ? "" : "; augmentation: shifts up to " + options.images.shift + " px"
                             + (options.images.flip ? ", mirroring" : ""));
         }
@@ -140,7 +147,7 @@ final class ClassifierJob implements TrainingJob {
 
     @Override
     public Path writeReport(Path dir, TrainingRecorder recorder) throws IOException {
-        return TrainingReport.write(dir, dataset + ", " + spec, recorder, data.test(), trainer.predict(data.test().features(), 512));
+        return TrainingReport.write(dir, dataset + ", " + spec, recorder, data.test(), trainer.predict(data.test(), 512));
     }
 
     /**
@@ -152,7 +159,8 @@ final class ClassifierJob implements TrainingJob {
         boolean classify = data.train().isClassification();
         return new DistributedConfig(architecture, shape, classify ? data.train().numClasses() : 1, classify, rate,
                 config.budget().epochs(), config.batchSize(), config.seed(), timeout)
-                .withOptimizer(optimizer, weightDecay).withSchedule(config.schedule()).withClipNorm(config.clipNorm());
+                .withOptimizer(optimizer, weightDecay).withSchedule(epochSchedule.create(config.budget().epochs(), rate))
+                .withClipNorm(config.clipNorm());
     }
 
     /** The examples this job trains on (the validation share held out). */

@@ -32,7 +32,7 @@ final class DataOptions {
     /** Loads the dataset as it comes: images stay {@code [N, C, H, W]}. */
     PreparedData loadImages() throws IOException {
         PreparedData p = NamedDatasets.load(named(), locator());
-        if (p.train().features().rank() != 4) {
+        if (p.train().featureShape().rank() != 4) {
             throw new IllegalArgumentException("dataset '" + dataset + "' holds feature rows, not images; image models"
                     + " such as lenet need mnist or fashion-mnist");
         }
@@ -66,6 +66,6 @@ final class DataOptions {
     }
 
     static Dataset flat(Dataset d) {
-        return d.features().rank() == 2 ? d : d.withFeatures(d.features().reshape(d.size(), -1));
+        return d.flattened();
     }
 }

@@ -67,8 +67,14 @@ final class KindOptions {
         int epochs;
 
         @Option(names = "--schedule", paramLabel = "NAME", defaultValue = "onecycle",
-                description = "per-epoch learning rate: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+                description = "learning rate over the run: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
         dev.backprop.optim.schedule.ScheduleKind schedule;
+
+        @Option(names = "--schedule-every", paramLabel = "UNIT", defaultValue = "epoch",
+                description = "when the schedule moves the rate: every epoch, or every step (smooth, as PyTorch's"
+                        + " OneCycleLR; what short runs of one or two epochs need). With --spark: epoch only."
+                        + " Default: ${DEFAULT-VALUE}.")
+        dev.backprop.train.FitConfig.ScheduleUnit scheduleEvery;
 
         @Option(names = "--validation", paramLabel = "FRACTION", defaultValue = "0.1",
                 description = "share of the training data held out to validate each epoch (0: none; the test split is"

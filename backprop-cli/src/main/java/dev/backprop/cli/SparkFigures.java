@@ -61,7 +61,7 @@ final class SparkFigures {
             for (String model : List.of("mlp:256,128", "lenet")) {
                 Architecture a = Architecture.parse(model);
                 Dataset d = mnist(folder, a);
-                List<Integer> example = Arrays.stream(Arrays.copyOfRange(d.features().shape().dims(), 1, d.features().rank()))
+                List<Integer> example = Arrays.stream(Arrays.copyOfRange(d.featureShape().dims(), 1, d.featureShape().rank()))
                         .boxed().toList();
                 for (int batch : GLOBAL_BATCHES) {
                     DistributedConfig config = new DistributedConfig(a, example, 10, true, 3e-3, 1, batch, 0,

@@ -244,6 +244,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(String.join(", ", local) + ": not with --spark yet; these watch or steer"
                     + " the training loop in this process, and on Spark it runs in the workers");
         }
+        if (epochs.scheduleEvery == dev.backprop.train.FitConfig.ScheduleUnit.STEP) {
+            throw new IllegalArgumentException("--schedule-every step: not with --spark yet; on a cluster the schedule"
+                    + " moves every epoch (drop the option, or train on one machine)");
+        }
         try {
             // The folder as typed: a Hadoop URI such as hdfs://namenode/runs is not a local path.
             String folder = checkpointDir == null ? null

@@ -159,6 +159,30 @@ class MainTest {
     }
 
     @Test
+    void theScheduleMovesEveryStepWhenAsked() {
+        // One-cycle over 2 epochs moved per epoch gives the whole second epoch the final rate (0.003 / 2.5e5):
+        // it learns nothing more. Moved per step, the rate falls through the second epoch, which still learns.
+        CliRun perEpoch = run("train", "--epochs", "2");
+        assertEquals(0, perEpoch.exit(), perEpoch.out() + perEpoch.err());
+        double[] epochLosses = validationLosses(perEpoch.out());
+        assertEquals(epochLosses[0], epochLosses[1], 1e-3, perEpoch.out());
+        CliRun perStep = run("train", "--epochs", "2", "--schedule-every", "step");
+        assertEquals(0, perStep.exit(), perStep.out() + perStep.err());
+        assertTrue(perStep.out().contains("schedule onecycle per step"), perStep.out());
+        double[] stepLosses = validationLosses(perStep.out());
+        assertTrue(stepLosses[1] < stepLosses[0] - 0.2, perStep.out());
+        CliRun spark = run("train", "--spark", "local[2]", "--schedule-every", "step");
+        assertEquals(1, spark.exit());
+        assertTrue(spark.err().contains("--schedule-every step: not with --spark yet"), spark.err());
+    }
+
+    /** The val_loss of each epoch line. */
+    private static double[] validationLosses(String out) {
+        return java.util.regex.Pattern.compile("val_loss (\\d+\\.\\d+)").matcher(out).results()
+                .mapToDouble(m -> Double.parseDouble(m.group(1))).toArray();
+    }
+
+    @Test
     void runningOutOfMemorySaysWhereHowMuchAndWhichFlag() {
         OutOfMemoryError e = new OutOfMemoryError("Java heap space");
         e.setStackTrace(new StackTraceElement[] {

@@ -40,9 +40,9 @@ public final class DataLoader implements Iterable<Batch>, BatchSource {
         if ((shuffle || !augmentation.isIdentity()) && generator == null) {
             throw new IllegalArgumentException("DataLoader: shuffling and augmentation need a generator");
         }
-        if (!augmentation.isIdentity() && dataset.features().rank() != 4) {
+        if (!augmentation.isIdentity() && dataset.featureShape().rank() != 4) {
             throw new IllegalArgumentException("DataLoader: augmentation needs images [N, C, H, W], but "
-                    + dataset.name() + " has features of shape " + dataset.features().shape());
+                    + dataset.name() + " has features of shape " + dataset.featureShape());
         }
         this.dataset = dataset;
         this.batchSize = batchSize;
@@ -123,11 +123,10 @@ public final class DataLoader implements Iterable<Batch>, BatchSource {
                 next++;
                 Batch batch;
                 if (inOrder) {
-                    batch = new Batch(dataset.features().narrow(0, start, end - start),
-                            dataset.targets().narrow(0, start, end - start));
+                    batch = new Batch(dataset.range(start, end - start), dataset.targets().narrow(0, start, end - start));
                 } else {
-                    Tensor idx = Dataset.indexTensor(java.util.Arrays.copyOfRange(order, start, end));
-                    batch = new Batch(dataset.features().indexSelect(0, idx), dataset.targets().indexSelect(0, idx));
+                    int[] rows = java.util.Arrays.copyOfRange(order, start, end);
+                    batch = new Batch(dataset.rows(rows), dataset.targets().indexSelect(0, Dataset.indexTensor(rows)));
                 }
                 return augmentation.isIdentity() ? batch
                         : new Batch(augmentation.apply(batch.inputs(), generator), batch.targets());
@@ -142,12 +141,12 @@ public final class DataLoader implements Iterable<Batch>, BatchSource {
 
     @Override
     public String describe() {
-        return dataset.size() + " examples of " + dataset.features().shape() + " in batches of " + batchSize
+        return dataset.size() + " examples of " + dataset.featureShape() + " in batches of " + batchSize
                 + (shuffle ? ", shuffled" : "") + (dropLast ? ", last partial batch dropped" : "")
                 + (augmentation.isIdentity() ? "" : ", " + augmentation);
     }
 
-    private static boolean isIdentity(int[] order) {
+    static boolean isIdentity(int[] order) {
         for (int i = 0; i < order.length; i++) {
             if (order[i] != i) {
                 return false;

@@ -1,6 +1,7 @@
 package dev.backprop.data;
 
 import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.Shape;
 import dev.backprop.tensor.ShapeException;
 import dev.backprop.tensor.Tensor;
 import java.util.List;
@@ -10,28 +11,118 @@ import java.util.List;
  * classification, values for regression) or {@code [N, k]} (several regression outputs). For
  * classification, {@code classNames} names each class index; for regression it is empty.
  *
+ * <p>Images can be held compactly, one byte per pixel ({@link #ofBytes}): a quarter of the memory of
+ * floats, decoded a batch at a time by {@link #rows} and {@link #range}, and split or subset without
+ * copying. {@link #features()} gives every example as floats either way.
+ *
  * <pre>{@code
  * Dataset.Split s = dataset.split(0.2, new Generator(0));   // 80% train, 20% held out
+ * Tensor batch = s.train().rows(new int[] {3, 1, 4});        // [3, ...] as floats
  * }</pre>
  */
-public record Dataset(String name, Tensor features, Tensor targets, List<String> classNames) {
+public final class Dataset {
+    private final String name;
+    /** The features as floats; null when they are kept as bytes. */
+    private final Tensor features;
+    /** The features as bytes; null when they are floats. */
+    private final ByteRows bytes;
+    private final Tensor targets;
+    private final List<String> classNames;
 
     /** A train part and a held-out part. */
     public record Split(Dataset train, Dataset test) {
     }
 
-    public Dataset {
-        classNames = List.copyOf(classNames);
-        if (features.rank() == 0 || targets.rank() == 0 || features.size(0) != targets.size(0)) {
-            throw new ShapeException("dataset '" + name + "': features " + features.shape() + " and targets "
+    public Dataset(String name, Tensor features, Tensor targets, List<String> classNames) {
+        this(name, features, null, targets, classNames);
+    }
+
+    private Dataset(String name, Tensor features, ByteRows bytes, Tensor targets, List<String> classNames) {
+        this.name = name;
+        this.features = features;
+        this.bytes = bytes;
+        this.targets = targets;
+        this.classNames = List.copyOf(classNames);
+        Shape shape = featureShape();
+        if (shape.rank() == 0 || targets.rank() == 0 || shape.size(0) != targets.size(0)) {
+            throw new ShapeException("dataset '" + name + "': features " + shape + " and targets "
                     + targets.shape() + " must both have the number of examples as their first dimension");
         }
-        if (features.size(0) == 0) {
+        if (shape.size(0) == 0) {
             throw new IllegalArgumentException("dataset '" + name + "' is empty: it has no examples");
         }
-        if (!classNames.isEmpty()) {
-            checkLabels(name, targets, classNames.size());
+        if (!this.classNames.isEmpty()) {
+            checkLabels(name, targets, this.classNames.size());
         }
+    }
+
+    /**
+     * A dataset whose examples of shape {@code example} are stored as unsigned bytes, row after row
+     * in {@code values}, and read as {@code b / divisor} (255 maps pixels to [0, 1]).
+     */
+    public static Dataset ofBytes(String name, byte[] values, int[] example, float divisor, Tensor targets,
+                                  List<String> classNames) {
+        if (!(divisor != 0 && Float.isFinite(divisor))) {
+            throw new IllegalArgumentException("dataset '" + name + "': the divisor must be finite and non-zero, got "
+                    + divisor);
+        }
+        return new Dataset(name, null, new ByteRows(values, example, ByteRows.divideBy(divisor)), targets, classNames);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Every example's features as floats {@code [N, ...]}. For a set kept as bytes this decodes all of
+     * it into a new tensor (four times the bytes); training and evaluation read {@link #rows} instead.
+     */
+    public Tensor features() {
+        return bytes == null ? features : bytes.all();
+    }
+
+    public Tensor targets() {
+        return targets;
+    }
+
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** The shape of {@link #features()}, {@code [N, ...]}, without decoding anything. */
+    public Shape featureShape() {
+        if (bytes == null) {
+            return features.shape();
+        }
+        int[] example = bytes.example();
+        int[] dims = new int[example.length + 1];
+        dims[0] = bytes.size();
+        System.arraycopy(example, 0, dims, 1, example.length);
+        return Shape.of(dims);
+    }
+
+    /** Whether the features are kept as bytes ({@link #ofBytes}). */
+    public boolean isCompact() {
+        return bytes != null;
+    }
+
+    /** The features of the examples at {@code indices}, in that order, as a new float tensor. */
+    public Tensor rows(int[] indices) {
+        return bytes == null ? features.indexSelect(0, indexTensor(indices)) : bytes.gather(indices);
+    }
+
+    /** The features of examples {@code from .. from + count} (a view of float features, decoded bytes otherwise). */
+    public Tensor range(int from, int count) {
+        return bytes == null ? features.narrow(0, from, count) : bytes.range(from, count);
+    }
+
+    /** The same examples with each one's features in one row: {@code [N, F]}. */
+    public Dataset flattened() {
+        if (featureShape().rank() == 2) {
+            return this;
+        }
+        return bytes == null ? withFeatures(features.reshape(size(), -1))
+                : new Dataset(name, null, bytes.reshaped(new int[] {featureCount()}), targets, classNames);
     }
 
     private static void checkLabels(String name, Tensor targets, int classes) {
@@ -46,7 +137,7 @@ public record Dataset(String name, Tensor features, Tensor targets, List<String>
     }
 
     public int size() {
-        return features.size(0);
+        return targets.size(0);
     }
 
     public boolean isClassification() {
@@ -59,16 +150,17 @@ public record Dataset(String name, Tensor features, Tensor targets, List<String>
 
     /** Number of input values per example. */
     public int featureCount() {
-        return features.numel() / size();
+        return featureShape().numel() / size();
     }
 
     /** The examples at {@code indices}, in that order. */
     public Dataset subset(int[] indices) {
         Tensor idx = indexTensor(indices);
-        return new Dataset(name, features.indexSelect(0, idx), targets.indexSelect(0, idx), classNames);
+        return bytes == null ? new Dataset(name, features.indexSelect(0, idx), targets.indexSelect(0, idx), classNames)
+                : new Dataset(name, null, bytes.subset(indices), targets.indexSelect(0, idx), classNames);
     }
 
-    /** The same examples with other features (e.g. standardised), keeping targets and names. */
+    /** The same examples with other features (e.g. standardised; as floats), keeping targets and names. */
     public Dataset withFeatures(Tensor newFeatures) {
         return new Dataset(name, newFeatures, targets, classNames);
     }
@@ -179,7 +271,7 @@ public record Dataset(String name, Tensor features, Tensor targets, List<String>
 
     @Override
     public String toString() {
-        return "Dataset[" + name + ", " + size() + " examples, features " + features.shape()
+        return "Dataset[" + name + ", " + size() + " examples, features " + featureShape() + (bytes == null ? "" : " as bytes")
                 + (isClassification() ? ", " + numClasses() + " classes]" : ", regression]");
     }
 }

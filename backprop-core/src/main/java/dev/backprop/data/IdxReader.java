@@ -18,10 +18,24 @@ public final class IdxReader {
     /** Largest data section read (1 GiB): a byte array must stay below 2 GiB. */
     static final long MAX_BYTES = 1L << 30;
 
-    /** The decoded array: its sizes and its values as floats. */
-    public record IdxArray(int[] dims, float[] values) {
+    /**
+     * The array as read: its sizes, its IDX data type ({@code 0x08} unsigned bytes, ... {@code 0x0E}
+     * doubles) and its data section, big-endian; {@link #values()} decodes it to floats.
+     */
+    public record IdxArray(int[] dims, int type, byte[] data) {
         public int count() {
             return dims.length == 0 ? 1 : dims[0];
+        }
+
+        /** Whether the values are unsigned bytes (type {@code 0x08}, MNIST's pixels and labels): {@link #data()} holds them as they are. */
+        public boolean isUnsignedBytes() {
+            return type == 0x08;
+        }
+
+        /** The values as floats (a new array each call). */
+        public float[] values() {
+            int count = data.length / width(type);
+            return decode(data, type, count);
         }
 
         @Override
@@ -47,14 +61,11 @@ public final class IdxReader {
                     + hex(magic) + ")");
         }
         int type = magic[2] & 0xff;
-        int width = switch (type) {
-            case 0x08, 0x09 -> 1;
-            case 0x0B -> 2;
-            case 0x0C, 0x0D -> 4;
-            case 0x0E -> 8;
-            default -> throw new DataFormatException(name + ": unknown IDX data type 0x" + Integer.toHexString(type)
+        int width = width(type);
+        if (width == 0) {
+            throw new DataFormatException(name + ": unknown IDX data type 0x" + Integer.toHexString(type)
                     + " (expected 08 ubyte, 09 byte, 0B short, 0C int, 0D float or 0E double)");
-        };
+        }
         int rank = magic[3] & 0xff;
         if (rank == 0 || rank > 8) {
             throw new DataFormatException(name + ": IDX rank " + rank + " is out of range 1..8");
@@ -91,7 +102,18 @@ public final class IdxReader {
             throw new DataFormatException(name + ": has bytes after the " + bytes + " bytes of data that sizes "
                     + Arrays.toString(dims) + " declare");
         }
-        return new IdxArray(dims, decode(data, type, (int) count));
+        return new IdxArray(dims, type, data);
+    }
+
+    /** Bytes per value of IDX data type {@code type}; 0 for an unknown type. */
+    private static int width(int type) {
+        return switch (type) {
+            case 0x08, 0x09 -> 1;
+            case 0x0B -> 2;
+            case 0x0C, 0x0D -> 4;
+            case 0x0E -> 8;
+            default -> 0;
+        };
     }
 
     private static float[] decode(byte[] data, int type, int count) {

@@ -31,7 +31,7 @@ public final class Evaluator {
 
     /** Loss and metrics over {@code data}, with top-{@code topK} accuracy for classifiers. */
     public Evaluation evaluate(Dataset data, int batchSize, int topK) {
-        Tensor outputs = predict(data.features(), batchSize);
+        Tensor outputs = predict(data, batchSize);
         double l;
         try (var scope = GradMode.noGrad()) {
             l = loss.apply(outputs, data.targets()).item();
@@ -43,6 +43,20 @@ public final class Evaluator {
 
     /** The model's outputs for {@code features}, computed batch by batch in evaluation mode. */
     public Tensor predict(Tensor features, int batchSize) {
+        return predict(features.size(0), batchSize, (from, count) -> features.narrow(0, from, count));
+    }
+
+    /** The model's outputs for the examples of {@code data}, in order, decoded and computed batch by batch. */
+    public Tensor predict(Dataset data, int batchSize) {
+        return predict(data.size(), batchSize, data::range);
+    }
+
+    /** The features of examples {@code from .. from + count}. */
+    private interface Slicer {
+        Tensor slice(int from, int count);
+    }
+
+    private Tensor predict(int n, int batchSize, Slicer examples) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("predict: batch size must be positive, got " + batchSize);
         }
@@ -50,9 +64,8 @@ public final class Evaluator {
         model.eval();
         try (var scope = GradMode.noGrad()) {
             List<Tensor> parts = new ArrayList<>();
-            int n = features.size(0);
             for (int start = 0; start < n; start += batchSize) {
-                parts.add(model.forward(features.narrow(0, start, Math.min(batchSize, n - start))));
+                parts.add(model.forward(examples.slice(start, Math.min(batchSize, n - start))));
             }
             return parts.size() == 1 ? parts.get(0) : Tensor.cat(0, parts.toArray(Tensor[]::new));
         } finally {

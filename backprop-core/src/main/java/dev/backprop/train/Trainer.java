@@ -169,6 +169,11 @@ public class Trainer {
         return evaluator.predict(features, batchSize);
     }
 
+    /** The model's outputs for the examples of {@code data}, in evaluation mode (compact data decoded a batch at a time). */
+    public Tensor predict(Dataset data, int batchSize) {
+        return evaluator.predict(data, batchSize);
+    }
+
     public Module model() {
         return model;
     }

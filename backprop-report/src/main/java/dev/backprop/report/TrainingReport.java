@@ -137,7 +137,7 @@ public final class TrainingReport {
             long[][] confusion = metrics.confusion();
             figures.add(save(dir, "confusion", heatMap(confusion, test.classNames()),
                     "Confusion matrix on the test data: rows are true classes, columns predictions."));
-            if (test.features().rank() == 4) {
+            if (test.featureShape().rank() == 4) {
                 writeMisclassified(dir.resolve("misclassified.png"), test, truth, predicted);
                 figures.add(new String[] {"misclassified.png", "The first misclassified test images, true class -> prediction."});
             }
@@ -211,8 +211,8 @@ public final class TrainingReport {
 
     /** Up to 36 misclassified images, 6 per row, each with "true -> predicted" beneath it. */
     private static void writeMisclassified(Path file, Dataset test, float[] truth, int[] predicted) throws IOException {
-        int h = test.features().size(2);
-        int w = test.features().size(3);
+        int h = test.featureShape().size(2);
+        int w = test.featureShape().size(3);
         int scale = 3;
         int cell = Math.max(h, w) * scale + 24;
         List<Integer> wrong = new ArrayList<>();
@@ -231,7 +231,7 @@ public final class TrainingReport {
         List<String> names = test.classNames();
         for (int k = 0; k < wrong.size(); k++) {
             int i = wrong.get(k);
-            float[] px = test.features().select(0, i).select(0, 0).toFloatArray();
+            float[] px = test.rows(new int[] {i}).select(0, 0).select(0, 0).toFloatArray();
             float lo = Float.POSITIVE_INFINITY;
             float hi = Float.NEGATIVE_INFINITY;
             for (float v : px) {

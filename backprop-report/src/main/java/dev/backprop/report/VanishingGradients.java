@@ -79,13 +79,13 @@ public final class VanishingGradients {
             throws IOException {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);
-        int inputs = train.features().numel() / train.size();
-        Dataset flatTrain = train.withFeatures(train.features().reshape(train.size(), inputs));
-        Dataset flatTest = test.withFeatures(test.features().reshape(test.size(), inputs));
+        int inputs = train.featureCount();
+        Dataset flatTrain = train.flattened();
+        Dataset flatTest = test.flattened();
         List<Result> results = new ArrayList<>();
         for (Setup setup : Setup.values()) {
             Module model = build(setup, inputs, depth, width, train.numClasses(), new Generator(seed));
-            TrainingRecorder recorder = new TrainingRecorder(model, flatTrain.features().narrow(0, 0, Math.min(256, train.size())));
+            TrainingRecorder recorder = new TrainingRecorder(model, flatTrain.range(0, Math.min(256, train.size())));
             Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
             trainer.fit(flatTrain, null, FitConfig.DEFAULT.withEpochs(epochs).withBatchSize(128).withSeed(seed), recorder);
             List<double[]> perEpoch = new ArrayList<>();

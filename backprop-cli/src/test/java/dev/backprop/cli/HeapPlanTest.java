@@ -1,0 +1,40 @@
+package dev.backprop.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class HeapPlanTest {
+
+    private static OptionalLong plan(String... args) {
+        return HeapPlan.megabytes(List.of(args));
+    }
+
+    @Test
+    void theMnistMlpGetsTheSmallestLimitAndBiggerJobsMore() {
+        // 55 MB of pixels as bytes, 0.3 M parameters, batches of 32: 2.5 x the need is under the floor.
+        assertEquals(OptionalLong.of(HeapPlan.MIN_MB), plan("train", "--dataset", "mnist", "--model", "mlp:256,256", "--epochs", "2"));
+        assertEquals(OptionalLong.of(HeapPlan.MIN_MB), plan("train"));
+        // The VGG-style net at width 32 saves about 0.4 M floats per image: batches of 128 need about 400 MB.
+        long cnn = plan("train", "--dataset=mnist", "--model=cnn:32", "--batch=128").orElseThrow();
+        assertTrue(cnn >= 1024 && cnn <= 2048 && cnn % 32 == 0, "cnn:32 b128: " + cnn);
+        long wider = plan("train", "--dataset", "mnist", "--model", "cnn:32", "--batch", "512").orElseThrow();
+        assertTrue(wider > 2 * cnn, wider + " vs " + cnn);
+        long lenet = plan("train", "--dataset", "fashion-mnist", "--model", "lenet", "--batch", "128").orElseThrow();
+        assertTrue(lenet >= HeapPlan.MIN_MB && lenet < 512, "lenet: " + lenet);
+    }
+
+    @Test
+    void jobsItCannotSizeKeepTheJvmDefault() {
+        assertTrue(plan("train", "--dataset", "tinyshakespeare", "--model", "gpt").isEmpty());
+        assertTrue(plan("train", "--dataset", "spam-assassin", "--model", "minilm").isEmpty());
+        assertTrue(plan("train", "--dataset", "mnist", "--spark", "local[2]").isEmpty());
+        assertTrue(plan("train", "--dataset", "my-data.csv").isEmpty());
+        assertTrue(plan("train", "--batch", "many").isEmpty());
+        assertTrue(plan("generate", "model.safetensors").isEmpty());
+        assertTrue(plan().isEmpty());
+    }
+}

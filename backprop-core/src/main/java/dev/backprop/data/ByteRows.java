@@ -1,0 +1,116 @@
+package dev.backprop.data;
+
+import dev.backprop.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * Examples kept as one unsigned byte per value (pixels 0..255), a quarter of their size as floats,
+ * and turned into floats only a batch at a time through a 256-entry table (for MNIST, {@code b / 255f},
+ * bit for bit what dividing the whole set up front gave). A subset is an index list into the same
+ * bytes, so splitting a training set into train and validation parts copies nothing.
+ */
+final class ByteRows {
+    private final byte[] data;
+    private final int rowLength;
+    /** The rows of {@code data} in this set's order; null for all of them in order. */
+    private final int[] rows;
+    private final float[] table;
+    /** One example's shape, e.g. {@code [1, 28, 28]}. */
+    private final int[] example;
+
+    ByteRows(byte[] data, int[] example, float[] table) {
+        this(data, rowLength(example), null, table, example);
+        if (data.length % rowLength != 0) {
+            throw new IllegalArgumentException("ByteRows: " + data.length + " bytes are not a whole number of examples of "
+                    + Arrays.toString(example));
+        }
+        if (table.length != 256) {
+            throw new IllegalArgumentException("ByteRows: the decoding table needs 256 entries, got " + table.length);
+        }
+    }
+
+    private ByteRows(byte[] data, int rowLength, int[] rows, float[] table, int[] example) {
+        this.data = data;
+        this.rowLength = rowLength;
+        this.rows = rows;
+        this.table = table;
+        this.example = example.clone();
+    }
+
+    private static int rowLength(int[] example) {
+        int n = 1;
+        for (int d : example) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** The table that maps a byte {@code b} to {@code b / divisor}, rounded as float division rounds. */
+    static float[] divideBy(float divisor) {
+        float[] t = new float[256];
+        for (int b = 0; b < 256; b++) {
+            t[b] = b / divisor;
+        }
+        return t;
+    }
+
+    int size() {
+        return rows == null ? data.length / rowLength : rows.length;
+    }
+
+    int[] example() {
+        return example.clone();
+    }
+
+    /** The same examples with another example shape of as many values ({@code [784]} for {@code [1, 28, 28]}). */
+    ByteRows reshaped(int[] newExample) {
+        if (rowLength(newExample) != rowLength) {
+            throw new IllegalArgumentException("ByteRows: examples of " + Arrays.toString(example) + " cannot be viewed as "
+                    + Arrays.toString(newExample));
+        }
+        return new ByteRows(data, rowLength, rows, table, newExample);
+    }
+
+    /** The examples at {@code indices} of this set, sharing its bytes. */
+    ByteRows subset(int[] indices) {
+        int[] picked = new int[indices.length];
+        int n = size();
+        for (int i = 0; i < indices.length; i++) {
+            int k = indices[i];
+            if (k < 0 || k >= n) {
+                throw new IndexOutOfBoundsException("ByteRows: example " + k + " of a set of " + n);
+            }
+            picked[i] = rows == null ? k : rows[k];
+        }
+        return new ByteRows(data, rowLength, picked, table, example);
+    }
+
+    /** Examples {@code from .. from + count} as floats {@code [count, example...]}. */
+    Tensor range(int from, int count) {
+        int[] idx = new int[count];
+        Arrays.setAll(idx, i -> from + i);
+        return gather(idx);
+    }
+
+    /** The examples at {@code indices} as floats {@code [indices.length, example...]}. */
+    Tensor gather(int[] indices) {
+        float[] out = new float[indices.length * rowLength];
+        for (int i = 0; i < indices.length; i++) {
+            int row = rows == null ? indices[i] : rows[indices[i]];
+            int src = row * rowLength;
+            int dst = i * rowLength;
+            for (int j = 0; j < rowLength; j++) {
+                out[dst + j] = table[data[src + j] & 0xff];
+            }
+        }
+        int[] shape = new int[example.length + 1];
+        shape[0] = indices.length;
+        System.arraycopy(example, 0, shape, 1, example.length);
+        return Tensor.fromArray(out, shape);
+    }
+
+    /** Every example as floats (for the few uses that need the whole set at once). */
+    Tensor all() {
+        return range(0, size());
+    }
+}
