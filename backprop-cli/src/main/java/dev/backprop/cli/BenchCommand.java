@@ -107,6 +107,8 @@ final class BenchCommand implements Callable<Integer> {
         EpochFigure lenet = lenetEpoch();
         TokenFigure gpt = gptTokensPerSecond();
         FineTuneFigure tune = fineTuning();
+        WholeCommand memory = wholeCommand(MEMORY_COMMAND);
+        WholeCommand toAccuracy = wholeCommand(TIME_TO_99_COMMAND);
 
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
@@ -155,6 +157,16 @@ final class BenchCommand implements Callable<Integer> {
             ft.put("batch", FineTuneFigure.BATCH);
             ft.put("note", tune.note());
             out.put("minilm_fine_tuning", ft);
+            out.put("peak_rss_mb", memory.run() == null ? null : memory.run().peakRssMb());
+            out.put("peak_rss_command", memory.command());
+            Map<String, Object> t99 = new LinkedHashMap<>();
+            t99.put("seconds", toAccuracy.run() == null ? null : round(toAccuracy.run().seconds()));
+            t99.put("test_accuracy", toAccuracy.accuracy());
+            t99.put("command", toAccuracy.command());
+            if (!toAccuracy.note().isEmpty()) {
+                t99.put("note", toAccuracy.note());
+            }
+            out.put("time_to_99", t99);
             System.out.println(Json.write(out));
         } else {
             System.out.printf(Locale.ROOT, "%s; backend %s, %d threads, JVM %s%n", CpuInfo.current(), backend.name(), threads,
@@ -175,8 +187,57 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "all-MiniLM-L6-v2 fine-tuning, %d tokens, batch %d, AdamW, forward and backward:"
                     + " %.1f sentences/s%s%n", FineTuneFigure.TOKENS, FineTuneFigure.BATCH, tune.sentencesPerSecond(),
                     tune.note().isEmpty() ? "" : " (" + tune.note() + ")");
+            if (memory.run() != null) {
+                System.out.printf(Locale.ROOT, "peak resident memory of `%s`: %d MB (%.1f s)%n", memory.command(),
+                        memory.run().peakRssMb(), memory.run().seconds());
+            } else {
+                System.out.printf(Locale.ROOT, "peak resident memory: not measured (%s)%n", memory.note());
+            }
+            if (toAccuracy.run() != null) {
+                System.out.printf(Locale.ROOT, "time to %.4f test accuracy, start to result, `%s`: %.1f s%n",
+                        toAccuracy.accuracy(), toAccuracy.command(), toAccuracy.run().seconds());
+            } else {
+                System.out.printf(Locale.ROOT, "time to 99%%: not measured (%s)%n", toAccuracy.note());
+            }
         }
         return 0;
+    }
+
+    /** The command whose peak resident memory is reported: the MNIST MLP of issue 18's memory target. */
+    static final List<String> MEMORY_COMMAND = List.of("train", "--dataset", "mnist", "--model", "mlp:256,256", "--epochs", "2");
+
+    /**
+     * The recipe that reaches 99% MNIST test accuracy in the least wall time here: the VGG-style net at width 8
+     * with batch norm, one epoch at a high peak rate with one-cycle moved every step, no validation share.
+     */
+    static final List<String> TIME_TO_99_COMMAND = List.of("train", "--dataset", "mnist", "--model", "cnn:8", "--dropout", "0",
+            "--epochs", "1", "--batch", "128", "--lr", "0.01", "--schedule-every", "step", "--validation", "0");
+
+    /** A whole command's run (null with the reason in {@code note} when it could not run) and its test accuracy. */
+    record WholeCommand(String command, CommandRun run, double accuracy, String note) {
+    }
+
+    /** Runs {@code ./backprop args --data DIR} in a process of its own when MNIST is at hand. */
+    private WholeCommand wholeCommand(List<String> args) throws InterruptedException {
+        String shown = "./backprop " + String.join(" ", args) + " --data DIR";
+        try {
+            DatasetLocator.standard(data.dataDir, false).locate(NamedDataset.MNIST);
+        } catch (java.io.IOException notFound) {
+            return new WholeCommand(shown, null, Double.NaN, "MNIST not at hand: " + notFound.getMessage());
+        }
+        List<String> full = new ArrayList<>(args);
+        if (data.dataDir != null) {
+            full.addAll(List.of("--data", data.dataDir.toString()));
+        }
+        try {
+            CommandRun run = CommandRun.of(full);
+            if (run.exit() != 0) {
+                return new WholeCommand(shown, null, Double.NaN, "exit " + run.exit() + ": " + run.out().strip());
+            }
+            return new WholeCommand(shown, run, run.figure("test accuracy:"), "");
+        } catch (java.io.IOException e) {
+            return new WholeCommand(shown, null, Double.NaN, "could not start it: " + e.getMessage());
+        }
     }
 
     /** Fine-tuning speed of the pretrained encoder with a head: sentences per second through forward, backward and the step. */
