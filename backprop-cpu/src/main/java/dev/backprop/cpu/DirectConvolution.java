@@ -3,7 +3,6 @@ package dev.backprop.cpu;
 import dev.backprop.backend.ConvGeometry;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -153,14 +152,16 @@ final class DirectConvolution {
                         forwardTile(taps, wp, b * taps * MR, xp, off, i, out, b * MR * span + i, span);
                     }
                 }
+                // The grid's rows are wp wide; the output's wo. A plain loop, which C2 vectorises: masked
+                // vector stores for the rows' ragged ends cost 12% of the forward pass on AVX2.
                 for (int oc = 0; oc < o; oc++) {
-                    FloatVector add = FloatVector.broadcast(S, bias == null ? 0f : bias[oc]);
+                    float add = bias == null ? 0f : bias[oc];
                     int dst = (n * o + oc) * ho * wo;
                     for (int r = 0; r < ho; r++) {
                         int src = oc * span + r * gr.wp();
-                        for (int q = 0; q < wo; q += V) {
-                            VectorMask<Float> m = S.indexInRange(q, wo);
-                            FloatVector.fromArray(S, out, src + q, m).add(add).intoArray(y, dst + r * wo + q, m);
+                        int to = dst + r * wo;
+                        for (int q = 0; q < wo; q++) {
+                            y[to + q] = out[src + q] + add;
                         }
                     }
                 }
