@@ -148,6 +148,14 @@ public interface Backend {
                    float[] y, float[] mean, float[] variance, float[] invStd);
 
     /**
+     * Batch normalisation with fixed statistics, as in evaluation: per channel of
+     * {@code [n, channels, inner]}, {@code y = (x - mean) / sqrt(variance + eps) * weight + bias}
+     * (weight and bias may be null: 1 and 0), in one pass over x.
+     */
+    void batchNormInference(float[] x, int n, int channels, int inner, float[] mean, float[] variance,
+                            float[] weight, float[] bias, float eps, float[] y);
+
+    /**
      * The gradients of {@link #batchNorm} from {@code dy}, xhat recomputed, with M = n x inner per
      * channel: {@code dBias = sum dy}, {@code dWeight = sum dy xhat} and
      * {@code dx = weight invStd / M (M dy - sum dy - xhat sum dy xhat)}. Any of dx, dWeight, dBias

@@ -41,6 +41,23 @@ final class NormOps {
         return new BatchNormResult(recorded, Tensor.wrap(mean, Shape.of(c)), Tensor.wrap(var, Shape.of(c)));
     }
 
+    static Tensor batchNormInference(Tensor x, Tensor mean, Tensor variance, Tensor weight, Tensor bias, float eps) {
+        if (GradMode.isEnabled() && (x.requiresGrad() || weight != null && weight.requiresGrad()
+                || bias != null && bias.requiresGrad())) {
+            throw new IllegalStateException("batchNormInference: computes no gradients, but an input requires one;"
+                    + " use it under GradMode.noGrad() or with inputs that need none");
+        }
+        int n = x.size(0);
+        int c = x.size(1);
+        int inner = x.numel() / (n * c);
+        float[] y = new float[x.numel()];
+        Backends.active().batchNormInference(Creation.readable(x.contiguous()), n, c, inner,
+                Creation.readable(mean.contiguous()), Creation.readable(variance.contiguous()),
+                weight == null ? null : Creation.readable(weight.contiguous()),
+                bias == null ? null : Creation.readable(bias.contiguous()), eps, y);
+        return Tensor.wrap(y, x.shape);
+    }
+
     /**
      * Layer normalisation over the last {@code width} elements of each row as one op (Ba et al.
      * 2016), run by the backend's {@code layerNorm} kernels: {@code xhat = (x - mean) / sqrt(var + eps)}

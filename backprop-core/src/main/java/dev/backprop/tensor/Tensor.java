@@ -447,6 +447,16 @@ public final class Tensor {
         return NormOps.batchNormTraining(this, weight, bias, eps);
     }
 
+    /**
+     * Batch norm of {@code [N, C, ...]} with fixed per-channel statistics {@code mean} and {@code variance}
+     * ({@code [C]}), as in evaluation, in one pass: {@code (x - mean) / sqrt(variance + eps) * weight + bias}
+     * (weight and bias may be null). Not differentiable: for inputs that need no gradient (compose the
+     * elementwise ops where one does).
+     */
+    public Tensor batchNormInference(Tensor mean, Tensor variance, Tensor weight, Tensor bias, float eps) {
+        return NormOps.batchNormInference(this, mean, variance, weight, bias, eps);
+    }
+
     // ---------------------------------------------------------------- reductions
 
     /** Sum of all elements (a scalar). */

@@ -141,5 +141,14 @@ class ModuleTest {
         bn.eval();
         float[] evaluated = bn.forward(x).toFloatArray();
         assertEquals((1 - 0.2f) / (float) Math.sqrt(1.1f + 1e-5f), evaluated[0], 1e-5f);
+        // With no gradient wanted, evaluation takes the one-pass kernel: the same values.
+        float[] inference;
+        try (var scope = dev.backprop.tensor.GradMode.noGrad()) {
+            inference = bn.forward(x).toFloatArray();
+        }
+        assertArrayEquals(evaluated, inference, 1e-6f);
+        Tensor stat = Tensor.of(0f, 0f);
+        assertThrows(IllegalStateException.class, () -> Tensor.of(new float[][] {{1, 2}, {3, 4}}).setRequiresGrad(true)
+                .batchNormInference(stat, stat, null, null, 1e-5f));
     }
 }

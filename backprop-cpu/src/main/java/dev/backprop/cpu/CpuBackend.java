@@ -270,6 +270,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void batchNormInference(float[] x, int n, int channels, int inner, float[] mean, float[] variance,
+                                   float[] weight, float[] bias, float eps, float[] y) {
+        VectorBatchNorm.inference(x, n, channels, inner, mean, variance, weight, bias, eps, y);
+    }
+
+    @Override
     public void batchNormBackward(float[] dy, float[] x, float[] mean, float[] invStd, float[] weight, int n, int channels,
                                   int inner, float[] dx, float[] dWeight, float[] dBias) {
         VectorBatchNorm.backward(dy, x, mean, invStd, weight, n, channels, inner, dx, dWeight, dBias);

@@ -50,6 +50,39 @@ final class VectorBatchNorm {
         });
     }
 
+    /**
+     * {@code y = (x - mean) scale + shift} with {@code scale = w / sqrt(var + eps)} and {@code shift = b}
+     * from fixed statistics: one pass, the images split across the workers.
+     */
+    static void inference(float[] x, int n, int channels, int inner, float[] means, float[] variances,
+                          float[] weight, float[] bias, float eps, float[] y) {
+        float[] scales = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            scales[c] = (float) ((weight == null ? 1 : weight[c]) / Math.sqrt((double) variances[c] + eps));
+        }
+        long elements = (long) n * channels * inner;
+        int parts = (int) Math.max(1, Math.min(Math.min(WorkerPool.threads(), n), elements / PART_ELEMENTS));
+        int upper = S.loopBound(inner);
+        WorkerPool.run(parts, part -> {
+            for (int i = n * part / parts, end = n * (part + 1) / parts; i < end; i++) {
+                for (int c = 0; c < channels; c++) {
+                    float mean = means[c];
+                    float scale = scales[c];
+                    float shift = bias == null ? 0f : bias[c];
+                    FloatVector sv = FloatVector.broadcast(S, scale);
+                    FloatVector bv = FloatVector.broadcast(S, shift);
+                    int base = (i * channels + c) * inner;
+                    for (int j = 0; j < upper; j += V) {
+                        FloatVector.fromArray(S, x, base + j).sub(mean).fma(sv, bv).intoArray(y, base + j);
+                    }
+                    for (int j = upper; j < inner; j++) {
+                        y[base + j] = Math.fma(x[base + j] - mean, scale, shift);
+                    }
+                }
+            }
+        });
+    }
+
     static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, int n, int channels,
                          int inner, float[] dx, float[] dWeight, float[] dBias) {
         int m = n * inner;

@@ -235,13 +235,18 @@ class CpuParityTest {
                 float[][] dxs = new float[2][n * c * inner];
                 float[][] dws = new float[2][c];
                 float[][] dbs = new float[2][c];
+                float[][] evals = new float[2][n * c * inner];
                 dev.backprop.backend.Backend[] backends = {ref, cpu};
                 for (int i = 0; i < 2; i++) {
                     backends[i].batchNorm(x, n, c, inner, w, b, 1e-5f, outs[i], means[i], vars[i], inv[i]);
                     backends[i].batchNormBackward(dy, x, means[0], inv[0], w, n, c, inner, dxs[i], dws[i], dbs[i]);
+                    // Evaluation with the batch's own statistics normalises exactly as training did.
+                    backends[i].batchNormInference(x, n, c, inner, means[0], vars[0], w, b, 1e-5f, evals[i]);
                 }
                 String what = n + "x" + c + "x" + inner + (affine ? " affine" : "");
                 assertClose(outs[0], outs[1], 1e-4, "batch norm " + what);
+                assertClose(outs[0], evals[0], 1e-4, "batch norm with fixed statistics, reference, " + what);
+                assertClose(evals[0], evals[1], 1e-4, "batch norm with fixed statistics " + what);
                 assertClose(means[0], means[1], 1e-5, "batch norm mean " + what);
                 assertClose(vars[0], vars[1], 1e-4, "batch norm variance " + what);
                 assertClose(inv[0], inv[1], 1e-4, "batch norm 1/std " + what);

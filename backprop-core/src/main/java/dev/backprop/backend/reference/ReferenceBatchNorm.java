@@ -46,6 +46,22 @@ final class ReferenceBatchNorm {
         }
     }
 
+    /** {@code y = (x - mean) / sqrt(var + eps) * w + b} with fixed statistics, in double. */
+    static void inference(float[] x, int n, int channels, int inner, float[] means, float[] variances,
+                          float[] weight, float[] bias, float eps, float[] y) {
+        for (int c = 0; c < channels; c++) {
+            double mean = means[c];
+            double scale = (weight == null ? 1 : weight[c]) / Math.sqrt((double) variances[c] + eps);
+            double shift = bias == null ? 0 : bias[c];
+            for (int i = 0; i < n; i++) {
+                int base = (i * channels + c) * inner;
+                for (int j = 0; j < inner; j++) {
+                    y[base + j] = (float) ((x[base + j] - mean) * scale + shift);
+                }
+            }
+        }
+    }
+
     static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, int n, int channels,
                          int inner, float[] dx, float[] dWeight, float[] dBias) {
         int m = n * inner;

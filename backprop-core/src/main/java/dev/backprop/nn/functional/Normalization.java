@@ -54,6 +54,11 @@ public final class Normalization {
         if (runningMean == null || runningVar == null) {
             throw new IllegalStateException("batchNorm: evaluation mode needs running statistics");
         }
+        boolean needsGrad = GradMode.isEnabled() && (x.requiresGrad() || weight != null && weight.requiresGrad()
+                || bias != null && bias.requiresGrad());
+        if (!needsGrad) {
+            return x.batchNormInference(runningMean, runningVar, weight, bias, eps);   // one pass instead of four
+        }
         Tensor y = x.sub(runningMean.reshape(stat)).div(runningVar.reshape(stat).add(eps).sqrt());
         if (weight != null) {
             y = y.mul(weight.reshape(stat));
