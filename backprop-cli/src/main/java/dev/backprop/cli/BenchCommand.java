@@ -22,6 +22,7 @@ import dev.backprop.train.FitConfig;
 import dev.backprop.train.LanguageModelRecipe;
 import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,6 +115,7 @@ final class BenchCommand implements Callable<Integer> {
         FineTuneFigure tune = fineTuning();
         WholeCommand memory = wholeCommand(MEMORY_COMMAND);
         WholeCommand toAccuracy = wholeCommand(TIME_TO_99_COMMAND);
+        Object inference = quick ? Map.of("note", "not measured with --quick") : inferenceAgainstOnnxRuntime(threads);
 
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
@@ -172,6 +174,7 @@ final class BenchCommand implements Callable<Integer> {
                 t99.put("note", toAccuracy.note());
             }
             out.put("time_to_99", t99);
+            out.put("inference", inference);
             System.out.println(Json.write(out));
         } else {
             System.out.printf(Locale.ROOT, "%s; backend %s, %d threads, JVM %s%n", CpuInfo.current(), backend.name(), threads,
@@ -198,6 +201,7 @@ final class BenchCommand implements Callable<Integer> {
             } else {
                 System.out.printf(Locale.ROOT, "peak resident memory: not measured (%s)%n", memory.note());
             }
+            System.out.printf(Locale.ROOT, "inference against ONNX Runtime (backprop-compare --inference): %s%n", Json.write(inference));
             if (toAccuracy.run() != null) {
                 System.out.printf(Locale.ROOT, "time to %.4f test accuracy, start to result, `%s`: %.1f s%n",
                         toAccuracy.accuracy(), toAccuracy.command(), toAccuracy.run().seconds());
@@ -218,6 +222,39 @@ final class BenchCommand implements Callable<Integer> {
      */
     static final List<String> TIME_TO_99_COMMAND = List.of("train", "--dataset", "mnist", "--model", "cnn:7", "--dropout", "0",
             "--epochs", "1", "--batch", "128", "--lr", "0.01", "--schedule-every", "step", "--validation", "0");
+
+    /**
+     * The MLP's and LeNet-5's forward pass against ONNX Runtime on Backprop's own ONNX export, same threads, one
+     * process: {@code backprop-compare/run --inference --json}, where that module was built with its natives
+     * ({@code -Pcompare}); otherwise a note saying how to get it.
+     */
+    private static Object inferenceAgainstOnnxRuntime(int threads) throws InterruptedException {
+        Path root = CommandRun.checkout();
+        if (root == null || !java.nio.file.Files.isDirectory(root.resolve("backprop-compare/target/lib"))) {
+            return Map.of("note", "ONNX Runtime's side needs the comparison module: ./mvnw -q -Pcompare -pl backprop-compare"
+                    + " -am package -DskipTests");
+        }
+        try {
+            // Its copies of our own modules must be today's, or it would time old kernels.
+            Path core = root.resolve("backprop-compare/target/lib/backprop-cpu-0.1.0-SNAPSHOT.jar");
+            Path cpu = root.resolve("backprop-cpu/target/backprop-cpu-0.1.0-SNAPSHOT.jar");
+            if (java.nio.file.Files.exists(cpu) && (!java.nio.file.Files.exists(core)
+                    || java.nio.file.Files.getLastModifiedTime(core).toMillis() + 2000
+                    < java.nio.file.Files.getLastModifiedTime(cpu).toMillis())) {
+                return Map.of("note", "the comparison module's copy of backprop-cpu is older than the build; rebuild it:"
+                        + " ./mvnw -q -Pcompare -pl backprop-compare -am package -DskipTests");
+            }
+            CommandRun run = CommandRun.run(List.of(root.resolve("backprop-compare/run").toString(), "--inference",
+                    "--threads", String.valueOf(threads), "--json"));
+            String last = run.out().strip().lines().reduce((a, b) -> b).orElse("");
+            if (run.exit() != 0 || !last.startsWith("[")) {
+                return Map.of("note", "backprop-compare --inference failed (exit " + run.exit() + "): " + last);
+            }
+            return Json.parse(last);
+        } catch (java.io.IOException e) {
+            return Map.of("note", "could not start backprop-compare: " + e.getMessage());
+        }
+    }
 
     /** A whole command's run (null with the reason in {@code note} when it could not run) and its test accuracy. */
     record WholeCommand(String command, CommandRun run, double accuracy, String note) {

@@ -26,8 +26,7 @@ record CommandRun(int exit, String out, double seconds, long peakRssMb) {
     /** Runs {@code backprop args...} and waits for it. */
     static CommandRun of(List<String> args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
-        Path jar = ownJar();
-        Path launcher = jar == null ? null : jar.getParent().getParent().getParent().resolve("backprop");
+        Path launcher = checkout() == null ? null : checkout().resolve("backprop");
         if (launcher != null && Files.isExecutable(launcher)) {
             command.add(launcher.toString());
         } else {
@@ -40,6 +39,11 @@ record CommandRun(int exit, String out, double seconds, long peakRssMb) {
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         }
         command.addAll(args);
+        return run(command);
+    }
+
+    /** Runs {@code command} (a program and its arguments) and waits for it. */
+    static CommandRun run(List<String> command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().remove("BACKPROP_JVM_OPTS");
         long start = System.nanoTime();
@@ -57,6 +61,14 @@ record CommandRun(int exit, String out, double seconds, long peakRssMb) {
         double seconds = (System.nanoTime() - start) / 1e9;
         reader.join();
         return new CommandRun(exit, out.toString(), seconds, peak);
+    }
+
+    /** The checkout this {@code backprop-cli/target/backprop.jar} was built in, or null when it runs from elsewhere. */
+    static Path checkout() {
+        Path jar = ownJar();
+        Path root = jar == null || jar.getParent() == null || jar.getParent().getParent() == null ? null
+                : jar.getParent().getParent().getParent();
+        return root != null && Files.isRegularFile(root.resolve("pom.xml")) ? root : null;
     }
 
     /** The {@code backprop.jar} this class was loaded from, or null when it runs from classes (in tests). */

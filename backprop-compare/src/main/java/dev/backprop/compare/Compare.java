@@ -19,7 +19,7 @@ import java.util.Locale;
  * backprop-compare/run --data ../shared/datasets --epochs 3 [--model mlp|lenet|all] [--frameworks backprop,pytorch]
  * backprop-compare/run --embeddings [--threads 2]
  * backprop-compare/run --gemm [--threads 2]
- * backprop-compare/run --inference [--threads 2]
+ * backprop-compare/run --inference [--threads 2] [--json]
  * </pre>
  *
  * With {@code --embeddings}, {@link EmbeddingCompare} times sentence embeddings against ONNX Runtime instead;
@@ -38,12 +38,14 @@ public final class Compare {
         boolean embeddings = false;
         boolean gemm = false;
         boolean inference = false;
+        boolean json = false;
         List<String> frameworks = List.of("backprop", "pytorch", "dl4j");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--embeddings" -> embeddings = true;
                 case "--gemm" -> gemm = true;
                 case "--inference" -> inference = true;
+                case "--json" -> json = true;
                 case "--frameworks" -> frameworks = List.of(args[++i].split(","));
                 case "--data" -> data = Path.of(args[++i]);
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
@@ -53,11 +55,11 @@ public final class Compare {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; usage: --data DIR [--epochs N] [--threads N] [--model mlp|lenet|all] [--frameworks"
                         + " backprop,pytorch,dl4j], or --embeddings"
-                        + " [--threads N], or --gemm [--threads N], or --inference [--threads N]");
+                        + " [--threads N], or --gemm [--threads N], or --inference [--threads N] [--json]");
             }
         }
         if (inference) {
-            InferenceCompare.run(threads);
+            InferenceCompare.run(threads, json);
             return;
         }
         if (gemm) {

@@ -12,6 +12,8 @@ import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.Tensor;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,22 +25,27 @@ import java.util.Map;
  * are compared too.
  *
  * <pre>
- * backprop-compare/run --inference [--threads 2]
+ * backprop-compare/run --inference [--threads 2] [--json]
  * </pre>
+ * With {@code --json} it prints one JSON array instead of the table (which {@code ./backprop bench --json}
+ * reads as its {@code "inference"}).
  */
 final class InferenceCompare {
     private InferenceCompare() {
     }
 
-    static void run(int threads) throws Exception {
+    static void run(int threads, boolean json) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(threads);
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        System.out.printf(Locale.ROOT, "inference, %s, %d threads; medians (best) of 500 rounds after 4 s of warm-up each%n",
-                dev.backprop.cpu.CpuInfo.current(), threads);
-        System.out.printf(Locale.ROOT, "%-8s %5s  %22s  %22s  %6s  %s%n", "model", "batch", "Backprop, us",
-                "ONNX Runtime 1.29, us", "ratio", "max |diff| of logits");
+        if (!json) {
+            System.out.printf(Locale.ROOT, "inference, %s, %d threads; medians (best) of 500 rounds after 4 s of warm-up each%n",
+                    dev.backprop.cpu.CpuInfo.current(), threads);
+            System.out.printf(Locale.ROOT, "%-8s %5s  %22s  %22s  %6s  %s%n", "model", "batch", "Backprop, us",
+                    "ONNX Runtime 1.29, us", "ratio", "max |diff| of logits");
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
         List<ModelSpec> specs = List.of(new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f),
                 new ModelSpec.LeNet5(1, 10));
         for (ModelSpec spec : specs) {
@@ -63,12 +70,31 @@ final class InferenceCompare {
                     for (int i = 0; i < ourLogits.length; i++) {
                         diff = Math.max(diff, Math.abs(ourLogits[i] - theirLogits[0][i]));
                     }
-                    System.out.printf(Locale.ROOT, "%-8s %5d  %13.1f (%6.1f)  %13.1f (%6.1f)  %6.2f  %.1e%n",
-                            image ? "lenet" : "mlp", batch, ours[0] * 1e6, ours[1] * 1e6, theirs[0] * 1e6,
-                            theirs[1] * 1e6, theirs[0] / ours[0], diff);
+                    if (json) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("model", image ? "lenet" : "mlp");
+                        row.put("batch", batch);
+                        row.put("threads", threads);
+                        row.put("backprop_median_us", round(ours[0] * 1e6));
+                        row.put("onnx_runtime_median_us", round(theirs[0] * 1e6));
+                        row.put("ratio", round(theirs[0] / ours[0]));
+                        row.put("max_abs_diff", diff);
+                        rows.add(row);
+                    } else {
+                        System.out.printf(Locale.ROOT, "%-8s %5d  %13.1f (%6.1f)  %13.1f (%6.1f)  %6.2f  %.1e%n",
+                                image ? "lenet" : "mlp", batch, ours[0] * 1e6, ours[1] * 1e6, theirs[0] * 1e6,
+                                theirs[1] * 1e6, theirs[0] / ours[0], diff);
+                    }
                 }
             }
         }
+        if (json) {
+            System.out.println(dev.backprop.io.Json.write(rows));
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
     }
 
     /** One run of the session, the input copied into ONNX Runtime's tensor as a caller of it would. */
