@@ -8,7 +8,7 @@ import java.util.OptionalLong;
 
 /**
  * The heap a command needs, worked out before its JVM starts: the {@code backprop} launcher runs
- * this first and passes what it prints ({@code -Xmx320m}, say) to the JVM that runs the command.
+ * this first and passes what it prints ({@code -Xmx288m}, say) to the JVM that runs the command.
  * A JVM left to itself takes a quarter of the machine's memory as its limit, and its collector then
  * lets garbage grow the resident set far past what the job holds (training the MNIST MLP: 750 MB
  * resident for 60 MB of live data); a limit sized for the job keeps it near the live data, at the
@@ -18,13 +18,13 @@ import java.util.OptionalLong;
  * dataset on one machine, where the data, the parameters with their gradients and optimizer state,
  * and the activations of a training and an evaluation batch are known from the options. Everything
  * else (language models, the text encoders, Spark, users' own files) prints nothing and runs with the
- * JVM's own limit. The limit is 2.5 times what those parts need, at least 320 MB: with less room the
- * collector runs often enough to slow a LeNet epoch by 8%; {@code BACKPROP_JVM_OPTS=-Xmx...} overrides it, and a job that still runs out of memory says so
+ * JVM's own limit. The limit is 2.5 times what those parts need (with twice, 288 MB, a LeNet epoch ran
+ * 8% slower than with 384 MB: the collector ran more often), at least 256 MB; {@code BACKPROP_JVM_OPTS=-Xmx...} overrides it, and a job that still runs out of memory says so
  * with that hint.
  */
 final class HeapPlan {
     /** The smallest limit planned: the JVM's own objects, picocli and the backends take some tens of MB. */
-    static final long MIN_MB = 320;
+    static final long MIN_MB = 256;
     /** Heap in use before any data: classes' statics, the command line, the worker pool. */
     private static final long BASE_BYTES = 48L << 20;
     /** The batch the evaluation runs at (test and validation), as {@link ClassifierJob} uses. */
