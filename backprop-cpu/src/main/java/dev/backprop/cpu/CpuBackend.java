@@ -19,7 +19,25 @@ import dev.backprop.backend.reference.ReferenceBackend;
  * {@code -Dbackprop.backend=reference} for the plain loops.
  */
 public final class CpuBackend implements Backend {
+    /** What a JVM needs for this backend, and how to give it (in the message of the refusal without it). */
+    static final String NEEDS_VECTOR_API = "the cpu backend needs the JDK's Vector API module, which this JVM was not"
+            + " started with: add the JVM option --add-modules jdk.incubator.vector (the ./backprop launcher does;"
+            + " in Maven's surefire and exec plugins, in Gradle's jvmArgs, or in JDK_JAVA_OPTIONS)";
+
     private final ReferenceBackend reference = new ReferenceBackend();
+
+    /**
+     * The backend, if this JVM can run it.
+     *
+     * @throws UnsupportedOperationException without the {@code jdk.incubator.vector} module, naming the
+     *     option that adds it (the service loader then reports it, and {@code Backends} falls back to the
+     *     reference loops with a warning)
+     */
+    public CpuBackend() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            throw new UnsupportedOperationException(NEEDS_VECTOR_API);
+        }
+    }
 
     @Override
     public String name() {
