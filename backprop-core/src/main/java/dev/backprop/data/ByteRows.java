@@ -87,6 +87,10 @@ final class ByteRows {
 
     /** Examples {@code from .. from + count} as floats {@code [count, example...]}. */
     Tensor range(int from, int count) {
+        if (from < 0 || count < 0 || from + count > size()) {
+            throw new IndexOutOfBoundsException("ByteRows: examples " + from + " .. " + (from + count) + " of a set of "
+                    + size());
+        }
         int[] idx = new int[count];
         Arrays.setAll(idx, i -> from + i);
         return gather(idx);
@@ -95,7 +99,11 @@ final class ByteRows {
     /** The examples at {@code indices} as floats {@code [indices.length, example...]}. */
     Tensor gather(int[] indices) {
         float[] out = new float[indices.length * rowLength];
+        int n = size();
         for (int i = 0; i < indices.length; i++) {
+            if (indices[i] < 0 || indices[i] >= n) {
+                throw new IndexOutOfBoundsException("ByteRows: example " + indices[i] + " of a set of " + n);
+            }
             int row = rows == null ? indices[i] : rows[indices[i]];
             int src = row * rowLength;
             int dst = i * rowLength;

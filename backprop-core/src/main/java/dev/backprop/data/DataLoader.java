@@ -146,7 +146,7 @@ public final class DataLoader implements Iterable<Batch>, BatchSource {
                 + (augmentation.isIdentity() ? "" : ", " + augmentation);
     }
 
-    static boolean isIdentity(int[] order) {
+    private static boolean isIdentity(int[] order) {
         for (int i = 0; i < order.length; i++) {
             if (order[i] != i) {
                 return false;

@@ -164,13 +164,16 @@ public final class NamedDatasets {
             throw new DataFormatException(images + " and " + labels + ": expected images [N, H, W] and labels [N], got "
                     + Arrays.toString(x.dims()) + " and " + Arrays.toString(y.dims()));
         }
-        if (!x.isUnsignedBytes()) {
-            throw new DataFormatException(images + ": expected pixels as unsigned bytes (IDX type 08), got type 0x"
-                    + Integer.toHexString(x.type()));
-        }
         List<String> names = new ArrayList<>(classes);
-        // Pixels stay bytes (a quarter of the memory), read as b / 255 a batch at a time.
-        return Dataset.ofBytes(name, x.data(), new int[] {1, x.dims()[1], x.dims()[2]}, 255f,
-                Tensor.fromArray(y.values(), y.dims()[0]), names);
+        Tensor targets = Tensor.fromArray(y.values(), y.dims()[0]);
+        if (x.isUnsignedBytes()) {
+            // Pixels stay bytes (a quarter of the memory), read as b / 255 a batch at a time.
+            return Dataset.ofBytes(name, x.data(), new int[] {1, x.dims()[1], x.dims()[2]}, 255f, targets, names);
+        }
+        float[] pixels = x.values();   // another IDX type (a user's own file): floats, scaled the same way
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] /= 255f;
+        }
+        return new Dataset(name, Tensor.fromArray(pixels, x.dims()[0], 1, x.dims()[1], x.dims()[2]), targets, names);
     }
 }

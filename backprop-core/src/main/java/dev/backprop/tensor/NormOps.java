@@ -41,15 +41,28 @@ final class NormOps {
         return new BatchNormResult(recorded, Tensor.wrap(mean, Shape.of(c)), Tensor.wrap(var, Shape.of(c)));
     }
 
+    /** Batch norm with fixed statistics in one backend pass; refused where a gradient would be wanted (it records none). */
     static Tensor batchNormInference(Tensor x, Tensor mean, Tensor variance, Tensor weight, Tensor bias, float eps) {
+        if (mean == null || variance == null) {
+            throw new IllegalArgumentException("batchNormInference: needs the mean and the variance of every channel");
+        }
         if (GradMode.isEnabled() && (x.requiresGrad() || weight != null && weight.requiresGrad()
                 || bias != null && bias.requiresGrad())) {
             throw new IllegalStateException("batchNormInference: computes no gradients, but an input requires one;"
                     + " use it under GradMode.noGrad() or with inputs that need none");
         }
+        if (x.rank() < 2) {
+            throw new ShapeException("batchNormInference: input must be [N, C, ...], got " + x.shape());
+        }
         int n = x.size(0);
         int c = x.size(1);
-        int inner = x.numel() / (n * c);
+        for (Tensor t : new Tensor[] {mean, variance, weight, bias}) {
+            if (t != null && t.numel() != c) {
+                throw new ShapeException("batchNormInference: input of shape " + x.shape() + " has " + c
+                        + " channels, but a statistic or parameter has shape " + t.shape());
+            }
+        }
+        int inner = n * c == 0 ? 0 : x.numel() / (n * c);
         float[] y = new float[x.numel()];
         Backends.active().batchNormInference(Creation.readable(x.contiguous()), n, c, inner,
                 Creation.readable(mean.contiguous()), Creation.readable(variance.contiguous()),

@@ -80,6 +80,9 @@ class CompactDatasetTest {
         int[] pick = {2, 0, c.test().size() - 1};
         assertArrayEquals(f.test().subset(pick).features().toFloatArray(), c.test().subset(pick).features().toFloatArray());
         assertThrows(IndexOutOfBoundsException.class, () -> c.test().subset(new int[] {c.test().size()}));
+        assertTrue(assertThrows(IndexOutOfBoundsException.class, () -> c.test().rows(new int[] {-1})).getMessage()
+                .contains("example -1 of a set of " + c.test().size()));
+        assertThrows(IndexOutOfBoundsException.class, () -> c.test().range(c.test().size() - 1, 2));
     }
 
     @Test

@@ -150,5 +150,7 @@ class ModuleTest {
         Tensor stat = Tensor.of(0f, 0f);
         assertThrows(IllegalStateException.class, () -> Tensor.of(new float[][] {{1, 2}, {3, 4}}).setRequiresGrad(true)
                 .batchNormInference(stat, stat, null, null, 1e-5f));
+        assertThrows(dev.backprop.tensor.ShapeException.class, () -> Tensor.zeros(2, 3)
+                .batchNormInference(stat, stat, null, null, 1e-5f));
     }
 }
