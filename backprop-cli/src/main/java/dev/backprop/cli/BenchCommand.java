@@ -164,11 +164,11 @@ final class BenchCommand implements Callable<Integer> {
             ft.put("batch", FineTuneFigure.BATCH);
             ft.put("note", tune.note());
             out.put("minilm_fine_tuning", ft);
-            out.put("peak_rss_mb", memory.run() == null ? null : memory.run().peakRssMb());
+            out.put("peak_rss_mb", memory.run() == null || memory.run().peakRssMb() < 0 ? null : memory.run().peakRssMb());
             out.put("peak_rss_command", memory.command());
             Map<String, Object> t99 = new LinkedHashMap<>();
             t99.put("seconds", toAccuracy.run() == null ? null : round(toAccuracy.run().seconds()));
-            t99.put("test_accuracy", toAccuracy.accuracy());
+            t99.put("test_accuracy", Double.isNaN(toAccuracy.accuracy()) ? null : toAccuracy.accuracy());
             t99.put("command", toAccuracy.command());
             if (!toAccuracy.note().isEmpty()) {
                 t99.put("note", toAccuracy.note());
@@ -236,10 +236,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         try {
             // Its copies of our own modules must be today's, or it would time old kernels.
-            Path core = root.resolve("backprop-compare/target/lib/backprop-cpu-0.1.0-SNAPSHOT.jar");
+            Path copied = root.resolve("backprop-compare/target/lib/backprop-cpu-0.1.0-SNAPSHOT.jar");
             Path cpu = root.resolve("backprop-cpu/target/backprop-cpu-0.1.0-SNAPSHOT.jar");
-            if (java.nio.file.Files.exists(cpu) && (!java.nio.file.Files.exists(core)
-                    || java.nio.file.Files.getLastModifiedTime(core).toMillis() + 2000
+            if (java.nio.file.Files.exists(cpu) && (!java.nio.file.Files.exists(copied)
+                    || java.nio.file.Files.getLastModifiedTime(copied).toMillis() + 2000
                     < java.nio.file.Files.getLastModifiedTime(cpu).toMillis())) {
                 return Map.of("note", "the comparison module's copy of backprop-cpu is older than the build; rebuild it:"
                         + " ./mvnw -q -Pcompare -pl backprop-compare -am package -DskipTests");
