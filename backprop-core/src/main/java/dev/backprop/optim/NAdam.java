@@ -9,8 +9,8 @@ import java.util.List;
  * <pre>
  *   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
  *   denom = sqrt(v / (1 - beta2^t)) + eps
- *   p = p - lr (1 - mu_t) / (1 - prod_{i<=t} mu_i) * g / denom
- *         - lr mu_{t+1} / (1 - prod_{i<=t+1} mu_i) * m / denom
+ *   p = p - lr (1 - mu_t) / (1 - prod_{i &lt;= t} mu_i) * g / denom
+ *         - lr mu_{t+1} / (1 - prod_{i &lt;= t+1} mu_i) * m / denom
  * </pre>
  */
 public final class NAdam extends Optimizer {

@@ -27,7 +27,7 @@ public final class Sequences {
 
     /**
      * {@code softmax(Q K^T / sqrt(d) + mask) V} over {@code [..., seq, d]} tensors (e.g.
-     * {@code [batch, heads, seq, d]}); with {@code causal}, position i attends only to j <= i.
+     * {@code [batch, heads, seq, d]}); with {@code causal}, position i attends only to j &lt;= i.
      */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, boolean causal) {
         return scaledDotProductAttention(q, k, v, null, causal);
