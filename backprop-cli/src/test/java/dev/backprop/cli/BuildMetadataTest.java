@@ -17,8 +17,8 @@ import org.w3c.dom.NodeList;
 
 /**
  * What a project that depends on Backprop relies on in the build files: the BOM (which has no parent,
- * so nothing keeps it in step by itself) names every published module at the build's version, and every
- * module names its JPMS module after itself.
+ * so nothing keeps it in step by itself) names every published module at the build's version, each of
+ * them has its javadoc overview page, and every module names its JPMS module after itself.
  */
 class BuildMetadataTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -66,6 +66,11 @@ class BuildMetadataTest {
             managed.add(child(d, "artifactId"));
         }
         assertEquals(published, managed);
+        for (String module : published) {
+            // The javadoc build reads each published module's overview page; a missing one fails it.
+            Path overview = ROOT.resolve(module).resolve("src/main/javadoc/overview.html");
+            assertTrue(Files.readString(overview).contains("<title>" + module + "</title>"), overview.toString());
+        }
     }
 
     @Test
