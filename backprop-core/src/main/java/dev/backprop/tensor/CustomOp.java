@@ -43,26 +43,30 @@ public interface CustomOp {
      * does not is refused with the op's name when backward runs.
      */
     static Tensor apply(CustomOp op, Tensor... inputs) {
+        Tensor[] in = inputs.clone();   // the caller's array may change after this returns; the graph keeps these
         Tensor computed;
         try (var scope = GradMode.noGrad()) {
-            computed = op.forward(inputs.clone());
+            computed = op.forward(in.clone());
         }
         if (computed == null) {
             throw new IllegalStateException("custom op '" + op.name() + "': forward returned null; return the output tensor");
         }
         // A tensor of our own for the node, even if forward handed back an input or a view of one.
         Tensor output = computed.detach();
-        return Graph.op(op.name(), output, inputs).saves(output).backward(g -> {
-            Tensor[] grads = op.backward(g, output, inputs.clone());
-            if (grads == null || grads.length != inputs.length) {
+        // Backward reads the inputs and the output: changing one in place before it runs is refused.
+        Tensor[] saved = java.util.stream.Stream.concat(java.util.stream.Stream.of(output), Arrays.stream(in))
+                .filter(java.util.Objects::nonNull).toArray(Tensor[]::new);
+        return Graph.op(op.name(), output, in).saves(saved).backward(g -> {
+            Tensor[] grads = op.backward(g, output, in.clone());
+            if (grads == null || grads.length != in.length) {
                 throw new IllegalStateException("custom op '" + op.name() + "': backward returned "
-                        + (grads == null ? "null" : grads.length + " gradients") + " for " + inputs.length
+                        + (grads == null ? "null" : grads.length + " gradients") + " for " + in.length
                         + " inputs; return one per input, in order (null for an input that needs none)");
             }
             for (int i = 0; i < grads.length; i++) {
-                if (grads[i] != null && !grads[i].shape().equals(inputs[i].shape())) {
+                if (grads[i] != null && !grads[i].shape().equals(in[i].shape())) {
                     throw new IllegalStateException("custom op '" + op.name() + "': the gradient for input " + i
-                            + " has shape " + grads[i].shape() + ", but that input has shape " + inputs[i].shape()
+                            + " has shape " + grads[i].shape() + ", but that input has shape " + in[i].shape()
                             + (Arrays.equals(grads[i].shape().dims(), g.shape().dims()) ? " (the output's shape: reduce"
                             + " it over the broadcast dimensions)" : ""));
                 }

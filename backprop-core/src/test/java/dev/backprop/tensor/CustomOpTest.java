@@ -90,6 +90,18 @@ class CustomOpTest {
     }
 
     @Test
+    void anInputChangedInPlaceBeforeBackwardIsRefused() {
+        Tensor a = Tensor.of(1f, 2f).setRequiresGrad(true);
+        Tensor b = Tensor.of(3f, 4f);
+        Tensor y = CustomOp.apply(MUL_ADD, a, b).sum();
+        try (var scope = GradMode.noGrad()) {
+            b.addInPlace(Tensor.scalar(1f));
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("'mul_add' needs was modified in place"), e.getMessage());
+    }
+
+    @Test
     void aWrongGradientRuleIsNamedWithTheOp() {
         CustomOp tooFew = new CustomOp() {
             public String name() { return "too_few"; }
