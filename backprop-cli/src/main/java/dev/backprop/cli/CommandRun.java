@@ -26,7 +26,8 @@ record CommandRun(int exit, String out, double seconds, long peakRssMb) {
     /** Runs {@code backprop args...} and waits for it. */
     static CommandRun of(List<String> args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
-        Path launcher = checkout() == null ? null : checkout().resolve("backprop");
+        Path root = checkout();
+        Path launcher = root == null ? null : root.resolve("backprop");
         if (launcher != null && Files.isExecutable(launcher)) {
             command.add(launcher.toString());
         } else {

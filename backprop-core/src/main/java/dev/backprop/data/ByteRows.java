@@ -91,20 +91,26 @@ final class ByteRows {
             throw new IndexOutOfBoundsException("ByteRows: examples " + from + " .. " + (from + count) + " of a set of "
                     + size());
         }
-        int[] idx = new int[count];
-        Arrays.setAll(idx, i -> from + i);
-        return gather(idx);
+        return decode(count, i -> from + i);
     }
 
     /** The examples at {@code indices} as floats {@code [indices.length, example...]}. */
     Tensor gather(int[] indices) {
-        float[] out = new float[indices.length * rowLength];
         int n = size();
-        for (int i = 0; i < indices.length; i++) {
-            if (indices[i] < 0 || indices[i] >= n) {
-                throw new IndexOutOfBoundsException("ByteRows: example " + indices[i] + " of a set of " + n);
+        for (int k : indices) {
+            if (k < 0 || k >= n) {
+                throw new IndexOutOfBoundsException("ByteRows: example " + k + " of a set of " + n);
             }
-            int row = rows == null ? indices[i] : rows[indices[i]];
+        }
+        return decode(indices.length, i -> indices[i]);
+    }
+
+    /** Examples {@code indexOf.applyAsInt(0 .. count - 1)} of this set as floats {@code [count, example...]}. */
+    private Tensor decode(int count, java.util.function.IntUnaryOperator indexOf) {
+        float[] out = new float[count * rowLength];
+        for (int i = 0; i < count; i++) {
+            int k = indexOf.applyAsInt(i);
+            int row = rows == null ? k : rows[k];
             int src = row * rowLength;
             int dst = i * rowLength;
             for (int j = 0; j < rowLength; j++) {
@@ -112,7 +118,7 @@ final class ByteRows {
             }
         }
         int[] shape = new int[example.length + 1];
-        shape[0] = indices.length;
+        shape[0] = count;
         System.arraycopy(example, 0, shape, 1, example.length);
         return Tensor.fromArray(out, shape);
     }

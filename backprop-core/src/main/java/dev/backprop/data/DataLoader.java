@@ -1,7 +1,6 @@
 package dev.backprop.data;
 
 import dev.backprop.tensor.Generator;
-import dev.backprop.tensor.Tensor;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 
@@ -123,10 +122,9 @@ public final class DataLoader implements Iterable<Batch>, BatchSource {
                 next++;
                 Batch batch;
                 if (inOrder) {
-                    batch = new Batch(dataset.range(start, end - start), dataset.targets().narrow(0, start, end - start));
+                    batch = dataset.batch(start, end - start);
                 } else {
-                    int[] rows = java.util.Arrays.copyOfRange(order, start, end);
-                    batch = new Batch(dataset.rows(rows), dataset.targets().indexSelect(0, Dataset.indexTensor(rows)));
+                    batch = dataset.batch(java.util.Arrays.copyOfRange(order, start, end));
                 }
                 return augmentation.isIdentity() ? batch
                         : new Batch(augmentation.apply(batch.inputs(), generator), batch.targets());

@@ -111,6 +111,18 @@ public final class Dataset {
         return bytes == null ? features.indexSelect(0, indexTensor(indices)) : bytes.gather(indices);
     }
 
+    /** The examples at {@code indices} as a batch: their features (as {@link #rows}) and their targets. */
+    public Batch batch(int[] indices) {
+        Tensor idx = indexTensor(indices);
+        Tensor x = bytes == null ? features.indexSelect(0, idx) : bytes.gather(indices);
+        return new Batch(x, targets.indexSelect(0, idx));
+    }
+
+    /** Examples {@code from .. from + count} as a batch (views of float features and targets; decoded bytes otherwise). */
+    public Batch batch(int from, int count) {
+        return new Batch(range(from, count), targets.narrow(0, from, count));
+    }
+
     /** The features of examples {@code from .. from + count} (a view of float features, decoded bytes otherwise). */
     public Tensor range(int from, int count) {
         return bytes == null ? features.narrow(0, from, count) : bytes.range(from, count);
