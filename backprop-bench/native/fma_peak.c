@@ -23,7 +23,7 @@
 typedef __m512 vec;
 #define LANES 16
 #define SET1 _mm512_set1_ps
-#define FMADD FMADD
+#define FMADD _mm512_fmadd_ps
 #define ADD _mm512_add_ps
 #define STORE _mm512_storeu_ps
 #define WIDTH "AVX-512"
