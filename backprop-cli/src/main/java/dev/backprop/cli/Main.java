@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Build, train and inspect neural networks on the JVM.",
         subcommands = {TrainCommand.class, GenerateCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class,
-                EmbedCommand.class, SimilarCommand.class, ExplainCommand.class,
+                EmbedCommand.class, SimilarCommand.class, ServeCommand.class, ExplainCommand.class,
                 GraphCommand.class, DemoCommand.class,
                 BenchCommand.class,
                 ConformanceCommand.class, CommandLine.HelpCommand.class},

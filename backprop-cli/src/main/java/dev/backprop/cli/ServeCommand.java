@@ -1,0 +1,107 @@
+package dev.backprop.cli;
+
+import dev.backprop.io.ModelFile;
+import dev.backprop.serve.ModelServer;
+import dev.backprop.serve.ServeConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code backprop serve MODEL...}: saved models over HTTP with the Open Inference Protocol (KServe V2). */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serves saved models (classifiers, regressors, bag-of-words text models) over HTTP with the Open"
+                + " Inference Protocol (KServe V2): GET /v2/health/live, /v2/health/ready, /v2/models/NAME (inputs,"
+                + " outputs, shapes), POST /v2/models/NAME/infer; POST /models/NAME/predict for curl (JSON instances,"
+                + " CSV rows or a text); GET /models, /metrics (Prometheus), /openapi.json.",
+                "Concurrent requests for a model share one forward pass (--max-batch rows, waiting up to --max-delay-ms);"
+                + " a model queues at most --queue requests and answers 503 with Retry-After beyond that. Ctrl-C (or"
+                + " SIGTERM) stops taking connections and answers the requests in flight first."},
+        footer = {"", "Examples:", "  ./backprop serve mnist.safetensors",
+                "  ./backprop serve digits=mnist.safetensors iris=iris.safetensors --port 9000",
+                "  curl -s localhost:8080/v2/models/mnist",
+                "  curl -s -H 'Content-Type: text/csv' --data-binary @rows.csv localhost:8080/models/iris/predict"})
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL", arity = "1..*", description = "a model saved by 'backprop train --out', as FILE"
+            + " (served under its file name without .safetensors) or NAME=FILE")
+    List<String> models;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "the address to listen on; 0.0.0.0 for every interface. Default: ${DEFAULT-VALUE} (this machine only).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "the TCP port (0: any free one). Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--max-batch", paramLabel = "ROWS", defaultValue = "64",
+            description = "the most rows one forward pass takes. Default: ${DEFAULT-VALUE}.")
+    int maxBatch;
+
+    @Option(names = "--max-delay-ms", paramLabel = "MS", defaultValue = "2",
+            description = "how long a request waits for others to join its batch. Default: ${DEFAULT-VALUE}.")
+    long maxDelayMs;
+
+    @Option(names = "--queue", paramLabel = "REQUESTS", defaultValue = "256",
+            description = "requests a model holds waiting; beyond that, 503. Default: ${DEFAULT-VALUE}.")
+    int queue;
+
+    @Option(names = "--max-request-bytes", paramLabel = "BYTES", defaultValue = "16777216",
+            description = "the largest request body (413 beyond it). Default: ${DEFAULT-VALUE}.")
+    int maxRequestBytes;
+
+    @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "the longest a client may take to send a request, or sit idle. Default: ${DEFAULT-VALUE}.")
+    double readTimeout;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "how long stopping waits for requests in flight. Default: ${DEFAULT-VALUE}.")
+    double shutdownTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        ServeConfig config;
+        try {
+            config = new ServeConfig(host, port, maxBatch, Duration.ofMillis(maxDelayMs), queue, maxRequestBytes,
+                    Duration.ofMillis(Math.round(readTimeout * 1000)), Duration.ofMillis(Math.round(shutdownTimeout * 1000)));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Map<String, ModelFile.Model> loaded = new LinkedHashMap<>();
+        for (String model : models) {
+            int eq = model.indexOf('=');
+            Path file = Path.of(eq > 0 ? model.substring(eq + 1) : model);
+            String name = eq > 0 ? model.substring(0, eq) : ModelServer.nameOf(file);
+            if (!Files.isRegularFile(file)) {
+                throw new ParameterException(spec.commandLine(), "model file " + file + " does not exist (save one with"
+                        + " ./backprop train ... --out " + file + ")");
+            }
+            if (loaded.containsKey(name)) {
+                throw new ParameterException(spec.commandLine(), "two models named '" + name + "'; name them apart with"
+                        + " NAME=FILE");
+            }
+            loaded.put(name, ModelFiles.featureModel(file, "serve"));
+        }
+        ModelServer server = ModelServer.start(config, loaded);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("stopping: answering the requests in flight");
+            server.close();
+        }, "backprop-serve-shutdown"));
+        System.out.println("Serving " + String.join(", ", server.models()) + " on " + server.uri()
+                + " (Open Inference Protocol: POST " + server.uri() + "/v2/models/" + server.models().get(0)
+                + "/infer; metrics at /metrics, description at /openapi.json). Ctrl-C stops.");
+        server.join();
+        return 0;
+    }
+}

@@ -1,0 +1,336 @@
+package dev.backprop.serve;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The Open Inference Protocol's (KServe V2) JSON: reading an inference request, checking it against the
+ * model, and writing responses, metadata and errors. A request names one input tensor with its shape,
+ * datatype and data (flat in row-major order, or nested); numbers of any of the protocol's numeric types
+ * are accepted and read as 32-bit floats, texts as BYTES.
+ */
+final class InferenceProtocol {
+    /** The protocol's numeric datatypes this server reads (all as FP32). */
+    static final Set<String> NUMERIC = Set.of("FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64",
+            "UINT8", "UINT16", "UINT32", "UINT64");
+    private static final int MAX_NESTING = 8;
+
+    /** NaN and Infinity are read (then refused with a message), not treated as malformed JSON. */
+    static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    private static final JsonFactory FACTORY = JSON.getFactory();
+
+    /** A decoded input tensor: numbers for a numeric datatype, texts for BYTES; {@code rows} is its first dimension. */
+    record Input(String name, long[] shape, String datatype, float[] numbers, List<String> texts) {
+        int rows() {
+            return (int) shape[0];
+        }
+    }
+
+    /** An inference request: its id (may be null), its inputs, and the outputs asked for (empty: all). */
+    record Request(String id, List<Input> inputs, Set<String> outputs) {
+    }
+
+    private InferenceProtocol() {
+    }
+
+    /** Reads a request body, or throws a 400 problem saying what is wrong and what was expected. */
+    static Request parse(byte[] body) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw HttpProblem.badRequest("the body is not valid JSON: " + e.getOriginalMessage() + " (line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (root == null || !root.isObject()) {
+            throw HttpProblem.badRequest("the body must be a JSON object {\"inputs\": [{\"name\", \"shape\", \"datatype\","
+                    + " \"data\"}]}");
+        }
+        String id = root.hasNonNull("id") ? root.get("id").asText() : null;
+        JsonNode inputs = root.get("inputs");
+        if (inputs == null || !inputs.isArray() || inputs.isEmpty()) {
+            throw HttpProblem.badRequest("the request has no \"inputs\": expected an array of input tensors, each"
+                    + " {\"name\", \"shape\", \"datatype\", \"data\"}");
+        }
+        List<Input> decoded = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            decoded.add(input(inputs.get(i), "inputs[" + i + "]"));
+        }
+        Set<String> outputs = new LinkedHashSet<>();
+        JsonNode wanted = root.get("outputs");
+        if (wanted != null && !wanted.isNull()) {
+            if (!wanted.isArray()) {
+                throw HttpProblem.badRequest("\"outputs\" must be an array of {\"name\"}, got " + wanted.getNodeType());
+            }
+            for (int i = 0; i < wanted.size(); i++) {
+                JsonNode name = wanted.get(i).get("name");
+                if (name == null || !name.isTextual()) {
+                    throw HttpProblem.badRequest("outputs[" + i + "] has no \"name\" string");
+                }
+                outputs.add(name.asText());
+            }
+        }
+        return new Request(id, decoded, outputs);
+    }
+
+    private static Input input(JsonNode node, String where) {
+        if (!node.isObject()) {
+            throw HttpProblem.badRequest(where + " must be an object {\"name\", \"shape\", \"datatype\", \"data\"}");
+        }
+        JsonNode name = node.get("name");
+        if (name == null || !name.isTextual()) {
+            throw HttpProblem.badRequest(where + " has no \"name\" string");
+        }
+        where = where + " (\"" + name.asText() + "\")";
+        JsonNode shapeNode = node.get("shape");
+        if (shapeNode == null || !shapeNode.isArray() || shapeNode.isEmpty()) {
+            throw HttpProblem.badRequest(where + " has no \"shape\": expected an array of sizes, such as [1, 4]");
+        }
+        long[] shape = new long[shapeNode.size()];
+        long count = 1;
+        for (int d = 0; d < shape.length; d++) {
+            JsonNode size = shapeNode.get(d);
+            if (!size.canConvertToLong() || !size.isIntegralNumber() || size.asLong() < 0) {
+                throw HttpProblem.badRequest(where + ": shape[" + d + "] is " + size + "; sizes are whole numbers >= 0");
+            }
+            shape[d] = size.asLong();
+            try {
+                count = Math.multiplyExact(count, shape[d]);
+            } catch (ArithmeticException e) {
+                throw HttpProblem.badRequest(where + ": shape " + shapeNode + " holds too many values");
+            }
+        }
+        if (shape[0] < 1 || shape[0] > Integer.MAX_VALUE) {
+            throw HttpProblem.badRequest(where + ": the first dimension (rows) is " + shape[0] + "; at least 1 row is needed");
+        }
+        JsonNode type = node.get("datatype");
+        if (type == null || !type.isTextual()) {
+            throw HttpProblem.badRequest(where + " has no \"datatype\": expected FP32 (or another numeric type) or BYTES");
+        }
+        String datatype = type.asText();
+        JsonNode data = node.get("data");
+        if (data == null || data.isNull()) {
+            throw HttpProblem.badRequest(where + " has no \"data\"");
+        }
+        return decode(name.asText(), shape, count, datatype, data, where);
+    }
+
+    /** The values of {@code data} (flat or nested) as a tensor of {@code shape} holding {@code count} values. */
+    static Input decode(String name, long[] shape, long count, String datatype, JsonNode data, String where) {
+        if (datatype.equals("BYTES")) {
+            List<String> texts = new ArrayList<>();
+            flatten(data, where, 0, value -> {
+                if (!value.isTextual()) {
+                    throw HttpProblem.badRequest(where + ": BYTES data must be strings, found " + value);
+                }
+                texts.add(value.asText());
+            });
+            checkCount(where, shape, count, texts.size());
+            return new Input(name, shape, datatype, null, texts);
+        }
+        if (!NUMERIC.contains(datatype)) {
+            throw HttpProblem.badRequest(where + ": datatype " + datatype + " is not one of the protocol's; expected FP32"
+                    + " (or FP64, INT32, ...) for numbers, BYTES for texts");
+        }
+        long[] found = {0};
+        flatten(data, where, 0, value -> found[0]++);
+        checkCount(where, shape, count, found[0]);   // then count is no more than the body's size
+        float[] numbers = new float[(int) count];
+        int[] n = {0};
+        boolean integral = datatype.startsWith("INT") || datatype.startsWith("UINT");
+        flatten(data, where, 0, value -> {
+            if (!value.isNumber()) {
+                throw HttpProblem.badRequest(where + ": value " + n[0] + " is " + value + "; " + datatype + " data must be"
+                        + " numbers");
+            }
+            if (integral && !value.isIntegralNumber()) {
+                throw HttpProblem.badRequest(where + ": value " + n[0] + " is " + value + "; " + datatype + " data must be"
+                        + " whole numbers");
+            }
+            numbers[n[0]++] = value.floatValue();
+        });
+        return new Input(name, shape, datatype, numbers, null);
+    }
+
+    private static void checkCount(String where, long[] shape, long expected, long found) {
+        if (found != expected) {
+            throw HttpProblem.badRequest(where + ": shape " + Arrays.toString(shape) + " holds " + expected
+                    + " values but \"data\" has " + found);
+        }
+    }
+
+    private static void flatten(JsonNode node, String where, int depth, Consumer<JsonNode> value) {
+        if (!node.isArray()) {
+            if (depth == 0) {
+                throw HttpProblem.badRequest(where + ": \"data\" must be an array (flat in row-major order, or nested)");
+            }
+            value.accept(node);
+            return;
+        }
+        if (depth > MAX_NESTING) {
+            throw HttpProblem.badRequest(where + ": \"data\" is nested deeper than " + MAX_NESTING + " levels");
+        }
+        for (JsonNode child : node) {
+            flatten(child, where, depth + 1, value);
+        }
+    }
+
+    /** The response to an inference: the outputs asked for (all when none was named), each for every row. */
+    static byte[] response(ServedModel model, String id, Set<String> wanted, float[] logits, int rows) {
+        int k = model.outputs();
+        return write(g -> {
+            g.writeStartObject();
+            g.writeStringField("model_name", model.name());
+            if (id != null) {
+                g.writeStringField("id", id);
+            }
+            g.writeArrayFieldStart("outputs");
+            for (ServedModel.TensorSpec spec : model.outputSpecs()) {
+                if (!wanted.isEmpty() && !wanted.contains(spec.name())) {
+                    continue;
+                }
+                g.writeStartObject();
+                g.writeStringField("name", spec.name());
+                g.writeStringField("datatype", spec.datatype());
+                g.writeArrayFieldStart("shape");
+                g.writeNumber(rows);
+                if (spec.shape().length > 1) {
+                    g.writeNumber(k);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("data");
+                switch (spec.name()) {
+                    case ServedModel.LOGITS -> {
+                        for (float v : logits) {
+                            g.writeNumber(v);
+                        }
+                    }
+                    case ServedModel.PROBABILITIES -> {
+                        for (int r = 0; r < rows; r++) {
+                            for (float p : softmax(logits, r, k)) {
+                                g.writeNumber(p);
+                            }
+                        }
+                    }
+                    case ServedModel.LABEL -> {
+                        for (int r = 0; r < rows; r++) {
+                            g.writeString(model.classNames().get(argmax(logits, r, k)));
+                        }
+                    }
+                    default -> throw new IllegalStateException("output " + spec.name());
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+    }
+
+    /** Softmax of row {@code r} of {@code [rows, k]} logits, computed as the model's {@code softmax} does (max subtracted). */
+    static float[] softmax(float[] logits, int r, int k) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < k; j++) {
+            max = Math.max(max, logits[r * k + j]);
+        }
+        float[] p = new float[k];
+        float sum = 0;
+        for (int j = 0; j < k; j++) {
+            p[j] = (float) Math.exp(logits[r * k + j] - max);
+            sum += p[j];
+        }
+        for (int j = 0; j < k; j++) {
+            p[j] /= sum;
+        }
+        return p;
+    }
+
+    static int argmax(float[] logits, int r, int k) {
+        int best = 0;
+        for (int j = 1; j < k; j++) {
+            if (logits[r * k + j] > logits[r * k + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /** The model's metadata: name, platform, and its input and outputs with datatypes and shapes (-1: any rows). */
+    static byte[] metadata(ServedModel model) {
+        return write(g -> {
+            g.writeStartObject();
+            g.writeStringField("name", model.name());
+            g.writeArrayFieldStart("versions");
+            g.writeEndArray();
+            g.writeStringField("platform", "backprop");
+            g.writeArrayFieldStart("inputs");
+            writeSpec(g, model.input());
+            g.writeEndArray();
+            g.writeArrayFieldStart("outputs");
+            for (ServedModel.TensorSpec spec : model.outputSpecs()) {
+                writeSpec(g, spec);
+            }
+            g.writeEndArray();
+            if (model.classifies()) {
+                g.writeArrayFieldStart("parameters_classes");
+                for (String c : model.classNames()) {
+                    g.writeString(c);
+                }
+                g.writeEndArray();
+            }
+            g.writeEndObject();
+        });
+    }
+
+    private static void writeSpec(JsonGenerator g, ServedModel.TensorSpec spec) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", spec.name());
+        g.writeStringField("datatype", spec.datatype());
+        g.writeArrayFieldStart("shape");
+        for (long d : spec.shape()) {
+            g.writeNumber(d);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    /** {@code {"error": message}}, the protocol's error body. */
+    static byte[] error(String message) {
+        return write(g -> {
+            g.writeStartObject();
+            g.writeStringField("error", message);
+            g.writeEndObject();
+        });
+    }
+
+    /** Writes JSON through a streaming generator. */
+    interface Writer {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    static byte[] write(Writer writer) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            writer.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}
