@@ -86,10 +86,28 @@ final class BenchCommand implements Callable<Integer> {
                     + " projection to 8-128 workers")
     String spark;
 
+    @Option(names = "--serve", description = "instead: the model server under load (./backprop serve in a process of its"
+            + " own, wrk from 1, 8, 32 and 128 connections against the MNIST MLP and LeNet-5, beside the same model"
+            + " answering in this process without HTTP); needs wrk")
+    boolean serve;
+
+    @Option(names = "--serve-seconds", paramLabel = "SECONDS", defaultValue = "10",
+            description = "with --serve: how long each load level runs. Default: ${DEFAULT-VALUE}.")
+    int serveSeconds;
+
+    @Option(names = "--soak", paramLabel = "SECONDS", defaultValue = "0",
+            description = "with --serve: then hold 80%% of the MLP's measured capacity for this long (hey), checking"
+                    + " distinct answers against the model and sampling the server's resident memory; needs hey")
+    int soakSeconds;
+
     @Override
     public Integer call() throws Exception {
         if (spark != null) {
             SparkFigures.run(spark, data.dataDir);
+            return 0;
+        }
+        if (serve) {
+            ServeFigures.run(json, serveSeconds, soakSeconds);
             return 0;
         }
         Backend backend = Backends.active();

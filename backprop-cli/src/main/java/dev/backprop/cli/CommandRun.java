@@ -25,6 +25,11 @@ record CommandRun(int exit, String out, double seconds, long peakRssMb) {
 
     /** Runs {@code backprop args...} and waits for it. */
     static CommandRun of(List<String> args) throws IOException, InterruptedException {
+        return run(command(args));
+    }
+
+    /** The program and arguments that run {@code backprop args...} as {@link #of} runs it, for a process started elsewhere. */
+    static List<String> command(List<String> args) {
         List<String> command = new ArrayList<>();
         Path root = checkout();
         Path launcher = root == null ? null : root.resolve("backprop");
@@ -40,7 +45,7 @@ record CommandRun(int exit, String out, double seconds, long peakRssMb) {
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         }
         command.addAll(args);
-        return run(command);
+        return command;
     }
 
     /** Runs {@code command} (a program and its arguments) and waits for it. */

@@ -12,10 +12,13 @@ import java.util.function.Function;
 
 /**
  * Gathers the concurrent requests for one model into batches and runs one forward pass per batch, on a
- * thread of its own. A batch starts with the oldest waiting request, waits up to the configured delay
- * for more, and closes when it holds the maximum rows (a request that would overflow it opens the next
- * one). At most {@code queueCapacity} requests wait: the next is refused at once with 503, so an overload
- * costs neither memory nor time. Closing refuses new requests and answers every accepted one first.
+ * thread of its own. A batch starts with the oldest waiting request and takes every request already queued;
+ * while more requests for the model are on their way in (arrived, body still being read or decoded), it
+ * waits for them, up to the configured delay; it closes when it holds the maximum rows (a request that would
+ * overflow it opens the next one). So a lone request runs at once, and under load, batches fill from what
+ * queues during the previous forward pass. At most {@code queueCapacity} requests wait: the next is refused
+ * at once with 503, so an overload costs neither memory nor time. Closing refuses new requests and answers
+ * every accepted one first.
  */
 final class DynamicBatcher implements AutoCloseable {
     private record Job(Tensor rows, CompletableFuture<float[]> result) {
@@ -32,6 +35,7 @@ final class DynamicBatcher implements AutoCloseable {
     private final Object forwardLock;
     private final ServerMetrics metrics;
     private final Thread worker;
+    private final java.util.concurrent.atomic.AtomicInteger arriving = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closing;
     private long batches;
 
@@ -54,11 +58,22 @@ final class DynamicBatcher implements AutoCloseable {
         this.worker = Thread.ofPlatform().name("backprop-batcher-" + model).daemon().start(this::run);
     }
 
+    /** A request for this model has arrived; {@link #submit} or {@link #gone} follows. */
+    void arriving() {
+        arriving.incrementAndGet();
+    }
+
+    /** A request that {@link #arriving} announced ended without being submitted (bad input, say). */
+    void gone() {
+        arriving.decrementAndGet();
+    }
+
     /**
      * Queues {@code rows} (their first dimension counts the rows) for the next batch; the future gives their
      * outputs. Throws a 503 problem when the queue is full or the batcher is closing.
      */
     CompletableFuture<float[]> submit(Tensor rows) {
+        arriving.decrementAndGet();
         if (closing) {
             throw HttpProblem.unavailable("model '" + model + "' is shutting down", 1);
         }
@@ -72,8 +87,13 @@ final class DynamicBatcher implements AutoCloseable {
             admission.release();
             throw HttpProblem.unavailable("model '" + model + "' is shutting down", 1);
         }
-        metrics.queueDepth(model, capacity - admission.availablePermits());
+        metrics.queueDepth(model, waiting());
         return job.result();
+    }
+
+    /** Requests queued, waiting for a forward pass. */
+    int waiting() {
+        return capacity - admission.availablePermits();
     }
 
     /** Forward passes run so far. */
@@ -102,14 +122,17 @@ final class DynamicBatcher implements AutoCloseable {
             int rows = first.rows().size(0);
             long deadline = System.nanoTime() + maxDelayNanos;
             while (rows < maxBatch) {
-                long wait = deadline - System.nanoTime();
+                long wait = arriving.get() > 0 ? deadline - System.nanoTime() : 0;
                 Job next;
                 try {
-                    next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                    next = wait > 0 ? queue.poll(Math.min(wait, 100_000), TimeUnit.NANOSECONDS) : queue.poll();
                 } catch (InterruptedException e) {
                     next = null;
                 }
                 if (next == null) {
+                    if (arriving.get() > 0 && deadline - System.nanoTime() > 0) {
+                        continue;   // more are on their way: look again (every 0.1 ms) until the delay is up
+                    }
                     break;
                 }
                 if (rows + next.rows().size(0) > maxBatch) {
@@ -121,7 +144,7 @@ final class DynamicBatcher implements AutoCloseable {
             }
             // The requests of this batch no longer wait in the queue; the carried one still does.
             admission.release(batch.size());
-            metrics.queueDepth(model, capacity - admission.availablePermits());
+            metrics.queueDepth(model, waiting());
             execute(batch, rows);
         }
     }

@@ -1,6 +1,7 @@
 package dev.backprop.serve;
 
 import dev.backprop.io.ModelFile;
+import dev.backprop.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,6 +13,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -77,6 +80,12 @@ public final class ModelServer implements AutoCloseable {
      * @throws IOException              when the address cannot be bound (in use, or not this machine's)
      */
     public static ModelServer start(ServeConfig config, Map<String, ModelFile.Model> models) throws IOException {
+        return start(config, models, UnaryOperator.identity());
+    }
+
+    /** {@link #start} with each model's forward pass wrapped (by tests, to hold a batch while others queue). */
+    static ModelServer start(ServeConfig config, Map<String, ModelFile.Model> models,
+                             UnaryOperator<Function<Tensor, float[]>> wrap) throws IOException {
         if (models.isEmpty()) {
             throw new IllegalArgumentException("serve: no models given; name at least one model file");
         }
@@ -92,7 +101,7 @@ public final class ModelServer implements AutoCloseable {
         Object forwardLock = new Object();
         Map<String, DynamicBatcher> batchers = new LinkedHashMap<>();
         for (ServedModel m : served.values()) {
-            batchers.put(m.name(), new DynamicBatcher(m.name(), m::forward, m.outputs(), config, forwardLock, metrics));
+            batchers.put(m.name(), new DynamicBatcher(m.name(), wrap.apply(m::forward), m.outputs(), config, forwardLock, metrics));
         }
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
@@ -169,6 +178,11 @@ public final class ModelServer implements AutoCloseable {
             throw new IllegalArgumentException("no model named '" + model + "'; this server has " + batchers.keySet());
         }
         return b.batches();
+    }
+
+    /** Requests for {@code model} waiting for a forward pass. */
+    int waiting(String model) {
+        return batchers.get(model).waiting();
     }
 
     /** Waits until the server stops. */

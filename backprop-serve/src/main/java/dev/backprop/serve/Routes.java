@@ -86,7 +86,10 @@ final class Routes extends Handler.Abstract.NonBlocking {
                 get(ex, method, () -> ex.json(200, "{\"name\":\"" + model.name() + "\",\"ready\":" + ready + "}"));
             } else if (parts.size() == 4 && parts.get(3).equals("infer")) {
                 ex.route = "infer";
-                post(ex, method, () -> readBody(ex, body -> infer(ex, model, body)));
+                post(ex, method, () -> {
+                    ex.expect(batchers.get(model.name()));
+                    readBody(ex, body -> infer(ex, model, body));
+                });
             } else if (parts.size() >= 4 && parts.get(3).equals("versions")) {
                 throw new HttpProblem(404, "model versions are not kept: each model has one; use /v2/models/"
                         + model.name() + "/infer");
@@ -98,7 +101,10 @@ final class Routes extends Handler.Abstract.NonBlocking {
         if (parts.size() == 3 && parts.get(0).equals("models") && parts.get(2).equals("predict")) {
             ServedModel model = model(ex, parts.get(1));
             ex.route = "predict";
-            post(ex, method, () -> readBody(ex, body -> predict(ex, model, body)));
+            post(ex, method, () -> {
+                ex.expect(batchers.get(model.name()));
+                readBody(ex, body -> predict(ex, model, body));
+            });
             return;
         }
         String joined = String.join("/", parts);
@@ -285,6 +291,7 @@ final class Routes extends Handler.Abstract.NonBlocking {
 
     /** Queues rows on the model's batcher; writes the answer (or the failure) when the batch has run. */
     private void run(Exchange ex, ServedModel model, Tensor rows, int n, Consumer<float[]> answer) {
+        ex.expecting = null;   // submit counts it as arrived
         CompletableFuture<float[]> result = batchers.get(model.name()).submit(rows);
         result.whenCompleteAsync((out, err) -> {
             try {
@@ -464,6 +471,8 @@ final class Routes extends Handler.Abstract.NonBlocking {
         final long start = System.nanoTime();
         String model = "-";
         String route = "unknown";
+        /** The batcher told that this request is on its way, until it is submitted or answered. */
+        DynamicBatcher expecting;
 
         Exchange(Request request, Response response, Callback callback) {
             this.request = request;
@@ -471,11 +480,20 @@ final class Routes extends Handler.Abstract.NonBlocking {
             this.callback = callback;
         }
 
+        void expect(DynamicBatcher batcher) {
+            batcher.arriving();
+            expecting = batcher;
+        }
+
         void json(int status, String body) {
             send(status, JSON, body.getBytes(StandardCharsets.UTF_8));
         }
 
         void send(int status, String contentType, byte[] body) {
+            if (expecting != null) {
+                expecting.gone();
+                expecting = null;
+            }
             response.setStatus(status);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.backprop.io.ModelFile;
+import dev.backprop.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,6 +27,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -235,55 +240,118 @@ class ModelServerTest {
         assertEquals(415, post(server, "/models/iris/predict", "image/png", "not an image").status());
     }
 
+    /** Holds the first forward pass until released, so that requests queue behind it, deterministically. */
+    static final class Gate implements UnaryOperator<Function<Tensor, float[]>> {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final AtomicBoolean first = new AtomicBoolean(true);
+
+        @Override
+        public Function<Tensor, float[]> apply(Function<Tensor, float[]> forward) {
+            return x -> {
+                if (first.getAndSet(false)) {
+                    entered.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return forward.apply(x);
+            };
+        }
+    }
+
+    static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    static CompletableFuture<Reply> inferRow(ModelServer s, float[] row) {
+        return postAsync(s, "/v2/models/iris/infer", "application/json",
+                inferBody("input", "FP32", new long[] {1, 4}, numbers(row), ",\"outputs\":[{\"name\":\"logits\"}]"));
+    }
+
+    static void assertAnswers(float[] row, Reply r) throws Exception {
+        assertEquals(200, r.status(), r.body());
+        assertArrayEquals(Models.expected(Models.iris(), row, 1, 4), floats(output(r.json(), "logits").get("data")), 1e-5f);
+    }
+
     @Test
-    void concurrentRequestsShareForwardPassesAndEachGetsItsOwnAnswer() throws Exception {
-        try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
-                .withBatching(64, Duration.ofMillis(300), 256), Map.of("iris", Models.copy(Models.iris())))) {
-            int clients = 24;
+    void requestsThatQueueDuringAForwardPassShareTheNextAndEachGetsItsOwnAnswer() throws Exception {
+        Gate gate = new Gate();
+        try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0),
+                Map.of("iris", Models.copy(Models.iris())), gate)) {
+            float[] firstRow = Models.rows(99, 1, 4, 8f);
+            CompletableFuture<Reply> first = inferRow(s, firstRow);
+            gate.entered.await();
+            int clients = 23;
             List<CompletableFuture<Reply>> replies = new ArrayList<>();
             List<float[]> inputs = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 float[] row = Models.rows(100 + c, 1, 4, 8f);
                 inputs.add(row);
-                replies.add(postAsync(s, "/v2/models/iris/infer", "application/json",
-                        inferBody("input", "FP32", new long[] {1, 4}, numbers(row), ",\"outputs\":[{\"name\":\"logits\"}]")));
+                replies.add(inferRow(s, row));
             }
+            await("23 requests wait", () -> s.waiting("iris") == clients);
+            gate.release.countDown();
+            assertAnswers(firstRow, first.get());
             for (int c = 0; c < clients; c++) {
-                Reply r = replies.get(c).get();
-                assertEquals(200, r.status(), r.body());
-                assertArrayEquals(Models.expected(Models.iris(), inputs.get(c), 1, 4),
-                        floats(output(r.json(), "logits").get("data")), 1e-5f, "client " + c);
+                assertAnswers(inputs.get(c), replies.get(c).get());
             }
-            long batches = s.batches("iris");
-            assertTrue(batches >= 1 && batches <= clients / 4, "24 concurrent requests took " + batches + " forward passes");
+            assertEquals(2, s.batches("iris"), "the first request alone, then the 23 that queued behind it together");
             String metrics = get(s, "/metrics").body();
             assertTrue(metrics.contains("backprop_requests_total{code=\"200\",model=\"iris\",route=\"infer\"} 24.0"), metrics);
-            assertTrue(metrics.contains("backprop_batch_rows_count{model=\"iris\"} " + batches + "\n"), metrics);
+            assertTrue(metrics.contains("backprop_batch_rows_count{model=\"iris\"} 2\n"), metrics);
+            assertTrue(metrics.contains("backprop_batch_rows_bucket{model=\"iris\",le=\"16.0\"} 1\n"), metrics);
+            assertTrue(metrics.contains("backprop_batch_rows_bucket{model=\"iris\",le=\"32.0\"} 2\n"), metrics);
             assertTrue(metrics.contains("backprop_queue_depth{model=\"iris\"} 0.0"), metrics);
             assertTrue(metrics.contains("backprop_request_duration_seconds_bucket"), metrics);
         }
     }
 
     @Test
-    void aFullQueueAnswers503AtOnceAndTheAcceptedRequestsAreAnsweredCorrectly() throws Exception {
+    void aLoneRequestDoesNotWaitForABatch() throws Exception {
         try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
-                .withBatching(1000, Duration.ofMillis(1500), 4), Map.of("iris", Models.copy(Models.iris())))) {
+                .withBatching(64, Duration.ofSeconds(5), 16), Map.of("iris", Models.copy(Models.iris())))) {
+            float[] row = Models.rows(98, 1, 4, 8f);
+            long start = System.nanoTime();
+            assertAnswers(row, inferRow(s, row).get());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(seconds < 2.5, "a lone request took " + seconds + " s with a 5 s batching delay");
+        }
+    }
+
+    @Test
+    void aFullQueueAnswers503AtOnceAndTheAcceptedRequestsAreAnsweredCorrectly() throws Exception {
+        Gate gate = new Gate();
+        try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
+                .withBatching(64, Duration.ofMillis(2), 4), Map.of("iris", Models.copy(Models.iris())), gate)) {
+            float[] firstRow = Models.rows(199, 1, 4, 8f);
+            CompletableFuture<Reply> first = inferRow(s, firstRow);
+            gate.entered.await();
             List<CompletableFuture<Reply>> replies = new ArrayList<>();
             List<float[]> inputs = new ArrayList<>();
-            for (int c = 0; c < 12; c++) {
+            for (int c = 0; c < 11; c++) {
                 float[] row = Models.rows(200 + c, 1, 4, 8f);
                 inputs.add(row);
-                replies.add(postAsync(s, "/v2/models/iris/infer", "application/json",
-                        inferBody("input", "FP32", new long[] {1, 4}, numbers(row), "")));
+                replies.add(inferRow(s, row));
             }
+            // 4 wait; the other 7 are answered at once, while the forward pass is still held
+            await("7 answers come back", () -> replies.stream().filter(CompletableFuture::isDone).count() == 7);
+            assertEquals(4, s.waiting("iris"));
+            gate.release.countDown();
+            assertAnswers(firstRow, first.get());
             int ok = 0;
             int busy = 0;
-            for (int c = 0; c < 12; c++) {
+            for (int c = 0; c < 11; c++) {
                 Reply r = replies.get(c).get();
                 if (r.status() == 200) {
                     ok++;
-                    assertArrayEquals(Models.expected(Models.iris(), inputs.get(c), 1, 4),
-                            floats(output(r.json(), "logits").get("data")), 1e-5f, "client " + c);
+                    assertAnswers(inputs.get(c), r);
                 } else {
                     busy++;
                     assertEquals(503, r.status(), r.body());
@@ -292,8 +360,8 @@ class ModelServerTest {
                 }
             }
             assertEquals(4, ok);
-            assertEquals(8, busy);
-            assertEquals(1, s.batches("iris"));
+            assertEquals(7, busy);
+            assertEquals(2, s.batches("iris"));
         }
     }
 
@@ -370,26 +438,36 @@ class ModelServerTest {
 
     @Test
     void closingAnswersTheRequestsInFlightThenRefusesConnections() throws Exception {
-        ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
-                .withBatching(64, Duration.ofMillis(800), 64), Map.of("iris", Models.copy(Models.iris())));
+        Gate gate = new Gate();
+        ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0),
+                Map.of("iris", Models.copy(Models.iris())), gate);
         int port = s.port();
         List<CompletableFuture<Reply>> replies = new ArrayList<>();
         List<float[]> inputs = new ArrayList<>();
         for (int c = 0; c < 6; c++) {
             float[] row = Models.rows(300 + c, 1, 4, 8f);
             inputs.add(row);
-            replies.add(postAsync(s, "/v2/models/iris/infer", "application/json",
-                    inferBody("input", "FP32", new long[] {1, 4}, numbers(row), "")));
+            replies.add(inferRow(s, row));
+            if (c == 0) {
+                gate.entered.await();
+            }
         }
-        Thread.sleep(300);   // the requests are in, waiting for their batch to fill
-        s.close();
+        await("5 requests wait", () -> s.waiting("iris") == 5);
+        Thread closing = Thread.ofPlatform().start(s::close);
+        await("the port is closed", () -> {
+            try (Socket probe = new Socket("127.0.0.1", port)) {
+                return false;
+            } catch (IOException refused) {
+                return true;
+            }
+        });
+        assertTrue(closing.isAlive(), "close() returned with requests in flight");
+        gate.release.countDown();
+        closing.join(20_000);
+        assertFalse(closing.isAlive());
         for (int c = 0; c < 6; c++) {
-            Reply r = replies.get(c).get();
-            assertEquals(200, r.status(), r.body());
-            assertArrayEquals(Models.expected(Models.iris(), inputs.get(c), 1, 4),
-                    floats(output(r.json(), "logits").get("data")), 1e-5f);
+            assertAnswers(inputs.get(c), replies.get(c).get());
         }
         assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close());
-        assertFalse(replies.isEmpty());
     }
 }

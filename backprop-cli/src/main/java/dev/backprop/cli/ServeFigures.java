@@ -1,0 +1,362 @@
+package dev.backprop.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.backprop.data.Preprocessing;
+import dev.backprop.io.ModelFile;
+import dev.backprop.nn.ActivationKind;
+import dev.backprop.nn.ModelSpec;
+import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.Tensor;
+import dev.backprop.train.Evaluator;
+import dev.backprop.train.LossFunction;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code bench --serve}: the model server under load, as a user runs it. The server ({@code ./backprop serve}, in a
+ * process of its own) serves an MNIST MLP 784-256-256-10 and LeNet-5 (untrained: the time does not depend on the
+ * weights); wrk, in another process, sends one-image inference requests from 1, 8, 32 and 128 connections and reports
+ * throughput and latency percentiles. Beside each, the ceiling: the same model answering the same rows in this
+ * process without HTTP (one row at a time for one client; batches of min(clients, max batch) rows otherwise). With
+ * {@code --soak SECONDS}: hey holds 80% of the MLP's measured capacity for that long, while a checker sends distinct
+ * inputs and compares every answer with the model run here, and the server's resident memory is sampled.
+ */
+final class ServeFigures {
+    private static final int[] CLIENTS = {1, 8, 32, 128};
+    private static final int MAX_BATCH = 64;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ServeFigures() {
+    }
+
+    /** One load level: wrk's figures and the in-process ceiling for the same requests. */
+    record Level(String model, int clients, double requestsPerSecond, double p50Ms, double p99Ms, long failed,
+                 double ceilingPerSecond) {
+    }
+
+    /** The soak's figures. */
+    record Soak(double seconds, double targetPerSecond, double requestsPerSecond, long ok, long notOk, double p50Ms,
+                double p99Ms, long checked, long mismatched, List<Long> rssMb) {
+    }
+
+    static void run(boolean json, int seconds, int soakSeconds) throws Exception {
+        requireTool("wrk");
+        if (soakSeconds > 0) {
+            requireTool("hey");
+        }
+        Path dir = Files.createTempDirectory("backprop-serve-bench");
+        Map<String, ModelFile.Model> models = new LinkedHashMap<>();
+        List<String> digits = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+        ModelSpec mlp = new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f);
+        ModelSpec lenet = new ModelSpec.LeNet5(1, 10);
+        models.put("mlp", new ModelFile.Model(mlp, mlp.build(new Generator(1)),
+                new ModelFile.Info("mnist", digits, Preprocessing.scale(255))));
+        models.put("lenet", new ModelFile.Model(lenet, lenet.build(new Generator(2)),
+                new ModelFile.Info("mnist", digits, Preprocessing.scale(255))));
+        List<String> args = new ArrayList<>(List.of("serve", "--port", "0", "--max-batch", String.valueOf(MAX_BATCH)));
+        for (var e : models.entrySet()) {
+            Path file = dir.resolve(e.getKey() + ".safetensors");
+            ModelFile.save(file, e.getValue());
+            args.add(e.getKey() + "=" + file);
+        }
+        float[] pixels = Tensor.rand(new Generator(7), 784).mul(255f).toFloatArray();
+        Path body = dir.resolve("request.json");
+        Files.writeString(body, request(pixels));
+
+        Process server = new ProcessBuilder(CommandRun.command(args)).redirectErrorStream(true).start();
+        try {
+            URI uri = awaitServing(server);
+            System.err.println("server: " + uri + " (pid " + server.pid() + ")");
+            List<Level> levels = new ArrayList<>();
+            for (String model : models.keySet()) {
+                URI infer = uri.resolve("/v2/models/" + model + "/infer");
+                Path script = dir.resolve(model + ".lua");
+                Files.writeString(script, luaScript(body));
+                wrk(infer, script, 8, 5);   // warm-up: the server's JIT and the batcher
+                Evaluator local = new Evaluator(ModelFile.read(ModelFile.toBytes(models.get(model)), model).module(),
+                        LossFunction.crossEntropy());
+                for (int c : CLIENTS) {
+                    JsonNode w = wrk(infer, script, c, seconds);
+                    double rps = w.get("requests").asDouble() / (w.get("duration_us").asDouble() / 1e6);
+                    long failed = w.get("status").asLong() + w.get("connect").asLong() + w.get("read").asLong()
+                            + w.get("timeout").asLong();
+                    Level level = new Level(model, c, rps, w.get("p50_us").asDouble() / 1000, w.get("p99_us").asDouble() / 1000,
+                            failed, ceiling(local, pixels, Math.min(c, MAX_BATCH), model.equals("lenet")));
+                    levels.add(level);
+                    System.err.println(describe(level));
+                }
+            }
+            Soak soak = null;
+            if (soakSeconds > 0) {
+                double capacity = levels.stream().filter(l -> l.model().equals("mlp"))
+                        .mapToDouble(Level::requestsPerSecond).max().orElseThrow();
+                soak = soak(uri.resolve("/v2/models/mlp/infer"), body, server.pid(), 0.8 * capacity, soakSeconds,
+                        new Evaluator(ModelFile.read(ModelFile.toBytes(models.get("mlp")), "mlp").module(),
+                                LossFunction.crossEntropy()));
+            }
+            print(json, levels, soak);
+        } finally {
+            server.destroy();   // SIGTERM: the server answers what is in flight and stops
+            if (!server.waitFor(30, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    private static void requireTool(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, tool))) {
+                return;
+            }
+        }
+        throw new IllegalStateException("bench --serve needs " + tool + " as the load generator; on Debian: apt install "
+                + tool);
+    }
+
+    private static URI awaitServing(Process server) throws IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        Pattern serving = Pattern.compile("^Serving .* on (http://\\S+) ");
+        String line;
+        while ((line = out.readLine()) != null) {
+            seen.append(line).append('\n');
+            Matcher m = serving.matcher(line);
+            if (m.find()) {
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        out.lines().forEach(l -> System.err.println("server: " + l));
+                    } catch (java.io.UncheckedIOException closed) {
+                        // the server has exited
+                    }
+                });
+                return URI.create(m.group(1));
+            }
+        }
+        throw new IllegalStateException("the server did not start:\n" + seen);
+    }
+
+    private static String request(float[] pixels) {
+        StringBuilder sb = new StringBuilder("{\"inputs\":[{\"name\":\"input\",\"shape\":[1,784],\"datatype\":\"UINT8\",\"data\":[");
+        for (int i = 0; i < pixels.length; i++) {
+            sb.append(i == 0 ? "" : ",").append((int) pixels[i]);
+        }
+        return sb.append("]}],\"outputs\":[{\"name\":\"logits\"}]}").toString();
+    }
+
+    /** wrk's script: POSTs the body, and prints the summary as one JSON line when done. */
+    private static String luaScript(Path body) {
+        return String.join("\n",
+                "local f = assert(io.open(\"" + body + "\", \"rb\"))",
+                "wrk.method = \"POST\"",
+                "wrk.body = f:read(\"*all\")",
+                "f:close()",
+                "wrk.headers[\"Content-Type\"] = \"application/json\"",
+                "done = function(summary, latency, requests)",
+                "  io.write(string.format('{\"requests\":%d,\"duration_us\":%d,\"status\":%d,\"connect\":%d,\"read\":%d,"
+                        + "\"timeout\":%d,\"p50_us\":%d,\"p99_us\":%d}\\n', summary.requests, summary.duration,"
+                        + " summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.timeout,"
+                        + " latency:percentile(50), latency:percentile(99)))",
+                "end", "");
+    }
+
+    private static JsonNode wrk(URI uri, Path script, int clients, int seconds) throws IOException, InterruptedException {
+        List<String> command = List.of("wrk", "-t" + Math.min(2, clients), "-c" + clients, "-d" + seconds + "s",
+                "--timeout", "10s", "-s", script.toString(), uri.toString());
+        CommandRun run = CommandRun.run(command);
+        for (String line : run.out().split("\n")) {
+            if (line.startsWith("{\"requests\"")) {
+                return JSON.readTree(line);
+            }
+        }
+        throw new IllegalStateException("wrk gave no summary (exit " + run.exit() + "):\n" + run.out());
+    }
+
+    /** Rows per second the model answers here, without HTTP, in batches of {@code batch} copies of the row, for about 2 s. */
+    private static double ceiling(Evaluator model, float[] pixels, int batch, boolean image) {
+        float[] rows = new float[batch * pixels.length];
+        for (int r = 0; r < batch; r++) {
+            System.arraycopy(pixels, 0, rows, r * pixels.length, pixels.length);
+        }
+        Tensor x = Preprocessing.scale(255).apply(Tensor.fromArray(rows, batch, pixels.length));
+        Tensor input = image ? x.reshape(batch, 1, 28, 28) : x;
+        for (int i = 0; i < 20; i++) {
+            model.predict(input, batch);
+        }
+        long start = System.nanoTime();
+        long done = 0;
+        while (System.nanoTime() - start < 2_000_000_000L) {
+            model.predict(input, batch);
+            done += batch;
+        }
+        return done / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static Soak soak(URI uri, Path body, long serverPid, double target, int seconds, Evaluator local)
+            throws Exception {
+        int clients = 32;
+        List<String> hey = List.of("hey", "-z", seconds + "s", "-c", String.valueOf(clients), "-q",
+                String.format(Locale.ROOT, "%.2f", target / clients), "-m", "POST", "-T", "application/json",
+                "-D", body.toString(), uri.toString());
+        List<Long> rss = new ArrayList<>();
+        AtomicLong checked = new AtomicLong();
+        AtomicLong mismatched = new AtomicLong();
+        Path status = Path.of("/proc", String.valueOf(serverPid), "status");
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            while (!stop.get()) {
+                rss.add(residentMb(status));
+                sleep(10_000);
+            }
+        });
+        Thread checker = Thread.ofPlatform().daemon().start(() -> check(uri, local, stop, checked, mismatched));
+        CommandRun run = CommandRun.run(hey);
+        stop.set(true);
+        checker.join();
+        sampler.join();
+        rss.add(residentMb(status));
+        String out = run.out();
+        long ok = count(out, "\\[200\\]\\s+(\\d+) responses");
+        long all = 0;
+        Matcher m = Pattern.compile("\\[(\\d{3})\\]\\s+(\\d+) responses").matcher(out);
+        while (m.find()) {
+            all += Long.parseLong(m.group(2));
+        }
+        long errors = count(out, "Error distribution:[\\s\\S]*?\\[(\\d+)\\]");
+        return new Soak(seconds, target, number(out, "Requests/sec:\\s+([0-9.]+)"), ok, all - ok + errors,
+                1000 * number(out, "50%+ in ([0-9.]+) secs"), 1000 * number(out, "99%+ in ([0-9.]+) secs"),
+                checked.get(), mismatched.get(), rss);
+    }
+
+    /** Sends distinct rows one after another and compares every answer with the model run here. */
+    private static void check(URI uri, Evaluator local, java.util.concurrent.atomic.AtomicBoolean stop,
+                              AtomicLong checked, AtomicLong mismatched) {
+        HttpClient http = HttpClient.newHttpClient();
+        long seed = 1000;
+        while (!stop.get()) {
+            float[] pixels = Tensor.rand(new Generator(seed++), 784).mul(255f).toFloatArray();
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = (int) pixels[i];
+            }
+            float[] expected = local.predict(Preprocessing.scale(255).apply(Tensor.fromArray(pixels, 1, 784)), 1)
+                    .toFloatArray();
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(request(pixels))).build(), HttpResponse.BodyHandlers.ofString());
+                boolean same = r.statusCode() == 200;
+                if (same) {
+                    JsonNode data = JSON.readTree(r.body()).get("outputs").get(0).get("data");
+                    for (int j = 0; j < expected.length; j++) {
+                        same &= Math.abs(data.get(j).asDouble() - expected[j]) <= 1e-4 * (1 + Math.abs(expected[j]));
+                    }
+                }
+                checked.incrementAndGet();
+                if (!same) {
+                    mismatched.incrementAndGet();
+                    System.err.println("checker: answer " + r.statusCode() + " differs: " + r.body());
+                }
+            } catch (IOException | InterruptedException e) {
+                mismatched.incrementAndGet();
+                System.err.println("checker: " + e);
+            }
+            sleep(100);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long residentMb(Path status) {
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException gone) {
+            // the server has exited
+        }
+        return -1;
+    }
+
+    private static long count(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    private static double number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    private static String describe(Level l) {
+        return String.format(Locale.ROOT, "%-6s %4d clients  %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  failed %d"
+                        + "  | in-process %8.0f rows/s (%.0f%%)", l.model(), l.clients(), l.requestsPerSecond(), l.p50Ms(),
+                l.p99Ms(), l.failed(), l.ceilingPerSecond(), 100 * l.requestsPerSecond() / l.ceilingPerSecond());
+    }
+
+    private static void print(boolean json, List<Level> levels, Soak soak) throws IOException {
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("cpu", dev.backprop.cpu.CpuInfo.current().toString());
+            out.put("max_batch", MAX_BATCH);
+            List<Object> rows = new ArrayList<>();
+            for (Level l : levels) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("model", l.model());
+                e.put("clients", l.clients());
+                e.put("requests_per_second", Math.round(l.requestsPerSecond()));
+                e.put("p50_ms", round(l.p50Ms()));
+                e.put("p99_ms", round(l.p99Ms()));
+                e.put("failed", l.failed());
+                e.put("in_process_rows_per_second", Math.round(l.ceilingPerSecond()));
+                rows.add(e);
+            }
+            out.put("load", rows);
+            if (soak != null) {
+                out.put("soak", soak);
+            }
+            System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+            return;
+        }
+        System.out.println(dev.backprop.cpu.CpuInfo.current() + "; server: ./backprop serve, max batch " + MAX_BATCH
+                + ", 2 ms delay; load: wrk on the same machine");
+        for (Level l : levels) {
+            System.out.println(describe(l));
+        }
+        if (soak != null) {
+            System.out.println(String.format(Locale.ROOT, "soak %.0f s at %.0f req/s (80%% of the MLP's best): %.0f req/s,"
+                            + " %d answered 200, %d not; p50 %.2f ms, p99 %.2f ms; checker: %d distinct requests, %d wrong;"
+                            + " server resident memory (MB, every 10 s): %s", soak.seconds(), soak.targetPerSecond(),
+                    soak.requestsPerSecond(), soak.ok(), soak.notOk(), soak.p50Ms(), soak.p99Ms(), soak.checked(),
+                    soak.mismatched(), soak.rssMb()));
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}
