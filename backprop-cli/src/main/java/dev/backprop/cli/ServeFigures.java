@@ -53,9 +53,12 @@ final class ServeFigures {
                  double ceilingPerSecond) {
     }
 
-    /** The soak's figures. */
-    record Soak(double seconds, double targetPerSecond, double requestsPerSecond, long ok, long notOk, double p50Ms,
-                double p99Ms, long checked, long mismatched, List<Long> rssMb) {
+    /**
+     * The soak's figures: hey's rate and latency (hey keeps the first million results for its percentiles), the
+     * server's own count of its answers by status (from {@code /metrics}), the checker's, and resident memory.
+     */
+    record Soak(double seconds, double targetPerSecond, double requestsPerSecond, double p50Ms, double p99Ms,
+                Map<String, Long> serverAnswers, long checked, long mismatched, List<Long> rssMb) {
     }
 
     static void run(boolean json, int seconds, int soakSeconds) throws Exception {
@@ -234,16 +237,12 @@ final class ServeFigures {
         sampler.join();
         rss.add(residentMb(status));
         String out = run.out();
-        long ok = count(out, "\\[200\\]\\s+(\\d+) responses");
-        long all = 0;
-        Matcher m = Pattern.compile("\\[(\\d{3})\\]\\s+(\\d+) responses").matcher(out);
-        while (m.find()) {
-            all += Long.parseLong(m.group(2));
+        if (out.contains("Error distribution:")) {
+            System.err.println("hey reported errors:\n" + out.substring(out.indexOf("Error distribution:")));
         }
-        long errors = count(out, "Error distribution:[\\s\\S]*?\\[(\\d+)\\]");
-        return new Soak(seconds, target, number(out, "Requests/sec:\\s+([0-9.]+)"), ok, all - ok + errors,
+        return new Soak(seconds, target, number(out, "Requests/sec:\\s+([0-9.]+)"),
                 1000 * number(out, "50%+ in ([0-9.]+) secs"), 1000 * number(out, "99%+ in ([0-9.]+) secs"),
-                checked.get(), mismatched.get(), rss);
+                answers(uri), checked.get(), mismatched.get(), rss);
     }
 
     /** Sends distinct rows one after another and compares every answer with the model run here. */
@@ -302,9 +301,17 @@ final class ServeFigures {
         return -1;
     }
 
-    private static long count(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    /** The server's count of its inference answers by status code, from its {@code /metrics}. */
+    private static Map<String, Long> answers(URI infer) throws IOException, InterruptedException {
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(infer.resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, Long> byCode = new java.util.TreeMap<>();
+        Matcher m = Pattern.compile("^backprop_requests_total\\{code=\"(\\d+)\",model=\"mlp\",route=\"infer\"} ([0-9.E]+)$",
+                Pattern.MULTILINE).matcher(metrics);
+        while (m.find()) {
+            byCode.put(m.group(1), (long) Double.parseDouble(m.group(2)));
+        }
+        return byCode;
     }
 
     private static double number(String text, String regex) {
@@ -337,7 +344,17 @@ final class ServeFigures {
             }
             out.put("load", rows);
             if (soak != null) {
-                out.put("soak", soak);
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("seconds", soak.seconds());
+                s.put("target_per_second", Math.round(soak.targetPerSecond()));
+                s.put("requests_per_second", Math.round(soak.requestsPerSecond()));
+                s.put("p50_ms", round(soak.p50Ms()));
+                s.put("p99_ms", round(soak.p99Ms()));
+                s.put("server_answers_by_status_whole_run", soak.serverAnswers());
+                s.put("checked", soak.checked());
+                s.put("wrong", soak.mismatched());
+                s.put("rss_mb_every_10_s", soak.rssMb());
+                out.put("soak", s);
             }
             System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out));
             return;
@@ -348,11 +365,11 @@ final class ServeFigures {
             System.out.println(describe(l));
         }
         if (soak != null) {
-            System.out.println(String.format(Locale.ROOT, "soak %.0f s at %.0f req/s (80%% of the MLP's best): %.0f req/s,"
-                            + " %d answered 200, %d not; p50 %.2f ms, p99 %.2f ms; checker: %d distinct requests, %d wrong;"
-                            + " server resident memory (MB, every 10 s): %s", soak.seconds(), soak.targetPerSecond(),
-                    soak.requestsPerSecond(), soak.ok(), soak.notOk(), soak.p50Ms(), soak.p99Ms(), soak.checked(),
-                    soak.mismatched(), soak.rssMb()));
+            System.out.println(String.format(Locale.ROOT, "soak %.0f s aiming at %.0f req/s (80%% of the MLP's best):"
+                            + " %.0f req/s, p50 %.2f ms, p99 %.2f ms; the server's MLP answers by status over the whole run: %s; checker: %d"
+                            + " distinct requests, %d wrong; server resident memory (MB, every 10 s): %s", soak.seconds(),
+                    soak.targetPerSecond(), soak.requestsPerSecond(), soak.p50Ms(), soak.p99Ms(), soak.serverAnswers(),
+                    soak.checked(), soak.mismatched(), soak.rssMb()));
         }
     }
 
