@@ -19,10 +19,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code backprop serve MODEL...}: saved models over HTTP with the Open Inference Protocol (KServe V2). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serves saved models (classifiers, regressors, bag-of-words text models) over HTTP with the Open"
-                + " Inference Protocol (KServe V2): GET /v2/health/live, /v2/health/ready, /v2/models/NAME (inputs,"
-                + " outputs, shapes), POST /v2/models/NAME/infer; POST /models/NAME/predict for curl (JSON instances,"
-                + " CSV rows or a text); GET /models, /metrics (Prometheus), /openapi.json.",
+        description = {"Serves saved models (classifiers, regressors, bag-of-words text models, GPT language models) over"
+                + " HTTP with the Open Inference Protocol (KServe V2): GET /v2/health/live, /v2/health/ready,"
+                + " /v2/models/NAME (inputs, outputs, shapes), POST /v2/models/NAME/infer; for a GPT, POST"
+                + " /v2/models/NAME/generate (the protocol's generate extension); POST /models/NAME/predict for curl (JSON"
+                + " instances, CSV rows or a text); GET /models, /metrics (Prometheus), /openapi.json.",
                 "Concurrent requests for a model share one forward pass (--max-batch rows, waiting up to --max-delay-ms);"
                 + " a model queues at most --queue requests and answers 503 with Retry-After beyond that. Ctrl-C (or"
                 + " SIGTERM) stops taking connections and answers the requests in flight first."},
@@ -91,7 +92,16 @@ final class ServeCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "two models named '" + name + "'; name them apart with"
                         + " NAME=FILE");
             }
-            loaded.put(name, ModelFiles.featureModel(file, "serve"));
+            try {
+                loaded.put(name, ModelFile.load(file));
+            } catch (dev.backprop.io.CorruptFileException e) {
+                if (dev.backprop.text.TextClassifierFile.isOne(dev.backprop.io.Safetensors.read(file).metadata())) {
+                    throw new ParameterException(spec.commandLine(), file + " is a fine-tuned encoder text classifier"
+                            + " (--model minilm); serve does not answer those yet: use ./backprop predict " + file
+                            + " MESSAGE, or a bag-of-words model (--model bow:...), which serve answers");
+                }
+                throw e;
+            }
         }
         ModelServer server = ModelServer.start(config, loaded);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -52,15 +52,19 @@ public final class ModelServer implements AutoCloseable {
     private final ServerConnector connector;
     private final Routes routes;
     private final Map<String, DynamicBatcher> batchers;
+    private final Map<String, ServedGenerator> generators;
+    private final List<String> names;
     private final ServeConfig config;
     private boolean closed;
 
     private ModelServer(Server server, ServerConnector connector, Routes routes, Map<String, DynamicBatcher> batchers,
-                        ServeConfig config) {
+                        Map<String, ServedGenerator> generators, List<String> names, ServeConfig config) {
         this.server = server;
         this.connector = connector;
         this.routes = routes;
         this.batchers = batchers;
+        this.generators = generators;
+        this.names = List.copyOf(names);
         this.config = config;
     }
 
@@ -89,16 +93,22 @@ public final class ModelServer implements AutoCloseable {
         if (models.isEmpty()) {
             throw new IllegalArgumentException("serve: no models given; name at least one model file");
         }
+        Object forwardLock = new Object();
         Map<String, ServedModel> served = new LinkedHashMap<>();
+        Map<String, ServedGenerator> generators = new LinkedHashMap<>();
         for (var e : models.entrySet()) {
             if (!NAME.matcher(e.getKey()).matches()) {
                 throw new IllegalArgumentException("serve: '" + e.getKey() + "' is not a model name: use letters, digits,"
                         + " '.', '_' and '-', starting with a letter or digit (NAME=FILE names a model)");
             }
-            served.put(e.getKey(), ServedModel.of(e.getKey(), e.getValue()));
+            if (e.getValue().spec().isLanguageModel()) {
+                generators.put(e.getKey(), new ServedGenerator(e.getKey(), e.getValue().languageModel(e.getKey()), config,
+                        forwardLock));
+            } else {
+                served.put(e.getKey(), ServedModel.of(e.getKey(), e.getValue()));
+            }
         }
         ServerMetrics metrics = new ServerMetrics();
-        Object forwardLock = new Object();
         Map<String, DynamicBatcher> batchers = new LinkedHashMap<>();
         for (ServedModel m : served.values()) {
             batchers.put(m.name(), new DynamicBatcher(m.name(), wrap.apply(m::forward), m.outputs(), config, forwardLock, metrics));
@@ -116,11 +126,13 @@ public final class ModelServer implements AutoCloseable {
         connector.setPort(config.port());
         connector.setIdleTimeout(config.readTimeout().toMillis());
         server.addConnector(connector);
-        Routes routes = new Routes(Collections.unmodifiableMap(served), batchers, metrics, config, threads, openApi());
+        Routes routes = new Routes(Collections.unmodifiableMap(served), batchers, Collections.unmodifiableMap(generators),
+                List.copyOf(models.keySet()), metrics, config, threads, openApi());
         server.setHandler(new GracefulHandler(routes));
         server.setStopTimeout(config.shutdownTimeout().toMillis());
         server.setStopAtShutdown(false);
-        ModelServer result = new ModelServer(server, connector, routes, batchers, config);
+        ModelServer result = new ModelServer(server, connector, routes, batchers, generators,
+                new ArrayList<>(models.keySet()), config);
         try {
             server.start();
         } catch (Exception e) {
@@ -168,7 +180,7 @@ public final class ModelServer implements AutoCloseable {
 
     /** The names of the models served, in order. */
     public List<String> models() {
-        return new ArrayList<>(batchers.keySet());
+        return names;
     }
 
     /** Forward passes run so far for {@code model} (each may have answered several requests). */
@@ -213,6 +225,9 @@ public final class ModelServer implements AutoCloseable {
     private void stopBatchers() {
         for (DynamicBatcher b : batchers.values()) {
             b.close(config.shutdownTimeout().toMillis());
+        }
+        for (ServedGenerator g : generators.values()) {
+            g.close(config.shutdownTimeout().toMillis());
         }
     }
 }

@@ -40,16 +40,20 @@ final class Routes extends Handler.Abstract.NonBlocking {
 
     private final Map<String, ServedModel> models;
     private final Map<String, DynamicBatcher> batchers;
+    private final Map<String, ServedGenerator> generators;
+    private final List<String> names;
     private final ServerMetrics metrics;
     private final ServeConfig config;
     private final Executor executor;
     private final byte[] openApi;
     private volatile boolean ready;
 
-    Routes(Map<String, ServedModel> models, Map<String, DynamicBatcher> batchers, ServerMetrics metrics,
-           ServeConfig config, Executor executor, byte[] openApi) {
+    Routes(Map<String, ServedModel> models, Map<String, DynamicBatcher> batchers, Map<String, ServedGenerator> generators,
+           List<String> names, ServerMetrics metrics, ServeConfig config, Executor executor, byte[] openApi) {
         this.models = models;
         this.batchers = batchers;
+        this.generators = generators;
+        this.names = names;
         this.metrics = metrics;
         this.config = config;
         this.executor = executor;
@@ -76,6 +80,11 @@ final class Routes extends Handler.Abstract.NonBlocking {
 
     private void route(Exchange ex, String method, String path) {
         List<String> parts = segments(path);
+        if (parts.size() >= 3 && parts.get(0).equals("v2") && parts.get(1).equals("models")
+                && generators.containsKey(parts.get(2))) {
+            generatorRoute(ex, method, path, parts, generators.get(parts.get(2)));
+            return;
+        }
         if (parts.size() >= 3 && parts.get(0).equals("v2") && parts.get(1).equals("models")) {
             ServedModel model = model(ex, parts.get(2));
             if (parts.size() == 3) {
@@ -99,6 +108,10 @@ final class Routes extends Handler.Abstract.NonBlocking {
             return;
         }
         if (parts.size() == 3 && parts.get(0).equals("models") && parts.get(2).equals("predict")) {
+            if (generators.containsKey(parts.get(1))) {
+                throw HttpProblem.badRequest("model '" + parts.get(1) + "' generates text: POST /v2/models/" + parts.get(1)
+                        + "/generate {\"text_input\": \"...\", \"parameters\": {\"max_tokens\": 100}}");
+            }
             ServedModel model = model(ex, parts.get(1));
             ex.route = "predict";
             post(ex, method, () -> {
@@ -133,7 +146,7 @@ final class Routes extends Handler.Abstract.NonBlocking {
                 get(ex, method, () -> ex.send(200, JSON, InferenceProtocol.write(g -> {
                     g.writeStartObject();
                     g.writeArrayFieldStart("models");
-                    for (String name : models.keySet()) {
+                    for (String name : names) {
                         g.writeString(name);
                     }
                     g.writeEndArray();
@@ -152,10 +165,117 @@ final class Routes extends Handler.Abstract.NonBlocking {
         }
     }
 
+    /**
+     * A GPT's routes: its metadata and readiness, and {@code POST /v2/models/{name}/generate} (the protocol's generate
+     * extension): {@code {"text_input": "ROMEO:", "parameters": {"max_tokens": 100, "temperature": 0.8, "top_k": 40,
+     * "seed": 0}}} gives {@code {"model_name", "text_output"}}, the continuation alone.
+     */
+    private void generatorRoute(Exchange ex, String method, String path, List<String> parts, ServedGenerator g) {
+        ex.model = g.name();
+        if (parts.size() == 3) {
+            ex.route = "metadata";
+            get(ex, method, () -> ex.send(200, JSON, InferenceProtocol.write(j -> {
+                j.writeStartObject();
+                j.writeStringField("name", g.name());
+                j.writeArrayFieldStart("versions");
+                j.writeEndArray();
+                j.writeStringField("platform", "backprop");
+                j.writeArrayFieldStart("inputs");
+                j.writeStartObject();
+                j.writeStringField("name", ServedGenerator.TEXT_INPUT);
+                j.writeStringField("datatype", "BYTES");
+                j.writeArrayFieldStart("shape");
+                j.writeNumber(1);
+                j.writeEndArray();
+                j.writeEndObject();
+                j.writeEndArray();
+                j.writeArrayFieldStart("outputs");
+                j.writeStartObject();
+                j.writeStringField("name", ServedGenerator.TEXT_OUTPUT);
+                j.writeStringField("datatype", "BYTES");
+                j.writeArrayFieldStart("shape");
+                j.writeNumber(1);
+                j.writeEndArray();
+                j.writeEndObject();
+                j.writeEndArray();
+                j.writeNumberField("parameters_context", g.context());
+                j.writeStringField("parameters_vocabulary", g.vocabulary());
+                j.writeEndObject();
+            })));
+        } else if (parts.size() == 4 && parts.get(3).equals("ready")) {
+            ex.route = "model_ready";
+            get(ex, method, () -> ex.json(200, "{\"name\":\"" + g.name() + "\",\"ready\":" + ready + "}"));
+        } else if (parts.size() == 4 && parts.get(3).equals("generate")) {
+            ex.route = "generate";
+            post(ex, method, () -> readBody(ex, body -> generate(ex, g, body)));
+        } else if (parts.size() == 4 && parts.get(3).equals("infer")) {
+            throw HttpProblem.badRequest("model '" + g.name() + "' generates text: POST /v2/models/" + g.name()
+                    + "/generate {\"text_input\": \"...\", \"parameters\": {\"max_tokens\": 100}}");
+        } else {
+            notFound(path);
+        }
+    }
+
+    private void generate(Exchange ex, ServedGenerator g, byte[] body) {
+        JsonNode root;
+        try {
+            root = InferenceProtocol.JSON.readTree(body);
+        } catch (IOException e) {
+            throw HttpProblem.badRequest("the body is not valid JSON: " + e.getMessage());
+        }
+        JsonNode text = root == null ? null : root.get(ServedGenerator.TEXT_INPUT);
+        if (text == null || !text.isTextual()) {
+            throw HttpProblem.badRequest("expected {\"text_input\": \"the prompt\", \"parameters\": {\"max_tokens\": 100,"
+                    + " \"temperature\": 0.8, \"top_k\": 40, \"seed\": 0}}");
+        }
+        JsonNode params = root.path("parameters");
+        ServedGenerator.Request request = new ServedGenerator.Request(text.asText(),
+                integer(params, "max_tokens", 100), (float) number(params, "temperature", 0.8),
+                integer(params, "top_k", 40), (long) number(params, "seed", 0));
+        g.submit(request).whenCompleteAsync((out, err) -> {
+            try {
+                if (err != null) {
+                    ex.internal(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err);
+                    return;
+                }
+                ex.send(200, JSON, InferenceProtocol.write(j -> {
+                    j.writeStartObject();
+                    j.writeStringField("model_name", g.name());
+                    j.writeStringField(ServedGenerator.TEXT_OUTPUT, out);
+                    j.writeEndObject();
+                }));
+            } catch (RuntimeException | Error e) {
+                ex.internal(e);
+            }
+        }, executor);
+    }
+
+    private static int integer(JsonNode params, String name, int fallback) {
+        JsonNode v = params.get(name);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw HttpProblem.badRequest("parameters." + name + " is " + v + "; give a whole number");
+        }
+        return v.asInt();
+    }
+
+    private static double number(JsonNode params, String name, double fallback) {
+        JsonNode v = params.get(name);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isNumber()) {
+            throw HttpProblem.badRequest("parameters." + name + " is " + v + "; give a number");
+        }
+        return v.asDouble();
+    }
+
     private static void notFound(String path) {
         throw new HttpProblem(404, "no route " + path + "; the routes are GET /v2, /v2/health/live, /v2/health/ready,"
                 + " /v2/models/{name}, /v2/models/{name}/ready, POST /v2/models/{name}/infer, POST /models/{name}/predict,"
-                + " GET /models, /metrics, /openapi.json");
+                + " POST /v2/models/{name}/generate (a GPT), GET /models, /metrics, /openapi.json");
     }
 
     private static List<String> segments(String path) {
@@ -171,7 +291,7 @@ final class Routes extends Handler.Abstract.NonBlocking {
     private ServedModel model(Exchange ex, String name) {
         ServedModel model = models.get(name);
         if (model == null) {
-            throw new HttpProblem(404, "no model named '" + name + "'; this server has " + models.keySet());
+            throw new HttpProblem(404, "no model named '" + name + "'; this server has " + names);
         }
         ex.model = name;
         return model;
