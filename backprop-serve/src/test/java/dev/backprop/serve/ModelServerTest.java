@@ -238,6 +238,9 @@ class ModelServerTest {
         assertArrayEquals(Models.expected(Models.regressor(), new float[] {1, 2, 3}, 1, 3),
                 floats(values.json().get("predictions").get(0).get("values")), 1e-5f);
         assertEquals(415, post(server, "/models/iris/predict", "image/png", "not an image").status());
+        Reply tooShort = post(server, "/models/iris/predict", "application/json", "{\"instances\": [[1, 2, 3, 4], [1, 2]]}");
+        assertEquals(400, tooShort.status());
+        assertTrue(tooShort.json().get("error").asText().contains("instances[1] has 2 values; model 'iris' takes 4"), tooShort.body());
     }
 
     /** Holds the first forward pass until released, so that requests queue behind it, deterministically. */
