@@ -89,9 +89,14 @@ record CommandRun(int exit, String out, double seconds, long peakRssMb) {
 
     /** VmHWM of the process whose {@code /proc/PID/status} this is, in MB; -1 when it cannot be read. */
     static long highWaterMark(Path status) {
+        return statusMegabytes(status, "VmHWM:");
+    }
+
+    /** A memory figure ({@code VmHWM:}, {@code VmRSS:}) of {@code /proc/PID/status}, in MB; -1 when it cannot be read. */
+    static long statusMegabytes(Path status, String field) {
         try {
             for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
                 }
             }

@@ -226,7 +226,7 @@ final class ServeFigures {
         var stop = new java.util.concurrent.atomic.AtomicBoolean();
         Thread sampler = Thread.ofPlatform().daemon().start(() -> {
             while (!stop.get()) {
-                rss.add(residentMb(status));
+                rss.add(CommandRun.statusMegabytes(status, "VmRSS:"));
                 sleep(10_000);
             }
         });
@@ -235,7 +235,7 @@ final class ServeFigures {
         stop.set(true);
         checker.join();
         sampler.join();
-        rss.add(residentMb(status));
+        rss.add(CommandRun.statusMegabytes(status, "VmRSS:"));
         String out = run.out();
         if (out.contains("Error distribution:")) {
             System.err.println("hey reported errors:\n" + out.substring(out.indexOf("Error distribution:")));
@@ -286,19 +286,6 @@ final class ServeFigures {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static long residentMb(Path status) {
-        try {
-            for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (IOException | RuntimeException gone) {
-            // the server has exited
-        }
-        return -1;
     }
 
     /** The server's count of its inference answers by status code, from its {@code /metrics}. */
