@@ -234,7 +234,7 @@ final class BenchCommand implements Callable<Integer> {
     static final List<String> MEMORY_COMMAND = List.of("train", "--dataset", "mnist", "--model", "mlp:256,256", "--epochs", "2");
 
     /**
-     * The recipe that reached 99%% MNIST test accuracy in the least wall time on our machines (0.9908 on the AVX2
+     * The recipe that reached 99% MNIST test accuracy in the least wall time on our machines (0.9908 on the AVX2
      * machine): the VGG-style net at width 7 with batch norm, one epoch at a high peak rate with one-cycle moved
      * every step, no validation share. Width 6 stops at 0.9885; width 8 reaches 0.9909 in 15% more time.
      */

@@ -11,9 +11,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One model as the server offers it: what its input and outputs are (the same as its ONNX export's:
- * raw features or pixel values in, preprocessing applied inside), how a request's input becomes model-ready
- * rows, and the forward pass over a batch of such rows. A bag-of-words text model takes texts instead.
+ * One classifier or regressor as the server offers it: what its input and outputs are (the same as its ONNX
+ * export's: raw features or pixel values in, preprocessing applied inside), how a request's input becomes
+ * model-ready rows, and the forward pass over a batch of such rows. A bag-of-words text model takes texts instead.
+ * (A GPT is a {@link ServedGenerator}.)
  */
 final class ServedModel {
     /** A tensor the model takes or gives, as the protocol's metadata describes it; -1 for the batch dimension. */
@@ -62,9 +63,8 @@ final class ServedModel {
                 shape = new int[] {vgg.channels(), 28, 28};
                 outputs = vgg.classes();
             }
-            case ModelSpec.Gpt gpt -> throw new IllegalArgumentException("model '" + name + "' is a GPT language model;"
-                    + " this server answers classifiers and regressors (mlp, lenet, cnn, bag-of-words text models) so far:"
-                    + " sample from it with ./backprop generate");
+            case ModelSpec.Gpt gpt -> throw new IllegalArgumentException("model '" + name + "' is a GPT language model,"
+                    + " which generates text (ServedGenerator), not a classifier or regressor");
         }
         BagOfWords words = BagOfWords.fromMetadata(model.info().extra());
         if (words != null && shape[0] != words.size()) {
