@@ -55,6 +55,11 @@ final class Exchange {
         if (p.retryAfterSeconds() > 0) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, p.retryAfterSeconds());
         }
+        if (p.status() == 408 || p.status() == 413) {
+            // The body was not read to its end: the connection cannot carry another request, so say it closes
+            // (a client that reused it sent its next request into the rest of this one's body).
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         send(p.status(), Routes.JSON, InferenceProtocol.error(p.getMessage()));
     }
 

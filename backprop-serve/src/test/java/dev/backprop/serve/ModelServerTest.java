@@ -406,6 +406,7 @@ class ModelServerTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(413, chunked.statusCode(), chunked.body());
         assertTrue(chunked.body().contains("65536"), chunked.body());
+        assertEquals("close", chunked.headers().firstValue("Connection").orElse(""), "the rest of the body is unread");
         Reply text = post(server, "/v2/models/spam/infer", "application/json",
                 inferBody("text", "FP32", new long[] {1, 6}, "[1, 2, 3, 4, 5, 6]", ""));
         assertEquals(400, text.status());
