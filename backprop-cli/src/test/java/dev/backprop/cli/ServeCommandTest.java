@@ -28,8 +28,8 @@ class ServeCommandTest {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             Pattern serving = Pattern.compile("(?m)^Serving digits on (http://\\S+) ");
-            Matcher m = serving.matcher("");
             long deadline = System.nanoTime() + 60_000_000_000L;
+            Matcher m;
             while (!(m = serving.matcher(java.nio.file.Files.readString(log))).find()) {
                 assertTrue(server.isAlive() && System.nanoTime() < deadline, "the server did not start: "
                         + java.nio.file.Files.readString(log));

@@ -20,7 +20,7 @@ import java.util.function.Function;
  * at once with 503, so an overload costs neither memory nor time. Closing refuses new requests and answers
  * every accepted one first.
  */
-final class DynamicBatcher implements AutoCloseable {
+final class DynamicBatcher {
     private record Job(Tensor rows, CompletableFuture<float[]> result) {
     }
 
@@ -186,8 +186,4 @@ final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        close(30_000);
-    }
 }

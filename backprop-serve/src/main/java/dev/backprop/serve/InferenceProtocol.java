@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.backprop.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -349,22 +350,9 @@ final class InferenceProtocol {
         });
     }
 
-    /** Softmax of row {@code r} of {@code [rows, k]} logits, computed as the model's {@code softmax} does (max subtracted). */
+    /** Softmax of row {@code r} of {@code [rows, k]} logits, by the tensor library's own {@code softmax}. */
     static float[] softmax(float[] logits, int r, int k) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < k; j++) {
-            max = Math.max(max, logits[r * k + j]);
-        }
-        float[] p = new float[k];
-        float sum = 0;
-        for (int j = 0; j < k; j++) {
-            p[j] = (float) Math.exp(logits[r * k + j] - max);
-            sum += p[j];
-        }
-        for (int j = 0; j < k; j++) {
-            p[j] /= sum;
-        }
-        return p;
+        return Tensor.fromArray(Arrays.copyOfRange(logits, r * k, (r + 1) * k), k).softmax(0).toFloatArray();
     }
 
     static int argmax(float[] logits, int r, int k) {

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * its own key/value cache, as {@code ./backprop generate} does; requests take turns on one thread, at most
  * {@code queueCapacity} waiting (then 503), and with the other models' forward passes under the shared lock.
  */
-final class ServedGenerator implements AutoCloseable {
+final class ServedGenerator {
     static final String TEXT_INPUT = "text_input";
     static final String TEXT_OUTPUT = "text_output";
     /** The most characters one request may ask for. */
@@ -117,8 +117,4 @@ final class ServedGenerator implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        close(30_000);
-    }
 }
