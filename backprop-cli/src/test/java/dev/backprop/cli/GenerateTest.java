@@ -28,6 +28,9 @@ class GenerateTest {
                 "--temperature", "0");
         assertEquals(0, gen.exit(), gen.err());
         assertTrue(gen.out().startsWith("ROMEO: to be or not to be.\nROMEO: to be or not"), gen.out());
+        // The rate, overall and over the characters after the warm-up (half of so short a run).
+        assertTrue(gen.err().matches("(?s).*40 characters in [0-9.]+ s \\([0-9,]+ characters/s; [0-9,]+/s once warm,"
+                + " after the first 20\\)\\R"), gen.err());
 
         CliRun outside = CliRun.of("generate", model.toString(), "--prompt", "JULIET:");
         assertEquals(1, outside.exit());

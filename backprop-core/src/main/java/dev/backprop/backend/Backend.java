@@ -30,16 +30,16 @@ public interface Backend {
     void map(UnaryOp op, float alpha, float beta, float[] src, Layout from, float[] dst);
 
     /**
-     * {@code dst[i] = op(a[i], b[i])}; both layouts already have the output's shape (broadcast
-     * dimensions carry stride 0).
-     */
-    /**
      * {@link #map} that also writes {@code derivative[i] = op.derivative(x_i)}, both contiguous in
      * the layout's order: one pass over the input, after which the op's backward is a single
      * multiply. For the ops that define {@link UnaryOp#derivative} (GELU).
      */
     void mapWithDerivative(UnaryOp op, float[] src, Layout from, float[] dst, float[] derivative);
 
+    /**
+     * {@code dst[i] = op(a[i], b[i])}; both layouts already have the output's shape (broadcast
+     * dimensions carry stride 0).
+     */
     void zip(BinaryOp op, float[] a, Layout la, float[] b, Layout lb, float[] dst);
 
     /** {@code dst[i] = cond[i] != 0 ? a[i] : b[i]}; all three layouts have the output's shape. */
@@ -66,6 +66,23 @@ public interface Backend {
                   float[] a, int aOffset, int aRowStride, int aColStride,
                   float[] b, int bOffset, int bRowStride, int bColStride,
                   float[] bias, float[] c, int cOffset, int ldc);
+
+    /**
+     * Lays out B {@code [k, n]}, read through its strides ({@code B(p, j) = b[offset + p rowStride +
+     * j colStride]}, so a Linear's {@code W^T} is W with the strides swapped), for repeated
+     * {@link #gemmPacked} products. A copy: later changes to {@code b} are not seen.
+     */
+    PackedMatrix pack(int k, int n, float[] b, int offset, int rowStride, int colStride);
+
+    /**
+     * {@code C = A B (+ 1 bias^T)} for a B this backend {@linkplain #pack packed}: A's m rows of
+     * {@code b.rows()} contiguous floats from {@code aOffset}, {@code aRowStride} apart; C row-major
+     * with leading dimension {@code ldc}, overwritten; {@code bias} (b.columns() values) may be null.
+     *
+     * @throws IllegalArgumentException when {@code b} was packed by another backend
+     */
+    void gemmPacked(int m, float[] a, int aOffset, int aRowStride, PackedMatrix b, float[] bias,
+                    float[] c, int cOffset, int ldc);
 
     /**
      * Gather along {@code dim}: {@code dst[pos] = src[pos with coordinate dim replaced by index[pos]]},

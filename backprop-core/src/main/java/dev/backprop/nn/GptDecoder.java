@@ -4,6 +4,7 @@ import dev.backprop.backend.AttentionGeometry;
 import dev.backprop.backend.Backend;
 import dev.backprop.backend.Backends;
 import dev.backprop.backend.Layout;
+import dev.backprop.backend.PackedMatrix;
 import dev.backprop.backend.UnaryOp;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
@@ -23,8 +24,10 @@ import java.util.Map;
  * half and all of the context, and the rebuild costs one pass over half a context every
  * {@code block / 2} tokens.
  *
- * <p>A decoder reads the model's weights when it is made (each weight matrix is copied once,
- * transposed, so every product reads it row by row): make a new one after training further.
+ * <p>A decoder reads the model's weights when it is made: each weight matrix is copied once, as
+ * {@code W^T} {@linkplain Backend#pack packed} for the backend's products (the vector backend's
+ * panels, which one row streams front to back), so the copy is the decoder's. Make a new one after
+ * training further.
  *
  * <pre>{@code
  * GptDecoder d = gpt.decoder();
@@ -40,7 +43,8 @@ public final class GptDecoder {
     private final int width;
     private final int heads;
     private final int vocab;
-    private final float[] tokenEmbedding;      // [vocab, width]: the input embedding and the tied head
+    private final float[] tokenEmbedding;      // [vocab, width]: the input embedding
+    private final PackedMatrix head;           // its transpose [width, vocab]: the tied output head
     private final float[] positionEmbedding;   // [block, width]
     private final Layer[] layers;
     private final float[] finalNormWeight;
@@ -60,10 +64,11 @@ public final class GptDecoder {
     private final float[] invStd;
     private final float[] logSumExp;
 
-    /** One block's weights, the products' matrices transposed to {@code [in, out]}, and its key/value cache. */
-    private record Layer(float[] norm1Weight, float[] norm1Bias, float[] qkvWeight, float[] qkvBias, float[] projWeight,
-                         float[] projBias, float[] norm2Weight, float[] norm2Bias, float[] upWeight, float[] upBias,
-                         float[] downWeight, float[] downBias, float[] keys, float[] values) {
+    /** One block's weights, the products' matrices packed as {@code [in, out]}, and its key/value cache. */
+    private record Layer(float[] norm1Weight, float[] norm1Bias, PackedMatrix qkvWeight, float[] qkvBias,
+                         PackedMatrix projWeight, float[] projBias, float[] norm2Weight, float[] norm2Bias,
+                         PackedMatrix upWeight, float[] upBias, PackedMatrix downWeight, float[] downBias,
+                         float[] keys, float[] values) {
     }
 
     GptDecoder(GPT gpt) {
@@ -74,15 +79,16 @@ public final class GptDecoder {
         Map<String, Tensor> s = gpt.stateDict();
         tokenEmbedding = s.get("wte.weight").toFloatArray();
         positionEmbedding = s.get("wpe.weight").toFloatArray();
+        head = packed(s.get("wte.weight"));
         layers = new Layer[c.layers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "blocks." + i + ".";
             layers[i] = new Layer(s.get(p + "ln_1.weight").toFloatArray(), s.get(p + "ln_1.bias").toFloatArray(),
-                    transposed(s.get(p + "c_attn.weight")), s.get(p + "c_attn.bias").toFloatArray(),
-                    transposed(s.get(p + "c_proj.weight")), s.get(p + "c_proj.bias").toFloatArray(),
+                    packed(s.get(p + "c_attn.weight")), s.get(p + "c_attn.bias").toFloatArray(),
+                    packed(s.get(p + "c_proj.weight")), s.get(p + "c_proj.bias").toFloatArray(),
                     s.get(p + "ln_2.weight").toFloatArray(), s.get(p + "ln_2.bias").toFloatArray(),
-                    transposed(s.get(p + "c_fc.weight")), s.get(p + "c_fc.bias").toFloatArray(),
-                    transposed(s.get(p + "mlp_proj.weight")), s.get(p + "mlp_proj.bias").toFloatArray(),
+                    packed(s.get(p + "c_fc.weight")), s.get(p + "c_fc.bias").toFloatArray(),
+                    packed(s.get(p + "mlp_proj.weight")), s.get(p + "mlp_proj.bias").toFloatArray(),
                     new float[c.block() * width], new float[c.block() * width]);
         }
         finalNormWeight = s.get("ln_f.weight").toFloatArray();
@@ -101,9 +107,11 @@ public final class GptDecoder {
         logSumExp = new float[heads * rows];
     }
 
-    /** A Linear's weight {@code [out, in]} as a row-major {@code [in, out]} array. */
-    private static float[] transposed(Tensor weight) {
-        return weight.transpose(0, 1).contiguous().toFloatArray();
+    /** A Linear's weight {@code [out, in]} packed as the right operand {@code [in, out]} of {@code x W^T}. */
+    private PackedMatrix packed(Tensor weight) {
+        int out = weight.size(0);
+        int in = weight.size(1);
+        return k.pack(in, out, weight.toFloatArray(), 0, 1, in);
     }
 
     /**
@@ -170,7 +178,7 @@ public final class GptDecoder {
         for (Layer l : layers) {
             // x = x + c_proj(attention(ln_1(x)))
             k.layerNorm(x, n, c, l.norm1Weight, l.norm1Bias, LAYER_NORM_EPS, normed, mean, invStd);
-            k.gemmBias(n, 3 * c, c, normed, 0, c, 1, l.qkvWeight, 0, 3 * c, 1, l.qkvBias, qkv, 0, 3 * c);
+            k.gemmPacked(n, normed, 0, c, l.qkvWeight, l.qkvBias, qkv, 0, 3 * c);
             for (int i = 0; i < n; i++) {
                 System.arraycopy(qkv, i * 3 * c + c, l.keys, (start + i) * c, c);
                 System.arraycopy(qkv, i * 3 * c + 2 * c, l.values, (start + i) * c, c);
@@ -180,20 +188,20 @@ public final class GptDecoder {
             Layout kv = new Layout(new int[] {1, heads, keys, d}, new int[] {0, d, c, 1}, 0);
             AttentionGeometry g = new AttentionGeometry(1, heads, n, keys, d, (float) (1 / Math.sqrt(d)), start == 0, q, kv, kv);
             k.attention(g, qkv, l.keys, l.values, null, attended, logSumExp);
-            k.gemmBias(n, c, c, attended, 0, c, 1, l.projWeight, 0, c, 1, l.projBias, branch, 0, c);
+            k.gemmPacked(n, attended, 0, c, l.projWeight, l.projBias, branch, 0, c);
             add(branch, n * c);
             // x = x + mlp_proj(gelu(c_fc(ln_2(x))))
             k.layerNorm(x, n, c, l.norm2Weight, l.norm2Bias, LAYER_NORM_EPS, normed, mean, invStd);
-            k.gemmBias(n, 4 * c, c, normed, 0, c, 1, l.upWeight, 0, 4 * c, 1, l.upBias, hidden, 0, 4 * c);
+            k.gemmPacked(n, normed, 0, c, l.upWeight, l.upBias, hidden, 0, 4 * c);
             k.map(UnaryOp.GELU, 0f, 0f, hidden, Layout.contiguous(new int[] {n * 4 * c}), activated);
-            k.gemmBias(n, c, 4 * c, activated, 0, 4 * c, 1, l.downWeight, 0, c, 1, l.downBias, branch, 0, c);
+            k.gemmPacked(n, activated, 0, 4 * c, l.downWeight, l.downBias, branch, 0, c);
             add(branch, n * c);
         }
         // Only the last row's scores are wanted: the final norm and the tied head for it alone.
         float[] last = Arrays.copyOfRange(x, (n - 1) * c, n * c);
         k.layerNorm(last, 1, c, finalNormWeight, finalNormBias, LAYER_NORM_EPS, normed, mean, invStd);
         float[] logits = new float[vocab];
-        k.gemm(1, vocab, c, normed, 0, c, 1, tokenEmbedding, 0, 1, c, logits, 0, vocab, false);
+        k.gemmPacked(1, normed, 0, c, head, null, logits, 0, vocab);
         return logits;
     }
 

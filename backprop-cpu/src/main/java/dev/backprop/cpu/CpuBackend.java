@@ -7,6 +7,7 @@ import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.ConvGeometry;
 import dev.backprop.backend.Im2colConvolution;
 import dev.backprop.backend.Layout;
+import dev.backprop.backend.PackedMatrix;
 import dev.backprop.backend.ReduceOp;
 import dev.backprop.backend.UnaryOp;
 import dev.backprop.backend.reference.ReferenceBackend;
@@ -313,6 +314,23 @@ public final class CpuBackend implements Backend {
                          float[] c, int cOffset, int ldc) {
         Sgemm.gemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, bias,
                 c, cOffset, ldc, false);
+    }
+
+    @Override
+    public PackedMatrix pack(int k, int n, float[] b, int offset, int rowStride, int colStride) {
+        return DirectSgemm.pack(k, n, b, offset, rowStride, colStride);
+    }
+
+    @Override
+    public void gemmPacked(int m, float[] a, int aOffset, int aRowStride, PackedMatrix b, float[] bias,
+                           float[] c, int cOffset, int ldc) {
+        if (!(b instanceof DirectSgemm.Panels panels)) {
+            throw new IllegalArgumentException("gemmPacked: the matrix was packed by another backend ("
+                    + b.getClass().getName() + "); pack it again with this one");
+        }
+        if (m > 0 && panels.columns() > 0) {
+            DirectSgemm.gemmPacked(m, a, aOffset, aRowStride, panels, bias, c, cOffset, ldc);
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.backprop.cpu;
 
+import dev.backprop.backend.PackedMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -212,6 +213,138 @@ final class DirectSgemm {
     }
 
     /**
+     * B {@code [rows, columns]} as the panels this class's kernels read: {@code ceil(columns / NR)}
+     * panels of NR columns, each {@code rows} rows of NR contiguous floats, the last panel zero-padded.
+     * A product streams each panel front to back, which a row-major B of many columns (its rows far
+     * apart, a page or more for a wide layer) does not allow.
+     */
+    record Panels(int rows, int columns, float[] data) implements PackedMatrix {
+    }
+
+    /** Packs B(p, j) = {@code b[off + p rs + j cs]}, {@code [k, n]}, into {@link Panels}. */
+    static Panels pack(int k, int n, float[] b, int off, int rs, int cs) {
+        int panels = (n + NR - 1) / NR;
+        float[] data = new float[panels * k * NR];
+        for (int jp = 0; jp < panels; jp++) {
+            int width = Math.min(NR, n - jp * NR);
+            for (int p = 0; p < k; p++) {
+                int src = off + p * rs + jp * NR * cs;
+                int dst = (jp * k + p) * NR;
+                for (int j = 0; j < width; j++) {
+                    data[dst + j] = b[src + j * cs];
+                }
+            }
+        }
+        return new Panels(k, n, data);
+    }
+
+    /**
+     * {@code C = A B (+ 1 bias^T)} for a packed B, A's rows contiguous: up to {@link #DOT_ROWS} rows
+     * (a token being generated, one request) two panels at a time with their rows' four vectors in
+     * registers, split across the threads by panels from {@link #ROWS_SPLIT} floats of B; more rows
+     * through the 6-row tile, split by panels or by rows as {@link #gemm} splits.
+     */
+    static void gemmPacked(int m, float[] a, int aOff, int aRs, Panels b, float[] bias, float[] c, int cOff, int ldc) {
+        int k = b.rows();
+        int n = b.columns();
+        int panels = (n + NR - 1) / NR;
+        if (m <= DOT_ROWS) {
+            int pairs = (panels + 1) / 2;
+            int parts = Math.min((long) k * n >= ROWS_SPLIT ? WorkerPool.threads() : 1, pairs);
+            WorkerPool.run(parts, p -> panelRows(m, 2 * (pairs * p / parts), Math.min(panels, 2 * (pairs * (p + 1) / parts)),
+                    k, n, a, aOff, aRs, b.data(), bias, c, cOff, ldc));
+            return;
+        }
+        int threads = 2L * m * n * k < 2_000_000 ? 1 : WorkerPool.threads();
+        int rowTiles = (m + MR - 1) / MR;
+        boolean splitColumns = panels >= rowTiles;
+        int tiles = splitColumns ? panels : rowTiles;
+        int parts = Math.min(threads, tiles);
+        WorkerPool.run(parts, p -> {
+            int from = tiles * p / parts;
+            int to = tiles * (p + 1) / parts;
+            if (splitColumns) {
+                packedBlock(0, m, from, to, a, aOff, aRs, b, bias, c, cOff, ldc);
+            } else {
+                packedBlock(from * MR, Math.min(m, to * MR), 0, panels, a, aOff, aRs, b, bias, c, cOff, ldc);
+            }
+        });
+    }
+
+    /** Rows {@code [i0, i1)} of C over panels {@code [jp0, jp1)} of a packed B, through the 6-row tile. */
+    private static void packedBlock(int i0, int i1, int jp0, int jp1, float[] a, int aOff, int aRs, Panels b,
+                                    float[] bias, float[] c, int cOff, int ldc) {
+        Scratch s = SCRATCH.get();
+        int k = b.rows();
+        int fullRows = i0 + (i1 - i0) / MR * MR;
+        float[] edgeA = edgeRows(s, fullRows, i1, k, a, aOff, aRs, 1);
+        for (int jp = jp0; jp < jp1; jp++) {
+            int nr = Math.min(NR, b.columns() - jp * NR);
+            panelColumn(i0, fullRows, i1, edgeA, k, a, aOff, aRs, 1, b.data(), jp * k * NR, NR, nr, bias, jp * NR,
+                    c, cOff + jp * NR, ldc, false, s.tile);
+        }
+    }
+
+    /**
+     * Panels {@code [jp0, jp1)} of {@code C = A B (+ bias)} for up to {@link #DOT_ROWS} rows of A, one
+     * row at a time: two panels' four vectors of C's row stay in registers while A's elements are
+     * broadcast against the panels' rows, read front to back. Columns past n (a partial last panel)
+     * go through a small tile.
+     */
+    private static void panelRows(int m, int jp0, int jp1, int k, int n, float[] a, int aOff, int aRs, float[] b,
+                                  float[] bias, float[] c, int cOff, int ldc) {
+        float[] tile = new float[2 * NR];
+        for (int i = 0; i < m; i++) {
+            int row = aOff + i * aRs;
+            int out = cOff + i * ldc;
+            for (int jp = jp0; jp < jp1; jp += 2) {
+                int j = jp * NR;
+                boolean two = jp + 1 < jp1;
+                int width = Math.min(two ? 2 * NR : NR, n - j);
+                boolean whole = width == (two ? 2 * NR : NR);
+                boolean biased = whole && bias != null;
+                FloatVector c0 = biased ? FloatVector.fromArray(S, bias, j) : FloatVector.zero(S);
+                FloatVector c1 = biased ? FloatVector.fromArray(S, bias, j + V) : FloatVector.zero(S);
+                FloatVector c2 = biased && two ? FloatVector.fromArray(S, bias, j + 2 * V) : FloatVector.zero(S);
+                FloatVector c3 = biased && two ? FloatVector.fromArray(S, bias, j + 3 * V) : FloatVector.zero(S);
+                int q0 = jp * k * NR;
+                if (two) {
+                    int q1 = q0 + k * NR;
+                    for (int p = 0; p < k; p++) {
+                        FloatVector av = FloatVector.broadcast(S, a[row + p]);
+                        c0 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR), c0);
+                        c1 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR + V), c1);
+                        c2 = av.fma(FloatVector.fromArray(S, b, q1 + p * NR), c2);
+                        c3 = av.fma(FloatVector.fromArray(S, b, q1 + p * NR + V), c3);
+                    }
+                } else {
+                    for (int p = 0; p < k; p++) {
+                        FloatVector av = FloatVector.broadcast(S, a[row + p]);
+                        c0 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR), c0);
+                        c1 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR + V), c1);
+                    }
+                }
+                if (whole) {
+                    c0.intoArray(c, out + j);
+                    c1.intoArray(c, out + j + V);
+                    if (two) {
+                        c2.intoArray(c, out + j + 2 * V);
+                        c3.intoArray(c, out + j + 3 * V);
+                    }
+                } else {
+                    c0.intoArray(tile, 0);
+                    c1.intoArray(tile, V);
+                    c2.intoArray(tile, 2 * V);
+                    c3.intoArray(tile, 3 * V);
+                    for (int t = 0; t < width; t++) {
+                        c[out + j + t] = bias == null ? tile[t] : tile[t] + bias[j + t];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * {@code C (+)= A B} on the calling thread alone, for the small products inside another kernel's
      * parallel region (attention's per-head blocks); any sizes, k = 0 included.
      */
@@ -251,20 +384,7 @@ final class DirectSgemm {
             ldb = width;
         }
         int fullRows = i0 + (i1 - i0) / MR * MR;
-        int edgeRows = i1 - fullRows;
-        float[] edgeA = null;
-        if (edgeRows > 0) {
-            // A's last rows, row-major and zero-padded to MR rows.
-            edgeA = s.edgeA(MR * k);
-            java.util.Arrays.fill(edgeA, 0, MR * k, 0f);
-            for (int r = 0; r < edgeRows; r++) {
-                int src = aOff + (fullRows + r) * aRs;
-                for (int p = 0; p < k; p++) {
-                    edgeA[r * k + p] = a[src + p * aCs];
-                }
-            }
-        }
-        float[] tile = s.tile;
+        float[] edgeA = edgeRows(s, fullRows, i1, k, a, aOff, aRs, aCs);
         for (int jr = 0; jr < width; jr += NR) {
             int nr = Math.min(NR, width - jr);
             float[] panel = rows;
@@ -279,24 +399,51 @@ final class DirectSgemm {
                 panelAt = 0;
                 panelLd = NR;
             }
-            int cCol = cOff + j0 + jr;
-            // A partial panel's bias goes in through the copy-out: its vectors would read past n.
-            float[] panelBias = nr == NR ? bias : null;
-            float[] outBias = nr == NR ? null : bias;
-            int biasAt = j0 + jr;
-            for (int ir = i0; ir < fullRows; ir += MR) {
-                int cAt = cCol + ir * ldc;
-                if (nr == NR) {
-                    kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, panelBias, biasAt, c, cAt, ldc, add);
-                } else {
-                    kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, null, 0, tile, 0, NR, false);
-                    copyOut(tile, MR, nr, outBias, biasAt, c, cAt, ldc, add);
-                }
+            panelColumn(i0, fullRows, i1, edgeA, k, a, aOff, aRs, aCs, panel, panelAt, panelLd, nr, bias, j0 + jr,
+                    c, cOff + j0 + jr, ldc, add, s.tile);
+        }
+    }
+
+    /** A's rows {@code [fullRows, i1)} (fewer than MR), row-major and zero-padded to MR rows; null when there are none. */
+    private static float[] edgeRows(Scratch s, int fullRows, int i1, int k, float[] a, int aOff, int aRs, int aCs) {
+        if (i1 == fullRows) {
+            return null;
+        }
+        float[] edgeA = s.edgeA(MR * k);
+        java.util.Arrays.fill(edgeA, 0, MR * k, 0f);
+        for (int r = 0; r < i1 - fullRows; r++) {
+            int src = aOff + (fullRows + r) * aRs;
+            for (int p = 0; p < k; p++) {
+                edgeA[r * k + p] = a[src + p * aCs];
             }
-            if (edgeRows > 0) {
-                kernel(k, edgeA, 0, k, 1, panel, panelAt, panelLd, panelBias, biasAt, tile, 0, NR, false);
-                copyOut(tile, edgeRows, nr, outBias, biasAt, c, cCol + fullRows * ldc, ldc, add);
+        }
+        return edgeA;
+    }
+
+    /**
+     * Rows {@code [i0, i1)} of C's columns {@code [cCol, cCol + nr)} from one panel of B (NR columns,
+     * {@code B(p, j) = panel[panelAt + p panelLd + j]}, zero past nr): whole tiles of MR rows straight
+     * into C, the rows past {@code fullRows} from {@code edgeA} through the tile. The bias starts the
+     * accumulators of a whole panel; a partial panel's goes in through the copy-out, as its vectors
+     * would read past n.
+     */
+    private static void panelColumn(int i0, int fullRows, int i1, float[] edgeA, int k, float[] a, int aOff, int aRs,
+                                    int aCs, float[] panel, int panelAt, int panelLd, int nr, float[] bias, int biasAt,
+                                    float[] c, int cCol, int ldc, boolean add, float[] tile) {
+        float[] panelBias = nr == NR ? bias : null;
+        float[] outBias = nr == NR ? null : bias;
+        for (int ir = i0; ir < fullRows; ir += MR) {
+            int cAt = cCol + ir * ldc;
+            if (nr == NR) {
+                kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, panelBias, biasAt, c, cAt, ldc, add);
+            } else {
+                kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, null, 0, tile, 0, NR, false);
+                copyOut(tile, MR, nr, outBias, biasAt, c, cAt, ldc, add);
             }
+        }
+        if (i1 > fullRows) {
+            kernel(k, edgeA, 0, k, 1, panel, panelAt, panelLd, panelBias, biasAt, tile, 0, NR, false);
+            copyOut(tile, i1 - fullRows, nr, outBias, biasAt, c, cCol + fullRows * ldc, ldc, add);
         }
     }
 

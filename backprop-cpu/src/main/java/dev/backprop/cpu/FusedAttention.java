@@ -31,6 +31,10 @@ final class FusedAttention {
     static void forward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
                         float[] logSumExp) {
         int problems = g.batch() * g.heads();
+        if (g.queries() <= FEW_QUERIES) {
+            fewQueries(g, q, k, v, keyPadding, out, logSumExp);
+            return;
+        }
         int parts = Math.min(problems, WorkerPool.threads());
         WorkerPool.run(parts, part -> {
             Scratch w = new Scratch(g);
@@ -52,6 +56,88 @@ final class FusedAttention {
                 }
             }
         });
+    }
+
+    /**
+     * Query rows up to which forward runs row by row against K and V in place: a generated token's
+     * one row (or a few) would otherwise pay for a transposed copy of all of K, as large as the work.
+     */
+    private static final int FEW_QUERIES = 4;
+    /** Multiply-adds (problems x queries x keys x dim) from which the row-by-row path splits its problems across the threads. */
+    private static final long FEW_QUERIES_SPLIT = 1 << 18;
+
+    /**
+     * Forward for a few query rows: each row's scores are dot products with K's rows in place, the
+     * softmax runs over that one row, and the output row is the probability-weighted sum of V's rows.
+     */
+    private static void fewQueries(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding,
+                                   float[] out, float[] logSumExp) {
+        int problems = g.batch() * g.heads();
+        long work = (long) problems * g.queries() * g.keys() * g.dim();
+        int parts = work >= FEW_QUERIES_SPLIT ? Math.min(problems, WorkerPool.threads()) : 1;
+        WorkerPool.run(parts, part -> {
+            float[] s = new float[Math.max(V, (g.keys() + V - 1) / V * V)];
+            for (int p = problems * part / parts; p < problems * (part + 1) / parts; p++) {
+                Head hd = new Head(g, p);
+                for (int i = 0; i < g.queries(); i++) {
+                    int end = g.keyEnd(i);
+                    int qAt = hd.q + i * hd.qStride;
+                    for (int j = 0; j < end; j++) {
+                        s[j] = keyPadding != null && keyPadding[hd.b * g.keys() + j] != 0 ? Float.NEGATIVE_INFINITY
+                                : dot(q, qAt, k, hd.k + j * hd.kStride, g.dim());
+                    }
+                    int outAt = hd.packed + i * hd.packedStride;
+                    logSumExp[p * g.queries() + i] = softmax(s, end, g.scale());
+                    weightedRows(s, end, v, hd.v, hd.vStride, g.dim(), out, outAt);
+                }
+            }
+        });
+    }
+
+    /**
+     * {@code s[0..end) = softmax(s[0..end) scale)} in place; returns the log-sum-exp of the scaled
+     * scores, or -inf (with s all 0) when no key is seen.
+     */
+    private static float softmax(float[] s, int end, float scale) {
+        float shift = rowMax(s, 0, end) * scale;
+        if (shift == Float.NEGATIVE_INFINITY) {
+            java.util.Arrays.fill(s, 0, end, 0f);
+            return Float.NEGATIVE_INFINITY;
+        }
+        for (int j = 0; j < end; j++) {
+            s[j] = s[j] * scale - shift;
+        }
+        VectorMath.exp(s, 0, s, 0, end);
+        float total = 0f;
+        for (int j = 0; j < end; j++) {
+            total += s[j];
+        }
+        float inv = 1f / total;
+        for (int j = 0; j < end; j++) {
+            s[j] *= inv;
+        }
+        return shift + (float) Math.log(total);
+    }
+
+    /** {@code out[at .. at + dim) = sum_j p[j] v_j} over the rows {@code v[base + j * stride ..]}, {@code j < end}. */
+    private static void weightedRows(float[] p, int end, float[] v, int base, int stride, int dim, float[] out, int at) {
+        java.util.Arrays.fill(out, at, at + dim, 0f);
+        int upper = S.loopBound(dim);
+        for (int j = 0; j < end; j++) {
+            float w = p[j];
+            if (w == 0f) {
+                continue;
+            }
+            int row = base + j * stride;
+            FloatVector wv = FloatVector.broadcast(S, w);
+            int d = 0;
+            for (; d < upper; d += V) {
+                wv.fma(FloatVector.fromArray(S, v, row + d), FloatVector.fromArray(S, out, at + d)).intoArray(out, at + d);
+            }
+            for (; d < dim; d++) {
+                out[at + d] += w * v[row + d];
+            }
+        }
     }
 
     /**
@@ -84,7 +170,7 @@ final class FusedAttention {
                     for (int i = i0; i < i1; i++) {
                         int o = hd.packed + i * ps;
                         scoreGradients(w.p, w.ds, (i - i0) * stride, stride, g.keyEnd(i),
-                                dot(dOut, out, o, g.dim()), g.scale());
+                                dot(dOut, o, out, o, g.dim()), g.scale());
                     }
                     for (int r0 = i0; r0 < i1; r0 += CHUNK) {
                         int r1 = Math.min(r0 + CHUNK, i1);
@@ -258,16 +344,16 @@ final class FusedAttention {
         return max.reduceLanes(VectorOperators.MAX);
     }
 
-    /** {@code sum_d a[at + d] b[at + d]} over one row of width dim. */
-    private static float dot(float[] a, float[] b, int at, int dim) {
+    /** {@code sum_d a[aAt + d] b[bAt + d]} over one row of width dim. */
+    private static float dot(float[] a, int aAt, float[] b, int bAt, int dim) {
         FloatVector acc = FloatVector.zero(S);
         int d = 0;
         for (int upper = S.loopBound(dim); d < upper; d += V) {
-            acc = FloatVector.fromArray(S, a, at + d).fma(FloatVector.fromArray(S, b, at + d), acc);
+            acc = FloatVector.fromArray(S, a, aAt + d).fma(FloatVector.fromArray(S, b, bAt + d), acc);
         }
         float sum = VectorLoops.laneSum(acc);
         for (; d < dim; d++) {
-            sum += a[at + d] * b[at + d];
+            sum += a[aAt + d] * b[bAt + d];
         }
         return sum;
     }

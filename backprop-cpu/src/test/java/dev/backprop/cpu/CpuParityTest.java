@@ -280,6 +280,52 @@ class CpuParityTest {
         }
     }
 
+    /**
+     * Products with a packed B against the reference's plain loops: one to four rows (two panels at a
+     * time, an odd panel left, a partial last panel) and more (the 6-row tile, edge rows), a B read
+     * as {@code W^T} and as row-major, with and without a bias, A and C at offsets, C wider than n;
+     * the split across threads (from 16K floats of B) for one row and for many; k of 0.
+     */
+    @Test
+    void gemmWithAPackedMatrix() {
+        // {m, n, k}
+        int[][] shapes = {{1, 1, 1}, {1, 65, 128}, {3, 384, 128}, {4, 97, 33}, {2, 2 * 32, 7}, {5, 31, 3}, {13, 70, 33},
+            {32, 512, 128}, {64, 128, 512}, {1, 4, 0}, {7, 40, 0}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            for (boolean transposed : new boolean[] {false, true}) {
+                for (boolean withBias : new boolean[] {false, true}) {
+                    float[] a = random(5 + m * (k + 2));
+                    float[] b = random(3 + k * n);
+                    float[] bias = withBias ? random(n) : null;
+                    int bRs = transposed ? 1 : n;
+                    int bCs = transposed ? k : 1;
+                    float[] c0 = random(7 + m * (n + 4));
+                    float[] c1 = c0.clone();
+                    var refPacked = ref.pack(k, n, b, 3, bRs, bCs);
+                    var cpuPacked = cpu.pack(k, n, b, 3, bRs, bCs);
+                    ref.gemmPacked(m, a, 5, k + 2, refPacked, bias, c0, 7, n + 4);
+                    cpu.gemmPacked(m, a, 5, k + 2, cpuPacked, bias, c1, 7, n + 4);
+                    float[] plain = c0.clone();
+                    if (bias == null) {
+                        ref.gemm(m, n, k, a, 5, k + 2, 1, b, 3, bRs, bCs, plain, 7, n + 4, false);
+                    } else {
+                        ref.gemmBias(m, n, k, a, 5, k + 2, 1, b, 3, bRs, bCs, bias, plain, 7, n + 4);
+                    }
+                    String what = "packed " + m + "x" + n + "x" + k + (transposed ? " W^T" : "") + (withBias ? " with bias" : "");
+                    assertClose(plain, c0, 1e-5, what + ", reference");
+                    assertClose(c0, c1, 1e-4, what);
+                }
+            }
+        }
+        var foreign = ref.pack(2, 2, new float[4], 0, 2, 1);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> cpu.gemmPacked(1, new float[2], 0, 2, foreign, null, new float[2], 0, 2));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("packed by another backend"), e.getMessage());
+    }
+
     @Test
     void gemmWithOffsetsAndALeadingDimension() {
         int m = 9;
@@ -300,12 +346,16 @@ class CpuParityTest {
     /**
      * The fused attention kernel against the reference, forward and backward: packed QKV rows read
      * in place, heads of width 32 and 20 (a partial vector), more keys than queries, a key count
-     * that is not a whole number of vectors, causal and padding masks, a sequence that is all padding.
+     * that is not a whole number of vectors, causal and padding masks, a sequence that is all padding,
+     * one to five query rows (the path a generated token takes).
      */
     @Test
     void fusedAttentionMatchesTheReference() {
         // {batch, heads, queries, keys, dim}
-        int[][] shapes = {{2, 4, 64, 64, 32}, {3, 2, 5, 37, 20}, {1, 1, 1, 17, 16}};
+        // The last three take forward's row-by-row path for a few queries (a generated token's), the
+        // last with enough work to split its problems across the threads.
+        int[][] shapes = {{2, 4, 64, 64, 32}, {3, 2, 5, 37, 20}, {1, 1, 1, 17, 16}, {2, 3, 3, 29, 20}, {1, 4, 2, 70, 32},
+            {4, 8, 1, 300, 32}};
         for (int[] sh : shapes) {
             int b = sh[0];
             int h = sh[1];

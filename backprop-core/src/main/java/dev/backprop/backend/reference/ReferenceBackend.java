@@ -7,6 +7,7 @@ import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.ConvGeometry;
 import dev.backprop.backend.Im2colConvolution;
 import dev.backprop.backend.Layout;
+import dev.backprop.backend.PackedMatrix;
 import dev.backprop.backend.ReduceOp;
 import dev.backprop.backend.UnaryOp;
 
@@ -237,6 +238,40 @@ public final class ReferenceBackend implements Backend {
             System.arraycopy(bias, 0, c, cOffset + i * ldc, n);
         }
         gemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, c, cOffset, ldc, true);
+    }
+
+    /** The reference's packed matrix: B copied row-major. */
+    private record RowMajor(int rows, int columns, float[] data) implements PackedMatrix {
+    }
+
+    @Override
+    public PackedMatrix pack(int k, int n, float[] b, int offset, int rowStride, int colStride) {
+        float[] data = new float[k * n];
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) {
+                data[p * n + j] = b[offset + p * rowStride + j * colStride];
+            }
+        }
+        return new RowMajor(k, n, data);
+    }
+
+    @Override
+    public void gemmPacked(int m, float[] a, int aOffset, int aRowStride, PackedMatrix b, float[] bias,
+                           float[] c, int cOffset, int ldc) {
+        if (!(b instanceof RowMajor rm)) {
+            throw new IllegalArgumentException("gemmPacked: the matrix was packed by another backend ("
+                    + b.getClass().getName() + "); pack it again with this one");
+        }
+        int n = rm.columns();
+        for (int i = 0; i < m; i++) {
+            int row = cOffset + i * ldc;
+            if (bias == null) {
+                java.util.Arrays.fill(c, row, row + n, 0f);
+            } else {
+                System.arraycopy(bias, 0, c, row, n);
+            }
+        }
+        gemm(m, n, rm.rows(), a, aOffset, aRowStride, 1, rm.data(), 0, n, 1, c, cOffset, ldc, true);
     }
 
     @Override
