@@ -1,8 +1,13 @@
 package dev.backprop.cli;
 
+import dev.backprop.data.DatasetLocator;
 import dev.backprop.io.ModelFile;
+import dev.backprop.io.Safetensors;
 import dev.backprop.serve.ModelServer;
 import dev.backprop.serve.ServeConfig;
+import dev.backprop.serve.Servable;
+import dev.backprop.text.MiniLm;
+import dev.backprop.text.TextClassifierFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +24,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code backprop serve MODEL...}: saved models over HTTP with the Open Inference Protocol (KServe V2). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serves saved models (classifiers, regressors, bag-of-words text models, GPT language models) over"
+        description = {"Serves saved models (classifiers, regressors, text models, GPT language models) and sentence"
+                + " embeddings (minilm: all-MiniLM-L6-v2) over"
                 + " HTTP with the Open Inference Protocol (KServe V2): GET /v2/health/live, /v2/health/ready,"
                 + " /v2/models/NAME (inputs, outputs, shapes), POST /v2/models/NAME/infer; for a GPT, POST"
                 + " /v2/models/NAME/generate (the protocol's generate extension); POST /models/NAME/predict for curl (JSON"
@@ -29,14 +35,21 @@ import picocli.CommandLine.Spec;
                 + " SIGTERM) stops taking connections and answers the requests in flight first."},
         footer = {"", "Examples:", "  ./backprop serve mnist.safetensors",
                 "  ./backprop serve digits=mnist.safetensors iris=iris.safetensors --port 9000",
+                "  ./backprop serve minilm spam=spam-minilm.safetensors",
+                "  curl -s -d '{\"instances\": [\"a sentence to embed\"]}' -H 'Content-Type: application/json' \\",
+                "       localhost:8080/models/minilm/predict",
                 "  curl -s localhost:8080/v2/models/mnist",
                 "  curl -s -H 'Content-Type: text/csv' --data-binary @rows.csv localhost:8080/models/iris/predict"})
 final class ServeCommand implements Callable<Integer> {
+    /** The MODEL argument that names the pretrained sentence encoder rather than a file. */
+    static final String MINILM = "minilm";
+
     @Spec
     CommandSpec spec;
 
     @Parameters(paramLabel = "MODEL", arity = "1..*", description = "a model saved by 'backprop train --out', as FILE"
-            + " (served under its file name without .safetensors) or NAME=FILE")
+            + " (served under its file name without .safetensors) or NAME=FILE; 'minilm' (or NAME=minilm) for the"
+            + " sentence encoder all-MiniLM-L6-v2 (text in, a unit-length embedding of 384 numbers out)")
     List<String> models;
 
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
@@ -79,29 +92,27 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        Map<String, ModelFile.Model> loaded = new LinkedHashMap<>();
+        Map<String, Servable> loaded = new LinkedHashMap<>();
         for (String model : models) {
             int eq = model.indexOf('=');
             Path file = Path.of(eq > 0 ? model.substring(eq + 1) : model);
             String name = eq > 0 ? model.substring(0, eq) : ModelServer.nameOf(file);
-            if (!Files.isRegularFile(file)) {
-                throw new ParameterException(spec.commandLine(), "model file " + file + " does not exist (save one with"
-                        + " ./backprop train ... --out " + file + ")");
-            }
             if (loaded.containsKey(name)) {
                 throw new ParameterException(spec.commandLine(), "two models named '" + name + "'; name them apart with"
                         + " NAME=FILE");
             }
-            try {
-                loaded.put(name, ModelFile.load(file));
-            } catch (dev.backprop.io.CorruptFileException e) {
-                if (dev.backprop.text.TextClassifierFile.isOne(dev.backprop.io.Safetensors.read(file).metadata())) {
-                    throw new ParameterException(spec.commandLine(), file + " is a fine-tuned encoder text classifier"
-                            + " (--model minilm); serve does not answer those yet: use ./backprop predict " + file
-                            + " MESSAGE, or a bag-of-words model (--model bow:...), which serve answers");
-                }
-                throw e;
+            if (file.toString().equals(MINILM) && !Files.exists(file)) {
+                loaded.put(name, Servable.embeddings(MiniLm.load(DatasetLocator.standard(null))));
+                continue;
             }
+            if (!Files.isRegularFile(file)) {
+                throw new ParameterException(spec.commandLine(), "model file " + file + " does not exist (save one with"
+                        + " ./backprop train ... --out " + file + ")");
+            }
+            Safetensors.Contents contents = Safetensors.read(file);
+            loaded.put(name, TextClassifierFile.isOne(contents.metadata())
+                    ? Servable.textClassifier(TextClassifierFile.load(contents, file.toString(), DatasetLocator.standard(null)))
+                    : Servable.of(ModelFile.read(contents, file.toString())));
         }
         ModelServer server = ModelServer.start(config, loaded);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

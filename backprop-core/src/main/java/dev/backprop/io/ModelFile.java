@@ -127,6 +127,11 @@ public final class ModelFile {
         return decode(Safetensors.read(bytes, name), name);
     }
 
+    /** Reads a model from a safetensors file already read (to look at its metadata first); {@code name} appears in errors. */
+    public static Model read(Safetensors.Contents contents, String name) throws CorruptFileException {
+        return decode(contents, name);
+    }
+
     private static Model decode(Safetensors.Contents c, String file) throws CorruptFileException {
         Map<String, String> meta = c.metadata();
         if (!FORMAT.equals(meta.get(FORMAT_KEY))) {

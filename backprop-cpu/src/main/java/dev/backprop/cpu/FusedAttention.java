@@ -107,7 +107,7 @@ final class FusedAttention {
         for (int j = 0; j < end; j++) {
             s[j] = s[j] * scale - shift;
         }
-        VectorMath.exp(s, 0, s, 0, end);
+        VectorMath.exp(s, 0, s, 0, (end + V - 1) / V * V);   // whole vectors: s is padded
         float total = 0f;
         for (int j = 0; j < end; j++) {
             total += s[j];

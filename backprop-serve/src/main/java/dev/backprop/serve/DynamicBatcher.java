@@ -1,6 +1,5 @@
 package dev.backprop.serve;
 
-import dev.backprop.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,11 +20,11 @@ import java.util.function.Function;
  * every accepted one first.
  */
 final class DynamicBatcher {
-    private record Job(Tensor rows, CompletableFuture<float[]> result) {
+    private record Job(ServedModel.Rows rows, CompletableFuture<float[]> result) {
     }
 
     private final String model;
-    private final Function<Tensor, float[]> forward;
+    private final Function<List<ServedModel.Rows>, float[]> forward;
     private final int width;
     private final int maxBatch;
     private final long maxDelayNanos;
@@ -40,11 +39,11 @@ final class DynamicBatcher {
     private long batches;
 
     /**
-     * @param forward     the model's forward pass: rows in, {@code [rows, width]} row-major out
+     * @param forward     the model's forward pass: requests' rows in, {@code [rows, width]} row-major out
      * @param forwardLock held around every forward pass, shared by the batchers of one server, so that models
      *                    take turns on the cores rather than fight over them
      */
-    DynamicBatcher(String model, Function<Tensor, float[]> forward, int width, ServeConfig config, Object forwardLock,
+    DynamicBatcher(String model, Function<List<ServedModel.Rows>, float[]> forward, int width, ServeConfig config, Object forwardLock,
                    ServerMetrics metrics) {
         this.model = model;
         this.forward = forward;
@@ -69,10 +68,9 @@ final class DynamicBatcher {
     }
 
     /**
-     * Queues {@code rows} (their first dimension counts the rows) for the next batch; the future gives their
-     * outputs. Throws a 503 problem when the queue is full or the batcher is closing.
+     * Queues {@code rows} for the next batch; the future gives their outputs. Throws a 503 problem when the queue is full or the batcher is closing.
      */
-    CompletableFuture<float[]> submit(Tensor rows) {
+    CompletableFuture<float[]> submit(ServedModel.Rows rows) {
         arriving.decrementAndGet();
         if (closing) {
             throw HttpProblem.unavailable("model '" + model + "' is shutting down", 1);
@@ -119,7 +117,7 @@ final class DynamicBatcher {
             }
             List<Job> batch = new ArrayList<>();
             batch.add(first);
-            int rows = first.rows().size(0);
+            int rows = first.rows().count();
             long deadline = System.nanoTime() + maxDelayNanos;
             while (rows < maxBatch) {
                 long wait = arriving.get() > 0 ? deadline - System.nanoTime() : 0;
@@ -135,12 +133,12 @@ final class DynamicBatcher {
                     }
                     break;
                 }
-                if (rows + next.rows().size(0) > maxBatch) {
+                if (rows + next.rows().count() > maxBatch) {
                     carried = next;
                     break;
                 }
                 batch.add(next);
-                rows += next.rows().size(0);
+                rows += next.rows().count();
             }
             // The requests of this batch no longer wait in the queue; the carried one still does.
             admission.release(batch.size());
@@ -153,8 +151,7 @@ final class DynamicBatcher {
         float[] out;
         long start = System.nanoTime();
         try {
-            Tensor input = batch.size() == 1 ? batch.get(0).rows()
-                    : Tensor.cat(0, batch.stream().map(Job::rows).toArray(Tensor[]::new));
+            List<ServedModel.Rows> input = batch.stream().map(Job::rows).toList();
             synchronized (forwardLock) {
                 out = forward.apply(input);
             }
@@ -170,7 +167,7 @@ final class DynamicBatcher {
         }
         int at = 0;
         for (Job job : batch) {
-            int n = job.rows().size(0);
+            int n = job.rows().count();
             job.result().complete(Arrays.copyOfRange(out, at * width, (at + n) * width));
             at += n;
         }

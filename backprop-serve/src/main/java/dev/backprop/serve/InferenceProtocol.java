@@ -323,7 +323,7 @@ final class InferenceProtocol {
                 g.writeEndArray();
                 g.writeArrayFieldStart("data");
                 switch (spec.name()) {
-                    case ServedModel.LOGITS -> {
+                    case ServedModel.LOGITS, ServedModel.EMBEDDING -> {
                         for (float v : logits) {
                             g.writeNumber(v);
                         }

@@ -1,7 +1,5 @@
 package dev.backprop.serve;
 
-import dev.backprop.io.ModelFile;
-import dev.backprop.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -40,7 +38,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *
  * <pre>{@code
  * try (ModelServer server = ModelServer.start(ServeConfig.defaults(),
- *         Map.of("digits", ModelFile.load(Path.of("digits.safetensors"))))) {
+ *         Map.of("digits", Servable.of(ModelFile.load(Path.of("digits.safetensors")))))) {
  *     server.join();
  * }
  * }</pre>
@@ -83,13 +81,13 @@ public final class ModelServer implements AutoCloseable {
      * @throws IllegalArgumentException when a name is not a valid model name or a model cannot be served
      * @throws IOException              when the address cannot be bound (in use, or not this machine's)
      */
-    public static ModelServer start(ServeConfig config, Map<String, ModelFile.Model> models) throws IOException {
+    public static ModelServer start(ServeConfig config, Map<String, Servable> models) throws IOException {
         return start(config, models, UnaryOperator.identity());
     }
 
     /** {@link #start} with each model's forward pass wrapped (by tests, to hold a batch while others queue). */
-    static ModelServer start(ServeConfig config, Map<String, ModelFile.Model> models,
-                             UnaryOperator<Function<Tensor, float[]>> wrap) throws IOException {
+    static ModelServer start(ServeConfig config, Map<String, Servable> models,
+                             UnaryOperator<Function<List<ServedModel.Rows>, float[]>> wrap) throws IOException {
         if (models.isEmpty()) {
             throw new IllegalArgumentException("serve: no models given; name at least one model file");
         }
@@ -101,8 +99,8 @@ public final class ModelServer implements AutoCloseable {
                 throw new IllegalArgumentException("serve: '" + e.getKey() + "' is not a model name: use letters, digits,"
                         + " '.', '_' and '-', starting with a letter or digit (NAME=FILE names a model)");
             }
-            if (e.getValue().spec().isLanguageModel()) {
-                generators.put(e.getKey(), new ServedGenerator(e.getKey(), e.getValue().languageModel(e.getKey()), config,
+            if (e.getValue() instanceof Servable.Saved saved && saved.model().spec().isLanguageModel()) {
+                generators.put(e.getKey(), new ServedGenerator(e.getKey(), saved.model().languageModel(e.getKey()), config,
                         forwardLock));
             } else {
                 served.put(e.getKey(), ServedModel.of(e.getKey(), e.getValue()));

@@ -3,7 +3,6 @@ package dev.backprop.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.backprop.data.CsvReader;
 import dev.backprop.data.DataFormatException;
-import dev.backprop.tensor.Tensor;
 import dev.backprop.text.mail.MailText;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -22,7 +21,7 @@ import org.eclipse.jetty.http.HttpHeader;
  */
 final class PredictRoute {
     /** The request's rows, ready for the model, how many, and how many classes to list. */
-    record Input(Tensor rows, int count, int top) {
+    record Input(ServedModel.Rows rows, int count, int top) {
     }
 
     private PredictRoute() {
@@ -30,7 +29,7 @@ final class PredictRoute {
 
     static Input read(Exchange ex, ServedModel model, byte[] body) {
         String type = String.valueOf(ex.request.getHeaders().get(HttpHeader.CONTENT_TYPE)).toLowerCase(Locale.ROOT);
-        Tensor rows;
+        ServedModel.Rows rows;
         int n;
         if (type.startsWith("application/json")) {
             JsonNode instances;
@@ -42,7 +41,7 @@ final class PredictRoute {
             }
             if (instances == null || !instances.isArray() || instances.isEmpty()) {
                 throw HttpProblem.badRequest("expected {\"instances\": [...]}, one entry per input: "
-                        + (model.takesText() ? "a text" : "an array of " + features(model) + " numbers"));
+                        + (model.takesText() ? "a text" : "an array of " + model.features() + " numbers"));
             }
             n = instances.size();
             if (model.takesText()) {
@@ -56,7 +55,7 @@ final class PredictRoute {
                 }
                 rows = model.textRows(texts);
             } else {
-                int f = features(model);
+                int f = model.features();
                 for (int i = 0; i < n; i++) {
                     int values = instances.get(i).isArray() ? countLeaves(instances.get(i)) : 1;
                     if (values != f) {
@@ -72,8 +71,8 @@ final class PredictRoute {
             if (model.takesText()) {
                 throw HttpProblem.badRequest("model '" + model.name() + "' takes a text (text/plain), not CSV rows");
             }
-            float[] values = csv(body, features(model));
-            n = values.length / features(model);
+            float[] values = csv(body, model.features());
+            n = values.length / model.features();
             rows = model.numberRows(values, n, "CSV");
         } else if (model.takesText()) {
             String text = MailText.looksLikeMail(body) ? MailText.of(body) : new String(body, StandardCharsets.UTF_8);
@@ -81,7 +80,7 @@ final class PredictRoute {
             n = 1;
         } else {
             throw new HttpProblem(415, "Content-Type " + type + " is not taken here; send application/json"
-                    + " {\"instances\": [...]} or text/csv rows of " + features(model) + " raw features");
+                    + " {\"instances\": [...]} or text/csv rows of " + model.features() + " raw features");
         }
         return new Input(rows, n, top(ex));
     }
@@ -95,14 +94,6 @@ final class PredictRoute {
             n += countLeaves(child);
         }
         return n;
-    }
-
-    private static int features(ServedModel model) {
-        int f = 1;
-        for (int d : model.featureShape()) {
-            f *= d;
-        }
-        return f;
     }
 
     private static float[] csv(byte[] body, int features) {
@@ -179,7 +170,7 @@ final class PredictRoute {
                     }
                     g.writeEndArray();
                 } else {
-                    g.writeArrayFieldStart("values");
+                    g.writeArrayFieldStart(model.embeds() ? "embedding" : "values");
                     for (int j = 0; j < k; j++) {
                         g.writeNumber(out[r * k + j]);
                     }

@@ -1,6 +1,5 @@
 package dev.backprop.serve;
 
-import dev.backprop.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -290,12 +289,12 @@ final class Routes extends Handler.Abstract.NonBlocking {
             }
         }
         InferenceProtocol.Input in = req.inputs().get(0);
-        Tensor rows = rows(model, in);
+        ServedModel.Rows rows = rows(model, in);
         run(ex, model, rows, out -> ex.send(200, JSON,
                 InferenceProtocol.response(model, req.id(), req.outputs(), out, in.rows())));
     }
 
-    private static Tensor rows(ServedModel model, InferenceProtocol.Input in) {
+    private static ServedModel.Rows rows(ServedModel model, InferenceProtocol.Input in) {
         String where = "input '" + in.name() + "'";
         long[] expected = model.input().shape();
         if (model.takesText()) {
@@ -333,7 +332,7 @@ final class Routes extends Handler.Abstract.NonBlocking {
     }
 
     /** Queues rows on the model's batcher; writes the answer (or the failure) when the batch has run. */
-    private void run(Exchange ex, ServedModel model, Tensor rows, Consumer<float[]> answer) {
+    private void run(Exchange ex, ServedModel model, ServedModel.Rows rows, Consumer<float[]> answer) {
         ex.expecting = null;   // submit counts it as arrived
         CompletableFuture<float[]> result = batchers.get(model.name()).submit(rows);
         result.whenCompleteAsync((out, err) -> {

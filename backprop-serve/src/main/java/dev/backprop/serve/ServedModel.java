@@ -3,22 +3,50 @@ package dev.backprop.serve;
 import dev.backprop.data.Preprocessing;
 import dev.backprop.io.ModelFile;
 import dev.backprop.nn.ModelSpec;
+import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.text.BagOfWords;
+import dev.backprop.text.EncoderClassifier;
+import dev.backprop.text.SentenceEncoder;
 import dev.backprop.train.Evaluator;
 import dev.backprop.train.LossFunction;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * One classifier or regressor as the server offers it: what its input and outputs are (the same as its ONNX
- * export's: raw features or pixel values in, preprocessing applied inside), how a request's input becomes
- * model-ready rows, and the forward pass over a batch of such rows. A bag-of-words text model takes texts instead.
- * (A GPT is a {@link ServedGenerator}.)
+ * One model as the server offers it for inference: what its input and outputs are, how a request's input
+ * becomes {@link Rows}, and the forward pass over a batch of them. A model takes numbers (a classifier or
+ * regressor: raw features or pixel values, its preprocessing applied here, as in its ONNX export) or texts (a
+ * bag-of-words model, a fine-tuned encoder classifier, a sentence encoder, which answers embeddings rather than
+ * logits). (A GPT is a {@link ServedGenerator}.)
  */
 final class ServedModel {
     /** A tensor the model takes or gives, as the protocol's metadata describes it; -1 for the batch dimension. */
     record TensorSpec(String name, String datatype, long[] shape) {
+    }
+
+    /** One request's input, ready for a batch: numbers already shaped and preprocessed, or texts. */
+    sealed interface Rows {
+        /** Inputs in the request. */
+        int count();
+    }
+
+    /** Rows of numbers, {@code [rows, ...]}. */
+    record Numbers(Tensor tensor) implements Rows {
+        @Override
+        public int count() {
+            return tensor.size(0);
+        }
+    }
+
+    /** Texts, one per row. */
+    record Texts(List<String> texts) implements Rows {
+        @Override
+        public int count() {
+            return texts.size();
+        }
     }
 
     static final String INPUT = "input";
@@ -26,28 +54,40 @@ final class ServedModel {
     static final String LOGITS = "logits";
     static final String PROBABILITIES = "probabilities";
     static final String LABEL = "label";
+    static final String EMBEDDING = "embedding";
 
     private final String name;
-    private final ModelFile.Model model;
-    private final Evaluator evaluator;
-    private final BagOfWords words;
-    private final int[] featureShape;
-    private final int features;
+    private final List<String> classNames;
     private final int outputs;
+    private final String output;
+    private final int[] featureShape;              // null for a model that takes texts
+    private final Preprocessing preprocessing;     // null for a model that takes texts
+    private final Function<Tensor, float[]> numbers;
+    private final Function<List<String>, float[]> texts;
 
-    private ServedModel(String name, ModelFile.Model model, BagOfWords words, int[] featureShape, int outputs) {
+    private ServedModel(String name, List<String> classNames, int outputs, String output, int[] featureShape,
+                        Preprocessing preprocessing, Function<Tensor, float[]> numbers,
+                        Function<List<String>, float[]> texts) {
         this.name = name;
-        this.model = model;
-        this.words = words;
-        this.featureShape = featureShape;
-        this.features = Arrays.stream(featureShape).reduce(1, (a, b) -> a * b);
+        this.classNames = List.copyOf(classNames);
         this.outputs = outputs;
-        this.evaluator = new Evaluator(model.module(),
-                model.info().classNames().isEmpty() ? LossFunction.mse() : LossFunction.crossEntropy());
+        this.output = output;
+        this.featureShape = featureShape;
+        this.preprocessing = preprocessing;
+        this.numbers = numbers;
+        this.texts = texts;
     }
 
-    /** The model loaded from a Backprop model file, served as {@code name}; a kind the server cannot serve yet is refused. */
-    static ServedModel of(String name, ModelFile.Model model) {
+    /** A servable other than a GPT, served as {@code name}; a kind the server cannot serve is refused. */
+    static ServedModel of(String name, Servable servable) {
+        return switch (servable) {
+            case Servable.Saved s -> saved(name, s.model());
+            case Servable.Embeddings e -> embeddings(name, e.encoder());
+            case Servable.TextClassifier c -> textClassifier(name, c.classifier().model(), c.classifier().classes());
+        };
+    }
+
+    private static ServedModel saved(String name, ModelFile.Model model) {
         int[] shape;
         int outputs;
         switch (model.spec()) {
@@ -66,25 +106,58 @@ final class ServedModel {
             case ModelSpec.Gpt gpt -> throw new IllegalArgumentException("model '" + name + "' is a GPT language model,"
                     + " which generates text (ServedGenerator), not a classifier or regressor");
         }
+        List<String> classes = model.info().classNames();
+        Evaluator evaluator = new Evaluator(model.module(), classes.isEmpty() ? LossFunction.mse() : LossFunction.crossEntropy());
+        Function<Tensor, float[]> forward = batch -> evaluator.predict(batch, batch.size(0)).toFloatArray();
         BagOfWords words = BagOfWords.fromMetadata(model.info().extra());
-        if (words != null && shape[0] != words.size()) {
+        if (words == null) {
+            return new ServedModel(name, classes, outputs, LOGITS, shape, model.info().preprocessing(), forward, null);
+        }
+        if (shape[0] != words.size()) {
             throw new IllegalArgumentException("model '" + name + "' takes " + shape[0] + " features but its vocabulary has "
                     + words.size() + " words; the file is inconsistent");
         }
-        return new ServedModel(name, model, words, shape, outputs);
+        return new ServedModel(name, classes, outputs, LOGITS, null, null, null,
+                all -> forward.apply(words.features(all)));
+    }
+
+    private static ServedModel embeddings(String name, SentenceEncoder encoder) {
+        int width = encoder.embed(List.of("a probe for the width"))[0].length;
+        return new ServedModel(name, List.of(), width, EMBEDDING, null, null, null, all -> {
+            float[][] vectors = encoder.embed(all);
+            float[] flat = new float[vectors.length * width];
+            for (int i = 0; i < vectors.length; i++) {
+                System.arraycopy(vectors[i], 0, flat, i * width, width);
+            }
+            return flat;
+        });
+    }
+
+    private static ServedModel textClassifier(String name, EncoderClassifier model, List<String> classes) {
+        model.eval();
+        return new ServedModel(name, classes, classes.size(), LOGITS, null, null, null, all -> {
+            try (var off = GradMode.noGrad()) {
+                return model.forward(model.encoder().ids(all)).toFloatArray();
+            }
+        });
     }
 
     String name() {
         return name;
     }
 
-    /** Whether the model classifies (else it regresses {@link #outputs()} values). */
+    /** Whether the model classifies (else it regresses or embeds {@link #outputs()} values). */
     boolean classifies() {
-        return !model.info().classNames().isEmpty();
+        return !classNames.isEmpty();
+    }
+
+    /** Whether the model answers embeddings (a sentence encoder). */
+    boolean embeds() {
+        return output.equals(EMBEDDING);
     }
 
     List<String> classNames() {
-        return model.info().classNames();
+        return classNames;
     }
 
     /** Values per row of the model's output. */
@@ -92,14 +165,14 @@ final class ServedModel {
         return outputs;
     }
 
-    /** Whether the model takes texts (a bag-of-words model) rather than numbers. */
+    /** Whether the model takes texts rather than numbers. */
     boolean takesText() {
-        return words != null;
+        return texts != null;
     }
 
     /** The one input the model takes. */
     TensorSpec input() {
-        if (words != null) {
+        if (takesText()) {
             return new TensorSpec(TEXT_INPUT, "BYTES", new long[] {-1});
         }
         long[] shape = new long[featureShape.length + 1];
@@ -110,34 +183,38 @@ final class ServedModel {
         return new TensorSpec(INPUT, "FP32", shape);
     }
 
-    /** The outputs it gives: logits (or the regressed values) and, for a classifier, probabilities and the label. */
+    /**
+     * The outputs it gives: logits (or the regressed values) and, for a classifier, probabilities and the label;
+     * a sentence encoder's embedding.
+     */
     List<TensorSpec> outputSpecs() {
-        TensorSpec logits = new TensorSpec(LOGITS, "FP32", new long[] {-1, outputs});
+        TensorSpec first = new TensorSpec(output, "FP32", new long[] {-1, outputs});
         if (!classifies()) {
-            return List.of(logits);
+            return List.of(first);
         }
-        return List.of(logits, new TensorSpec(PROBABILITIES, "FP32", new long[] {-1, outputs}),
+        return List.of(first, new TensorSpec(PROBABILITIES, "FP32", new long[] {-1, outputs}),
                 new TensorSpec(LABEL, "BYTES", new long[] {-1}));
     }
 
-    /** Texts as the rows the model takes: bag-of-words features. */
-    Tensor textRows(List<String> texts) {
-        if (words == null) {
+    /** Texts as rows, for a model that takes texts. */
+    Rows textRows(List<String> texts) {
+        if (!takesText()) {
             throw HttpProblem.badRequest("model '" + name + "' takes numbers (" + INPUT + ", FP32, shape "
                     + Arrays.toString(input().shape()) + "), not text");
         }
-        return words.features(texts);
+        return new Texts(List.copyOf(texts));
     }
 
     /**
      * Raw numbers, {@code rows} of them with {@link #input()}'s shape (or flattened to one row each), as
      * the rows the model takes: preprocessing applied, shaped {@code [rows, ...]}.
      */
-    Tensor numberRows(float[] values, int rows, String where) {
-        if (words != null) {
+    Rows numberRows(float[] values, int rows, String where) {
+        if (takesText()) {
             throw HttpProblem.badRequest("model '" + name + "' takes texts (" + TEXT_INPUT + ", BYTES, shape [-1]), not"
                     + " numbers");
         }
+        int features = features();
         if (values.length != (long) rows * features) {
             throw HttpProblem.badRequest(where + ": " + values.length + " values for " + rows + " rows; model '" + name
                     + "' takes " + features + " per row (shape " + Arrays.toString(input().shape()) + ")");
@@ -148,21 +225,29 @@ final class ServedModel {
                         + "; the model takes finite numbers");
             }
         }
-        Preprocessing pre = model.info().preprocessing();
-        Tensor x = pre.apply(Tensor.fromArray(values, rows, features));
+        Tensor x = preprocessing.apply(Tensor.fromArray(values, rows, features));
         int[] shape = new int[featureShape.length + 1];
         shape[0] = rows;
         System.arraycopy(featureShape, 0, shape, 1, featureShape.length);
-        return x.reshape(shape);
+        return new Numbers(x.reshape(shape));
     }
 
-    /** The trailing shape of one row, without the batch dimension. */
-    int[] featureShape() {
-        return featureShape.clone();
+    /** Numbers per row of a model that takes numbers (0 for one that takes texts). */
+    int features() {
+        return featureShape == null ? 0 : Arrays.stream(featureShape).reduce(1, (a, b) -> a * b);
     }
 
-    /** The model's outputs for a batch of rows, row-major {@code [rows, outputs()]}. */
-    float[] forward(Tensor batch) {
-        return evaluator.predict(batch, batch.size(0)).toFloatArray();
+    /** The model's outputs for a batch of requests' rows, in order, row-major {@code [rows, outputs()]}. */
+    float[] forward(List<Rows> batch) {
+        if (takesText()) {
+            List<String> all = new ArrayList<>();
+            for (Rows r : batch) {
+                all.addAll(((Texts) r).texts());
+            }
+            return texts.apply(all);
+        }
+        Tensor input = batch.size() == 1 ? ((Numbers) batch.get(0)).tensor()
+                : Tensor.cat(0, batch.stream().map(r -> ((Numbers) r).tensor()).toArray(Tensor[]::new));
+        return numbers.apply(input);
     }
 }

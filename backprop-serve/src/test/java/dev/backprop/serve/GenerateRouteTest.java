@@ -46,9 +46,9 @@ class GenerateRouteTest {
 
     @Test
     void generatesWhatTheDecoderSamplesAndRefusesBadRequests() throws Exception {
-        Map<String, ModelFile.Model> models = new LinkedHashMap<>();
-        models.put("tiny", Models.copy(gpt()));
-        models.put("iris", Models.copy(Models.iris()));
+        Map<String, Servable> models = new LinkedHashMap<>();
+        models.put("tiny", Servable.of(Models.copy(gpt())));
+        models.put("iris", Servable.of(Models.copy(Models.iris())));
         try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0), models)) {
             JsonNode meta = ModelServerTest.get(s, "/v2/models/tiny").json();
             assertEquals("text_input", meta.get("inputs").get(0).get("name").asText());

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.backprop.io.ModelFile;
-import dev.backprop.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,11 +41,11 @@ class ModelServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Map<String, ModelFile.Model> models = new LinkedHashMap<>();
-        models.put("iris", Models.copy(Models.iris()));
-        models.put("digits", Models.copy(Models.digits()));
-        models.put("table", Models.copy(Models.regressor()));
-        models.put("spam", Models.copy(Models.spam()));
+        Map<String, Servable> models = new LinkedHashMap<>();
+        models.put("iris", Servable.of(Models.copy(Models.iris())));
+        models.put("digits", Servable.of(Models.copy(Models.digits())));
+        models.put("table", Servable.of(Models.copy(Models.regressor())));
+        models.put("spam", Servable.of(Models.copy(Models.spam())));
         server = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
                 .withLimits(64 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(10)), models);
     }
@@ -244,13 +242,13 @@ class ModelServerTest {
     }
 
     /** Holds the first forward pass until released, so that requests queue behind it, deterministically. */
-    static final class Gate implements UnaryOperator<Function<Tensor, float[]>> {
+    static final class Gate implements UnaryOperator<Function<List<ServedModel.Rows>, float[]>> {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         private final AtomicBoolean first = new AtomicBoolean(true);
 
         @Override
-        public Function<Tensor, float[]> apply(Function<Tensor, float[]> forward) {
+        public Function<List<ServedModel.Rows>, float[]> apply(Function<List<ServedModel.Rows>, float[]> forward) {
             return x -> {
                 if (first.getAndSet(false)) {
                     entered.countDown();
@@ -287,7 +285,7 @@ class ModelServerTest {
     void requestsThatQueueDuringAForwardPassShareTheNextAndEachGetsItsOwnAnswer() throws Exception {
         Gate gate = new Gate();
         try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0),
-                Map.of("iris", Models.copy(Models.iris())), gate)) {
+                Map.of("iris", Servable.of(Models.copy(Models.iris()))), gate)) {
             float[] firstRow = Models.rows(99, 1, 4, 8f);
             CompletableFuture<Reply> first = inferRow(s, firstRow);
             gate.entered.await();
@@ -319,7 +317,7 @@ class ModelServerTest {
     @Test
     void aLoneRequestDoesNotWaitForABatch() throws Exception {
         try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
-                .withBatching(64, Duration.ofSeconds(5), 16), Map.of("iris", Models.copy(Models.iris())))) {
+                .withBatching(64, Duration.ofSeconds(5), 16), Map.of("iris", Servable.of(Models.copy(Models.iris()))))) {
             float[] row = Models.rows(98, 1, 4, 8f);
             long start = System.nanoTime();
             assertAnswers(row, inferRow(s, row).get());
@@ -332,7 +330,7 @@ class ModelServerTest {
     void aFullQueueAnswers503AtOnceAndTheAcceptedRequestsAreAnsweredCorrectly() throws Exception {
         Gate gate = new Gate();
         try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
-                .withBatching(64, Duration.ofMillis(2), 4), Map.of("iris", Models.copy(Models.iris())), gate)) {
+                .withBatching(64, Duration.ofMillis(2), 4), Map.of("iris", Servable.of(Models.copy(Models.iris()))), gate)) {
             float[] firstRow = Models.rows(199, 1, 4, 8f);
             CompletableFuture<Reply> first = inferRow(s, firstRow);
             gate.entered.await();
@@ -421,7 +419,7 @@ class ModelServerTest {
     @Test
     void aClientThatStopsSendingIsAnswered408AndDisconnected() throws Exception {
         try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
-                .withLimits(1 << 20, Duration.ofMillis(400), Duration.ofSeconds(5)), Map.of("iris", Models.copy(Models.iris())));
+                .withLimits(1 << 20, Duration.ofMillis(400), Duration.ofSeconds(5)), Map.of("iris", Servable.of(Models.copy(Models.iris()))));
              Socket socket = new Socket("127.0.0.1", s.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
@@ -444,7 +442,7 @@ class ModelServerTest {
     void closingAnswersTheRequestsInFlightThenRefusesConnections() throws Exception {
         Gate gate = new Gate();
         ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0),
-                Map.of("iris", Models.copy(Models.iris())), gate);
+                Map.of("iris", Servable.of(Models.copy(Models.iris()))), gate);
         int port = s.port();
         List<CompletableFuture<Reply>> replies = new ArrayList<>();
         List<float[]> inputs = new ArrayList<>();
