@@ -8,6 +8,8 @@ import dev.backprop.nn.ActivationKind;
 import dev.backprop.nn.ModelSpec;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
+import dev.backprop.text.MiniLm;
+import dev.backprop.text.SentenceEncoder;
 import dev.backprop.train.Evaluator;
 import dev.backprop.train.LossFunction;
 import java.io.BufferedReader;
@@ -34,8 +36,8 @@ import java.util.regex.Pattern;
 /**
  * {@code bench --serve}: the model server under load, as a user runs it. The server ({@code ./backprop serve}, in a
  * process of its own) serves an MNIST MLP 784-256-256-10 and LeNet-5 (untrained: the time does not depend on the
- * weights); wrk, in another process, sends one-image inference requests from 1, 8, 32 and 128 connections and reports
- * throughput and latency percentiles. Beside each, the ceiling: the same model answering the same rows in this
+ * weights) and all-MiniLM-L6-v2's embeddings; wrk, in another process, sends one-image (or one-sentence) inference
+ * requests from 1, 8, 32 and 128 connections and reports throughput and latency percentiles. Beside each, the ceiling: the same model answering the same rows in this
  * process without HTTP (one row at a time for one client; batches of min(clients, max batch) rows otherwise). With
  * {@code --soak SECONDS}: hey holds 80% of the MLP's measured capacity for that long, while a checker sends distinct
  * inputs and compares every answer with the model run here, and the server's resident memory is sampled.
@@ -81,29 +83,39 @@ final class ServeFigures {
             ModelFile.save(file, e.getValue());
             args.add(e.getKey() + "=" + file);
         }
+        args.add(ServeCommand.MINILM);
         float[] pixels = Tensor.rand(new Generator(7), 784).mul(255f).toFloatArray();
         Path body = dir.resolve("request.json");
         Files.writeString(body, request(pixels));
+        Path textBody = dir.resolve("text.json");
+        Files.writeString(textBody, "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\""
+                + SENTENCE + "\"]}]}");
+        List<Target> targets = new ArrayList<>();
+        for (String model : models.keySet()) {
+            Evaluator local = new Evaluator(ModelFile.read(ModelFile.toBytes(models.get(model)), model).module(),
+                    LossFunction.crossEntropy());
+            targets.add(new Target(model, body, batch -> ceiling(local, pixels, batch, model.equals("lenet"))));
+        }
+        SentenceEncoder encoder = MiniLm.load();
+        targets.add(new Target(ServeCommand.MINILM, textBody, batch -> textCeiling(encoder, batch)));
 
         Process server = new ProcessBuilder(CommandRun.command(args)).redirectErrorStream(true).start();
         try {
             URI uri = awaitServing(server);
             System.err.println("server: " + uri + " (pid " + server.pid() + ")");
             List<Level> levels = new ArrayList<>();
-            for (String model : models.keySet()) {
-                URI infer = uri.resolve("/v2/models/" + model + "/infer");
-                Path script = dir.resolve(model + ".lua");
-                Files.writeString(script, luaScript(body));
+            for (Target t : targets) {
+                URI infer = uri.resolve("/v2/models/" + t.model() + "/infer");
+                Path script = dir.resolve(t.model() + ".lua");
+                Files.writeString(script, luaScript(t.body()));
                 wrk(infer, script, 8, 5);   // warm-up: the server's JIT and the batcher
-                Evaluator local = new Evaluator(ModelFile.read(ModelFile.toBytes(models.get(model)), model).module(),
-                        LossFunction.crossEntropy());
                 for (int c : CLIENTS) {
                     JsonNode w = wrk(infer, script, c, seconds);
                     double rps = w.get("requests").asDouble() / (w.get("duration_us").asDouble() / 1e6);
                     long failed = w.get("status").asLong() + w.get("connect").asLong() + w.get("read").asLong()
                             + w.get("timeout").asLong();
-                    Level level = new Level(model, c, rps, w.get("p50_us").asDouble() / 1000, w.get("p99_us").asDouble() / 1000,
-                            failed, ceiling(local, pixels, Math.min(c, MAX_BATCH), model.equals("lenet")));
+                    Level level = new Level(t.model(), c, rps, w.get("p50_us").asDouble() / 1000, w.get("p99_us").asDouble() / 1000,
+                            failed, t.ceiling().applyAsDouble(Math.min(c, MAX_BATCH)));
                     levels.add(level);
                     System.err.println(describe(level));
                 }
@@ -191,6 +203,29 @@ final class ServeFigures {
             }
         }
         throw new IllegalStateException("wrk gave no summary (exit " + run.exit() + "):\n" + run.out());
+    }
+
+    /** A model under load: its request body, and its in-process ceiling in rows per second for a batch size. */
+    private record Target(String model, Path body, java.util.function.IntToDoubleFunction ceiling) {
+    }
+
+    /** The sentence each MiniLM request embeds (16 tokens with [CLS] and [SEP]). */
+    private static final String SENTENCE = "The quick brown fox jumps over the lazy dog by the river bank.";
+
+    /** Texts per second the encoder embeds here, without HTTP, in batches of {@code batch} copies of the sentence, for about 2 s after 2 s of warm-up. */
+    private static double textCeiling(SentenceEncoder encoder, int batch) {
+        List<String> texts = java.util.Collections.nCopies(batch, SENTENCE);
+        long warm = System.nanoTime();
+        while (System.nanoTime() - warm < 2_000_000_000L) {   // the encoder's many kernels take seconds to compile
+            encoder.embed(texts);
+        }
+        long start = System.nanoTime();
+        long done = 0;
+        while (System.nanoTime() - start < 2_000_000_000L) {
+            encoder.embed(texts);
+            done += batch;
+        }
+        return done / ((System.nanoTime() - start) / 1e9);
     }
 
     /** Rows per second the model answers here, without HTTP, in batches of {@code batch} copies of the row, for about 2 s. */
