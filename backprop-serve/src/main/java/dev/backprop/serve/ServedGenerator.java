@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A character-level GPT as the server offers it: text in, a continuation out, through the protocol's
  * generate extension ({@code POST /v2/models/{name}/generate}, as Triton defines it). Each request samples with
- * its own key/value cache, as {@code ./backprop generate} does; requests take turns on one thread, at most
- * {@code queueCapacity} waiting (then 503), and with the other models' forward passes under the shared lock.
+ * its own seed, as {@code ./backprop generate} does; requests take turns on one thread and one decoder (its key/value
+ * cache restarted per request), at most {@code queueCapacity} waiting (then 503), each token taking its turn with the
+ * other models' forward passes under the shared lock.
  */
 final class ServedGenerator {
     static final String TEXT_INPUT = "text_input";
@@ -30,6 +31,7 @@ final class ServedGenerator {
     private final Object forwardLock;
     private final ThreadPoolExecutor executor;
     private final int capacity;
+    private GptDecoder decoder;   // made and used on the executor's one thread
 
     ServedGenerator(String name, ModelFile.LanguageModel model, ServeConfig config, Object forwardLock) {
         this.name = name;
@@ -91,20 +93,30 @@ final class ServedGenerator {
         return result;
     }
 
+    /**
+     * Samples on the generator's one thread, with its one decoder (its weights packed once; start() forgets the
+     * previous request). The shared lock is taken per token, not per request, so a long generation and the other
+     * models' batches interleave instead of one waiting out the other.
+     */
     private String generate(int[] context, Request r) {
+        if (decoder == null) {
+            decoder = model.gpt().decoder();
+        }
+        Generator generator = new Generator(r.seed());
+        float[] logits;
         synchronized (forwardLock) {
-            GptDecoder decoder = model.gpt().decoder();
-            Generator generator = new Generator(r.seed());
-            float[] logits = decoder.start(context);
-            int[] out = new int[r.maxTokens()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = GptDecoder.sample(logits, r.temperature(), r.topK(), generator);
-                if (i + 1 < out.length) {
+            logits = decoder.start(context);
+        }
+        int[] out = new int[r.maxTokens()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = GptDecoder.sample(logits, r.temperature(), r.topK(), generator);
+            if (i + 1 < out.length) {
+                synchronized (forwardLock) {
                     logits = decoder.next(out[i]);
                 }
             }
-            return model.tokenizer().decode(out);
         }
+        return model.tokenizer().decode(out);
     }
 
     /** Answers the queued requests, then stops. */
