@@ -13,11 +13,14 @@ import dev.backprop.nn.Sequential;
 import dev.backprop.optim.Adam;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Tensor;
+import dev.backprop.text.MiniLm;
+import dev.backprop.text.SentenceEncoder;
 import dev.backprop.train.FitConfig;
 import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,5 +57,22 @@ class QuickstartTest {
         trainer.fit(digits.train(), digits.test(), FitConfig.DEFAULT.withEpochs(10));
         double accuracy = trainer.evaluate(digits.test(), 512).classification().accuracy();
         assertTrue(accuracy >= 0.9, "test accuracy " + accuracy);
+    }
+
+    @Test
+    void sentenceEmbeddingsFindTheSentenceAboutTheSameThing() throws Exception {
+        SentenceEncoder encoder = MiniLm.load();
+        float[] v = encoder.embed(List.of("unit length"))[0];
+        double norm = 0;
+        for (float x : v) {
+            norm += x * x;
+        }
+        assertEquals(384, v.length);
+        assertEquals(1.0, norm, 1e-4);
+        List<String> sentences = List.of("A recipe for sourdough bread.", "The stock market fell sharply today.",
+                "My cat sleeps on the sofa all afternoon.");
+        assertEquals(sentences.get(0), Embeddings.nearest(encoder, "How do I bake a loaf?", sentences));
+        assertEquals(sentences.get(1), Embeddings.nearest(encoder, "Shares dropped on Wall Street", sentences));
+        assertEquals(sentences.get(2), Embeddings.nearest(encoder, "a kitten napping", sentences));
     }
 }
