@@ -7,7 +7,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,20 +114,7 @@ final class InputFiles {
 
     /** CSV rows of exactly {@code features} numbers (a header line is detected and skipped). */
     static Tensor csv(Path file, int features) throws IOException {
-        boolean header;
-        try (InputStream in = Files.newInputStream(file)) {
-            String first = new String(in.readNBytes(4096), StandardCharsets.UTF_8).lines().findFirst().orElse("");
-            header = first.chars().anyMatch(Character::isLetter) && !first.toLowerCase(Locale.ROOT).matches("[-+0-9.e,\\s]*");
-        }
-        CsvReader.Table t = CsvReader.read(file, CsvReader.Format.DEFAULT.withHeader(header));
-        if (t.width() != features) {
-            throw new DataFormatException(file + ": rows have " + t.width() + " values, the model expects " + features
-                    + " features per row");
-        }
-        float[] flat = new float[t.rows().length * features];
-        for (int r = 0; r < t.rows().length; r++) {
-            System.arraycopy(t.rows()[r], 0, flat, r * features, features);
-        }
-        return Tensor.fromArray(flat, t.rows().length, features);
+        float[] flat = CsvReader.featureRows(Files.readAllBytes(file), file.toString(), features);
+        return Tensor.fromArray(flat, flat.length / features, features);
     }
 }

@@ -123,6 +123,29 @@ public final class CsvReader {
         return new Table(source, List.copyOf(columns), rows.toArray(float[][]::new));
     }
 
+    /**
+     * The rows a model is given to predict (a file of them, a served model's CSV body): each exactly
+     * {@code features} numbers, flattened row-major. A first line with letters that does not read as
+     * numbers is a header and skipped.
+     *
+     * @throws DataFormatException naming {@code source} when there are no rows or they have another width
+     */
+    public static float[] featureRows(byte[] csv, String source, int features) throws IOException {
+        String first = new String(csv, 0, Math.min(csv.length, 4096), StandardCharsets.UTF_8).lines().findFirst().orElse("");
+        boolean header = first.chars().anyMatch(Character::isLetter)
+                && !first.toLowerCase(java.util.Locale.ROOT).matches("[-+0-9.e,\\s]*");
+        Table t = read(new java.io.ByteArrayInputStream(csv), source, Format.DEFAULT.withHeader(header));
+        if (t.width() != features) {
+            throw new DataFormatException(source + ": rows have " + t.width() + " values, the model expects " + features
+                    + " features per row");
+        }
+        float[] flat = new float[t.rows().length * features];
+        for (int r = 0; r < t.rows().length; r++) {
+            System.arraycopy(t.rows()[r], 0, flat, r * features, features);
+        }
+        return flat;
+    }
+
     private static String[] split(String line, char separator) {
         return separator == ' ' ? line.trim().split("\\s+") : line.split(java.util.regex.Pattern.quote(String.valueOf(separator)), -1);
     }

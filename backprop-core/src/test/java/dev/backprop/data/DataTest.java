@@ -71,6 +71,19 @@ class DataTest {
                 .getMessage().contains("no data rows"));
     }
 
+    /** A model's input rows: a header line recognised (and numbers in e-notation not taken for one), widths checked. */
+    @Test
+    void csvFeatureRowsForAModel() throws IOException {
+        byte[] withHeader = "sepal_length,sepal_width\n5.1,3.5\n4.9,3.0\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertArrayEquals(new float[] {5.1f, 3.5f, 4.9f, 3.0f}, CsvReader.featureRows(withHeader, "rows", 2));
+        byte[] bare = "1e-3,2\n-4.5E+1,6\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertArrayEquals(new float[] {1e-3f, 2f, -45f, 6f}, CsvReader.featureRows(bare, "rows", 2));
+        assertEquals("rows: rows have 2 values, the model expects 4 features per row",
+                assertThrows(DataFormatException.class, () -> CsvReader.featureRows(bare, "rows", 4)).getMessage());
+        assertTrue(assertThrows(DataFormatException.class, () -> CsvReader.featureRows("a,b\n".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8), "rows", 2)).getMessage().contains("no data rows"));
+    }
+
     @Test
     void csvLabelColumnByNameOrIndex(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("data.csv");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.backprop.data.CsvReader;
 import dev.backprop.data.DataFormatException;
 import dev.backprop.text.mail.MailText;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -97,28 +96,13 @@ final class PredictRoute {
     }
 
     private static float[] csv(byte[] body, int features) {
-        String first = new String(body, 0, Math.min(body.length, 4096), StandardCharsets.UTF_8).lines().findFirst().orElse("");
-        boolean header = first.chars().anyMatch(Character::isLetter)
-                && !first.toLowerCase(Locale.ROOT).matches("[-+0-9.e,\\s]*");
-        CsvReader.Table t;
         try {
-            t = CsvReader.read(new ByteArrayInputStream(body), "the CSV body", CsvReader.Format.DEFAULT.withHeader(header));
+            return CsvReader.featureRows(body, "the CSV body", features);
         } catch (DataFormatException e) {
             throw HttpProblem.badRequest(e.getMessage());
         } catch (IOException e) {
             throw HttpProblem.badRequest("the CSV body could not be read: " + e.getMessage());
         }
-        if (t.rows().length == 0) {
-            throw HttpProblem.badRequest("the CSV body has no rows");
-        }
-        if (t.width() != features) {
-            throw HttpProblem.badRequest("the CSV rows have " + t.width() + " values; the model takes " + features);
-        }
-        float[] flat = new float[t.rows().length * features];
-        for (int r = 0; r < t.rows().length; r++) {
-            System.arraycopy(t.rows()[r], 0, flat, r * features, features);
-        }
-        return flat;
     }
 
     private static int top(Exchange ex) {
