@@ -8,7 +8,8 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The processor the kernels run on, for figures that must name it: its model name and family as
- * {@code /proc/cpuinfo} gives them ({@code family} 25 is AMD Zen 3 or 4, 26 Zen 5, as far as a virtual machine tells; -1 where unknown),
+ * {@code /proc/cpuinfo} gives them ({@code family} 25 is AMD Zen 3 or 4, 26 Zen 5, 6 any recent Intel core, as far
+ * as a virtual machine tells; -1 where unknown),
  * the vector width the Vector API uses, and the rows of the GEMM register tile chosen for it.
  *
  * @param model      the model name, e.g. "AMD EPYC 9B45", or "unknown CPU"
