@@ -293,7 +293,7 @@ final class DirectSgemm {
      */
     private static void panelRows(int m, int jp0, int jp1, int k, int n, float[] a, int aOff, int aRs, float[] b,
                                   float[] bias, float[] c, int cOff, int ldc) {
-        float[] tile = new float[2 * NR];
+        float[] tile = null;
         for (int i = 0; i < m; i++) {
             int row = aOff + i * aRs;
             int out = cOff + i * ldc;
@@ -332,6 +332,9 @@ final class DirectSgemm {
                         c3.intoArray(c, out + j + 3 * V);
                     }
                 } else {
+                    if (tile == null) {
+                        tile = new float[2 * NR];
+                    }
                     c0.intoArray(tile, 0);
                     c1.intoArray(tile, V);
                     c2.intoArray(tile, 2 * V);
