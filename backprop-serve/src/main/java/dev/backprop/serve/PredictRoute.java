@@ -14,9 +14,10 @@ import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * {@code POST /models/{name}/predict}, the route for people with curl: JSON {@code {"instances": [row, ...]}} (a row:
- * numbers, nested or flat, or a text), CSV rows of raw features ({@code text/csv}, a header line recognised), or one
- * text or e-mail for a text model (any other type). Answers each input's label, probability and top classes
- * ({@code ?top=K}, 3 by default), or a regressor's values.
+ * numbers, nested or flat, or a text), CSV rows of raw features ({@code text/csv}, a header line recognised), an
+ * image ({@code image/*}: PNG, JPEG, BMP, GIF, PGM) for a model of greyscale images, or one text or e-mail for a text
+ * model (any other type). Answers each input's label, probability and top classes ({@code ?top=K}, 3 by default), a
+ * regressor's values, or a sentence encoder's embedding.
  */
 final class PredictRoute {
     /** The request's rows, ready for the model, how many, and how many classes to list. */
@@ -73,13 +74,17 @@ final class PredictRoute {
             float[] values = csv(body, model.features());
             n = values.length / model.features();
             rows = model.numberRows(values, n, "CSV");
+        } else if (type.startsWith("image/")) {
+            rows = model.imageRows(body);
+            n = 1;
         } else if (model.takesText()) {
             String text = MailText.looksLikeMail(body) ? MailText.of(body) : new String(body, StandardCharsets.UTF_8);
             rows = model.textRows(List.of(text));
             n = 1;
         } else {
             throw new HttpProblem(415, "Content-Type " + type + " is not taken here; send application/json"
-                    + " {\"instances\": [...]} or text/csv rows of " + model.features() + " raw features");
+                    + " {\"instances\": [...]}, text/csv rows of " + model.features() + " raw features"
+                    + (model.imageSide() > 0 ? ", or an image (image/png, image/jpeg, ...)" : ""));
         }
         return new Input(rows, n, top(ex));
     }

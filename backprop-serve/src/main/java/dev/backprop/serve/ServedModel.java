@@ -1,5 +1,7 @@
 package dev.backprop.serve;
 
+import dev.backprop.data.DataFormatException;
+import dev.backprop.data.ImageInput;
 import dev.backprop.data.Preprocessing;
 import dev.backprop.io.ModelFile;
 import dev.backprop.nn.ModelSpec;
@@ -230,6 +232,39 @@ final class ServedModel {
         shape[0] = rows;
         System.arraycopy(featureShape, 0, shape, 1, featureShape.length);
         return new Numbers(x.reshape(shape));
+    }
+
+    /**
+     * The side of the square greyscale image the model takes, or 0: a one-channel image model's, or an MLP's whose
+     * features are a square number of pixels scaled as one (as an MNIST MLP's are), as {@code predict} decides.
+     */
+    int imageSide() {
+        if (featureShape == null) {
+            return 0;
+        }
+        if (featureShape.length == 3) {
+            return featureShape[0] == 1 && featureShape[1] == featureShape[2] ? featureShape[1] : 0;
+        }
+        int side = (int) Math.round(Math.sqrt(featureShape[0]));
+        return side * side == featureShape[0] && side >= 8 && preprocessing.scale().size() == 1 ? side : 0;
+    }
+
+    /** An uploaded image (PNG, JPEG, BMP, GIF, PGM) as one row of pixel values 0-255, for a model that takes images. */
+    Rows imageRows(byte[] image) {
+        int side = imageSide();
+        if (side == 0) {
+            throw new HttpProblem(415, "model '" + name + "' takes " + (takesText() ? "texts"
+                    : features() + " numbers (shape " + Arrays.toString(input().shape()) + ")") + ", not an image");
+        }
+        float[] pixels;
+        try {
+            pixels = ImageInput.pixels(image, "the image", side);
+        } catch (DataFormatException e) {
+            throw HttpProblem.badRequest(e.getMessage());
+        } catch (java.io.IOException e) {
+            throw HttpProblem.badRequest("the image could not be read: " + e.getMessage());
+        }
+        return numberRows(pixels, 1, "the image");
     }
 
     /** Numbers per row of a model that takes numbers (0 for one that takes texts). */

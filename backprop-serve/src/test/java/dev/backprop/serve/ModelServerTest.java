@@ -235,10 +235,46 @@ class ModelServerTest {
         Reply values = post(server, "/models/table/predict", "application/json", "{\"instances\": [[1, 2, 3]]}");
         assertArrayEquals(Models.expected(Models.regressor(), new float[] {1, 2, 3}, 1, 3),
                 floats(values.json().get("predictions").get(0).get("values")), 1e-5f);
-        assertEquals(415, post(server, "/models/iris/predict", "image/png", "not an image").status());
+        Reply image = post(server, "/models/iris/predict", "image/png", "not an image");
+        assertEquals(415, image.status());
+        assertTrue(image.json().get("error").asText().contains("model 'iris' takes 4 numbers (shape [-1, 4]), not an image"),
+                image.body());
         Reply tooShort = post(server, "/models/iris/predict", "application/json", "{\"instances\": [[1, 2, 3, 4], [1, 2]]}");
         assertEquals(400, tooShort.status());
         assertTrue(tooShort.json().get("error").asText().contains("instances[1] has 2 values; model 'iris' takes 4"), tooShort.body());
+    }
+
+    /** An image upload: a 28x28 PNG to the LeNet, answered as the model answers its pixel values; wrong kinds named. */
+    @Test
+    void theConvenienceRouteTakesAnImageUpload() throws Exception {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        float[] pixels = new float[28 * 28];
+        for (int y = 2; y < 26; y++) {
+            for (int x = 2; x < 26; x++) {
+                pixels[y * 28 + x] = (x * 37 + y * 11) % 256;   // a dark border, so the image is not inverted
+                img.getRaster().setSample(x, y, 0, (int) pixels[y * 28 + x]);
+            }
+        }
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", png);
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(server.uri().resolve("/models/digits/predict?top=10"))
+                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(png.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        float[] expected = Models.expected(Models.digits(), pixels, 1, 1, 28, 28);
+        JsonNode p = JSON.readTree(r.body()).get("predictions").get(0);
+        assertEquals(String.valueOf(InferenceProtocol.argmax(expected, 0, 10)), p.get("label").asText());
+        float[] probabilities = InferenceProtocol.softmax(expected, 0, 10);
+        for (JsonNode t : p.get("top")) {
+            assertEquals(probabilities[Integer.parseInt(t.get("label").asText())], t.get("probability").asDouble(), 1e-5);
+        }
+        Reply notAnImage = post(server, "/models/digits/predict", "image/png", "not an image");
+        assertEquals(400, notAnImage.status());
+        assertTrue(notAnImage.json().get("error").asText().contains("the image: not an image this JVM can read"),
+                notAnImage.body());
+        Reply text = post(server, "/models/spam/predict", "image/jpeg", "x");
+        assertEquals(415, text.status());
+        assertTrue(text.json().get("error").asText().contains("model 'spam' takes texts, not an image"), text.body());
     }
 
     /** Holds the first forward pass until released, so that requests queue behind it, deterministically. */
