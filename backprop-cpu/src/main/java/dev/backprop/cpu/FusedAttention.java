@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code dK += dS^T Q}, {@code dV += P^T dOut}, reading Q, K, V and the gradients in place. With a
  * causal mask the products stop, per chunk of {@link #CHUNK} rows, at the last key the chunk sees.
  * Softmax runs in three plain passes over the block (shift, exp, normalise). Backward recomputes the
- * probabilities from the saved log-sum-exp (as FlashAttention does). Same arithmetic as
- * {@code ReferenceAttention}, in float.
+ * probabilities from the saved log-sum-exp (as FlashAttention does). Forward for up to
+ * {@link #FEW_QUERIES} query rows (a token being generated) skips the copy of K and runs row by
+ * row against K and V in place. Same arithmetic as {@code ReferenceAttention}, in float.
  */
 final class FusedAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

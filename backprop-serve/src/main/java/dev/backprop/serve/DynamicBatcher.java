@@ -68,7 +68,8 @@ final class DynamicBatcher {
     }
 
     /**
-     * Queues {@code rows} for the next batch; the future gives their outputs. Throws a 503 problem when the queue is full or the batcher is closing.
+     * Queues {@code rows} (one request's) for the next batch; the future gives their outputs. Throws a 503 problem
+     * when the queue is full or the batcher is closing.
      */
     CompletableFuture<float[]> submit(ServedModel.Rows rows) {
         arriving.decrementAndGet();
