@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
                 + " HTTP with the Open Inference Protocol (KServe V2): GET /v2/health/live, /v2/health/ready,"
                 + " /v2/models/NAME (inputs, outputs, shapes), POST /v2/models/NAME/infer; for a GPT, POST"
                 + " /v2/models/NAME/generate (the protocol's generate extension); POST /models/NAME/predict for curl (JSON"
-                + " instances, CSV rows or a text); GET /models, /metrics (Prometheus), /openapi.json.",
+                + " instances, CSV rows, an image or a text); GET /models, /metrics (Prometheus), /openapi.json.",
                 "Concurrent requests for a model share one forward pass (--max-batch rows, waiting up to --max-delay-ms);"
                 + " a model queues at most --queue requests and answers 503 with Retry-After beyond that. Ctrl-C (or"
                 + " SIGTERM) stops taking connections and answers the requests in flight first."},
