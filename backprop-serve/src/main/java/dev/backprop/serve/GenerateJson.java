@@ -1,6 +1,5 @@
 package dev.backprop.serve;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 
@@ -48,10 +47,10 @@ final class GenerateJson {
             j.writeEndArray();
             j.writeStringField("platform", "backprop");
             j.writeArrayFieldStart("inputs");
-            text(j, ServedGenerator.TEXT_INPUT);
+            InferenceProtocol.writeSpec(j, text(ServedGenerator.TEXT_INPUT));
             j.writeEndArray();
             j.writeArrayFieldStart("outputs");
-            text(j, ServedGenerator.TEXT_OUTPUT);
+            InferenceProtocol.writeSpec(j, text(ServedGenerator.TEXT_OUTPUT));
             j.writeEndArray();
             j.writeNumberField("parameters_context", g.context());
             j.writeStringField("parameters_vocabulary", g.vocabulary());
@@ -60,14 +59,8 @@ final class GenerateJson {
     }
 
     /** One BYTES tensor of shape [1]. */
-    private static void text(JsonGenerator j, String name) throws IOException {
-        j.writeStartObject();
-        j.writeStringField("name", name);
-        j.writeStringField("datatype", "BYTES");
-        j.writeArrayFieldStart("shape");
-        j.writeNumber(1);
-        j.writeEndArray();
-        j.writeEndObject();
+    private static ServedModel.TensorSpec text(String name) {
+        return new ServedModel.TensorSpec(name, "BYTES", new long[] {1});
     }
 
     private static int integer(JsonNode params, String name, int fallback) {

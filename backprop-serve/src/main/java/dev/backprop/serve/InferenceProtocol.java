@@ -392,7 +392,8 @@ final class InferenceProtocol {
         });
     }
 
-    private static void writeSpec(JsonGenerator g, ServedModel.TensorSpec spec) throws IOException {
+    /** One tensor's name, datatype and shape, as the protocol's metadata lists them. */
+    static void writeSpec(JsonGenerator g, ServedModel.TensorSpec spec) throws IOException {
         g.writeStartObject();
         g.writeStringField("name", spec.name());
         g.writeStringField("datatype", spec.datatype());

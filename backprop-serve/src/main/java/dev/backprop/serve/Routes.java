@@ -82,8 +82,7 @@ final class Routes extends Handler.Abstract.NonBlocking {
                 ex.route = "metadata";
                 get(ex, method, () -> ex.send(200, JSON, InferenceProtocol.metadata(model)));
             } else if (parts.size() == 4 && parts.get(3).equals("ready")) {
-                ex.route = "model_ready";
-                get(ex, method, () -> ex.json(200, "{\"name\":\"" + model.name() + "\",\"ready\":" + ready + "}"));
+                modelReady(ex, method, model.name());
             } else if (parts.size() == 4 && parts.get(3).equals("infer")) {
                 ex.route = "infer";
                 post(ex, method, () -> {
@@ -167,8 +166,7 @@ final class Routes extends Handler.Abstract.NonBlocking {
             ex.route = "metadata";
             get(ex, method, () -> ex.send(200, JSON, GenerateJson.metadata(g)));
         } else if (parts.size() == 4 && parts.get(3).equals("ready")) {
-            ex.route = "model_ready";
-            get(ex, method, () -> ex.json(200, "{\"name\":\"" + g.name() + "\",\"ready\":" + ready + "}"));
+            modelReady(ex, method, g.name());
         } else if (parts.size() == 4 && parts.get(3).equals("generate")) {
             ex.route = "generate";
             post(ex, method, () -> readBody(ex, body -> generate(ex, g, body)));
@@ -184,7 +182,7 @@ final class Routes extends Handler.Abstract.NonBlocking {
         g.submit(GenerateJson.request(body)).whenCompleteAsync((out, err) -> {
             try {
                 if (err != null) {
-                    ex.internal(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err);
+                    ex.internal(cause(err));
                     return;
                 }
                 ex.send(200, JSON, GenerateJson.response(g, out));
@@ -192,6 +190,17 @@ final class Routes extends Handler.Abstract.NonBlocking {
                 ex.internal(e);
             }
         }, executor);
+    }
+
+    /** {@code GET /v2/models/{name}/ready}: the server's readiness, for any model it serves. */
+    private void modelReady(Exchange ex, String method, String name) {
+        ex.route = "model_ready";
+        get(ex, method, () -> ex.json(200, "{\"name\":\"" + name + "\",\"ready\":" + ready + "}"));
+    }
+
+    /** What failed, unwrapped from the future's {@link CompletionException}. */
+    private static Throwable cause(Throwable err) {
+        return err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
     }
 
     private static void notFound(String path) {
@@ -260,7 +269,7 @@ final class Routes extends Handler.Abstract.NonBlocking {
     }
 
     private HttpProblem readProblem(Throwable err) {
-        Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        Throwable cause = cause(err);
         if (cause instanceof TimeoutException) {
             return new HttpProblem(408, "the request body did not arrive within " + config.readTimeout().toMillis()
                     + " ms (--read-timeout)");
@@ -338,8 +347,7 @@ final class Routes extends Handler.Abstract.NonBlocking {
         result.whenCompleteAsync((out, err) -> {
             try {
                 if (err != null) {
-                    Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                    ex.internal(cause);
+                    ex.internal(cause(err));
                     return;
                 }
                 answer.accept(out);

@@ -98,6 +98,12 @@ class ModelServerTest {
         return out;
     }
 
+    /** The reply is the error {@code status} and its message says {@code says}. */
+    static void assertProblem(Reply r, int status, String says) throws Exception {
+        assertEquals(status, r.status(), r.body());
+        assertTrue(r.json().get("error").asText().contains(says), r.body());
+    }
+
     static JsonNode output(JsonNode response, String name) {
         for (JsonNode o : response.get("outputs")) {
             if (o.get("name").asText().equals(name)) {
@@ -132,8 +138,7 @@ class ModelServerTest {
         assertTrue(get(server, "/v2/models/iris/ready").json().get("ready").asBoolean());
 
         Reply missing = get(server, "/v2/models/roses");
-        assertEquals(404, missing.status());
-        assertTrue(missing.json().get("error").asText().contains("[iris, digits, table, spam]"), missing.body());
+        assertProblem(missing, 404, "[iris, digits, table, spam]");
         assertEquals("[\"iris\",\"digits\",\"table\",\"spam\"]", get(server, "/models").json().get("models").toString());
         JsonNode openApi = get(server, "/openapi.json").json();
         assertEquals("3.0.3", openApi.get("openapi").asText());
@@ -236,12 +241,9 @@ class ModelServerTest {
         assertArrayEquals(Models.expected(Models.regressor(), new float[] {1, 2, 3}, 1, 3),
                 floats(values.json().get("predictions").get(0).get("values")), 1e-5f);
         Reply image = post(server, "/models/iris/predict", "image/png", "not an image");
-        assertEquals(415, image.status());
-        assertTrue(image.json().get("error").asText().contains("model 'iris' takes 4 numbers (shape [-1, 4]), not an image"),
-                image.body());
+        assertProblem(image, 415, "model 'iris' takes 4 numbers (shape [-1, 4]), not an image");
         Reply tooShort = post(server, "/models/iris/predict", "application/json", "{\"instances\": [[1, 2, 3, 4], [1, 2]]}");
-        assertEquals(400, tooShort.status());
-        assertTrue(tooShort.json().get("error").asText().contains("instances[1] has 2 values; model 'iris' takes 4"), tooShort.body());
+        assertProblem(tooShort, 400, "instances[1] has 2 values; model 'iris' takes 4");
     }
 
     /** An image upload: a 28x28 PNG to the LeNet, answered as the model answers its pixel values; wrong kinds named. */
@@ -269,12 +271,9 @@ class ModelServerTest {
             assertEquals(probabilities[Integer.parseInt(t.get("label").asText())], t.get("probability").asDouble(), 1e-5);
         }
         Reply notAnImage = post(server, "/models/digits/predict", "image/png", "not an image");
-        assertEquals(400, notAnImage.status());
-        assertTrue(notAnImage.json().get("error").asText().contains("the image: not an image this JVM can read"),
-                notAnImage.body());
+        assertProblem(notAnImage, 400, "the image: not an image this JVM can read");
         Reply text = post(server, "/models/spam/predict", "image/jpeg", "x");
-        assertEquals(415, text.status());
-        assertTrue(text.json().get("error").asText().contains("model 'spam' takes texts, not an image"), text.body());
+        assertProblem(text, 415, "model 'spam' takes texts, not an image");
     }
 
     /** Holds the first forward pass until released, so that requests queue behind it, deterministically. */
@@ -427,11 +426,9 @@ class ModelServerTest {
             assertTrue(r.json().get("error").asText().contains(c.getValue()[1]), c.getKey() + " -> " + r.body());
         }
         Reply unknown = post(server, "/v2/models/roses/infer", "application/json", good);
-        assertEquals(404, unknown.status());
-        assertTrue(unknown.json().get("error").asText().contains("no model named 'roses'"));
+        assertProblem(unknown, 404, "no model named 'roses'");
         Reply tooLarge = post(server, "/v2/models/iris/infer", "application/json", " ".repeat(70 * 1024) + good);
-        assertEquals(413, tooLarge.status(), tooLarge.body());
-        assertTrue(tooLarge.json().get("error").asText().contains("at most 65536"), tooLarge.body());
+        assertProblem(tooLarge, 413, "at most 65536");
         // without a Content-Length (chunked), the limit holds while reading
         byte[] big = (" ".repeat(70 * 1024) + good).getBytes(StandardCharsets.UTF_8);
         HttpResponse<String> chunked = HTTP.send(HttpRequest.newBuilder(server.uri().resolve("/v2/models/iris/infer"))
@@ -443,8 +440,7 @@ class ModelServerTest {
         assertEquals("close", chunked.headers().firstValue("Connection").orElse(""), "the rest of the body is unread");
         Reply text = post(server, "/v2/models/spam/infer", "application/json",
                 inferBody("text", "FP32", new long[] {1, 6}, "[1, 2, 3, 4, 5, 6]", ""));
-        assertEquals(400, text.status());
-        assertTrue(text.json().get("error").asText().contains("takes texts, datatype BYTES"), text.body());
+        assertProblem(text, 400, "takes texts, datatype BYTES");
 
         Reply after = post(server, "/v2/models/iris/infer", "application/json", good);
         assertEquals(200, after.status(), after.body());
