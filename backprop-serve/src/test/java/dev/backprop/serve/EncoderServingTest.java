@@ -8,7 +8,6 @@ import static dev.backprop.serve.ModelServerTest.post;
 import static dev.backprop.serve.ModelServerTest.postAsync;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.backprop.tensor.Generator;
