@@ -58,6 +58,9 @@ public final class Compare {
                         + " [--threads N], or --gemm [--threads N], or --inference [--threads N] [--json]");
             }
         }
+        // Backprop's kernels size their thread pool from this property when the backend first loads,
+        // which is after this point: every side of a comparison then runs on the same number of threads.
+        System.setProperty("backprop.threads", Integer.toString(threads));
         if (inference) {
             InferenceCompare.run(threads, json);
             return;
