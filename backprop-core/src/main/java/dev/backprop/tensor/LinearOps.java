@@ -4,6 +4,7 @@ import static dev.backprop.tensor.Graph.grads;
 
 import dev.backprop.backend.Backend;
 import dev.backprop.backend.Backends;
+import dev.backprop.backend.PackedMatrix;
 
 /**
  * The dense layer's affine map as one op, {@code y = x W^T + b} for x {@code [N, in]}, W
@@ -13,6 +14,9 @@ import dev.backprop.backend.Backends;
  * land contiguous in the parameters' own layouts: {@code dx = dy W}, {@code dW = dy^T x} and
  * {@code db} the column sums of dy. Composite forms (matmul, transpose, add) give the same values
  * but leave dW as a transposed view to copy.
+ *
+ * <p>Without a graph (inference), a weight is multiplied in the backend's packed layout from its
+ * second use at the same values on, for up to {@link PackedWeights#MAX_ROWS} rows ({@link PackedWeights}).
  */
 final class LinearOps {
     private LinearOps() {
@@ -32,7 +36,12 @@ final class LinearOps {
         int wRow = transposed ? 1 : in;
         int wCol = transposed ? out : 1;
         Backend k = Backends.active();
-        if (b != null) {
+        PackedMatrix packed = n > 0 && n <= PackedWeights.MAX_ROWS && in > 0 && out > 0 && !GradMode.isEnabled()
+                ? PackedWeights.lookup(wc.storage, k, wc.offset, wCol, wRow, in, out) : null;
+        if (packed != null) {
+            k.gemmPacked(n, xc.storage.data, xc.offset, in, packed, b == null ? null : Creation.readable(b.contiguous()),
+                    y, 0, out);
+        } else if (b != null) {
             k.gemmBias(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, wCol, wRow,
                     Creation.readable(b.contiguous()), y, 0, out);
         } else {
