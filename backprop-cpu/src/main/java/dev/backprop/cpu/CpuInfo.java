@@ -19,21 +19,27 @@ import jdk.incubator.vector.FloatVector;
  */
 public record CpuInfo(String model, int family, int vectorBits, int tileRows) {
 
+    /** The family number Intel's recent cores report. */
+    static final int INTEL = 6;
+
     /** This machine's. */
     public static CpuInfo current() {
-        String model = "unknown CPU";
-        int family = -1;
+        return new CpuInfo(field("model name", "unknown CPU"), readFamily(), FloatVector.SPECIES_PREFERRED.vectorBitSize(),
+                Sgemm.MR);
+    }
+
+    /** The CPU family number from {@code /proc/cpuinfo}, -1 where the system does not say. */
+    static int readFamily() {
+        String f = field("cpu family", "");
+        return f.matches("\\d+") ? Integer.parseInt(f) : -1;
+    }
+
+    private static String field(String name, String otherwise) {
         try {
-            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
-            model = field(lines, "model name", model);
-            String f = field(lines, "cpu family", null);
-            if (f != null && f.matches("\\d+")) {
-                family = Integer.parseInt(f);
-            }
+            return field(Files.readAllLines(Path.of("/proc/cpuinfo")), name, otherwise);
         } catch (IOException | SecurityException notLinux) {
-            // other systems: the model stays unknown; the figures still name the vector width
+            return otherwise;   // other systems: unknown; the figures still name the vector width
         }
-        return new CpuInfo(model, family, FloatVector.SPECIES_PREFERRED.vectorBitSize(), Sgemm.MR);
     }
 
     private static String field(List<String> lines, String name, String otherwise) {

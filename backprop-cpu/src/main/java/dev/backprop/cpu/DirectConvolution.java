@@ -30,7 +30,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class DirectConvolution {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    private static final int MR = Sgemm.MR;   // the register tile's rows: 6 with AVX-512, 4 with AVX2
+    private static final int MR = Sgemm.DIRECT_MR;   // the register tile's rows: 6 with AVX-512, 4 with AVX2
     private static final int NR = 2 * V;
     /**
      * Images whose padded inputs and output gradients fit in about this many floats (128 KB) form

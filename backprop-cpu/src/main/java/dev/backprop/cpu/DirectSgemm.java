@@ -57,7 +57,7 @@ final class DirectSgemm {
         if (m <= FEW_ROWS && k <= 4 * MAX_K) {
             return true;
         }
-        return Sgemm.MR == 6 && k <= MAX_K && (long) k * n <= MAX_OPERAND && (long) m * k <= MAX_OPERAND;
+        return Sgemm.DIRECT_MR == 6 && k <= MAX_K && (long) k * n <= MAX_OPERAND && (long) m * k <= MAX_OPERAND;
     }
 
     /**

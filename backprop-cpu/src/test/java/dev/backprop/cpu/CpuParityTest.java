@@ -81,7 +81,9 @@ class CpuParityTest {
     void theRegisterTileFollowsTheVectorWidthUnlessForced() {
         String forced = System.getProperty("backprop.gemm.rows");
         int width = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
-        assertEquals(forced != null ? Integer.parseInt(forced) : width >= 16 ? 6 : 4, Sgemm.MR);
+        int chosen = width < 16 ? 4 : CpuInfo.readFamily() == CpuInfo.INTEL ? 12 : 6;
+        assertEquals(forced != null ? Integer.parseInt(forced) : chosen, Sgemm.MR);
+        assertEquals(Sgemm.MR == 4 ? 4 : 6, Sgemm.DIRECT_MR, "the in-place kernels have 4- and 6-row tiles");
     }
 
     @Test
@@ -120,7 +122,8 @@ class CpuParityTest {
      */
     @Test
     void packedAndInPlaceGemmAgreeWithTheReference() {
-        int[][] shapes = {{1, 1, 1}, {5, 31, 3}, {6, 32, 9}, {13, 70, 33}, {37, 65, 129}, {128, 96, 200}, {300, 40, 17}};
+        int[][] shapes = {{1, 1, 1}, {5, 31, 3}, {6, 32, 9}, {12, 32, 1}, {13, 70, 33}, {37, 65, 129}, {128, 96, 200},
+                {300, 40, 17}, {200, 70, 300}};   // the last: two blocks of k, row blocks with a partial tile
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
