@@ -33,15 +33,19 @@ final class PoolOps {
         int[] argmax = pairs && !Graph.needsGrad(x) ? null : new int[y.length];
         Backend k = Backends.active();
         int parts = Math.min(k.parallelism(), n);
-        k.parallel(parts, part -> {
-            for (int plane = n * part / parts; plane < n * (part + 1) / parts; plane++) {
-                if (pairs) {
-                    maxPlane2x2(xd, plane, h, w, ho, wo, win.sh(), win.sw(), y, argmax);
-                } else {
-                    maxPlane(xd, plane, h, w, ho, wo, win, y, argmax);
+        if (argmax == null && win.sh() == 2 && win.sw() == 2) {
+            k.maxPool2x2(xd, n, h, w, y);   // LeNet's and VGG's pooling in evaluation: the backend's kernel
+        } else {
+            k.parallel(parts, part -> {
+                for (int plane = n * part / parts; plane < n * (part + 1) / parts; plane++) {
+                    if (pairs) {
+                        maxPlane2x2(xd, plane, h, w, ho, wo, win.sh(), win.sw(), y, argmax);
+                    } else {
+                        maxPlane(xd, plane, h, w, ho, wo, win, y, argmax);
+                    }
                 }
-            }
-        });
+            });
+        }
         Tensor out = Tensor.wrap(y, Shape.of(x.size(0), x.size(1), ho, wo));
         return Graph.op("max_pool2d", out, x).backward(g -> {
             float[] gd = Creation.readable(g.contiguous());

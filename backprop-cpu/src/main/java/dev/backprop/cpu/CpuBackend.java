@@ -289,6 +289,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void maxPool2x2(float[] x, int planes, int h, int w, float[] y) {
+        VectorPooling.maxPool2x2(x, planes, h, w, y);
+    }
+
+    @Override
     public void batchNormInference(float[] x, int n, int channels, int inner, float[] mean, float[] variance,
                                    float[] weight, float[] bias, float eps, float[] y) {
         VectorBatchNorm.inference(x, n, channels, inner, mean, variance, weight, bias, eps, y);

@@ -158,6 +158,45 @@ class CpuParityTest {
         }
     }
 
+    /**
+     * 2 x 2 max pooling in evaluation: LeNet's planes (28 and 10 wide, shorter than two vectors), odd
+     * sizes whose last row and column are left out, a plane too small for any window, enough planes to
+     * split across threads, and windows holding NaN, -0 against 0, and infinities. Bit-identical: a
+     * maximum does not round.
+     */
+    @Test
+    void maxPoolingOverPairs() {
+        int[][] shapes = {{64 * 6, 28, 28}, {64 * 16, 10, 10}, {3, 7, 9}, {2, 1, 1}, {5, 2, 34}, {1, 40, 66}, {700, 12, 12}};
+        for (int[] s : shapes) {
+            int planes = s[0];
+            int h = s[1];
+            int w = s[2];
+            float[] x = random(planes * h * w);
+            x[0] = Float.NaN;
+            x[Math.min(3, x.length - 1)] = -0f;
+            x[x.length / 2] = Float.NEGATIVE_INFINITY;
+            x[x.length - 1] = Float.POSITIVE_INFINITY;
+            for (int i = 5; i < x.length; i += 97) {
+                x[i] = i % 2 == 0 ? 0f : -0f;
+            }
+            float[] expected = new float[planes * (h / 2) * (w / 2)];
+            float[] actual = random(expected.length);   // stale contents must be overwritten
+            ref.maxPool2x2(x, planes, h, w, expected);
+            cpu.maxPool2x2(x, planes, h, w, actual);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(actual[i]),
+                        "max pool " + java.util.Arrays.toString(s) + " at " + i + ": reference " + expected[i] + ", cpu "
+                                + actual[i]);
+            }
+        }
+        float[] window = {-0f, 0f, Float.NaN, 1f};
+        float[] out = new float[1];
+        cpu.maxPool2x2(window, 1, 2, 2, out);
+        assertTrue(Float.isNaN(out[0]), "a NaN in the window wins");
+        cpu.maxPool2x2(new float[] {-0f, -0f, -0f, 0f}, 1, 2, 2, out);
+        assertEquals(Float.floatToIntBits(0f), Float.floatToIntBits(out[0]), "0 beats -0");
+    }
+
     @Test
     void columnSumsOnNarrowWideAndLongBlocks() {
         int[][] shapes = {{1, 1}, {3, 7}, {768, 512}, {1000, 70}, {300, 129}};

@@ -153,6 +153,23 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void maxPool2x2(float[] x, int planes, int h, int w, float[] y) {
+        int ho = h / 2;
+        int wo = w / 2;
+        for (int plane = 0; plane < planes; plane++) {
+            for (int oh = 0; oh < ho; oh++) {
+                int top = plane * h * w + 2 * oh * w;
+                for (int ow = 0; ow < wo; ow++) {
+                    int i = top + 2 * ow;
+                    float upper = Math.max(x[i], x[i + 1]);
+                    float lower = Math.max(x[i + w], x[i + w + 1]);
+                    y[(plane * ho + oh) * wo + ow] = Math.max(upper, lower);
+                }
+            }
+        }
+    }
+
+    @Override
     public void sumColumns(float[] src, int offset, int rows, int cols, float[] dst) {
         double[] acc = new double[cols];
         for (int r = 0; r < rows; r++) {
