@@ -25,9 +25,10 @@ final class Sgemm {
      * everything in registers, and the 1024 and 2048 products went from 50-55 to 68-83 GFLOP/s on two
      * cores of an AVX2-only machine. On Intel cores with AVX-512 a 12 x 2V tile (24 accumulators)
      * halves the loads of B per multiply-add: in alternating rounds on two cores of an Intel Xeon
-     * (family 6, 2026-12-03) it ran the 1024 product and MiniLM's [4096 x 384] x [384 x 1536] and
-     * [4096 x 1536] x [1536 x 384] 11-32% faster than the 6-row tile, its [4096 x 384] x [384 x 384]
-     * within -5% to +15%; it is not yet measured on Zen 4 or 5, which keep 6 rows.
+     * (family 6, 2026-12-03) it ran the 1024 product 22% faster than the 6-row tile, MiniLM's
+     * [4096 x 384] x [384 x 1536] 14% and [4096 x 1536] x [1536 x 384] 11%, its [4096 x 384] x
+     * [384 x 384] 5% slower, and MiniLM's batch of 32 sentences 23-24 sentences/s against 17; it is
+     * not yet measured on Zen 4 or 5, which keep 6 rows.
      * {@code -Dbackprop.gemm.rows=4|6|12} overrides the choice (the tests run all three);
      * {@link DirectConvolution} and {@link DirectSgemm} have 4- and 6-row tiles and use {@link #DIRECT_MR}.
      */
