@@ -171,6 +171,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "--model minilm: tokens of each text the encoder reads. Default: ${DEFAULT-VALUE}")
     int maxTokens;
 
+    @Option(names = "--long-text", paramLabel = "RULE", defaultValue = "TRUNCATE",
+            description = "--model minilm: what to keep of a text longer than --max-tokens: TRUNCATE (its first"
+                    + " tokens) or HEAD_AND_TAIL (half from each end). Default: ${DEFAULT-VALUE}")
+    dev.backprop.text.SentenceEncoder.LongText longText;
+
     @Spec
     CommandSpec commandSpec;
 
@@ -322,9 +327,13 @@ final class TrainCommand implements Callable<Integer> {
         if (maxTokens < 3 || maxTokens > 512) {
             throw new IllegalArgumentException("--max-tokens " + maxTokens + ": give 3 to 512 (the encoder's positions)");
         }
+        if (longText == dev.backprop.text.SentenceEncoder.LongText.CHUNK) {
+            throw new IllegalArgumentException("--long-text CHUNK: a classifier reads one piece of each text; give"
+                    + " TRUNCATE or HEAD_AND_TAIL");
+        }
         dev.backprop.text.SentenceEncoder encoder = dev.backprop.text.MiniLm.load(
                 dev.backprop.data.DatasetLocator.standard(data.folder.dataDir, !data.offline))
-                .with(maxTokens, dev.backprop.text.SentenceEncoder.LongText.TRUNCATE);
+                .with(maxTokens, longText);
         TextClassification.Tokens tokens = TextClassification.tokens(data.folder.dataDir, !data.offline, mailHeaders, encoder);
         dev.backprop.text.EncoderClassifier classifier = new dev.backprop.text.EncoderClassifier(encoder, 2,
                 new dev.backprop.tensor.Generator(seed()));
@@ -333,7 +342,9 @@ final class TrainCommand implements Callable<Integer> {
         EncoderJob job = new EncoderJob(classifier, tokens.train(), tokens.validation(), tokens.test(),
                 lr != null ? lr : EncoderJob.DEFAULT_LR, epochsGiven ? epochs.epochs : EncoderJob.DEFAULT_EPOCHS,
                 batch != null ? batch : EncoderJob.DEFAULT_BATCH, seed(), maxTokens,
-                "all-MiniLM-L6-v2 + linear head, " + maxTokens + " tokens" + (freeze > 0 ? ", embeddings and layers 0-"
+                "all-MiniLM-L6-v2 + linear head, " + maxTokens + " tokens"
+                        + (longText == dev.backprop.text.SentenceEncoder.LongText.HEAD_AND_TAIL ? " (head and tail)" : "")
+                        + (freeze > 0 ? ", embeddings and layers 0-"
                         + (freeze - 1) + " frozen (" + frozen + " tensors)" : ""));
         run(job, true);
         TextClassification.report(job.trainer(), tokens.test(), tokens.testMails());

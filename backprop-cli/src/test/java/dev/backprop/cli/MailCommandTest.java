@@ -70,6 +70,8 @@ class MailCommandTest {
                 offer.out() + offer.err());
         CliRun badSetting = CliRun.of("train", "--dataset", "spam-assassin", "--model", "minilm:freeze=all");
         assertTrue(badSetting.err().contains("minilm takes one setting, freeze=K"), badSetting.err());
+        CliRun chunks = CliRun.of("train", "--dataset", "spam-assassin", "--model", "minilm", "--long-text", "CHUNK");
+        assertTrue(chunks.exit() != 0 && chunks.err().contains("a classifier reads one piece of each text"), chunks.err());
     }
 
     @Test

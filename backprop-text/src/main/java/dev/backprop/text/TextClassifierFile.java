@@ -43,6 +43,7 @@ public final class TextClassifierFile {
         meta.put("base", MiniLm.COORDINATES);
         meta.put("classes", new ObjectMapper().writeValueAsString(classes));
         meta.put("max_tokens", Integer.toString(maxTokens));
+        meta.put("long_text", model.encoder().longText().name());
         Safetensors.write(file, model.stateDict(), meta);
     }
 
@@ -70,18 +71,21 @@ public final class TextClassifierFile {
         }
         List<String> classes;
         int maxTokens;
+        SentenceEncoder.LongText longText;
         try {
             classes = List.of(new ObjectMapper().readValue(meta.get("classes"), String[].class));
             maxTokens = Integer.parseInt(meta.get("max_tokens"));
-        } catch (JsonProcessingException | NumberFormatException | NullPointerException e) {
-            throw new CorruptFileException(name + ": unreadable classes or token limit in the metadata: " + e.getMessage(),
-                    e);
+            // Files from before the choice existed kept the first tokens.
+            longText = SentenceEncoder.LongText.valueOf(meta.getOrDefault("long_text", "TRUNCATE"));
+        } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+            throw new CorruptFileException(name + ": unreadable classes, token limit or long-text rule in the metadata: "
+                    + e.getMessage(), e);
         }
         Tensor headWeight = c.tensors().get("head.weight");
         if (headWeight == null || headWeight.rank() != 2 || headWeight.size(0) != classes.size()) {
             throw new CorruptFileException(name + ": the head's weight does not fit " + classes.size() + " classes");
         }
-        SentenceEncoder encoder = MiniLm.load(locator).with(maxTokens, SentenceEncoder.LongText.TRUNCATE);
+        SentenceEncoder encoder = MiniLm.load(locator).with(maxTokens, longText);
         EncoderClassifier model = new EncoderClassifier(encoder, classes.size(), new Generator(0));
         try {
             model.loadStateDict(c.tensors());

@@ -127,6 +127,37 @@ class SentenceEncoderTest {
     }
 
     @Test
+    void headAndTailKeepsTheFirstAndLastTokensOfALongText() {
+        String text = "Dear friend, you have won a prize. " + String.join(" ", java.util.Collections.nCopies(40,
+                "Meeting notes follow.")) + " To unsubscribe reply with remove in the subject.";
+        Encoding whole = minilm.with(512, SentenceEncoder.LongText.TRUNCATE).encode(List.of(text)).get(0);
+        int n = whole.length();
+        assertTrue(n > 100 && n < 512, n + " tokens");
+        SentenceEncoder ends = minilm.with(16, SentenceEncoder.LongText.HEAD_AND_TAIL);
+        Encoding cut = ends.encode(List.of(text)).get(0);
+        assertEquals(16, cut.length());
+        assertEquals(101, cut.ids()[0]);
+        assertEquals(102, cut.ids()[15]);
+        for (int i = 0; i < 7; i++) {
+            assertEquals(whole.ids()[1 + i], cut.ids()[1 + i], "head token " + i);
+            assertEquals(whole.ids()[n - 8 + i], cut.ids()[8 + i], "tail token " + i);
+            assertEquals(whole.tokens().get(n - 8 + i), cut.tokens().get(8 + i));
+        }
+        assertEquals("subject", cut.tokens().get(13), "the text's last word is kept");
+        float[] ids = ends.ids(List.of(text)).toFloatArray();
+        for (int i = 0; i < 16; i++) {
+            assertEquals(cut.ids()[i], (int) ids[i], "ids() cuts the same way, at " + i);
+        }
+        assertEquals(1, ends.pieces(text).size(), "one piece to embed");
+        assertEquals(cut.ids()[9], ends.pieces(text).get(0).ids()[9]);
+        Encoding shortText = ends.encode(List.of("Lunch at noon?")).get(0);
+        assertEquals(minilm.encode(List.of("Lunch at noon?")).get(0).tokens(), shortText.tokens(), "a short text is whole");
+        Encoding odd = minilm.with(15, SentenceEncoder.LongText.HEAD_AND_TAIL).encode(List.of(text)).get(0);
+        assertEquals(whole.ids()[7], odd.ids()[7], "13 inner tokens: 7 from the head");
+        assertEquals(whole.ids()[n - 7], odd.ids()[8], "and 6 from the tail");
+    }
+
+    @Test
     void gradientsReachEveryLayerOfTheImportedEncoderAndEqualFiniteDifferences() {
         Linear head = new Linear(384, 2, new Generator(3));
         List<Encoding> batch = minilm.encode(List.of("Free money, click now", "See you at the meeting"));
@@ -216,6 +247,24 @@ class SentenceEncoderTest {
                 assertEquals(expected[i], actual[i], 1e-5);
             }
         }
+        EncoderClassifier ends = new EncoderClassifier(model.encoder().with(32, SentenceEncoder.LongText.HEAD_AND_TAIL), 2,
+                new Generator(5));
+        java.nio.file.Path endsFile = dir.resolve("ends.safetensors");
+        TextClassifierFile.save(endsFile, ends, List.of("ham", "spam"), 32);
+        dev.backprop.data.DatasetLocator locator = dev.backprop.data.DatasetLocator.standard(MiniLmFiles.folder(), false);
+        assertEquals(SentenceEncoder.LongText.HEAD_AND_TAIL,
+                TextClassifierFile.load(endsFile, locator).model().encoder().longText(), "the long-text rule is kept");
+        dev.backprop.io.Safetensors.Contents saved = dev.backprop.io.Safetensors.read(endsFile);
+        Map<String, String> older = new java.util.LinkedHashMap<>(saved.metadata());
+        older.remove("long_text");
+        java.nio.file.Path olderFile = dir.resolve("older.safetensors");
+        dev.backprop.io.Safetensors.write(olderFile, saved.tensors(), older);
+        assertEquals(SentenceEncoder.LongText.TRUNCATE,
+                TextClassifierFile.load(olderFile, locator).model().encoder().longText(), "files from before kept the head");
+        older.put("long_text", "SIDEWAYS");
+        dev.backprop.io.Safetensors.write(olderFile, saved.tensors(), older);
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(dev.backprop.io.CorruptFileException.class,
+                () -> TextClassifierFile.load(olderFile, locator)).getMessage().contains("long-text rule"));
         java.nio.file.Path other = dir.resolve("other.safetensors");
         dev.backprop.io.Safetensors.write(other, Map.of("x", Tensor.ones(2)), Map.of("format", "something-else"));
         assertTrue(org.junit.jupiter.api.Assertions.assertThrows(dev.backprop.io.CorruptFileException.class,
