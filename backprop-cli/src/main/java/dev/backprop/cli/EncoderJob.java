@@ -40,12 +40,10 @@ final class EncoderJob implements TrainingJob {
     private final Dataset held;
     private final Dataset test;
     private final String title;
-    private final int maxTokens;
 
     EncoderJob(EncoderClassifier model, Dataset train, Dataset held, Dataset test, double lr, int epochs, int batch,
-               long seed, int maxTokens, String title) {
+               long seed, String title) {
         this.model = model;
-        this.maxTokens = maxTokens;
         this.train = train;
         this.held = held;
         this.test = test;
@@ -102,7 +100,7 @@ final class EncoderJob implements TrainingJob {
     @Override
     public void finish(Path out) throws IOException {
         if (out != null) {
-            TextClassifierFile.save(out, model, test.classNames(), maxTokens);
+            TextClassifierFile.save(out, model, test.classNames());
             System.out.println("saved " + out);
         }
         System.out.printf(Locale.ROOT, "test accuracy: %.4f%n", trainer.evaluate(test, 64).classification().accuracy());

@@ -341,7 +341,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean epochsGiven = commandSpec.commandLine().getParseResult().matchedOption("--epochs") != null;
         EncoderJob job = new EncoderJob(classifier, tokens.train(), tokens.validation(), tokens.test(),
                 lr != null ? lr : EncoderJob.DEFAULT_LR, epochsGiven ? epochs.epochs : EncoderJob.DEFAULT_EPOCHS,
-                batch != null ? batch : EncoderJob.DEFAULT_BATCH, seed(), maxTokens,
+                batch != null ? batch : EncoderJob.DEFAULT_BATCH, seed(),
                 "all-MiniLM-L6-v2 + linear head, " + maxTokens + " tokens"
                         + (longText == dev.backprop.text.SentenceEncoder.LongText.HEAD_AND_TAIL ? " (head and tail)" : "")
                         + (freeze > 0 ? ", embeddings and layers 0-"

@@ -31,8 +31,9 @@ final class EmbeddingCompare {
     private static final String SENTENCE = "I love sentence transformers.";
     /**
      * Seconds each side runs before it is timed: the JIT compiles the one-sentence path's kernels (a
-     * few rows against packed weights) only after several seconds of calls (11 ms a sentence after 4 s,
-     * 6 ms after 8 s, Intel Xeon, 2026-12-03); ONNX Runtime gets the same time.
+     * few rows against packed weights) only after several seconds of calls (a scratch loop: 9-14 ms a
+     * sentence over seconds 4-7, 6.3-6.6 ms from the eighth; Intel Xeon, family 6, 2026-12-03); ONNX
+     * Runtime gets the same time.
      */
     private static final double ONE_WARMUP_S = 10;
     private static final double BATCH_WARMUP_S = 5;

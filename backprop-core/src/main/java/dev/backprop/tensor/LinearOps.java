@@ -36,14 +36,14 @@ final class LinearOps {
         int wRow = transposed ? 1 : in;
         int wCol = transposed ? out : 1;
         Backend k = Backends.active();
+        float[] bias = b == null ? null : Creation.readable(b.contiguous());
         PackedMatrix packed = n > 0 && n <= PackedWeights.MAX_ROWS && in > 0 && out > 0 && !GradMode.isEnabled()
                 ? PackedWeights.lookup(wc.storage, k, wc.offset, wCol, wRow, in, out) : null;
         if (packed != null) {
-            k.gemmPacked(n, xc.storage.data, xc.offset, in, packed, b == null ? null : Creation.readable(b.contiguous()),
-                    y, 0, out);
-        } else if (b != null) {
-            k.gemmBias(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, wCol, wRow,
-                    Creation.readable(b.contiguous()), y, 0, out);
+            k.gemmPacked(n, xc.storage.data, xc.offset, in, packed, bias, y, 0, out);
+        } else if (bias != null) {
+            k.gemmBias(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, wCol, wRow, bias, y, 0,
+                    out);
         } else {
             k.gemm(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, wCol, wRow, y, 0, out,
                     false);

@@ -144,9 +144,12 @@ public final class SentenceEncoder {
 
     /** The pieces a text is embedded as: one, or (chunking) as many as its length needs. */
     List<Encoding> pieces(String text) {
-        Encoding whole = tokenizer.encode(text, Integer.MAX_VALUE);
-        if (whole.length() <= maxTokens || longText != LongText.CHUNK) {
+        if (longText != LongText.CHUNK) {
             return List.of(limited(text));
+        }
+        Encoding whole = tokenizer.encode(text, Integer.MAX_VALUE);
+        if (whole.length() <= maxTokens) {
+            return List.of(whole);
         }
         int[] ids = whole.ids();
         int inner = maxTokens - 2;

@@ -17,10 +17,10 @@ import java.util.Map;
  * A fine-tuned {@link EncoderClassifier} on disk: one safetensors file with every weight (the
  * encoder's under their ONNX names, the head's) and, as metadata, the format, the pretrained model it
  * started from (the graph and tokenizer come from there when loading, checked as
- * {@link MiniLm} checks them), the class names and the token limit.
+ * {@link MiniLm} checks them), the class names, and the encoder's token limit and long-text rule.
  *
  * <pre>{@code
- * TextClassifierFile.save(Path.of("spam-minilm.safetensors"), model, List.of("ham", "spam"), 128);
+ * TextClassifierFile.save(Path.of("spam-minilm.safetensors"), model, List.of("ham", "spam"));
  * TextClassifierFile.Loaded m = TextClassifierFile.load(Path.of("spam-minilm.safetensors"), DatasetLocator.standard(null));
  * }</pre>
  */
@@ -36,13 +36,14 @@ public final class TextClassifierFile {
     public record Loaded(EncoderClassifier model, List<String> classes, int maxTokens) {
     }
 
-    public static void save(Path file, EncoderClassifier model, List<String> classes, int maxTokens) throws IOException {
+    /** Saves {@code model}'s weights with its class names and its encoder's token limit and long-text rule. */
+    public static void save(Path file, EncoderClassifier model, List<String> classes) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("format_version", VERSION);
         meta.put("base", MiniLm.COORDINATES);
         meta.put("classes", new ObjectMapper().writeValueAsString(classes));
-        meta.put("max_tokens", Integer.toString(maxTokens));
+        meta.put("max_tokens", Integer.toString(model.encoder().maxTokens()));
         meta.put("long_text", model.encoder().longText().name());
         Safetensors.write(file, model.stateDict(), meta);
     }

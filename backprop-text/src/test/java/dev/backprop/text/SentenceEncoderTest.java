@@ -234,7 +234,7 @@ class SentenceEncoderTest {
             w.copyInPlace(w.add(0.25f));   // a "fine-tuned" weight, different from the pretrained file's
         }
         java.nio.file.Path file = dir.resolve("classifier.safetensors");
-        TextClassifierFile.save(file, model, List.of("ham", "spam"), 32);
+        TextClassifierFile.save(file, model, List.of("ham", "spam"));
         TextClassifierFile.Loaded loaded = TextClassifierFile.load(file,
                 dev.backprop.data.DatasetLocator.standard(MiniLmFiles.folder(), false));
         assertEquals(List.of("ham", "spam"), loaded.classes());
@@ -250,7 +250,7 @@ class SentenceEncoderTest {
         EncoderClassifier ends = new EncoderClassifier(model.encoder().with(32, SentenceEncoder.LongText.HEAD_AND_TAIL), 2,
                 new Generator(5));
         java.nio.file.Path endsFile = dir.resolve("ends.safetensors");
-        TextClassifierFile.save(endsFile, ends, List.of("ham", "spam"), 32);
+        TextClassifierFile.save(endsFile, ends, List.of("ham", "spam"));
         dev.backprop.data.DatasetLocator locator = dev.backprop.data.DatasetLocator.standard(MiniLmFiles.folder(), false);
         assertEquals(SentenceEncoder.LongText.HEAD_AND_TAIL,
                 TextClassifierFile.load(endsFile, locator).model().encoder().longText(), "the long-text rule is kept");
