@@ -18,7 +18,7 @@ import java.util.Locale;
  * ./mvnw -q -Pcompare -pl backprop-compare -am package -DskipTests
  * backprop-compare/run --data ../shared/datasets --epochs 3 [--model mlp|lenet|all] [--frameworks backprop,pytorch]
  * backprop-compare/run --embeddings [--threads 2]
- * backprop-compare/run --gemm [--threads 2]
+ * backprop-compare/run --gemm [--threads 2] [--shapes square,mlp,lenet,gpt,minilm]
  * backprop-compare/run --inference [--threads 2] [--json]
  * </pre>
  *
@@ -40,6 +40,7 @@ public final class Compare {
         boolean inference = false;
         boolean json = false;
         List<String> frameworks = List.of("backprop", "pytorch", "dl4j");
+        List<String> shapes = GemmCompare.MODELS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--embeddings" -> embeddings = true;
@@ -47,6 +48,7 @@ public final class Compare {
                 case "--inference" -> inference = true;
                 case "--json" -> json = true;
                 case "--frameworks" -> frameworks = List.of(args[++i].split(","));
+                case "--shapes" -> shapes = GemmCompare.models(args[++i]);
                 case "--data" -> data = Path.of(args[++i]);
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -55,7 +57,8 @@ public final class Compare {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; usage: --data DIR [--epochs N] [--threads N] [--model mlp|lenet|all] [--frameworks"
                         + " backprop,pytorch,dl4j], or --embeddings"
-                        + " [--threads N], or --gemm [--threads N], or --inference [--threads N] [--json]");
+                        + " [--threads N], or --gemm [--threads N] [--shapes "
+                        + String.join(",", GemmCompare.MODELS) + "], or --inference [--threads N] [--json]");
             }
         }
         // Backprop's kernels size their thread pool from this property when the backend first loads,
@@ -66,7 +69,7 @@ public final class Compare {
             return;
         }
         if (gemm) {
-            GemmCompare.run(threads);
+            GemmCompare.run(threads, shapes);
             return;
         }
         if (embeddings) {

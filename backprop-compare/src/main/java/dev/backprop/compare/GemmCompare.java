@@ -11,9 +11,10 @@ import java.util.Locale;
 
 /**
  * Backprop's SGEMM beside OpenBLAS's in one run, the two timed in alternating rounds on the same
- * arrays: the square sizes and the shapes the MNIST MLP, LeNet-5 and the GPT recipe multiply, each
- * as a share of the FMA peak measured in the same run, and the MLP epoch's GEMM-only floor (its 8
- * products times the steps of an epoch). Both results are compared, so a fast wrong kernel shows.
+ * arrays: the square sizes and the shapes the MNIST MLP, LeNet-5, the GPT recipe and MiniLM (a batch
+ * of 32 sentences of 128 tokens) multiply, each as a share of the FMA peak measured in the same run,
+ * and the MLP epoch's GEMM-only floor (its 8 products times the steps of an epoch). Both results are
+ * compared, so a fast wrong kernel shows. {@code --shapes} picks groups of shapes by model.
  */
 final class GemmCompare {
     /** One product: C [m, n] = A B in the form NN, NT (B stored transposed) or TN (A stored transposed). */
@@ -51,12 +52,31 @@ final class GemmCompare {
             new Shape("gpt", "head forward", 768, 65, 128, "NT"),
             new Shape("gpt", "mlp down dX", 768, 512, 128, "NN"),
             new Shape("gpt", "qkv dW", 384, 128, 768, "TN"),
-            new Shape("gpt", "mlp up dW", 512, 128, 768, "TN"));
+            new Shape("gpt", "mlp up dW", 512, 128, 768, "TN"),
+            // all-MiniLM-L6-v2 at inference, 32 sentences of 128 tokens: the ONNX file's weights are [in, out].
+            new Shape("minilm", "q, k, v, out", 4096, 384, 384, "NN"),
+            new Shape("minilm", "ffn up", 4096, 1536, 384, "NN"),
+            new Shape("minilm", "ffn down", 4096, 384, 1536, "NN"));
+
+    /** The groups of shapes, by the model that multiplies them. */
+    static final List<String> MODELS = List.of("square", "lenet", "gpt", "minilm", "mlp");
 
     private GemmCompare() {
     }
 
-    static void run(int threads) {
+    /** The groups a comma-separated list names, checked against {@link #MODELS}. */
+    static List<String> models(String list) {
+        List<String> named = List.of(list.split(","));
+        for (String m : named) {
+            if (!MODELS.contains(m)) {
+                throw new IllegalArgumentException("--shapes " + list + ": unknown group '" + m + "'; give some of "
+                        + String.join(",", MODELS));
+            }
+        }
+        return named;
+    }
+
+    static void run(int threads, List<String> models) {
         OpenBlas blas = OpenBlas.load();
         blas.threads(threads);
         Backend backend = Backends.active();
@@ -67,6 +87,7 @@ final class GemmCompare {
                 "n", "k", "form", "Backprop", "%peak", "OpenBLAS", "%peak", "ratio", "max rel diff");
         List<Shape> all = new ArrayList<>(OTHERS);
         all.addAll(MLP);
+        all.removeIf(s -> !models.contains(s.model()));
         double mlpOurs = 0;
         double mlpTheirs = 0;
         for (Shape s : all) {
@@ -82,6 +103,9 @@ final class GemmCompare {
                     100 * theirs / peak, ours / theirs, seconds[2]);
         }
         double steps = 60_000 / 128.0;
+        if (!models.contains("mlp")) {
+            return;
+        }
         System.out.printf(Locale.ROOT, "the MNIST MLP epoch's 8 GEMMs x %.0f steps: Backprop %.3f s, OpenBLAS %.3f s (the"
                 + " GEMM-only floor)%n", steps, mlpOurs * steps, mlpTheirs * steps);
     }
