@@ -275,8 +275,8 @@ final class Sgemm {
      * The register tile: C[0..MR, 0..2V) (+)= Ap panel x Bp panel over kc steps, each row of the sum
      * started from {@code bias[biasAt..biasAt + 2V)} when bias is not null.
      */
-    private static void kernel(int kc, float[] ap, int aAt, float[] bp, int bAt, float[] bias, int biasAt,
-                               float[] c, int cAt, int ldc, boolean add) {
+    static void kernel(int kc, float[] ap, int aAt, float[] bp, int bAt, float[] bias, int biasAt,
+                       float[] c, int cAt, int ldc, boolean add) {
         if (MR == 12) {
             kernel12(kc, ap, aAt, bp, bAt, bias, biasAt, c, cAt, ldc, add);
         } else if (MR == 6) {
