@@ -106,6 +106,24 @@ public interface Backend {
      */
     void conv2d(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y);
 
+    /**
+     * A convolutional block as it runs in evaluation: {@link #conv2d}, then {@link #maxPool2x2} of each
+     * output plane, then, when relu is set, ReLU ({@code v > 0 ? v : 0}); writes {@code y [N, O, Ho/2, Wo/2]}.
+     * This default composes the three and is the reference; a backend may fuse them, so that the
+     * convolution's full-size output is never written.
+     */
+    default void conv2dMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y) {
+        int o = w.length / g.colRows();
+        float[] full = new float[g.n() * o * g.ho() * g.wo()];
+        conv2d(g, x, w, bias, full);
+        maxPool2x2(full, g.n() * o, g.ho(), g.wo(), y);
+        if (relu) {
+            for (int i = 0; i < y.length; i++) {
+                y[i] = y[i] > 0f ? y[i] : 0f;
+            }
+        }
+    }
+
     /** The convolution's input gradient: writes {@code dx [N, C, H, W]} from {@code dy [N, O, Ho, Wo]}. */
     void conv2dBackwardInput(ConvGeometry g, float[] dy, float[] w, float[] dx);
 

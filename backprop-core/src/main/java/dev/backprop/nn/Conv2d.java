@@ -45,11 +45,24 @@ public final class Conv2d extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
+        check(input);
+        return input.conv2d(weight, bias, spec);
+    }
+
+    /**
+     * {@link #forward}, then 2 x 2 max pooling and ReLU: the block LeNet repeats, in one pass over the
+     * output when no gradient is recorded ({@link Tensor#conv2dMaxPool2x2}).
+     */
+    public Tensor forwardMaxPoolRelu(Tensor input) {
+        check(input);
+        return input.conv2dMaxPool2x2(weight, bias, spec, true);
+    }
+
+    private void check(Tensor input) {
         if (input.rank() != 4 || input.size(1) != in) {
             throw new ShapeException(this + ": input of shape " + input.shape() + " does not fit: expected [N, " + in
                     + ", H, W]");
         }
-        return input.conv2d(weight, bias, spec);
     }
 
     public Tensor weight() {

@@ -16,7 +16,6 @@ public final class LeNet extends Module {
     private final Linear fc1;
     private final Linear fc2;
     private final Linear fc3;
-    private final Pool2d pool = Pool2d.max(2);
 
     public LeNet(int channels, int classes, Generator generator) {
         conv1 = registerModule("conv1", new Conv2d(channels, 6, 5, Conv2dSpec.of(1, 2, 1, 1), true, generator));
@@ -31,8 +30,9 @@ public final class LeNet extends Module {
     public Tensor forward(Tensor images) {
         // Pooled before the ReLU, which then runs on a quarter of the values: max and ReLU commute
         // exactly (max(relu(a), relu(b)) = relu(max(a, b)) in floating point too), gradients included.
-        Tensor x = pool.forward(conv1.forward(images)).relu();
-        x = pool.forward(conv2.forward(x)).relu();
+        // Without gradients each block is one pass over the convolution's output.
+        Tensor x = conv1.forwardMaxPoolRelu(images);
+        x = conv2.forwardMaxPoolRelu(x);
         x = x.flatten(1, -1);
         x = fc1.forward(x).relu();
         x = fc2.forward(x).relu();

@@ -31,6 +31,25 @@ final class ConvOps {
         return Graph.op("conv2d", out, x, w, b).saves(xc, wc).backward(dy -> backward(dy, x, w, b, xd, wd, g, o));
     }
 
+    /**
+     * {@code conv2d}, 2 x 2 max pooling with stride 2 and, when relu is set, ReLU: one backend op
+     * ({@link Backend#conv2dMaxPool2x2}) when no gradient is recorded, else the three ops in turn.
+     */
+    static Tensor conv2dMaxPool2x2(Tensor x, Tensor w, Tensor b, Conv2dSpec s, boolean relu) {
+        if (Graph.needsGrad(x, w, b)) {
+            Tensor pooled = conv2d(x, w, b, s).maxPool2d(2, 2, 0);
+            return relu ? pooled.relu() : pooled;
+        }
+        ConvGeometry g = geometry(x, w, b, s);
+        int o = w.size(0);
+        float[] xd = Creation.readable(x.contiguous());
+        float[] wd = Creation.readable(w.contiguous());
+        float[] bd = b == null ? null : Creation.readable(b.contiguous());
+        float[] y = new float[g.n() * o * (g.ho() / 2) * (g.wo() / 2)];
+        Backends.active().conv2dMaxPool2x2(g, xd, wd, bd, relu, y);
+        return Tensor.wrap(y, Shape.of(g.n(), o, g.ho() / 2, g.wo() / 2));
+    }
+
     private static Tensor[] backward(Tensor dy, Tensor x, Tensor w, Tensor b, float[] xd, float[] wd, ConvGeometry g,
                                      int o) {
         float[] dyd = Creation.readable(dy.contiguous());

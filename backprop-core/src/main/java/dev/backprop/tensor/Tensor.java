@@ -418,6 +418,14 @@ public final class Tensor {
 
     /** 2-D convolution of this {@code [N, C, H, W]} with weight {@code [O, C/groups, kH, kW]} and bias {@code [O]} (or null). */
     public Tensor conv2d(Tensor weight, Tensor bias, Conv2dSpec spec) { return ConvOps.conv2d(this, weight, bias, spec); }
+    /**
+     * A convolutional block: {@code conv2d(weight, bias, spec).maxPool2d(2, 2, 0)}, then {@link #relu}
+     * when relu is set (pooling first is exact: max and ReLU commute). With no gradient to record it is
+     * one backend op that never writes the convolution's full-size output; otherwise the three ops.
+     */
+    public Tensor conv2dMaxPool2x2(Tensor weight, Tensor bias, Conv2dSpec spec, boolean relu) {
+        return ConvOps.conv2dMaxPool2x2(this, weight, bias, spec, relu);
+    }
     /** Max over square windows of {@code [N, C, H, W]}. */
     public Tensor maxPool2d(int kernel, int stride, int padding) { return PoolOps.maxPool2d(this, kernel, stride, padding); }
     /** Average over square windows (padding counted as zeros, as PyTorch by default). */

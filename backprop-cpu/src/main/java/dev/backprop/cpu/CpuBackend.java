@@ -365,6 +365,15 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void conv2dMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y) {
+        if (DirectConvolution.applies(g)) {
+            DirectConvolution.forwardMaxPool2x2(g, x, w, bias, relu, y);
+        } else {
+            Backend.super.conv2dMaxPool2x2(g, x, w, bias, relu, y);
+        }
+    }
+
+    @Override
     public void conv2dBackwardInput(ConvGeometry g, float[] dy, float[] w, float[] dx) {
         if (DirectConvolution.applies(g)) {
             DirectConvolution.backwardInput(g, dy, w, dx);

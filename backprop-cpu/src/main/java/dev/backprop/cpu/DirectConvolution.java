@@ -107,7 +107,16 @@ final class DirectConvolution {
 
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
         int o = w.length / (g.c() * g.kh() * g.kw());
-        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, y);
+        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, false, false, y);
+    }
+
+    /**
+     * {@link #forward}, 2 x 2 max pooling and, when relu is set, ReLU in one pass: each image's grid
+     * goes straight into the pooled output, so the full-size output is never written.
+     */
+    static void forwardMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y) {
+        int o = w.length / (g.c() * g.kh() * g.kw());
+        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, true, relu, y);
     }
 
     static void backwardInput(ConvGeometry g, float[] dy, float[] w, float[] dx) {
@@ -123,11 +132,16 @@ final class DirectConvolution {
             }
         }
         Grid grid = new Grid(o, g.ho(), g.wo(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW(), g.kh(), g.kw());
-        correlate(g.n(), grid, g.c(), dy, flipped, null, dx);
+        correlate(g.n(), grid, g.c(), dy, flipped, null, false, false, dx);
     }
 
-    /** {@code y [n, o, ho, wo] = correlation of x [n, c, h, w] (padded) with w [o, c, kh, kw]} plus bias. */
-    private static void correlate(int images, Grid gr, int o, float[] x, float[] w, float[] bias, float[] y) {
+    /**
+     * {@code y [n, o, ho, wo] = correlation of x [n, c, h, w] (padded) with w [o, c, kh, kw]} plus bias;
+     * with pool, {@code y [n, o, ho/2, wo/2]} holds the maxima of its 2 x 2 windows instead, clamped at
+     * zero with relu.
+     */
+    private static void correlate(int images, Grid gr, int o, float[] x, float[] w, float[] bias, boolean pool,
+                                  boolean relu, float[] y) {
         int taps = gr.taps();
         int blocks = (o + MR - 1) / MR;
         // Weight panels: block b holds W[b*MR + r, t] at [(b * taps + t) * MR + r], zero past o.
@@ -152,6 +166,10 @@ final class DirectConvolution {
                         forwardTile(taps, wp, b * taps * MR, xp, off, i, out, b * MR * span + i, span);
                     }
                 }
+                if (pool) {
+                    poolInto(gr, o, span, out, bias, relu, y, n);
+                    continue;
+                }
                 // The grid's rows are wp wide; the output's wo. A plain loop, which C2 vectorises: masked
                 // vector stores for the rows' ragged ends cost 12% of the forward pass on AVX2.
                 for (int oc = 0; oc < o; oc++) {
@@ -167,6 +185,32 @@ final class DirectConvolution {
                 }
             }
         });
+    }
+
+    /**
+     * Image n's grid (o planes of span values, rows wp wide) into y's pooled planes {@code [ho/2, wo/2]}:
+     * the bias added to each value, then the maximum of each 2 x 2 window ({@link Math#max}, as the
+     * backends' pooling), then ReLU when asked, in the order the separate ops apply them.
+     */
+    private static void poolInto(Grid gr, int o, int span, float[] out, float[] bias, boolean relu, float[] y, int n) {
+        int hq = gr.ho() / 2;
+        int wq = gr.wo() / 2;
+        int wp = gr.wp();
+        for (int oc = 0; oc < o; oc++) {
+            float add = bias == null ? 0f : bias[oc];
+            int dst = (n * o + oc) * hq * wq;
+            for (int r = 0; r < hq; r++) {
+                int top = oc * span + 2 * r * wp;
+                int bottom = top + wp;
+                int to = dst + r * wq;
+                for (int q = 0; q < wq; q++) {
+                    float upper = Math.max(out[top + 2 * q] + add, out[top + 2 * q + 1] + add);
+                    float lower = Math.max(out[bottom + 2 * q] + add, out[bottom + 2 * q + 1] + add);
+                    float m = Math.max(upper, lower);
+                    y[to + q] = relu ? (m > 0f ? m : 0f) : m;
+                }
+            }
+        }
     }
 
     /** Out[r, i .. i + NR) = sum over taps of W[r, t] X[offset[t] + i ...], for the MR rows of one panel. */

@@ -77,6 +77,43 @@ class CpuParityTest {
         }
     }
 
+    /**
+     * The convolutional block of evaluation (convolution, 2 x 2 max pooling, ReLU or not) fused in the
+     * direct kernels' copy-out against the reference's three separate ops: odd output sizes (a last
+     * row and column left out), padding, no bias, and the im2col fallbacks.
+     */
+    @Test
+    void convolutionWithMaxPoolingAndRelu() {
+        for (int[] c : CONVOLUTIONS) {
+            int n = c[0], ch = c[1], h = c[2], w = c[3], o = c[4], kh = c[5], kw = c[6];
+            int stride = c[7], pad = c[8], dil = c[9], groups = c[10];
+            int ho = (h + 2 * pad - dil * (kh - 1) - 1) / stride + 1;
+            int wo = (w + 2 * pad - dil * (kw - 1) - 1) / stride + 1;
+            var g = new dev.backprop.backend.ConvGeometry(n, ch, h, w, kh, kw, ho, wo, stride, stride, pad, pad, dil, dil, groups);
+            float[] x = random(n * ch * h * w);
+            float[] wt = random(o * ch / groups * kh * kw);
+            for (boolean relu : new boolean[] {false, true}) {
+                float[] bias = relu ? random(o) : null;
+                float[] yRef = new float[n * o * (ho / 2) * (wo / 2)];
+                float[] yCpu = random(yRef.length);
+                ref.conv2dMaxPool2x2(g, x, wt, bias, relu, yRef);
+                cpu.conv2dMaxPool2x2(g, x, wt, bias, relu, yCpu);
+                String what = java.util.Arrays.toString(c) + (relu ? " relu" : "");
+                assertClose(yRef, yCpu, 1e-5, "conv2d + max pool " + what);
+                if (relu) {
+                    // The reference is the three ops: the full output, pooled, then clamped.
+                    float[] full = new float[n * o * ho * wo];
+                    ref.conv2d(g, x, wt, bias, full);
+                    float[] pooled = new float[yRef.length];
+                    ref.maxPool2x2(full, n * o, ho, wo, pooled);
+                    for (int i = 0; i < pooled.length; i++) {
+                        org.junit.jupiter.api.Assertions.assertEquals(Math.max(pooled[i], 0f), yRef[i], 0f, what);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void theRegisterTileFollowsTheVectorWidthUnlessForced() {
         String forced = System.getProperty("backprop.gemm.rows");
