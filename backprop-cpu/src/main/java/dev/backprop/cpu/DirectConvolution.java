@@ -167,7 +167,7 @@ final class DirectConvolution {
                     }
                 }
                 if (pool) {
-                    poolInto(gr, o, span, out, bias, relu, y, n);
+                    VectorPooling.poolPlanes(out, o, span, gr.wp(), ho / 2, wo / 2, bias, relu, y, n * o * (ho / 2) * (wo / 2));
                     continue;
                 }
                 // The grid's rows are wp wide; the output's wo. A plain loop, which C2 vectorises: masked
@@ -185,32 +185,6 @@ final class DirectConvolution {
                 }
             }
         });
-    }
-
-    /**
-     * Image n's grid (o planes of span values, rows wp wide) into y's pooled planes {@code [ho/2, wo/2]}:
-     * the bias added to each value, then the maximum of each 2 x 2 window ({@link Math#max}, as the
-     * backends' pooling), then ReLU when asked, in the order the separate ops apply them.
-     */
-    private static void poolInto(Grid gr, int o, int span, float[] out, float[] bias, boolean relu, float[] y, int n) {
-        int hq = gr.ho() / 2;
-        int wq = gr.wo() / 2;
-        int wp = gr.wp();
-        for (int oc = 0; oc < o; oc++) {
-            float add = bias == null ? 0f : bias[oc];
-            int dst = (n * o + oc) * hq * wq;
-            for (int r = 0; r < hq; r++) {
-                int top = oc * span + 2 * r * wp;
-                int bottom = top + wp;
-                int to = dst + r * wq;
-                for (int q = 0; q < wq; q++) {
-                    float upper = Math.max(out[top + 2 * q] + add, out[top + 2 * q + 1] + add);
-                    float lower = Math.max(out[bottom + 2 * q] + add, out[bottom + 2 * q + 1] + add);
-                    float m = Math.max(upper, lower);
-                    y[to + q] = relu ? (m > 0f ? m : 0f) : m;
-                }
-            }
-        }
     }
 
     /** Out[r, i .. i + NR) = sum over taps of W[r, t] X[offset[t] + i ...], for the MR rows of one panel. */

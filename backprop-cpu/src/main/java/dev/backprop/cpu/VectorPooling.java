@@ -2,6 +2,7 @@ package dev.backprop.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,7 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * read two vectors at a time, split into even and odd elements ({@code selectFrom} over the pair)
  * and the two maxed, V outputs per step; with narrower vectors (AVX2, where this two-vector select
  * is not measured) the neighbours are maxed one output at a time. The scalar loop it replaces was 26%
- * of LeNet-5's batch-64 forward pass in evaluation (JFR, Intel Xeon, 2026-12-02).
+ * of LeNet-5's batch-64 forward pass in evaluation (JFR, Intel Xeon, 2026-12-02). The same passes pool
+ * a convolution's output as {@link DirectConvolution} leaves it, rows wider than the output and
+ * planes further apart, adding each plane's bias and applying ReLU on the way.
  */
 final class VectorPooling {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -47,35 +50,55 @@ final class VectorPooling {
             return;
         }
         int parts = (long) planes * h * w >= SPLIT ? Math.min(WorkerPool.threads(), rows) : 1;
-        WorkerPool.run(parts, p -> rows(x, h, w, ho, wo, rows * p / parts, rows * (p + 1) / parts, y));
+        WorkerPool.run(parts, p -> rows(x, h * w, w, ho, wo, rows * p / parts, rows * (p + 1) / parts, null, false, y, 0));
+    }
+
+    /**
+     * Pools {@code planes} planes of a convolution's output on the calling thread: plane p's rows start
+     * at {@code p * planeStride}, {@code rowStride} apart, its windows cover {@code 2 ho x 2 wo} of them;
+     * output plane p, {@code ho x wo}, goes to {@code y} from {@code yAt + p * ho * wo}. With a bias,
+     * {@code bias[p]} is added to plane p's values before their maximum (after it, as here, is the same
+     * number: rounding is monotonic); with relu, {@code v > 0 ? v : 0} of each maximum.
+     */
+    static void poolPlanes(float[] x, int planes, int planeStride, int rowStride, int ho, int wo, float[] bias,
+                           boolean relu, float[] y, int yAt) {
+        if (planes > 0 && ho > 0 && wo > 0) {
+            rows(x, planeStride, rowStride, ho, wo, 0, planes * ho, bias, relu, y, yAt);
+        }
     }
 
     /** Output rows {@code [r0, r1)}, counted across planes ({@code r = plane * ho + oh}). */
-    private static void rows(float[] x, int h, int w, int ho, int wo, int r0, int r1, float[] y) {
+    private static void rows(float[] x, int planeStride, int rowStride, int ho, int wo, int r0, int r1, float[] bias,
+                             boolean relu, float[] y, int yAt) {
         int width = 2 * wo;    // the input columns that windows cover
         float[] reduced = new float[Math.min(CHUNK, r1 - r0) * width];
+        FloatVector zero = FloatVector.zero(S);
         for (int c0 = r0; c0 < r1; c0 += CHUNK) {
             int c1 = Math.min(r1, c0 + CHUNK);
             for (int r = c0; r < c1; r++) {
-                int top = r / ho * h * w + 2 * (r % ho) * w;
+                int top = r / ho * planeStride + 2 * (r % ho) * rowStride;
                 int at = (r - c0) * width;
+                float add = bias == null ? 0f : bias[r / ho];
                 for (int c = 0; c < width; c += V) {
                     VectorMask<Float> m = S.indexInRange(c, width);
                     FloatVector upper = FloatVector.fromArray(S, x, top + c, m);
-                    FloatVector lower = FloatVector.fromArray(S, x, top + w + c, m);
-                    upper.max(lower).intoArray(reduced, at + c, m);
+                    FloatVector lower = FloatVector.fromArray(S, x, top + rowStride + c, m);
+                    FloatVector max = upper.max(lower);
+                    (bias == null ? max : max.add(add)).intoArray(reduced, at + c, m);
                 }
             }
             int count = (c1 - c0) * wo;
-            int out = c0 * wo;
+            int out = yAt + c0 * wo;
             int i = 0;
             for (; WIDE && i + V <= count; i += V) {
                 FloatVector lo = FloatVector.fromArray(S, reduced, 2 * i);
                 FloatVector hi = FloatVector.fromArray(S, reduced, 2 * i + V);
-                EVEN.selectFrom(lo, hi).max(ODD.selectFrom(lo, hi)).intoArray(y, out + i);
+                FloatVector max = EVEN.selectFrom(lo, hi).max(ODD.selectFrom(lo, hi));
+                (relu ? zero.blend(max, max.compare(VectorOperators.GT, 0f)) : max).intoArray(y, out + i);
             }
             for (; i < count; i++) {
-                y[out + i] = Math.max(reduced[2 * i], reduced[2 * i + 1]);
+                float max = Math.max(reduced[2 * i], reduced[2 * i + 1]);
+                y[out + i] = relu ? (max > 0f ? max : 0f) : max;
             }
         }
     }
