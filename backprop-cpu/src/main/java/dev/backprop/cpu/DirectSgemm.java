@@ -277,12 +277,15 @@ final class DirectSgemm {
 
     /**
      * {@code C = A B (+ 1 bias^T)} for a packed B through {@link Sgemm}'s 12-row tile, where it runs
-     * (Intel cores with AVX-512): A's rows are packed once, 12 at a time and zero-padded, and each
-     * panel of B is read once per 12 rows instead of once per 6, a tile cut by C's last rows or
-     * columns going through a scratch tile. The threads split B's panels from {@link #ROWS_SPLIT}
-     * floats of B. A 7-token sentence's products in MiniLM read B once rather than twice (the 6-row
-     * tile and its edge): in alternating rounds on two cores of an Intel Xeon (family 6, 2026-12-03)
-     * the sentence took 5.8 and 6.4 ms (medians of two runs) against 6.7 and 7.3 through the 6-row tile.
+     * (Intel cores with AVX-512): A's rows are packed 12 at a time and zero-padded, and each panel of B
+     * is read once per 12 rows instead of once per 6, a tile cut by C's last rows or columns going
+     * through a scratch tile. From {@link #ROWS_SPLIT} floats of B the threads split the work: by
+     * row panels where there are enough to go round, each thread packing only its own rows (the MLP's
+     * batch of 64: packing all of A on the calling thread left the other idle for a tenth of the pass),
+     * else by B's panels. A 7-token sentence's products in MiniLM read B once rather than twice (the
+     * 6-row tile and its edge): in alternating rounds on two cores of an Intel Xeon (family 6,
+     * 2026-12-03) the sentence took 5.8 and 6.4 ms (medians of two runs) against 6.7 and 7.3 through
+     * the 6-row tile.
      */
     private static void packedRows(int m, float[] a, int aOff, int aRs, Panels b, float[] bias, float[] c, int cOff,
                                    int ldc) {
@@ -290,42 +293,69 @@ final class DirectSgemm {
         int n = b.columns();
         int mr = Sgemm.MR;
         int rowPanels = (m + mr - 1) / mr;
-        float[] ap = SCRATCH.get().edgeA(rowPanels * mr * k);
-        for (int ir = 0; ir < rowPanels * mr; ir += mr) {
+        int panels = (n + NR - 1) / NR;
+        int threads = (long) k * n >= ROWS_SPLIT ? WorkerPool.threads() : 1;
+        if (threads > 1 && rowPanels >= threads) {
+            WorkerPool.run(threads, part -> {
+                int from = rowPanels * part / threads * mr;
+                int to = Math.min(m, rowPanels * (part + 1) / threads * mr);
+                float[] ap = packRows(from, to, k, a, aOff, aRs, SCRATCH.get());
+                panelTiles(from, to, 0, panels, ap, b, bias, c, cOff, ldc);
+            });
+            return;
+        }
+        float[] ap = packRows(0, m, k, a, aOff, aRs, SCRATCH.get());
+        int parts = Math.min(threads, panels);
+        WorkerPool.run(parts, part -> panelTiles(0, m, panels * part / parts, panels * (part + 1) / parts, ap, b, bias,
+                c, cOff, ldc));
+    }
+
+    /** A's rows {@code [from, to)} into zero-padded panels of {@link Sgemm#MR} rows, k-major, in s's buffer. */
+    private static float[] packRows(int from, int to, int k, float[] a, int aOff, int aRs, Scratch s) {
+        int mr = Sgemm.MR;
+        int panels = (to - from + mr - 1) / mr;
+        float[] ap = s.edgeA(panels * mr * k);
+        for (int ir = 0; ir < panels * mr; ir += mr) {
             int base = ir * k;
-            int rows = Math.min(mr, m - ir);
+            int rows = Math.min(mr, to - from - ir);
             if (rows < mr) {
                 java.util.Arrays.fill(ap, base, base + mr * k, 0f);
             }
             for (int r = 0; r < rows; r++) {
-                int src = aOff + (ir + r) * aRs;
+                int src = aOff + (from + ir + r) * aRs;
                 for (int p = 0; p < k; p++) {
                     ap[base + p * mr + r] = a[src + p];
                 }
             }
         }
-        int panels = (n + NR - 1) / NR;
-        int parts = Math.min((long) k * n >= ROWS_SPLIT ? WorkerPool.threads() : 1, panels);
-        WorkerPool.run(parts, part -> {
-            float[] tile = SCRATCH.get().edgeB(mr * NR);
-            for (int jp = panels * part / parts; jp < panels * (part + 1) / parts; jp++) {
-                int nr = Math.min(NR, n - jp * NR);
-                for (int ir = 0; ir < m; ir += mr) {
-                    int cAt = cOff + ir * ldc + jp * NR;
-                    if (nr == NR && ir + mr <= m) {
-                        Sgemm.kernel(k, ap, ir * k, b.data(), jp * k * NR, bias, jp * NR, c, cAt, ldc, false);
-                    } else {
-                        Sgemm.kernel(k, ap, ir * k, b.data(), jp * k * NR, null, 0, tile, 0, NR, false);
-                        for (int r = 0; r < Math.min(mr, m - ir); r++) {
-                            for (int j = 0; j < nr; j++) {
-                                float v = tile[r * NR + j];
-                                c[cAt + r * ldc + j] = bias == null ? v : v + bias[jp * NR + j];
-                            }
+        return ap;
+    }
+
+    /** Rows {@code [from, to)} of C over B's panels {@code [jp0, jp1)}, the rows packed in ap from row from. */
+    private static void panelTiles(int from, int to, int jp0, int jp1, float[] ap, Panels b, float[] bias, float[] c,
+                                   int cOff, int ldc) {
+        int k = b.rows();
+        int n = b.columns();
+        int mr = Sgemm.MR;
+        float[] tile = SCRATCH.get().edgeB(mr * NR);
+        for (int jp = jp0; jp < jp1; jp++) {
+            int nr = Math.min(NR, n - jp * NR);
+            for (int ir = from; ir < to; ir += mr) {
+                int aAt = (ir - from) * k;
+                int cAt = cOff + ir * ldc + jp * NR;
+                if (nr == NR && ir + mr <= to) {
+                    Sgemm.kernel(k, ap, aAt, b.data(), jp * k * NR, bias, jp * NR, c, cAt, ldc, false);
+                } else {
+                    Sgemm.kernel(k, ap, aAt, b.data(), jp * k * NR, null, 0, tile, 0, NR, false);
+                    for (int r = 0; r < Math.min(mr, to - ir); r++) {
+                        for (int j = 0; j < nr; j++) {
+                            float v = tile[r * NR + j];
+                            c[cAt + r * ldc + j] = bias == null ? v : v + bias[jp * NR + j];
                         }
                     }
                 }
             }
-        });
+        }
     }
 
     /** Rows {@code [i0, i1)} of C over panels {@code [jp0, jp1)} of a packed B, through the 6-row tile. */
