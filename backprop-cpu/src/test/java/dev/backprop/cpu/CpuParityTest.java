@@ -46,16 +46,22 @@ class CpuParityTest {
         {2, 4, 9, 9, 6, 3, 3, 1, 2, 2, 2},       // dilation and groups: fallback
     };
 
+    /** One row of {@link #CONVOLUTIONS} as a geometry. */
+    private static dev.backprop.backend.ConvGeometry geometry(int[] c) {
+        int n = c[0], ch = c[1], h = c[2], w = c[3], kh = c[5], kw = c[6];
+        int stride = c[7], pad = c[8], dil = c[9], groups = c[10];
+        int ho = (h + 2 * pad - dil * (kh - 1) - 1) / stride + 1;
+        int wo = (w + 2 * pad - dil * (kw - 1) - 1) / stride + 1;
+        return new dev.backprop.backend.ConvGeometry(n, ch, h, w, kh, kw, ho, wo, stride, stride, pad, pad, dil, dil, groups);
+    }
+
     @Test
     void convolutionForwardAndBothGradients() {
         for (int[] c : CONVOLUTIONS) {
-            int n = c[0], ch = c[1], h = c[2], w = c[3], o = c[4], kh = c[5], kw = c[6];
-            int stride = c[7], pad = c[8], dil = c[9], groups = c[10];
-            int ho = (h + 2 * pad - dil * (kh - 1) - 1) / stride + 1;
-            int wo = (w + 2 * pad - dil * (kw - 1) - 1) / stride + 1;
-            var g = new dev.backprop.backend.ConvGeometry(n, ch, h, w, kh, kw, ho, wo, stride, stride, pad, pad, dil, dil, groups);
-            float[] x = random(n * ch * h * w);
-            float[] wt = random(o * ch / groups * kh * kw);
+            var g = geometry(c);
+            int n = g.n(), o = c[4], ho = g.ho(), wo = g.wo();
+            float[] x = random(n * g.c() * g.h() * g.w());
+            float[] wt = random(o * g.colRows());
             float[] bias = random(o);
             float[] dy = random(n * o * ho * wo);
             String what = java.util.Arrays.toString(c);
@@ -85,13 +91,10 @@ class CpuParityTest {
     @Test
     void convolutionWithMaxPoolingAndRelu() {
         for (int[] c : CONVOLUTIONS) {
-            int n = c[0], ch = c[1], h = c[2], w = c[3], o = c[4], kh = c[5], kw = c[6];
-            int stride = c[7], pad = c[8], dil = c[9], groups = c[10];
-            int ho = (h + 2 * pad - dil * (kh - 1) - 1) / stride + 1;
-            int wo = (w + 2 * pad - dil * (kw - 1) - 1) / stride + 1;
-            var g = new dev.backprop.backend.ConvGeometry(n, ch, h, w, kh, kw, ho, wo, stride, stride, pad, pad, dil, dil, groups);
-            float[] x = random(n * ch * h * w);
-            float[] wt = random(o * ch / groups * kh * kw);
+            var g = geometry(c);
+            int n = g.n(), o = c[4], ho = g.ho(), wo = g.wo();
+            float[] x = random(n * g.c() * g.h() * g.w());
+            float[] wt = random(o * g.colRows());
             for (boolean relu : new boolean[] {false, true}) {
                 float[] bias = relu ? random(o) : null;
                 float[] yRef = new float[n * o * (ho / 2) * (wo / 2)];
