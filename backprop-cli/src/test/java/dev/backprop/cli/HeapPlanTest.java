@@ -37,4 +37,16 @@ class HeapPlanTest {
         assertTrue(plan("generate", "model.safetensors").isEmpty());
         assertTrue(plan().isEmpty());
     }
+
+    @Test
+    void fineTuningTheTextEncoderStartsWithTheWholeHeap() {
+        assertTrue(HeapPlan.encoderJob(List.of("train", "--dataset", "spam-assassin", "--model", "minilm")));
+        assertTrue(HeapPlan.encoderJob(List.of("train", "--dataset=spam-assassin", "--model=minilm:freeze=4")));
+        assertTrue(!HeapPlan.encoderJob(List.of("embed", "I love sentence transformers.")));
+        assertTrue(!HeapPlan.encoderJob(List.of("train", "--dataset", "spam-assassin", "--model", "bow:5000,64")));
+        assertTrue(!HeapPlan.encoderJob(List.of("train", "--dataset", "mnist")));
+        assertTrue(!HeapPlan.encoderJob(List.of("train", "--model", "minilm", "--spark", "local[2]")));
+        assertTrue(!HeapPlan.encoderJob(List.of("serve", "minilm")));
+        assertTrue(!HeapPlan.encoderJob(List.of()));
+    }
 }
