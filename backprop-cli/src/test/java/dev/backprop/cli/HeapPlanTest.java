@@ -1,6 +1,7 @@
 package dev.backprop.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -42,11 +43,11 @@ class HeapPlanTest {
     void fineTuningTheTextEncoderStartsWithTheWholeHeap() {
         assertTrue(HeapPlan.encoderJob(List.of("train", "--dataset", "spam-assassin", "--model", "minilm")));
         assertTrue(HeapPlan.encoderJob(List.of("train", "--dataset=spam-assassin", "--model=minilm:freeze=4")));
-        assertTrue(!HeapPlan.encoderJob(List.of("embed", "I love sentence transformers.")));
-        assertTrue(!HeapPlan.encoderJob(List.of("train", "--dataset", "spam-assassin", "--model", "bow:5000,64")));
-        assertTrue(!HeapPlan.encoderJob(List.of("train", "--dataset", "mnist")));
-        assertTrue(!HeapPlan.encoderJob(List.of("train", "--model", "minilm", "--spark", "local[2]")));
-        assertTrue(!HeapPlan.encoderJob(List.of("serve", "minilm")));
-        assertTrue(!HeapPlan.encoderJob(List.of()));
+        assertFalse(HeapPlan.encoderJob(List.of("embed", "I love sentence transformers.")));
+        assertFalse(HeapPlan.encoderJob(List.of("train", "--dataset", "spam-assassin", "--model", "bow:5000,64")));
+        assertFalse(HeapPlan.encoderJob(List.of("train", "--dataset", "mnist")));
+        assertFalse(HeapPlan.encoderJob(List.of("train", "--model", "minilm", "--spark", "local[2]")));
+        assertFalse(HeapPlan.encoderJob(List.of("serve", "minilm")));
+        assertFalse(HeapPlan.encoderJob(List.of()));
     }
 }

@@ -310,24 +310,11 @@ final class DirectSgemm {
                 c, cOff, ldc));
     }
 
-    /** A's rows {@code [from, to)} into zero-padded panels of {@link Sgemm#MR} rows, k-major, in s's buffer. */
+    /** A's rows {@code [from, to)} packed as {@link Sgemm}'s packing does, all of k at once, in s's buffer. */
     private static float[] packRows(int from, int to, int k, float[] a, int aOff, int aRs, Scratch s) {
         int mr = Sgemm.MR;
-        int panels = (to - from + mr - 1) / mr;
-        float[] ap = s.edgeA(panels * mr * k);
-        for (int ir = 0; ir < panels * mr; ir += mr) {
-            int base = ir * k;
-            int rows = Math.min(mr, to - from - ir);
-            if (rows < mr) {
-                java.util.Arrays.fill(ap, base, base + mr * k, 0f);
-            }
-            for (int r = 0; r < rows; r++) {
-                int src = aOff + (from + ir + r) * aRs;
-                for (int p = 0; p < k; p++) {
-                    ap[base + p * mr + r] = a[src + p];
-                }
-            }
-        }
+        float[] ap = s.edgeA((to - from + mr - 1) / mr * mr * k);
+        Sgemm.packA(to - from, k, a, aOff + from * aRs, aRs, 1, ap);
         return ap;
     }
 
@@ -347,12 +334,7 @@ final class DirectSgemm {
                     Sgemm.kernel(k, ap, aAt, b.data(), jp * k * NR, bias, jp * NR, c, cAt, ldc, false);
                 } else {
                     Sgemm.kernel(k, ap, aAt, b.data(), jp * k * NR, null, 0, tile, 0, NR, false);
-                    for (int r = 0; r < Math.min(mr, to - ir); r++) {
-                        for (int j = 0; j < nr; j++) {
-                            float v = tile[r * NR + j];
-                            c[cAt + r * ldc + j] = bias == null ? v : v + bias[jp * NR + j];
-                        }
-                    }
+                    copyOut(tile, Math.min(mr, to - ir), nr, bias, jp * NR, c, cAt, ldc, false);
                 }
             }
         }
@@ -564,7 +546,7 @@ final class DirectSgemm {
     }
 
     /** The first {@code mr x nr} entries of a tile (plus bias[biasAt + j] when given) into C, added or stored. */
-    private static void copyOut(float[] tile, int mr, int nr, float[] bias, int biasAt, float[] c, int cAt, int ldc,
+    static void copyOut(float[] tile, int mr, int nr, float[] bias, int biasAt, float[] c, int cAt, int ldc,
                                 boolean add) {
         for (int r = 0; r < mr; r++) {
             for (int j = 0; j < nr; j++) {

@@ -96,10 +96,10 @@ final class Sgemm {
             return;
         }
         if (k == 0) {
-            for (int i = 0; i < m && (bias != null || !accumulate); i++) {
+            for (int i = 0; i < m; i++) {
                 if (bias != null) {
                     System.arraycopy(bias, 0, c, cOff + i * ldc, n);
-                } else {
+                } else if (!accumulate) {
                     java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
                 }
             }
@@ -198,20 +198,14 @@ final class Sgemm {
             return;
         }
         kernel(kc, ap, ir * kc, bp, jr * kc, null, 0, edge, 0, NR, false);
-        for (int r = 0; r < mr; r++) {
-            for (int j = 0; j < nr; j++) {
-                int at = cAt + r * ldc + j;
-                float v = edge[r * NR + j];
-                c[at] = add ? c[at] + v : bias != null ? bias[biasAt + j] + v : v;
-            }
-        }
+        DirectSgemm.copyOut(edge, mr, nr, bias, biasAt, c, cAt, ldc, add);
     }
 
     /**
      * A's block {@code [mc, kc]} into MR-row panels, k-major inside a panel; rows past mc are zero.
      * The loops run along whichever of A's dimensions is contiguous, so reads are sequential.
      */
-    private static void packA(int mc, int kc, float[] a, int off, int rs, int cs, float[] ap) {
+    static void packA(int mc, int kc, float[] a, int off, int rs, int cs, float[] ap) {
         for (int ir = 0; ir < mc; ir += MR) {
             int rows = Math.min(MR, mc - ir);
             int base = ir * kc;

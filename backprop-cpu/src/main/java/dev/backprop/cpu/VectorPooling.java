@@ -29,6 +29,7 @@ final class VectorPooling {
     private static final int CHUNK = 64;
     /** Floats of input from which the planes are split across the threads. */
     private static final long SPLIT = 1 << 16;
+    private static final ThreadLocal<float[]> REDUCED = ThreadLocal.withInitial(() -> new float[0]);
 
     private VectorPooling() {
     }
@@ -67,11 +68,24 @@ final class VectorPooling {
         }
     }
 
+    /**
+     * The calling thread's buffer of reduced rows, grown on demand and kept: the fused convolutional block
+     * pools every image through it, so a batch allocates nothing here.
+     */
+    private static float[] reduced(int size) {
+        float[] buffer = REDUCED.get();
+        if (buffer.length < size) {
+            buffer = new float[size];
+            REDUCED.set(buffer);
+        }
+        return buffer;
+    }
+
     /** Output rows {@code [r0, r1)}, counted across planes ({@code r = plane * ho + oh}). */
     private static void rows(float[] x, int planeStride, int rowStride, int ho, int wo, int r0, int r1, float[] bias,
                              boolean relu, float[] y, int yAt) {
         int width = 2 * wo;    // the input columns that windows cover
-        float[] reduced = new float[Math.min(CHUNK, r1 - r0) * width];
+        float[] reduced = reduced(Math.min(CHUNK, r1 - r0) * width);
         FloatVector zero = FloatVector.zero(S);
         for (int c0 = r0; c0 < r1; c0 += CHUNK) {
             int c1 = Math.min(r1, c0 + CHUNK);

@@ -187,26 +187,18 @@ public final class SentenceEncoder {
         if (n <= maxTokens) {
             return whole;
         }
+        // [CLS] and the head are the whole's first 1 + head tokens; the tail and [SEP] its last tail + 1.
         int inner = maxTokens - 2;
-        int head = (inner + 1) / 2;
-        int tail = inner - head;
-        int[] keep = new int[maxTokens];
-        keep[0] = 0;
-        for (int i = 0; i < head; i++) {
-            keep[1 + i] = 1 + i;
-        }
-        for (int i = 0; i < tail; i++) {
-            keep[1 + head + i] = n - 1 - tail + i;
-        }
-        keep[maxTokens - 1] = n - 1;
+        int front = 1 + (inner + 1) / 2;
+        int back = maxTokens - front;
         int[] ids = new int[maxTokens];
         int[] types = new int[maxTokens];
-        List<String> tokens = new ArrayList<>(maxTokens);
-        for (int i = 0; i < maxTokens; i++) {
-            ids[i] = whole.ids()[keep[i]];
-            types[i] = whole.typeIds()[keep[i]];
-            tokens.add(whole.tokens().get(keep[i]));
-        }
+        System.arraycopy(whole.ids(), 0, ids, 0, front);
+        System.arraycopy(whole.ids(), n - back, ids, front, back);
+        System.arraycopy(whole.typeIds(), 0, types, 0, front);
+        System.arraycopy(whole.typeIds(), n - back, types, front, back);
+        List<String> tokens = new ArrayList<>(whole.tokens().subList(0, front));
+        tokens.addAll(whole.tokens().subList(n - back, n));
         return new Encoding(ids, types, tokens);
     }
 
