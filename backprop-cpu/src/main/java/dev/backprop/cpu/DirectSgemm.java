@@ -51,14 +51,21 @@ final class DirectSgemm {
      * latter: this 6-row tile then spills an accumulator (see {@link Sgemm#MR}), and packing for
      * Sgemm's 4-row tile paid off for the training shapes measured on an AVX2-only machine (the MNIST
      * MLP's eight products 0.92 s an epoch instead of 1.24 s, the GPT recipe's 1.0-1.75 times faster,
-     * most about 1.5).
+     * most about 1.5). Where Sgemm runs its 12-row tile (Intel's AVX-512), only products under
+     * {@link #PACKED_FLOPS} too: above it the packed 12-row tile was faster than this 6-row one read
+     * in place (the GPT recipe's products 1.08-1.58 times, the MNIST MLP's 0.92-1.49; below it, the
+     * MLP's and LeNet's smaller ones 0.61-0.94).
      */
     static boolean suits(int m, int n, int k) {
         if (m <= FEW_ROWS && k <= 4 * MAX_K) {
             return true;
         }
-        return Sgemm.DIRECT_MR == 6 && k <= MAX_K && (long) k * n <= MAX_OPERAND && (long) m * k <= MAX_OPERAND;
+        return Sgemm.DIRECT_MR == 6 && k <= MAX_K && (long) k * n <= MAX_OPERAND && (long) m * k <= MAX_OPERAND
+                && (Sgemm.MR != 12 || 2L * m * n * k < PACKED_FLOPS);
     }
+
+    /** Flops (2 m n k) from which a product goes to Sgemm's packed 12-row tile where it has one. */
+    private static final long PACKED_FLOPS = 32_000_000;
 
     /**
      * {@code C (+)= A B (+ 1 bias^T)} with the same operand conventions as {@link Sgemm#gemm}; m, n, k
