@@ -162,8 +162,9 @@ final class DirectConvolution {
             for (int n = images * part / parts; n < images * (part + 1) / parts; n++) {
                 gr.pad(x, n, xp, 0);
                 for (int b = 0; b < blocks; b++) {
+                    int rows = Math.min(MR, o - b * MR);
                     for (int i = 0; i < span; i += NR) {
-                        forwardTile(taps, wp, b * taps * MR, xp, off, i, out, b * MR * span + i, span);
+                        forwardTile(rows, taps, wp, b * taps * MR, xp, off, i, out, b * MR * span + i, span);
                     }
                 }
                 if (pool) {
@@ -187,13 +188,19 @@ final class DirectConvolution {
         });
     }
 
-    /** Out[r, i .. i + NR) = sum over taps of W[r, t] X[offset[t] + i ...], for the MR rows of one panel. */
-    private static void forwardTile(int taps, float[] wp, int wAt, float[] xp, int[] off, int i,
+    /**
+     * Out[r, i .. i + NR) = sum over taps of W[r, t] X[offset[t] + i ...], for the first {@code rows}
+     * (at most MR) rows of one panel: a panel's last rows past the output channels are not computed
+     * when a smaller tile covers the rest (cnn:7's 7 and 14 channels are panels of 6 and 1, 6, 6 and 2).
+     */
+    private static void forwardTile(int rows, int taps, float[] wp, int wAt, float[] xp, int[] off, int i,
                                     float[] out, int outAt, int ld) {
-        if (MR == 6) {
-            forwardTile6(taps, wp, wAt, xp, off, i, out, outAt, ld);
-        } else {
+        if (rows <= 2) {
+            forwardTile2(taps, wp, wAt, xp, off, i, out, outAt, ld);
+        } else if (rows <= 4) {
             forwardTile4(taps, wp, wAt, xp, off, i, out, outAt, ld);
+        } else {
+            forwardTile6(taps, wp, wAt, xp, off, i, out, outAt, ld);
         }
     }
 
@@ -242,6 +249,29 @@ final class DirectConvolution {
         c41.intoArray(out, outAt + 4 * ld + V);
         c50.intoArray(out, outAt + 5 * ld);
         c51.intoArray(out, outAt + 5 * ld + V);
+    }
+
+    /** {@link #forwardTile} with 2 rows. */
+    private static void forwardTile2(int taps, float[] wp, int wAt, float[] xp, int[] off, int i,
+                                     float[] out, int outAt, int ld) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            int xq = off[t] + i;
+            FloatVector b0 = FloatVector.fromArray(S, xp, xq);
+            FloatVector b1 = FloatVector.fromArray(S, xp, xq + V);
+            int aq = wAt + t * MR;
+            FloatVector a0 = FloatVector.broadcast(S, wp[aq]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, wp[aq + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+        }
+        c00.intoArray(out, outAt);
+        c01.intoArray(out, outAt + V);
+        c10.intoArray(out, outAt + ld);
+        c11.intoArray(out, outAt + ld + V);
     }
 
     /** {@link #forwardTile} with 4 rows. */
@@ -315,8 +345,9 @@ final class DirectConvolution {
                     }
                 }
                 for (int b = 0; b < blocks; b++) {
+                    int rows = Math.min(MR, o - b * MR);
                     for (int tp = 0; tp < tapPairs; tp++) {
-                        weightTile(count, span, xp, gr.c() * gr.plane(), off[2 * tp], off[2 * tp + 1],
+                        weightTile(rows, count, span, xp, gr.c() * gr.plane(), off[2 * tp], off[2 * tp + 1],
                                 dyg, blocks * MR * span, b * MR * span, lanes, ((b * tapPairs + tp) * MR * 2) * V);
                     }
                 }
@@ -348,14 +379,16 @@ final class DirectConvolution {
     /**
      * Adds to the per-lane sums {@code lanes[at + (r * 2 + q) * V + lane]} the products
      * {@code dY[row r] . X[tap q]} over the {@code count} images of a chunk, for the MR output channels
-     * of one panel and two taps.
+     * of one panel (its first {@code rows}, as in {@link #forwardTile}) and two taps.
      */
-    private static void weightTile(int count, int span, float[] xp, int xStride, int off0, int off1,
+    private static void weightTile(int rows, int count, int span, float[] xp, int xStride, int off0, int off1,
                                    float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
-        if (MR == 6) {
-            weightTile6(count, span, xp, xStride, off0, off1, dyg, dyStride, dyAt, lanes, at);
-        } else {
+        if (rows <= 2) {
+            weightTile2(count, span, xp, xStride, off0, off1, dyg, dyStride, dyAt, lanes, at);
+        } else if (rows <= 4) {
             weightTile4(count, span, xp, xStride, off0, off1, dyg, dyStride, dyAt, lanes, at);
+        } else {
+            weightTile6(count, span, xp, xStride, off0, off1, dyg, dyStride, dyAt, lanes, at);
         }
     }
 
@@ -406,6 +439,31 @@ final class DirectConvolution {
         c41.intoArray(lanes, at + 9 * V);
         c50.intoArray(lanes, at + 10 * V);
         c51.intoArray(lanes, at + 11 * V);
+    }
+
+    /** {@link #weightTile} with 2 rows. */
+    private static void weightTile2(int count, int span, float[] xp, int xStride, int off0, int off1,
+                                    float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
+        FloatVector c00 = FloatVector.fromArray(S, lanes, at), c01 = FloatVector.fromArray(S, lanes, at + V);
+        FloatVector c10 = FloatVector.fromArray(S, lanes, at + 2 * V), c11 = FloatVector.fromArray(S, lanes, at + 3 * V);
+        for (int j = 0; j < count; j++) {
+            int xAt = j * xStride;
+            int d = j * dyStride + dyAt;
+            for (int i = 0; i < span; i += V) {
+                FloatVector b0 = FloatVector.fromArray(S, xp, xAt + off0 + i);
+                FloatVector b1 = FloatVector.fromArray(S, xp, xAt + off1 + i);
+                FloatVector a0 = FloatVector.fromArray(S, dyg, d + i);
+                c00 = a0.fma(b0, c00);
+                c01 = a0.fma(b1, c01);
+                FloatVector a1 = FloatVector.fromArray(S, dyg, d + span + i);
+                c10 = a1.fma(b0, c10);
+                c11 = a1.fma(b1, c11);
+            }
+        }
+        c00.intoArray(lanes, at);
+        c01.intoArray(lanes, at + V);
+        c10.intoArray(lanes, at + 2 * V);
+        c11.intoArray(lanes, at + 3 * V);
     }
 
     /** {@link #weightTile} with 4 rows. */
