@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * A {@code backprop} command run as a user runs it, in a process of its own, for the figures only a
@@ -38,10 +37,7 @@ record CommandRun(int exit, String out, double seconds, long peakRssMb) {
         } else {
             command.add(ProcessHandle.current().info().command().orElse("java"));
             command.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
-            OptionalLong heap = HeapPlan.megabytes(args);
-            if (heap.isPresent()) {
-                command.add("-Xmx" + heap.getAsLong() + "m");
-            }
+            command.addAll(HeapPlan.flags(args));
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         }
         command.addAll(args);

@@ -40,6 +40,16 @@ class HeapPlanTest {
     }
 
     @Test
+    void plannedJobsGetTheirLimitAndTheParallelCollectorAsSeparateFlags() {
+        assertEquals(List.of("-Xmx288m", "-XX:+UseParallelGC"),
+                HeapPlan.flags(List.of("train", "--dataset", "mnist", "--model", "mlp:256,256", "--epochs", "2")));
+        assertEquals(List.of("-XX:InitialRAMPercentage=25"),
+                HeapPlan.flags(List.of("train", "--dataset", "spam-assassin", "--model", "minilm")));
+        assertEquals(List.of(), HeapPlan.flags(List.of("train", "--dataset", "tinyshakespeare", "--model", "gpt")));
+        assertEquals(List.of(), HeapPlan.flags(List.of("serve", "model.safetensors")));
+    }
+
+    @Test
     void fineTuningTheTextEncoderStartsWithTheWholeHeap() {
         assertTrue(HeapPlan.encoderJob(List.of("train", "--dataset", "spam-assassin", "--model", "minilm")));
         assertTrue(HeapPlan.encoderJob(List.of("train", "--dataset=spam-assassin", "--model=minilm:freeze=4")));
