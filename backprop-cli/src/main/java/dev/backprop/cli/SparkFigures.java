@@ -53,8 +53,9 @@ final class SparkFigures {
     static void run(String master, Path dataDir) throws Exception {
         double[] alphaBandwidth = ring();
         double alpha = alphaBandwidth[0];
+        // Executors of one core each, whatever the master: their JVMs and kernels sized to that core.
         SparkConf conf = SparkRun.conf(master).set("spark.executor.extraJavaOptions",
-                "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dbackprop.threads=1");
+                SparkRun.EXECUTOR_FLAGS + " -XX:ActiveProcessorCount=1");
         String folder = dataDir == null ? null : dataDir.toAbsolutePath().toString();
         List<double[]> models = new ArrayList<>();   // {parameters, seconds per example with one worker}
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -21,8 +23,10 @@ import org.apache.spark.api.java.JavaSparkContext;
  * path only when {@code ./backprop} (or spark-submit) put them there; this class is loaded only then.
  */
 final class SparkRun {
-    private static final String EXECUTOR_FLAGS = "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+    /** The flags every executor JVM needs (as the launcher's). */
+    static final String EXECUTOR_FLAGS = "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
             + " --sun-misc-unsafe-memory-access=allow";
+    private static final Pattern LOCAL_CLUSTER = Pattern.compile("local-cluster\\[\\s*\\d+\\s*,\\s*(\\d+)\\s*,\\s*\\d+\\s*]");
 
     private SparkRun() {
     }
@@ -53,12 +57,26 @@ final class SparkRun {
         job.adopt(r.model());
     }
 
+    /**
+     * The executors' JVM flags: {@link #EXECUTOR_FLAGS} and, where the cores an executor gets are known
+     * ({@code local-cluster[N,C,MB]}'s C, or {@code spark.executor.cores}), {@code -XX:ActiveProcessorCount}
+     * set to them, so that each executor sizes its collector and compiler threads, and Backprop its worker
+     * pool, to its own cores rather than to the whole machine's: two one-core executors on two cores
+     * each ran two kernel threads, two GC threads and two compilers before (four kernel threads on
+     * two cores in {@code train --spark local-cluster[2,1,...]}).
+     */
+    static String executorFlags(String master, SparkConf conf) {
+        Matcher local = LOCAL_CLUSTER.matcher(master.trim());
+        int cores = local.matches() ? Integer.parseInt(local.group(1)) : conf.getInt("spark.executor.cores", 0);
+        return cores > 0 ? EXECUTOR_FLAGS + " -XX:ActiveProcessorCount=" + cores : EXECUTOR_FLAGS;
+    }
+
     /** The context's settings for {@code master}. */
     static SparkConf conf(String master) {
         SparkConf conf = new SparkConf().setMaster(master).setAppName("backprop train")
                 .setIfMissing("spark.ui.enabled", "false")
-                .setIfMissing("spark.barrier.sync.timeout", "300s")
-                .setIfMissing("spark.executor.extraJavaOptions", EXECUTOR_FLAGS);
+                .setIfMissing("spark.barrier.sync.timeout", "300s");
+        conf.setIfMissing("spark.executor.extraJavaOptions", executorFlags(master, conf));
         if (master.startsWith("local")) {
             conf.setIfMissing("spark.driver.host", "127.0.0.1").setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         }

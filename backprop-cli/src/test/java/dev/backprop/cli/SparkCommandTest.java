@@ -12,6 +12,20 @@ import org.junit.jupiter.api.io.TempDir;
 class SparkCommandTest {
 
     @Test
+    void executorsAreSizedToTheCoresTheyGetWhereThoseAreKnown() {
+        String base = SparkRun.EXECUTOR_FLAGS;
+        org.apache.spark.SparkConf none = new org.apache.spark.SparkConf(false);
+        assertEquals(base + " -XX:ActiveProcessorCount=1", SparkRun.executorFlags("local-cluster[2,1,2048]", none));
+        assertEquals(base + " -XX:ActiveProcessorCount=3", SparkRun.executorFlags("local-cluster[ 4, 3, 1024 ]", none));
+        assertEquals(base, SparkRun.executorFlags("spark://127.0.0.1:7077", none));
+        assertEquals(base, SparkRun.executorFlags("local[2]", none));
+        org.apache.spark.SparkConf two = new org.apache.spark.SparkConf(false).set("spark.executor.cores", "2");
+        assertEquals(base + " -XX:ActiveProcessorCount=2", SparkRun.executorFlags("spark://127.0.0.1:7077", two));
+        assertTrue(SparkRun.conf("local-cluster[2,1,2048]").get("spark.executor.extraJavaOptions")
+                .endsWith("-XX:ActiveProcessorCount=1"));
+    }
+
+    @Test
     void aClassifierTrainsOnSparkAndIsSavedAndTestedAsOnOneMachine(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("digits.safetensors");
         CliRun r = CliRun.of("train", "--model", "mlp:64", "--epochs", "5", "--batch", "32", "--spark", "local[2]",
