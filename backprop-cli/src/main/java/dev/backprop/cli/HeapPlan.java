@@ -49,7 +49,8 @@ final class HeapPlan {
      * marking bitmaps: 44 MB committed beside a 288 MB heap) and its growing the heap to the limit
      * kept the MNIST MLP's training at 390 MB resident; the parallel collector held it to 275-281 MB
      * (LeNet-5: 305-308 MB against 458), epochs as fast or faster (alternating runs, Intel Xeon,
-     * 2026-12-03).
+     * 2026-12-03). The one job measured larger with it, cnn:7 under a 480 MB limit (563-589 MB against
+     * 510-515), is not one the memory target covers.
      */
     static final String PLANNED_COLLECTOR = "-XX:+UseParallelGC";
 
