@@ -341,7 +341,7 @@ final class DirectSgemm {
                     Sgemm.kernel(k, ap, aAt, b.data(), jp * k * NR, bias, jp * NR, c, cAt, ldc, false);
                 } else {
                     Sgemm.kernel(k, ap, aAt, b.data(), jp * k * NR, null, 0, tile, 0, NR, false);
-                    copyOut(tile, Math.min(mr, to - ir), nr, bias, jp * NR, c, cAt, ldc, false);
+                    Sgemm.copyOut(tile, Math.min(mr, to - ir), nr, bias, jp * NR, c, cAt, ldc, false);
                 }
             }
         }
@@ -517,12 +517,12 @@ final class DirectSgemm {
                 kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, panelBias, biasAt, c, cAt, ldc, add);
             } else {
                 kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, null, 0, tile, 0, NR, false);
-                copyOut(tile, MR, nr, outBias, biasAt, c, cAt, ldc, add);
+                Sgemm.copyOut(tile, MR, nr, outBias, biasAt, c, cAt, ldc, add);
             }
         }
         if (i1 > fullRows) {
             kernel(k, edgeA, 0, k, 1, panel, panelAt, panelLd, panelBias, biasAt, tile, 0, NR, false);
-            copyOut(tile, i1 - fullRows, nr, outBias, biasAt, c, cCol + fullRows * ldc, ldc, add);
+            Sgemm.copyOut(tile, i1 - fullRows, nr, outBias, biasAt, c, cCol + fullRows * ldc, ldc, add);
         }
     }
 
@@ -548,18 +548,6 @@ final class DirectSgemm {
             int src = at + p * bRs;
             for (int jj = j; jj < width; jj++) {
                 rows[p * width + jj] = b[src + jj * bCs];
-            }
-        }
-    }
-
-    /** The first {@code mr x nr} entries of a tile (plus bias[biasAt + j] when given) into C, added or stored. */
-    static void copyOut(float[] tile, int mr, int nr, float[] bias, int biasAt, float[] c, int cAt, int ldc,
-                                boolean add) {
-        for (int r = 0; r < mr; r++) {
-            for (int j = 0; j < nr; j++) {
-                int at = cAt + r * ldc + j;
-                float v = bias == null ? tile[r * NR + j] : tile[r * NR + j] + bias[biasAt + j];
-                c[at] = add ? c[at] + v : v;
             }
         }
     }

@@ -198,7 +198,19 @@ final class Sgemm {
             return;
         }
         kernel(kc, ap, ir * kc, bp, jr * kc, null, 0, edge, 0, NR, false);
-        DirectSgemm.copyOut(edge, mr, nr, bias, biasAt, c, cAt, ldc, add);
+        copyOut(edge, mr, nr, bias, biasAt, c, cAt, ldc, add);
+    }
+
+    /** The first {@code mr x nr} entries of a tile (plus bias[biasAt + j] when given) into C, added or stored. */
+    static void copyOut(float[] tile, int mr, int nr, float[] bias, int biasAt, float[] c, int cAt, int ldc,
+                        boolean add) {
+        for (int r = 0; r < mr; r++) {
+            for (int j = 0; j < nr; j++) {
+                int at = cAt + r * ldc + j;
+                float v = bias == null ? tile[r * NR + j] : tile[r * NR + j] + bias[biasAt + j];
+                c[at] = add ? c[at] + v : v;
+            }
+        }
     }
 
     /**
