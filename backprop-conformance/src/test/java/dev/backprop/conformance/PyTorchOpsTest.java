@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import dev.backprop.tensor.StepMemory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +55,25 @@ class PyTorchOpsTest {
     void everyCaseOfTheSharedReferencePasses() throws IOException {
         List<CaseResult> results = ConformanceRunner.run(ReferenceData.pytorchDirectory());
         assertEquals("89 passed, 0 failed, 0 skipped", ConformanceRunner.summary(results));
+    }
+
+    @Test
+    void everyCasePassesOnBuffersRecycledFromARunBefore() throws IOException {
+        // The training loop's step memory hands an op the buffers of the step before, NaN-filled here:
+        // an op that relied on a new array's zeros would fail its case on the second run.
+        StepMemory memory = StepMemory.poisoning();
+        try (StepMemory.Scope first = memory.open()) {
+            ConformanceRunner.run(ReferenceData.pytorchDirectory());
+        }
+        try (StepMemory.Scope second = memory.open()) {
+            List<CaseResult> results = ConformanceRunner.run(ReferenceData.pytorchDirectory());
+            assertEquals("89 passed, 0 failed, 0 skipped", ConformanceRunner.summary(results),
+                    results.stream().filter(r -> r.status() == CaseResult.Status.FAILED).map(CaseResult::line).toList()
+                            .toString());
+        }
+        assertTrue(memory.reusedBytes() > 0 && memory.allocatedBytes() == memory.reusedBytes(),
+                "the second run took every buffer from the first: " + memory.reusedBytes() + " of "
+                        + memory.allocatedBytes() + " bytes");
     }
 
     @Test

@@ -78,11 +78,11 @@ final class Activations {
         if (!Graph.needsGrad(x)) {
             return unary(op, x);   // inference, generation: no derivative to keep
         }
-        float[] out = new float[x.numel()];
-        float[] slope = new float[x.numel()];
+        float[] out = StepMemory.uninitialized(x.numel());
+        float[] slope = StepMemory.uninitialized(x.numel());
         // The derivative comes out of the same pass (it shares Phi and the Gaussian with the
         // value), so backward is one multiply.
-        Backends.active().mapWithDerivative(op, x.storage.data, x.layout(), out, slope);
+        Backends.active().mapWithDerivative(op, x.storage.data(), x.layout(), out, slope);
         Tensor y = Tensor.wrap(out, x.shape);
         Tensor derivative = Tensor.wrap(slope, x.shape);
         return Graph.op(tanhApproximation ? "gelu_tanh" : "gelu", y, x).backward(g -> grads(g.mul(derivative)));

@@ -45,16 +45,16 @@ final class AttentionOps {
         AttentionGeometry g = new AttentionGeometry(b, h, lq, lk, d, (float) (1 / Math.sqrt(d)), causal,
                 qr.layout(), kr.layout(), vr.layout());
         float[] mask = keyPadding == null ? null : Creation.readable(keyPadding.contiguous());
-        float[] out = new float[b * lq * h * d];
-        float[] lse = new float[b * h * lq];
-        Backends.active().attention(g, qr.storage.data, kr.storage.data, vr.storage.data, mask, out, lse);
+        float[] out = StepMemory.uninitialized(b * lq * h * d);
+        float[] lse = StepMemory.uninitialized(b * h * lq);
+        Backends.active().attention(g, qr.storage.data(), kr.storage.data(), vr.storage.data(), mask, out, lse);
         Tensor result = headsView(out, b, lq, h, d);
         return Graph.op("scaled_dot_product_attention", result, q, k, v).saves(qr, kr, vr).backward(dy -> {
             float[] dOut = Creation.readable(dy.transpose(1, 2).contiguous());
-            float[] dq = new float[out.length];
-            float[] dk = new float[b * lk * h * d];
-            float[] dv = new float[dk.length];
-            Backends.active().attentionBackward(g, qr.storage.data, kr.storage.data, vr.storage.data, mask, out, lse,
+            float[] dq = StepMemory.zeroed(out.length);
+            float[] dk = StepMemory.zeroed(b * lk * h * d);
+            float[] dv = StepMemory.zeroed(dk.length);
+            Backends.active().attentionBackward(g, qr.storage.data(), kr.storage.data(), vr.storage.data(), mask, out, lse,
                     dOut, dq, dk, dv);
             return grads(headsView(dq, b, lq, h, d), headsView(dk, b, lk, h, d), headsView(dv, b, lk, h, d));
         });
@@ -87,16 +87,16 @@ final class AttentionOps {
         Layout k = new Layout(shape, strides, packed.offset + width);
         Layout v = new Layout(shape, strides, packed.offset + 2 * width);
         AttentionGeometry g = new AttentionGeometry(b, heads, t, t, d, (float) (1 / Math.sqrt(d)), causal, q, k, v, true);
-        float[] data = packed.storage.data;
+        float[] data = packed.storage.data();
         float[] mask = keyPadding == null ? null : Creation.readable(keyPadding.contiguous());
-        float[] out = new float[b * t * width];
-        float[] lse = new float[b * heads * t];
+        float[] out = StepMemory.uninitialized(b * t * width);
+        float[] lse = StepMemory.uninitialized(b * heads * t);
         Backends.active().attention(g, data, data, data, mask, out, lse);
         Tensor result = Tensor.wrap(out, Shape.of(b, t, width));
         return Graph.op("self_attention", result, qkv).saves(packed).backward(dy -> {
             float[] dOut = Creation.readable(dy.contiguous());
             // The gradients land where q, k and v lie in the packed buffer: one array, no interleaving.
-            float[] dqkv = new float[data.length];
+            float[] dqkv = StepMemory.zeroed(data.length);
             Backends.active().attentionBackward(g, data, data, data, mask, out, lse, dOut, dqkv, dqkv, dqkv);
             Tensor grad = new Tensor(new Storage(dqkv), packed.shape, packed.strides, packed.offset);
             return grads(grad);

@@ -25,7 +25,7 @@ final class ConvOps {
         float[] xd = Creation.readable(xc);
         float[] wd = Creation.readable(wc);
         float[] bd = b == null ? null : Creation.readable(b.contiguous());
-        float[] y = new float[g.n() * o * g.positions()];
+        float[] y = StepMemory.uninitialized(g.n() * o * g.positions());
         Backends.active().conv2d(g, xd, wd, bd, y);
         Tensor out = Tensor.wrap(y, Shape.of(g.n(), o, g.ho(), g.wo()));
         return Graph.op("conv2d", out, x, w, b).saves(xc, wc).backward(dy -> backward(dy, x, w, b, xd, wd, g, o));
@@ -45,7 +45,7 @@ final class ConvOps {
         float[] xd = Creation.readable(x.contiguous());
         float[] wd = Creation.readable(w.contiguous());
         float[] bd = b == null ? null : Creation.readable(b.contiguous());
-        float[] y = new float[g.n() * o * (g.ho() / 2) * (g.wo() / 2)];
+        float[] y = StepMemory.uninitialized(g.n() * o * (g.ho() / 2) * (g.wo() / 2));
         Backends.active().conv2dMaxPool2x2(g, xd, wd, bd, relu, y);
         return Tensor.wrap(y, Shape.of(g.n(), o, g.ho() / 2, g.wo() / 2));
     }
@@ -56,20 +56,20 @@ final class ConvOps {
         Backend k = Backends.active();
         Tensor dx = null;
         if (x.requiresGrad()) {
-            float[] d = new float[xd.length];
+            float[] d = StepMemory.uninitialized(xd.length);
             k.conv2dBackwardInput(g, dyd, wd, d);
             dx = Tensor.wrap(d, x.shape);
         }
         Tensor dw = null;
         if (w.requiresGrad()) {
-            float[] d = new float[wd.length];
+            float[] d = StepMemory.uninitialized(wd.length);
             k.conv2dBackwardWeight(g, xd, dyd, d);
             dw = Tensor.wrap(d, w.shape);
         }
         Tensor db = null;
         if (b != null && b.requiresGrad()) {
             // Row sums of dy viewed as [N * O, positions], then summed over the examples.
-            float[] rows = new float[g.n() * o];
+            float[] rows = StepMemory.uninitialized(g.n() * o);
             k.reduceRows(ReduceOp.SUM, dyd, g.n() * o, g.positions(), rows);
             float[] sums = new float[o];
             for (int oc = 0; oc < o; oc++) {

@@ -99,13 +99,15 @@ final class Creation {
     /** The values of {@code t} in row-major order, in a new array. */
     static float[] copyOut(Tensor t) {
         float[] out = new float[t.numel()];
-        Backends.active().copy(t.storage.data, t.layout(), out, 0);
+        Backends.active().copy(t.storage.data(), t.layout(), out, 0);
         return out;
     }
 
-    /** A contiguous copy with its own storage and no graph. */
+    /** A contiguous copy with its own storage and no graph (a step's buffer while a {@link StepMemory} step is open). */
     static Tensor copy(Tensor t) {
-        return Tensor.wrap(copyOut(t), t.shape);
+        float[] out = StepMemory.uninitialized(t.numel());
+        Backends.active().copy(t.storage.data(), t.layout(), out, 0);
+        return Tensor.wrap(out, t.shape);
     }
 
     /**
@@ -113,8 +115,8 @@ final class Creation {
      * those values, else a copy. Callers must only read the result.
      */
     static float[] readable(Tensor t) {
-        if (t.offset == 0 && t.storage.data.length == t.numel() && t.isContiguous()) {
-            return t.storage.data;
+        if (t.offset == 0 && t.storage.data().length == t.numel() && t.isContiguous()) {
+            return t.storage.data();
         }
         return copyOut(t);
     }

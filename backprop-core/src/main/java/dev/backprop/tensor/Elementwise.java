@@ -21,15 +21,15 @@ final class Elementwise {
         Shape shape = Shape.broadcast(name, a.shape, b.shape);
         Tensor ea = Broadcast.to(name, a, shape);
         Tensor eb = Broadcast.to(name, b, shape);
-        float[] out = new float[shape.numel()];
-        Backends.active().zip(op, ea.storage.data, ea.layout(), eb.storage.data, eb.layout(), out);
+        float[] out = StepMemory.uninitialized(shape.numel());
+        Backends.active().zip(op, ea.storage.data(), ea.layout(), eb.storage.data(), eb.layout(), out);
         return Tensor.wrap(out, shape);
     }
 
     /** Runs a unary kernel; no graph. */
     static Tensor unary(UnaryOp op, float alpha, float beta, Tensor x) {
-        float[] out = new float[x.numel()];
-        Backends.active().map(op, alpha, beta, x.storage.data, x.layout(), out);
+        float[] out = StepMemory.uninitialized(x.numel());
+        Backends.active().map(op, alpha, beta, x.storage.data(), x.layout(), out);
         return Tensor.wrap(out, x.shape);
     }
 
@@ -188,9 +188,9 @@ final class Elementwise {
         Tensor c = Broadcast.to("where", condition, shape);
         Tensor ea = Broadcast.to("where", a, shape);
         Tensor eb = Broadcast.to("where", b, shape);
-        float[] out = new float[shape.numel()];
-        Backends.active().select(c.storage.data, c.layout(), ea.storage.data, ea.layout(),
-                eb.storage.data, eb.layout(), out);
+        float[] out = StepMemory.uninitialized(shape.numel());
+        Backends.active().select(c.storage.data(), c.layout(), ea.storage.data(), ea.layout(),
+                eb.storage.data(), eb.layout(), out);
         Tensor result = Tensor.wrap(out, shape);
         return Graph.op("where", result, a, b).saves(condition).backward(g -> {
             Tensor zero = Tensor.scalar(0f);

@@ -23,7 +23,7 @@ public final class FusedUpdates {
         Tensor g = grad.contiguous();
         for (Tensor t : new Tensor[] {param, m, v, vMax}) {
             if (t != null && (!t.shape.equals(param.shape) || !t.isContiguous() || t.offset != 0
-                    || t.storage.data.length != t.numel())) {
+                    || t.storage.data().length != t.numel())) {
                 throw new IllegalArgumentException("adam: parameter and state must be whole contiguous tensors of shape "
                         + param.shape + ", got " + t.shape);
             }
@@ -31,9 +31,9 @@ public final class FusedUpdates {
         if (!g.shape.equals(param.shape)) {
             throw new ShapeException("adam: gradient of shape " + g.shape + " for a parameter of shape " + param.shape);
         }
-        float[] gradData = g.offset == 0 ? g.storage.data : Creation.copyOut(g);
-        Backends.active().adam(step, param.storage.data, gradData, m.storage.data, v.storage.data,
-                vMax == null ? null : vMax.storage.data, 0, param.numel());
+        float[] gradData = g.offset == 0 ? g.storage.data() : Creation.copyOut(g);
+        Backends.active().adam(step, param.storage.data(), gradData, m.storage.data(), v.storage.data(),
+                vMax == null ? null : vMax.storage.data(), 0, param.numel());
         param.storage.bumpVersion();
     }
 }

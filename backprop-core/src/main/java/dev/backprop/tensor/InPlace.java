@@ -17,23 +17,23 @@ final class InPlace {
     static void zip(Tensor target, Tensor other, BinaryOp op, String name) {
         checkWritable(target, name);
         Tensor b = Broadcast.to(name, other, target.shape);
-        float[] result = direct(target, other) ? target.storage.data : new float[target.numel()];
-        Backends.active().zip(op, target.storage.data, target.layout(), b.storage.data, b.layout(), result);
+        float[] result = direct(target, other) ? target.storage.data() : new float[target.numel()];
+        Backends.active().zip(op, target.storage.data(), target.layout(), b.storage.data(), b.layout(), result);
         writeBack(target, result);
     }
 
     static void affine(Tensor target, float alpha, float beta, String name) {
         checkWritable(target, name);
-        float[] result = direct(target, null) ? target.storage.data : new float[target.numel()];
-        Backends.active().map(UnaryOp.AFFINE, alpha, beta, target.storage.data, target.layout(), result);
+        float[] result = direct(target, null) ? target.storage.data() : new float[target.numel()];
+        Backends.active().map(UnaryOp.AFFINE, alpha, beta, target.storage.data(), target.layout(), result);
         writeBack(target, result);
     }
 
     static void copy(Tensor target, Tensor source, String name) {
         checkWritable(target, name);
         Tensor b = Broadcast.to(name, source, target.shape);
-        float[] result = direct(target, source) ? target.storage.data : new float[target.numel()];
-        Backends.active().copy(b.storage.data, b.layout(), result, 0);
+        float[] result = direct(target, source) ? target.storage.data() : new float[target.numel()];
+        Backends.active().copy(b.storage.data(), b.layout(), result, 0);
         writeBack(target, result);
     }
 
@@ -43,7 +43,7 @@ final class InPlace {
      * element i before writing element i, so only a differently laid-out alias could go wrong).
      */
     private static boolean direct(Tensor target, Tensor other) {
-        return target.offset == 0 && target.storage.data.length == target.numel() && target.isContiguous()
+        return target.offset == 0 && target.storage.data().length == target.numel() && target.isContiguous()
                 && (other == null || other.storage != target.storage);
     }
 
@@ -72,12 +72,12 @@ final class InPlace {
     /** Scatters row-major {@code values} into the (possibly strided) view {@code target}. */
     private static void writeBack(Tensor target, float[] values) {
         Layout layout = target.layout();
-        if (values == target.storage.data) {
+        if (values == target.storage.data()) {
             target.storage.bumpVersion();   // the kernel wrote straight into the buffer
             return;
         }
         if (layout.isContiguous()) {
-            System.arraycopy(values, 0, target.storage.data, target.offset, values.length);
+            System.arraycopy(values, 0, target.storage.data(), target.offset, values.length);
         } else {
             // Row by row: the last dimension is one run (a copy when its stride is 1), the rest an odometer.
             int[] dims = target.shape.raw();
@@ -91,10 +91,10 @@ final class InPlace {
                     p += coord[d] * target.strides[d];
                 }
                 if (step == 1) {
-                    System.arraycopy(values, src, target.storage.data, p, run);
+                    System.arraycopy(values, src, target.storage.data(), p, run);
                 } else {
                     for (int i = 0; i < run; i++) {
-                        target.storage.data[p + i * step] = values[src + i];
+                        target.storage.data()[p + i * step] = values[src + i];
                     }
                 }
                 for (int d = last - 1; d >= 0; d--) {

@@ -29,7 +29,7 @@ final class Indexing {
             int row = x.numel() / Math.max(1, x.shape.raw()[0]);
             return Graph.op("indexSelect", rows, x).backward(g -> {
                 float[] dy = Creation.readable(g.contiguous());
-                float[] acc = new float[x.numel()];
+                float[] acc = StepMemory.zeroed(x.numel());
                 for (int i = 0; i < picks.length; i++) {
                     int to = picks[i] * row;
                     int from = i * row;
@@ -41,21 +41,21 @@ final class Indexing {
             });
         }
         int[] expanded = expandAlong(picks, dims, d);
-        float[] out = new float[expanded.length];
-        Backends.active().gather(x.storage.data, x.layout(), d, expanded, dims, out);
+        float[] out = StepMemory.uninitialized(expanded.length);
+        Backends.active().gather(x.storage.data(), x.layout(), d, expanded, dims, out);
         Tensor result = Tensor.wrap(out, Shape.of(dims));
         return Graph.op("indexSelect", result, x).backward(g -> {
-            float[] acc = new float[x.numel()];
-            Backends.active().scatterAdd(acc, x.shape.raw(), d, expanded, dims, g.storage.data, g.layout());
+            float[] acc = StepMemory.zeroed(x.numel());
+            Backends.active().scatterAdd(acc, x.shape.raw(), d, expanded, dims, g.storage.data(), g.layout());
             return grads(Tensor.wrap(acc, x.shape));
         });
     }
 
     private static Tensor selectRows(Tensor x, int[] picks, int[] dims) {
         int row = x.numel() / Math.max(1, x.shape.raw()[0]);
-        float[] out = new float[picks.length * row];
+        float[] out = StepMemory.uninitialized(picks.length * row);
         for (int i = 0; i < picks.length; i++) {
-            System.arraycopy(x.storage.data, x.offset + picks[i] * row, out, i * row, row);
+            System.arraycopy(x.storage.data(), x.offset + picks[i] * row, out, i * row, row);
         }
         return Tensor.wrap(out, Shape.of(dims));
     }
@@ -64,12 +64,12 @@ final class Indexing {
         int d = x.shape.normalizeDim("gather", dim);
         checkIndexShape("gather", x, index, d, "input");
         int[] idx = toIndices("gather", index, x.shape.raw()[d], d, x.shape);
-        float[] out = new float[idx.length];
-        Backends.active().gather(x.storage.data, x.layout(), d, idx, index.shape.raw(), out);
+        float[] out = StepMemory.uninitialized(idx.length);
+        Backends.active().gather(x.storage.data(), x.layout(), d, idx, index.shape.raw(), out);
         Tensor result = Tensor.wrap(out, index.shape);
         return Graph.op("gather", result, x).backward(g -> {
-            float[] acc = new float[x.numel()];
-            Backends.active().scatterAdd(acc, x.shape.raw(), d, idx, index.shape.raw(), g.storage.data, g.layout());
+            float[] acc = StepMemory.zeroed(x.numel());
+            Backends.active().scatterAdd(acc, x.shape.raw(), d, idx, index.shape.raw(), g.storage.data(), g.layout());
             return grads(Tensor.wrap(acc, x.shape));
         });
     }
@@ -90,7 +90,7 @@ final class Indexing {
         int[] idx = toIndices("scatterAdd", index, self.shape.raw()[d], d, self.shape);
         float[] acc = Creation.copyOut(self);
         Backends.active().scatterAdd(acc, self.shape.raw(), d, idx, index.shape.raw(),
-                source.storage.data, source.layout());
+                source.storage.data(), source.layout());
         Tensor result = Tensor.wrap(acc, self.shape);
         return Graph.op("scatterAdd", result, self, source).backward(g -> {
             Tensor gSource = null;

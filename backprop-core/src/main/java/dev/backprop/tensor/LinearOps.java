@@ -27,7 +27,7 @@ final class LinearOps {
         int out = w.size(0);
         Tensor x2 = x.rank() == 2 ? x : x.reshape(-1, in);
         int n = x2.size(0);
-        float[] y = new float[n * out];
+        float[] y = in == 0 ? StepMemory.zeroed(n * out) : StepMemory.uninitialized(n * out);
         Tensor xc = x2.contiguous();
         // W is read through strides: element (o, i) at offset + o * wRow + i * wCol. A transposed view of
         // an [in, out] matrix (an imported MatMul weight) is read in place, like a contiguous [out, in] one.
@@ -40,12 +40,12 @@ final class LinearOps {
         PackedMatrix packed = n > 0 && n <= PackedWeights.MAX_ROWS && in > 0 && out > 0 && !GradMode.isEnabled()
                 ? PackedWeights.lookup(wc.storage, k, wc.offset, wCol, wRow, in, out) : null;
         if (packed != null) {
-            k.gemmPacked(n, xc.storage.data, xc.offset, in, packed, bias, y, 0, out);
+            k.gemmPacked(n, xc.storage.data(), xc.offset, in, packed, bias, y, 0, out);
         } else if (bias != null) {
-            k.gemmBias(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, wCol, wRow, bias, y, 0,
+            k.gemmBias(n, out, in, xc.storage.data(), xc.offset, in, 1, wc.storage.data(), wc.offset, wCol, wRow, bias, y, 0,
                     out);
         } else {
-            k.gemm(n, out, in, xc.storage.data, xc.offset, in, 1, wc.storage.data, wc.offset, wCol, wRow, y, 0, out,
+            k.gemm(n, out, in, xc.storage.data(), xc.offset, in, 1, wc.storage.data(), wc.offset, wCol, wRow, y, 0, out,
                     false);
         }
         Tensor result = Tensor.wrap(y, Shape.of(n, out));
@@ -53,21 +53,21 @@ final class LinearOps {
             Tensor gc = g.contiguous();
             Tensor dx = null;
             if (x2.requiresGrad()) {
-                float[] d = new float[n * in];
-                k.gemm(n, in, out, gc.storage.data, gc.offset, out, 1, wc.storage.data, wc.offset, wRow, wCol, d, 0, in,
+                float[] d = out == 0 ? StepMemory.zeroed(n * in) : StepMemory.uninitialized(n * in);
+                k.gemm(n, in, out, gc.storage.data(), gc.offset, out, 1, wc.storage.data(), wc.offset, wRow, wCol, d, 0, in,
                         false);
                 dx = Tensor.wrap(d, x2.shape);
             }
             Tensor dw = null;
             if (w.requiresGrad()) {
-                float[] d = new float[out * in];
-                k.gemm(out, in, n, gc.storage.data, gc.offset, 1, out, xc.storage.data, xc.offset, in, 1, d, 0, in, false);
+                float[] d = n == 0 ? StepMemory.zeroed(out * in) : StepMemory.uninitialized(out * in);
+                k.gemm(out, in, n, gc.storage.data(), gc.offset, 1, out, xc.storage.data(), xc.offset, in, 1, d, 0, in, false);
                 dw = Tensor.wrap(d, w.shape);
             }
             Tensor db = null;
             if (b != null && b.requiresGrad()) {
-                float[] d = new float[out];
-                k.sumColumns(gc.storage.data, gc.offset, n, out, d);
+                float[] d = StepMemory.zeroed(out);
+                k.sumColumns(gc.storage.data(), gc.offset, n, out, d);
                 db = Tensor.wrap(d, b.shape);
             }
             return grads(dx, dw, db);

@@ -23,7 +23,7 @@ final class LossOps {
         int c = logits.size(1);
         int[] classes = Indexing.toIndices("crossEntropy", target, c, 1, logits.shape);
         float[] x = Creation.readable(logits.contiguous());
-        float[] probabilities = new float[n * c];
+        float[] probabilities = StepMemory.uninitialized(n * c);
         float[] loss = new float[n];
         float[] max = new float[n];
         double[] sumX = new double[n];
@@ -59,7 +59,7 @@ final class LossOps {
         Tensor result = Tensor.wrap(loss, Shape.of(n));
         return Graph.op("cross_entropy", result, logits).backward(g -> {
             float[] up = Creation.readable(g);
-            float[] d = new float[n * c];
+            float[] d = StepMemory.uninitialized(n * c);
             float spread = smoothing / c;
             for (int r = 0; r < n; r++) {
                 for (int j = 0; j < c; j++) {

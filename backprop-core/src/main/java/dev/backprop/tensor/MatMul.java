@@ -61,7 +61,7 @@ final class MatMul {
         outDims[batch.rank() + 1] = n;
         Tensor ea = Broadcast.to("matmul", a, Shape.of(withMatrix(batch, m, k)));
         Tensor eb = Broadcast.to("matmul", b, Shape.of(withMatrix(batch, k, n)));
-        float[] out = new float[m * n * batch.numel()];
+        float[] out = k == 0 ? StepMemory.zeroed(m * n * batch.numel()) : StepMemory.uninitialized(m * n * batch.numel());
         Backend backend = Backends.active();
         int r = batch.rank();
         int[] coord = new int[r];
@@ -73,8 +73,8 @@ final class MatMul {
                 offB += coord[d] * eb.strides[d];
             }
             backend.gemm(m, n, k,
-                    ea.storage.data, offA, ea.strides[r], ea.strides[r + 1],
-                    eb.storage.data, offB, eb.strides[r], eb.strides[r + 1],
+                    ea.storage.data(), offA, ea.strides[r], ea.strides[r + 1],
+                    eb.storage.data(), offB, eb.strides[r], eb.strides[r + 1],
                     out, i * m * n, n, false);
             for (int d = r - 1; d >= 0 && ++coord[d] == batch.raw()[d]; d--) {
                 coord[d] = 0;

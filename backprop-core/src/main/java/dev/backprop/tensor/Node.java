@@ -13,9 +13,14 @@ final class Node {
     private BackwardFn fn;
     private Tensor[] saved;
     private int[] savedVersions;
+    /** The step memory open when the op ran, and its generation then; the rule's buffers die with that step. */
+    private final StepMemory memory;
+    private final int generation;
 
     Node(String op, Tensor[] inputs, Tensor[] saved, BackwardFn fn) {
         this.op = op;
+        this.memory = StepMemory.current();
+        this.generation = memory == null ? 0 : memory.generation();
         this.inputs = inputs;
         this.fn = fn;
         this.saved = saved;
@@ -34,6 +39,11 @@ final class Node {
             throw new IllegalStateException("backward: trying to go through the graph a second time: "
                     + "the graph of '" + op + "' was freed after the first backward. Pass "
                     + "retainGraph=true to the first backward if you need to call it twice.");
+        }
+        if (memory != null && memory.generation() != generation) {
+            throw new IllegalStateException("backward: the graph of '" + op + "' was recorded during a training step"
+                    + " (inside a StepMemory scope) that has ended, and the buffers its gradient needs now belong to"
+                    + " the next step; call backward before the step ends");
         }
         for (int i = 0; i < saved.length; i++) {
             int now = saved[i].storage.version();

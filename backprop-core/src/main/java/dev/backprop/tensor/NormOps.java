@@ -26,14 +26,14 @@ final class NormOps {
         float[] mean = new float[c];
         float[] var = new float[c];
         float[] invStd = new float[c];
-        float[] y = new float[xd.length];
+        float[] y = StepMemory.uninitialized(xd.length);
         Backends.active().batchNorm(xd, n, c, inner, wd, bd, eps, y, mean, var, invStd);
         Tensor out = Tensor.wrap(y, x.shape);
         Tensor recorded = Graph.op("batch_norm", out, x, weight, bias).saves(x, weight == null ? x : weight).backward(g -> {
             float[] dy = Creation.readable(g.contiguous());
-            float[] dx = x.requiresGrad() ? new float[xd.length] : null;
-            float[] dw = weight != null && weight.requiresGrad() ? new float[c] : null;
-            float[] db = bias != null && bias.requiresGrad() ? new float[c] : null;
+            float[] dx = x.requiresGrad() ? StepMemory.uninitialized(xd.length) : null;
+            float[] dw = weight != null && weight.requiresGrad() ? StepMemory.zeroed(c) : null;
+            float[] db = bias != null && bias.requiresGrad() ? StepMemory.zeroed(c) : null;
             Backends.active().batchNormBackward(dy, xd, mean, invStd, wd, n, c, inner, dx, dw, db);
             return grads(dx == null ? null : Tensor.wrap(dx, x.shape), dw == null ? null : Tensor.wrap(dw, weight.shape),
                     db == null ? null : Tensor.wrap(db, bias.shape));
@@ -63,7 +63,7 @@ final class NormOps {
             }
         }
         int inner = n * c == 0 ? 0 : x.numel() / (n * c);
-        float[] y = new float[x.numel()];
+        float[] y = StepMemory.uninitialized(x.numel());
         Backends.active().batchNormInference(Creation.readable(x.contiguous()), n, c, inner,
                 Creation.readable(mean.contiguous()), Creation.readable(variance.contiguous()),
                 weight == null ? null : Creation.readable(weight.contiguous()),
@@ -82,16 +82,16 @@ final class NormOps {
         float[] xd = Creation.readable(x.contiguous());
         float[] wd = weight == null ? null : Creation.readable(weight.contiguous());
         float[] bd = bias == null ? null : Creation.readable(bias.contiguous());
-        float[] mean = new float[rows];
-        float[] invStd = new float[rows];
-        float[] y = new float[rows * width];
+        float[] mean = StepMemory.uninitialized(rows);
+        float[] invStd = StepMemory.uninitialized(rows);
+        float[] y = StepMemory.uninitialized(rows * width);
         Backends.active().layerNorm(xd, rows, width, wd, bd, eps, y, mean, invStd);
         Tensor out = Tensor.wrap(y, x.shape);
         return Graph.op("layer_norm", out, x, weight, bias).saves(x, weight == null ? x : weight).backward(g -> {
             float[] dy = Creation.readable(g.contiguous());
-            float[] dx = x.requiresGrad() ? new float[rows * width] : null;
-            float[] dw = weight != null && weight.requiresGrad() ? new float[width] : null;
-            float[] db = bias != null && bias.requiresGrad() ? new float[width] : null;
+            float[] dx = x.requiresGrad() ? StepMemory.uninitialized(rows * width) : null;
+            float[] dw = weight != null && weight.requiresGrad() ? StepMemory.zeroed(width) : null;
+            float[] db = bias != null && bias.requiresGrad() ? StepMemory.zeroed(width) : null;
             Backends.active().layerNormBackward(dy, xd, mean, invStd, wd, rows, width, dx, dw, db);
             return grads(dx == null ? null : Tensor.wrap(dx, x.shape), dw == null ? null : Tensor.wrap(dw, weight.shape),
                     db == null ? null : Tensor.wrap(db, bias.shape));

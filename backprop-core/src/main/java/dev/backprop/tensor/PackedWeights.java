@@ -50,7 +50,7 @@ final class PackedWeights {
         if (e != null && e.describes(backend, offset, rowStride, colStride, k, n, version)) {
             PackedMatrix packed = e.packed() == null ? null : e.packed().get();
             if (packed == null) {
-                packed = backend.pack(k, n, storage.data, offset, rowStride, colStride);
+                packed = backend.pack(k, n, storage.data(), offset, rowStride, colStride);
                 storage.packed = new Entry(backend, offset, rowStride, colStride, k, n, version,
                         new SoftReference<>(packed));
             }

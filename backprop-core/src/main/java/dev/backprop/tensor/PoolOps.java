@@ -27,7 +27,7 @@ final class PoolOps {
         int ho = Conv2dSpec.outSize(h, win.kh(), win.sh(), win.ph(), 1);
         int wo = Conv2dSpec.outSize(w, win.kw(), win.sw(), win.pw(), 1);
         float[] xd = Creation.readable(x.contiguous());
-        float[] y = new float[n * ho * wo];
+        float[] y = StepMemory.uninitialized(n * ho * wo);
         boolean pairs = win.kh() == 2 && win.kw() == 2 && win.ph() == 0 && win.pw() == 0;
         // Inference needs no argmax: where each maximum came from matters only to the gradient.
         int[] argmax = pairs && !Graph.needsGrad(x) ? null : new int[y.length];
@@ -49,7 +49,7 @@ final class PoolOps {
         Tensor out = Tensor.wrap(y, Shape.of(x.size(0), x.size(1), ho, wo));
         return Graph.op("max_pool2d", out, x).backward(g -> {
             float[] gd = Creation.readable(g.contiguous());
-            float[] dx = new float[xd.length];
+            float[] dx = StepMemory.zeroed(xd.length);
             // Planes are split as in the forward; every argmax of a plane lies in that plane.
             k.parallel(parts, part -> {
                 for (int o = n * part / parts * ho * wo, end = n * (part + 1) / parts * ho * wo; o < end; o++) {
@@ -177,7 +177,7 @@ final class PoolOps {
         int ho = rows.length;
         int wo = cols.length;
         float[] xd = Creation.readable(x.contiguous());
-        float[] y = new float[n * ho * wo];
+        float[] y = StepMemory.uninitialized(n * ho * wo);
         for (int plane = 0; plane < n; plane++) {
             for (int oh = 0; oh < ho; oh++) {
                 for (int ow = 0; ow < wo; ow++) {
@@ -196,7 +196,7 @@ final class PoolOps {
         Tensor out = Tensor.wrap(y, Shape.of(x.size(0), x.size(1), ho, wo));
         return Graph.op(name, out, x).backward(g -> {
             float[] gd = Creation.readable(g.contiguous());
-            float[] dx = new float[xd.length];
+            float[] dx = StepMemory.zeroed(xd.length);
             for (int plane = 0; plane < n; plane++) {
                 for (int oh = 0; oh < ho; oh++) {
                     for (int ow = 0; ow < wo; ow++) {

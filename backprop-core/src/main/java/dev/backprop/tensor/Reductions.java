@@ -78,7 +78,7 @@ final class Reductions {
         if (kind == ReduceOp.SUM && x.isContiguous() && leadingOnly(reduced) && cols > 1) {
             // A sum over leading dimensions (a bias gradient): column sums, no transpose.
             int width = x.numel() / Math.max(1, cols);
-            float[] out = new float[width];
+            float[] out = StepMemory.zeroed(width);
             Backends.active().sumColumns(Creation.readable(x), 0, cols, width, out);
             return Tensor.wrap(out, shape);
         }
@@ -86,7 +86,7 @@ final class Reductions {
         try (var scope = GradMode.noGrad()) {
             block = Creation.readable(Views.permute(x, order));
         }
-        float[] out = new float[rows];
+        float[] out = StepMemory.zeroed(rows);
         Backends.active().reduceRows(kind, block, rows, cols, out);
         return Tensor.wrap(out, shape);
     }

@@ -174,12 +174,12 @@ public final class Tensor {
             throw new ShapeException("item: tensor of shape " + shape
                     + " has " + numel() + " elements; item() needs exactly one");
         }
-        return storage.data[offset];
+        return storage.data()[offset];
     }
 
     /** The value at the given coordinates (negative coordinates count from the end). */
     public float get(int... index) {
-        return storage.data[Creation.flatIndex(this, index)];
+        return storage.data()[Creation.flatIndex(this, index)];
     }
 
     /** True when the two tensors share one buffer (one is a view of the other, or both of a third). */
@@ -264,7 +264,7 @@ public final class Tensor {
             grad = spareGrad.copyInPlace(g);
             spareGrad = null;
         } else if (grad == null) {
-            grad = Creation.copy(g);
+            grad = wrap(Creation.copyOut(g), g.shape);   // its own buffer, never a step's: it outlives the step
         } else {
             grad.addInPlace(g);
         }

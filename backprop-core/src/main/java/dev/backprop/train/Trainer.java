@@ -8,6 +8,7 @@ import dev.backprop.nn.Module;
 import dev.backprop.optim.GradClip;
 import dev.backprop.optim.Optimizer;
 import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.StepMemory;
 import dev.backprop.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,8 +24,9 @@ import java.util.Map;
  * {@link Budget} is spent, and for each: compute the loss, backpropagate, transform the gradients
  * (the {@link GradientTransform}s, then clipping), step the optimizer; then validate and tell the
  * callbacks. Schedules run per epoch or per step, checkpoints every N steps continue bit for bit
- * ({@link #resume}), and a non-finite loss stops the run or skips its batch. {@link #batchLoss} is
- * the one override point (e.g. for a loss with extra terms).
+ * ({@link #resume}), and a non-finite loss stops the run or skips its batch. A step's forward and
+ * backward run in a {@link StepMemory}, so steps reuse the buffers of the step before. {@link #batchLoss}
+ * is the one override point (e.g. for a loss with extra terms).
  *
  * <pre>{@code
  * Trainer trainer = new Trainer(model, new Adam(model.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
@@ -43,6 +45,8 @@ public class Trainer {
     /** The optimizer's rate when the trainer was made: every fit's schedule starts from it. */
     private final double baseLr;
     private final List<GradientTransform> gradientTransforms = new ArrayList<>();
+    /** The activation and gradient buffers of a step, reused by the next (unless a run turns reuse off). */
+    private final StepMemory stepMemory = new StepMemory();
 
     public Trainer(Module model, Optimizer optimizer, LossFunction loss) {
         this.model = model;
@@ -124,15 +128,20 @@ public class Trainer {
      */
     double trainStep(Batch batch, FitConfig config, int epoch, int batchIndex, long step) {
         optimizer.zeroGrad();
-        Tensor l = batchLoss(batch);
-        float value = l.item();
-        if (!Float.isFinite(value)) {
-            if (config.onNonFiniteLoss() == NonFiniteLoss.SKIP_BATCH) {
-                return Double.NaN;   // no backward, no step: the parameters stay as they were
+        float value;
+        // Forward and backward in the step's memory: the activations and their gradients die with it,
+        // their buffers kept for the next step; the parameters' gradients are the parameters' own.
+        try (StepMemory.Scope scope = config.reuseBuffers() ? stepMemory.open() : null) {
+            Tensor l = batchLoss(batch);
+            value = l.item();
+            if (!Float.isFinite(value)) {
+                if (config.onNonFiniteLoss() == NonFiniteLoss.SKIP_BATCH) {
+                    return Double.NaN;   // no backward, no step: the parameters stay as they were
+                }
+                throw new NonFiniteLossException(epoch, batchIndex + 1, step + 1, value, optimizer.lr());
             }
-            throw new NonFiniteLossException(epoch, batchIndex + 1, step + 1, value, optimizer.lr());
+            l.backward();
         }
-        l.backward();
         transformGradients(config.clipNorm());
         optimizer.step();
         return value;

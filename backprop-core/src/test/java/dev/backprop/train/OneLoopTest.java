@@ -147,6 +147,45 @@ class OneLoopTest {
     }
 
     @Test
+    void stepsOnTheBuffersOfTheStepBeforeTrainAsStepsOnNewOnes() {
+        GPT reusing = gpt();
+        GPT fresh = gpt();
+        History a = RECIPE.trainer(reusing).fit(RECIPE.training(TEXT, BLOCK), null, RECIPE.fitConfig());
+        History b = RECIPE.trainer(fresh).fit(RECIPE.training(TEXT, BLOCK), null, RECIPE.fitConfig().withReusedBuffers(false));
+        assertEquals(b.epochs().stream().map(EpochResult::trainLoss).toList(),
+                a.epochs().stream().map(EpochResult::trainLoss).toList());
+        Map<String, float[]> expected = weights(fresh);
+        weights(reusing).forEach((name, w) -> assertArrayEquals(expected.get(name), w, name));
+    }
+
+    @Test
+    void aTensorKeptPastItsStepFailsWithTheWayOut() {
+        Linear model = new Linear(6, 8, new Generator(1));
+        List<Tensor> kept = new ArrayList<>();
+        Trainer keeping = new Trainer(model, new SGD(model.parameters(), SGD.Config.DEFAULT.withLr(1e-3)),
+                LossFunction.mse()) {
+            @Override
+            protected Tensor batchLoss(Batch batch) {
+                if (!kept.isEmpty()) {
+                    kept.get(0).sum();   // the output of the step before (64 x 8: a step buffer)
+                }
+                Tensor output = model.forward(batch.inputs());
+                kept.add(output);
+                return LossFunction.mse().apply(output, batch.targets());
+            }
+        };
+        Dataset data = new Dataset("regression", Tensor.randn(new Generator(2), 512, 6), Tensor.randn(new Generator(3), 512, 8),
+                List.of());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> keeping.fit(data, null, FitConfig.DEFAULT.withEpochs(1)));
+        assertTrue(e.getMessage().contains("FitConfig.withReusedBuffers(false)"), e.getMessage());
+        kept.clear();
+        keeping.fit(data, null, FitConfig.DEFAULT.withEpochs(1).withReusedBuffers(false));
+        assertEquals(8, kept.size());
+        assertEquals(64 * 8, kept.get(0).toFloatArray().length, "kept without reuse, readable later");
+    }
+
+    @Test
     void aBudgetInStepsEndsInsideAPassAndAStepScheduleRunsEveryStep() {
         Linear model = new Linear(6, 3, new Generator(1));
         Trainer trainer = new Trainer(model, new SGD(model.parameters(), SGD.Config.DEFAULT.withLr(1e-3)),

@@ -1,0 +1,218 @@
+package dev.backprop.tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The buffers of one training step's activations and gradients, recycled for the next step.
+ *
+ * <p>While a {@link Scope} from {@link #open()} is open on a thread, the operations that thread
+ * runs take their results' buffers from this memory: from the buffers of the previous step when
+ * one of the same length is free, else new ones. Closing the scope returns every buffer taken
+ * in it, so a training loop that repeats the same step reuses the same buffers instead of
+ * allocating (and the collector reclaiming) a step's worth of arrays each time. Buffers left free
+ * through a whole step are dropped, so the memory holds one step's working set.
+ *
+ * <pre>{@code
+ * StepMemory memory = new StepMemory();
+ * for (Batch batch : batches) {
+ *     optimizer.zeroGrad();
+ *     try (StepMemory.Scope step = memory.open()) {
+ *         Tensor loss = lossFn.apply(model.forward(batch.inputs()), batch.targets());
+ *         lossValue = loss.item();          // read what you need while the step is open
+ *         loss.backward();                  // parameters' gradients are not step buffers
+ *     }
+ *     optimizer.step();
+ * }
+ * }</pre>
+ *
+ * <p>What stays valid after the scope closes: parameters, their gradients, optimizer state and
+ * anything created outside the scope. What does not: every tensor computed inside it and the graph
+ * recorded there. Using one afterwards throws an {@link IllegalStateException} that says so
+ * (the buffer may already hold the next step's values); values that must outlive the step leave
+ * it as {@link Tensor#item()} or {@link Tensor#toFloatArray()}. {@link dev.backprop.train.Trainer}
+ * runs every step in a scope unless its {@code FitConfig} turns buffer reuse off.
+ *
+ * <p>A memory is used by one thread at a time; scopes of different memories nest.
+ */
+public final class StepMemory {
+    /** Buffers shorter than this are ordinary allocations: scalars and per-channel statistics. */
+    private static final int MIN_POOLED = 256;
+    private static final ThreadLocal<StepMemory> OPEN = new ThreadLocal<>();
+
+    private final boolean poisonOnRecycle;
+    private final int minPooled;
+    private Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    private final List<float[]> taken = new ArrayList<>();
+    private final IdentityHashMap<float[], Boolean> takenNow = new IdentityHashMap<>();
+    private final List<Storage> storages = new ArrayList<>();
+    private Thread owner;
+    private StepMemory outer;
+    private int generation;
+    private long reusedBytes;
+    private long allocatedBytes;
+
+    /** An empty memory; buffers are allocated by its first step and reused by the next ones. */
+    public StepMemory() {
+        this(false, MIN_POOLED);
+    }
+
+    /**
+     * A memory that takes every result's buffer, however small, and fills each with NaN when its step
+     * ends, so that an operation which reads a buffer it did not write (relying on a new array's
+     * zeros) shows up as NaN in its results. For tests.
+     */
+    public static StepMemory poisoning() {
+        return new StepMemory(true, 1);
+    }
+
+    private StepMemory(boolean poisonOnRecycle, int minPooled) {
+        this.poisonOnRecycle = poisonOnRecycle;
+        this.minPooled = minPooled;
+    }
+
+    /**
+     * Starts a step on the calling thread: until the returned scope closes, the results of
+     * operations run on this thread take buffers from this memory.
+     *
+     * @throws IllegalStateException if a scope of this memory is already open
+     */
+    public Scope open() {
+        if (owner != null) {
+            throw new IllegalStateException("StepMemory.open: a step of this memory is already open on thread '"
+                    + owner.getName() + "'; close it first (one step at a time per memory; use a memory per thread)");
+        }
+        owner = Thread.currentThread();
+        outer = OPEN.get();
+        OPEN.set(this);
+        return new Scope();
+    }
+
+    /** Bytes of buffers reused from earlier steps, over this memory's life. */
+    public long reusedBytes() {
+        return reusedBytes;
+    }
+
+    /** Bytes of buffers newly allocated because none of the length was free, over this memory's life. */
+    public long allocatedBytes() {
+        return allocatedBytes;
+    }
+
+    /** Bytes of free buffers held for the next step. */
+    public long heldBytes() {
+        long bytes = 0;
+        for (ArrayDeque<float[]> q : free.values()) {
+            for (float[] a : q) {
+                bytes += 4L * a.length;
+            }
+        }
+        return bytes;
+    }
+
+    /** An open step of a {@link StepMemory}; closing it recycles the step's buffers. */
+    public final class Scope implements AutoCloseable {
+        private boolean closed;
+
+        private Scope() {
+        }
+
+        /**
+         * Ends the step: every tensor computed in it becomes unusable and its buffer free for the next
+         * step. Must be called on the thread that opened it; closing twice does nothing.
+         */
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            if (Thread.currentThread() != owner) {
+                throw new IllegalStateException("StepMemory: a step opened on thread '" + owner.getName()
+                        + "' is being closed on '" + Thread.currentThread().getName() + "'; close it where it was opened");
+            }
+            if (OPEN.get() != StepMemory.this) {
+                throw new IllegalStateException("StepMemory: a step of another memory, opened inside this one, is still open;"
+                        + " close the inner step first");
+            }
+            closed = true;
+            recycle();
+        }
+    }
+
+    private void recycle() {
+        for (Storage s : storages) {
+            s.recycle();
+        }
+        storages.clear();
+        Map<Integer, ArrayDeque<float[]>> next = new HashMap<>();
+        for (float[] a : taken) {
+            if (poisonOnRecycle) {
+                Arrays.fill(a, Float.NaN);
+            }
+            next.computeIfAbsent(a.length, n -> new ArrayDeque<>()).push(a);
+        }
+        free = next;   // what stayed free through the whole step is dropped
+        taken.clear();
+        takenNow.clear();
+        generation++;
+        OPEN.set(outer);
+        outer = null;
+        owner = null;
+    }
+
+    // ---------------------------------------------------------------- for the operations
+
+    /** The memory whose step is open on this thread, or null. */
+    static StepMemory current() {
+        return OPEN.get();
+    }
+
+    /** A counter that changes when a step ends: a graph recorded at one value is dead at another. */
+    int generation() {
+        return generation;
+    }
+
+    /**
+     * A buffer of {@code n} floats for an operation's result whose every element the operation
+     * writes: a recycled buffer keeps the previous step's values until then.
+     */
+    static float[] uninitialized(int n) {
+        StepMemory m = OPEN.get();
+        return m == null || n < m.minPooled ? new float[n] : m.take(n, false);
+    }
+
+    /** A buffer of {@code n} zeros for an operation's result (one that accumulates into it). */
+    static float[] zeroed(int n) {
+        StepMemory m = OPEN.get();
+        return m == null || n < m.minPooled ? new float[n] : m.take(n, true);
+    }
+
+    private float[] take(int n, boolean zero) {
+        ArrayDeque<float[]> q = free.get(n);
+        float[] a = q == null ? null : q.poll();
+        if (a == null) {
+            a = new float[n];
+            allocatedBytes += 4L * n;
+        } else {
+            reusedBytes += 4L * n;
+            if (zero) {
+                Arrays.fill(a, 0f);
+            }
+        }
+        taken.add(a);
+        takenNow.put(a, Boolean.TRUE);
+        return a;
+    }
+
+    /** Called for every new storage: one over a buffer of an open step ends with the step. */
+    static void adopt(Storage storage, float[] data) {
+        StepMemory m = OPEN.get();
+        if (m != null && data.length >= m.minPooled && m.takenNow.containsKey(data)) {
+            m.storages.add(storage);
+        }
+    }
+}
