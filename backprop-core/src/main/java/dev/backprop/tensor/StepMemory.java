@@ -93,6 +93,20 @@ public final class StepMemory {
         return new Scope();
     }
 
+    /**
+     * Drops the buffers held for the next step, so that the collector can reclaim them while no step
+     * runs (a validation pass, the end of training); the next step allocates its buffers again.
+     *
+     * @throws IllegalStateException while a step of this memory is open
+     */
+    public void release() {
+        if (owner != null) {
+            throw new IllegalStateException("StepMemory.release: a step is open on thread '" + owner.getName()
+                    + "'; release between steps");
+        }
+        free = new HashMap<>();
+    }
+
     /** Bytes of buffers reused from earlier steps, over this memory's life. */
     public long reusedBytes() {
         return reusedBytes;

@@ -147,6 +147,11 @@ public class Trainer {
         return value;
     }
 
+    /** Lets the collector have the step buffers while no step runs: before validation, after training. */
+    void releaseStepBuffers() {
+        stepMemory.release();
+    }
+
     /** The one place where gradients change between backward and the optimizer step. */
     private void transformGradients(double clipNorm) {
         List<Tensor> parameters = optimizer.parameters();

@@ -115,6 +115,7 @@ final class TrainingRun {
                 checkpointed(trainer.checkpoint(config.checkpointing(), recipe, source, epoch, batchIndex, lossSum, seen, order));
             }
         }
+        trainer.releaseStepBuffers();
         Evaluation val = validation == null ? null : trainer.evaluate(validation);
         return new EpochResult(epoch, step, seen == 0 ? Double.NaN : lossSum / seen, val, trainer.optimizer().lr(),
                 epochNanos / 1e9, seen, skipped, source.unit());

@@ -82,6 +82,10 @@ class StepMemoryTest {
         assertEquals(first, memory.allocatedBytes(), "nothing new after the first step");
         assertEquals(2 * first, memory.reusedBytes());
         assertEquals(held, memory.heldBytes());
+        memory.release();
+        assertEquals(0, memory.heldBytes(), "released between steps");
+        RecycledSteps.train(model, x, y, LossFunction.crossEntropy(), 1e-2, 1, memory);
+        assertEquals(2 * first, memory.allocatedBytes(), "the step after a release allocates its buffers again");
     }
 
     @Test
