@@ -107,6 +107,14 @@ public final class StepMemory {
         free = new HashMap<>();
     }
 
+    /**
+     * A copy of {@code t}'s values in a buffer of its own, with no graph: one that outlives the step it
+     * is made in (an evaluation's outputs, kept batch after batch).
+     */
+    public static Tensor outliving(Tensor t) {
+        return Tensor.wrap(Creation.copyOut(t), t.shape);
+    }
+
     /** Bytes of buffers reused from earlier steps, over this memory's life. */
     public long reusedBytes() {
         return reusedBytes;

@@ -3,6 +3,7 @@ package dev.backprop.train;
 import dev.backprop.data.Dataset;
 import dev.backprop.nn.Module;
 import dev.backprop.tensor.GradMode;
+import dev.backprop.tensor.StepMemory;
 import dev.backprop.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,10 +63,15 @@ public final class Evaluator {
         }
         boolean wasTraining = model.isTraining();
         model.eval();
+        // Each batch's activations live in the buffers of the batch before; only the outputs are kept.
+        StepMemory memory = new StepMemory();
         try (var scope = GradMode.noGrad()) {
             List<Tensor> parts = new ArrayList<>();
             for (int start = 0; start < n; start += batchSize) {
-                parts.add(model.forward(examples.slice(start, Math.min(batchSize, n - start))));
+                Tensor batch = examples.slice(start, Math.min(batchSize, n - start));
+                try (StepMemory.Scope step = memory.open()) {
+                    parts.add(StepMemory.outliving(model.forward(batch)));
+                }
             }
             return parts.size() == 1 ? parts.get(0) : Tensor.cat(0, parts.toArray(Tensor[]::new));
         } finally {

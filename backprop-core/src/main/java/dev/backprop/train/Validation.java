@@ -5,6 +5,7 @@ import dev.backprop.data.BatchSource;
 import dev.backprop.data.Dataset;
 import dev.backprop.nn.Module;
 import dev.backprop.tensor.GradMode;
+import dev.backprop.tensor.StepMemory;
 import java.util.Iterator;
 import java.util.function.Supplier;
 
@@ -41,10 +42,13 @@ public interface Validation {
             model.eval();
             double sum = 0;
             int count = 0;
+            StepMemory memory = new StepMemory();   // each batch in the buffers of the one before
             try (var off = GradMode.noGrad()) {
                 for (Iterator<Batch> it = source.pass(source.drawOrder(), 0); it.hasNext(); count++) {
                     Batch b = it.next();
-                    sum += loss.apply(model.forward(b.inputs()), b.targets()).item();
+                    try (StepMemory.Scope step = memory.open()) {
+                        sum += loss.apply(model.forward(b.inputs()), b.targets()).item();
+                    }
                 }
             } finally {
                 if (training) {
