@@ -19,8 +19,9 @@ import java.util.OptionalLong;
  * and the activations of a training and an evaluation batch are known from the options. Everything
  * else (language models, the text encoders, Spark, users' own files) prints nothing and runs with the
  * JVM's own limit. The limit is 2.5 times what those parts need (with twice, 288 MB, a LeNet epoch ran
- * 8% slower than with 384 MB: the collector ran more often), at least 256 MB; {@code BACKPROP_JVM_OPTS=-Xmx...} overrides it, and a job that still runs out of memory says so
- * with that hint.
+ * 8% slower than with 384 MB: the collector ran more often), at least 256 MB. A heap limit the user sets
+ * in {@code BACKPROP_JVM_OPTS} ({@code -Xmx...}) replaces the whole plan, a collector there the planned
+ * one; a job that still runs out of memory says so with that hint.
  *
  * <p>Fine-tuning the pretrained text encoder ({@code train --model minilm}) keeps the JVM's limit but
  * starts with all of it ({@code -XX:InitialRAMPercentage=25}, the default maximum's share): each step lets
@@ -54,9 +55,14 @@ final class HeapPlan {
      */
     static final String PLANNED_COLLECTOR = "-XX:+UseParallelGC";
 
-    /** Prints the JVM flags planned for the command line in args, separated by spaces (nothing when none). */
+    /**
+     * Prints the JVM flags planned for the command line in args, separated by spaces (nothing when
+     * none), given the user's own options in {@code BACKPROP_JVM_OPTS}.
+     */
     public static void main(String[] args) {
-        List<String> flags = flags(List.of(args));
+        String user = System.getenv("BACKPROP_JVM_OPTS");
+        List<String> flags = flags(user == null || user.isBlank() ? List.of() : List.of(user.trim().split("\\s+")),
+                List.of(args));
         if (!flags.isEmpty()) {
             System.out.println(String.join(" ", flags));
         }
@@ -64,9 +70,23 @@ final class HeapPlan {
 
     /** The JVM flags planned for a command line: a heap limit and collector, the whole heap at start, or none. */
     static List<String> flags(List<String> args) {
+        return flags(List.of(), args);
+    }
+
+    /**
+     * The flags planned for a command line run with the user's own JVM options: none when the user
+     * set a heap limit, and without the planned collector when the user chose one (the JVM refuses two).
+     */
+    static List<String> flags(List<String> userOptions, List<String> args) {
+        if (userOptions.stream().anyMatch(o -> o.startsWith("-Xmx") || o.startsWith("-XX:MaxHeapSize")
+                || o.startsWith("-XX:MaxRAM"))) {
+            return List.of();
+        }
+        boolean ownCollector = userOptions.stream().anyMatch(o -> o.startsWith("-XX:+Use") && o.endsWith("GC"));
         OptionalLong mb = megabytes(args);
         if (mb.isPresent()) {
-            return List.of("-Xmx" + mb.getAsLong() + "m", PLANNED_COLLECTOR);
+            String limit = "-Xmx" + mb.getAsLong() + "m";
+            return ownCollector ? List.of(limit) : List.of(limit, PLANNED_COLLECTOR);
         }
         return encoderJob(args) ? List.of(WHOLE_HEAP_AT_START) : List.of();
     }

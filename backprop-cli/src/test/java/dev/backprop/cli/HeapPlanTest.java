@@ -50,6 +50,17 @@ class HeapPlanTest {
     }
 
     @Test
+    void aHeapLimitTheUserSetsReplacesThePlanAndTheirCollectorThePlannedOne() {
+        List<String> mlp = List.of("train", "--dataset", "mnist", "--model", "mlp:256,256");
+        assertEquals(List.of(), HeapPlan.flags(List.of("-Xmx2g"), mlp));
+        assertEquals(List.of(), HeapPlan.flags(List.of("-Dx=1", "-XX:MaxRAM=8g"), mlp));
+        assertEquals(List.of(), HeapPlan.flags(List.of("-Xmx1g"), List.of("train", "--model", "minilm")));
+        assertEquals(List.of("-Xmx288m"), HeapPlan.flags(List.of("-XX:+UseG1GC"), mlp));
+        assertEquals(List.of("-Xmx288m"), HeapPlan.flags(List.of("-XX:+UseZGC", "-XX:+ZGenerational"), mlp));
+        assertEquals(List.of("-Xmx288m", "-XX:+UseParallelGC"), HeapPlan.flags(List.of("-XX:+UseNUMA", "-Xss2m"), mlp));
+    }
+
+    @Test
     void fineTuningTheTextEncoderStartsWithTheWholeHeap() {
         assertTrue(HeapPlan.encoderJob(List.of("train", "--dataset", "spam-assassin", "--model", "minilm")));
         assertTrue(HeapPlan.encoderJob(List.of("train", "--dataset=spam-assassin", "--model=minilm:freeze=4")));
