@@ -1,5 +1,9 @@
 package dev.backprop.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.backprop.nn.Module;
 import dev.backprop.optim.Adam;
 import dev.backprop.tensor.StepMemory;
@@ -9,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * Training steps run with and without a {@link StepMemory}, for the tests that check a step on
@@ -42,5 +47,20 @@ public final class RecycledSteps {
         Map<String, float[]> state = new TreeMap<>();
         model.stateDict().forEach((k, v) -> state.put(k, v.toFloatArray()));
         return new Result(losses, state);
+    }
+
+    /**
+     * Asserts that three steps of a model from {@code model} on buffers recycled from the step before,
+     * NaN-filled ({@link StepMemory#poisoning()}), give the losses and parameters of three steps on new
+     * arrays bit for bit, and that the steps train. An op that relied on a new array's zeros would turn
+     * a loss or a parameter NaN.
+     */
+    public static void assertSameOnRecycledBuffers(Supplier<Module> model, Tensor x, Tensor y, LossFunction loss,
+                                                   double lr) {
+        Result fresh = train(model.get(), x, y, loss, lr, 3, null);
+        Result recycled = train(model.get(), x, y, loss, lr, 3, StepMemory.poisoning());
+        assertEquals(fresh.losses(), recycled.losses());
+        assertTrue(fresh.losses().get(2) < fresh.losses().get(0), "the steps train: " + fresh.losses());
+        fresh.state().forEach((name, w) -> assertArrayEquals(w, recycled.state().get(name), name));
     }
 }

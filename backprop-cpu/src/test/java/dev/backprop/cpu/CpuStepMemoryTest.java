@@ -1,8 +1,6 @@
 package dev.backprop.cpu;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.backprop.backend.Backends;
 import dev.backprop.nn.Activation;
@@ -17,7 +15,6 @@ import dev.backprop.nn.Module;
 import dev.backprop.nn.Pool2d;
 import dev.backprop.nn.Sequential;
 import dev.backprop.tensor.Generator;
-import dev.backprop.tensor.StepMemory;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.testing.RecycledSteps;
 import dev.backprop.train.LossFunction;
@@ -37,18 +34,10 @@ class CpuStepMemoryTest {
         assertEquals("cpu", Backends.active().name());
     }
 
-    private static void assertSameSteps(Supplier<Module> model, Tensor x, Tensor y, LossFunction loss, double lr) {
-        RecycledSteps.Result fresh = RecycledSteps.train(model.get(), x, y, loss, lr, 3, null);
-        RecycledSteps.Result recycled = RecycledSteps.train(model.get(), x, y, loss, lr, 3, StepMemory.poisoning());
-        assertEquals(fresh.losses(), recycled.losses());
-        assertTrue(fresh.losses().get(2) < fresh.losses().get(0), "the steps train: " + fresh.losses());
-        fresh.state().forEach((name, w) -> assertArrayEquals(w, recycled.state().get(name), name));
-    }
-
     @Test
     void leNetOnRecycledBuffers() {
         Generator g = new Generator(5);
-        assertSameSteps(() -> new LeNet(1, 10, new Generator(1)), Tensor.randn(g, 32, 1, 28, 28),
+        RecycledSteps.assertSameOnRecycledBuffers(() -> new LeNet(1, 10, new Generator(1)), Tensor.randn(g, 32, 1, 28, 28),
                 Tensor.randint(g, 0, 10, 32), LossFunction.crossEntropy(), 1e-3);
     }
 
@@ -61,20 +50,20 @@ class CpuStepMemoryTest {
                     new Conv2d(7, 14, 3, w), new BatchNorm(14), Activation.relu(), Pool2d.avg(2, 2, 0), new Flatten(),
                     new Linear(14 * 2 * 2, 10, w));
         };
-        assertSameSteps(net, Tensor.randn(g, 24, 3, 16, 16), Tensor.randint(g, 0, 10, 24), LossFunction.crossEntropy(), 1e-2);
+        RecycledSteps.assertSameOnRecycledBuffers(net, Tensor.randn(g, 24, 3, 16, 16), Tensor.randint(g, 0, 10, 24), LossFunction.crossEntropy(), 1e-2);
     }
 
     @Test
     void aTransformerOnRecycledBuffers() {
         Generator g = new Generator(7);
-        assertSameSteps(() -> new GPT(new GPT.Config(65, 2, 4, 64, 32), new Generator(3)),
+        RecycledSteps.assertSameOnRecycledBuffers(() -> new GPT(new GPT.Config(65, 2, 4, 64, 32), new Generator(3)),
                 Tensor.randint(g, 0, 65, 8, 32), Tensor.randint(g, 0, 65, 8, 32), LossFunction.tokenCrossEntropy(), 1e-2);
     }
 
     @Test
     void anLstmOnRecycledBuffers() {
         Generator g = new Generator(8);
-        assertSameSteps(() -> new LSTM(20, 48, 2, new Generator(4)), Tensor.randn(g, 16, 12, 20),
+        RecycledSteps.assertSameOnRecycledBuffers(() -> new LSTM(20, 48, 2, new Generator(4)), Tensor.randn(g, 16, 12, 20),
                 Tensor.randn(g, 16, 12, 48), LossFunction.mse(), 1e-2);
     }
 }
