@@ -69,7 +69,7 @@ final class ConvOps {
         Tensor db = null;
         if (b != null && b.requiresGrad()) {
             // Row sums of dy viewed as [N * O, positions], then summed over the examples.
-            float[] rows = StepMemory.uninitialized(g.n() * o);
+            float[] rows = StepMemory.zeroed(g.n() * o);
             k.reduceRows(ReduceOp.SUM, dyd, g.n() * o, g.positions(), rows);
             float[] sums = new float[o];
             for (int oc = 0; oc < o; oc++) {

@@ -34,7 +34,7 @@ final class VectorLoops {
         if (V > 16) {
             return wideLaneSum(v);
         }
-        if (V >= 16) {
+        if (V == 16) {
             v = v.add(v.rearrange(FOLD_8));
         }
         if (V >= 8) {
