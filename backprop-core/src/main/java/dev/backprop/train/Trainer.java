@@ -47,6 +47,8 @@ public class Trainer {
     private final List<GradientTransform> gradientTransforms = new ArrayList<>();
     /** The activation and gradient buffers of a step, reused by the next (unless a run turns reuse off). */
     private final StepMemory stepMemory = new StepMemory();
+    /** Gradient clipping's temporaries (each gradient's squares), reused likewise. */
+    private final StepMemory clipMemory = new StepMemory();
 
     public Trainer(Module model, Optimizer optimizer, LossFunction loss) {
         this.model = model;
@@ -142,7 +144,7 @@ public class Trainer {
             }
             l.backward();
         }
-        transformGradients(config.clipNorm());
+        transformGradients(config.clipNorm(), config.reuseBuffers());
         optimizer.step();
         return value;
     }
@@ -150,16 +152,20 @@ public class Trainer {
     /** Lets the collector have the step buffers while no step runs: before validation, after training. */
     void releaseStepBuffers() {
         stepMemory.release();
+        clipMemory.release();
     }
 
     /** The one place where gradients change between backward and the optimizer step. */
-    private void transformGradients(double clipNorm) {
+    private void transformGradients(double clipNorm, boolean reuseBuffers) {
         List<Tensor> parameters = optimizer.parameters();
         for (GradientTransform t : gradientTransforms) {
             t.apply(parameters);
         }
         if (clipNorm > 0) {
-            GradClip.clipGradNorm(parameters, clipNorm);
+            // Clipping scales the gradients in place; only its sums of squares are temporaries.
+            try (StepMemory.Scope scope = reuseBuffers ? clipMemory.open() : null) {
+                GradClip.clipGradNorm(parameters, clipNorm);
+            }
         }
     }
 
