@@ -35,8 +35,9 @@ import java.util.Map;
  * anything created outside the scope. What does not: every tensor computed inside it and the graph
  * recorded there. Using one afterwards throws an {@link IllegalStateException} that says so
  * (the buffer may already hold the next step's values); values that must outlive the step leave
- * it as {@link Tensor#item()} or {@link Tensor#toFloatArray()}. {@link dev.backprop.train.Trainer}
- * runs every step in a scope unless its {@code FitConfig} turns buffer reuse off.
+ * it as {@link Tensor#item()}, {@link Tensor#toFloatArray()} or a copy from {@link #outliving}.
+ * {@link dev.backprop.train.Trainer} runs every step in a scope unless its {@code FitConfig} turns
+ * buffer reuse off.
  *
  * <p>A memory is used by one thread at a time; scopes of different memories nest.
  */
