@@ -34,16 +34,19 @@ public record CpuInfo(String model, int family, int vectorBits, int tileRows) {
         return f.matches("\\d+") ? Integer.parseInt(f) : -1;
     }
 
-    private static String field(String name, String otherwise) {
-        try {
-            return field(Files.readAllLines(Path.of("/proc/cpuinfo")), name, otherwise);
-        } catch (IOException | SecurityException notLinux) {
-            return otherwise;   // other systems: unknown; the figures still name the vector width
+    /** The first processor's lines of {@code /proc/cpuinfo}, read once; none on other systems. */
+    private static final List<String> CPUINFO = readCpuinfo();
+
+    private static List<String> readCpuinfo() {
+        try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.takeWhile(line -> !line.isBlank()).toList();
+        } catch (IOException | java.io.UncheckedIOException | SecurityException notLinux) {
+            return List.of();   // other systems: unknown; the figures still name the vector width
         }
     }
 
-    private static String field(List<String> lines, String name, String otherwise) {
-        for (String line : lines) {
+    private static String field(String name, String otherwise) {
+        for (String line : CPUINFO) {
             if (line.startsWith(name)) {
                 return line.substring(line.indexOf(':') + 1).strip();
             }
