@@ -41,7 +41,7 @@ class EncoderServingTest {
         classifier = new EncoderClassifier(MiniLm.load().with(32, SentenceEncoder.LongText.TRUNCATE), 2, new Generator(3));
         Map<String, Servable> models = new LinkedHashMap<>();
         models.put("minilm", Servable.embeddings(encoder));
-        models.put("spam", Servable.textClassifier(new TextClassifierFile.Loaded(classifier, List.of("ham", "spam"), 32)));
+        models.put("spam", Servable.textClassifier(new TextClassifierFile.Loaded(classifier, List.of("ham", "spam"))));
         server = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0), models);
     }
 

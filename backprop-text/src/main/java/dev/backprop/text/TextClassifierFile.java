@@ -32,8 +32,12 @@ public final class TextClassifierFile {
     private TextClassifierFile() {
     }
 
-    /** A loaded classifier, its class names, and the token limit it was trained with. */
-    public record Loaded(EncoderClassifier model, List<String> classes, int maxTokens) {
+    /** A loaded classifier and its class names. */
+    public record Loaded(EncoderClassifier model, List<String> classes) {
+        /** The token limit it was trained with (its encoder's). */
+        public int maxTokens() {
+            return model.encoder().maxTokens();
+        }
     }
 
     /** Saves {@code model}'s weights with its class names and its encoder's token limit and long-text rule. */
@@ -94,6 +98,6 @@ public final class TextClassifierFile {
             throw new CorruptFileException(name + ": its weights do not fit " + MiniLm.COORDINATES + ": " + e.getMessage(),
                     e);
         }
-        return new Loaded(model, classes, maxTokens);
+        return new Loaded(model, classes);
     }
 }
