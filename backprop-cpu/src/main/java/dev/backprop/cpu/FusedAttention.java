@@ -38,7 +38,7 @@ final class FusedAttention {
         }
         int parts = Math.min(problems, WorkerPool.threads());
         WorkerPool.run(parts, part -> {
-            Scratch w = new Scratch(g);
+            Scratch w = Scratch.of(g);
             for (int p = problems * part / parts; p < problems * (part + 1) / parts; p++) {
                 Head hd = new Head(g, p);
                 transpose(k, hd.k, hd.kStride, g.keys(), g.dim(), w.kt, w.stride);
@@ -150,7 +150,7 @@ final class FusedAttention {
         int problems = g.batch() * g.heads();
         int parts = Math.min(problems, WorkerPool.threads());
         WorkerPool.run(parts, part -> {
-            Scratch w = new Scratch(g);
+            Scratch w = Scratch.of(g);
             int stride = w.stride;
             for (int p = problems * part / parts; p < problems * (part + 1) / parts; p++) {
                 Head hd = new Head(g, p);
@@ -212,21 +212,45 @@ final class FusedAttention {
         }
     }
 
-    /** Per-thread buffers: K and V transposed to {@code [D, keys]}; P and dS of a block; rows padded to whole vectors. */
+    /**
+     * Per-thread buffers: K and V transposed to {@code [D, keys]}; P and dS of a block; rows padded to whole vectors.
+     * A thread keeps its last one for the next call of the same keys, queries and width (every layer of a model,
+     * every step), as it already serves head after head within a call: P and dS are rewritten for every block,
+     * and the columns of K and V past the keys are never written, so they stay zero.
+     */
     private static final class Scratch {
+        private static final ThreadLocal<Scratch> LAST = new ThreadLocal<>();
+
+        final int keys;
+        final int queries;
+        final int dim;
         final int stride;
         final float[] kt;
         final float[] vt;
         final float[] p;
         final float[] ds;
 
-        Scratch(AttentionGeometry g) {
+        private Scratch(AttentionGeometry g) {
+            keys = g.keys();
+            queries = g.queries();
+            dim = g.dim();
             stride = Math.max(V, (g.keys() + V - 1) / V * V);
             kt = new float[g.dim() * stride];
             vt = new float[g.dim() * stride];
             int rows = Math.min(BLOCK, g.queries());
             p = new float[rows * stride];
             ds = new float[rows * stride];
+        }
+
+        /** This thread's scratch for {@code g}: the last one when it fits exactly, else a new one. */
+        static Scratch of(AttentionGeometry g) {
+            Scratch last = LAST.get();
+            if (last != null && last.keys == g.keys() && last.queries == g.queries() && last.dim == g.dim()) {
+                return last;
+            }
+            Scratch fresh = new Scratch(g);
+            LAST.set(fresh);
+            return fresh;
         }
     }
 
