@@ -103,6 +103,11 @@ final class Creation {
         return out;
     }
 
+    /** A contiguous copy in a buffer of its own, never a step's, and no graph: one that outlives any step. */
+    static Tensor ownCopy(Tensor t) {
+        return Tensor.wrap(copyOut(t), t.shape);
+    }
+
     /** A contiguous copy with its own storage and no graph (a step's buffer while a {@link StepMemory} step is open). */
     static Tensor copy(Tensor t) {
         float[] out = StepMemory.uninitialized(t.numel());

@@ -27,7 +27,7 @@ final class LinearOps {
         int out = w.size(0);
         Tensor x2 = x.rank() == 2 ? x : x.reshape(-1, in);
         int n = x2.size(0);
-        float[] y = in == 0 ? StepMemory.zeroed(n * out) : StepMemory.uninitialized(n * out);
+        float[] y = StepMemory.forProduct(n * out, in);
         Tensor xc = x2.contiguous();
         // W is read through strides: element (o, i) at offset + o * wRow + i * wCol. A transposed view of
         // an [in, out] matrix (an imported MatMul weight) is read in place, like a contiguous [out, in] one.
@@ -53,14 +53,14 @@ final class LinearOps {
             Tensor gc = g.contiguous();
             Tensor dx = null;
             if (x2.requiresGrad()) {
-                float[] d = out == 0 ? StepMemory.zeroed(n * in) : StepMemory.uninitialized(n * in);
+                float[] d = StepMemory.forProduct(n * in, out);
                 k.gemm(n, in, out, gc.storage.data(), gc.offset, out, 1, wc.storage.data(), wc.offset, wRow, wCol, d, 0, in,
                         false);
                 dx = Tensor.wrap(d, x2.shape);
             }
             Tensor dw = null;
             if (w.requiresGrad()) {
-                float[] d = n == 0 ? StepMemory.zeroed(out * in) : StepMemory.uninitialized(out * in);
+                float[] d = StepMemory.forProduct(out * in, n);
                 k.gemm(out, in, n, gc.storage.data(), gc.offset, 1, out, xc.storage.data(), xc.offset, in, 1, d, 0, in, false);
                 dw = Tensor.wrap(d, w.shape);
             }

@@ -61,7 +61,7 @@ final class MatMul {
         outDims[batch.rank() + 1] = n;
         Tensor ea = Broadcast.to("matmul", a, Shape.of(withMatrix(batch, m, k)));
         Tensor eb = Broadcast.to("matmul", b, Shape.of(withMatrix(batch, k, n)));
-        float[] out = k == 0 ? StepMemory.zeroed(m * n * batch.numel()) : StepMemory.uninitialized(m * n * batch.numel());
+        float[] out = StepMemory.forProduct(m * n * batch.numel(), k);
         Backend backend = Backends.active();
         int r = batch.rank();
         int[] coord = new int[r];

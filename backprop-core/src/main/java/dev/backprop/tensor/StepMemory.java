@@ -113,7 +113,7 @@ public final class StepMemory {
      * is made in (an evaluation's outputs, kept batch after batch).
      */
     public static Tensor outliving(Tensor t) {
-        return Tensor.wrap(Creation.copyOut(t), t.shape);
+        return Creation.ownCopy(t);
     }
 
     /** Bytes of buffers reused from earlier steps, over this memory's life. */
@@ -206,6 +206,14 @@ public final class StepMemory {
     static float[] uninitialized(int n) {
         StepMemory m = OPEN.get();
         return m == null || n < m.minPooled ? new float[n] : m.take(n, false);
+    }
+
+    /**
+     * A buffer for {@code n} results of a product, each a sum of {@code terms} products, which the GEMM
+     * overwrites: zeros when there are no terms (an empty inner dimension, where a kernel writes nothing).
+     */
+    static float[] forProduct(int n, int terms) {
+        return terms == 0 ? zeroed(n) : uninitialized(n);
     }
 
     /** A buffer of {@code n} zeros for an operation's result (one that accumulates into it). */

@@ -264,7 +264,7 @@ public final class Tensor {
             grad = spareGrad.copyInPlace(g);
             spareGrad = null;
         } else if (grad == null) {
-            grad = wrap(Creation.copyOut(g), g.shape);   // its own buffer, never a step's: it outlives the step
+            grad = Creation.ownCopy(g);   // never a step's buffer: the gradient outlives the step
         } else {
             grad.addInPlace(g);
         }

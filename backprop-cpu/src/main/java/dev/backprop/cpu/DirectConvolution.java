@@ -26,8 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  * </ul>
  * A last panel of fewer channels than MR runs a 2- or 4-row tile, so channels the layer does not
  * have are not computed.
-
- * The batch is split into one share of images per thread; weight gradients are summed over the
+ *
+ * <p>The batch is split into one share of images per thread; weight gradients are summed over the
  * shares in share order, so results do not depend on timing.
  */
 final class DirectConvolution {
