@@ -99,13 +99,16 @@ public final class CpuBackend implements Backend {
 
     /**
      * Elementwise ops that cost several nanoseconds an element (exp and what is built on it): on
-     * large arrays they are split across the workers. Cheap ones stay on the calling thread, where
-     * they run at memory speed and a hand-off would cost more than it saves.
+     * large arrays they are split across the workers. Cheap ones (a ReLU, an addition) run at the
+     * speed of the caches, so they are split only from {@link #PARALLEL_CHEAP_ELEMENTS}, where each
+     * core's own caches serve its half; below that the hand-off costs more than it saves.
      */
     private static final java.util.Set<UnaryOp> TRANSCENDENTAL_MAPS = java.util.EnumSet.of(UnaryOp.EXP, UnaryOp.LOG,
             UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.SILU, UnaryOp.GELU, UnaryOp.GELU_TANH);
     /** Elements from which a transcendental op is split across the workers. */
     private static final int PARALLEL_ELEMENTS = 1 << 15;
+    /** Elements (512 KB of floats) from which a cheap elementwise op is split across the workers. */
+    private static final int PARALLEL_CHEAP_ELEMENTS = 1 << 17;
 
     /** A contiguous loop over {@code [start, start + length)}; false when it does not handle the op. */
     private interface Chunk {
@@ -113,12 +116,12 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Runs {@code chunk} over {@code [0, n)}, split across the workers in whole cache lines when
-     * {@code heavy} and n is large; false when the loop does not handle the op (every chunk then says
-     * so, having written nothing).
+     * Runs {@code chunk} over {@code [0, n)}, split across the workers in whole cache lines when n is
+     * large (for a {@code heavy} op, from a smaller n); false when the loop does not handle the op
+     * (every chunk then says so, having written nothing).
      */
     private static boolean inChunks(int n, boolean heavy, Chunk chunk) {
-        int parts = heavy ? Math.min(WorkerPool.threads(), n / PARALLEL_ELEMENTS) : 1;
+        int parts = Math.min(WorkerPool.threads(), n / (heavy ? PARALLEL_ELEMENTS : PARALLEL_CHEAP_ELEMENTS));
         if (parts <= 1) {
             return chunk.run(0, n);
         }
