@@ -36,7 +36,10 @@ final class HeapPlan {
     static final long MIN_MB = 256;
     /** Heap in use before any data: classes' statics, the command line, the worker pool. */
     private static final long BASE_BYTES = 48L << 20;
-    /** The batch the evaluation runs at (test and validation), as {@link ClassifierJob} uses. */
+    /**
+     * The batch the plan allows an evaluation pass: {@link ClassifierJob} evaluates at the training
+     * batch, and the plan leaves room for one of 512 (a planned heap that runs out fails the job).
+     */
     private static final int EVAL_BATCH = 512;
 
     private HeapPlan() {
