@@ -35,6 +35,9 @@ final class DirectConvolution {
     private static final int V = S.length();
     private static final int MR = Sgemm.DIRECT_MR;   // the register tile's rows: 6 with AVX-512, 4 with AVX2
     private static final int NR = 2 * V;
+    /** Half-width vectors (at least 4 lanes) for rows shorter than a whole one. */
+    private static final VectorSpecies<Float> HALF = V >= 8 ? S.withShape(jdk.incubator.vector.VectorShape.forBitSize(S.vectorBitSize() / 2)) : S;
+    private static final int HALF_V = HALF.length();
     /**
      * Images whose padded inputs and output gradients fit in about this many floats (128 KB) form
      * one chunk of the weight gradient, which every tile then reads from the core's own cache.
@@ -102,8 +105,42 @@ final class DirectConvolution {
                 int src = (n * c + ch) * h * w;
                 int dst = at + ch * plane() + ph * wp() + pw;
                 for (int r = 0; r < h; r++) {
-                    System.arraycopy(x, src + r * w, xp, dst + r * wp(), w);
+                    copyRow(x, src + r * w, xp, dst + r * wp(), w, 0f);
                 }
+            }
+        }
+    }
+
+    /**
+     * {@code dst[d, d + len) = src[s, s + len) + add} for two different arrays: whole vectors, then one
+     * last vector ending at the row's end that overlaps the one before (it writes the same values
+     * again), so a row of 28 is two vector copies with no scalar tail; a row shorter than a vector
+     * takes half-width vectors the same way. Rows of 14 and 28 are short for
+     * {@code System.arraycopy}, whose call cost a third of cnn:7's first convolution, and for C2's
+     * vectorised loops, which leave such rows to their scalar tail.
+     */
+    static void copyRow(float[] src, int s, float[] dst, int d, int len, float add) {
+        if (len >= V) {
+            FloatVector a = FloatVector.broadcast(S, add);
+            int j = 0;
+            for (; j <= len - V; j += V) {
+                FloatVector.fromArray(S, src, s + j).add(a).intoArray(dst, d + j);
+            }
+            if (j < len) {
+                FloatVector.fromArray(S, src, s + len - V).add(a).intoArray(dst, d + len - V);
+            }
+        } else if (len >= HALF_V) {
+            FloatVector a = FloatVector.broadcast(HALF, add);
+            int j = 0;
+            for (; j <= len - HALF_V; j += HALF_V) {
+                FloatVector.fromArray(HALF, src, s + j).add(a).intoArray(dst, d + j);
+            }
+            if (j < len) {
+                FloatVector.fromArray(HALF, src, s + len - HALF_V).add(a).intoArray(dst, d + len - HALF_V);
+            }
+        } else {
+            for (int j = 0; j < len; j++) {
+                dst[d + j] = src[s + j] + add;
             }
         }
     }
@@ -174,17 +211,12 @@ final class DirectConvolution {
                     VectorPooling.poolPlanes(out, o, span, gr.wp(), ho / 2, wo / 2, bias, relu, y, n * o * (ho / 2) * (wo / 2));
                     continue;
                 }
-                // The grid's rows are wp wide; the output's wo. A plain loop, which C2 vectorises: masked
-                // vector stores for the rows' ragged ends cost 12% of the forward pass on AVX2.
+                // The grid's rows are wp wide; the output's wo.
                 for (int oc = 0; oc < o; oc++) {
                     float add = bias == null ? 0f : bias[oc];
                     int dst = (n * o + oc) * ho * wo;
                     for (int r = 0; r < ho; r++) {
-                        int src = oc * span + r * gr.wp();
-                        int to = dst + r * wo;
-                        for (int q = 0; q < wo; q++) {
-                            y[to + q] = out[src + q] + add;
-                        }
+                        copyRow(out, oc * span + r * gr.wp(), y, dst + r * wo, wo, add);
                     }
                 }
             }
@@ -343,7 +375,7 @@ final class DirectConvolution {
                     int base = j * blocks * MR * span;
                     for (int oc = 0; oc < o; oc++) {
                         for (int r = 0; r < ho; r++) {
-                            System.arraycopy(dy, ((n * o + oc) * ho + r) * wo, dyg, base + oc * span + r * gr.wp(), wo);
+                            copyRow(dy, ((n * o + oc) * ho + r) * wo, dyg, base + oc * span + r * gr.wp(), wo, 0f);
                         }
                     }
                 }
