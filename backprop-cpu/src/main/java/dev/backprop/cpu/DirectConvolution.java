@@ -24,8 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>input gradient: the forward correlation of dy, padded by {@code k - 1 - pad}, with the
  *       kernel flipped and its channel axes swapped.
  * </ul>
- * A last panel of fewer channels than MR runs a 2- or 4-row tile, so channels the layer does not
- * have are not computed.
+ * A panel of fewer channels than MR runs a 2- or 4-row tile, so channels the layer does not have
+ * are not computed; see {@link #panels} for how the channels are cut into panels.
  *
  * <p>The batch is split into one share of images per thread; weight gradients are summed over the
  * shares in share order, so results do not depend on timing.
@@ -112,6 +112,30 @@ final class DirectConvolution {
     }
 
     /**
+     * The first output channel of each register panel, then {@code o}: panels of MR channels, except
+     * that a last one of 1 or 2 would be bound by the FMAs' latency (4 or 8 independent sums for
+     * the 4 cycles an FMA takes), not by their number, so the last {@code MR + 1} or {@code MR + 2}
+     * channels are split into two panels of 3 or 4 instead. cnn:7's 7 channels are panels of 4 and 3
+     * rather than 6 and 1: a step of 8 FMA issues per tap instead of 10 (6 and 4, the latter bound by
+     * latency); 14 are 6, 4, 4 rather than 6, 6, 2.
+     */
+    static int[] panels(int o) {
+        if (o == 0) {
+            return new int[] {0};
+        }
+        int[] start = new int[o / MR + 3];
+        int count = 0;
+        int at = 0;
+        while (o - at > MR) {
+            int left = o - at;
+            at += left - MR < 3 && left >= 6 ? (left + 1) / 2 : MR;
+            start[++count] = at;
+        }
+        start[++count] = o;
+        return Arrays.copyOf(start, count + 1);
+    }
+
+    /**
      * {@code dst[d, d + len) = src[s, s + len) + add} for two different arrays: whole vectors, then one
      * last vector ending at the row's end that overlaps the one before (it writes the same values
      * again), so a row of 28 is two vector copies with no scalar tail; a row shorter than a vector
@@ -183,12 +207,15 @@ final class DirectConvolution {
     private static void correlate(int images, Grid gr, int o, float[] x, float[] w, float[] bias, boolean pool,
                                   boolean relu, float[] y) {
         int taps = gr.taps();
-        int blocks = (o + MR - 1) / MR;
-        // Weight panels: block b holds W[b*MR + r, t] at [(b * taps + t) * MR + r], zero past o.
+        int[] start = panels(o);
+        int blocks = start.length - 1;
+        // Weight panels: block b holds W[start[b] + r, t] at [(b * taps + t) * MR + r], zero past the panel.
         float[] wp = new float[blocks * taps * MR];
-        for (int oc = 0; oc < o; oc++) {
-            for (int t = 0; t < taps; t++) {
-                wp[((oc / MR) * taps + t) * MR + oc % MR] = w[oc * taps + t];
+        for (int b = 0; b < blocks; b++) {
+            for (int r = 0; r < start[b + 1] - start[b]; r++) {
+                for (int t = 0; t < taps; t++) {
+                    wp[(b * taps + t) * MR + r] = w[(start[b] + r) * taps + t];
+                }
             }
         }
         int[] off = gr.offsets();
@@ -198,13 +225,15 @@ final class DirectConvolution {
         int parts = Math.min(WorkerPool.threads(), images);
         WorkerPool.run(parts, part -> {
             float[] xp = new float[gr.c() * gr.plane()];
-            float[] out = new float[blocks * MR * span];
+            // Row oc of the output grid holds channel oc. A tile writes all its rows; those past its
+            // panel are overwritten by the next panel's tiles, or lie past o.
+            float[] out = new float[(o + MR) * span];
             for (int n = images * part / parts; n < images * (part + 1) / parts; n++) {
                 gr.pad(x, n, xp, 0);
                 for (int b = 0; b < blocks; b++) {
-                    int rows = Math.min(MR, o - b * MR);
+                    int rows = start[b + 1] - start[b];
                     for (int i = 0; i < span; i += NR) {
-                        forwardTile(rows, taps, wp, b * taps * MR, xp, off, i, out, b * MR * span + i, span);
+                        forwardTile(rows, taps, wp, b * taps * MR, xp, off, i, out, start[b] * span + i, span);
                     }
                 }
                 if (pool) {
@@ -349,20 +378,22 @@ final class DirectConvolution {
         Grid gr = new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw());
         int taps = gr.taps();
         int o = dw.length / taps;
-        int blocks = (o + MR - 1) / MR;
+        int[] start = panels(o);
+        int blocks = start.length - 1;
         int tapPairs = (taps + 1) / 2;
         int span = gr.span();
         int ho = gr.ho();
         int wo = gr.wo();
         // An odd tap count gets a last, discarded tap that reads the first one's inputs.
         int[] off = Arrays.copyOf(gr.offsets(), 2 * tapPairs);
-        int perImage = gr.c() * gr.plane() + blocks * MR * span;
+        int gridRows = o + MR;   // a tile reads all its rows; those past o are zero
+        int perImage = gr.c() * gr.plane() + gridRows * span;
         int chunk = Math.max(1, Math.min(g.n(), CHUNK_FLOATS / perImage));
         int parts = Math.min(WorkerPool.threads(), g.n());
         float[][] partial = new float[parts][dw.length];
         WorkerPool.run(parts, part -> {
             float[] xp = new float[chunk * gr.c() * gr.plane()];
-            float[] dyg = new float[chunk * blocks * MR * span];
+            float[] dyg = new float[chunk * gridRows * span];
             // Per-lane sums of every (output channel, tap) pair, added up across lanes once at the end.
             float[] lanes = new float[blocks * MR * 2 * tapPairs * V];
             int last = g.n() * (part + 1) / parts;
@@ -372,7 +403,7 @@ final class DirectConvolution {
                     int n = from + j;
                     gr.pad(x, n, xp, j * gr.c() * gr.plane());
                     // dy on the grid: row oh at oh * wp; columns past wo and rows past o stay zero.
-                    int base = j * blocks * MR * span;
+                    int base = j * gridRows * span;
                     for (int oc = 0; oc < o; oc++) {
                         for (int r = 0; r < ho; r++) {
                             copyRow(dy, ((n * o + oc) * ho + r) * wo, dyg, base + oc * span + r * gr.wp(), wo, 0f);
@@ -380,24 +411,24 @@ final class DirectConvolution {
                     }
                 }
                 for (int b = 0; b < blocks; b++) {
-                    int rows = Math.min(MR, o - b * MR);
+                    int rows = start[b + 1] - start[b];
                     for (int tp = 0; tp < tapPairs; tp++) {
                         weightTile(rows, count, span, xp, gr.c() * gr.plane(), off[2 * tp], off[2 * tp + 1],
-                                dyg, blocks * MR * span, b * MR * span, lanes, ((b * tapPairs + tp) * MR * 2) * V);
+                                dyg, gridRows * span, start[b] * span, lanes, ((b * tapPairs + tp) * MR * 2) * V);
                     }
                 }
             }
             float[] acc = partial[part];
             for (int b = 0; b < blocks; b++) {
                 for (int tp = 0; tp < tapPairs; tp++) {
-                    for (int r = 0; r < MR && b * MR + r < o; r++) {
+                    for (int r = 0; r < start[b + 1] - start[b]; r++) {
                         for (int q = 0; q < 2 && 2 * tp + q < taps; q++) {
                             int at = ((b * tapPairs + tp) * MR * 2 + r * 2 + q) * V;
                             float sum = 0f;
                             for (int lane = 0; lane < V; lane++) {
                                 sum += lanes[at + lane];
                             }
-                            acc[(b * MR + r) * taps + 2 * tp + q] = sum;
+                            acc[(start[b] + r) * taps + 2 * tp + q] = sum;
                         }
                     }
                 }

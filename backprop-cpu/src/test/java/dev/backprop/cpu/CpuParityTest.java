@@ -1,5 +1,6 @@
 package dev.backprop.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,6 +127,23 @@ class CpuParityTest {
         int chosen = width < 16 ? 4 : CpuInfo.readFamily() == CpuInfo.INTEL ? 12 : 6;
         assertEquals(forced != null ? Integer.parseInt(forced) : chosen, Sgemm.MR);
         assertEquals(Sgemm.MR == 4 ? 4 : 6, Sgemm.DIRECT_MR, "the in-place kernels have 4- and 6-row tiles");
+    }
+
+    /** The direct convolution's channel panels: whole tiles, and no last panel of 1 or 2 beside a whole one. */
+    @Test
+    void convolutionPanelsAvoidALastPanelOfOneOrTwoChannels() {
+        int mr = Sgemm.DIRECT_MR;
+        assertArrayEquals(new int[] {0, 1}, DirectConvolution.panels(1));
+        assertArrayEquals(new int[] {0, mr}, DirectConvolution.panels(mr));
+        assertArrayEquals(new int[] {0, mr, 2 * mr}, DirectConvolution.panels(2 * mr));
+        if (mr == 6) {
+            assertArrayEquals(new int[] {0, 4, 7}, DirectConvolution.panels(7));     // not 6 and 1
+            assertArrayEquals(new int[] {0, 6, 10, 14}, DirectConvolution.panels(14));   // not 6, 6 and 2
+            assertArrayEquals(new int[] {0, 6, 11}, DirectConvolution.panels(11));
+        } else {
+            assertArrayEquals(new int[] {0, 4, 7}, DirectConvolution.panels(7));
+            assertArrayEquals(new int[] {0, 3, 6}, DirectConvolution.panels(6));
+        }
     }
 
     @Test
