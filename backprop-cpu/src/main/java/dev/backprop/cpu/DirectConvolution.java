@@ -3,6 +3,7 @@ package dev.backprop.cpu;
 import dev.backprop.backend.ConvGeometry;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,7 +37,8 @@ final class DirectConvolution {
     private static final int MR = Sgemm.DIRECT_MR;   // the register tile's rows: 6 with AVX-512, 4 with AVX2
     private static final int NR = 2 * V;
     /** Half-width vectors (at least 4 lanes) for rows shorter than a whole one. */
-    private static final VectorSpecies<Float> HALF = V >= 8 ? S.withShape(jdk.incubator.vector.VectorShape.forBitSize(S.vectorBitSize() / 2)) : S;
+    private static final VectorSpecies<Float> HALF = V >= 8
+            ? S.withShape(VectorShape.forBitSize(S.vectorBitSize() / 2)) : S;
     private static final int HALF_V = HALF.length();
     /**
      * Images whose padded inputs and output gradients fit in about this many floats (128 KB) form
@@ -141,7 +143,8 @@ final class DirectConvolution {
      * again), so a row of 28 is two vector copies with no scalar tail; a row shorter than a vector
      * takes half-width vectors the same way. Rows of 14 and 28 are short for
      * {@code System.arraycopy}, whose call cost a third of cnn:7's first convolution, and for C2's
-     * vectorised loops, which leave such rows to their scalar tail.
+     * vectorised loops, which leave such rows to their scalar tail. With {@code add} 0 a -0 becomes
+     * +0, which no sum these rows go into can tell apart (every sum starts at +0 or a bias).
      */
     static void copyRow(float[] src, int s, float[] dst, int d, int len, float add) {
         if (len >= V) {
