@@ -185,9 +185,11 @@ public interface Backend {
      * rows): per channel over its {@code n x inner} values, {@code xhat = (x - mean) / sqrt(var + eps)}
      * with the biased variance, and {@code y = xhat weight + bias} (weight and bias may be null: 1
      * and 0). Writes y and each channel's {@code mean}, {@code variance} (biased) and
-     * {@code invStd = 1 / sqrt(var + eps)}, from which backward recomputes xhat.
+     * {@code invStd = 1 / sqrt(var + eps)}, from which backward recomputes xhat. With relu, y is
+     * ReLU of that (batch norm followed by ReLU in one pass, as {@code nn.Sequential} runs the pair);
+     * its zeros and NaN are those of the backend's ReLU over the same values.
      */
-    void batchNorm(float[] x, int n, int channels, int inner, float[] weight, float[] bias, float eps,
+    void batchNorm(float[] x, int n, int channels, int inner, float[] weight, float[] bias, float eps, boolean relu,
                    float[] y, float[] mean, float[] variance, float[] invStd);
 
     /**
@@ -202,10 +204,12 @@ public interface Backend {
      * The gradients of {@link #batchNorm} from {@code dy}, xhat recomputed, with M = n x inner per
      * channel: {@code dBias = sum dy}, {@code dWeight = sum dy xhat} and
      * {@code dx = weight invStd / M (M dy - sum dy - xhat sum dy xhat)}. Any of dx, dWeight, dBias
-     * may be null (not wanted); weight may be null (1).
+     * may be null (not wanted); weight and bias may be null (1 and 0). With relu, the gradients of
+     * {@code batchNorm(..., relu = true)}: dy counts only where the normalised value (recomputed from
+     * x as the forward computed it, with bias) was above 0, as ReLU's gradient has it.
      */
-    void batchNormBackward(float[] dy, float[] x, float[] mean, float[] invStd, float[] weight, int n, int channels,
-                           int inner, float[] dx, float[] dWeight, float[] dBias);
+    void batchNormBackward(float[] dy, float[] x, float[] mean, float[] invStd, float[] weight, float[] bias,
+                           boolean relu, int n, int channels, int inner, float[] dx, float[] dWeight, float[] dBias);
 
     /**
      * One fused Adam/AdamW step over {@code n} contiguous elements from {@code offset}: updates

@@ -12,13 +12,19 @@ import java.util.function.UnaryOperator;
 public final class Activation extends Module {
     private final String name;
     private final UnaryOperator<Tensor> f;
+    private final boolean relu;
 
     private Activation(String name, UnaryOperator<Tensor> f) {
-        this.name = name;
-        this.f = f;
+        this(name, f, false);
     }
 
-    public static Activation relu() { return new Activation("ReLU", Tensor::relu); }
+    private Activation(String name, UnaryOperator<Tensor> f, boolean relu) {
+        this.name = name;
+        this.f = f;
+        this.relu = relu;
+    }
+
+    public static Activation relu() { return new Activation("ReLU", Tensor::relu, true); }
     public static Activation leakyRelu(float negativeSlope) {
         return new Activation(String.format(Locale.ROOT, "LeakyReLU(%s)", negativeSlope), x -> x.leakyRelu(negativeSlope));
     }
@@ -40,6 +46,11 @@ public final class Activation extends Module {
     @Override
     public Tensor forward(Tensor input) {
         return f.apply(input);
+    }
+
+    /** Whether this is {@link #relu()}, which a preceding {@link BatchNorm} can apply in its own pass. */
+    boolean isRelu() {
+        return relu;
     }
 
     @Override

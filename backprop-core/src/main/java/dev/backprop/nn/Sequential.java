@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Modules applied one after another; the i-th is registered under the name {@code "i"}, so
  * parameter names ({@code 0.weight}, {@code 2.bias}) match PyTorch's {@code nn.Sequential}.
- * A shape error inside names the failing layer's position.
+ * A shape error inside names the failing layer's position. A {@link BatchNorm} followed by a ReLU
+ * runs as one op ({@link BatchNorm#forwardRelu}): the same numbers in fewer passes over them.
  */
 public final class Sequential extends Module {
     private final List<Module> layers = new ArrayList<>();
@@ -24,7 +25,13 @@ public final class Sequential extends Module {
         Tensor x = input;
         for (int i = 0; i < layers.size(); i++) {
             try {
-                x = layers.get(i).forward(x);
+                if (layers.get(i) instanceof BatchNorm bn && i + 1 < layers.size()
+                        && layers.get(i + 1) instanceof Activation a && a.isRelu()) {
+                    x = bn.forwardRelu(x);
+                    i++;
+                } else {
+                    x = layers.get(i).forward(x);
+                }
             } catch (ShapeException e) {
                 throw new ShapeException("layer " + i + " " + e.getMessage());
             }

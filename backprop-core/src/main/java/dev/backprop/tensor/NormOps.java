@@ -10,13 +10,15 @@ import dev.backprop.backend.Backends;
  * {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance and {@code y = xhat * weight + bias};
  * backward (Ioffe and Szegedy 2015, section 3): {@code dbias = sum dy}, {@code dweight = sum dy xhat} and
  * {@code dx = weight / (M sqrt(var + eps)) * (M dy - sum dy - xhat sum(dy xhat))}, xhat recomputed from x.
- * The batch mean and biased variance are returned for the running estimates.
+ * The batch mean and biased variance are returned for the running estimates. With relu the op is
+ * batch norm then ReLU in one pass each way: the output is ReLU's, and backward takes dy only where
+ * the normalised value (recomputed from x) was above 0, as ReLU's own backward would have passed it.
  */
 final class NormOps {
     private NormOps() {
     }
 
-    static BatchNormResult batchNormTraining(Tensor x, Tensor weight, Tensor bias, float eps) {
+    static BatchNormResult batchNormTraining(Tensor x, Tensor weight, Tensor bias, float eps, boolean relu) {
         int n = x.size(0);
         int c = x.size(1);
         int inner = x.numel() / (n * c);
@@ -27,14 +29,16 @@ final class NormOps {
         float[] var = new float[c];
         float[] invStd = new float[c];
         float[] y = StepMemory.uninitialized(xd.length);
-        Backends.active().batchNorm(xd, n, c, inner, wd, bd, eps, y, mean, var, invStd);
+        Backends.active().batchNorm(xd, n, c, inner, wd, bd, eps, relu, y, mean, var, invStd);
         Tensor out = Tensor.wrap(y, x.shape);
-        Tensor recorded = Graph.op("batch_norm", out, x, weight, bias).saves(x, weight == null ? x : weight).backward(g -> {
+        Tensor saved = weight == null ? x : weight;
+        Tensor recorded = Graph.op(relu ? "batch_norm_relu" : "batch_norm", out, x, weight, bias)
+                .saves(x, saved, bias == null ? saved : bias).backward(g -> {
             float[] dy = Creation.readable(g.contiguous());
             float[] dx = x.requiresGrad() ? StepMemory.uninitialized(xd.length) : null;
             float[] dw = weight != null && weight.requiresGrad() ? StepMemory.zeroed(c) : null;
             float[] db = bias != null && bias.requiresGrad() ? StepMemory.zeroed(c) : null;
-            Backends.active().batchNormBackward(dy, xd, mean, invStd, wd, n, c, inner, dx, dw, db);
+            Backends.active().batchNormBackward(dy, xd, mean, invStd, wd, bd, relu, n, c, inner, dx, dw, db);
             return grads(dx == null ? null : Tensor.wrap(dx, x.shape), dw == null ? null : Tensor.wrap(dw, weight.shape),
                     db == null ? null : Tensor.wrap(db, bias.shape));
         });

@@ -452,7 +452,15 @@ public final class Tensor {
      * also keeps the running estimates.
      */
     public BatchNormResult batchNormTraining(Tensor weight, Tensor bias, float eps) {
-        return NormOps.batchNormTraining(this, weight, bias, eps);
+        return NormOps.batchNormTraining(this, weight, bias, eps, false);
+    }
+
+    /**
+     * {@link #batchNormTraining(Tensor, Tensor, float)} followed by ReLU, as one op: one pass over the
+     * values forward and two back instead of a further two for the ReLU, the same numbers.
+     */
+    public BatchNormResult batchNormReluTraining(Tensor weight, Tensor bias, float eps) {
+        return NormOps.batchNormTraining(this, weight, bias, eps, true);
     }
 
     /**

@@ -20,6 +20,62 @@ class ModuleTest {
         return new Sequential(new Linear(4, 8, g), Activation.relu(), new Linear(8, 3, g));
     }
 
+    /**
+     * A batch norm followed by a ReLU in a Sequential runs as one op: the same output, running
+     * statistics and gradients, bit for bit, as its layers run one at a time; in evaluation too.
+     */
+    @Test
+    void batchNormThenReluInASequentialIsTheTwoLayers() {
+        Generator g = new Generator(11);
+        Sequential[] nets = new Sequential[2];
+        for (int k = 0; k < 2; k++) {
+            nets[k] = new Sequential(new BatchNorm(3), Activation.relu());
+            Map<String, Tensor> state = new java.util.HashMap<>(nets[k].stateDict());
+            state.put("0.weight", Tensor.randn(new Generator(12), 3));
+            state.put("0.bias", Tensor.randn(new Generator(13), 3));
+            nets[k].loadStateDict(state);
+        }
+        Tensor x = Tensor.randn(g, 4, 3, 5, 5);
+        Tensor r = Tensor.randn(g, 4, 3, 5, 5);
+        for (boolean training : new boolean[] {true, false}) {
+            Tensor[] inputs = new Tensor[2];
+            float[][] outputs = new float[2][];
+            for (int k = 0; k < 2; k++) {
+                if (training) {
+                    nets[k].train();
+                } else {
+                    nets[k].eval();
+                }
+                inputs[k] = x.detach().setRequiresGrad(true);
+                Tensor y = inputs[k];
+                if (k == 0) {
+                    y = nets[k].forward(y);   // fused
+                } else {
+                    for (Module layer : nets[k].layers()) {
+                        y = layer.forward(y);
+                    }
+                }
+                y.mul(r).sum().backward();
+                outputs[k] = y.toFloatArray();
+            }
+            assertArrayEquals(outputs[1], outputs[0], "output, training " + training);
+            int zeros = 0;
+            for (float v : outputs[0]) {
+                zeros += v == 0f ? 1 : 0;
+            }
+            assertTrue(zeros > 0 && zeros < outputs[0].length, zeros + " of " + outputs[0].length + " clamped");
+            assertArrayEquals(inputs[1].grad().toFloatArray(), inputs[0].grad().toFloatArray(), "dx, training " + training);
+            for (String name : List.of("0.weight", "0.bias", "0.running_mean", "0.running_var")) {
+                Tensor a = nets[0].stateDict().get(name);
+                Tensor b = nets[1].stateDict().get(name);
+                assertArrayEquals(b.toFloatArray(), a.toFloatArray(), name + ", training " + training);
+                if (a.grad() != null) {
+                    assertArrayEquals(b.grad().toFloatArray(), a.grad().toFloatArray(), name + " gradient");
+                }
+            }
+        }
+    }
+
     @Test
     void stateDictNamesMatchPyTorch() {
         Sequential net = mlp(0);

@@ -1,6 +1,7 @@
 package dev.backprop.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -9,7 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * takes a channel's mean and biased variance in two passes over its n blocks of {@code inner}
  * contiguous values and writes y in a third; backward forms the channel's two sums with xhat
  * recomputed, then writes dx. Lane sums are added in a fixed order, so results do not depend on
- * thread timing. Same formulas as {@code ReferenceBatchNorm}, whose sums are in double.
+ * thread timing. Same formulas as {@code ReferenceBatchNorm}, whose sums are in double. With relu,
+ * forward writes ReLU of its output as {@link VectorLoops#map} computes it, and backward takes dy only
+ * where the normalised value, recomputed from x exactly as forward computed it, is above 0.
  */
 final class VectorBatchNorm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -21,7 +24,7 @@ final class VectorBatchNorm {
     }
 
     static void forward(float[] x, int n, int channels, int inner, float[] weight, float[] bias, float eps,
-                        float[] y, float[] means, float[] variances, float[] invStd) {
+                        boolean relu, float[] y, float[] means, float[] variances, float[] invStd) {
         int m = n * inner;
         int parts = parts(n, channels, inner);
         WorkerPool.run(parts, part -> {
@@ -39,11 +42,21 @@ final class VectorBatchNorm {
                 int upper = S.loopBound(inner);
                 for (int i = 0; i < n; i++) {
                     int base = (i * channels + c) * inner;
-                    for (int j = 0; j < upper; j += V) {
-                        FloatVector.fromArray(S, x, base + j).sub(mean).fma(scales, shifts).intoArray(y, base + j);
-                    }
-                    for (int j = upper; j < inner; j++) {
-                        y[base + j] = Math.fma(x[base + j] - mean, scale, shift);
+                    if (relu) {
+                        for (int j = 0; j < upper; j += V) {
+                            FloatVector.fromArray(S, x, base + j).sub(mean).fma(scales, shifts).max(0f).intoArray(y, base + j);
+                        }
+                        for (int j = upper; j < inner; j++) {
+                            float v = Math.fma(x[base + j] - mean, scale, shift);
+                            y[base + j] = v > 0f ? v : 0f;
+                        }
+                    } else {
+                        for (int j = 0; j < upper; j += V) {
+                            FloatVector.fromArray(S, x, base + j).sub(mean).fma(scales, shifts).intoArray(y, base + j);
+                        }
+                        for (int j = upper; j < inner; j++) {
+                            y[base + j] = Math.fma(x[base + j] - mean, scale, shift);
+                        }
                     }
                 }
             }
@@ -83,15 +96,21 @@ final class VectorBatchNorm {
         });
     }
 
-    static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, int n, int channels,
-                         int inner, float[] dx, float[] dWeight, float[] dBias) {
+    static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, float[] bias,
+                         boolean relu, int n, int channels, int inner, float[] dx, float[] dWeight, float[] dBias) {
         int m = n * inner;
         int parts = parts(n, channels, inner);
         WorkerPool.run(parts, part -> {
             int upper = S.loopBound(inner);
+            FloatVector zero = FloatVector.zero(S);
             for (int c = channels * part / parts, end = channels * (part + 1) / parts; c < end; c++) {
                 float mean = means[c];
                 float rstd = invStd[c];
+                // The forward's scale and shift, for ReLU's mask (the forward's output above 0).
+                float scale = (weight == null ? 1f : weight[c]) * rstd;
+                float shift = bias == null ? 0f : bias[c];
+                FloatVector scales = FloatVector.broadcast(S, scale);
+                FloatVector shifts = FloatVector.broadcast(S, shift);
                 FloatVector sumDy = FloatVector.zero(S);
                 FloatVector sumDyXhat = FloatVector.zero(S);
                 float sDy = 0;
@@ -100,12 +119,16 @@ final class VectorBatchNorm {
                     int base = (i * channels + c) * inner;
                     for (int j = 0; j < upper; j += V) {
                         FloatVector g = FloatVector.fromArray(S, dy, base + j);
-                        FloatVector h = FloatVector.fromArray(S, x, base + j).sub(mean).mul(rstd);
+                        FloatVector xc = FloatVector.fromArray(S, x, base + j).sub(mean);
+                        if (relu) {
+                            g = zero.blend(g, xc.fma(scales, shifts).compare(VectorOperators.GT, 0f));
+                        }
+                        FloatVector h = xc.mul(rstd);
                         sumDy = sumDy.add(g);
                         sumDyXhat = g.fma(h, sumDyXhat);
                     }
                     for (int j = upper; j < inner; j++) {
-                        float g = dy[base + j];
+                        float g = relu && !(Math.fma(x[base + j] - mean, scale, shift) > 0f) ? 0f : dy[base + j];
                         sDy += g;
                         sDyXhat += g * ((x[base + j] - mean) * rstd);
                     }
@@ -131,12 +154,18 @@ final class VectorBatchNorm {
                 for (int i = 0; i < n; i++) {
                     int base = (i * channels + c) * inner;
                     for (int j = 0; j < upper; j += V) {
-                        FloatVector h = FloatVector.fromArray(S, x, base + j).sub(mean).mul(rstd);
-                        FloatVector.fromArray(S, dy, base + j).fma(as, fs).sub(h.mul(e)).intoArray(dx, base + j);
+                        FloatVector xc = FloatVector.fromArray(S, x, base + j).sub(mean);
+                        FloatVector g = FloatVector.fromArray(S, dy, base + j);
+                        if (relu) {
+                            g = zero.blend(g, xc.fma(scales, shifts).compare(VectorOperators.GT, 0f));
+                        }
+                        FloatVector h = xc.mul(rstd);
+                        g.fma(as, fs).sub(h.mul(e)).intoArray(dx, base + j);
                     }
                     for (int j = upper; j < inner; j++) {
                         float h = (x[base + j] - mean) * rstd;
-                        dx[base + j] = Math.fma(dy[base + j], a, f) - h * e;
+                        float g = relu && !(Math.fma(x[base + j] - mean, scale, shift) > 0f) ? 0f : dy[base + j];
+                        dx[base + j] = Math.fma(g, a, f) - h * e;
                     }
                 }
             }

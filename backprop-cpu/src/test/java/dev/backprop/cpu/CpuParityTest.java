@@ -340,8 +340,10 @@ class CpuParityTest {
                 float[][] evals = new float[2][n * c * inner];
                 dev.backprop.backend.Backend[] backends = {ref, cpu};
                 for (int i = 0; i < 2; i++) {
-                    backends[i].batchNorm(x, n, c, inner, w, b, 1e-5f, outs[i], means[i], vars[i], inv[i]);
-                    backends[i].batchNormBackward(dy, x, means[0], inv[0], w, n, c, inner, dxs[i], dws[i], dbs[i]);
+                    backends[i].batchNorm(x, n, c, inner, w, b, 1e-5f, false, outs[i], means[i], vars[i], inv[i]);
+                    backends[i].batchNormBackward(dy, x, means[0], inv[0], w, b, false, n, c, inner, dxs[i], dws[i],
+                            dbs[i]);
+                    assertBatchNormReluIsTheTwoOps(backends[i], x, n, c, inner, w, b, dy, outs[i], means[i], inv[i]);
                     // Evaluation with the batch's own statistics normalises exactly as training did.
                     backends[i].batchNormInference(x, n, c, inner, means[0], vars[0], w, b, 1e-5f, evals[i]);
                 }
@@ -356,6 +358,33 @@ class CpuParityTest {
                 assertClose(dws[0], dws[1], 1e-4, "batch norm dweight " + what);
                 assertClose(dbs[0], dbs[1], 1e-4, "batch norm dbias " + what);
             }
+        }
+    }
+
+    /**
+     * Batch norm with ReLU in one op is, on each backend, bit for bit batch norm and then that
+     * backend's ReLU: forward, and backward against dy passed where the plain output was above 0.
+     */
+    private static void assertBatchNormReluIsTheTwoOps(dev.backprop.backend.Backend k, float[] x, int n, int c,
+                                                       int inner, float[] w, float[] b, float[] dy, float[] plain,
+                                                       float[] mean, float[] invStd) {
+        int size = x.length;
+        Layout all = Layout.contiguous(new int[] {size});
+        float[] relu = new float[size];
+        k.map(UnaryOp.RELU, 0f, 0f, plain, all, relu);
+        float[] fused = new float[size];
+        k.batchNorm(x, n, c, inner, w, b, 1e-5f, true, fused, new float[c], new float[c], new float[c]);
+        String what = k.getClass().getSimpleName() + " " + n + "x" + c + "x" + inner + (w != null ? " affine" : "");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(relu, fused, "batch norm + relu forward, " + what);
+        float[] passed = new float[size];
+        k.zip(BinaryOp.PASS_IF_POSITIVE, dy, all, plain, all, passed);
+        float[][] twoOps = {new float[size], new float[c], new float[c]};
+        float[][] oneOp = {new float[size], new float[c], new float[c]};
+        k.batchNormBackward(passed, x, mean, invStd, w, b, false, n, c, inner, twoOps[0], twoOps[1], twoOps[2]);
+        k.batchNormBackward(dy, x, mean, invStd, w, b, true, n, c, inner, oneOp[0], oneOp[1], oneOp[2]);
+        for (int i = 0; i < 3; i++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(twoOps[i], oneOp[i],
+                    "batch norm + relu backward (" + new String[] {"dx", "dweight", "dbias"}[i] + "), " + what);
         }
     }
 

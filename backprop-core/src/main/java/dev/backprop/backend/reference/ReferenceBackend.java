@@ -197,8 +197,8 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void batchNorm(float[] x, int n, int channels, int inner, float[] weight, float[] bias, float eps,
-                          float[] y, float[] mean, float[] variance, float[] invStd) {
-        ReferenceBatchNorm.forward(x, n, channels, inner, weight, bias, eps, y, mean, variance, invStd);
+                          boolean relu, float[] y, float[] mean, float[] variance, float[] invStd) {
+        ReferenceBatchNorm.forward(x, n, channels, inner, weight, bias, eps, relu, y, mean, variance, invStd);
     }
 
     @Override
@@ -208,9 +208,10 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void batchNormBackward(float[] dy, float[] x, float[] mean, float[] invStd, float[] weight, int n, int channels,
-                                  int inner, float[] dx, float[] dWeight, float[] dBias) {
-        ReferenceBatchNorm.backward(dy, x, mean, invStd, weight, n, channels, inner, dx, dWeight, dBias);
+    public void batchNormBackward(float[] dy, float[] x, float[] mean, float[] invStd, float[] weight, float[] bias,
+                                  boolean relu, int n, int channels, int inner, float[] dx, float[] dWeight,
+                                  float[] dBias) {
+        ReferenceBatchNorm.backward(dy, x, mean, invStd, weight, bias, relu, n, channels, inner, dx, dWeight, dBias);
     }
 
     @Override

@@ -6,13 +6,15 @@ package dev.backprop.backend.reference;
  * {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance, {@code y = xhat w + b};
  * backward, xhat recomputed: {@code db = sum dy}, {@code dw = sum dy xhat},
  * {@code dx = w / (M sqrt(var + eps)) (M dy - sum dy - xhat sum dy xhat)} (section 3 of the paper).
+ * With relu the output is {@code y > 0 ? y : 0}, as the reference's ReLU, and backward takes dy only
+ * where the normalised value, recomputed as the forward computed it, was above 0.
  */
 final class ReferenceBatchNorm {
     private ReferenceBatchNorm() {
     }
 
     static void forward(float[] x, int n, int channels, int inner, float[] weight, float[] bias, float eps,
-                        float[] y, float[] means, float[] variances, float[] invStd) {
+                        boolean relu, float[] y, float[] means, float[] variances, float[] invStd) {
         int m = n * inner;
         for (int c = 0; c < channels; c++) {
             double sum = 0;
@@ -40,7 +42,8 @@ final class ReferenceBatchNorm {
             for (int i = 0; i < n; i++) {
                 int base = (i * channels + c) * inner;
                 for (int j = 0; j < inner; j++) {
-                    y[base + j] = (float) ((x[base + j] - mean) * rstd * scale + shift);
+                    float v = normalised(x[base + j], means[c], invStd[c], scale, shift);
+                    y[base + j] = relu ? (v > 0f ? v : 0f) : v;
                 }
             }
         }
@@ -62,19 +65,30 @@ final class ReferenceBatchNorm {
         }
     }
 
-    static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, int n, int channels,
-                         int inner, float[] dx, float[] dWeight, float[] dBias) {
+    /**
+     * The forward's normalised value of one element from the statistics as stored (float), in
+     * double, rounded to float once: backward recomputes it exactly, for ReLU's mask.
+     */
+    private static float normalised(float x, double mean, double rstd, double scale, double shift) {
+        return (float) ((x - mean) * rstd * scale + shift);
+    }
+
+    static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, float[] bias,
+                         boolean relu, int n, int channels, int inner, float[] dx, float[] dWeight, float[] dBias) {
         int m = n * inner;
         for (int c = 0; c < channels; c++) {
             double mean = means[c];
             double rstd = invStd[c];
+            double scale = weight == null ? 1 : weight[c];
+            double shift = bias == null ? 0 : bias[c];
             double sumDy = 0;
             double sumDyXhat = 0;
             for (int i = 0; i < n; i++) {
                 int base = (i * channels + c) * inner;
                 for (int j = 0; j < inner; j++) {
-                    sumDy += dy[base + j];
-                    sumDyXhat += dy[base + j] * ((x[base + j] - mean) * rstd);
+                    float g = relu && !(normalised(x[base + j], mean, rstd, scale, shift) > 0f) ? 0f : dy[base + j];
+                    sumDy += g;
+                    sumDyXhat += g * ((x[base + j] - mean) * rstd);
                 }
             }
             if (dWeight != null) {
@@ -91,7 +105,8 @@ final class ReferenceBatchNorm {
                 int base = (i * channels + c) * inner;
                 for (int j = 0; j < inner; j++) {
                     double xhat = (x[base + j] - mean) * rstd;
-                    dx[base + j] = (float) (k * (m * (double) dy[base + j] - sumDy - xhat * sumDyXhat));
+                    float g = relu && !(normalised(x[base + j], mean, rstd, scale, shift) > 0f) ? 0f : dy[base + j];
+                    dx[base + j] = (float) (k * (m * (double) g - sumDy - xhat * sumDyXhat));
                 }
             }
         }

@@ -23,6 +23,16 @@ public final class Normalization {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, float momentum, float eps) {
+        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
+    }
+
+    /**
+     * {@link #batchNorm(Tensor, Tensor, Tensor, Tensor, Tensor, boolean, float, float)}, then ReLU when
+     * relu is set: in training one fused op ({@code Tensor.batchNormReluTraining}), the same numbers
+     * as the two ops in two fewer passes over the values each way.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, float momentum, float eps, boolean relu) {
         if (x.rank() < 2) {
             throw new ShapeException("batchNorm: input must be [N, C, ...], got " + x.shape());
         }
@@ -42,7 +52,8 @@ public final class Normalization {
                 throw new IllegalArgumentException("batchNorm: training needs more than one value per channel, got input "
                         + x.shape());
             }
-            BatchNormResult r = x.batchNormTraining(weight, bias, eps);   // one fused op, forward and backward
+            // one fused op, forward and backward
+            BatchNormResult r = relu ? x.batchNormReluTraining(weight, bias, eps) : x.batchNormTraining(weight, bias, eps);
             if (runningMean != null && runningVar != null) {
                 try (var scope = GradMode.noGrad()) {
                     runningMean.mulInPlace(1f - momentum).addInPlace(r.mean().mul(momentum));
@@ -57,13 +68,15 @@ public final class Normalization {
         boolean needsGrad = GradMode.isEnabled() && (x.requiresGrad() || weight != null && weight.requiresGrad()
                 || bias != null && bias.requiresGrad());
         if (!needsGrad) {
-            return x.batchNormInference(runningMean, runningVar, weight, bias, eps);   // one pass instead of four
+            Tensor y = x.batchNormInference(runningMean, runningVar, weight, bias, eps);   // one pass instead of four
+            return relu ? y.relu() : y;
         }
         Tensor y = x.sub(runningMean.reshape(stat)).div(runningVar.reshape(stat).add(eps).sqrt());
         if (weight != null) {
             y = y.mul(weight.reshape(stat));
         }
-        return bias == null ? y : y.add(bias.reshape(stat));
+        y = bias == null ? y : y.add(bias.reshape(stat));
+        return relu ? y.relu() : y;
     }
 
     /** Layer norm over the last {@code normalizedDims} dimensions; weight and bias have their shape (or are null). */
