@@ -29,23 +29,34 @@ final class PoolOps {
         float[] xd = Creation.readable(x.contiguous());
         float[] y = StepMemory.uninitialized(n * ho * wo);
         boolean pairs = win.kh() == 2 && win.kw() == 2 && win.ph() == 0 && win.pw() == 0;
-        // Inference needs no argmax: where each maximum came from matters only to the gradient.
-        int[] argmax = pairs && !Graph.needsGrad(x) ? null : new int[y.length];
         Backend k = Backends.active();
         int parts = Math.min(k.parallelism(), n);
-        if (argmax == null && win.sh() == 2 && win.sw() == 2) {
-            k.maxPool2x2(xd, n, h, w, y);   // LeNet's and VGG's pooling in evaluation: the backend's kernel
-        } else {
-            k.parallel(parts, part -> {
-                for (int plane = n * part / parts; plane < n * (part + 1) / parts; plane++) {
-                    if (pairs) {
-                        maxPlane2x2(xd, plane, h, w, ho, wo, win.sh(), win.sw(), y, argmax);
-                    } else {
-                        maxPlane(xd, plane, h, w, ho, wo, win, y, argmax);
+        if (pairs && win.sh() == 2 && win.sw() == 2) {
+            // LeNet's and VGG's pooling: the backend's kernel, in training too. Windows do not overlap,
+            // so backward finds each window's maximum again instead of recording where it was.
+            k.maxPool2x2(xd, n, h, w, y);
+            Tensor out = Tensor.wrap(y, Shape.of(x.size(0), x.size(1), ho, wo));
+            return Graph.op("max_pool2d", out, x).saves(x, out).backward(g -> {
+                float[] gd = Creation.readable(g.contiguous());
+                float[] dx = StepMemory.uninitialized(xd.length);
+                k.parallel(parts, part -> {
+                    for (int plane = n * part / parts; plane < n * (part + 1) / parts; plane++) {
+                        maxPlane2x2Backward(xd, y, gd, plane, h, w, dx);
                     }
-                }
+                });
+                return grads(Tensor.wrap(dx, x.shape));
             });
         }
+        int[] argmax = new int[y.length];
+        k.parallel(parts, part -> {
+            for (int plane = n * part / parts; plane < n * (part + 1) / parts; plane++) {
+                if (pairs) {
+                    maxPlane2x2(xd, plane, h, w, ho, wo, win.sh(), win.sw(), y, argmax);
+                } else {
+                    maxPlane(xd, plane, h, w, ho, wo, win, y, argmax);
+                }
+            }
+        });
         Tensor out = Tensor.wrap(y, Shape.of(x.size(0), x.size(1), ho, wo));
         return Graph.op("max_pool2d", out, x).backward(g -> {
             float[] gd = Creation.readable(g.contiguous());
@@ -61,10 +72,52 @@ final class PoolOps {
     }
 
     /**
+     * The gradient of one plane's 2 x 2, stride-2 max pooling: each window's {@code g} goes to its
+     * first element (row by row) equal to the window's maximum {@code y}, or its first NaN where
+     * y is NaN, as {@link #maxPlane2x2} records it (its comparisons treat 0 and -0 as equal too);
+     * every other element, and a last odd row or column that no window covers, gets 0. Writes
+     * every element of the plane in dx.
+     */
+    private static void maxPlane2x2Backward(float[] xd, float[] y, float[] gd, int plane, int h, int w, float[] dx) {
+        int ho = h / 2;
+        int wo = w / 2;
+        int base = plane * h * w;
+        for (int oh = 0; oh < ho; oh++) {
+            int o = (plane * ho + oh) * wo;
+            int top = base + 2 * oh * w;
+            for (int ow = 0; ow < wo; ow++, o++) {
+                int i0 = top + 2 * ow;
+                int i2 = i0 + w;
+                float best = y[o];
+                // Selections of an index by a comparison compile to conditional moves, not branches
+                // (which random activations mispredict); the last one standing is the first match.
+                int where = xd[i2] == best ? i2 : i2 + 1;
+                where = xd[i0 + 1] == best ? i0 + 1 : where;
+                where = xd[i0] == best ? i0 : where;
+                if (best != best) {
+                    where = xd[i0] != xd[i0] ? i0 : xd[i0 + 1] != xd[i0 + 1] ? i0 + 1 : xd[i2] != xd[i2] ? i2 : i2 + 1;
+                }
+                dx[i0] = 0f;
+                dx[i0 + 1] = 0f;
+                dx[i2] = 0f;
+                dx[i2 + 1] = 0f;
+                dx[where] = gd[o];
+            }
+            if (w % 2 == 1) {
+                dx[top + w - 1] = 0f;
+                dx[top + 2 * w - 1] = 0f;
+            }
+        }
+        if (h % 2 == 1) {
+            java.util.Arrays.fill(dx, base + (h - 1) * w, base + h * w, 0f);
+        }
+    }
+
+    /**
      * {@link #maxPlane} for the common 2x2 window without padding, unrolled and branch-free: about
      * six times faster than the general loop, whose short inner loops and NaN-aware comparisons
-     * (branches that random activations mispredict) cost more than the maxima themselves. With
-     * {@code argmax} null (no gradient wanted) only the maxima are written.
+     * (branches that random activations mispredict) cost more than the maxima themselves. Windows
+     * of stride 2 take the backend's kernel instead (see {@link #maxPool2d}).
      */
     private static void maxPlane2x2(float[] xd, int plane, int h, int w, int ho, int wo, int sh, int sw,
                                     float[] y, int[] argmax) {
@@ -83,17 +136,15 @@ final class PoolOps {
                 float b = Math.max(v2, v3);
                 float best = Math.max(t, b);
                 y[o] = best;
-                if (argmax != null) {
-                    // Plain comparisons compile to conditional moves; ties keep the earlier element.
-                    int top = v1 > v0 ? i0 + 1 : i0;
-                    int bottom = v3 > v2 ? i2 + 1 : i2;
-                    int where = b > t ? bottom : top;
-                    if (best != best) {
-                        // A NaN wins (Math.max propagates it); the gradient goes to the first NaN in the window.
-                        where = v0 != v0 ? i0 : v1 != v1 ? i0 + 1 : v2 != v2 ? i2 : i2 + 1;
-                    }
-                    argmax[o] = where;
+                // Plain comparisons compile to conditional moves; ties keep the earlier element.
+                int top = v1 > v0 ? i0 + 1 : i0;
+                int bottom = v3 > v2 ? i2 + 1 : i2;
+                int where = b > t ? bottom : top;
+                if (best != best) {
+                    // A NaN wins (Math.max propagates it); the gradient goes to the first NaN in the window.
+                    where = v0 != v0 ? i0 : v1 != v1 ? i0 + 1 : v2 != v2 ? i2 : i2 + 1;
                 }
+                argmax[o] = where;
             }
         }
     }

@@ -203,4 +203,46 @@ class TensorTest {
         assertTrue(Float.isNaN(plain.toFloatArray()[1]));
         assertEquals(Math.max(Math.max(v[0], v[1]), Math.max(v[4], v[5])), plain.toFloatArray()[0]);
     }
+
+    /**
+     * 2 x 2 max pooling of stride 2 finds each window's maximum again in backward: the gradient goes
+     * to the window's first element (row by row) equal to it, 0 and -0 counting as equal, or to its
+     * first NaN; a last odd row and column get none. Values from a small set, so ties are common.
+     */
+    @Test
+    void maxPoolingGradientGoesToEachWindowsFirstMaximum() {
+        int n = 2, c = 3, h = 7, w = 5;
+        float[] choices = {-1f, 0f, -0f, 1f, 2f};
+        Generator g = new Generator(5);
+        float[] v = new float[n * c * h * w];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = choices[(int) (g.nextDouble() * choices.length)];
+        }
+        v[w + 1] = Float.NaN;          // second row of the first window: the window's only NaN
+        v[2] = Float.NaN;               // the second window's first row
+        v[3] = Float.NaN;               // and its second element: the gradient goes to v[2]
+        Tensor x = Tensor.fromArray(v, n, c, h, w).setRequiresGrad(true);
+        Tensor upstream = Tensor.randn(new Generator(6), n, c, h / 2, w / 2);
+        x.maxPool2d(2, 2, 0).mul(upstream).sum().backward();
+        float[] expected = new float[v.length];
+        float[] up = upstream.toFloatArray();
+        for (int plane = 0, o = 0; plane < n * c; plane++) {
+            for (int oh = 0; oh < h / 2; oh++) {
+                for (int ow = 0; ow < w / 2; ow++, o++) {
+                    int i0 = plane * h * w + 2 * oh * w + 2 * ow;
+                    int[] window = {i0, i0 + 1, i0 + w, i0 + w + 1};
+                    float best = Math.max(Math.max(v[window[0]], v[window[1]]), Math.max(v[window[2]], v[window[3]]));
+                    for (int i : window) {
+                        if (v[i] == best || Float.isNaN(best) && Float.isNaN(v[i])) {
+                            expected[i] = up[o];
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        assertArrayEquals(expected, x.grad().toFloatArray());
+        assertEquals(up[0], x.grad().toFloatArray()[w + 1]);
+        assertEquals(up[1], x.grad().toFloatArray()[2]);
+    }
 }
