@@ -149,8 +149,9 @@ public interface Backend {
                            float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv);
 
     /**
-     * Max pooling over 2 x 2 windows with stride 2 and no padding, as in evaluation (without recording
-     * where each maximum came from): {@code planes} row-major {@code h x w} planes of x into
+     * Max pooling over 2 x 2 windows with stride 2 and no padding, in training and evaluation
+     * (without recording where each maximum came from; backward finds it again): {@code planes}
+     * row-major {@code h x w} planes of x into
      * {@code h/2 x w/2} planes of y, a last odd row or column left out; a NaN in a window gives NaN,
      * and of 0 and -0 the maximum is 0, as {@link Math#max} has them.
      */

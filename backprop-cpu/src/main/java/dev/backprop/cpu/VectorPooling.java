@@ -6,7 +6,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Max pooling over 2 x 2 windows with stride 2 in the Vector API, for evaluation. Output rows are
+ * Max pooling over 2 x 2 windows with stride 2 in the Vector API (training and evaluation: backward
+ * finds the maxima again, so no positions are recorded here). Output rows are
  * taken a chunk at a time, in two passes. First each window row pair is reduced to its elementwise
  * maximum, a vector at a time along the row (the last vector masked, so LeNet's 28- and 10-wide rows
  * cost one or two loads per row), into a scratch buffer: a chunk's reduced rows then lie end to end,
