@@ -51,9 +51,27 @@ final class Graph {
             this.inputs = inputs;
         }
 
-        /** Tensors the gradient rule reads; modifying one in place before backward is an error. */
+        /**
+         * Tensors the gradient rule reads; modifying one in place before backward is an error. A null
+         * (an optional parameter left out, a layer without bias) is skipped.
+         */
         Recording saves(Tensor... tensors) {
-            this.saved = tensors;
+            int present = 0;
+            for (Tensor t : tensors) {
+                present += t == null ? 0 : 1;
+            }
+            if (present == tensors.length) {
+                this.saved = tensors;
+                return this;
+            }
+            Tensor[] kept = new Tensor[present];
+            int i = 0;
+            for (Tensor t : tensors) {
+                if (t != null) {
+                    kept[i++] = t;
+                }
+            }
+            this.saved = kept;
             return this;
         }
 

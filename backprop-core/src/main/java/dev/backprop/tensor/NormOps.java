@@ -31,9 +31,8 @@ final class NormOps {
         float[] y = StepMemory.uninitialized(xd.length);
         Backends.active().batchNorm(xd, n, c, inner, wd, bd, eps, relu, y, mean, var, invStd);
         Tensor out = Tensor.wrap(y, x.shape);
-        Tensor saved = weight == null ? x : weight;
         Tensor recorded = Graph.op(relu ? "batch_norm_relu" : "batch_norm", out, x, weight, bias)
-                .saves(x, saved, bias == null ? saved : bias).backward(g -> {
+                .saves(x, weight, bias).backward(g -> {
             float[] dy = Creation.readable(g.contiguous());
             float[] dx = x.requiresGrad() ? StepMemory.uninitialized(xd.length) : null;
             float[] dw = weight != null && weight.requiresGrad() ? StepMemory.zeroed(c) : null;
@@ -91,7 +90,7 @@ final class NormOps {
         float[] y = StepMemory.uninitialized(rows * width);
         Backends.active().layerNorm(xd, rows, width, wd, bd, eps, y, mean, invStd);
         Tensor out = Tensor.wrap(y, x.shape);
-        return Graph.op("layer_norm", out, x, weight, bias).saves(x, weight == null ? x : weight).backward(g -> {
+        return Graph.op("layer_norm", out, x, weight, bias).saves(x, weight).backward(g -> {
             float[] dy = Creation.readable(g.contiguous());
             float[] dx = x.requiresGrad() ? StepMemory.uninitialized(rows * width) : null;
             float[] dw = weight != null && weight.requiresGrad() ? StepMemory.zeroed(width) : null;

@@ -50,6 +50,9 @@ class ModuleTest {
                 Tensor y = inputs[k];
                 if (k == 0) {
                     y = nets[k].forward(y);   // fused
+                    if (training) {
+                        assertTrue(y.toString().contains("gradFn=batch_norm_relu"), y.toString());
+                    }
                 } else {
                     for (Module layer : nets[k].layers()) {
                         y = layer.forward(y);

@@ -42,21 +42,13 @@ final class VectorBatchNorm {
                 int upper = S.loopBound(inner);
                 for (int i = 0; i < n; i++) {
                     int base = (i * channels + c) * inner;
-                    if (relu) {
-                        for (int j = 0; j < upper; j += V) {
-                            FloatVector.fromArray(S, x, base + j).sub(mean).fma(scales, shifts).max(0f).intoArray(y, base + j);
-                        }
-                        for (int j = upper; j < inner; j++) {
-                            float v = Math.fma(x[base + j] - mean, scale, shift);
-                            y[base + j] = v > 0f ? v : 0f;
-                        }
-                    } else {
-                        for (int j = 0; j < upper; j += V) {
-                            FloatVector.fromArray(S, x, base + j).sub(mean).fma(scales, shifts).intoArray(y, base + j);
-                        }
-                        for (int j = upper; j < inner; j++) {
-                            y[base + j] = Math.fma(x[base + j] - mean, scale, shift);
-                        }
+                    for (int j = 0; j < upper; j += V) {
+                        FloatVector v = FloatVector.fromArray(S, x, base + j).sub(mean).fma(scales, shifts);
+                        (relu ? v.max(0f) : v).intoArray(y, base + j);
+                    }
+                    for (int j = upper; j < inner; j++) {
+                        float v = Math.fma(x[base + j] - mean, scale, shift);
+                        y[base + j] = relu && !(v > 0f) ? 0f : v;
                     }
                 }
             }
@@ -128,7 +120,7 @@ final class VectorBatchNorm {
                         sumDyXhat = g.fma(h, sumDyXhat);
                     }
                     for (int j = upper; j < inner; j++) {
-                        float g = relu && !(Math.fma(x[base + j] - mean, scale, shift) > 0f) ? 0f : dy[base + j];
+                        float g = relu ? passed(dy[base + j], x[base + j], mean, scale, shift) : dy[base + j];
                         sDy += g;
                         sDyXhat += g * ((x[base + j] - mean) * rstd);
                     }
@@ -164,12 +156,17 @@ final class VectorBatchNorm {
                     }
                     for (int j = upper; j < inner; j++) {
                         float h = (x[base + j] - mean) * rstd;
-                        float g = relu && !(Math.fma(x[base + j] - mean, scale, shift) > 0f) ? 0f : dy[base + j];
+                        float g = relu ? passed(dy[base + j], x[base + j], mean, scale, shift) : dy[base + j];
                         dx[base + j] = Math.fma(g, a, f) - h * e;
                     }
                 }
             }
         });
+    }
+
+    /** dy as ReLU's gradient passes it: where forward's value of x, {@code (x - mean) scale + shift}, was above 0. */
+    private static float passed(float dy, float x, float mean, float scale, float shift) {
+        return Math.fma(x - mean, scale, shift) > 0f ? dy : 0f;
     }
 
     /** Sum of channel c's values. */

@@ -73,6 +73,11 @@ final class ReferenceBatchNorm {
         return (float) ((x - mean) * rstd * scale + shift);
     }
 
+    /** dy as ReLU's gradient passes it: where the forward's normalised value of x was above 0, else 0. */
+    private static float passed(float dy, float x, double mean, double rstd, double scale, double shift) {
+        return normalised(x, mean, rstd, scale, shift) > 0f ? dy : 0f;
+    }
+
     static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, float[] bias,
                          boolean relu, int n, int channels, int inner, float[] dx, float[] dWeight, float[] dBias) {
         int m = n * inner;
@@ -86,7 +91,7 @@ final class ReferenceBatchNorm {
             for (int i = 0; i < n; i++) {
                 int base = (i * channels + c) * inner;
                 for (int j = 0; j < inner; j++) {
-                    float g = relu && !(normalised(x[base + j], mean, rstd, scale, shift) > 0f) ? 0f : dy[base + j];
+                    float g = relu ? passed(dy[base + j], x[base + j], mean, rstd, scale, shift) : dy[base + j];
                     sumDy += g;
                     sumDyXhat += g * ((x[base + j] - mean) * rstd);
                 }
@@ -105,7 +110,7 @@ final class ReferenceBatchNorm {
                 int base = (i * channels + c) * inner;
                 for (int j = 0; j < inner; j++) {
                     double xhat = (x[base + j] - mean) * rstd;
-                    float g = relu && !(normalised(x[base + j], mean, rstd, scale, shift) > 0f) ? 0f : dy[base + j];
+                    float g = relu ? passed(dy[base + j], x[base + j], mean, rstd, scale, shift) : dy[base + j];
                     dx[base + j] = (float) (k * (m * (double) g - sumDy - xhat * sumDyXhat));
                 }
             }
