@@ -356,7 +356,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** The {@code --model} text with {@code --activation} and {@code --dropout} applied, as each kind allows. */
-    private Architecture architecture() {
+    Architecture architecture() {
         Architecture a = Architecture.parse(model);
         if (activation != null) {
             a = a.withActivation(ActivationKind.of(activation));
@@ -392,7 +392,7 @@ final class TrainCommand implements Callable<Integer> {
      * Runs a job through the one loop with what every kind shares; {@code main} is false for the
      * extra models of cross-validation, which train quietly and save nothing.
      */
-    private void run(TrainingJob job, boolean main) throws IOException {
+    void run(TrainingJob job, boolean main) throws IOException {
         Trainer trainer = job.trainer();
         List<Callback> callbacks = new ArrayList<>();
         if (main) {
