@@ -2,6 +2,8 @@ package dev.backprop.cpu;
 
 import dev.backprop.backend.ConvGeometry;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -28,8 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * A panel of fewer channels than MR runs a 2- or 4-row tile, so channels the layer does not have
  * are not computed; see {@link #panels} for how the channels are cut into panels.
  *
- * <p>The batch is split into one share of images per thread; weight gradients are summed over the
- * shares in share order, so results do not depend on timing.
+ * <p>Forward and input gradient split the batch into a few shares of images per thread, which the
+ * threads claim as they go; weight gradients take one share per thread and sum them in share order,
+ * so results do not depend on timing. Each thread keeps its padded buffers from call to call.
  */
 final class DirectConvolution {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -45,6 +48,22 @@ final class DirectConvolution {
      * one chunk of the weight gradient, which every tile then reads from the core's own cache.
      */
     private static final int CHUNK_FLOATS = 1 << 15;
+    /**
+     * Shares of a correlation's images per thread: the threads claim shares as they finish, so a core
+     * that runs slower (another process on it, the JIT, the collector) takes fewer instead of holding
+     * the other up at the end of every convolution.
+     */
+    private static final int SHARES_PER_THREAD = 4;
+    /** Distinct buffers a thread keeps (a network's layers need a few each); past this it starts afresh. */
+    private static final int KEPT_BUFFERS = 64;
+    private static final ThreadLocal<Map<BufferKey, float[]>> BUFFERS = ThreadLocal.withInitial(HashMap::new);
+
+    /** What a kept buffer is for: a grid, its use, and its length. */
+    private record BufferKey(Grid grid, Use use, int length) {
+    }
+
+    /** The kept buffers' uses. */
+    private enum Use { PADDED_INPUT, OUTPUT_GRID, GRADIENT_GRID }
 
     private DirectConvolution() {
     }
@@ -53,6 +72,19 @@ final class DirectConvolution {
     static boolean applies(ConvGeometry g) {
         return g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1 && g.groups() == 1
                 && g.padH() < g.kh() && g.padW() < g.kw();
+    }
+
+    /**
+     * This thread's buffer for {@code use} of grid {@code g}, zero when it is made and kept for the next
+     * call with the same grid: every call writes the same interior of a padded input (or the same
+     * rows and columns of a gradient grid), so the padding around it stays zero without being cleared.
+     */
+    private static float[] buffer(Grid g, Use use, int length) {
+        Map<BufferKey, float[]> kept = BUFFERS.get();
+        if (kept.size() >= KEPT_BUFFERS) {
+            kept.clear();
+        }
+        return kept.computeIfAbsent(new BufferKey(g, use, length), k -> new float[k.length()]);
     }
 
     /** The padded-image grid of one correlation. */
@@ -227,12 +259,12 @@ final class DirectConvolution {
         int span = gr.span();
         int ho = gr.ho();
         int wo = gr.wo();
-        int parts = Math.min(WorkerPool.threads(), images);
+        int parts = Math.min(WorkerPool.threads() * SHARES_PER_THREAD, images);
         WorkerPool.run(parts, part -> {
-            float[] xp = new float[gr.c() * gr.plane()];
+            float[] xp = buffer(gr, Use.PADDED_INPUT, gr.c() * gr.plane());
             // Row oc of the output grid holds channel oc. A tile writes all its rows; those past its
-            // panel are overwritten by the next panel's tiles, or lie past o.
-            float[] out = new float[(o + MR) * span];
+            // panel are overwritten by the next panel's tiles, or lie past o (never read).
+            float[] out = buffer(gr, Use.OUTPUT_GRID, (o + MR) * span);
             for (int n = images * part / parts; n < images * (part + 1) / parts; n++) {
                 gr.pad(x, n, xp, 0);
                 for (int b = 0; b < blocks; b++) {
@@ -397,8 +429,8 @@ final class DirectConvolution {
         int parts = Math.min(WorkerPool.threads(), g.n());
         float[][] partial = new float[parts][dw.length];
         WorkerPool.run(parts, part -> {
-            float[] xp = new float[chunk * gr.c() * gr.plane()];
-            float[] dyg = new float[chunk * gridRows * span];
+            float[] xp = buffer(gr, Use.PADDED_INPUT, chunk * gr.c() * gr.plane());
+            float[] dyg = buffer(gr, Use.GRADIENT_GRID, chunk * gridRows * span);
             // Per-lane sums of every (output channel, tap) pair, added up across lanes once at the end.
             float[] lanes = new float[blocks * MR * 2 * tapPairs * V];
             int last = g.n() * (part + 1) / parts;
