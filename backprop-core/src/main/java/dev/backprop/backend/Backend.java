@@ -108,7 +108,7 @@ public interface Backend {
 
     /**
      * A convolutional block as it runs in evaluation: {@link #conv2d}, then {@link #maxPool2x2} of each
-     * output plane, then, when relu is set, ReLU ({@code v > 0 ? v : 0}); writes {@code y [N, O, Ho/2, Wo/2]}.
+     * output plane, then, when relu is set, ReLU ({@code Math.max(v, 0)}, NaN kept); writes {@code y [N, O, Ho/2, Wo/2]}.
      * This default composes the three and is the reference; a backend may fuse them, so that the
      * convolution's full-size output is never written.
      */
@@ -119,7 +119,7 @@ public interface Backend {
         maxPool2x2(full, g.n() * o, g.ho(), g.wo(), y);
         if (relu) {
             for (int i = 0; i < y.length; i++) {
-                y[i] = y[i] > 0f ? y[i] : 0f;
+                y[i] = Math.max(y[i], 0f);
             }
         }
     }

@@ -42,8 +42,9 @@ public enum UnaryOp {
             return (float) (1.0 / (1.0 + Math.exp(-x)));
         }
     },
+    /** {@code max(x, 0)} as {@link Math#max} takes it: NaN stays NaN (as in PyTorch), -0 becomes 0. */
     RELU {
-        public float apply(float x, float alpha, float beta) { return x > 0f ? x : 0f; }
+        public float apply(float x, float alpha, float beta) { return Math.max(x, 0f); }
     },
     /** 1 where {@code x > alpha}, else 0 (the derivative of ReLU when alpha is 0). */
     STEP {

@@ -48,7 +48,7 @@ final class VectorBatchNorm {
                     }
                     for (int j = upper; j < inner; j++) {
                         float v = Math.fma(x[base + j] - mean, scale, shift);
-                        y[base + j] = relu && !(v > 0f) ? 0f : v;
+                        y[base + j] = relu ? Math.max(v, 0f) : v;
                     }
                 }
             }

@@ -87,7 +87,9 @@ final class VectorMath {
      */
     static void normalCdfTerms(float[] src, int at, int len, float[] scratch) {
         for (int i = 0; i < len; i += V) {
-            FloatVector x = FloatVector.fromArray(S, src, at + i);
+            // Beyond |x| = 20 the tail is 0 in float32 (e^-200); the clamp keeps x^2's low part finite
+            // for infinite x, which would otherwise make Phi(inf) NaN instead of 1.
+            FloatVector x = FloatVector.fromArray(S, src, at + i).max(-20f).min(20f);
             FloatVector t = ONE.div(x.abs().mul(INV_SQRT_2 / 2).add(1f));
             FloatVector poly = t.mul(0.17087277f).add(-0.82215223f);
             poly = poly.mul(t).add(1.48851587f);
@@ -190,8 +192,9 @@ final class VectorMath {
         p = p.fma(z, TANH_C0);
         FloatVector small = p.mul(z).fma(x, x);
         FloatVector large = ONE.sub(TWO.div(exp(a.add(a)).add(1f)));
-        large = large.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
-        return large.blend(small, a.compare(VectorOperators.LT, 0.625f));
+        // tanh is odd: x's sign on both branches (the polynomial gives +0 for -0; Math.tanh gives -0).
+        return large.blend(small, a.compare(VectorOperators.LT, 0.625f))
+                .reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
     }
 
     /** {@code 1 / (1 + exp(-x))}. */

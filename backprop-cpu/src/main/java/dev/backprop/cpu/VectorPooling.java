@@ -2,7 +2,6 @@ package dev.backprop.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -87,7 +86,6 @@ final class VectorPooling {
                              boolean relu, float[] y, int yAt) {
         int width = 2 * wo;    // the input columns that windows cover
         float[] reduced = reduced(Math.min(CHUNK, r1 - r0) * width);
-        FloatVector zero = FloatVector.zero(S);
         for (int c0 = r0; c0 < r1; c0 += CHUNK) {
             int c1 = Math.min(r1, c0 + CHUNK);
             for (int r = c0; r < c1; r++) {
@@ -109,11 +107,11 @@ final class VectorPooling {
                 FloatVector lo = FloatVector.fromArray(S, reduced, 2 * i);
                 FloatVector hi = FloatVector.fromArray(S, reduced, 2 * i + V);
                 FloatVector max = EVEN.selectFrom(lo, hi).max(ODD.selectFrom(lo, hi));
-                (relu ? zero.blend(max, max.compare(VectorOperators.GT, 0f)) : max).intoArray(y, out + i);
+                (relu ? max.max(0f) : max).intoArray(y, out + i);
             }
             for (; i < count; i++) {
                 float max = Math.max(reduced[2 * i], reduced[2 * i + 1]);
-                y[out + i] = relu ? (max > 0f ? max : 0f) : max;
+                y[out + i] = relu ? Math.max(max, 0f) : max;
             }
         }
     }

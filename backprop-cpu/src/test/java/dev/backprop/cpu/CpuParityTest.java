@@ -656,6 +656,35 @@ class CpuParityTest {
         }
     }
 
+    /**
+     * NaN, both infinities and -0 in the vector body and in the scalar tail give every unary op the
+     * reference's result, sign of zero included: ReLU keeps NaN in both parts (the vector max kept it
+     * while the tail gave 0), GELU of +infinity is infinity (not NaN), tanh(-0) is -0.
+     */
+    @Test
+    void specialValuesInTheVectorBodyAndTheTail() {
+        int n = 4 * jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() + 7;
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f, 25f, -25f};
+        float[] x = random(n);
+        for (int k = 0; k < specials.length; k++) {
+            x[3 + 5 * k] = specials[k];        // in the body
+            x[n - 1 - k] = specials[k];        // in the tail
+        }
+        Layout l = new Layout(new int[] {n}, new int[] {1}, 0);
+        for (UnaryOp op : UnaryOp.values()) {
+            float[] r0 = new float[n];
+            float[] r1 = new float[n];
+            ref.map(op, 0.3f, 0.7f, x, l, r0);
+            cpu.map(op, 0.3f, 0.7f, x, l, r1);
+            for (int i = 0; i < n; i++) {
+                boolean same = Float.isNaN(r0[i]) ? Float.isNaN(r1[i])
+                        : Float.isInfinite(r0[i]) || r0[i] == 0f ? Float.floatToIntBits(r0[i]) == Float.floatToIntBits(r1[i])
+                        : Math.abs(r0[i] - r1[i]) <= 1e-6 * (1 + Math.abs(r0[i]));
+                assertTrue(same, op + " of " + x[i] + " at " + i + ": reference " + r0[i] + ", cpu " + r1[i]);
+            }
+        }
+    }
+
     @Test
     void broadcastRowsLikeABias() {
         int rows = 5;

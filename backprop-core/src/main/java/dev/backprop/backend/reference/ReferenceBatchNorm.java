@@ -6,7 +6,7 @@ package dev.backprop.backend.reference;
  * {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance, {@code y = xhat w + b};
  * backward, xhat recomputed: {@code db = sum dy}, {@code dw = sum dy xhat},
  * {@code dx = w / (M sqrt(var + eps)) (M dy - sum dy - xhat sum dy xhat)} (section 3 of the paper).
- * With relu the output is {@code y > 0 ? y : 0}, as the reference's ReLU, and backward takes dy only
+ * With relu the output is {@code max(y, 0)}, as the reference's ReLU (NaN kept), and backward takes dy only
  * where the normalised value, recomputed as the forward computed it, was above 0.
  */
 final class ReferenceBatchNorm {
@@ -43,7 +43,7 @@ final class ReferenceBatchNorm {
                 int base = (i * channels + c) * inner;
                 for (int j = 0; j < inner; j++) {
                     float v = normalised(x[base + j], means[c], invStd[c], scale, shift);
-                    y[base + j] = relu ? (v > 0f ? v : 0f) : v;
+                    y[base + j] = relu ? Math.max(v, 0f) : v;
                 }
             }
         }
