@@ -54,8 +54,12 @@ final class DirectConvolution {
      * the other up at the end of every convolution.
      */
     private static final int SHARES_PER_THREAD = 4;
-    /** Distinct buffers a thread keeps (a network's layers need a few each); past this it starts afresh. */
-    private static final int KEPT_BUFFERS = 64;
+    /**
+     * Floats of buffers a thread keeps (16 MB; a small network's layers need well under 1 MB). A new
+     * buffer that would go past it makes the thread drop the ones it kept, so large images cost
+     * allocations again rather than memory held for good.
+     */
+    private static final long KEPT_FLOATS = 1 << 22;
     private static final ThreadLocal<Map<BufferKey, float[]>> BUFFERS = ThreadLocal.withInitial(HashMap::new);
 
     /** What a kept buffer is for: a grid, its use, and its length. */
@@ -81,10 +85,20 @@ final class DirectConvolution {
      */
     private static float[] buffer(Grid g, Use use, int length) {
         Map<BufferKey, float[]> kept = BUFFERS.get();
-        if (kept.size() >= KEPT_BUFFERS) {
-            kept.clear();
+        BufferKey key = new BufferKey(g, use, length);
+        float[] b = kept.get(key);
+        if (b == null) {
+            long held = length;
+            for (float[] k : kept.values()) {
+                held += k.length;
+            }
+            if (held > KEPT_FLOATS) {
+                kept.clear();
+            }
+            b = new float[length];
+            kept.put(key, b);
         }
-        return kept.computeIfAbsent(new BufferKey(g, use, length), k -> new float[k.length()]);
+        return b;
     }
 
     /** The padded-image grid of one correlation. */
