@@ -207,7 +207,7 @@ public interface Backend {
      * {@code dx = weight invStd / M (M dy - sum dy - xhat sum dy xhat)}. Any of dx, dWeight, dBias
      * may be null (not wanted); weight and bias may be null (1 and 0). With relu, the gradients of
      * {@code batchNorm(..., relu = true)}: dy counts only where the normalised value (recomputed from
-     * x as the forward computed it, with bias) was above 0, as ReLU's gradient has it.
+     * x as the forward computed it, with bias) was not at most 0 (NaN passes), as ReLU's gradient has it.
      */
     void batchNormBackward(float[] dy, float[] x, float[] mean, float[] invStd, float[] weight, float[] bias,
                            boolean relu, int n, int channels, int inner, float[] dx, float[] dWeight, float[] dBias);

@@ -18,8 +18,11 @@ public enum BinaryOp {
     LE { public float apply(float a, float b) { return a <= b ? 1f : 0f; } },
     GT { public float apply(float a, float b) { return a > b ? 1f : 0f; } },
     GE { public float apply(float a, float b) { return a >= b ? 1f : 0f; } },
-    /** {@code a} where {@code b > 0}, else 0: ReLU's backward (gradient a, input b) in one pass, as PyTorch's threshold_backward. */
-    PASS_IF_POSITIVE { public float apply(float a, float b) { return b > 0f ? a : 0f; } };
+    /**
+     * 0 where {@code b <= 0}, else {@code a}: ReLU's backward (gradient a, input b) in one pass, as PyTorch's
+     * threshold_backward, which also passes the gradient where b is NaN (ReLU keeps NaN).
+     */
+    PASS_IF_POSITIVE { public float apply(float a, float b) { return b <= 0f ? 0f : a; } };
 
     /** The scalar definition of this function. */
     public abstract float apply(float a, float b);

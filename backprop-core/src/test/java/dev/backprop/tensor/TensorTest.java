@@ -184,6 +184,23 @@ class TensorTest {
         assertTrue(g.toString().startsWith("tensor(shape=[2], gradFn=affine)"), g.toString());
     }
 
+    /**
+     * ReLU as PyTorch has it at the edges: NaN stays NaN and its gradient passes (threshold_backward
+     * blocks only where the value is at most 0); -0, 0 and -infinity give 0 and block it.
+     */
+    @Test
+    void reluKeepsNaNAndPassesItsGradient() {
+        float[] v = {Float.NaN, -1f, 2f, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        Tensor x = Tensor.fromArray(v, v.length).setRequiresGrad(true);
+        Tensor y = x.relu();
+        float[] out = y.toFloatArray();
+        assertTrue(Float.isNaN(out[0]));
+        assertArrayEquals(new float[] {0f, 2f, 0f, 0f, Float.POSITIVE_INFINITY, 0f}, java.util.Arrays.copyOfRange(out, 1, 7));
+        assertEquals(Float.floatToIntBits(0f), Float.floatToIntBits(out[3]), "-0 becomes +0");
+        y.backward(Tensor.ones(v.length));
+        assertArrayEquals(new float[] {1f, 0f, 1f, 0f, 0f, 1f, 0f}, x.grad().toFloatArray());
+    }
+
     @Test
     void maxPoolingWithoutGradientsGivesTheSameMaximaNaNIncluded() {
         float[] v = new float[2 * 3 * 6 * 4];

@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * recomputed, then writes dx. Lane sums are added in a fixed order, so results do not depend on
  * thread timing. Same formulas as {@code ReferenceBatchNorm}, whose sums are in double. With relu,
  * forward writes ReLU of its output as {@link VectorLoops#map} computes it, and backward takes dy only
- * where the normalised value, recomputed from x exactly as forward computed it, is above 0.
+ * where the normalised value, recomputed from x exactly as forward computed it, is not at most 0 (NaN passes).
  */
 final class VectorBatchNorm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -94,11 +94,10 @@ final class VectorBatchNorm {
         int parts = parts(n, channels, inner);
         WorkerPool.run(parts, part -> {
             int upper = S.loopBound(inner);
-            FloatVector zero = FloatVector.zero(S);
             for (int c = channels * part / parts, end = channels * (part + 1) / parts; c < end; c++) {
                 float mean = means[c];
                 float rstd = invStd[c];
-                // The forward's scale and shift, for ReLU's mask (the forward's output above 0).
+                // The forward's scale and shift, for ReLU's mask (dy blocked where the forward's output was at most 0).
                 float scale = (weight == null ? 1f : weight[c]) * rstd;
                 float shift = bias == null ? 0f : bias[c];
                 FloatVector scales = FloatVector.broadcast(S, scale);
@@ -113,7 +112,7 @@ final class VectorBatchNorm {
                         FloatVector g = FloatVector.fromArray(S, dy, base + j);
                         FloatVector xc = FloatVector.fromArray(S, x, base + j).sub(mean);
                         if (relu) {
-                            g = zero.blend(g, xc.fma(scales, shifts).compare(VectorOperators.GT, 0f));
+                            g = g.blend(0f, xc.fma(scales, shifts).compare(VectorOperators.LE, 0f));
                         }
                         FloatVector h = xc.mul(rstd);
                         sumDy = sumDy.add(g);
@@ -149,7 +148,7 @@ final class VectorBatchNorm {
                         FloatVector xc = FloatVector.fromArray(S, x, base + j).sub(mean);
                         FloatVector g = FloatVector.fromArray(S, dy, base + j);
                         if (relu) {
-                            g = zero.blend(g, xc.fma(scales, shifts).compare(VectorOperators.GT, 0f));
+                            g = g.blend(0f, xc.fma(scales, shifts).compare(VectorOperators.LE, 0f));
                         }
                         FloatVector h = xc.mul(rstd);
                         g.fma(as, fs).sub(h.mul(e)).intoArray(dx, base + j);
@@ -164,9 +163,9 @@ final class VectorBatchNorm {
         });
     }
 
-    /** dy as ReLU's gradient passes it: where forward's value of x, {@code (x - mean) scale + shift}, was above 0. */
+    /** dy as ReLU's gradient passes it: 0 where forward's value of x, {@code (x - mean) scale + shift}, was at most 0. */
     private static float passed(float dy, float x, float mean, float scale, float shift) {
-        return Math.fma(x - mean, scale, shift) > 0f ? dy : 0f;
+        return Math.fma(x - mean, scale, shift) <= 0f ? 0f : dy;
     }
 
     /** Sum of channel c's values. */

@@ -185,10 +185,9 @@ final class VectorLoops {
                 }
             }
             case PASS_IF_POSITIVE -> {
-                FloatVector zero = FloatVector.zero(S);
                 for (; i < upper; i += V) {
-                    VectorMask<Float> positive = FloatVector.fromArray(S, b, bOff + i).compare(VectorOperators.GT, 0f);
-                    zero.blend(FloatVector.fromArray(S, a, aOff + i), positive).intoArray(dst, dOff + i);
+                    VectorMask<Float> blocked = FloatVector.fromArray(S, b, bOff + i).compare(VectorOperators.LE, 0f);
+                    FloatVector.fromArray(S, a, aOff + i).blend(0f, blocked).intoArray(dst, dOff + i);
                 }
             }
             default -> {

@@ -657,9 +657,10 @@ class CpuParityTest {
     }
 
     /**
-     * NaN, both infinities and -0 in the vector body and in the scalar tail give every unary op the
-     * reference's result, sign of zero included: ReLU keeps NaN in both parts (the vector max kept it
-     * while the tail gave 0), GELU of +infinity is infinity (not NaN), tanh(-0) is -0.
+     * NaN, both infinities and -0 in the vector body and in the scalar tail give every unary and binary
+     * op the reference's result, sign of zero included: ReLU keeps NaN in both parts (the vector max kept
+     * it while the tail gave 0), GELU of +infinity is infinity (not NaN), tanh(-0) is -0, and ReLU's
+     * gradient passes where its input is NaN.
      */
     @Test
     void specialValuesInTheVectorBodyAndTheTail() {
@@ -681,6 +682,33 @@ class CpuParityTest {
                         : Float.isInfinite(r0[i]) || r0[i] == 0f ? Float.floatToIntBits(r0[i]) == Float.floatToIntBits(r1[i])
                         : Math.abs(r0[i] - r1[i]) <= 1e-6 * (1 + Math.abs(r0[i]));
                 assertTrue(same, op + " of " + x[i] + " at " + i + ": reference " + r0[i] + ", cpu " + r1[i]);
+            }
+        }
+        // Every binary op on every pair of them (in the body), and on a few pairs in the tail.
+        float[] a = random(specials.length * specials.length + n);
+        float[] b = random(a.length);
+        int k = 0;
+        for (float p : specials) {
+            for (float q : specials) {
+                a[k] = p;
+                b[k++] = q;
+            }
+        }
+        for (int t = 0; t < specials.length; t++) {
+            a[a.length - 1 - t] = specials[t];
+            b[b.length - 1 - t] = specials[(t + 3) % specials.length];
+        }
+        Layout pairs = new Layout(new int[] {a.length}, new int[] {1}, 0);
+        for (BinaryOp op : BinaryOp.values()) {
+            float[] r0 = new float[a.length];
+            float[] r1 = new float[a.length];
+            ref.zip(op, a, pairs, b, pairs, r0);
+            cpu.zip(op, a, pairs, b, pairs, r1);
+            for (int i = 0; i < a.length; i++) {
+                boolean same = Float.isNaN(r0[i]) ? Float.isNaN(r1[i])
+                        : Float.isInfinite(r0[i]) || r0[i] == 0f ? Float.floatToIntBits(r0[i]) == Float.floatToIntBits(r1[i])
+                        : Math.abs(r0[i] - r1[i]) <= 1e-6 * (1 + Math.abs(r0[i]));
+                assertTrue(same, op + " of " + a[i] + " and " + b[i] + ": reference " + r0[i] + ", cpu " + r1[i]);
             }
         }
     }

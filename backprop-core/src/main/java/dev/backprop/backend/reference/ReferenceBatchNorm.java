@@ -7,7 +7,7 @@ package dev.backprop.backend.reference;
  * backward, xhat recomputed: {@code db = sum dy}, {@code dw = sum dy xhat},
  * {@code dx = w / (M sqrt(var + eps)) (M dy - sum dy - xhat sum dy xhat)} (section 3 of the paper).
  * With relu the output is {@code max(y, 0)}, as the reference's ReLU (NaN kept), and backward takes dy only
- * where the normalised value, recomputed as the forward computed it, was above 0.
+ * where the normalised value, recomputed as the forward computed it, was not at most 0 (NaN passes).
  */
 final class ReferenceBatchNorm {
     private ReferenceBatchNorm() {
@@ -73,9 +73,9 @@ final class ReferenceBatchNorm {
         return (float) ((x - mean) * rstd * scale + shift);
     }
 
-    /** dy as ReLU's gradient passes it: where the forward's normalised value of x was above 0, else 0. */
+    /** dy as ReLU's gradient passes it: 0 where the forward's normalised value of x was at most 0, else dy. */
     private static float passed(float dy, float x, double mean, double rstd, double scale, double shift) {
-        return normalised(x, mean, rstd, scale, shift) > 0f ? dy : 0f;
+        return normalised(x, mean, rstd, scale, shift) <= 0f ? 0f : dy;
     }
 
     static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, float[] bias,
