@@ -40,7 +40,10 @@ public final class StartupTraining {
         PrintStream out = System.out;
         System.setOut(new PrintStream(OutputStream.nullOutputStream()));
         try {
-            Main.run("train", "--epochs", "2");
+            int exit = Main.run("train", "--epochs", "2");
+            if (exit != 0) {
+                throw new IllegalStateException("the default train exited with " + exit + " (its message is above)");
+            }
             PreparedData images = images(12 * 128, 2 * 128);
             train(images, "--model", "cnn:7", "--dropout", "0", "--epochs", "1", "--batch", "128", "--lr", "0.01",
                     "--schedule-every", "step", "--validation", "0");
