@@ -11,8 +11,8 @@ import dev.backprop.backend.Backends;
  * backward (Ioffe and Szegedy 2015, section 3): {@code dbias = sum dy}, {@code dweight = sum dy xhat} and
  * {@code dx = weight / (M sqrt(var + eps)) * (M dy - sum dy - xhat sum(dy xhat))}, xhat recomputed from x.
  * The batch mean and biased variance are returned for the running estimates. With relu the op is
- * batch norm then ReLU in one pass each way: the output is ReLU's, and backward takes dy only where
- * the normalised value (recomputed from x) was above 0, as ReLU's own backward would have passed it.
+ * batch norm then ReLU in one pass each way: the output is ReLU's, and backward blocks dy where the
+ * normalised value (recomputed from x) was at most 0 (NaN passes), as ReLU's own backward would.
  */
 final class NormOps {
     private NormOps() {

@@ -678,10 +678,7 @@ class CpuParityTest {
             ref.map(op, 0.3f, 0.7f, x, l, r0);
             cpu.map(op, 0.3f, 0.7f, x, l, r1);
             for (int i = 0; i < n; i++) {
-                boolean same = Float.isNaN(r0[i]) ? Float.isNaN(r1[i])
-                        : Float.isInfinite(r0[i]) || r0[i] == 0f ? Float.floatToIntBits(r0[i]) == Float.floatToIntBits(r1[i])
-                        : Math.abs(r0[i] - r1[i]) <= 1e-6 * (1 + Math.abs(r0[i]));
-                assertTrue(same, op + " of " + x[i] + " at " + i + ": reference " + r0[i] + ", cpu " + r1[i]);
+                assertTrue(agree(r0[i], r1[i]), op + " of " + x[i] + " at " + i + ": reference " + r0[i] + ", cpu " + r1[i]);
             }
         }
         // Every binary op on every pair of them (in the body), and on a few pairs in the tail.
@@ -705,12 +702,20 @@ class CpuParityTest {
             ref.zip(op, a, pairs, b, pairs, r0);
             cpu.zip(op, a, pairs, b, pairs, r1);
             for (int i = 0; i < a.length; i++) {
-                boolean same = Float.isNaN(r0[i]) ? Float.isNaN(r1[i])
-                        : Float.isInfinite(r0[i]) || r0[i] == 0f ? Float.floatToIntBits(r0[i]) == Float.floatToIntBits(r1[i])
-                        : Math.abs(r0[i] - r1[i]) <= 1e-6 * (1 + Math.abs(r0[i]));
-                assertTrue(same, op + " of " + a[i] + " and " + b[i] + ": reference " + r0[i] + ", cpu " + r1[i]);
+                assertTrue(agree(r0[i], r1[i]), op + " of " + a[i] + " and " + b[i] + ": reference " + r0[i] + ", cpu " + r1[i]);
             }
         }
+    }
+
+    /** NaN for NaN, the same bits for an infinity or a zero (its sign included), else within 1e-6 relative. */
+    private static boolean agree(float expected, float actual) {
+        if (Float.isNaN(expected)) {
+            return Float.isNaN(actual);
+        }
+        if (Float.isInfinite(expected) || expected == 0f) {
+            return Float.floatToIntBits(expected) == Float.floatToIntBits(actual);
+        }
+        return Math.abs(expected - actual) <= 1e-6 * (1 + Math.abs(expected));
     }
 
     @Test
