@@ -4,17 +4,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -24,7 +20,7 @@ import org.eclipse.jetty.util.Callback;
  * The server's routes: the Open Inference Protocol's (health, server and model metadata, inference, and for a GPT
  * the generate extension, whose JSON is {@link GenerateJson}'s), the route for people with curl ({@link PredictRoute}),
  * the model list, Prometheus metrics and the OpenAPI description. Nothing here blocks a thread: bodies are read
- * asynchronously with a deadline, and an answer is written when its batch (or generation) completes.
+ * chunk by chunk with a deadline ({@link BodyReader}), and an answer is written when its batch (or generation) completes.
  */
 final class Routes extends Handler.Abstract.NonBlocking {
     static final String JSON = "application/json";
@@ -247,39 +243,7 @@ final class Routes extends Handler.Abstract.NonBlocking {
 
     /** Reads the whole body, at most the configured size, within the read timeout; then hands it on. */
     private void readBody(Exchange ex, Consumer<byte[]> then) {
-        long length = ex.request.getLength();
-        if (length > config.maxRequestBytes()) {
-            throw new HttpProblem(413, "the body is " + length + " bytes; this server takes at most "
-                    + config.maxRequestBytes() + " (--max-request-bytes)");
-        }
-        Content.Source.asByteArrayAsync(ex.request, config.maxRequestBytes())
-                .orTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((body, err) -> {
-                    try {
-                        if (err != null) {
-                            throw readProblem(err);
-                        }
-                        then.accept(body);
-                    } catch (HttpProblem p) {
-                        ex.fail(p);
-                    } catch (RuntimeException | Error e) {
-                        ex.internal(e);
-                    }
-                });
-    }
-
-    private HttpProblem readProblem(Throwable err) {
-        Throwable cause = cause(err);
-        if (cause instanceof TimeoutException) {
-            return new HttpProblem(408, "the request body did not arrive within " + config.readTimeout().toMillis()
-                    + " ms (--read-timeout)");
-        }
-        String message = String.valueOf(cause.getMessage());
-        if (message.toLowerCase(Locale.ROOT).contains("max size")) {   // Jetty's words when a body outgrows the limit
-            return new HttpProblem(413, "the body is larger than this server takes, " + config.maxRequestBytes()
-                    + " bytes (--max-request-bytes)");
-        }
-        return new HttpProblem(400, "the request body could not be read: " + message);
+        BodyReader.read(ex, config.maxRequestBytes(), config.readTimeout().toMillis(), then);
     }
 
     private void infer(Exchange ex, ServedModel model, byte[] body) {

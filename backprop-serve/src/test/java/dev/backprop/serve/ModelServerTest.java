@@ -471,6 +471,39 @@ class ModelServerTest {
     }
 
     @Test
+    void aClientThatDribblesItsBodyPastTheDeadlineIsAnswered408() throws Exception {
+        // a byte every 100 ms never trips the 400 ms idle timeout; the deadline for the whole body stops it
+        try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
+                .withLimits(1 << 20, Duration.ofMillis(400), Duration.ofSeconds(5)), Map.of("iris", Servable.of(Models.copy(Models.iris()))));
+             Socket socket = new Socket("127.0.0.1", s.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v2/models/iris/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long start = System.nanoTime();
+            InputStream in = socket.getInputStream();
+            int sent = 0;
+            try {
+                while (sent < 40 && in.available() == 0) {
+                    out.write(' ');
+                    out.flush();
+                    sent++;
+                    Thread.sleep(100);
+                }
+            } catch (IOException closedByServer) {
+                // the server answered and closed while we were still sending: what we expect
+            }
+            String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
+            assertTrue(answer.contains("did not arrive within 400 ms"), answer);
+            assertTrue(sent < 40, "the server waited for all " + sent + " bytes, " + seconds + " s");
+            assertTrue(seconds < 2, "took " + seconds + " s");
+        }
+    }
+
+    @Test
     void closingAnswersTheRequestsInFlightThenRefusesConnections() throws Exception {
         Gate gate = new Gate();
         ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0),
