@@ -10,9 +10,11 @@ import jdk.incubator.vector.VectorSpecies;
  * of C (6 rows x 2 vectors: 12 accumulators) in registers while it streams both panels. Packing
  * reads A and B through their row and column strides, so transposed operands are never
  * materialised; panels are zero-padded, so odd sizes only cost a masked copy at the tile edges.
- * Column blocks of C are split across the worker threads. Products small enough that packing
- * would not pay for itself (a training step's dense layers, on CPUs with AVX-512; a few rows of A
- * on every CPU) go to {@link DirectSgemm}, which reads the operands in place.
+ * With at least as many rows as columns, each block of B is packed once by all the threads
+ * together and the rows of C are handed out a chunk at a time; otherwise column blocks of C are
+ * split across them. Products small enough that packing would not pay for itself (a training
+ * step's dense layers, on CPUs with AVX-512; a few rows of A on every CPU) go to
+ * {@link DirectSgemm}, which reads the operands in place.
  */
 final class Sgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -40,7 +42,8 @@ final class Sgemm {
     static final int DIRECT_MR = MR == 4 ? 4 : 6;
     static final int NR = 2 * V;
     /**
-     * Whether {@link #block} walks row panels of C outermost: for the 12-row tile, where in alternating
+     * Whether {@link #tiles} walks row panels of C outermost, so the rows the tiles load and store advance
+     * in step for the hardware prefetcher while B's panels stream from L2: for the 12-row tile, where in alternating
      * rounds on two cores of an Intel Xeon (family 6, 2026-12-03) it ran the 1024 and 2048 products 5-6%
      * faster and MiniLM's [4096 x 384] x [384 x 1536] 9%, [4096 x 1536] x [1536 x 384] 6%.
      */
@@ -119,33 +122,69 @@ final class Sgemm {
                        float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         long flops = 2L * m * n * k;
         int threads = flops < 2_000_000 ? 1 : WorkerPool.threads();
-        // Each thread packs all of the operand it shares, so split the dimension whose
-        // sharing costs less: columns (every thread packs A, m x k) or rows (every thread packs B, k x n).
-        boolean splitColumns = m <= n;
-        int tiles = splitColumns ? (n + NR - 1) / NR : (m + MR - 1) / MR;
-        int step = splitColumns ? NR : MR;
+        if (threads > 1 && m >= n && m > MR) {
+            sharedB(threads, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
+            return;
+        }
+        // Columns split: each thread packs all of A (m x k), the smaller operand here, for its own columns.
+        int tiles = (n + NR - 1) / NR;
         int parts = Math.min(threads, tiles);
         if (parts <= 1) {
             block(0, m, 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
             return;
         }
         WorkerPool.run(parts, p -> {
-            int from = tiles * p / parts * step;
-            int to = Math.min(splitColumns ? n : m, tiles * (p + 1) / parts * step);
-            if (splitColumns) {
-                block(0, m, from, to, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
-            } else {
-                block(from, to, 0, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
-            }
+            int from = tiles * p / parts * NR;
+            int to = Math.min(n, tiles * (p + 1) / parts * NR);
+            block(0, m, from, to, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
         });
     }
 
     /**
-     * Computes rows {@code [i0, i1)} and columns {@code [j0, j1)} of C. With {@link #ROW_PANELS_OUTER}
-     * each row panel of C is walked along its columns, so the rows the tiles load and store advance in
-     * step and the hardware prefetcher follows them, while the B panels stream from L2; otherwise BLIS's
-     * order, a panel of B kept in L1 against the block of A.
+     * At least as many rows as columns, on several threads: each block of B is packed once, its panels shared
+     * out among the threads, into the calling thread's buffer; then the rows of C are taken a chunk
+     * at a time by whichever thread is free, each packing its own rows of A. Splitting the rows into
+     * a fixed half per thread had each thread pack all of B, and the faster thread wait for the
+     * slower one (two virtual cores do not always run at the same speed). Every tile of C is still
+     * computed by one thread over the same order of k, so results do not depend on the split.
      */
+    private static void sharedB(int threads, int m, int n, int k,
+                                float[] a, int aOff, int aRs, int aCs,
+                                float[] b, int bOff, int bRs, int bCs,
+                                float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
+        float[] bp = BUFFERS.get()[1];
+        // At least four chunks a thread where m allows, at most one cache block of A each.
+        int chunk = Math.min(MC, (Math.ceilDiv(m, 4 * threads) + MR - 1) / MR * MR);
+        int chunks = Math.ceilDiv(m, chunk);
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            int panels = Math.ceilDiv(nc, NR);
+            int packers = Math.min(threads, panels);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                int bAt = bOff + pc * bRs + jc * bCs;
+                WorkerPool.run(packers, p -> {
+                    int from = panels * p / packers * NR;
+                    int to = Math.min(nc, panels * (p + 1) / packers * NR);
+                    packB(kc, to - from, b, bAt + from * bCs, bRs, bCs, bp, from * kc);
+                });
+                boolean add = accumulate || pc > 0;
+                float[] start = pc == 0 ? bias : null;
+                int aAt = aOff + pc * aCs;
+                int cAt = cOff + jc;
+                int jc0 = jc;
+                WorkerPool.run(chunks, part -> {
+                    float[][] buf = BUFFERS.get();
+                    int ic = part * chunk;
+                    int mc = Math.min(chunk, m - ic);
+                    packA(mc, kc, a, aAt + ic * aRs, aRs, aCs, buf[0]);
+                    tiles(mc, nc, kc, buf[0], bp, start, jc0, c, cAt + ic * ldc, ldc, add, buf[2]);
+                });
+            }
+        }
+    }
+
+    /** Computes rows {@code [i0, i1)} and columns {@code [j0, j1)} of C on the calling thread. */
     private static void block(int i0, int i1, int j0, int j1, int k,
                               float[] a, int aOff, int aRs, int aCs,
                               float[] b, int bOff, int bRs, int bCs,
@@ -160,25 +199,33 @@ final class Sgemm {
                 int kc = Math.min(KC, k - pc);
                 boolean add = accumulate || pc > 0;
                 float[] start = pc == 0 ? bias : null;
-                packB(kc, nc, b, bOff + pc * bRs + jc * bCs, bRs, bCs, bp);
+                packB(kc, nc, b, bOff + pc * bRs + jc * bCs, bRs, bCs, bp, 0);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     packA(mc, kc, a, aOff + ic * aRs + pc * aCs, aRs, aCs, ap);
-                    if (ROW_PANELS_OUTER) {
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            for (int jr = 0; jr < nc; jr += NR) {
-                                tile(ir, jr, mc, nc, kc, ap, bp, start, jc + jr, c, cOff + (ic + ir) * ldc + jc + jr,
-                                        ldc, add, edge);
-                            }
-                        }
-                    } else {
-                        for (int jr = 0; jr < nc; jr += NR) {
-                            for (int ir = 0; ir < mc; ir += MR) {
-                                tile(ir, jr, mc, nc, kc, ap, bp, start, jc + jr, c, cOff + (ic + ir) * ldc + jc + jr,
-                                        ldc, add, edge);
-                            }
-                        }
-                    }
+                    tiles(mc, nc, kc, ap, bp, start, jc, c, cOff + ic * ldc + jc, ldc, add, edge);
+                }
+            }
+        }
+    }
+
+    /**
+     * The tiles of a packed block of A ({@code mc x kc}) against a packed block of B ({@code kc x nc}) into C
+     * from {@code cAt}, bias columns from {@code biasAt}. With {@link #ROW_PANELS_OUTER} each row panel of C
+     * is walked along its columns; otherwise BLIS's order, a panel of B kept in L1 against the block of A.
+     */
+    private static void tiles(int mc, int nc, int kc, float[] ap, float[] bp, float[] bias, int biasAt,
+                              float[] c, int cAt, int ldc, boolean add, float[] edge) {
+        if (ROW_PANELS_OUTER) {
+            for (int ir = 0; ir < mc; ir += MR) {
+                for (int jr = 0; jr < nc; jr += NR) {
+                    tile(ir, jr, mc, nc, kc, ap, bp, bias, biasAt + jr, c, cAt + ir * ldc + jr, ldc, add, edge);
+                }
+            }
+        } else {
+            for (int jr = 0; jr < nc; jr += NR) {
+                for (int ir = 0; ir < mc; ir += MR) {
+                    tile(ir, jr, mc, nc, kc, ap, bp, bias, biasAt + jr, c, cAt + ir * ldc + jr, ldc, add, edge);
                 }
             }
         }
@@ -244,14 +291,14 @@ final class Sgemm {
     }
 
     /**
-     * B's block {@code [kc, nc]} into NR-column panels, k-major inside a panel; columns past nc
-     * are zero. Row-major B is copied a panel row at a time; a transposed B (column stride not 1)
+     * B's block {@code [kc, nc]} into NR-column panels from {@code bp[bpAt]}, k-major inside a panel;
+     * columns past nc are zero. Row-major B is copied a panel row at a time; a transposed B (column stride not 1)
      * is read along its contiguous k dimension.
      */
-    private static void packB(int kc, int nc, float[] b, int off, int rs, int cs, float[] bp) {
+    private static void packB(int kc, int nc, float[] b, int off, int rs, int cs, float[] bp, int bpAt) {
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
-            int base = jr * kc;
+            int base = bpAt + jr * kc;
             if (cols < NR) {
                 java.util.Arrays.fill(bp, base, base + kc * NR, 0f);
             }
