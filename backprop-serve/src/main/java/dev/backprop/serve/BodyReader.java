@@ -22,10 +22,14 @@ final class BodyReader implements Runnable {
     private final long timeoutMillis;
     private final long deadline;
     private final Consumer<byte[]> then;
-    private byte[] bytes = new byte[256];
+    private byte[] bytes;
     private int size;
 
     private BodyReader(Exchange ex, int maxBytes, long timeoutMillis, Consumer<byte[]> then) {
+        // The declared length (-1 when chunked), but no more than 64 KB up front: a client that declares a large
+        // body and sends nothing holds no large buffer.
+        long length = ex.request.getLength();
+        this.bytes = new byte[(int) Math.min(length >= 0 ? length : 4096, 65_536)];
         this.ex = ex;
         this.maxBytes = maxBytes;
         this.timeoutMillis = timeoutMillis;
@@ -58,8 +62,11 @@ final class BodyReader implements Runnable {
                     throw problem(chunk.getFailure());
                 }
                 boolean last = chunk.isLast();
-                append(chunk.getByteBuffer());
-                chunk.release();
+                try {
+                    append(chunk.getByteBuffer());
+                } finally {
+                    chunk.release();   // back to Jetty's pool, also when the body has grown too large
+                }
                 if (last) {
                     then.accept(size == bytes.length ? bytes : Arrays.copyOf(bytes, size));
                     return;
@@ -85,7 +92,7 @@ final class BodyReader implements Runnable {
             throw tooLarge("the body is larger than " + maxBytes + " bytes", maxBytes);
         }
         if (size + n > bytes.length) {
-            bytes = Arrays.copyOf(bytes, (int) Math.min(maxBytes, Math.max(size + n, 2L * bytes.length)));
+            bytes = Arrays.copyOf(bytes, (int) Math.min(maxBytes, Math.max(size + n, 2L * bytes.length + 1)));
         }
         buffer.get(bytes, size, n);
         size += n;

@@ -450,17 +450,11 @@ class ModelServerTest {
 
     @Test
     void aClientThatStopsSendingIsAnswered408AndDisconnected() throws Exception {
-        try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
-                .withLimits(1 << 20, Duration.ofMillis(400), Duration.ofSeconds(5)), Map.of("iris", Servable.of(Models.copy(Models.iris()))));
+        try (ModelServer s = irisWithReadTimeout(400);
              Socket socket = new Socket("127.0.0.1", s.port())) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v2/models/iris/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 100\r\n\r\n{\"inputs\"").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
+            startBody(socket, "{\"inputs\"");
             long start = System.nanoTime();
-            InputStream in = socket.getInputStream();
-            String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII);   // until the server closes
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);   // until closed
             double seconds = (System.nanoTime() - start) / 1e9;
             assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
             assertTrue(answer.contains("did not arrive within 400 ms"), answer);
@@ -473,14 +467,9 @@ class ModelServerTest {
     @Test
     void aClientThatDribblesItsBodyPastTheDeadlineIsAnswered408() throws Exception {
         // a byte every 100 ms never trips the 400 ms idle timeout; the deadline for the whole body stops it
-        try (ModelServer s = ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
-                .withLimits(1 << 20, Duration.ofMillis(400), Duration.ofSeconds(5)), Map.of("iris", Servable.of(Models.copy(Models.iris()))));
+        try (ModelServer s = irisWithReadTimeout(400);
              Socket socket = new Socket("127.0.0.1", s.port())) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v2/models/iris/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
+            OutputStream out = startBody(socket, "");
             long start = System.nanoTime();
             InputStream in = socket.getInputStream();
             int sent = 0;
@@ -501,6 +490,22 @@ class ModelServerTest {
             assertTrue(sent < 40, "the server waited for all " + sent + " bytes, " + seconds + " s");
             assertTrue(seconds < 2, "took " + seconds + " s");
         }
+    }
+
+    private static ModelServer irisWithReadTimeout(int millis) throws Exception {
+        return ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
+                .withLimits(1 << 20, Duration.ofMillis(millis), Duration.ofSeconds(5)),
+                Map.of("iris", Servable.of(Models.copy(Models.iris()))));
+    }
+
+    /** Sends the head of a POST whose body is 100 bytes long, and the first of them; returns the stream for the rest. */
+    private static OutputStream startBody(Socket socket, String bodyStart) throws IOException {
+        socket.setSoTimeout(10_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /v2/models/iris/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 100\r\n\r\n" + bodyStart).getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return out;
     }
 
     @Test
