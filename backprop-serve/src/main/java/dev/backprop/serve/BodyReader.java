@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Request;
 
 /**
  * Reads a request's body chunk by chunk, at most a size, within a deadline, and hands the bytes on, or answers the
