@@ -191,7 +191,7 @@ class CpuParityTest {
     void packedAndInPlaceGemmAgreeWithTheReference() {
         int[][] shapes = {{1, 1, 1}, {5, 31, 3}, {6, 32, 9}, {12, 32, 1}, {13, 70, 33}, {37, 65, 129}, {128, 96, 200},
                 {300, 40, 17}, {200, 70, 300},   // two blocks of k, chunks of rows ending in a partial tile
-                {1100, 1030, 24}};   // two blocks of B's columns, the second one partial panel, each packed by both threads
+                {1100, 1030, 24}};   // two blocks of B's columns, the second a partial panel, each packed by both threads
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
@@ -589,11 +589,8 @@ class CpuParityTest {
         Layout l = Layout.contiguous(new int[] {n});
         for (UnaryOp op : new UnaryOp[] {UnaryOp.EXP, UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.SILU, UnaryOp.GELU,
                                          UnaryOp.GELU_TANH}) {
-            float[] r0 = new float[n];
-            float[] r1 = new float[n];
-            ref.map(op, 0, 0, x, l, r0);
-            cpu.map(op, 0, 0, x, l, r1);
-            assertRelative(x, r0, r1, op.toString(), 1e-30);
+            float[][] r = mapBoth(op, 0, 0, x, l, n);
+            assertRelative(x, r[0], r[1], op.toString(), 1e-30);
         }
         float[] positive = new float[n];
         for (int i = 0; i < n; i++) {
@@ -633,18 +630,12 @@ class CpuParityTest {
             float[] y = random(n + 3);
             Layout l = new Layout(new int[] {n}, new int[] {1}, 3);
             for (UnaryOp op : UnaryOp.values()) {
-                float[] r0 = new float[n];
-                float[] r1 = new float[n];
-                ref.map(op, 0.3f, 0.7f, x, l, r0);
-                cpu.map(op, 0.3f, 0.7f, x, l, r1);
-                assertClose(r0, r1, 1e-6, op + " n=" + n);
+                float[][] r = mapBoth(op, 0.3f, 0.7f, x, l, n);
+                assertClose(r[0], r[1], 1e-6, op + " n=" + n);
             }
             for (BinaryOp op : BinaryOp.values()) {
-                float[] r0 = new float[n];
-                float[] r1 = new float[n];
-                ref.zip(op, x, l, y, l, r0);
-                cpu.zip(op, x, l, y, l, r1);
-                assertClose(r0, r1, 1e-6, op + " n=" + n);
+                float[][] r = zipBoth(op, x, l, y, l, n);
+                assertClose(r[0], r[1], 1e-6, op + " n=" + n);
             }
             for (ReduceOp op : ReduceOp.values()) {
                 float[] r0 = new float[1];
@@ -674,12 +665,10 @@ class CpuParityTest {
         }
         Layout l = new Layout(new int[] {n}, new int[] {1}, 0);
         for (UnaryOp op : UnaryOp.values()) {
-            float[] r0 = new float[n];
-            float[] r1 = new float[n];
-            ref.map(op, 0.3f, 0.7f, x, l, r0);
-            cpu.map(op, 0.3f, 0.7f, x, l, r1);
+            float[][] r = mapBoth(op, 0.3f, 0.7f, x, l, n);
             for (int i = 0; i < n; i++) {
-                assertTrue(agree(r0[i], r1[i]), op + " of " + x[i] + " at " + i + ": reference " + r0[i] + ", cpu " + r1[i]);
+                assertTrue(agree(r[0][i], r[1][i]), op + " of " + x[i] + " at " + i + ": reference " + r[0][i] + ", cpu "
+                        + r[1][i]);
             }
         }
         // Every binary op on every pair of them (in the body), and on a few pairs in the tail.
@@ -698,14 +687,28 @@ class CpuParityTest {
         }
         Layout pairs = new Layout(new int[] {a.length}, new int[] {1}, 0);
         for (BinaryOp op : BinaryOp.values()) {
-            float[] r0 = new float[a.length];
-            float[] r1 = new float[a.length];
-            ref.zip(op, a, pairs, b, pairs, r0);
-            cpu.zip(op, a, pairs, b, pairs, r1);
+            float[][] r = zipBoth(op, a, pairs, b, pairs, a.length);
             for (int i = 0; i < a.length; i++) {
-                assertTrue(agree(r0[i], r1[i]), op + " of " + a[i] + " and " + b[i] + ": reference " + r0[i] + ", cpu " + r1[i]);
+                assertTrue(agree(r[0][i], r[1][i]), op + " of " + a[i] + " and " + b[i] + ": reference " + r[0][i]
+                        + ", cpu " + r[1][i]);
             }
         }
+    }
+
+    /** {@code op} over n values on the reference backend and on this one: {reference, cpu}. */
+    private float[][] mapBoth(UnaryOp op, float alpha, float beta, float[] x, Layout l, int n) {
+        float[][] r = {new float[n], new float[n]};
+        ref.map(op, alpha, beta, x, l, r[0]);
+        cpu.map(op, alpha, beta, x, l, r[1]);
+        return r;
+    }
+
+    /** {@code op} of a and b into n values on the reference backend and on this one: {reference, cpu}. */
+    private float[][] zipBoth(BinaryOp op, float[] a, Layout la, float[] b, Layout lb, int n) {
+        float[][] r = {new float[n], new float[n]};
+        ref.zip(op, a, la, b, lb, r[0]);
+        cpu.zip(op, a, la, b, lb, r[1]);
+        return r;
     }
 
     /** NaN for NaN, the same bits for an infinity or a zero (its sign included), else within 1e-6 relative. */
@@ -780,14 +783,10 @@ class CpuParityTest {
         Layout lx = Layout.contiguous(new int[] {n, c, 4, 5});
         Layout ls = new Layout(new int[] {n, c, 4, 5}, new int[] {0, 1, 0, 0}, 0);
         for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV}) {
-            float[] r0 = new float[x.length];
-            float[] r1 = new float[x.length];
-            ref.zip(op, x, lx, stat, ls, r0);
-            cpu.zip(op, x, lx, stat, ls, r1);
-            assertClose(r0, r1, 1e-6, op + " tensor op channel");
-            ref.zip(op, stat, ls, x, lx, r0);
-            cpu.zip(op, stat, ls, x, lx, r1);
-            assertClose(r0, r1, 1e-6, op + " channel op tensor");
+            float[][] r = zipBoth(op, x, lx, stat, ls, x.length);
+            assertClose(r[0], r[1], 1e-6, op + " tensor op channel");
+            r = zipBoth(op, stat, ls, x, lx, x.length);
+            assertClose(r[0], r[1], 1e-6, op + " channel op tensor");
         }
         // [N, C, H, W] viewed as [C, N, H, W]: planes of H*W stay contiguous.
         Layout permuted = new Layout(new int[] {c, n, 4, 5}, new int[] {hw, c * hw, 5, 1}, 0);

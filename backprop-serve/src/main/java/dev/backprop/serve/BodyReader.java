@@ -24,10 +24,9 @@ final class BodyReader implements Runnable {
     private byte[] bytes;
     private int size;
 
-    private BodyReader(Exchange ex, int maxBytes, long timeoutMillis, Consumer<byte[]> then) {
+    private BodyReader(Exchange ex, long length, int maxBytes, long timeoutMillis, Consumer<byte[]> then) {
         // The declared length (-1 when chunked), but no more than 64 KB up front: a client that declares a large
         // body and sends nothing holds no large buffer.
-        long length = ex.request.getLength();
         this.bytes = new byte[(int) Math.min(length >= 0 ? length : 4096, 65_536)];
         this.ex = ex;
         this.maxBytes = maxBytes;
@@ -42,7 +41,7 @@ final class BodyReader implements Runnable {
         if (length > maxBytes) {
             throw tooLarge("the body is " + length + " bytes", maxBytes);
         }
-        new BodyReader(ex, maxBytes, timeoutMillis, then).run();
+        new BodyReader(ex, length, maxBytes, timeoutMillis, then).run();
     }
 
     @Override
