@@ -249,7 +249,8 @@ final class DirectSgemm {
      * {@code C = A B (+ 1 bias^T)} for a packed B, A's rows contiguous: up to {@link #DOT_ROWS} rows
      * (a token being generated, one request) two panels at a time with their rows' four vectors in
      * registers, split across the threads by panels from {@link #ROWS_SPLIT} floats of B; more rows
-     * through the 6-row tile, split by panels or by rows as {@link #gemm} splits.
+     * through {@link Sgemm}'s tile where it is not 6 rows ({@link #packedRows}), else through the 6-row tile,
+     * split by panels or by rows as {@link #gemm} splits.
      */
     static void gemmPacked(int m, float[] a, int aOff, int aRs, Panels b, float[] bias, float[] c, int cOff, int ldc) {
         int k = b.rows();
@@ -262,7 +263,7 @@ final class DirectSgemm {
                     k, n, a, aOff, aRs, b.data(), bias, c, cOff, ldc));
             return;
         }
-        if (Sgemm.MR == 12) {
+        if (Sgemm.MR != MR) {
             packedRows(m, a, aOff, aRs, b, bias, c, cOff, ldc);
             return;
         }
@@ -283,16 +284,25 @@ final class DirectSgemm {
     }
 
     /**
-     * {@code C = A B (+ 1 bias^T)} for a packed B through {@link Sgemm}'s 12-row tile, where it runs
-     * (Intel cores with AVX-512): A's rows are packed 12 at a time and zero-padded, and each panel of B
-     * is read once per 12 rows instead of once per 6, a tile cut by C's last rows or columns going
+     * {@code C = A B (+ 1 bias^T)} for a packed B through {@link Sgemm}'s tile, where it is not this class's
+     * 6 rows: A's rows are packed MR at a time and zero-padded, a tile cut by C's last rows or columns going
      * through a scratch tile. From {@link #ROWS_SPLIT} floats of B the threads split the work: by
-     * row panels where there are enough to go round, each thread packing only its own rows (the MLP's
+     * row panels where each thread gets at least two, each packing only its own rows (the MLP's
      * batch of 64: packing all of A on the calling thread left the other idle for a tenth of the pass),
-     * else by B's panels. A 7-token sentence's products in MiniLM read B once rather than twice (the
-     * 6-row tile and its edge): in alternating rounds on two cores of an Intel Xeon (family 6,
-     * 2026-12-03) the sentence took 5.8 and 6.4 ms (medians of two runs) against 6.7 and 7.3 through
-     * the 6-row tile.
+     * else by B's panels, so that each thread streams half of B rather than all of it.
+     * <ul>
+     *   <li>The 12-row tile (Intel cores with AVX-512): a 7-token sentence's products in MiniLM read B once
+     *       rather than twice (the 6-row tile and its edge): in alternating rounds on two cores of an Intel
+     *       Xeon (family 6, 2026-12-03) the sentence took 5.8 and 6.4 ms (medians of two runs) against 6.7
+     *       and 7.3 through the 6-row tile.
+     *   <li>The 4-row tile (AVX2): the 6-row tile spills an accumulator there and computes a 7-token
+     *       sentence's rows as 12 (a tile and a zero-padded edge), the 4-row tile as 8. One product, medians
+     *       of ten rounds on two cores of the AVX2 machine (2026-12-04): [7 x 384] x [384 x 1536] 124-152 us
+     *       -> 93-102 with B in the caches, 184-201 -> 156-163 cycling through 24 copies of B (57 MB); MiniLM's
+     *       [13 x 384] x [384 x 384] 52.9 -> 31.6 us, [128 x 384] x [384 x 384] 449 -> 288; the MLP's [64 x
+     *       784] x [784 x 256] 235 -> 175. Splitting a 7-row product's two row panels between the threads,
+     *       each streaming all of B, was faster with B in the caches (65 us) and slower from memory (172).
+     * </ul>
      */
     private static void packedRows(int m, float[] a, int aOff, int aRs, Panels b, float[] bias, float[] c, int cOff,
                                    int ldc) {
@@ -302,7 +312,7 @@ final class DirectSgemm {
         int rowPanels = (m + mr - 1) / mr;
         int panels = (n + NR - 1) / NR;
         int threads = (long) k * n >= ROWS_SPLIT ? WorkerPool.threads() : 1;
-        if (threads > 1 && rowPanels >= threads) {
+        if (threads > 1 && rowPanels >= 2 * threads) {
             WorkerPool.run(threads, part -> {
                 int from = rowPanels * part / threads * mr;
                 int to = Math.min(m, rowPanels * (part + 1) / threads * mr);
