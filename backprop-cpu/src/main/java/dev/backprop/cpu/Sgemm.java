@@ -53,10 +53,10 @@ final class Sgemm {
      * stream A's panels past it: 32 KB at 256 with the 2V = 32-float panels of AVX-512. The 16-float panels of
      * AVX2 take 384 in 24 KB, and there k is cut into equal blocks (784 as 392 + 392 rather than 384 + 384 + 16),
      * since every block after the first is one more pass over C, which the tiles read back and write again. With
-     * MiniLM's k = 384 in one block instead of 256 + 128, its products ran 12-21% faster in alternating rounds
-     * in one JVM (two threads, the AVX2 machine, 2026-12-04: [4096 x 384] x [384 x 384] 128-130 -> 151-158
-     * GFLOP/s), [4096 x 384] x [384 x 1536] in four blocks rather than six 3-13% faster, 1024 2-5%, the GPT's
-     * 384 x 128 x 768 weight gradient 9%.
+     * MiniLM's k = 384 in one block instead of 256 + 128, in alternating rounds in one JVM (two threads, the
+     * AVX2 machine, 2026-12-04, two runs) [4096 x 384] x [384 x 384] ran 1.14x and 1.41x as fast, [4096 x 384] x
+     * [384 x 1536] 1.28x, [4096 x 1536] x [1536 x 384] (four blocks rather than six) 1.07x, 1024 1.01x, 2048 1.05x,
+     * the GPT's 384 x 128 x 768 weight gradient 0.97x and 1.11x.
      */
     private static final int KC = MR == 4 ? 384 : 256;
     /** Rows of A packed per block, 96 KB of A: 96 rows at KC = 256, 64 for the 4-row tile's 384. */
