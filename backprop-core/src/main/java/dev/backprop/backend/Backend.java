@@ -158,6 +158,14 @@ public interface Backend {
     void maxPool2x2(float[] x, int planes, int h, int w, float[] y);
 
     /**
+     * The gradient of {@link #maxPool2x2}: for each window, {@code g} of its output goes to the first of its four
+     * elements (row by row) equal to the window's maximum {@code y} (0 and -0 equal), or where y is NaN to its
+     * first NaN; every other element of dx, and a last odd row or column that no window covers, gets 0. Writes
+     * every element of the {@code planes} planes of dx.
+     */
+    void maxPool2x2Backward(float[] x, float[] y, float[] g, int planes, int h, int w, float[] dx);
+
+    /**
      * Column sums of a row-major {@code [rows, cols]} block from {@code offset}:
      * {@code dst[c] = sum_r src[offset + r cols + c]} (a bias gradient, a sum over leading dimensions).
      */

@@ -39,11 +39,7 @@ final class PoolOps {
             return Graph.op("max_pool2d", out, x).saves(x, out).backward(g -> {
                 float[] gd = Creation.readable(g.contiguous());
                 float[] dx = StepMemory.uninitialized(xd.length);
-                k.parallel(parts, part -> {
-                    for (int plane = n * part / parts; plane < n * (part + 1) / parts; plane++) {
-                        maxPlane2x2Backward(xd, y, gd, plane, h, w, dx);
-                    }
-                });
+                k.maxPool2x2Backward(xd, y, gd, n, h, w, dx);
                 return grads(Tensor.wrap(dx, x.shape));
             });
         }
@@ -69,48 +65,6 @@ final class PoolOps {
             });
             return grads(Tensor.wrap(dx, x.shape));
         });
-    }
-
-    /**
-     * The gradient of one plane's 2 x 2, stride-2 max pooling: each window's {@code g} goes to its
-     * first element (row by row) equal to the window's maximum {@code y}, or its first NaN where
-     * y is NaN, as {@link #maxPlane2x2} records it (its comparisons treat 0 and -0 as equal too);
-     * every other element, and a last odd row or column that no window covers, gets 0. Writes
-     * every element of the plane in dx.
-     */
-    private static void maxPlane2x2Backward(float[] xd, float[] y, float[] gd, int plane, int h, int w, float[] dx) {
-        int ho = h / 2;
-        int wo = w / 2;
-        int base = plane * h * w;
-        for (int oh = 0; oh < ho; oh++) {
-            int o = (plane * ho + oh) * wo;
-            int top = base + 2 * oh * w;
-            for (int ow = 0; ow < wo; ow++, o++) {
-                int i0 = top + 2 * ow;
-                int i2 = i0 + w;
-                float best = y[o];
-                // Selections of an index by a comparison compile to conditional moves, not branches
-                // (which random activations mispredict); the last one standing is the first match.
-                int where = xd[i2] == best ? i2 : i2 + 1;
-                where = xd[i0 + 1] == best ? i0 + 1 : where;
-                where = xd[i0] == best ? i0 : where;
-                if (best != best) {
-                    where = xd[i0] != xd[i0] ? i0 : xd[i0 + 1] != xd[i0 + 1] ? i0 + 1 : xd[i2] != xd[i2] ? i2 : i2 + 1;
-                }
-                dx[i0] = 0f;
-                dx[i0 + 1] = 0f;
-                dx[i2] = 0f;
-                dx[i2 + 1] = 0f;
-                dx[where] = gd[o];
-            }
-            if (w % 2 == 1) {
-                dx[top + w - 1] = 0f;
-                dx[top + 2 * w - 1] = 0f;
-            }
-        }
-        if (h % 2 == 1) {
-            java.util.Arrays.fill(dx, base + (h - 1) * w, base + h * w, 0f);
-        }
     }
 
     /**

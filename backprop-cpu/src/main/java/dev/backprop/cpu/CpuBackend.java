@@ -297,6 +297,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void maxPool2x2Backward(float[] x, float[] y, float[] g, int planes, int h, int w, float[] dx) {
+        VectorPooling.maxPool2x2Backward(x, y, g, planes, h, w, dx);
+    }
+
+    @Override
     public void batchNormInference(float[] x, int n, int channels, int inner, float[] mean, float[] variance,
                                    float[] weight, float[] bias, float eps, float[] y) {
         VectorBatchNorm.inference(x, n, channels, inner, mean, variance, weight, bias, eps, y);

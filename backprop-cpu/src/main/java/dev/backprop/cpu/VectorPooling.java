@@ -2,6 +2,8 @@ package dev.backprop.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -30,6 +32,13 @@ final class VectorPooling {
     /** Floats of input from which the planes are split across the threads. */
     private static final long SPLIT = 1 << 16;
     private static final ThreadLocal<float[]> REDUCED = ThreadLocal.withInitial(() -> new float[0]);
+    /** Each of a vector's first V / 2 outputs twice, one per element of its window's row. */
+    private static final VectorShuffle<Float> PAIRED = VectorShuffle.fromOp(S, i -> i / 2);
+    /** Each lane's neighbour in its pair: the other element of the same window's row. */
+    private static final VectorShuffle<Float> PARTNER = VectorShuffle.fromOp(S, i -> i ^ 1);
+    private static final VectorMask<Float> RIGHT = VectorMask.fromValues(S, lanesOdd());
+    private static final FloatVector ZERO = FloatVector.zero(S);
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
 
     private VectorPooling() {
     }
@@ -40,6 +49,88 @@ final class VectorPooling {
             v[i] = first + 2 * i;
         }
         return v;
+    }
+
+    private static boolean[] lanesOdd() {
+        boolean[] odd = new boolean[V];
+        for (int i = 0; i < V; i++) {
+            odd[i] = i % 2 == 1;
+        }
+        return odd;
+    }
+
+    /**
+     * See {@code Backend.maxPool2x2Backward}. Two input rows at a time, a vector of each: the maxima and
+     * gradients of its V / 2 windows are spread to both elements of each window's row ({@link #PAIRED});
+     * which element holds the maximum is a comparison, and "the first of the window's elements that does" is
+     * settled with each lane's partner
+     * ({@link #PARTNER}): the left element of a row wins over the right, the upper row over the lower, and the
+     * lower right takes the gradient when nothing else does, as the reference's order has it. Every element
+     * of dx is written.
+     */
+    static void maxPool2x2Backward(float[] x, float[] y, float[] g, int planes, int h, int w, float[] dx) {
+        int ho = h / 2;
+        int rows = planes * ho;
+        if (h % 2 == 1 || w % 2 == 1 || ho == 0) {
+            java.util.Arrays.fill(dx, 0, planes * h * w, 0f);   // the row and column no window covers
+        }
+        if (rows == 0 || w / 2 == 0) {
+            return;
+        }
+        int parts = (long) planes * h * w >= SPLIT ? Math.min(WorkerPool.threads(), rows) : 1;
+        WorkerPool.run(parts, p -> {
+            for (int r = rows * p / parts; r < rows * (p + 1) / parts; r++) {
+                backwardRows(x, y, g, h, w, ho, r, dx);
+            }
+        });
+    }
+
+    /** Output row r's windows ({@code r = plane * ho + oh}): two rows of dx. */
+    private static void backwardRows(float[] x, float[] y, float[] g, int h, int w, int ho, int r, float[] dx) {
+        int wo = w / 2;
+        int width = 2 * wo;
+        int top = r / ho * h * w + 2 * (r % ho) * w;
+        int o = r * wo;
+        boolean whole = width >= V;
+        for (int at = 0; at < width; at += V) {
+            // A row of at least a vector ends with one that ends where the row does, overlapping the one before
+            // (it writes the same values again), as copyRow's rows do: masked moves are slow on AMD cores, and
+            // LeNet's 10-wide rows would be half masked. Shorter rows are masked.
+            if (whole && at + V > width) {
+                at = width - V;
+            }
+            int yAt = o + at / 2;
+            boolean yWhole = yAt + V <= y.length;
+            VectorMask<Float> outputs = S.indexInRange(at / 2, wo);
+            FloatVector m = (yWhole ? FloatVector.fromArray(S, y, yAt) : FloatVector.fromArray(S, y, yAt, outputs))
+                    .rearrange(PAIRED);
+            FloatVector gm = (yWhole ? FloatVector.fromArray(S, g, yAt) : FloatVector.fromArray(S, g, yAt, outputs))
+                    .rearrange(PAIRED);
+            VectorMask<Float> in = S.indexInRange(at, width);
+            FloatVector upper = whole ? FloatVector.fromArray(S, x, top + at) : FloatVector.fromArray(S, x, top + at, in);
+            FloatVector lower = whole ? FloatVector.fromArray(S, x, top + w + at)
+                    : FloatVector.fromArray(S, x, top + w + at, in);
+            VectorMask<Float> up = upper.compare(VectorOperators.EQ, m);
+            VectorMask<Float> low = lower.compare(VectorOperators.EQ, m);
+            if (m.test(VectorOperators.IS_NAN).and(in).anyTrue()) {
+                VectorMask<Float> nan = m.test(VectorOperators.IS_NAN);
+                up = up.or(upper.test(VectorOperators.IS_NAN).and(nan));
+                low = low.or(lower.test(VectorOperators.IS_NAN).and(nan));
+            }
+            VectorMask<Float> upPartner = ZERO.blend(ONE, up).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
+            VectorMask<Float> lowPartner = ZERO.blend(ONE, low).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
+            // Upper row: the left element when it holds the maximum, the right when it does and the left not.
+            VectorMask<Float> upperWins = up.andNot(RIGHT.and(upPartner));
+            // Lower row, when neither upper element holds it: the left when it does, else the right.
+            VectorMask<Float> lowerWins = up.or(upPartner).not().and(low.andNot(RIGHT).or(RIGHT.andNot(lowPartner)));
+            if (whole) {
+                ZERO.blend(gm, upperWins).intoArray(dx, top + at);
+                ZERO.blend(gm, lowerWins).intoArray(dx, top + w + at);
+            } else {
+                ZERO.blend(gm, upperWins).intoArray(dx, top + at, in);
+                ZERO.blend(gm, lowerWins).intoArray(dx, top + w + at, in);
+            }
+        }
     }
 
     /** See {@code Backend.maxPool2x2}. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.backprop.backend.Backend;
 import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.Layout;
 import dev.backprop.backend.ReduceOp;
@@ -263,6 +264,58 @@ class CpuParityTest {
         assertTrue(Float.isNaN(out[0]), "a NaN in the window wins");
         cpu.maxPool2x2(new float[] {-0f, -0f, -0f, 0f}, 1, 2, 2, out);
         assertEquals(Float.floatToIntBits(0f), Float.floatToIntBits(out[0]), "0 beats -0");
+    }
+
+    /**
+     * The gradient of 2 x 2 max pooling against the reference, bit for bit: planes of cnn:7's and LeNet's sizes,
+     * odd sizes whose last row and column get 0, a plane too small for any window, enough planes to split across
+     * threads; values on a coarse grid, so that many windows hold their maximum twice or more (the first, row by
+     * row, takes the gradient), and windows with NaN, -0 against 0 and infinities. Then single windows whose
+     * answer is known.
+     */
+    @Test
+    void maxPoolingGradientGoesToTheFirstMaximum() {
+        int[][] shapes = {{64 * 7, 28, 28}, {64 * 14, 14, 14}, {64 * 16, 10, 10}, {3, 7, 9}, {2, 1, 1}, {5, 2, 34},
+            {1, 40, 66}, {4, 5, 5}, {700, 12, 12}};
+        for (int[] s : shapes) {
+            int planes = s[0];
+            int h = s[1];
+            int w = s[2];
+            float[] x = random(planes * h * w);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = Math.round(x[i] * 2) / 2f;   // -1, -0.5, 0, 0.5, 1 (and -0)
+            }
+            x[0] = Float.NaN;
+            x[Math.min(6, x.length - 1)] = Float.NaN;
+            x[x.length / 2] = Float.NEGATIVE_INFINITY;
+            x[x.length - 1] = Float.POSITIVE_INFINITY;
+            float[] y = new float[planes * (h / 2) * (w / 2)];
+            ref.maxPool2x2(x, planes, h, w, y);
+            float[] g = random(y.length);
+            float[] expected = random(x.length);
+            float[] actual = random(x.length);   // stale contents must be overwritten
+            ref.maxPool2x2Backward(x, y, g, planes, h, w, expected);
+            cpu.maxPool2x2Backward(x, y, g, planes, h, w, actual);
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(actual[i]),
+                        "max pool gradient " + java.util.Arrays.toString(s) + " at " + i + ": reference " + expected[i]
+                                + ", cpu " + actual[i]);
+            }
+        }
+        float[][] windows = {{1f, 1f, 1f, 1f}, {0f, 2f, 2f, 1f}, {0f, 1f, 2f, 2f}, {-0f, 0f, -1f, -2f},
+            {1f, 0f, Float.NaN, 0f}, {1f, Float.NaN, Float.NaN, 0f}, {-1f, -2f, -3f, -1f}};
+        int[] winner = {0, 1, 2, 0, 2, 1, 0};
+        for (Backend b : new Backend[] {ref, cpu}) {
+            for (int t = 0; t < windows.length; t++) {
+                float[] y = new float[1];
+                b.maxPool2x2(windows[t], 1, 2, 2, y);
+                float[] dx = {9f, 9f, 9f, 9f};
+                b.maxPool2x2Backward(windows[t], y, new float[] {5f}, 1, 2, 2, dx);
+                float[] want = new float[4];
+                want[winner[t]] = 5f;
+                assertArrayEquals(want, dx, 0f, b.getClass().getSimpleName() + ", window " + java.util.Arrays.toString(windows[t]));
+            }
+        }
     }
 
     @Test

@@ -170,6 +170,32 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void maxPool2x2Backward(float[] x, float[] y, float[] g, int planes, int h, int w, float[] dx) {
+        int ho = h / 2;
+        int wo = w / 2;
+        java.util.Arrays.fill(dx, 0, planes * h * w, 0f);
+        for (int plane = 0; plane < planes; plane++) {
+            for (int oh = 0; oh < ho; oh++) {
+                int top = plane * h * w + 2 * oh * w;
+                for (int ow = 0; ow < wo; ow++) {
+                    int o = (plane * ho + oh) * wo + ow;
+                    int i = top + 2 * ow;
+                    int where = holdsMax(x[i], y[o]) ? i
+                            : holdsMax(x[i + 1], y[o]) ? i + 1
+                            : holdsMax(x[i + w], y[o]) ? i + w
+                            : i + w + 1;
+                    dx[where] = g[o];
+                }
+            }
+        }
+    }
+
+    /** Whether a window's element is its maximum: equal to it, or NaN where the maximum is NaN. */
+    private static boolean holdsMax(float v, float max) {
+        return v == max || (Float.isNaN(v) && Float.isNaN(max));
+    }
+
+    @Override
     public void sumColumns(float[] src, int offset, int rows, int cols, float[] dst) {
         double[] acc = new double[cols];
         for (int r = 0; r < rows; r++) {
