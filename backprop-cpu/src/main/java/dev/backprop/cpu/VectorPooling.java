@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * is not measured) the neighbours are maxed one output at a time. The scalar loop it replaces was 26%
  * of LeNet-5's batch-64 forward pass in evaluation (JFR, Intel Xeon, 2026-12-02). The same passes pool
  * a convolution's output as {@link DirectConvolution} leaves it, rows wider than the output and
- * planes further apart, adding each plane's bias and applying ReLU on the way.
+ * planes further apart, adding each plane's bias and applying ReLU on the way. The gradient
+ * ({@link #maxPool2x2Backward}) finds each window's maximum again from the input and the pooled output.
  */
 final class VectorPooling {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -63,10 +64,11 @@ final class VectorPooling {
      * See {@code Backend.maxPool2x2Backward}. Two input rows at a time, a vector of each: the maxima and
      * gradients of its V / 2 windows are spread to both elements of each window's row ({@link #PAIRED});
      * which element holds the maximum is a comparison, and "the first of the window's elements that does" is
-     * settled with each lane's partner
-     * ({@link #PARTNER}): the left element of a row wins over the right, the upper row over the lower, and the
-     * lower right takes the gradient when nothing else does, as the reference's order has it. Every element
-     * of dx is written.
+     * settled with each lane's partner ({@link #PARTNER}): the left element of a row wins over the right, the
+     * upper row over the lower, and the lower right takes the gradient when nothing else does, as the
+     * reference's order has it. Every element of dx is written. One thread, on the AVX2 machine (2026-12-04,
+     * medians of 15 rounds, two runs): 2.7-4.1x as fast as the reference's scalar loop on 28 x 28 planes,
+     * 2.5-3.0x on 14 x 14, 1.6x on LeNet's 10 x 10.
      */
     static void maxPool2x2Backward(float[] x, float[] y, float[] g, int planes, int h, int w, float[] dx) {
         int ho = h / 2;
