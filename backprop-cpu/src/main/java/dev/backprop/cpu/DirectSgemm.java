@@ -296,12 +296,14 @@ final class DirectSgemm {
      *       Xeon (family 6, 2026-12-03) the sentence took 5.8 and 6.4 ms (medians of two runs) against 6.7
      *       and 7.3 through the 6-row tile.
      *   <li>The 4-row tile (AVX2): the 6-row tile spills an accumulator there and computes a 7-token
-     *       sentence's rows as 12 (a tile and a zero-padded edge), the 4-row tile as 8. One product, medians
-     *       of ten rounds on two cores of the AVX2 machine (2026-12-04): [7 x 384] x [384 x 1536] 124-152 us
-     *       -> 93-102 with B in the caches, 184-201 -> 156-163 cycling through 24 copies of B (57 MB); MiniLM's
-     *       [13 x 384] x [384 x 384] 52.9 -> 31.6 us, [128 x 384] x [384 x 384] 449 -> 288; the MLP's [64 x
-     *       784] x [784 x 256] 235 -> 175. Splitting a 7-row product's two row panels between the threads,
-     *       each streaming all of B, was faster with B in the caches (65 us) and slower from memory (172).
+     *       sentence's rows as 12 (a tile and a zero-padded edge), the 4-row tile as 8. One product, two cores
+     *       of the AVX2 machine (2026-12-04, a scratch harness of ten rounds a run): [7 x 384] x [384 x 1536]
+     *       124-152 us -> 93-102 with B in the caches, 163-201 -> 156-163 cycling through 24 copies of B (57 MB)
+     *       (the last two rounds of two runs each); MiniLM's [13 x 384] x [384 x 384] 52.9 -> 31.6 us, [128 x 384]
+     *       x [384 x 384] 449 -> 288; the MLP's [64 x 784] x [784 x 256] 235 -> 175 (medians). Splitting a 7-row
+     *       product's two row panels between the threads, each streaming all of B, was faster with B in the
+     *       caches (65-66 us) and slower from memory (171-175). Measured on AVX2 only: the 12-row tile's products
+     *       of one row panel per thread (13 to 24 rows) now split B's panels too.
      * </ul>
      */
     private static void packedRows(int m, float[] a, int aOff, int aRs, Panels b, float[] bias, float[] c, int cOff,

@@ -114,8 +114,8 @@ final class VectorPooling {
                     : FloatVector.fromArray(S, x, top + w + at, in);
             VectorMask<Float> up = upper.compare(VectorOperators.EQ, m);
             VectorMask<Float> low = lower.compare(VectorOperators.EQ, m);
-            if (m.test(VectorOperators.IS_NAN).and(in).anyTrue()) {
-                VectorMask<Float> nan = m.test(VectorOperators.IS_NAN);
+            VectorMask<Float> nan = m.test(VectorOperators.IS_NAN);
+            if (nan.and(in).anyTrue()) {
                 up = up.or(upper.test(VectorOperators.IS_NAN).and(nan));
                 low = low.or(lower.test(VectorOperators.IS_NAN).and(nan));
             }
