@@ -492,6 +492,24 @@ class ModelServerTest {
         }
     }
 
+    @Test
+    void aBodyDeclaredFarPastTheLimitIsRefusedBeforeItArrives() throws Exception {
+        // 1 MiB limit; 50 MB declared is more than the server drains, so it answers at once, not at the read timeout
+        try (ModelServer s = irisWithReadTimeout(5000);
+             Socket socket = new Socket("127.0.0.1", s.port())) {
+            socket.setSoTimeout(10_000);
+            long start = System.nanoTime();
+            socket.getOutputStream().write(("POST /v2/models/iris/infer HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 50000000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            assertTrue(answer.contains("the body is 50000000 bytes"), answer);
+            assertTrue(seconds < 2, "took " + seconds + " s");
+        }
+    }
+
     private static ModelServer irisWithReadTimeout(int millis) throws Exception {
         return ModelServer.start(ServeConfig.defaults().withAddress("127.0.0.1", 0)
                 .withLimits(1 << 20, Duration.ofMillis(millis), Duration.ofSeconds(5)),
