@@ -67,7 +67,7 @@ final class DirectConvolution {
     }
 
     /** The kept buffers' uses. */
-    private enum Use { PADDED_INPUT, OUTPUT_GRID, GRADIENT_GRID }
+    private enum Use { PADDED_INPUT, OUTPUT_GRID, GRADIENT_GRID, SCATTER_GRID, SCATTER_STRIP, PADDED_INPUT_GRADIENT }
 
     private DirectConvolution() {
     }
@@ -234,9 +234,25 @@ final class DirectConvolution {
         correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, true, relu, y);
     }
 
+    /**
+     * {@code dx} for {@code dy}: the forward correlation of dy, padded by {@code k - 1 - pad}, with the
+     * kernel flipped ({@link #correlate}), or, where that full padding would have the kernel read mostly
+     * zeros, the scatter of {@code W^T dY} ({@link #scatter}). The full correlation computes
+     * {@code h x (wo + 2 (kw - 1 - pw))} grid positions for each of {@code o kh kw} taps; the scatter
+     * {@code ho x wp} for each of {@code o}, the taps becoming its rows. For a "same" convolution the two
+     * are equal; for LeNet's valid 5 x 5 convolution of 14 x 14 planes (14 x 18 = 252 positions against
+     * 10 x 14 = 140) the scatter computes 1.8 times fewer products, 2.3 times fewer counting what the 4-row
+     * tiles compute and throw away. It takes the convolutions where it saves at least a quarter.
+     */
     static void backwardInput(ConvGeometry g, float[] dy, float[] w, float[] dx) {
         int o = w.length / (g.c() * g.kh() * g.kw());
         int kk = g.kh() * g.kw();
+        Grid forward = new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw());
+        Grid full = new Grid(o, g.ho(), g.wo(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW(), g.kh(), g.kw());
+        if (4 * forward.span() <= 3 * full.span()) {
+            scatter(g.n(), forward, o, dy, w, dx);
+            return;
+        }
         // w'[c, o, ki, kj] = w[o, c, kh - 1 - ki, kw - 1 - kj]
         float[] flipped = new float[w.length];
         for (int oc = 0; oc < o; oc++) {
@@ -246,8 +262,78 @@ final class DirectConvolution {
                 }
             }
         }
-        Grid grid = new Grid(o, g.ho(), g.wo(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW(), g.kh(), g.kw());
-        correlate(g.n(), grid, g.c(), dy, flipped, null, false, false, dx);
+        correlate(g.n(), full, g.c(), dy, flipped, null, false, false, dx);
+    }
+
+    /**
+     * The input gradient as products and a scatter, one image at a time: dY goes onto the forward's grid
+     * (rows {@code wp} apart, the columns past {@code wo} zero), {@code G = W^T dY} is computed with the
+     * forward's register tiles (rows: the {@code c kh kw} taps; the tiles' own "taps": dY's {@code o}
+     * channels), and row t of G is added into the padded input gradient at tap t's offset, the same
+     * offset at which the forward read the input. Grid position {@code i = oh * wp + ow} then lands on
+     * {@code (oh + ki, ow + kj)} of the padded plane; the zero columns land past a row's end, on the
+     * padding or the next row, and add zeros. Each panel's rows of G are scattered as soon as they are
+     * computed, from a strip that stays in L1. The interior of the padded gradient is dx.
+     */
+    private static void scatter(int images, Grid gr, int o, float[] dy, float[] w, float[] dx) {
+        int taps = gr.taps();
+        int[] start = panels(taps);
+        int blocks = start.length - 1;
+        // W^T panels: block b holds W[oc, start[b] + r] at [(b * o + oc) * MR + r], zero past the panel.
+        float[] wt = new float[blocks * o * MR];
+        for (int b = 0; b < blocks; b++) {
+            for (int oc = 0; oc < o; oc++) {
+                for (int r = 0; r < start[b + 1] - start[b]; r++) {
+                    wt[(b * o + oc) * MR + r] = w[oc * taps + start[b] + r];
+                }
+            }
+        }
+        int span = gr.span();
+        int plane = gr.plane();
+        int[] channels = new int[o];
+        for (int oc = 0; oc < o; oc++) {
+            channels[oc] = oc * span;
+        }
+        int[] off = gr.offsets();
+        int ho = gr.ho();
+        int wo = gr.wo();
+        int c = gr.c();
+        int parts = Math.min(WorkerPool.threads() * SHARES_PER_THREAD, images);
+        WorkerPool.run(parts, part -> {
+            float[] dyg = buffer(gr, Use.SCATTER_GRID, o * span);
+            float[] strip = buffer(gr, Use.SCATTER_STRIP, MR * span);
+            float[] dxp = buffer(gr, Use.PADDED_INPUT_GRADIENT, c * plane);
+            for (int n = images * part / parts; n < images * (part + 1) / parts; n++) {
+                for (int oc = 0; oc < o; oc++) {
+                    for (int r = 0; r < ho; r++) {
+                        copyRow(dy, ((n * o + oc) * ho + r) * wo, dyg, oc * span + r * gr.wp(), wo, 0f);
+                    }
+                }
+                Arrays.fill(dxp, 0f);
+                for (int b = 0; b < blocks; b++) {
+                    int rows = start[b + 1] - start[b];
+                    for (int i = 0; i < span; i += NR) {
+                        forwardTile(rows, o, wt, b * o * MR, dyg, channels, i, strip, i, span);
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        addRun(strip, r * span, dxp, off[start[b] + r], span);
+                    }
+                }
+                for (int ch = 0; ch < c; ch++) {
+                    for (int y = 0; y < gr.h(); y++) {
+                        copyRow(dxp, ch * plane + (y + gr.ph()) * gr.wp() + gr.pw(), dx, ((n * c + ch) * gr.h() + y) * gr.w(),
+                                gr.w(), 0f);
+                    }
+                }
+            }
+        });
+    }
+
+    /** {@code dst[d, d + len) += src[s, s + len)}, len a whole number of vectors. */
+    private static void addRun(float[] src, int s, float[] dst, int d, int len) {
+        for (int j = 0; j < len; j += V) {
+            FloatVector.fromArray(S, dst, d + j).add(FloatVector.fromArray(S, src, s + j)).intoArray(dst, d + j);
+        }
     }
 
     /**
