@@ -80,7 +80,7 @@ class MainTest {
         CliRun forward = run("graph", "--model", "lenet");
         assertEquals(0, forward.exit(), forward.err());
         assertTrue(forward.out().startsWith("digraph forward {") && forward.out().contains("conv1.weight\\n[6, 1, 5, 5]")
-                && forward.out().contains("max_pool2d\\n[1, 6, 14, 14]"), forward.out());
+                && forward.out().contains("conv2d_max_pool2d_relu\\n[1, 6, 14, 14]"), forward.out());
         Path dot = dir.resolve("b.dot");
         CliRun backward = run("graph", "--model", "mlp:4", "--inputs", "3", "--classes", "2", "--backward", "--out", dot.toString());
         assertEquals(0, backward.exit(), backward.err());

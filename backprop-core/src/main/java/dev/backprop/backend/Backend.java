@@ -107,16 +107,19 @@ public interface Backend {
     void conv2d(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y);
 
     /**
-     * A convolutional block as it runs in evaluation: {@link #conv2d}, then {@link #maxPool2x2} of each
-     * output plane, then, when relu is set, ReLU ({@code Math.max(v, 0)}, NaN kept); writes {@code y [N, O, Ho/2, Wo/2]}.
-     * This default composes the three and is the reference; a backend may fuse them, so that the
-     * convolution's full-size output is never written.
+     * A convolutional block: {@link #conv2d}, then {@link #maxPool2x2} of each output plane, then, when
+     * relu is set, ReLU ({@code Math.max(v, 0)}, NaN kept); writes {@code y [N, O, Ho/2, Wo/2]}, and, when
+     * {@code full} is not null, the convolution's output {@code [N, O, Ho, Wo]} into it as {@link #conv2d}
+     * writes it (training keeps it for the pooling's gradient). This default composes the three and is the
+     * reference; a backend may fuse them, so that without {@code full} the convolution's full-size output is
+     * never written, and with it the pooling does not read it back.
      */
-    default void conv2dMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y) {
+    default void conv2dMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y,
+                                  float[] full) {
         int o = w.length / g.colRows();
-        float[] full = new float[g.n() * o * g.ho() * g.wo()];
-        conv2d(g, x, w, bias, full);
-        maxPool2x2(full, g.n() * o, g.ho(), g.wo(), y);
+        float[] conv = full != null ? full : new float[g.n() * o * g.ho() * g.wo()];
+        conv2d(g, x, w, bias, conv);
+        maxPool2x2(conv, g.n() * o, g.ho(), g.wo(), y);
         if (relu) {
             for (int i = 0; i < y.length; i++) {
                 y[i] = Math.max(y[i], 0f);

@@ -50,8 +50,8 @@ public final class Conv2d extends Module {
     }
 
     /**
-     * {@link #forward}, then 2 x 2 max pooling and ReLU: the block LeNet repeats, in one pass over the
-     * output when no gradient is recorded ({@link Tensor#conv2dMaxPool2x2}).
+     * {@link #forward}, then 2 x 2 max pooling and ReLU: the block LeNet repeats, as one op
+     * ({@link Tensor#conv2dMaxPool2x2}).
      */
     public Tensor forwardMaxPoolRelu(Tensor input) {
         check(input);

@@ -4,6 +4,7 @@ import static dev.backprop.tensor.Graph.grads;
 
 import dev.backprop.backend.Backend;
 import dev.backprop.backend.Backends;
+import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.ConvGeometry;
 import dev.backprop.backend.ReduceOp;
 
@@ -32,22 +33,45 @@ final class ConvOps {
     }
 
     /**
-     * {@code conv2d}, 2 x 2 max pooling with stride 2 and, when relu is set, ReLU: one backend op
-     * ({@link Backend#conv2dMaxPool2x2}) when no gradient is recorded, else the three ops in turn.
+     * {@code conv2d}, 2 x 2 max pooling with stride 2 and, when relu is set, ReLU, as one backend op
+     * ({@link Backend#conv2dMaxPool2x2}). Without gradients the convolution's full output is never
+     * written. With them it is kept, and backward is the three ops' backward in one: ReLU's mask
+     * ({@code y > 0}, which holds exactly where the pooled maximum is positive), the pooling's gradient,
+     * which finds each window's maximum in the kept output again ({@link Backend#maxPool2x2Backward}; a
+     * window whose maximum ReLU clamped gets a zero gradient wherever it is routed), then
+     * {@link #conv2d}'s gradients. Values and gradients are the three ops', bit for bit; the pooling does
+     * not read the full output back, and ReLU is no pass of its own, forward or backward.
      */
     static Tensor conv2dMaxPool2x2(Tensor x, Tensor w, Tensor b, Conv2dSpec s, boolean relu) {
-        if (Graph.needsGrad(x, w, b)) {
-            Tensor pooled = conv2d(x, w, b, s).maxPool2d(2, 2, 0);
+        boolean grad = Graph.needsGrad(x, w, b);
+        ConvGeometry g = geometry(x, w, b, s);
+        if (grad && (g.ho() < 2 || g.wo() < 2)) {
+            Tensor pooled = conv2d(x, w, b, s).maxPool2d(2, 2, 0);   // the pooling's own error
             return relu ? pooled.relu() : pooled;
         }
-        ConvGeometry g = geometry(x, w, b, s);
         int o = w.size(0);
-        float[] xd = Creation.readable(x.contiguous());
-        float[] wd = Creation.readable(w.contiguous());
+        Tensor xc = x.contiguous();
+        Tensor wc = w.contiguous();
+        float[] xd = Creation.readable(xc);
+        float[] wd = Creation.readable(wc);
         float[] bd = b == null ? null : Creation.readable(b.contiguous());
         float[] y = StepMemory.uninitialized(g.n() * o * (g.ho() / 2) * (g.wo() / 2));
-        Backends.active().conv2dMaxPool2x2(g, xd, wd, bd, relu, y);
-        return Tensor.wrap(y, Shape.of(g.n(), o, g.ho() / 2, g.wo() / 2));
+        Shape pooledShape = Shape.of(g.n(), o, g.ho() / 2, g.wo() / 2);
+        if (!grad) {
+            Backends.active().conv2dMaxPool2x2(g, xd, wd, bd, relu, y, null);
+            return Tensor.wrap(y, pooledShape);
+        }
+        float[] full = StepMemory.uninitialized(g.n() * o * g.positions());
+        Backends.active().conv2dMaxPool2x2(g, xd, wd, bd, relu, y, full);
+        Tensor out = Tensor.wrap(y, pooledShape);
+        return Graph.op(relu ? "conv2d_max_pool2d_relu" : "conv2d_max_pool2d", out, x, w, b).saves(xc, wc, out)
+                .backward(dy -> {
+                    Tensor passed = relu ? Elementwise.binary("relu_backward", BinaryOp.PASS_IF_POSITIVE, dy, out) : dy;
+                    float[] gd = Creation.readable(passed.contiguous());
+                    float[] dconv = StepMemory.uninitialized(full.length);
+                    Backends.active().maxPool2x2Backward(full, y, gd, g.n() * o, g.ho(), g.wo(), dconv);
+                    return backward(Tensor.wrap(dconv, Shape.of(g.n(), o, g.ho(), g.wo())), x, w, b, xd, wd, g, o);
+                });
     }
 
     private static Tensor[] backward(Tensor dy, Tensor x, Tensor w, Tensor b, float[] xd, float[] wd, ConvGeometry g,

@@ -420,8 +420,9 @@ public final class Tensor {
     public Tensor conv2d(Tensor weight, Tensor bias, Conv2dSpec spec) { return ConvOps.conv2d(this, weight, bias, spec); }
     /**
      * A convolutional block: {@code conv2d(weight, bias, spec).maxPool2d(2, 2, 0)}, then {@link #relu}
-     * when relu is set (pooling first is exact: max and ReLU commute). With no gradient to record it is
-     * one backend op that never writes the convolution's full-size output; otherwise the three ops.
+     * when relu is set (pooling first is exact: max and ReLU commute), as one op with the three ops' values
+     * and gradients. With no gradient to record it never writes the convolution's full-size output; with one,
+     * the pooling does not read that output back and ReLU is no pass of its own.
      */
     public Tensor conv2dMaxPool2x2(Tensor weight, Tensor bias, Conv2dSpec spec, boolean relu) {
         return ConvOps.conv2dMaxPool2x2(this, weight, bias, spec, relu);

@@ -374,11 +374,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void conv2dMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y) {
+    public void conv2dMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y,
+                                 float[] full) {
         if (DirectConvolution.applies(g)) {
-            DirectConvolution.forwardMaxPool2x2(g, x, w, bias, relu, y);
+            DirectConvolution.forwardMaxPool2x2(g, x, w, bias, relu, y, full);
         } else {
-            Backend.super.conv2dMaxPool2x2(g, x, w, bias, relu, y);
+            Backend.super.conv2dMaxPool2x2(g, x, w, bias, relu, y, full);
         }
     }
 

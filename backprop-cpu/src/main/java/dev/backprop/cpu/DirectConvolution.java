@@ -222,16 +222,18 @@ final class DirectConvolution {
 
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
         int o = w.length / (g.c() * g.kh() * g.kw());
-        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, false, false, y);
+        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, null, false, y);
     }
 
     /**
      * {@link #forward}, 2 x 2 max pooling and, when relu is set, ReLU in one pass: each image's grid
-     * goes straight into the pooled output, so the full-size output is never written.
+     * goes straight into the pooled output y, and into the full-size output only when {@code full} is
+     * given (training), so the pooling never reads the full output back.
      */
-    static void forwardMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y) {
+    static void forwardMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y,
+                                  float[] full) {
         int o = w.length / (g.c() * g.kh() * g.kw());
-        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, true, relu, y);
+        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, y, relu, full);
     }
 
     /**
@@ -262,7 +264,7 @@ final class DirectConvolution {
                 }
             }
         }
-        correlate(g.n(), full, g.c(), dy, flipped, null, false, false, dx);
+        correlate(g.n(), full, g.c(), dy, flipped, null, null, false, dx);
     }
 
     /**
@@ -337,11 +339,11 @@ final class DirectConvolution {
     }
 
     /**
-     * {@code y [n, o, ho, wo] = correlation of x [n, c, h, w] (padded) with w [o, c, kh, kw]} plus bias;
-     * with pool, {@code y [n, o, ho/2, wo/2]} holds the maxima of its 2 x 2 windows instead, clamped at
-     * zero with relu.
+     * {@code y [n, o, ho, wo] = correlation of x [n, c, h, w] (padded) with w [o, c, kh, kw]} plus bias,
+     * when y is not null; when {@code pooled} is not null, {@code pooled [n, o, ho/2, wo/2]} gets the maxima
+     * of y's 2 x 2 windows, clamped at zero with relu.
      */
-    private static void correlate(int images, Grid gr, int o, float[] x, float[] w, float[] bias, boolean pool,
+    private static void correlate(int images, Grid gr, int o, float[] x, float[] w, float[] bias, float[] pooled,
                                   boolean relu, float[] y) {
         int taps = gr.taps();
         int[] start = panels(o);
@@ -373,8 +375,11 @@ final class DirectConvolution {
                         forwardTile(rows, taps, wp, b * taps * MR, xp, off, i, out, start[b] * span + i, span);
                     }
                 }
-                if (pool) {
-                    VectorPooling.poolPlanes(out, o, span, gr.wp(), ho / 2, wo / 2, bias, relu, y, n * o * (ho / 2) * (wo / 2));
+                if (pooled != null) {
+                    VectorPooling.poolPlanes(out, o, span, gr.wp(), ho / 2, wo / 2, bias, relu, pooled,
+                            n * o * (ho / 2) * (wo / 2));
+                }
+                if (y == null) {
                     continue;
                 }
                 // The grid's rows are wp wide; the output's wo.

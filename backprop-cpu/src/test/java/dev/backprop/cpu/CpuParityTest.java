@@ -110,10 +110,24 @@ class CpuParityTest {
                 float[] bias = relu ? random(o) : null;
                 float[] yRef = new float[n * o * (ho / 2) * (wo / 2)];
                 float[] yCpu = random(yRef.length);
-                ref.conv2dMaxPool2x2(g, x, wt, bias, relu, yRef);
-                cpu.conv2dMaxPool2x2(g, x, wt, bias, relu, yCpu);
+                ref.conv2dMaxPool2x2(g, x, wt, bias, relu, yRef, null);
+                cpu.conv2dMaxPool2x2(g, x, wt, bias, relu, yCpu, null);
                 String what = java.util.Arrays.toString(c) + (relu ? " relu" : "");
                 assertClose(yRef, yCpu, 1e-5, "conv2d + max pool " + what);
+                // Training's form: the full output too, exactly conv2d's, and the pooled output exactly
+                // the pooling (and ReLU) of it, as the three ops would give on this backend.
+                float[] kept = random(n * o * ho * wo);
+                float[] yTrain = random(yRef.length);
+                cpu.conv2dMaxPool2x2(g, x, wt, bias, relu, yTrain, kept);
+                float[] conv = new float[kept.length];
+                cpu.conv2d(g, x, wt, bias, conv);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(conv, kept, 0f, "full output " + what);
+                float[] pooledCpu = new float[yRef.length];
+                cpu.maxPool2x2(conv, n * o, ho, wo, pooledCpu);
+                for (int i = 0; i < pooledCpu.length; i++) {
+                    org.junit.jupiter.api.Assertions.assertEquals(relu ? Math.max(pooledCpu[i], 0f) : pooledCpu[i],
+                            yTrain[i], 0f, "pooled output " + what);
+                }
                 if (relu) {
                     // The reference is the three ops: the full output, pooled, then clamped.
                     float[] full = new float[n * o * ho * wo];
