@@ -94,52 +94,90 @@ final class VectorPooling {
         });
     }
 
-    /** Output row r's windows ({@code r = plane * ho + oh}): two rows of dx. */
+    /**
+     * Output row r's windows ({@code r = plane * ho + oh}): two rows of dx, a vector of each at a time. A row
+     * of at least a vector ends with one that ends where the row does, overlapping the one before (it writes
+     * the same values again), as copyRow's rows do: masked moves are slow on AMD cores, and LeNet's 10-wide
+     * rows would be half masked. Shorter rows are masked.
+     *
+     * <p>The vector steps are methods of their own, each small: as one method of 596 bytes this loop failed
+     * C1's profiling compile ("out of virtual registers in linear scan"), stayed at the tier that does not
+     * intrinsify the Vector API, and never reached C2, so in some runs LeNet-5's epoch took 18-26 s instead
+     * of 4 (the AVX2 machine, 2026-12-04, {@code -XX:+PrintCompilation}).
+     */
     private static void backwardRows(float[] x, float[] y, float[] g, int h, int w, int ho, int r, float[] dx) {
         int wo = w / 2;
         int width = 2 * wo;
         int top = r / ho * h * w + 2 * (r % ho) * w;
         int o = r * wo;
-        boolean whole = width >= V;
-        for (int at = 0; at < width; at += V) {
-            // A row of at least a vector ends with one that ends where the row does, overlapping the one before
-            // (it writes the same values again), as copyRow's rows do: masked moves are slow on AMD cores, and
-            // LeNet's 10-wide rows would be half masked. Shorter rows are masked.
-            if (whole && at + V > width) {
-                at = width - V;
-            }
-            int yAt = o + at / 2;
-            boolean yWhole = yAt + V <= y.length;
-            VectorMask<Float> outputs = S.indexInRange(at / 2, wo);
-            FloatVector m = (yWhole ? FloatVector.fromArray(S, y, yAt) : FloatVector.fromArray(S, y, yAt, outputs))
-                    .rearrange(PAIRED);
-            FloatVector gm = (yWhole ? FloatVector.fromArray(S, g, yAt) : FloatVector.fromArray(S, g, yAt, outputs))
-                    .rearrange(PAIRED);
-            VectorMask<Float> in = S.indexInRange(at, width);
-            FloatVector upper = whole ? FloatVector.fromArray(S, x, top + at) : FloatVector.fromArray(S, x, top + at, in);
-            FloatVector lower = whole ? FloatVector.fromArray(S, x, top + w + at)
-                    : FloatVector.fromArray(S, x, top + w + at, in);
-            VectorMask<Float> up = upper.compare(VectorOperators.EQ, m);
-            VectorMask<Float> low = lower.compare(VectorOperators.EQ, m);
-            VectorMask<Float> nan = m.test(VectorOperators.IS_NAN);
-            if (nan.and(in).anyTrue()) {
-                up = up.or(upper.test(VectorOperators.IS_NAN).and(nan));
-                low = low.or(lower.test(VectorOperators.IS_NAN).and(nan));
-            }
-            VectorMask<Float> upPartner = ZERO.blend(ONE, up).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
-            VectorMask<Float> lowPartner = ZERO.blend(ONE, low).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
-            // Upper row: the left element when it holds the maximum, the right when it does and the left not.
-            VectorMask<Float> upperWins = up.andNot(RIGHT.and(upPartner));
-            // Lower row, when neither upper element holds it: the left when it does, else the right.
-            VectorMask<Float> lowerWins = up.or(upPartner).not().and(low.andNot(RIGHT).or(RIGHT.andNot(lowPartner)));
-            if (whole) {
-                ZERO.blend(gm, upperWins).intoArray(dx, top + at);
-                ZERO.blend(gm, lowerWins).intoArray(dx, top + w + at);
-            } else {
-                ZERO.blend(gm, upperWins).intoArray(dx, top + at, in);
-                ZERO.blend(gm, lowerWins).intoArray(dx, top + w + at, in);
-            }
+        if (width < V) {
+            backwardMasked(x, y, g, w, top, o, width, dx);
+            return;
         }
+        for (int at = 0; at < width; at += V) {
+            int from = Math.min(at, width - V);
+            backwardVector(x, y, g, top + from, w, o + from / 2, from / 2, wo, dx);
+        }
+    }
+
+    /**
+     * One whole vector of each of two rows of dx from {@code at} (rows {@code w} apart): the maxima and
+     * gradients of its V / 2 windows from {@code y} and {@code g} at {@code yAt}, output {@code column} of
+     * the row's wo (masked there only at the end of y). Arrays and indices in, nothing out: a helper C2 does
+     * not inline would box vectors passed to it.
+     */
+    private static void backwardVector(float[] x, float[] y, float[] g, int at, int w, int yAt, int column, int wo,
+                                       float[] dx) {
+        FloatVector m;
+        FloatVector gm;
+        if (yAt + V <= y.length) {
+            m = FloatVector.fromArray(S, y, yAt).rearrange(PAIRED);
+            gm = FloatVector.fromArray(S, g, yAt).rearrange(PAIRED);
+        } else {
+            VectorMask<Float> outputs = S.indexInRange(column, wo);
+            m = FloatVector.fromArray(S, y, yAt, outputs).rearrange(PAIRED);
+            gm = FloatVector.fromArray(S, g, yAt, outputs).rearrange(PAIRED);
+        }
+        FloatVector upper = FloatVector.fromArray(S, x, at);
+        FloatVector lower = FloatVector.fromArray(S, x, at + w);
+        VectorMask<Float> up = upper.compare(VectorOperators.EQ, m);
+        VectorMask<Float> low = lower.compare(VectorOperators.EQ, m);
+        VectorMask<Float> nan = m.test(VectorOperators.IS_NAN);
+        if (nan.anyTrue()) {
+            up = up.or(upper.test(VectorOperators.IS_NAN).and(nan));
+            low = low.or(lower.test(VectorOperators.IS_NAN).and(nan));
+        }
+        VectorMask<Float> upPartner = ZERO.blend(ONE, up).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
+        VectorMask<Float> lowPartner = ZERO.blend(ONE, low).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
+        // Upper row: the left element when it holds the maximum, the right when it does and the left not.
+        VectorMask<Float> upperWins = up.andNot(RIGHT.and(upPartner));
+        // Lower row, when neither upper element holds it: the left when it does, else the right.
+        VectorMask<Float> lowerWins = up.or(upPartner).not().and(low.andNot(RIGHT).or(RIGHT.andNot(lowPartner)));
+        ZERO.blend(gm, upperWins).intoArray(dx, at);
+        ZERO.blend(gm, lowerWins).intoArray(dx, at + w);
+    }
+
+    /** {@link #backwardVector} for a row pair narrower than a vector, masked. */
+    private static void backwardMasked(float[] x, float[] y, float[] g, int w, int top, int o, int width, float[] dx) {
+        VectorMask<Float> outputs = S.indexInRange(0, width / 2);
+        VectorMask<Float> in = S.indexInRange(0, width);
+        FloatVector m = FloatVector.fromArray(S, y, o, outputs).rearrange(PAIRED);
+        FloatVector gm = FloatVector.fromArray(S, g, o, outputs).rearrange(PAIRED);
+        FloatVector upper = FloatVector.fromArray(S, x, top, in);
+        FloatVector lower = FloatVector.fromArray(S, x, top + w, in);
+        VectorMask<Float> up = upper.compare(VectorOperators.EQ, m);
+        VectorMask<Float> low = lower.compare(VectorOperators.EQ, m);
+        VectorMask<Float> nan = m.test(VectorOperators.IS_NAN);
+        if (nan.and(in).anyTrue()) {
+            up = up.or(upper.test(VectorOperators.IS_NAN).and(nan));
+            low = low.or(lower.test(VectorOperators.IS_NAN).and(nan));
+        }
+        VectorMask<Float> upPartner = ZERO.blend(ONE, up).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
+        VectorMask<Float> lowPartner = ZERO.blend(ONE, low).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
+        VectorMask<Float> upperWins = up.andNot(RIGHT.and(upPartner));
+        VectorMask<Float> lowerWins = up.or(upPartner).not().and(low.andNot(RIGHT).or(RIGHT.andNot(lowPartner)));
+        ZERO.blend(gm, upperWins).intoArray(dx, top, in);
+        ZERO.blend(gm, lowerWins).intoArray(dx, top + w, in);
     }
 
     /** See {@code Backend.maxPool2x2}. */
@@ -181,7 +219,10 @@ final class VectorPooling {
         return buffer;
     }
 
-    /** Output rows {@code [r0, r1)}, counted across planes ({@code r = plane * ho + oh}). */
+    /**
+     * Output rows {@code [r0, r1)}, counted across planes ({@code r = plane * ho + oh}). The vector steps are
+     * small methods of their own, as {@link #backwardRows}'s are, for C1's sake.
+     */
     private static void rows(float[] x, int planeStride, int rowStride, int ho, int wo, int r0, int r1, float[] bias,
                              boolean relu, float[] y, int yAt) {
         int width = 2 * wo;    // the input columns that windows cover
@@ -190,45 +231,59 @@ final class VectorPooling {
             int c1 = Math.min(r1, c0 + CHUNK);
             for (int r = c0; r < c1; r++) {
                 int top = r / ho * planeStride + 2 * (r % ho) * rowStride;
-                int at = (r - c0) * width;
-                float add = bias == null ? 0f : bias[r / ho];
-                if (width >= V) {
-                    // Whole vectors, the last one ending where the row does (overlapping the one before and
-                    // writing the same values again): masked moves are slow on AMD cores.
-                    for (int c = 0; c < width; c += V) {
-                        int from = Math.min(c, width - V);
-                        FloatVector max = FloatVector.fromArray(S, x, top + from)
-                                .max(FloatVector.fromArray(S, x, top + rowStride + from));
-                        (bias == null ? max : max.add(add)).intoArray(reduced, at + from);
-                    }
-                } else {
-                    VectorMask<Float> m = S.indexInRange(0, width);
-                    FloatVector max = FloatVector.fromArray(S, x, top, m).max(FloatVector.fromArray(S, x, top + rowStride, m));
-                    (bias == null ? max : max.add(add)).intoArray(reduced, at, m);
-                }
+                reduceRow(x, top, rowStride, width, bias != null, bias == null ? 0f : bias[r / ho], reduced, (r - c0) * width);
             }
             int count = (c1 - c0) * wo;
             int out = yAt + c0 * wo;
             int i = 0;
             for (; i + V <= count; i += V) {
-                FloatVector lo = FloatVector.fromArray(S, reduced, 2 * i);
-                FloatVector hi = FloatVector.fromArray(S, reduced, 2 * i + V);
-                FloatVector max;
-                if (WIDE) {
-                    max = EVEN.selectFrom(lo, hi).max(ODD.selectFrom(lo, hi));
-                } else {
-                    // Each pair's maximum in both its lanes, the even lanes gathered to the lower half
-                    // (from lo) and to the upper half (from hi), one permute each.
-                    FloatVector fromLo = lo.max(lo.rearrange(PARTNER)).rearrange(EVENS);
-                    FloatVector fromHi = hi.max(hi.rearrange(PARTNER)).rearrange(EVENS);
-                    max = fromLo.blend(fromHi, UPPER);
-                }
-                (relu ? max.max(0f) : max).intoArray(y, out + i);
+                pairMaxima(reduced, 2 * i, relu, y, out + i);
             }
             for (; i < count; i++) {
                 float max = Math.max(reduced[2 * i], reduced[2 * i + 1]);
                 y[out + i] = relu ? Math.max(max, 0f) : max;
             }
         }
+    }
+
+    /**
+     * A window row pair's elementwise maximum, plus {@code add} when biased (a -0 maximum then becomes +0, as
+     * in the full output), into {@code reduced} from {@code at}: whole
+     * vectors, the last one ending where the row does (overlapping the one before and writing the same values
+     * again: masked moves are slow on AMD cores); a row shorter than a vector masked.
+     */
+    private static void reduceRow(float[] x, int top, int rowStride, int width, boolean biased, float add, float[] reduced,
+                                  int at) {
+        if (width >= V) {
+            for (int c = 0; c < width; c += V) {
+                int from = Math.min(c, width - V);
+                FloatVector max = FloatVector.fromArray(S, x, top + from).max(FloatVector.fromArray(S, x, top + rowStride + from));
+                (biased ? max.add(add) : max).intoArray(reduced, at + from);
+            }
+        } else {
+            VectorMask<Float> m = S.indexInRange(0, width);
+            FloatVector max = FloatVector.fromArray(S, x, top, m).max(FloatVector.fromArray(S, x, top + rowStride, m));
+            (biased ? max.add(add) : max).intoArray(reduced, at, m);
+        }
+    }
+
+    /**
+     * V outputs from two vectors of reduced pairs at {@code at}: with 512-bit vectors the even and odd elements
+     * selected and maxed; with 256-bit ones (AVX2) each pair maxed with its partner in place, then the even
+     * lanes gathered to the lower half (from the first vector) and the upper half (from the second), one
+     * permute each, and the halves blended.
+     */
+    private static void pairMaxima(float[] reduced, int at, boolean relu, float[] y, int out) {
+        FloatVector lo = FloatVector.fromArray(S, reduced, at);
+        FloatVector hi = FloatVector.fromArray(S, reduced, at + V);
+        FloatVector max;
+        if (WIDE) {
+            max = EVEN.selectFrom(lo, hi).max(ODD.selectFrom(lo, hi));
+        } else {
+            FloatVector fromLo = lo.max(lo.rearrange(PARTNER)).rearrange(EVENS);
+            FloatVector fromHi = hi.max(hi.rearrange(PARTNER)).rearrange(EVENS);
+            max = fromLo.blend(fromHi, UPPER);
+        }
+        (relu ? max.max(0f) : max).intoArray(y, out);
     }
 }
