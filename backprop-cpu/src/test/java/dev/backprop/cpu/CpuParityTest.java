@@ -720,6 +720,30 @@ class CpuParityTest {
     }
 
     /**
+     * Many rows at once (a convolution's bias gradient: LeNet's first layer, 6 channels of 128 images, 784
+     * positions each), split across the workers: each row's sum, maximum and minimum is the one a row alone
+     * gets, bit for bit, and the reference's within rounding.
+     */
+    @Test
+    void rowReductionsSplitAcrossTheWorkers() {
+        int rows = 768;
+        int cols = 784;
+        float[] x = random(rows * cols);
+        for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MAX, ReduceOp.MIN}) {
+            float[] all = random(rows);
+            cpu.reduceRows(op, x, rows, cols, all);
+            float[] expected = new float[rows];
+            ref.reduceRows(op, x, rows, cols, expected);
+            assertClose(expected, all, 1e-5, op + " of " + rows + " rows");
+            float[] one = new float[1];
+            for (int r = 0; r < rows; r++) {
+                cpu.reduceRows(op, java.util.Arrays.copyOfRange(x, r * cols, (r + 1) * cols), 1, cols, one);
+                assertEquals(Float.floatToIntBits(one[0]), Float.floatToIntBits(all[r]), op + " row " + r);
+            }
+        }
+    }
+
+    /**
      * NaN, both infinities and -0 in the vector body and in the scalar tail give every unary and binary
      * op the reference's result, sign of zero included: ReLU keeps NaN in both parts (the vector max kept
      * it while the tail gave 0), GELU of +infinity is infinity (not NaN), tanh(-0) is -0, and ReLU's
