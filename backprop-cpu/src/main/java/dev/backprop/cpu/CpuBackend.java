@@ -305,7 +305,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void maxPool2x2Backward(float[] x, float[] y, float[] g, int planes, int h, int w, float[] dx) {
-        VectorPooling.maxPool2x2Backward(x, y, g, planes, h, w, dx);
+        if (VectorPooling.vectorRows(w)) {
+            VectorPooling.maxPool2x2Backward(x, y, g, planes, h, w, dx);
+        } else {
+            reference.maxPool2x2Backward(x, y, g, planes, h, w, dx);
+        }
     }
 
     @Override

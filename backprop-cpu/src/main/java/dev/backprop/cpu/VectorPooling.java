@@ -73,11 +73,16 @@ final class VectorPooling {
      * which element holds the maximum is a comparison, and "the first of the window's elements that does" is
      * settled with each lane's partner ({@link #PARTNER}): the left element of a row wins over the right, the
      * upper row over the lower, and the lower right takes the gradient when nothing else does, as the
-     * reference's order has it. Every element of dx is written. One thread, on the AVX2 machine (2026-12-04,
+     * reference's order has it. Every element of dx is written. Planes whose rows are at least a vector wide
+     * ({@link #vectorRows}). One thread, on the AVX2 machine (2026-12-04,
      * medians of 15 rounds, two runs): 2.7-4.1x as fast as the reference's scalar loop on 28 x 28 planes,
      * 2.5-3.0x on 14 x 14, 1.6x on LeNet's 10 x 10.
      */
     static void maxPool2x2Backward(float[] x, float[] y, float[] g, int planes, int h, int w, float[] dx) {
+        if (!vectorRows(w)) {
+            throw new IllegalArgumentException("max pooling's gradient in vectors needs rows of at least " + V
+                    + " pooled columns' inputs, got width " + w);
+        }
         int ho = h / 2;
         int rows = planes * ho;
         if (h % 2 == 1 || w % 2 == 1 || ho == 0) {
@@ -95,10 +100,9 @@ final class VectorPooling {
     }
 
     /**
-     * Output row r's windows ({@code r = plane * ho + oh}): two rows of dx, a vector of each at a time. A row
-     * of at least a vector ends with one that ends where the row does, overlapping the one before (it writes
-     * the same values again), as copyRow's rows do: masked moves are slow on AMD cores, and LeNet's 10-wide
-     * rows would be half masked. Shorter rows are masked.
+     * Output row r's windows ({@code r = plane * ho + oh}): two rows of dx, a vector of each at a time, the
+     * last ending where the row does, overlapping the one before (it writes the same values again), as
+     * copyRow's rows do: masked moves are slow on AMD cores, and LeNet's 10-wide rows would be half masked.
      *
      * <p>The vector steps are methods of their own, each small: as one method of 596 bytes this loop failed
      * C1's profiling compile ("out of virtual registers in linear scan"), stayed at the tier that does not
@@ -110,10 +114,6 @@ final class VectorPooling {
         int width = 2 * wo;
         int top = r / ho * h * w + 2 * (r % ho) * w;
         int o = r * wo;
-        if (width < V) {
-            backwardMasked(x, y, g, w, top, o, width, dx);
-            return;
-        }
         for (int at = 0; at < width; at += V) {
             int from = Math.min(at, width - V);
             backwardVector(x, y, g, top + from, w, o + from / 2, from / 2, wo, dx);
@@ -157,27 +157,12 @@ final class VectorPooling {
         ZERO.blend(gm, lowerWins).intoArray(dx, at + w);
     }
 
-    /** {@link #backwardVector} for a row pair narrower than a vector, masked. */
-    private static void backwardMasked(float[] x, float[] y, float[] g, int w, int top, int o, int width, float[] dx) {
-        VectorMask<Float> outputs = S.indexInRange(0, width / 2);
-        VectorMask<Float> in = S.indexInRange(0, width);
-        FloatVector m = FloatVector.fromArray(S, y, o, outputs).rearrange(PAIRED);
-        FloatVector gm = FloatVector.fromArray(S, g, o, outputs).rearrange(PAIRED);
-        FloatVector upper = FloatVector.fromArray(S, x, top, in);
-        FloatVector lower = FloatVector.fromArray(S, x, top + w, in);
-        VectorMask<Float> up = upper.compare(VectorOperators.EQ, m);
-        VectorMask<Float> low = lower.compare(VectorOperators.EQ, m);
-        VectorMask<Float> nan = m.test(VectorOperators.IS_NAN);
-        if (nan.and(in).anyTrue()) {
-            up = up.or(upper.test(VectorOperators.IS_NAN).and(nan));
-            low = low.or(lower.test(VectorOperators.IS_NAN).and(nan));
-        }
-        VectorMask<Float> upPartner = ZERO.blend(ONE, up).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
-        VectorMask<Float> lowPartner = ZERO.blend(ONE, low).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
-        VectorMask<Float> upperWins = up.andNot(RIGHT.and(upPartner));
-        VectorMask<Float> lowerWins = up.or(upPartner).not().and(low.andNot(RIGHT).or(RIGHT.andNot(lowPartner)));
-        ZERO.blend(gm, upperWins).intoArray(dx, top, in);
-        ZERO.blend(gm, lowerWins).intoArray(dx, top + w, in);
+    /**
+     * Whether {@link #maxPool2x2Backward} takes planes of this width: the windows of a row cover at least a
+     * vector. Narrower planes (7 or fewer columns on AVX2) are few numbers; the reference's loop takes them.
+     */
+    static boolean vectorRows(int w) {
+        return 2 * (w / 2) >= V;
     }
 
     /** See {@code Backend.maxPool2x2}. */

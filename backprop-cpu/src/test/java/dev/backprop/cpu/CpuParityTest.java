@@ -322,15 +322,33 @@ class CpuParityTest {
         float[][] windows = {{1f, 1f, 1f, 1f}, {0f, 2f, 2f, 1f}, {0f, 1f, 2f, 2f}, {-0f, 0f, -1f, -2f},
             {1f, 0f, Float.NaN, 0f}, {1f, Float.NaN, Float.NaN, 0f}, {-1f, -2f, -3f, -1f}};
         int[] winner = {0, 1, 2, 0, 2, 1, 0};
+        // Each window alone (2 x 2, which the CPU backend leaves to the reference's loop), and repeated along a
+        // plane 2 x 16 wide, which its vector kernel takes.
         for (Backend b : new Backend[] {ref, cpu}) {
-            for (int t = 0; t < windows.length; t++) {
-                float[] y = new float[1];
-                b.maxPool2x2(windows[t], 1, 2, 2, y);
-                float[] dx = {9f, 9f, 9f, 9f};
-                b.maxPool2x2Backward(windows[t], y, new float[] {5f}, 1, 2, 2, dx);
-                float[] want = new float[4];
-                want[winner[t]] = 5f;
-                assertArrayEquals(want, dx, 0f, b.getClass().getSimpleName() + ", window " + java.util.Arrays.toString(windows[t]));
+            for (int width : new int[] {2, 16}) {
+                for (int t = 0; t < windows.length; t++) {
+                    float[] x = new float[2 * width];
+                    for (int j = 0; j < width; j += 2) {
+                        x[j] = windows[t][0];
+                        x[j + 1] = windows[t][1];
+                        x[width + j] = windows[t][2];
+                        x[width + j + 1] = windows[t][3];
+                    }
+                    float[] y = new float[width / 2];
+                    b.maxPool2x2(x, 1, 2, width, y);
+                    float[] dx = new float[x.length];
+                    java.util.Arrays.fill(dx, 9f);
+                    float[] g = new float[width / 2];
+                    java.util.Arrays.fill(g, 5f);
+                    b.maxPool2x2Backward(x, y, g, 1, 2, width, dx);
+                    float[] want = new float[x.length];
+                    for (int j = 0; j < width; j += 2) {
+                        int at = winner[t] / 2 * width + winner[t] % 2;
+                        want[at + j] = 5f;
+                    }
+                    assertArrayEquals(want, dx, 0f, b.getClass().getSimpleName() + ", width " + width + ", window "
+                            + java.util.Arrays.toString(windows[t]));
+                }
             }
         }
     }
