@@ -8,14 +8,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Single-precision matrix multiply {@code C (+)= A B} for the modest shapes of a training step (a
  * batch of a few hundred rows, widths in the hundreds), reading A and B where they lie instead of
- * packing them. The micro-kernel keeps a 6 x 2V tile of C in registers, as {@link Sgemm}'s does on AVX-512,
- * but broadcasts A's elements through A's own row and column strides (row-major, transposed or any
+ * packing them. The micro-kernel keeps an MR x 2V tile of C in registers ({@link Sgemm#DIRECT_MR}: 6 rows with
+ * 32 vector registers, 4 with AVX2's 16), as {@link Sgemm}'s does, but broadcasts A's elements through A's own row and column strides (row-major, transposed or any
  * view) and loads B's rows straight from B. Packing copies both operands on every call, and at
  * these sizes the copy is paid back over too few columns: with n = 128 a packed A is reused only
  * four times. Read in place, the dense layers' products run 10-35% faster on one core.
  *
  * <p>Only a transposed B (column stride not 1, as in {@code x W^T}) is copied, into row-major rows,
- * each thread copying just the columns it computes. Ragged edges (rows past a multiple of 6,
+ * each thread copying just the columns it computes. Ragged edges (rows past a multiple of MR,
  * columns past a multiple of 2V) go through small zero-padded copies and a scratch tile. Large
  * operands, where cache and TLB blocking pays for the packing, stay with {@link Sgemm}.
  */
@@ -23,12 +23,14 @@ final class DirectSgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
     /**
-     * Rows of the register tile: 6 on every CPU. With 16 vector registers (AVX2) one accumulator
-     * spills, as in {@link Sgemm#MR}, yet a 4-row tile was slower here (the MNIST MLP's eight products
-     * 1.43-1.47 s an epoch against 1.03-1.11 s on an AVX2-only machine): B is read in place from L2, once per tile of
-     * rows, and six rows read it a third less often.
+     * Rows of the register tile, {@link Sgemm#DIRECT_MR}: 6, or 4 with 16 vector registers (AVX2), where the
+     * 6-row tile spills an accumulator every step, as in {@link Sgemm#MR}. A 4-row tile here was once slower
+     * on an AVX2-only machine (the MNIST MLP's eight products 1.43-1.47 s an epoch against 1.03-1.11 s: B read
+     * in place from L2 once per tile of rows, and six rows read it a third less often), when this class ran the
+     * training step's products; there those now go to Sgemm's packed tile ({@link #suits}), and what is left
+     * here is attention's per-head products and products of a few rows.
      */
-    private static final int MR = 6;
+    private static final int MR = Sgemm.DIRECT_MR;
     private static final int NR = Sgemm.NR;
     /** Largest inner dimension read without blocking: B's micro-panel (k x NR) stays within L2. */
     private static final int MAX_K = 1024;
@@ -41,14 +43,17 @@ final class DirectSgemm {
     private DirectSgemm() {
     }
 
-    /** Rows of A up to which B is read in place whatever its size: it is streamed once per six rows. */
-    private static final int FEW_ROWS = 2 * MR;
+    /**
+     * Rows of A up to which B is read in place whatever its size: it is streamed once per tile of rows (two
+     * 6-row tiles, three 4-row ones).
+     */
+    private static final int FEW_ROWS = 12;
 
     /**
      * Whether a product of these sizes is faster read in place than packed: operands that fit the
      * caches, or a few rows of A (one sentence, one image) against a large B, where packing B would
      * copy it for only one or two passes. Where the CPU has 16 vector registers (AVX2), only the
-     * latter: this 6-row tile then spills an accumulator (see {@link Sgemm#MR}), and packing for
+     * latter: this class's 6-row tile spilled an accumulator there (see {@link Sgemm#MR}), and packing for
      * Sgemm's 4-row tile paid off for the training shapes measured on an AVX2-only machine (the MNIST
      * MLP's eight products 0.92 s an epoch instead of 1.24 s, the GPT recipe's 1.0-1.75 times faster,
      * most about 1.5). Where Sgemm runs its 12-row tile (Intel's AVX-512), only products under
@@ -128,7 +133,7 @@ final class DirectSgemm {
      * Rows of A up to which a product runs row by row: against a transposed B ({@code x W^T}, W's
      * rows contiguous along k) as dot products of A's rows with W's rows, which would otherwise copy
      * all of W into row-major form for a single row of output; against a row-major B with four
-     * vectors of C's row in registers, where the 6-row tile would multiply five rows of padding.
+     * vectors of C's row in registers, where the MR-row tile would multiply rows of padding.
      */
     private static final int DOT_ROWS = 4;
     /**
@@ -249,8 +254,8 @@ final class DirectSgemm {
      * {@code C = A B (+ 1 bias^T)} for a packed B, A's rows contiguous: up to {@link #DOT_ROWS} rows
      * (a token being generated, one request) two panels at a time with their rows' four vectors in
      * registers, split across the threads by panels from {@link #ROWS_SPLIT} floats of B; more rows
-     * through {@link Sgemm}'s tile where it is not 6 rows ({@link #packedRows}), else through the 6-row tile,
-     * split by panels or by rows as {@link #gemm} splits.
+     * through {@link Sgemm}'s tile where it is not 6 rows ({@link #packedRows}), else through this class's
+     * 6-row tile, split by panels or by rows as {@link #gemm} splits.
      */
     static void gemmPacked(int m, float[] a, int aOff, int aRs, Panels b, float[] bias, float[] c, int cOff, int ldc) {
         int k = b.rows();
@@ -263,7 +268,7 @@ final class DirectSgemm {
                     k, n, a, aOff, aRs, b.data(), bias, c, cOff, ldc));
             return;
         }
-        if (Sgemm.MR != MR) {
+        if (Sgemm.MR != 6) {
             packedRows(m, a, aOff, aRs, b, bias, c, cOff, ldc);
             return;
         }
@@ -284,8 +289,8 @@ final class DirectSgemm {
     }
 
     /**
-     * {@code C = A B (+ 1 bias^T)} for a packed B through {@link Sgemm}'s tile, where it is not this class's
-     * 6 rows: A's rows are packed MR at a time and zero-padded, a tile cut by C's last rows or columns going
+     * {@code C = A B (+ 1 bias^T)} for a packed B through {@link Sgemm}'s tile, where it is not 6 rows (4 or
+     * 12): A's rows are packed Sgemm's MR at a time and zero-padded, a tile cut by C's last rows or columns going
      * through a scratch tile. From {@link #ROWS_SPLIT} floats of B the threads split the work: by
      * row panels where each thread gets at least two, each packing only its own rows (the MLP's
      * batch of 64: packing all of A on the calling thread left the other idle for a tenth of the pass),
@@ -565,12 +570,72 @@ final class DirectSgemm {
     }
 
     /**
-     * The 6 x 2V register tile: {@code C[0..6, 0..2V) (+)= A[0..6, 0..k) B[0..k, 0..2V) (+ bias)} with
+     * The MR x 2V register tile: {@code C[0..MR, 0..2V) (+)= A[0..MR, 0..k) B[0..k, 0..2V) (+ bias)} with
      * {@code A(r, p) = a[aAt + r aRs + p aCs]}, {@code B(p, j) = b[bAt + p ldb + j]}, and the
      * accumulators starting from {@code bias[biasAt + j]} when bias is given, else zero.
      */
     private static void kernel(int k, float[] a, int aAt, int aRs, int aCs, float[] b, int bAt, int ldb,
                                float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+        if (MR == 4) {
+            kernel4(k, a, aAt, aRs, aCs, b, bAt, ldb, bias, biasAt, c, cAt, ldc, add);
+        } else {
+            kernel6(k, a, aAt, aRs, aCs, b, bAt, ldb, bias, biasAt, c, cAt, ldc, add);
+        }
+    }
+
+    /** {@link #kernel} with 4 rows. */
+    private static void kernel4(int k, float[] a, int aAt, int aRs, int aCs, float[] b, int bAt, int ldb,
+                                float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+        FloatVector b0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
+        FloatVector b1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
+        FloatVector c00 = b0, c01 = b1;
+        FloatVector c10 = b0, c11 = b1;
+        FloatVector c20 = b0, c21 = b1;
+        FloatVector c30 = b0, c31 = b1;
+        int r1 = aRs;
+        int r2 = 2 * aRs;
+        int r3 = 3 * aRs;
+        for (int p = 0; p < k; p++) {
+            int bq = bAt + p * ldb;
+            b0 = FloatVector.fromArray(S, b, bq);
+            b1 = FloatVector.fromArray(S, b, bq + V);
+            int aq = aAt + p * aCs;
+            FloatVector a0 = FloatVector.broadcast(S, a[aq]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[aq + r1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[aq + r2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[aq + r3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, cAt));
+            c01 = c01.add(FloatVector.fromArray(S, c, cAt + V));
+            c10 = c10.add(FloatVector.fromArray(S, c, cAt + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, cAt + ldc + V));
+            c20 = c20.add(FloatVector.fromArray(S, c, cAt + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, cAt + 2 * ldc + V));
+            c30 = c30.add(FloatVector.fromArray(S, c, cAt + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, cAt + 3 * ldc + V));
+        }
+        c00.intoArray(c, cAt);
+        c01.intoArray(c, cAt + V);
+        c10.intoArray(c, cAt + ldc);
+        c11.intoArray(c, cAt + ldc + V);
+        c20.intoArray(c, cAt + 2 * ldc);
+        c21.intoArray(c, cAt + 2 * ldc + V);
+        c30.intoArray(c, cAt + 3 * ldc);
+        c31.intoArray(c, cAt + 3 * ldc + V);
+    }
+
+    /** {@link #kernel} with 6 rows. */
+    private static void kernel6(int k, float[] a, int aAt, int aRs, int aCs, float[] b, int bAt, int ldb,
+                                float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
         FloatVector b0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
         FloatVector b1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
         FloatVector c00 = b0, c01 = b1;
