@@ -25,7 +25,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       (output channel, tap) whose accumulators are vectors along i, kept per lane across the
  *       images and summed lane by lane in a fixed order at the end;
  *   <li>input gradient: the forward correlation of dy, padded by {@code k - 1 - pad}, with the
- *       kernel flipped and its channel axes swapped.
+ *       kernel flipped and its channel axes swapped; or, where that padding would be most of the grid
+ *       (valid convolutions of large kernels, as LeNet's conv2), {@code W^T dY} on the forward's grid
+ *       with the same tiles, each row scattered into the input gradient at its tap's offset.
  * </ul>
  * A panel of fewer channels than MR runs a 2- or 4-row tile, so channels the layer does not have
  * are not computed; see {@link #panels} for how the channels are cut into panels.
@@ -145,6 +147,20 @@ final class DirectConvolution {
                 }
             }
             return off;
+        }
+
+        /**
+         * Copies image {@code n} of an output gradient {@code dy [N, o, ho, wo]} onto the grid from {@code at}:
+         * channel oc's rows {@code wp} apart from {@code at + oc span}; the columns past wo stay zero.
+         */
+        void placeGradient(float[] dy, int n, int o, float[] dyg, int at) {
+            int ho = ho();
+            int wo = wo();
+            for (int oc = 0; oc < o; oc++) {
+                for (int r = 0; r < ho; r++) {
+                    copyRow(dy, ((n * o + oc) * ho + r) * wo, dyg, at + oc * span() + r * wp(), wo, 0f);
+                }
+            }
         }
 
         /** Copies image {@code n} of {@code x [N, c, h, w]} into the interior of {@code xp}; the border stays zero. */
@@ -281,15 +297,7 @@ final class DirectConvolution {
         int taps = gr.taps();
         int[] start = panels(taps);
         int blocks = start.length - 1;
-        // W^T panels: block b holds W[oc, start[b] + r] at [(b * o + oc) * MR + r], zero past the panel.
-        float[] wt = new float[blocks * o * MR];
-        for (int b = 0; b < blocks; b++) {
-            for (int oc = 0; oc < o; oc++) {
-                for (int r = 0; r < start[b + 1] - start[b]; r++) {
-                    wt[(b * o + oc) * MR + r] = w[oc * taps + start[b] + r];
-                }
-            }
-        }
+        float[] wt = pack(w, start, o, 1, taps);   // W^T: row t, column oc at w[oc * taps + t]
         int span = gr.span();
         int plane = gr.plane();
         int[] channels = new int[o];
@@ -297,8 +305,6 @@ final class DirectConvolution {
             channels[oc] = oc * span;
         }
         int[] off = gr.offsets();
-        int ho = gr.ho();
-        int wo = gr.wo();
         int c = gr.c();
         int parts = Math.min(WorkerPool.threads() * SHARES_PER_THREAD, images);
         WorkerPool.run(parts, part -> {
@@ -306,11 +312,7 @@ final class DirectConvolution {
             float[] strip = buffer(gr, Use.SCATTER_STRIP, MR * span);
             float[] dxp = buffer(gr, Use.PADDED_INPUT_GRADIENT, c * plane);
             for (int n = images * part / parts; n < images * (part + 1) / parts; n++) {
-                for (int oc = 0; oc < o; oc++) {
-                    for (int r = 0; r < ho; r++) {
-                        copyRow(dy, ((n * o + oc) * ho + r) * wo, dyg, oc * span + r * gr.wp(), wo, 0f);
-                    }
-                }
+                gr.placeGradient(dy, n, o, dyg, 0);
                 Arrays.fill(dxp, 0f);
                 for (int b = 0; b < blocks; b++) {
                     int rows = start[b + 1] - start[b];
@@ -331,6 +333,24 @@ final class DirectConvolution {
         });
     }
 
+    /**
+     * The register tiles' A operand: the rows of a matrix M ({@code M[r, j] = w[r rowStride + j colStride]},
+     * {@code depth} columns) in the panels {@code start} cuts, block b holding {@code M[start[b] + r, j]} at
+     * {@code [(b depth + j) MR + r]}, zero past a panel's rows.
+     */
+    private static float[] pack(float[] w, int[] start, int depth, int rowStride, int colStride) {
+        int blocks = start.length - 1;
+        float[] panels = new float[blocks * depth * MR];
+        for (int b = 0; b < blocks; b++) {
+            for (int r = 0; r < start[b + 1] - start[b]; r++) {
+                for (int j = 0; j < depth; j++) {
+                    panels[(b * depth + j) * MR + r] = w[(start[b] + r) * rowStride + j * colStride];
+                }
+            }
+        }
+        return panels;
+    }
+
     /** {@code dst[d, d + len) += src[s, s + len)}, len a whole number of vectors. */
     private static void addRun(float[] src, int s, float[] dst, int d, int len) {
         for (int j = 0; j < len; j += V) {
@@ -348,15 +368,7 @@ final class DirectConvolution {
         int taps = gr.taps();
         int[] start = panels(o);
         int blocks = start.length - 1;
-        // Weight panels: block b holds W[start[b] + r, t] at [(b * taps + t) * MR + r], zero past the panel.
-        float[] wp = new float[blocks * taps * MR];
-        for (int b = 0; b < blocks; b++) {
-            for (int r = 0; r < start[b + 1] - start[b]; r++) {
-                for (int t = 0; t < taps; t++) {
-                    wp[(b * taps + t) * MR + r] = w[(start[b] + r) * taps + t];
-                }
-            }
-        }
+        float[] wp = pack(w, start, taps, taps, 1);   // W: row oc, column t at w[oc * taps + t]
         int[] off = gr.offsets();
         int span = gr.span();
         int ho = gr.ho();
@@ -524,8 +536,6 @@ final class DirectConvolution {
         int blocks = start.length - 1;
         int tapPairs = (taps + 1) / 2;
         int span = gr.span();
-        int ho = gr.ho();
-        int wo = gr.wo();
         // An odd tap count gets a last, discarded tap that reads the first one's inputs.
         int[] off = Arrays.copyOf(gr.offsets(), 2 * tapPairs);
         int gridRows = o + MR;   // a tile reads all its rows; those past o are zero
@@ -545,12 +555,7 @@ final class DirectConvolution {
                     int n = from + j;
                     gr.pad(x, n, xp, j * gr.c() * gr.plane());
                     // dy on the grid: row oh at oh * wp; columns past wo and rows past o stay zero.
-                    int base = j * gridRows * span;
-                    for (int oc = 0; oc < o; oc++) {
-                        for (int r = 0; r < ho; r++) {
-                            copyRow(dy, ((n * o + oc) * ho + r) * wo, dyg, base + oc * span + r * gr.wp(), wo, 0f);
-                        }
-                    }
+                    gr.placeGradient(dy, n, o, dyg, j * gridRows * span);
                 }
                 for (int b = 0; b < blocks; b++) {
                     int rows = start[b + 1] - start[b];
