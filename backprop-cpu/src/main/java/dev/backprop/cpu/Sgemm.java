@@ -19,6 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class Sgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
+    /** Four floats: the moves that pack a transposed A, whose panel rows are contiguous. */
+    private static final VectorSpecies<Float> Q = FloatVector.SPECIES_128;
+    private static final int QUARTER = Q.length();
     /**
      * Rows of the register tile. With 32 vector registers (AVX-512) a 6 x 2V tile's 12 accumulators,
      * its 2 B vectors and the A broadcasts fit. With 16 (AVX2 only), C2 loads all six
@@ -293,6 +296,15 @@ final class Sgemm {
                     int src = off + (ir + r) * rs;
                     for (int p = 0; p < kc; p++) {
                         ap[base + p * MR + r] = a[src + p];
+                    }
+                }
+            } else if (rs == 1 && rows == MR && MR % QUARTER == 0) {
+                // A transposed (a weight gradient's X^T): each step's MR values are contiguous, copied in 128-bit moves.
+                for (int p = 0; p < kc; p++) {
+                    int src = off + ir + p * cs;
+                    int dst = base + p * MR;
+                    for (int r = 0; r < MR; r += QUARTER) {
+                        FloatVector.fromArray(Q, a, src + r).intoArray(ap, dst + r);
                     }
                 }
             } else {
