@@ -1,6 +1,7 @@
 package dev.backprop.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -291,7 +292,9 @@ final class Sgemm {
             if (rows < MR) {
                 java.util.Arrays.fill(ap, base, base + kc * MR, 0f);
             }
-            if (cs == 1) {
+            if (cs == 1 && MR == 4 && V == 8 && rows == 4) {
+                transpose4(kc, a, off + ir * rs, rs, ap, base);
+            } else if (cs == 1) {
                 for (int r = 0; r < rows; r++) {
                     int src = off + (ir + r) * rs;
                     for (int p = 0; p < kc; p++) {
@@ -315,6 +318,48 @@ final class Sgemm {
                         ap[dst + r] = a[src + r * rs];
                     }
                 }
+            }
+        }
+    }
+
+    // Two-vector shuffles of eight lanes (lanes 8-15 are the second vector's): interleave two rows' elements, then
+    // pairs of two interleaved rows, so four rows' eight steps leave as four vectors of (row 0..3) for each step.
+    // Only made with eight-lane vectors (null otherwise: transpose4 runs only there).
+    private static final VectorShuffle<Float> PAIRS_LOW = eightLanes(0, 8, 1, 9, 2, 10, 3, 11);
+    private static final VectorShuffle<Float> PAIRS_HIGH = eightLanes(4, 12, 5, 13, 6, 14, 7, 15);
+    private static final VectorShuffle<Float> QUADS_LOW = eightLanes(0, 1, 8, 9, 2, 3, 10, 11);
+    private static final VectorShuffle<Float> QUADS_HIGH = eightLanes(4, 5, 12, 13, 6, 7, 14, 15);
+
+    private static VectorShuffle<Float> eightLanes(int... lanes) {
+        return V == 8 ? VectorShuffle.fromValues(S, lanes) : null;
+    }
+
+    /**
+     * Four rows of A, {@code a[off + r rs + p]}, into a 4-row panel (AVX2's tile, eight-float vectors): eight steps
+     * of k at a time by a 4 x 8 transpose in registers, rather than one float at a time with a store every 16 bytes.
+     * One thread, a scratch harness against the scalar loop (the AVX2 machine, 2026-12-04): 64-row blocks of k =
+     * 128-384 packed 1.4-3x as fast once compiled by C2.
+     */
+    private static void transpose4(int kc, float[] a, int off, int rs, float[] ap, int base) {
+        int p = 0;
+        for (; p + V <= kc; p += V) {
+            FloatVector r0 = FloatVector.fromArray(S, a, off + p);
+            FloatVector r1 = FloatVector.fromArray(S, a, off + rs + p);
+            FloatVector r2 = FloatVector.fromArray(S, a, off + 2 * rs + p);
+            FloatVector r3 = FloatVector.fromArray(S, a, off + 3 * rs + p);
+            FloatVector lo01 = r0.rearrange(PAIRS_LOW, r1);
+            FloatVector hi01 = r0.rearrange(PAIRS_HIGH, r1);
+            FloatVector lo23 = r2.rearrange(PAIRS_LOW, r3);
+            FloatVector hi23 = r2.rearrange(PAIRS_HIGH, r3);
+            int dst = base + p * 4;
+            lo01.rearrange(QUADS_LOW, lo23).intoArray(ap, dst);
+            lo01.rearrange(QUADS_HIGH, lo23).intoArray(ap, dst + V);
+            hi01.rearrange(QUADS_LOW, hi23).intoArray(ap, dst + 2 * V);
+            hi01.rearrange(QUADS_HIGH, hi23).intoArray(ap, dst + 3 * V);
+        }
+        for (; p < kc; p++) {
+            for (int r = 0; r < 4; r++) {
+                ap[base + p * 4 + r] = a[off + r * rs + p];
             }
         }
     }
