@@ -94,6 +94,8 @@ final class VectorMath {
             // for infinite x, which would otherwise make Phi(inf) NaN instead of 1.
             FloatVector x = clamp(FloatVector.fromArray(S, src, at + i), -20f, 20f);
             FloatVector t = ONE.div(x.abs().fma(INV_SQRT_2 / 2, 1f));
+            // The coefficients are broadcast where used: as static vector constants C2 hoisted all ten into
+            // registers ahead of the loop, and on AVX2's 16 the loop ran half as fast.
             FloatVector poly = t.fma(0.17087277f, -0.82215223f);
             poly = poly.fma(t, FloatVector.broadcast(S, 1.48851587f));
             poly = poly.fma(t, FloatVector.broadcast(S, -1.13520398f));
