@@ -19,7 +19,7 @@ import java.util.Random;
  * Sentence embeddings with all-MiniLM-L6-v2, Backprop against ONNX Runtime on the same ONNX file
  * with the same threads, in one run: sentences per second at 128 tokens in batches of 32 (random
  * token ids between [CLS] and [SEP], as the platform notes measured ONNX Runtime), and the latency
- * of one short sentence. Medians of several rounds after warm-up.
+ * of one short sentence. Medians of the calls of alternating rounds after warm-up ({@link Timing#alternate}).
  *
  * <pre>
  * backprop-compare/run --embeddings [--threads 2]
@@ -37,6 +37,11 @@ final class EmbeddingCompare {
      */
     private static final double ONE_WARMUP_S = 10;
     private static final double BATCH_WARMUP_S = 5;
+    /** Rounds of each side and timed calls per round: a batch takes about a second, a sentence milliseconds. */
+    private static final int BATCH_ROUNDS = 6;
+    private static final int BATCH_CALLS = 2;
+    private static final int ONE_ROUNDS = 10;
+    private static final int ONE_CALLS = 20;
 
     private EmbeddingCompare() {
     }
@@ -46,32 +51,36 @@ final class EmbeddingCompare {
         SentenceEncoder backprop = SentenceEncoder.load(files.onnx(), files.tokenizer());
         List<Encoding> batch = randomBatch();
         Encoding one = backprop.encode(List.of(SENTENCE)).get(0);
-        double[] bpBatch;
-        double[] bpOne;
-        try (var off = GradMode.noGrad()) {
-            bpBatch = Timing.timeWarm(BATCH_WARMUP_S, 8, () -> backprop.pooled(batch));
-            bpOne = Timing.timeWarm(ONE_WARMUP_S, 100, () -> backprop.pooled(List.of(one)));
-        }
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(threads);
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        double[] ortBatch;
-        double[] ortOne;
+        Timing.Paired batched;
+        Timing.Paired single;
         try (OrtSession session = env.createSession(files.onnx().toString(), options)) {
-            ortBatch = Timing.timeWarm(BATCH_WARMUP_S, 8, () -> runtime(env, session, batch));
-            ortOne = Timing.timeWarm(ONE_WARMUP_S, 100, () -> runtime(env, session, List.of(one)));
+            batched = Timing.alternate(BATCH_WARMUP_S, BATCH_ROUNDS, BATCH_CALLS, () -> pooled(backprop, batch),
+                    () -> runtime(env, session, batch));
+            single = Timing.alternate(ONE_WARMUP_S, ONE_ROUNDS, ONE_CALLS, () -> pooled(backprop, List.of(one)),
+                    () -> runtime(env, session, List.of(one)));
         }
         dev.backprop.cpu.CpuInfo cpu = dev.backprop.cpu.CpuInfo.current();
-        System.out.printf(Locale.ROOT, "all-MiniLM-L6-v2 embeddings, %s, %d threads, medians (best) after %.0f s (batch) and %.0f s"
-                + " (one sentence) of warm-up for each side%n", cpu, threads, BATCH_WARMUP_S, ONE_WARMUP_S);
-        System.out.printf(Locale.ROOT, "%-28s %22s %22s%n", "", "Backprop", "ONNX Runtime 1.29");
-        System.out.printf(Locale.ROOT, "%-28s %14.1f (%5.1f) %14.1f (%5.1f)   ratio %.2f%n",
-                "sentences/s, 32 x 128 tokens", BATCH / bpBatch[0], BATCH / bpBatch[1], BATCH / ortBatch[0],
-                BATCH / ortBatch[1], ortBatch[0] / bpBatch[0]);
-        System.out.printf(Locale.ROOT, "%-28s %14.1f (%5.1f) %14.1f (%5.1f)   ratio %.2f%n",
-                "ms, one sentence (" + one.length() + " tokens)", bpOne[0] * 1e3, bpOne[1] * 1e3, ortOne[0] * 1e3,
-                ortOne[1] * 1e3, ortOne[0] / bpOne[0]);
+        System.out.printf(Locale.ROOT, "all-MiniLM-L6-v2 embeddings, %s, %d threads, medians (best) of %d and %d calls in"
+                + " alternating rounds, after %.0f s (batch) and %.0f s (one sentence) of warm-up for each side%n", cpu,
+                threads, BATCH_ROUNDS * BATCH_CALLS, ONE_ROUNDS * ONE_CALLS, BATCH_WARMUP_S, ONE_WARMUP_S);
+        System.out.printf(Locale.ROOT, "%-28s %22s %22s   %s%n", "", "Backprop", "ONNX Runtime 1.29",
+                "ratio (lowest-highest of a round)");
+        System.out.printf(Locale.ROOT, "%-28s %14.1f (%5.1f) %14.1f (%5.1f)   %.2f (%.2f-%.2f)%n",
+                "sentences/s, 32 x 128 tokens", BATCH / batched.a()[0], BATCH / batched.a()[1], BATCH / batched.b()[0],
+                BATCH / batched.b()[1], batched.ratio(), batched.lowest(), batched.highest());
+        System.out.printf(Locale.ROOT, "%-28s %14.1f (%5.1f) %14.1f (%5.1f)   %.2f (%.2f-%.2f)%n",
+                "ms, one sentence (" + one.length() + " tokens)", single.a()[0] * 1e3, single.a()[1] * 1e3,
+                single.b()[0] * 1e3, single.b()[1] * 1e3, single.ratio(), single.lowest(), single.highest());
+    }
+
+    private static void pooled(SentenceEncoder encoder, List<Encoding> batch) {
+        try (var off = GradMode.noGrad()) {
+            encoder.pooled(batch);
+        }
     }
 
     private static List<Encoding> randomBatch() {

@@ -21,8 +21,8 @@ import java.util.Map;
 /**
  * Inference, Backprop against ONNX Runtime running Backprop's own ONNX export of the same model, same
  * threads, one run: the MNIST MLP and LeNet-5 at batch 1 (latency) and batch 64 (throughput), medians
- * of many rounds after seconds of warm-up (the JIT's, and ONNX Runtime's own); the two sides' logits
- * are compared too.
+ * of many calls in alternating rounds ({@link Timing#alternate}) after seconds of warm-up (the JIT's, and
+ * ONNX Runtime's own); the two sides' logits are compared too.
  *
  * <pre>
  * backprop-compare/run --inference [--threads 2] [--json]
@@ -31,6 +31,11 @@ import java.util.Map;
  * reads as its {@code "inference"}).
  */
 final class InferenceCompare {
+    /** Seconds each side runs before it is timed, then rounds of each side and timed calls per round. */
+    private static final double WARMUP_S = 4;
+    private static final int ROUNDS = 10;
+    private static final int CALLS = 50;
+
     private InferenceCompare() {
     }
 
@@ -40,10 +45,10 @@ final class InferenceCompare {
         options.setIntraOpNumThreads(threads);
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         if (!json) {
-            System.out.printf(Locale.ROOT, "inference, %s, %d threads; medians (best) of 500 rounds after 4 s of warm-up each%n",
-                    dev.backprop.cpu.CpuInfo.current(), threads);
-            System.out.printf(Locale.ROOT, "%-8s %5s  %22s  %22s  %6s  %s%n", "model", "batch", "Backprop, us",
-                    "ONNX Runtime 1.29, us", "ratio", "max |diff| of logits");
+            System.out.printf(Locale.ROOT, "inference, %s, %d threads; medians (best) of %d calls in alternating rounds"
+                    + " after %.0f s of warm-up each%n", dev.backprop.cpu.CpuInfo.current(), threads, ROUNDS * CALLS, WARMUP_S);
+            System.out.printf(Locale.ROOT, "%-8s %5s  %22s  %22s  %18s  %s%n", "model", "batch", "Backprop, us",
+                    "ONNX Runtime 1.29, us", "ratio (rounds)", "max |diff| of logits");
         }
         List<Map<String, Object>> rows = new ArrayList<>();
         List<ModelSpec> specs = List.of(new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f),
@@ -58,14 +63,15 @@ final class InferenceCompare {
                     long[] shape = image ? new long[] {batch, 1, 28, 28} : new long[] {batch, 784};
                     Tensor x = Tensor.rand(new Generator(batch), image ? new int[] {batch, 1, 28, 28} : new int[] {batch, 784});
                     float[] input = x.toFloatArray();
-                    double[] ours;
+                    float[][] theirLogits = new float[1][];
+                    Timing.Paired t = Timing.alternate(WARMUP_S, ROUNDS, CALLS, () -> forward(model, x),
+                            () -> theirLogits[0] = runtime(env, session, input, shape));
+                    double[] ours = t.a();
+                    double[] theirs = t.b();
                     float[] ourLogits;
                     try (var off = GradMode.noGrad()) {
-                        ours = Timing.timeWarm(4, 500, () -> model.forward(x));
                         ourLogits = model.forward(x).toFloatArray();
                     }
-                    float[][] theirLogits = new float[1][];
-                    double[] theirs = Timing.timeWarm(4, 500, () -> theirLogits[0] = runtime(env, session, input, shape));
                     double diff = 0;
                     for (int i = 0; i < ourLogits.length; i++) {
                         diff = Math.max(diff, Math.abs(ourLogits[i] - theirLogits[0][i]));
@@ -77,19 +83,26 @@ final class InferenceCompare {
                         row.put("threads", threads);
                         row.put("backprop_median_us", round(ours[0] * 1e6));
                         row.put("onnx_runtime_median_us", round(theirs[0] * 1e6));
-                        row.put("backprop_speedup", round(theirs[0] / ours[0]));   // ONNX Runtime's time over ours
+                        row.put("backprop_speedup", round(t.ratio()));   // ONNX Runtime's time over ours
+                        row.put("backprop_speedup_rounds", List.of(round(t.lowest()), round(t.highest())));
                         row.put("max_abs_diff", diff);
                         rows.add(row);
                     } else {
-                        System.out.printf(Locale.ROOT, "%-8s %5d  %13.1f (%6.1f)  %13.1f (%6.1f)  %6.2f  %.1e%n",
+                        System.out.printf(Locale.ROOT, "%-8s %5d  %13.1f (%6.1f)  %13.1f (%6.1f)  %6.2f (%.2f-%.2f)  %.1e%n",
                                 image ? "lenet" : "mlp", batch, ours[0] * 1e6, ours[1] * 1e6, theirs[0] * 1e6,
-                                theirs[1] * 1e6, theirs[0] / ours[0], diff);
+                                theirs[1] * 1e6, t.ratio(), t.lowest(), t.highest(), diff);
                     }
                 }
             }
         }
         if (json) {
             System.out.println(dev.backprop.io.Json.write(rows));
+        }
+    }
+
+    private static void forward(Module model, Tensor x) {
+        try (var off = GradMode.noGrad()) {
+            model.forward(x);
         }
     }
 

@@ -2,7 +2,7 @@ package dev.backprop.compare;
 
 import java.util.Arrays;
 
-/** Repeated timing of one piece of work: the median and the best of several rounds after a warm-up. */
+/** Two pieces of work timed against each other in alternating rounds. */
 final class Timing {
     private Timing() {
     }
@@ -13,30 +13,67 @@ final class Timing {
     }
 
     /**
-     * {median, best} seconds of {@code rounds} runs after running it for {@code warmupSeconds}: the JIT
-     * needs seconds, not a count of calls, to compile a small model's whole forward pass (LeNet at batch
-     * 1 took 6.7 ms a call in its first second, 84 us after four).
+     * Two sides' times from alternating rounds: {@code a} and {@code b} are each {median, best} seconds of a
+     * call over every timed call; {@code ratio} is the median time of {@code b} over that of {@code a} (how
+     * many times as fast {@code a} is), and {@code lowest} and {@code highest} are the same ratio within
+     * single rounds.
      */
-    static double[] timeWarm(double warmupSeconds, int rounds, Body body) throws Exception {
-        long end = System.nanoTime() + (long) (warmupSeconds * 1e9);
-        while (System.nanoTime() < end) {
-            body.run();
-        }
-        return time(0, rounds, body);
+    record Paired(double[] a, double[] b, double ratio, double lowest, double highest) {
     }
 
-    /** {median, best} seconds of {@code rounds} runs after {@code warmup}. */
-    static double[] time(int warmup, int rounds, Body body) throws Exception {
-        for (int i = 0; i < warmup; i++) {
-            body.run();
+    /**
+     * {@code a} and {@code b} timed in alternating rounds, after each ran for {@code warmupSeconds}: each
+     * round runs one side and then the other (which goes first swaps every round), each side one untimed
+     * call and then {@code calls} timed ones. Timing one side after the other lets a spell of the machine
+     * (our two-core machines change speed from one second to the next) fall on one side only; alternating
+     * spreads it over both, and the untimed call keeps the other side's tail (threads still spinning, caches
+     * holding its data) out of the figures. The warm-up is seconds, not a count of calls: the JIT needs
+     * seconds to compile a small model's whole forward pass (LeNet at batch 1 took 6.7 ms a call in its
+     * first second, 84 us after four).
+     */
+    static Paired alternate(double warmupSeconds, int rounds, int calls, Body a, Body b) throws Exception {
+        for (Body side : new Body[] {a, b}) {
+            long end = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            while (System.nanoTime() < end) {
+                side.run();
+            }
         }
-        double[] t = new double[rounds];
-        for (int i = 0; i < rounds; i++) {
+        double[] timesA = new double[rounds * calls];
+        double[] timesB = new double[rounds * calls];
+        double[] ratios = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            double medianA = 0;
+            double medianB = 0;
+            for (int turn = 0; turn < 2; turn++) {
+                boolean sideA = (r + turn) % 2 == 0;
+                double[] round = calls(sideA ? a : b, calls);
+                System.arraycopy(round, 0, sideA ? timesA : timesB, r * calls, calls);
+                Arrays.sort(round);
+                if (sideA) {
+                    medianA = round[calls / 2];
+                } else {
+                    medianB = round[calls / 2];
+                }
+            }
+            ratios[r] = medianB / medianA;
+        }
+        Arrays.sort(timesA);
+        Arrays.sort(timesB);
+        Arrays.sort(ratios);
+        double[] medianBestA = {timesA[timesA.length / 2], timesA[0]};
+        double[] medianBestB = {timesB[timesB.length / 2], timesB[0]};
+        return new Paired(medianBestA, medianBestB, medianBestB[0] / medianBestA[0], ratios[0], ratios[rounds - 1]);
+    }
+
+    /** Seconds of each of {@code calls} runs of {@code body}, after one untimed run. */
+    private static double[] calls(Body body, int calls) throws Exception {
+        body.run();
+        double[] t = new double[calls];
+        for (int i = 0; i < calls; i++) {
             long start = System.nanoTime();
             body.run();
             t[i] = (System.nanoTime() - start) / 1e9;
         }
-        Arrays.sort(t);
-        return new double[] {t[rounds / 2], t[0]};
+        return t;
     }
 }
