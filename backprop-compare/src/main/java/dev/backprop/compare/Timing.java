@@ -14,11 +14,13 @@ final class Timing {
 
     /**
      * Two sides' times from alternating rounds: {@code a} and {@code b} are each {median, best} seconds of a
-     * call over every timed call; {@code ratio} is the median time of {@code b} over that of {@code a} (how
-     * many times as fast {@code a} is), and {@code lowest} and {@code highest} are the same ratio within
-     * single rounds.
+     * call over every timed call; {@code lowest} and {@code highest} are {@link #ratio} within single rounds.
      */
-    record Paired(double[] a, double[] b, double ratio, double lowest, double highest) {
+    record Paired(double[] a, double[] b, double lowest, double highest) {
+        /** The median time of {@code b} over that of {@code a}: how many times as fast {@code a} is. */
+        double ratio() {
+            return b[0] / a[0];
+        }
     }
 
     /**
@@ -60,9 +62,8 @@ final class Timing {
         Arrays.sort(timesA);
         Arrays.sort(timesB);
         Arrays.sort(ratios);
-        double[] medianBestA = {timesA[timesA.length / 2], timesA[0]};
-        double[] medianBestB = {timesB[timesB.length / 2], timesB[0]};
-        return new Paired(medianBestA, medianBestB, medianBestB[0] / medianBestA[0], ratios[0], ratios[rounds - 1]);
+        return new Paired(new double[] {timesA[timesA.length / 2], timesA[0]},
+                new double[] {timesB[timesB.length / 2], timesB[0]}, ratios[0], ratios[rounds - 1]);
     }
 
     /** Seconds of each of {@code calls} runs of {@code body}, after one untimed run. */
