@@ -2,6 +2,7 @@ package dev.backprop.cpu;
 
 import dev.backprop.backend.AttentionGeometry;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -41,17 +42,19 @@ final class FusedAttention {
             Scratch w = Scratch.of(g);
             for (int p = problems * part / parts; p < problems * (part + 1) / parts; p++) {
                 Head hd = new Head(g, p);
+                float[] padding = padded(keyPadding, hd.b, g.keys()) ? keyPadding : null;
                 transpose(k, hd.k, hd.kStride, g.keys(), g.dim(), w.kt, w.stride);
+                rows(v, hd.v, hd.vStride, g.keys(), g.dim(), w.vr);
                 for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {
                     int i1 = Math.min(i0 + BLOCK, g.queries());
                     scores(g, q, hd.q, hd.qStride, w.kt, w.stride, i0, i1, w.p);
-                    probabilities(g, keyPadding, hd.b, i0, i1, w.p, w.stride, logSumExp, p * g.queries(), false);
+                    probabilities(g, padding, hd.b, i0, i1, w.p, w.stride, logSumExp, p * g.queries(), false);
                     // out rows = P V (rows that see no key have all-zero P and get zeros).
                     for (int r0 = i0; r0 < i1; r0 += CHUNK) {
                         int r1 = Math.min(r0 + CHUNK, i1);
                         DirectSgemm.multiply(r1 - r0, g.dim(), g.keyEnd(r1 - 1),
                                 w.p, (r0 - i0) * w.stride, w.stride, 1,
-                                v, hd.v, hd.vStride, 1,
+                                w.vr, 0, g.dim(), 1,
                                 out, hd.packed + r0 * hd.packedStride, hd.packedStride, false);
                     }
                 }
@@ -227,6 +230,7 @@ final class FusedAttention {
         final int stride;
         final float[] kt;
         final float[] vt;
+        final float[] vr;
         final float[] p;
         final float[] ds;
 
@@ -237,6 +241,7 @@ final class FusedAttention {
             stride = Math.max(V, (g.keys() + V - 1) / V * V);
             kt = new float[g.dim() * stride];
             vt = new float[g.dim() * stride];
+            vr = new float[g.keys() * g.dim()];
             int rows = Math.min(BLOCK, g.queries());
             p = new float[rows * stride];
             ds = new float[rows * stride];
@@ -308,11 +313,7 @@ final class FusedAttention {
             int off = (i - i0) * stride;
             int end = g.keyEnd(i);
             if (keyPadding != null) {
-                for (int j = 0; j < end; j++) {
-                    if (keyPadding[b * g.keys() + j] != 0) {
-                        s[off + j] = Float.NEGATIVE_INFINITY;
-                    }
-                }
+                mask(keyPadding, b * g.keys(), s, off, end);
             }
             float shift = known ? lse[lseAt + i] : rowMax(s, off, end) * scale;
             shifts[i - i0] = shift;
@@ -352,6 +353,56 @@ final class FusedAttention {
                 FloatVector.fromArray(S, s, off + j).mul(inv).intoArray(s, off + j);
             }
             lse[lseAt + i] = shifts[i - i0] + (float) Math.log(total);
+        }
+    }
+
+    /** Whether any of batch row b's keys is padding (a nonzero entry of {@code keyPadding}, which may be null). */
+    private static boolean padded(float[] keyPadding, int b, int keys) {
+        if (keyPadding == null) {
+            return false;
+        }
+        int at = b * keys;
+        int j = 0;
+        for (int upper = S.loopBound(keys); j < upper; j += V) {
+            if (FloatVector.fromArray(S, keyPadding, at + j).compare(VectorOperators.NE, 0f).anyTrue()) {
+                return true;
+            }
+        }
+        for (; j < keys; j++) {
+            if (keyPadding[at + j] != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code s[off + j] = -inf} where {@code keyPadding[at + j]} is nonzero, for j below end. */
+    private static void mask(float[] keyPadding, int at, float[] s, int off, int end) {
+        int j = 0;
+        for (int upper = S.loopBound(end); j < upper; j += V) {
+            VectorMask<Float> pad = FloatVector.fromArray(S, keyPadding, at + j).compare(VectorOperators.NE, 0f);
+            FloatVector.fromArray(S, s, off + j).blend(Float.NEGATIVE_INFINITY, pad).intoArray(s, off + j);
+        }
+        for (; j < end; j++) {
+            if (keyPadding[at + j] != 0) {
+                s[off + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    /** {@code dst[j * dim + d] = src[base + j * rowStride + d]}: one head's V rows, contiguous. */
+    private static void rows(float[] src, int base, int rowStride, int keys, int dim, float[] dst) {
+        int upper = S.loopBound(dim);
+        for (int j = 0; j < keys; j++) {
+            int from = base + j * rowStride;
+            int to = j * dim;
+            int d = 0;
+            for (; d < upper; d += V) {
+                FloatVector.fromArray(S, src, from + d).intoArray(dst, to + d);
+            }
+            for (; d < dim; d++) {
+                dst[to + d] = src[from + d];
+            }
         }
     }
 
