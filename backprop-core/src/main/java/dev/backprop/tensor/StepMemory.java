@@ -39,6 +39,12 @@ import java.util.Map;
  * {@link dev.backprop.train.Trainer} runs every step in a scope unless its {@code FitConfig} turns
  * buffer reuse off.
  *
+ * <p>A run that knows when each value is read for the last time can also give buffers back while
+ * its step is open ({@link Scope#giveBack}), so that later results of the same step take them, and
+ * let a result outlive the step without a copy ({@link Scope#keep}): {@code OnnxModel} runs an
+ * imported graph that way without gradients, and holds one forward pass's live values instead of
+ * all of them.
+ *
  * <p>A memory is used by one thread at a time; scopes of different memories nest.
  */
 public final class StepMemory {
@@ -49,9 +55,13 @@ public final class StepMemory {
     private final boolean poisonOnRecycle;
     private final int minPooled;
     private Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    /** The buffers taken in the open step, in order; one given back or kept stays listed but leaves {@link #takenNow}. */
     private final List<float[]> taken = new ArrayList<>();
-    private final IdentityHashMap<float[], Boolean> takenNow = new IdentityHashMap<>();
-    private final List<Storage> storages = new ArrayList<>();
+    /** The buffers the open step holds, each with the storages made over it (a tensor and its views share one). */
+    private final IdentityHashMap<float[], List<Storage>> takenNow = new IdentityHashMap<>();
+    /** Buffers given back during the open step ({@link Scope#giveBack}), in order; those still free are kept for the next step. */
+    private final List<float[]> givenBack = new ArrayList<>();
+    private final IdentityHashMap<float[], Boolean> givenBackNow = new IdentityHashMap<>();
     private Thread owner;
     private StepMemory outer;
     private int generation;
@@ -164,23 +174,89 @@ public final class StepMemory {
             closed = true;
             recycle();
         }
+
+        /**
+         * Gives {@code t}'s buffer back before the step ends, for later results of the same step: the memory
+         * of a run that knows when each value is read for the last time (an imported graph's schedule) then
+         * holds its live values rather than all of them. Nothing happens, and false is returned, when the
+         * buffer was not taken in this step (parameters, inputs, constants, buffers of an outer step) or when
+         * one of {@code live}, the values still to be read, shares it (a view). After it, {@code t} and its
+         * views refuse to be read, as every step value does once its step has ended.
+         *
+         * @throws IllegalStateException if the step has ended or this thread did not open it
+         */
+        public boolean giveBack(Tensor t, Iterable<Tensor> live) {
+            checkOpen("giveBack");
+            float[] a = t.storage.raw();
+            if (t.storage.isRecycled() || !takenNow.containsKey(a)) {
+                return false;
+            }
+            for (Tensor l : live) {
+                if (l.storage.raw() == a) {
+                    return false;
+                }
+            }
+            for (Storage st : takenNow.remove(a)) {
+                st.recycle();
+            }
+            t.storage.recycle();
+            if (poisonOnRecycle) {
+                Arrays.fill(a, Float.NaN);
+            }
+            free.computeIfAbsent(a.length, n -> new ArrayDeque<>()).push(a);
+            givenBack.add(a);
+            givenBackNow.put(a, Boolean.TRUE);
+            return true;
+        }
+
+        /**
+         * Lets {@code t}'s buffer outlive the step without a copy (a result the caller returns): the memory
+         * forgets it, so the step's end neither recycles it nor offers it to the next step. Nothing happens
+         * when the buffer was not taken in this step.
+         *
+         * @throws IllegalStateException if the step has ended or this thread did not open it
+         */
+        public void keep(Tensor t) {
+            checkOpen("keep");
+            float[] a = t.storage.raw();
+            if (!t.storage.isRecycled()) {
+                takenNow.remove(a);
+            }
+        }
+
+        private void checkOpen(String what) {
+            if (closed || Thread.currentThread() != owner) {
+                throw new IllegalStateException("StepMemory." + what + ": the step " + (closed ? "has ended"
+                        : "was opened on thread '" + owner.getName() + "', not this one"));
+            }
+        }
     }
 
     private void recycle() {
-        for (Storage s : storages) {
-            s.recycle();
-        }
-        storages.clear();
         Map<Integer, ArrayDeque<float[]>> next = new HashMap<>();
         for (float[] a : taken) {
+            List<Storage> over = takenNow.remove(a);   // null: given back or kept (or listed again when taken again)
+            if (over == null) {
+                continue;
+            }
+            for (Storage st : over) {
+                st.recycle();
+            }
             if (poisonOnRecycle) {
                 Arrays.fill(a, Float.NaN);
             }
             next.computeIfAbsent(a.length, n -> new ArrayDeque<>()).push(a);
         }
+        for (float[] a : givenBack) {
+            if (givenBackNow.remove(a) != null) {
+                next.computeIfAbsent(a.length, n -> new ArrayDeque<>()).push(a);
+            }
+        }
         free = next;   // what stayed free through the whole step is dropped
         taken.clear();
         takenNow.clear();
+        givenBack.clear();
+        givenBackNow.clear();
         generation++;
         OPEN.set(outer);
         outer = null;
@@ -234,16 +310,18 @@ public final class StepMemory {
                 Arrays.fill(a, 0f);
             }
         }
+        givenBackNow.remove(a);
         taken.add(a);
-        takenNow.put(a, Boolean.TRUE);
+        takenNow.put(a, new ArrayList<>(1));
         return a;
     }
 
     /** Called for every new storage: one over a buffer of an open step ends with the step. */
     static void adopt(Storage storage, float[] data) {
         StepMemory m = OPEN.get();
-        if (m != null && data.length >= m.minPooled && m.takenNow.containsKey(data)) {
-            m.storages.add(storage);
+        List<Storage> over = m == null || data.length < m.minPooled ? null : m.takenNow.get(data);
+        if (over != null) {
+            over.add(storage);
         }
     }
 }

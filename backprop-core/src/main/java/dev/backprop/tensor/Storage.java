@@ -29,6 +29,15 @@ final class Storage {
         return data;
     }
 
+    /** The buffer, recycled or not: for {@link StepMemory}'s bookkeeping, which compares buffers and never reads them. */
+    float[] raw() {
+        return data;
+    }
+
+    boolean isRecycled() {
+        return recycled;
+    }
+
     int version() {
         return version;
     }

@@ -112,6 +112,57 @@ class StepMemoryTest {
     }
 
     @Test
+    void aBufferGivenBackServesTheNextResultOfTheSameStep() {
+        StepMemory memory = StepMemory.poisoning();
+        Tensor x = Tensor.randn(new Generator(2), 16, 16);
+        try (StepMemory.Scope step = memory.open()) {
+            Tensor a = x.relu();
+            Tensor view = a.reshape(256);
+            assertTrue(!step.giveBack(a, java.util.List.of(view)), "a live view still reads it");
+            assertTrue(!step.giveBack(x, java.util.List.of()), "made outside the step: not the memory's");
+            assertTrue(step.giveBack(a, java.util.List.of(x)));
+            assertThrows(IllegalStateException.class, a::toFloatArray);
+            assertThrows(IllegalStateException.class, view::toFloatArray);
+            assertTrue(!step.giveBack(a, java.util.List.of()), "given back once");
+            long allocated = memory.allocatedBytes();
+            Tensor b = x.mul(2f);
+            assertEquals(allocated, memory.allocatedBytes(), "the result took the buffer given back");
+            assertEquals(4 * 256, memory.reusedBytes());
+            assertEquals(2 * x.get(3, 5), b.get(3, 5), "written over the poison");
+            assertTrue(step.giveBack(b, java.util.List.of()));
+        }
+        assertEquals(4 * 256, memory.heldBytes(), "one buffer served both results and is held for the next step");
+        long allocated = memory.allocatedBytes();
+        try (StepMemory.Scope step = memory.open()) {
+            assertEquals(x.get(1, 1) + 1, x.add(1f).get(1, 1));
+        }
+        assertEquals(allocated, memory.allocatedBytes(), "the next step took it");
+    }
+
+    @Test
+    void aKeptResultOutlivesItsStepAndIsNotReused() {
+        StepMemory memory = StepMemory.poisoning();
+        Tensor x = Tensor.randn(new Generator(3), 300);
+        Tensor kept;
+        try (StepMemory.Scope step = memory.open()) {
+            kept = x.mul(3f);
+            step.keep(kept);
+            step.keep(x);   // not the memory's: nothing happens
+        }
+        assertEquals(3 * x.get(7), kept.get(7), "readable after the step, not poisoned");
+        assertEquals(0, memory.heldBytes(), "the memory forgot it");
+        try (StepMemory.Scope step = memory.open()) {
+            Tensor other = x.mul(5f);
+            assertEquals(3 * x.get(7), kept.get(7));
+            assertEquals(5 * x.get(7), other.get(7));
+        }
+        StepMemory.Scope ended = memory.open();
+        ended.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ended.keep(kept));
+        assertTrue(e.getMessage().contains("has ended"), e.getMessage());
+    }
+
+    @Test
     void aMemoryRunsOneStepAtATime() {
         StepMemory memory = new StepMemory();
         try (StepMemory.Scope outer = memory.open()) {
