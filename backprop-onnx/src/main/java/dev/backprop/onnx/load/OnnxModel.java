@@ -42,8 +42,8 @@ public final class OnnxModel extends Module {
      * The buffers of runs without gradients, one memory per run in progress: a run takes one (or makes one), runs
      * its nodes in a step of it, giving each value's buffer back after its last reader, and returns it, holding
      * the buffers of that run's live values for the next run (a batch of 32 sentences of 128 tokens through
-     * MiniLM: 77 MB held of the 713 MB its values take, the rest served by buffers given back). Runs with gradients allocate as usual: backward needs their
-     * values.
+     * MiniLM: 77 MB held of the 713 MB its values take, the rest served by buffers given back). Runs with
+     * gradients allocate as usual: backward needs their values.
      */
     private final ConcurrentLinkedQueue<StepMemory> memories = new ConcurrentLinkedQueue<>();
     private Supplier<StepMemory> newMemory = StepMemory::new;
