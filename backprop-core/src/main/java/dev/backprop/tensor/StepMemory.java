@@ -57,8 +57,12 @@ public final class StepMemory {
     private Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
     /** The buffers taken in the open step, in order; one given back or kept stays listed but leaves {@link #takenNow}. */
     private final List<float[]> taken = new ArrayList<>();
-    /** The buffers the open step holds, each with the storages made over it (a tensor and its views share one). */
-    private final IdentityHashMap<float[], List<Storage>> takenNow = new IdentityHashMap<>();
+    /**
+     * The buffers the open step holds, each with the newest storage made over it ({@link #NO_STORAGE} before the
+     * first; older ones follow {@link Storage#sameBuffer}; a tensor and its views share one).
+     */
+    private final IdentityHashMap<float[], Storage> takenNow = new IdentityHashMap<>();
+    private static final Storage NO_STORAGE = new Storage(new float[0]);
     /** Buffers given back during the open step ({@link Scope#giveBack}), in order; those still free are kept for the next step. */
     private final List<float[]> givenBack = new ArrayList<>();
     private final IdentityHashMap<float[], Boolean> givenBackNow = new IdentityHashMap<>();
@@ -196,9 +200,7 @@ public final class StepMemory {
                     return false;
                 }
             }
-            for (Storage st : takenNow.remove(a)) {
-                st.recycle();
-            }
+            recycleAll(takenNow.remove(a));
             t.storage.recycle();
             if (poisonOnRecycle) {
                 Arrays.fill(a, Float.NaN);
@@ -235,13 +237,11 @@ public final class StepMemory {
     private void recycle() {
         Map<Integer, ArrayDeque<float[]>> next = new HashMap<>();
         for (float[] a : taken) {
-            List<Storage> over = takenNow.remove(a);   // null: given back or kept (or listed again when taken again)
+            Storage over = takenNow.remove(a);   // null: given back or kept (or listed again when taken again)
             if (over == null) {
                 continue;
             }
-            for (Storage st : over) {
-                st.recycle();
-            }
+            recycleAll(over);
             if (poisonOnRecycle) {
                 Arrays.fill(a, Float.NaN);
             }
@@ -312,16 +312,28 @@ public final class StepMemory {
         }
         givenBackNow.remove(a);
         taken.add(a);
-        takenNow.put(a, new ArrayList<>(1));
+        takenNow.put(a, NO_STORAGE);
         return a;
+    }
+
+    /** Marks {@code newest} and the storages before it over the same buffer as recycled, unlinking them. */
+    private static void recycleAll(Storage newest) {
+        Storage st = newest;
+        while (st != null && st != NO_STORAGE) {
+            st.recycle();
+            Storage older = st.sameBuffer;
+            st.sameBuffer = null;
+            st = older;
+        }
     }
 
     /** Called for every new storage: one over a buffer of an open step ends with the step. */
     static void adopt(Storage storage, float[] data) {
         StepMemory m = OPEN.get();
-        List<Storage> over = m == null || data.length < m.minPooled ? null : m.takenNow.get(data);
-        if (over != null) {
-            over.add(storage);
+        Storage newest = m == null || data.length < m.minPooled ? null : m.takenNow.get(data);
+        if (newest != null) {
+            storage.sameBuffer = newest == NO_STORAGE ? null : newest;
+            m.takenNow.put(data, storage);
         }
     }
 }

@@ -10,6 +10,11 @@ final class Storage {
     private final float[] data;
     private int version;
     private boolean recycled;
+    /**
+     * The storage made before this one over the same buffer of an open {@link StepMemory} step, or null: the
+     * memory's chain of what to recycle with the buffer, kept here so that taking a buffer allocates nothing.
+     */
+    Storage sameBuffer;
     /** The backend's layout of this buffer as a dense layer's weight, for inference; see {@link PackedWeights}. */
     volatile PackedWeights.Entry packed;
 

@@ -2,6 +2,7 @@ package dev.backprop.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -118,12 +119,12 @@ class StepMemoryTest {
         try (StepMemory.Scope step = memory.open()) {
             Tensor a = x.relu();
             Tensor view = a.reshape(256);
-            assertTrue(!step.giveBack(a, java.util.List.of(view)), "a live view still reads it");
-            assertTrue(!step.giveBack(x, java.util.List.of()), "made outside the step: not the memory's");
+            assertFalse(step.giveBack(a, java.util.List.of(view)), "a live view still reads it");
+            assertFalse(step.giveBack(x, java.util.List.of()), "made outside the step: not the memory's");
             assertTrue(step.giveBack(a, java.util.List.of(x)));
             assertThrows(IllegalStateException.class, a::toFloatArray);
             assertThrows(IllegalStateException.class, view::toFloatArray);
-            assertTrue(!step.giveBack(a, java.util.List.of()), "given back once");
+            assertFalse(step.giveBack(a, java.util.List.of()), "given back once");
             long allocated = memory.allocatedBytes();
             Tensor b = x.mul(2f);
             assertEquals(allocated, memory.allocatedBytes(), "the result took the buffer given back");

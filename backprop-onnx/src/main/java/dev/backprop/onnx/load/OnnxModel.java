@@ -182,8 +182,8 @@ public final class OnnxModel extends Module {
      * nodes after it, unless a value still live is a view of it.
      */
     private void evaluate(Map<String, Value> env, StepMemory.Scope scope) {
-        // The nodes' live results: the only values that can share a buffer the memory gave (weights, constants and
-        // inputs come from outside the step).
+        // With a memory: the nodes' live results, the only values that can share a buffer it gave (weights, constants
+        // and inputs come from outside the step).
         Map<String, Tensor> results = new HashMap<>();
         for (Step step : steps) {
             Node node = step.node();
@@ -202,7 +202,7 @@ public final class OnnxModel extends Module {
                 String name = node.outputs().get(i);
                 if (!name.isEmpty()) {
                     env.put(name, out.get(i));
-                    if (out.get(i) instanceof Value.Floats f) {
+                    if (scope != null && out.get(i) instanceof Value.Floats f) {
                         results.put(name, f.tensor());
                     }
                 }
@@ -210,7 +210,7 @@ public final class OnnxModel extends Module {
             for (String name : step.lastReadHere()) {
                 env.remove(name);
                 Tensor dead = results.remove(name);
-                if (dead != null && scope != null) {
+                if (dead != null) {
                     scope.giveBack(dead, results.values());
                 }
             }
