@@ -39,7 +39,7 @@ final class VectorBatchNorm {
                 float shift = bias == null ? 0f : bias[c];
                 FloatVector scales = FloatVector.broadcast(S, scale);
                 FloatVector shifts = FloatVector.broadcast(S, shift);
-                int upper = S.loopBound(inner);
+                int upper = vectorEnd(inner);
                 for (int i = 0; i < n; i++) {
                     int base = (i * channels + c) * inner;
                     for (int j = 0; j < upper; j += V) {
@@ -67,7 +67,7 @@ final class VectorBatchNorm {
         }
         long elements = (long) n * channels * inner;
         int parts = (int) Math.max(1, Math.min(Math.min(WorkerPool.threads(), n), elements / PART_ELEMENTS));
-        int upper = S.loopBound(inner);
+        int upper = vectorEnd(inner);
         WorkerPool.run(parts, part -> {
             for (int i = n * part / parts, end = n * (part + 1) / parts; i < end; i++) {
                 for (int c = 0; c < channels; c++) {
@@ -93,7 +93,7 @@ final class VectorBatchNorm {
         int m = n * inner;
         int parts = parts(n, channels, inner);
         WorkerPool.run(parts, part -> {
-            int upper = S.loopBound(inner);
+            int upper = vectorEnd(inner);
             for (int c = channels * part / parts, end = channels * (part + 1) / parts; c < end; c++) {
                 float mean = means[c];
                 float rstd = invStd[c];
@@ -170,7 +170,7 @@ final class VectorBatchNorm {
 
     /** Sum of channel c's values. */
     private static float sum(float[] x, int n, int channels, int inner, int c) {
-        int upper = S.loopBound(inner);
+        int upper = vectorEnd(inner);
         FloatVector acc = FloatVector.zero(S);
         float tail = 0;
         for (int i = 0; i < n; i++) {
@@ -187,7 +187,7 @@ final class VectorBatchNorm {
 
     /** Sum of channel c's squared distances from {@code mean}. */
     private static float squares(float[] x, int n, int channels, int inner, int c, float mean) {
-        int upper = S.loopBound(inner);
+        int upper = vectorEnd(inner);
         FloatVector acc = FloatVector.zero(S);
         float tail = 0;
         for (int i = 0; i < n; i++) {
@@ -202,6 +202,17 @@ final class VectorBatchNorm {
             }
         }
         return VectorLoops.laneSum(acc) + tail;
+    }
+
+    /**
+     * Where a block of {@code inner} values stops taking whole vectors: always short of its end, so the scalar
+     * loop after the vectors runs for every geometry (1 to V values). A tail that runs for some layers and not
+     * others is a branch whose profile flips when the next layer arrives, and C2 compiled the first layer's
+     * profile: each flip was an uncommon trap that finished the kernel's call in the interpreter (batch norm's
+     * kernels trapped 12-20 times in the first seconds of training cnn:7, at 28 x 28 and then 14 x 14).
+     */
+    private static int vectorEnd(int inner) {
+        return inner == 0 ? 0 : S.loopBound(inner - 1);
     }
 
     /** Worker count: one per thread, each with at least {@link #PART_ELEMENTS} elements. */

@@ -91,12 +91,41 @@ final class VectorPooling {
         if (rows == 0 || w / 2 == 0) {
             return;
         }
-        int parts = (long) planes * h * w >= SPLIT ? Math.min(WorkerPool.threads(), rows) : 1;
+        // Every output row but the last in vectors; the last one's windows read y up to its end, so it takes
+        // the scalar loop, on every call. (A branch in the vector step for that one row was never taken while
+        // C2 compiled the step, so its first use threw the compiled step away: 0.5 s of interpreted vector code.)
+        int vectorRows = rows - 1;
+        int parts = (long) planes * h * w >= SPLIT ? Math.max(1, Math.min(WorkerPool.threads(), vectorRows)) : 1;
         WorkerPool.run(parts, p -> {
-            for (int r = rows * p / parts; r < rows * (p + 1) / parts; r++) {
+            for (int r = vectorRows * p / parts; r < vectorRows * (p + 1) / parts; r++) {
                 backwardRows(x, y, g, h, w, ho, r, dx);
             }
         });
+        lastRow(x, y, g, h, w, ho, rows - 1, dx);
+    }
+
+    /** Output row r's windows, one element at a time, as the vector steps write them. */
+    private static void lastRow(float[] x, float[] y, float[] g, int h, int w, int ho, int r, float[] dx) {
+        int wo = w / 2;
+        int top = r / ho * h * w + 2 * (r % ho) * w;
+        for (int ow = 0; ow < wo; ow++) {
+            int i = top + 2 * ow;
+            float max = y[r * wo + ow];
+            int where = holdsMax(x[i], max) ? i
+                    : holdsMax(x[i + 1], max) ? i + 1
+                    : holdsMax(x[i + w], max) ? i + w
+                    : i + w + 1;
+            dx[i] = 0f;
+            dx[i + 1] = 0f;
+            dx[i + w] = 0f;
+            dx[i + w + 1] = 0f;
+            dx[where] = g[r * wo + ow];
+        }
+    }
+
+    /** Whether a window's element is its maximum: equal to it, or NaN where the maximum is NaN. */
+    private static boolean holdsMax(float v, float max) {
+        return v == max || (Float.isNaN(v) && Float.isNaN(max));
     }
 
     /**
@@ -116,28 +145,19 @@ final class VectorPooling {
         int o = r * wo;
         for (int at = 0; at < width; at += V) {
             int from = Math.min(at, width - V);
-            backwardVector(x, y, g, top + from, w, o + from / 2, from / 2, wo, dx);
+            backwardVector(x, y, g, top + from, w, o + from / 2, dx);
         }
     }
 
     /**
      * One whole vector of each of two rows of dx from {@code at} (rows {@code w} apart): the maxima and
-     * gradients of its V / 2 windows from {@code y} and {@code g} at {@code yAt}, output {@code column} of
-     * the row's wo (masked there only at the end of y). Arrays and indices in, nothing out: a helper C2 does
-     * not inline would box vectors passed to it.
+     * gradients of its V / 2 windows from {@code y} and {@code g} at {@code yAt} (a whole vector read there,
+     * of which the lower half is used: never the last output row, so it stays inside y). Arrays and indices in,
+     * nothing out: a helper C2 does not inline would box vectors passed to it.
      */
-    private static void backwardVector(float[] x, float[] y, float[] g, int at, int w, int yAt, int column, int wo,
-                                       float[] dx) {
-        FloatVector m;
-        FloatVector gm;
-        if (yAt + V <= y.length) {
-            m = FloatVector.fromArray(S, y, yAt).rearrange(PAIRED);
-            gm = FloatVector.fromArray(S, g, yAt).rearrange(PAIRED);
-        } else {
-            VectorMask<Float> outputs = S.indexInRange(column, wo);
-            m = FloatVector.fromArray(S, y, yAt, outputs).rearrange(PAIRED);
-            gm = FloatVector.fromArray(S, g, yAt, outputs).rearrange(PAIRED);
-        }
+    private static void backwardVector(float[] x, float[] y, float[] g, int at, int w, int yAt, float[] dx) {
+        FloatVector m = FloatVector.fromArray(S, y, yAt).rearrange(PAIRED);
+        FloatVector gm = FloatVector.fromArray(S, g, yAt).rearrange(PAIRED);
         FloatVector upper = FloatVector.fromArray(S, x, at);
         FloatVector lower = FloatVector.fromArray(S, x, at + w);
         VectorMask<Float> up = upper.compare(VectorOperators.EQ, m);
