@@ -27,6 +27,7 @@ final class VectorBatchNorm {
                         boolean relu, float[] y, float[] means, float[] variances, float[] invStd) {
         int m = n * inner;
         int parts = parts(n, channels, inner);
+        float floor = floor(relu);
         WorkerPool.run(parts, part -> {
             for (int c = channels * part / parts, end = channels * (part + 1) / parts; c < end; c++) {
                 float mean = sum(x, n, channels, inner, c) / m;
@@ -37,22 +38,36 @@ final class VectorBatchNorm {
                 invStd[c] = rstd;
                 float scale = (weight == null ? 1f : weight[c]) * rstd;
                 float shift = bias == null ? 0f : bias[c];
-                FloatVector scales = FloatVector.broadcast(S, scale);
-                FloatVector shifts = FloatVector.broadcast(S, shift);
-                int upper = vectorEnd(inner);
                 for (int i = 0; i < n; i++) {
-                    int base = (i * channels + c) * inner;
-                    for (int j = 0; j < upper; j += V) {
-                        FloatVector v = FloatVector.fromArray(S, x, base + j).sub(mean).fma(scales, shifts);
-                        (relu ? v.max(0f) : v).intoArray(y, base + j);
-                    }
-                    for (int j = upper; j < inner; j++) {
-                        float v = Math.fma(x[base + j] - mean, scale, shift);
-                        y[base + j] = relu ? Math.max(v, 0f) : v;
-                    }
+                    normalize(x, (i * channels + c) * inner, inner, mean, scale, shift, floor, y);
                 }
             }
         });
+    }
+
+    /**
+     * {@code y = max((x - mean) scale + shift, floor)} over one block of {@code inner} values from {@code base}:
+     * training's last pass and evaluation's only one, ReLU with a floor of 0 and none with -infinity (the maximum
+     * then returns every value as it is, -0 and NaN included). The floor is a value, not a branch, so the loop
+     * keeps one profile: evaluation runs the loop training compiled, where a flag taken one way in training and
+     * the other way in the first test pass sent it back to the interpreter (-XX:+PrintCompilation).
+     */
+    private static void normalize(float[] x, int base, int inner, float mean, float scale, float shift, float floor,
+                                  float[] y) {
+        FloatVector scales = FloatVector.broadcast(S, scale);
+        FloatVector shifts = FloatVector.broadcast(S, shift);
+        int upper = vectorEnd(inner);
+        for (int j = 0; j < upper; j += V) {
+            FloatVector.fromArray(S, x, base + j).sub(mean).fma(scales, shifts).max(floor).intoArray(y, base + j);
+        }
+        for (int j = upper; j < inner; j++) {
+            y[base + j] = Math.max(Math.fma(x[base + j] - mean, scale, shift), floor);
+        }
+    }
+
+    /** The floor of {@link #normalize}: 0 for ReLU, else none. */
+    private static float floor(boolean relu) {
+        return relu ? 0f : Float.NEGATIVE_INFINITY;
     }
 
     /**
@@ -67,22 +82,11 @@ final class VectorBatchNorm {
         }
         long elements = (long) n * channels * inner;
         int parts = (int) Math.max(1, Math.min(Math.min(WorkerPool.threads(), n), elements / PART_ELEMENTS));
-        int upper = vectorEnd(inner);
         WorkerPool.run(parts, part -> {
             for (int i = n * part / parts, end = n * (part + 1) / parts; i < end; i++) {
                 for (int c = 0; c < channels; c++) {
-                    float mean = means[c];
-                    float scale = scales[c];
-                    float shift = bias == null ? 0f : bias[c];
-                    FloatVector sv = FloatVector.broadcast(S, scale);
-                    FloatVector bv = FloatVector.broadcast(S, shift);
-                    int base = (i * channels + c) * inner;
-                    for (int j = 0; j < upper; j += V) {
-                        FloatVector.fromArray(S, x, base + j).sub(mean).fma(sv, bv).intoArray(y, base + j);
-                    }
-                    for (int j = upper; j < inner; j++) {
-                        y[base + j] = Math.fma(x[base + j] - mean, scale, shift);
-                    }
+                    normalize(x, (i * channels + c) * inner, inner, means[c], scales[c], bias == null ? 0f : bias[c],
+                            Float.NEGATIVE_INFINITY, y);
                 }
             }
         });
