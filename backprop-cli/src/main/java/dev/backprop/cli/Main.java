@@ -56,7 +56,7 @@ public final class Main {
     /**
      * The subcommands this command line needs: the one it names first, when it names one, else all of them (for
      * the help, a usage error's suggestions, or {@code help COMMAND}). picocli reads every option of every command
-     * it is given, in interpreted code at start-up: building all fourteen took 280-300 ms against 185-200 ms for
+     * it is given, in interpreted code at start-up: building all fourteen took 277-299 ms against 185-202 ms for
      * {@code train} alone (a fresh JVM without the start-up cache, the AVX2 machine, 2026-12-05).
      */
     static List<Class<?>> commands(String... args) {

@@ -40,9 +40,14 @@ final class FusedAttention {
         int parts = Math.min(problems, WorkerPool.threads());
         WorkerPool.run(parts, part -> {
             Scratch w = Scratch.of(g);
+            int checkedRow = -1;   // a batch row's heads follow each other: its padding is looked at once
+            float[] padding = null;
             for (int p = problems * part / parts; p < problems * (part + 1) / parts; p++) {
                 Head hd = new Head(g, p);
-                float[] padding = padded(keyPadding, hd.b, g.keys()) ? keyPadding : null;
+                if (hd.b != checkedRow) {
+                    checkedRow = hd.b;
+                    padding = padded(keyPadding, hd.b, g.keys()) ? keyPadding : null;
+                }
                 transpose(k, hd.k, hd.kStride, g.keys(), g.dim(), w.kt, w.stride);
                 rows(v, hd.v, hd.vStride, g.keys(), g.dim(), w.vr);
                 for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {

@@ -213,7 +213,8 @@ final class VectorBatchNorm {
      * loop after the vectors runs for every geometry (1 to V values). A tail that runs for some layers and not
      * others is a branch whose profile flips when the next layer arrives, and C2 compiled the first layer's
      * profile: each flip was an uncommon trap that finished the kernel's call in the interpreter (batch norm's
-     * kernels trapped 17-23 times in the first seconds of training cnn:7, at 28 x 28 and then 14 x 14).
+     * kernels trapped 17-23 times in the first seconds of training cnn:7, at 28 x 28 and then 14 x 14: JFR's
+     * deoptimization events, the AVX2 machine, 2026-12-05).
      */
     private static int vectorEnd(int inner) {
         return inner == 0 ? 0 : S.loopBound(inner - 1);

@@ -93,7 +93,8 @@ final class VectorPooling {
         }
         // Every output row but the last in vectors; the last one's windows read y up to its end, so it takes
         // the scalar loop, on every call. (A branch in the vector step for that one row was never taken while
-        // C2 compiled the step, so its first use threw the compiled step away: 0.5 s of interpreted vector code.)
+        // C2 compiled the step, so its first use threw the compiled step away: 0.5 s of both cores in uncompiled
+        // vector code in the time-to-99% command, perf on the AVX2 machine, 2026-12-05.)
         int vectorRows = rows - 1;
         int parts = (long) planes * h * w >= SPLIT ? Math.max(1, Math.min(WorkerPool.threads(), vectorRows)) : 1;
         WorkerPool.run(parts, p -> {
