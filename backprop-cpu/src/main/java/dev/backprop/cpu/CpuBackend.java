@@ -100,15 +100,24 @@ public final class CpuBackend implements Backend {
     /**
      * Elementwise ops that cost several nanoseconds an element (exp and what is built on it): on
      * large arrays they are split across the workers. Cheap ones (a ReLU, an addition) run at the
-     * speed of the caches, so they are split only from {@link #PARALLEL_CHEAP_ELEMENTS}, where each
-     * core's own caches serve its half; below that the hand-off costs more than it saves.
+     * speed of the caches, so they are split only from {@link #PARALLEL_CHEAP_ELEMENTS}; below that
+     * the hand-off costs about what it saves.
      */
     private static final java.util.Set<UnaryOp> TRANSCENDENTAL_MAPS = java.util.EnumSet.of(UnaryOp.EXP, UnaryOp.LOG,
             UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.SILU, UnaryOp.GELU, UnaryOp.GELU_TANH);
     /** Elements from which a transcendental op is split across the workers. */
     private static final int PARALLEL_ELEMENTS = 1 << 15;
-    /** Elements (512 KB of floats) from which a cheap elementwise op is split across the workers. */
-    private static final int PARALLEL_CHEAP_ELEMENTS = 1 << 17;
+    /**
+     * Elements per part (64 KB of floats) from which a cheap elementwise op is split across the workers: from 32,768
+     * elements on two threads. In a training step the other thread is mostly awake between two products (it spins
+     * for a while before it parks), and an addition of two arrays the size of the GPT recipe's residual stream
+     * ([768 x 128]) took 20 us rather than 25 with the arrays in the caches and 52 rather than 60-77 from beyond
+     * them, split in two; 65,536 elements 12 rather than 16 and 26-32 rather than 41-54; 32,768 elements 9 rather
+     * than 9.6 and 14 rather than 17 (one addition after each of 2,000 products, medians of three rounds, the AVX2
+     * machine, 2026-12-05). Until then it split only from 262,144 elements, so the
+     * GPT's residual additions and their gradients' sums ran on the calling thread alone while the other waited.
+     */
+    private static final int PARALLEL_CHEAP_ELEMENTS = 1 << 14;
 
     /** A contiguous loop over {@code [start, start + length)}; false when it does not handle the op. */
     private interface Chunk {
@@ -144,16 +153,11 @@ public final class CpuBackend implements Backend {
                 VectorLoops.zip(op, a, la.offset() + start, b, lb.offset() + start, dst, start, length))) {
             return;
         }
-        int rank = la.rank();
-        if (rank >= 1 && la.isContiguous() && isRowBroadcast(lb)) {
-            int cols = la.shape()[rank - 1];
-            boolean ok = true;
-            for (int r = 0, rows = n / Math.max(1, cols); r < rows && ok; r++) {
-                ok = VectorLoops.zip(op, a, la.offset() + r * cols, b, lb.offset(), dst, r * cols, cols);
-            }
-            if (ok) {
-                return;
-            }
+        if (la.isContiguous() && repeatedBlock(lb) > 1 && repeated(op, a, la, b, lb, dst, false)) {
+            return;
+        }
+        if (lb.isContiguous() && repeatedBlock(la) > 1 && repeated(op, b, lb, a, la, dst, true)) {
+            return;
         }
         if (la.isContiguous() && broadcastRuns(op, a, la, b, lb, dst, false)) {
             return;
@@ -227,18 +231,49 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** A row repeated over every leading dimension: last stride 1, all others 0 (a bias). */
-    private static boolean isRowBroadcast(Layout l) {
-        int rank = l.rank();
-        if (rank == 0 || (l.strides()[rank - 1] != 1 && l.shape()[rank - 1] != 1)) {
-            return false;
+    /**
+     * The contiguous operand {@code c} against an operand {@code r} that repeats one contiguous block over its
+     * leading dimensions (a bias row over a batch, a position embedding {@code [T, C]} over a batch of sequences):
+     * vector loops over runs that stop at the block's end, split across the workers as a contiguous pair is.
+     */
+    private static boolean repeated(BinaryOp op, float[] c, Layout lc, float[] r, Layout lr, float[] dst,
+                                    boolean repeatedFirst) {
+        int block = repeatedBlock(lr);
+        return inChunks(lc.size(), false, (start, length) -> {
+            for (int q = start, end = start + length; q < end; ) {
+                int run = Math.min(end - q, block - q % block);
+                boolean done = repeatedFirst
+                        ? VectorLoops.zip(op, r, lr.offset() + q % block, c, lc.offset() + q, dst, q, run)
+                        : VectorLoops.zip(op, c, lc.offset() + q, r, lr.offset() + q % block, dst, q, run);
+                if (!done) {
+                    return false;
+                }
+                q += run;
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Elements of the block that {@code l} repeats: its innermost dimensions laid out contiguously (row-major,
+     * dimensions of size 1 aside), every dimension outside them of stride 0 or size 1; 0 when l is not such a
+     * repetition. A contiguous layout is one block.
+     */
+    static int repeatedBlock(Layout l) {
+        int block = 1;
+        int d = l.rank() - 1;
+        for (; d >= 0; d--) {
+            if (l.shape()[d] != 1 && l.strides()[d] != block) {
+                break;
+            }
+            block *= l.shape()[d];
         }
-        for (int d = 0; d < rank - 1; d++) {
-            if (l.strides()[d] != 0 && l.shape()[d] != 1) {
-                return false;
+        for (; d >= 0; d--) {
+            if (l.shape()[d] != 1 && l.strides()[d] != 0) {
+                return 0;
             }
         }
-        return l.strides()[rank - 1] == 1;
+        return block;
     }
 
     @Override

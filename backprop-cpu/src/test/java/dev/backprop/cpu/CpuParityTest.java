@@ -856,6 +856,45 @@ class CpuParityTest {
         assertClose(t0, t1, 0, "strided copy");
     }
 
+    /**
+     * A block repeated over leading dimensions (the GPT's position embedding {@code [T, C]} added to a batch of
+     * sequences), on either side of every binary op: the reference's values, also where the array is split across
+     * the workers at points inside a block (a block of 1,353 floats, 54,120 in all) and with an offset.
+     */
+    @Test
+    void blocksRepeatedOverLeadingDimensions() {
+        int[][] shapes = {{12, 64, 128}, {40, 33, 41}, {2, 1, 5, 3}};
+        for (int[] shape : shapes) {
+            int n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            int block = shape[shape.length - 1] * shape[shape.length - 2];
+            float[] x = random(n + 2);
+            float[] r = random(block + 5);
+            Layout lx = new Layout(shape, Layout.contiguous(shape).strides(), 2);
+            int[] strides = Layout.contiguous(shape).strides().clone();
+            for (int d = 0; d < shape.length - 2; d++) {
+                strides[d] = 0;
+            }
+            Layout lr = new Layout(shape, strides, 5);
+            assertEquals(block, CpuBackend.repeatedBlock(lr), java.util.Arrays.toString(shape));
+            for (BinaryOp op : BinaryOp.values()) {
+                float[][] both = zipBoth(op, x, lx, r, lr, n);
+                assertClose(both[0], both[1], 1e-6, op + " tensor op block " + java.util.Arrays.toString(shape));
+                both = zipBoth(op, r, lr, x, lx, n);
+                assertClose(both[0], both[1], 1e-6, op + " block op tensor " + java.util.Arrays.toString(shape));
+            }
+        }
+        // What is and is not such a repetition.
+        assertEquals(37, CpuBackend.repeatedBlock(new Layout(new int[] {5, 37}, new int[] {0, 1}, 0)));
+        assertEquals(185, CpuBackend.repeatedBlock(Layout.contiguous(new int[] {5, 37})));
+        assertEquals(37, CpuBackend.repeatedBlock(new Layout(new int[] {5, 1, 37}, new int[] {0, 99, 1}, 0)));
+        assertEquals(0, CpuBackend.repeatedBlock(new Layout(new int[] {5, 4, 37}, new int[] {37, 0, 1}, 0)));
+        assertEquals(0, CpuBackend.repeatedBlock(new Layout(new int[] {5, 37}, new int[] {1, 5}, 0)));
+        assertEquals(1, CpuBackend.repeatedBlock(new Layout(new int[] {5, 37}, new int[] {0, 0}, 0)));
+    }
+
     @Test
     void fusedAdamMatchesTheReferenceLoop() {
         for (int n : new int[] {1, 17, 1000, 70_001}) {
