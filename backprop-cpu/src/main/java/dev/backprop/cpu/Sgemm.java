@@ -55,15 +55,20 @@ final class Sgemm {
     /**
      * Most of k in one block. A block of B's panel is {@code KC x NR} floats and stays in L1 while the tiles
      * stream A's panels past it: 32 KB at 256 with the 2V = 32-float panels of AVX-512. The 16-float panels of
-     * AVX2 take 384 in 24 KB, and there k is cut into equal blocks (784 as 392 + 392 rather than 384 + 384 + 16),
-     * since every block after the first is one more pass over C, which the tiles read back and write again. With
-     * MiniLM's k = 384 in one block instead of 256 + 128, in alternating rounds in one JVM (two threads, the
-     * AVX2 machine, 2026-12-04, two runs) [4096 x 384] x [384 x 384] ran 1.14x and 1.41x as fast, [4096 x 384] x
-     * [384 x 1536] 1.28x, [4096 x 1536] x [1536 x 384] (four blocks rather than six) 1.07x, 1024 1.01x, 2048 1.05x,
-     * the GPT's 384 x 128 x 768 weight gradient 0.97x and 1.11x.
+     * AVX2 take up to 512 (32 KB), and there k is cut into equal blocks ({@link #kBlock}: 784 as 392 + 392 rather
+     * than 512 + 272), since every block after the first is one more pass over C, which the tiles read back and
+     * write again, and one more pair of the threads' hand-offs. With MiniLM's k = 384 in one block instead of 256 +
+     * 128, in alternating rounds in one JVM (two threads, the AVX2 machine, 2026-12-04, two runs) [4096 x 384] x
+     * [384 x 384] ran 1.14x and 1.41x as fast, [4096 x 384] x [384 x 1536] 1.28x, [4096 x 1536] x [1536 x 384] (four
+     * blocks rather than six) 1.07x, 1024 1.01x, 2048 1.05x, the GPT's 384 x 128 x 768 weight gradient 0.97x and
+     * 1.11x. Blocks of up to 512 rather than 384, the same way (2026-12-05, eight runs, hot and cycling through eight
+     * copies): LeNet-5's fc1 [128 x 400] x [400 x 120] (one block rather than two) 1.05-1.20x as fast in every run,
+     * the GPT's products of k = 512 1.02-1.06x, the MNIST MLP's first layer (k = 784: two blocks rather than three)
+     * 1.03-1.08x, 1024 (two rather than three) 1.10-1.14x in one run and -3% to +12% in others; 1536 and 2048 within
+     * the rounds' noise (products whose blocks did not change moved by up to 7% between settings).
      */
-    private static final int KC = MR == 4 ? 384 : 256;
-    /** Rows of A packed per block, 96 KB of A: 96 rows at KC = 256, 64 for the 4-row tile's 384. */
+    private static final int KC = MR == 4 ? 512 : 256;
+    /** Rows of A packed per block: 96 KB of A at KC = 256 (96 rows), 128 KB for the 4-row tile's 512 (64 rows). */
     private static final int MC = MR == 4 ? 64 : 96;
     private static final int NC = 32 * NR;
 
@@ -199,7 +204,7 @@ final class Sgemm {
         }
     }
 
-    /** The length of the blocks k is cut into: {@link #KC}, or for the 4-row tile equal blocks of at most KC. */
+    /** The length of the blocks k is cut into: {@link #KC}, or for the 4-row tile equal blocks of at most KC (384 is one, 768 two of 384, 784 two of 392). */
     private static int kBlock(int k) {
         return MR == 4 ? Math.ceilDiv(k, Math.ceilDiv(k, KC)) : KC;
     }
