@@ -114,8 +114,8 @@ public final class CpuBackend implements Backend {
      * ([768 x 128]) took 20 us rather than 25 with the arrays in the caches and 52 rather than 60-77 from beyond
      * them, split in two; 65,536 elements 12 rather than 16 and 26-32 rather than 41-54; 32,768 elements 9 rather
      * than 9.6 and 14 rather than 17 (one addition after each of 2,000 products, medians of three rounds, the AVX2
-     * machine, 2026-12-05). Until then it split only from 262,144 elements, so the
-     * GPT's residual additions and their gradients' sums ran on the calling thread alone while the other waited.
+     * machine, 2026-12-05). Until then it split only from 262,144 elements, so the GPT's residual additions and
+     * their gradients' sums ran on the calling thread alone while the other waited.
      */
     private static final int PARALLEL_CHEAP_ELEMENTS = 1 << 14;
 

@@ -204,7 +204,10 @@ final class Sgemm {
         }
     }
 
-    /** The length of the blocks k is cut into: {@link #KC}, or for the 4-row tile equal blocks of at most KC (384 is one, 768 two of 384, 784 two of 392). */
+    /**
+     * The length of the blocks k is cut into: {@link #KC}, or for the 4-row tile equal blocks of at most KC (384 is
+     * one block, 768 two of 384, 784 two of 392).
+     */
     private static int kBlock(int k) {
         return MR == 4 ? Math.ceilDiv(k, Math.ceilDiv(k, KC)) : KC;
     }
@@ -333,10 +336,10 @@ final class Sgemm {
     /**
      * Two 4-row panels of a transposed A (AVX2's tile), from {@code a[off + p cs + r]} for r in [0, 8): each step's
      * eight values are one vector load, its low half stored to the first panel and its high half to the second,
-     * rather than two 128-bit loads and stores. The GPT recipe's weight gradients ({@code [384 x 768] x [768 x 128]}
-     * and the like, A transposed) ran up to 8% faster in 20 of 24 comparisons (six shapes, hot and cycling through eight
-     * copies of the operands, two runs of alternating rounds in one JVM; up to 3% slower in the other four; the AVX2
-     * machine, 2026-12-05), with the same products bit for bit.
+     * rather than two 128-bit loads and stores. The GPT recipe's weight gradients ({@code [384 x 768] x [768 x
+     * 128]} and the like, A transposed) ran up to 8% faster in 20 of 24 comparisons (six shapes, hot and cycling
+     * through eight copies of the operands, two runs of alternating rounds in one JVM; up to 3% slower in the other
+     * four; the AVX2 machine, 2026-12-05), with the same products bit for bit.
      */
     private static void transposedPair(int kc, float[] a, int off, int cs, float[] ap, int base) {
         int second = base + kc * 4;
@@ -381,11 +384,11 @@ final class Sgemm {
                 FloatVector hi45 = r4.rearrange(PAIRS_HIGH, r5);
                 FloatVector lo67 = r6.rearrange(PAIRS_LOW, r7);
                 FloatVector hi67 = r6.rearrange(PAIRS_HIGH, r7);
-                FloatVector q01 = lo01.rearrange(QUADS_LOW, lo23);    // steps 0, 1 of rows 0-3
-                FloatVector q23 = lo01.rearrange(QUADS_HIGH, lo23);   // steps 2, 3
+                FloatVector q01 = lo01.rearrange(QUADS_LOW, lo23);    // steps 0 and 1 of the first four columns
+                FloatVector q23 = lo01.rearrange(QUADS_HIGH, lo23);   // steps 2 and 3
                 FloatVector q45 = hi01.rearrange(QUADS_LOW, hi23);
                 FloatVector q67 = hi01.rearrange(QUADS_HIGH, hi23);
-                FloatVector w01 = lo45.rearrange(QUADS_LOW, lo67);    // steps 0, 1 of rows 4-7
+                FloatVector w01 = lo45.rearrange(QUADS_LOW, lo67);    // steps 0 and 1 of the other four
                 FloatVector w23 = lo45.rearrange(QUADS_HIGH, lo67);
                 FloatVector w45 = hi45.rearrange(QUADS_LOW, hi67);
                 FloatVector w67 = hi45.rearrange(QUADS_HIGH, hi67);
@@ -409,7 +412,7 @@ final class Sgemm {
 
     // Two-vector shuffles of eight lanes (lanes 8-15 are the second vector's): interleave two rows' elements, then
     // pairs of two interleaved rows, so four rows' eight steps leave as four vectors of (row 0..3) for each step.
-    // Only made with eight-lane vectors (null otherwise: transpose4 runs only there).
+    // Only made with eight-lane vectors (null otherwise: transpose4 and transposedPanel run only there).
     private static final VectorShuffle<Float> PAIRS_LOW = eightLanes(0, 8, 1, 9, 2, 10, 3, 11);
     private static final VectorShuffle<Float> PAIRS_HIGH = eightLanes(4, 12, 5, 13, 6, 14, 7, 15);
     private static final VectorShuffle<Float> QUADS_LOW = eightLanes(0, 1, 8, 9, 2, 3, 10, 11);
