@@ -153,10 +153,10 @@ public final class CpuBackend implements Backend {
                 VectorLoops.zip(op, a, la.offset() + start, b, lb.offset() + start, dst, start, length))) {
             return;
         }
-        if (la.isContiguous() && repeatedBlock(lb) > 1 && repeated(op, a, la, b, lb, dst, false)) {
+        if (la.isContiguous() && repeated(op, a, la, b, lb, dst, false)) {
             return;
         }
-        if (lb.isContiguous() && repeatedBlock(la) > 1 && repeated(op, b, lb, a, la, dst, true)) {
+        if (lb.isContiguous() && repeated(op, b, lb, a, la, dst, true)) {
             return;
         }
         if (la.isContiguous() && broadcastRuns(op, a, la, b, lb, dst, false)) {
@@ -234,12 +234,14 @@ public final class CpuBackend implements Backend {
     /**
      * The contiguous operand {@code c} against an operand {@code r} that repeats one contiguous block over its
      * leading dimensions (a bias row over a batch, a position embedding {@code [T, C]} over a batch of sequences):
-     * vector loops over runs that stop at the block's end, split across the workers as a contiguous pair is.
+     * vector loops over runs that stop at the block's end, split across the workers as a contiguous pair is. False
+     * when r is no such repetition (or a block of one value, which {@link #broadcastRuns} takes) or the op has no
+     * vector loop.
      */
     private static boolean repeated(BinaryOp op, float[] c, Layout lc, float[] r, Layout lr, float[] dst,
                                     boolean repeatedFirst) {
         int block = repeatedBlock(lr);
-        return inChunks(lc.size(), false, (start, length) -> {
+        return block > 1 && inChunks(lc.size(), false, (start, length) -> {
             for (int q = start, end = start + length; q < end; ) {
                 int run = Math.min(end - q, block - q % block);
                 boolean done = repeatedFirst

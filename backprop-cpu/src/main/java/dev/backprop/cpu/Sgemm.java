@@ -65,7 +65,7 @@ final class Sgemm {
      * copies): LeNet-5's fc1 [128 x 400] x [400 x 120] (one block rather than two) 1.05-1.20x as fast in every run,
      * the GPT's products of k = 512 1.02-1.06x, the MNIST MLP's first layer (k = 784: two blocks rather than three)
      * 1.03-1.08x, 1024 (two rather than three) 1.10-1.14x in one run and -3% to +12% in others; 1536 and 2048 within
-     * the rounds' noise (products whose blocks did not change moved by up to 7% between settings).
+     * the rounds' noise (products whose blocks did not change moved by up to 8% between settings).
      */
     private static final int KC = MR == 4 ? 512 : 256;
     /** Rows of A packed per block: 96 KB of A at KC = 256 (96 rows), 128 KB for the 4-row tile's 512 (64 rows). */

@@ -872,8 +872,8 @@ class CpuParityTest {
             int block = shape[shape.length - 1] * shape[shape.length - 2];
             float[] x = random(n + 2);
             float[] r = random(block + 5);
-            Layout lx = new Layout(shape, Layout.contiguous(shape).strides(), 2);
-            int[] strides = Layout.contiguous(shape).strides().clone();
+            Layout lx = new Layout(shape, Layout.contiguousStrides(shape), 2);
+            int[] strides = Layout.contiguousStrides(shape);
             for (int d = 0; d < shape.length - 2; d++) {
                 strides[d] = 0;
             }
