@@ -30,7 +30,12 @@ public interface BatchSource {
      */
     int[] drawOrder();
 
-    /** The batches of a pass with this {@code order} (as {@link #drawOrder()} made it), from batch {@code first} on. */
+    /**
+     * The batches of a pass with this {@code order} (as {@link #drawOrder()} made it), from batch {@code first} on.
+     * The training loop takes each batch inside its step's {@link dev.backprop.tensor.StepMemory} scope, so a batch
+     * the source computes there (decoded from bytes, gathered, augmented) lives in the step's buffers and ends with
+     * the step; a source must not hand out a batch it made in an earlier step.
+     */
     Iterator<Batch> pass(int[] order, int first);
 
     /** What the rows of a batch are counted in when a loop reports its speed. */

@@ -110,31 +110,32 @@ final class ByteRows {
     }
 
     /**
-     * Examples {@code indexOf.applyAsInt(0 .. count - 1)} of this set as floats {@code [count, example...]}. A
-     * batch of at least {@link #PARALLEL_VALUES} values is decoded in parts, one per thread the backend has: on
-     * the calling thread alone a batch of 128 MNIST images was 8% of the main thread's time in the MNIST MLP's
-     * training, while the other core waited (the AVX2 machine, 2026-12-05, perf).
+     * Examples {@code indexOf.applyAsInt(0 .. count - 1)} of this set as floats {@code [count, example...]}, written
+     * straight into the tensor's buffer (a step's recycled buffer when a training step is open, so a batch
+     * decoded there allocates nothing). A batch of at least {@link #PARALLEL_VALUES} values is decoded in parts,
+     * one per thread the backend has: on the calling thread alone a batch of 128 MNIST images was 8% of the main
+     * thread's time in the MNIST MLP's training, while the other core waited (the AVX2 machine, 2026-12-05, perf).
      */
     private Tensor decode(int count, java.util.function.IntUnaryOperator indexOf) {
-        float[] out = new float[count * rowLength];
-        Backend backend = Backends.active();
-        int parts = (int) Math.max(1, Math.min(Math.min(backend.parallelism(), count),
-                (long) count * rowLength / PARALLEL_VALUES));
-        backend.parallel(parts, part -> {
-            for (int i = count * part / parts, end = count * (part + 1) / parts; i < end; i++) {
-                int k = indexOf.applyAsInt(i);
-                int row = rows == null ? k : rows[k];
-                int src = row * rowLength;
-                int dst = i * rowLength;
-                for (int j = 0; j < rowLength; j++) {
-                    out[dst + j] = table[data[src + j] & 0xff];
-                }
-            }
-        });
         int[] shape = new int[example.length + 1];
         shape[0] = count;
         System.arraycopy(example, 0, shape, 1, example.length);
-        return Tensor.fromArray(out, shape);
+        return Tensor.written(out -> {
+            Backend backend = Backends.active();
+            int parts = (int) Math.max(1, Math.min(Math.min(backend.parallelism(), count),
+                    (long) count * rowLength / PARALLEL_VALUES));
+            backend.parallel(parts, part -> {
+                for (int i = count * part / parts, end = count * (part + 1) / parts; i < end; i++) {
+                    int k = indexOf.applyAsInt(i);
+                    int row = rows == null ? k : rows[k];
+                    int src = row * rowLength;
+                    int dst = i * rowLength;
+                    for (int j = 0; j < rowLength; j++) {
+                        out[dst + j] = table[data[src + j] & 0xff];
+                    }
+                }
+            });
+        }, shape);
     }
 
     /** Every example as floats (for the few uses that need the whole set at once). */

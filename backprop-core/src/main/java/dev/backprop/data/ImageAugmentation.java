@@ -48,22 +48,22 @@ public record ImageAugmentation(int maxShift, double flipProbability) {
         int h = images.size(2);
         int w = images.size(3);
         float[] src = images.toFloatArray();
-        float[] dst = new float[src.length];
-        for (int n = 0; n < b; n++) {
-            int dy = maxShift == 0 ? 0 : generator.nextInt(-maxShift, maxShift + 1);
-            int dx = maxShift == 0 ? 0 : generator.nextInt(-maxShift, maxShift + 1);
-            boolean flip = flipProbability > 0 && generator.nextDouble() < flipProbability;
-            for (int ch = 0; ch < c; ch++) {
-                int plane = (n * c + ch) * h * w;
-                for (int r = 0; r < h; r++) {
-                    int sr = Math.clamp(r - dy, 0, h - 1);
-                    for (int col = 0; col < w; col++) {
-                        int sc = Math.clamp((flip ? w - 1 - col : col) - dx, 0, w - 1);
-                        dst[plane + r * w + col] = src[plane + sr * w + sc];
+        return Tensor.written(dst -> {
+            for (int n = 0; n < b; n++) {
+                int dy = maxShift == 0 ? 0 : generator.nextInt(-maxShift, maxShift + 1);
+                int dx = maxShift == 0 ? 0 : generator.nextInt(-maxShift, maxShift + 1);
+                boolean flip = flipProbability > 0 && generator.nextDouble() < flipProbability;
+                for (int ch = 0; ch < c; ch++) {
+                    int plane = (n * c + ch) * h * w;
+                    for (int r = 0; r < h; r++) {
+                        int sr = Math.clamp(r - dy, 0, h - 1);
+                        for (int col = 0; col < w; col++) {
+                            int sc = Math.clamp((flip ? w - 1 - col : col) - dx, 0, w - 1);
+                            dst[plane + r * w + col] = src[plane + sr * w + sc];
+                        }
                     }
                 }
             }
-        }
-        return Tensor.fromArray(dst, b, c, h, w);
+        }, b, c, h, w);
     }
 }

@@ -24,6 +24,12 @@ final class Creation {
         return Tensor.wrap(data.clone(), shape);
     }
 
+    static Tensor written(Shape shape, java.util.function.Consumer<float[]> writer) {
+        float[] data = StepMemory.uninitialized(shape.numel());
+        writer.accept(data);
+        return Tensor.wrap(data, shape);
+    }
+
     static Tensor fromRows(float[][] rows) {
         int cols = rows.length == 0 ? 0 : rows[0].length;
         float[] data = new float[rows.length * cols];

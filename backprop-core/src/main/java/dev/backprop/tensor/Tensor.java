@@ -94,6 +94,17 @@ public final class Tensor {
         return Creation.fromArray(data, Shape.of(shape));
     }
 
+    /**
+     * A tensor of the given shape whose values {@code writer} writes, in row-major order, straight into
+     * its buffer: no copy, unlike {@link #fromArray}. The writer must write every element, because the
+     * buffer is not cleared: while a {@link StepMemory} step is open on this thread it is one of the step's
+     * recycled buffers (a data loader's batch decoded inside a training step then allocates nothing), and
+     * like every step value the tensor dies with the step. The writer must not keep the array.
+     */
+    public static Tensor written(java.util.function.Consumer<float[]> writer, int... shape) {
+        return Creation.written(Shape.of(shape), writer);
+    }
+
     /** {@code [start, start+step, ...)} up to but excluding {@code end}, like {@code torch.arange}. */
     public static Tensor arange(float start, float end, float step) {
         return Creation.arange(start, end, step);

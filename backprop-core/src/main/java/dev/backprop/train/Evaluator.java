@@ -63,13 +63,14 @@ public final class Evaluator {
         }
         boolean wasTraining = model.isTraining();
         model.eval();
-        // Each batch's activations live in the buffers of the batch before; only the outputs are kept.
+        // Each batch (decoded from bytes where the data are kept so) and its activations live in the buffers of
+        // the batch before; only the outputs are kept.
         StepMemory memory = new StepMemory();
         try (var scope = GradMode.noGrad()) {
             List<Tensor> parts = new ArrayList<>();
             for (int start = 0; start < n; start += batchSize) {
-                Tensor batch = examples.slice(start, Math.min(batchSize, n - start));
                 try (StepMemory.Scope step = memory.open()) {
+                    Tensor batch = examples.slice(start, Math.min(batchSize, n - start));
                     parts.add(StepMemory.outliving(model.forward(batch)));
                 }
             }

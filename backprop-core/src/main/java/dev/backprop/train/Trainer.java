@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,21 +125,29 @@ public class Trainer {
                 + "; " + source.describe();
     }
 
+    /** What one step did: the batch's loss (NaN for a skipped batch) and how many examples it had. */
+    record StepResult(double loss, int examples) {
+    }
+
     /**
-     * One step: zero the gradients, compute the batch's loss, and unless it is not finite,
-     * backpropagate, transform the gradients and step. Returns the loss, or NaN for a skipped batch.
+     * One step on the next batch of {@code batches}: zero the gradients, compute the batch's loss, and
+     * unless it is not finite, backpropagate, transform the gradients and step.
      */
-    double trainStep(Batch batch, FitConfig config, int epoch, int batchIndex, long step) {
+    StepResult trainStep(Iterator<Batch> batches, FitConfig config, int epoch, int batchIndex, long step) {
         optimizer.zeroGrad();
         float value;
+        int examples;
         // Forward and backward in the step's memory: the activations and their gradients die with it,
-        // their buffers kept for the next step; the parameters' gradients are the parameters' own.
+        // their buffers kept for the next step; the parameters' gradients are the parameters' own. The
+        // batch is made inside it too, so a loader that decodes its batches writes them into recycled buffers.
         try (StepMemory.Scope scope = config.reuseBuffers() ? stepMemory.open() : null) {
+            Batch batch = batches.next();
+            examples = batch.size();
             Tensor l = batchLoss(batch);
             value = l.item();
             if (!Float.isFinite(value)) {
                 if (config.onNonFiniteLoss() == NonFiniteLoss.SKIP_BATCH) {
-                    return Double.NaN;   // no backward, no step: the parameters stay as they were
+                    return new StepResult(Double.NaN, examples);   // no backward, no step: the parameters stay as they were
                 }
                 throw new NonFiniteLossException(epoch, batchIndex + 1, step + 1, value, optimizer.lr());
             }
@@ -146,7 +155,7 @@ public class Trainer {
         }
         transformGradients(config.clipNorm(), config.reuseBuffers());
         optimizer.step();
-        return value;
+        return new StepResult(value, examples);
     }
 
     /** Lets the collector have the step buffers while no step runs: before validation, after training. */

@@ -95,14 +95,14 @@ final class TrainingRun {
             if (config.scheduleUnit() == FitConfig.ScheduleUnit.STEP) {
                 config.schedule().applyTo(trainer.optimizer(), trainer.baseLr(), Math.toIntExact(step));
             }
-            Batch batch = it.next();
-            double batchLoss = trainer.trainStep(batch, config, epoch, batchIndex, step);
+            Trainer.StepResult result = trainer.trainStep(it, config, epoch, batchIndex, step);
+            double batchLoss = result.loss();
             long took = System.nanoTime() - start;
             epochNanos += took;
-            account(took, batch.size());
+            account(took, result.examples());
             if (Double.isFinite(batchLoss)) {
-                lossSum += batchLoss * batch.size();
-                seen += batch.size();
+                lossSum += batchLoss * result.examples();
+                seen += result.examples();
             } else {
                 skipped++;
             }

@@ -45,8 +45,8 @@ public interface Validation {
             StepMemory memory = new StepMemory();   // each batch in the buffers of the one before
             try (var off = GradMode.noGrad()) {
                 for (Iterator<Batch> it = source.pass(source.drawOrder(), 0); it.hasNext(); count++) {
-                    Batch b = it.next();
                     try (StepMemory.Scope step = memory.open()) {
+                        Batch b = it.next();
                         sum += loss.apply(model.forward(b.inputs()), b.targets()).item();
                     }
                 }

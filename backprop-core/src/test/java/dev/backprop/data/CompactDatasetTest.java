@@ -10,6 +10,7 @@ import dev.backprop.nn.Linear;
 import dev.backprop.nn.Module;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.Shape;
+import dev.backprop.tensor.StepMemory;
 import dev.backprop.tensor.Tensor;
 import dev.backprop.train.Evaluator;
 import dev.backprop.train.LossFunction;
@@ -121,6 +122,38 @@ class CompactDatasetTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> Dataset.ofBytes("d", new byte[24], EXAMPLE, 0f, labels, List.of("a")))
                 .getMessage().contains("divisor"));
+    }
+
+    @Test
+    void batchesDecodedInsideAStepTakeTheStepsBuffersAndDieWithIt() {
+        Dataset[] d = bytesAndFloats();
+        // 24 examples of 12 values: 288 floats, a buffer the memory pools; one batch a pass (the last one dropped).
+        DataLoader compact = new DataLoader(d[0], 24, true, true, new Generator(5));
+        DataLoader dense = new DataLoader(d[1], 24, true, true, new Generator(5));
+        StepMemory memory = new StepMemory();
+        long afterFirst = -1;
+        Tensor kept = null;
+        for (int pass = 0; pass < 3; pass++) {
+            Iterator<Batch> c = compact.iterator();
+            Iterator<Batch> f = dense.iterator();
+            try (StepMemory.Scope step = memory.open()) {
+                Batch batch = c.next();
+                assertArrayEquals(f.next().inputs().toFloatArray(), batch.inputs().toFloatArray(), "pass " + pass);
+                kept = batch.inputs();
+            }
+            if (afterFirst < 0) {
+                afterFirst = memory.allocatedBytes();
+                assertTrue(afterFirst >= 4L * 288, "the first step allocated the batch: " + afterFirst);
+            } else {
+                assertEquals(afterFirst, memory.allocatedBytes(), "pass " + pass + " decoded into the first step's buffer");
+            }
+        }
+        Tensor dead = kept;
+        assertTrue(assertThrows(IllegalStateException.class, dead::toFloatArray).getMessage().contains("StepMemory"));
+        // Outside any step a batch is an ordinary tensor of its own.
+        Batch outside = compact.iterator().next();
+        float[] values = outside.inputs().toFloatArray();
+        assertArrayEquals(values, outside.inputs().toFloatArray());
     }
 
     @Test
