@@ -193,6 +193,30 @@ public interface Backend {
                            float[] dx, float[] dWeight, float[] dBias);
 
     /**
+     * The sum of the squares of {@code n} contiguous values from {@code offset}: squares in float32 (so a value
+     * beyond about 1.8e19 gives infinity, as {@code square().sum()} does), summed in double. The squared L2 norm of
+     * a gradient, for clipping by the global norm.
+     */
+    double sumOfSquares(float[] src, int offset, int n);
+
+    /**
+     * Softmax cross-entropy of {@code rows} contiguous rows of {@code classes} logits against class indices
+     * {@code targets} (each in {@code [0, classes)}), with label smoothing {@code eps}: per row, with the row's
+     * maximum subtracted before the exponentials, {@code probabilities[r, j] = softmax(x[r])_j} and
+     * {@code loss[r] = logsumexp(x[r]) - ((1 - eps) x[r, t_r] + eps / classes sum_j x[r, j])}.
+     */
+    void softmaxCrossEntropy(float[] x, int rows, int classes, int[] targets, float smoothing,
+                             float[] probabilities, float[] loss);
+
+    /**
+     * The gradient of {@link #softmaxCrossEntropy} with respect to the logits, from the probabilities it wrote and
+     * each row's upstream gradient {@code dLoss[r]}: {@code dx[r, j] = dLoss[r] (probabilities[r, j] - q_j)} with
+     * {@code q = (1 - eps) onehot(t_r) + eps / classes}.
+     */
+    void softmaxCrossEntropyBackward(float[] probabilities, int rows, int classes, int[] targets, float smoothing,
+                                     float[] dLoss, float[] dx);
+
+    /**
      * Batch normalisation of {@code [n, channels, inner]} (inner: the spatial size, 1 for feature
      * rows): per channel over its {@code n x inner} values, {@code xhat = (x - mean) / sqrt(var + eps)}
      * with the biased variance, and {@code y = xhat weight + bias} (weight and bias may be null: 1

@@ -18,11 +18,9 @@ public final class GradClip {
             throw new IllegalArgumentException("clipGradNorm: maxNorm must be positive, got " + maxNorm);
         }
         double sumSquares = 0;
-        try (var scope = GradMode.noGrad()) {
-            for (Tensor p : params) {
-                if (p.grad() != null) {
-                    sumSquares += p.grad().square().sum().item();
-                }
+        for (Tensor p : params) {
+            if (p.grad() != null) {
+                sumSquares += p.grad().sumOfSquares();
             }
         }
         double norm = Math.sqrt(sumSquares);

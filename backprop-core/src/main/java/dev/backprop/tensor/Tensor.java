@@ -1,5 +1,6 @@
 package dev.backprop.tensor;
 
+import dev.backprop.backend.Backends;
 import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.Layout;
 
@@ -186,6 +187,15 @@ public final class Tensor {
                     + " has " + numel() + " elements; item() needs exactly one");
         }
         return storage.data()[offset];
+    }
+
+    /**
+     * The sum of the squares of all values, accumulated in double: a number, not recorded in the graph (the
+     * squared L2 norm of a gradient, as clipping by the global norm needs it), in one pass without temporaries.
+     */
+    public double sumOfSquares() {
+        boolean dense = isContiguous();
+        return Backends.active().sumOfSquares(dense ? storage.data() : Creation.copyOut(this), dense ? offset : 0, numel());
     }
 
     /** The value at the given coordinates (negative coordinates count from the end). */

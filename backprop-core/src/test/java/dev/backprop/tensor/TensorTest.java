@@ -12,6 +12,16 @@ import org.junit.jupiter.api.Test;
 class TensorTest {
 
     @Test
+    void sumOfSquaresReadsViewsWhereTheyLie() {
+        Tensor t = Tensor.arange(12).reshape(3, 4);                 // 0 .. 11
+        assertEquals(506.0, t.sumOfSquares());                        // sum of i^2 for i < 12
+        assertEquals(506.0 - (0 + 1 + 4 + 9), t.narrow(0, 1, 2).sumOfSquares(), "rows 1 and 2: a view at an offset");
+        assertEquals(1 + 25 + 81, t.narrow(1, 1, 1).sumOfSquares(), "column 1: a strided view");
+        assertEquals(506.0, t.transpose(0, 1).sumOfSquares());
+        assertEquals(0.0, Tensor.zeros(0).sumOfSquares());
+    }
+
+    @Test
     void creation() {
         assertArrayEquals(new float[] {0, 0, 0, 0, 0, 0}, Tensor.zeros(2, 3).toFloatArray());
         assertArrayEquals(new float[] {7, 7}, Tensor.full(7f, 2).toFloatArray());

@@ -318,6 +318,39 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public double sumOfSquares(float[] src, int offset, int n) {
+        // Split from PARALLEL_CHEAP_ELEMENTS; each part's sum is added in part order, so the result does not
+        // depend on which thread finished first.
+        int parts = Math.max(1, Math.min(WorkerPool.threads(), n / PARALLEL_CHEAP_ELEMENTS));
+        if (parts == 1) {
+            return VectorLoops.sumOfSquares(src, offset, n);
+        }
+        double[] sums = new double[parts];
+        WorkerPool.run(parts, p -> {
+            int from = (int) ((long) n * p / parts);
+            int to = (int) ((long) n * (p + 1) / parts);
+            sums[p] = VectorLoops.sumOfSquares(src, offset + from, to - from);
+        });
+        double sum = 0;
+        for (double s : sums) {
+            sum += s;
+        }
+        return sum;
+    }
+
+    @Override
+    public void softmaxCrossEntropy(float[] x, int rows, int classes, int[] targets, float smoothing,
+                                    float[] probabilities, float[] loss) {
+        VectorCrossEntropy.forward(x, rows, classes, targets, smoothing, probabilities, loss);
+    }
+
+    @Override
+    public void softmaxCrossEntropyBackward(float[] probabilities, int rows, int classes, int[] targets, float smoothing,
+                                            float[] dLoss, float[] dx) {
+        VectorCrossEntropy.backward(probabilities, rows, classes, targets, smoothing, dLoss, dx);
+    }
+
+    @Override
     public void layerNorm(float[] x, int rows, int width, float[] weight, float[] bias, float eps,
                           float[] y, float[] mean, float[] invStd) {
         VectorLayerNorm.forward(x, rows, width, weight, bias, eps, y, mean, invStd);

@@ -49,6 +49,37 @@ final class VectorLoops {
         return v.lane(0);
     }
 
+    /** Values whose squares are summed in float32 lanes before the block's sum joins the double total. */
+    private static final int SQUARES_BLOCK = 1024;
+
+    /**
+     * The sum of the squares of {@code src[offset .. offset + n)}: in float32 vectors a block of
+     * {@link #SQUARES_BLOCK} values at a time (two accumulators, so the adds overlap), each block's lane sum
+     * added to a double, as {@code ReferenceBackend}'s double loop within float32 rounding of a block.
+     */
+    static double sumOfSquares(float[] src, int offset, int n) {
+        double total = 0;
+        for (int start = 0; start < n; start += SQUARES_BLOCK) {
+            int len = Math.min(SQUARES_BLOCK, n - start);
+            int at = offset + start;
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            int i = 0;
+            for (int upper = len & -(2 * V); i < upper; i += 2 * V) {
+                FloatVector x0 = FloatVector.fromArray(S, src, at + i);
+                FloatVector x1 = FloatVector.fromArray(S, src, at + i + V);
+                a0 = x0.fma(x0, a0);
+                a1 = x1.fma(x1, a1);
+            }
+            float block = laneSum(a0.add(a1));
+            for (; i < len; i++) {
+                block += src[at + i] * src[at + i];
+            }
+            total += block;
+        }
+        return total;
+    }
+
     /** Rotations by 8, 4, 2 and 1 lanes, for {@link #laneSum}; those wider than half a vector unused. */
     private static final VectorShuffle<Float> FOLD_8 = rotation(8);
     private static final VectorShuffle<Float> FOLD_4 = rotation(4);

@@ -408,6 +408,69 @@ class CpuParityTest {
         }
     }
 
+    /** Sums of squares: short, block-sized and split lengths, an offset, and a value large enough that float32 squares overflow. */
+    @Test
+    void sumsOfSquaresAgainstTheDoubleLoop() {
+        for (int n : new int[] {0, 1, 15, 1024, 1025, 49_152, 100_003}) {
+            float[] x = random(n + 3);
+            double expected = ref.sumOfSquares(x, 3, n);
+            double actual = cpu.sumOfSquares(x, 3, n);
+            assertEquals(expected, actual, 1e-6 * (1 + expected), "n = " + n);
+            if (n > 0) {
+                assertEquals(ref.sumOfSquares(x, 0, n), cpu.sumOfSquares(x, 0, n), 1e-6 * (1 + expected), "offset 0, n = " + n);
+            }
+        }
+        float[] big = {3e19f, 4e19f};
+        assertEquals(Double.POSITIVE_INFINITY, ref.sumOfSquares(big, 0, 2), "float32 squares overflow, as square() does");
+        assertEquals(Double.POSITIVE_INFINITY, cpu.sumOfSquares(big, 0, 2), "float32 squares overflow, as square() does");
+    }
+
+    /**
+     * Softmax cross-entropy both ways against the reference: class counts under, at and over whole vectors (the
+     * GPT's 65), rows split across the workers, label smoothing, rows whose logits are large, and a NaN row.
+     */
+    @Test
+    void softmaxCrossEntropyForwardAndBackward() {
+        int[][] shapes = {{3, 5}, {7, 8}, {768, 65}, {40, 1000}, {1, 1}};
+        for (int[] s : shapes) {
+            int rows = s[0];
+            int classes = s[1];
+            for (float smoothing : new float[] {0f, 0.1f}) {
+                float[] x = random(rows * classes);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] *= 8;
+                }
+                if (rows > 2) {
+                    for (int j = 0; j < classes; j++) {
+                        x[classes + j] += 1000f;   // a row far from zero: the maximum keeps exp finite
+                    }
+                    x[2 * classes + classes / 2] = Float.NaN;
+                }
+                int[] targets = new int[rows];
+                float[] dLoss = random(rows);
+                for (int r = 0; r < rows; r++) {
+                    targets[r] = random.nextInt(classes);
+                }
+                float[][] p = new float[2][rows * classes];
+                float[][] loss = new float[2][rows];
+                float[][] dx = new float[2][rows * classes];
+                Backend[] backends = {ref, cpu};
+                for (int i = 0; i < 2; i++) {
+                    backends[i].softmaxCrossEntropy(x, rows, classes, targets, smoothing, p[i], loss[i]);
+                    backends[i].softmaxCrossEntropyBackward(p[0], rows, classes, targets, smoothing, dLoss, dx[i]);
+                }
+                String what = rows + "x" + classes + " smoothing " + smoothing;
+                assertClose(p[0], p[1], 1e-6, "probabilities " + what);
+                assertClose(loss[0], loss[1], 1e-5, "loss " + what);
+                assertArrayEquals(dx[0], dx[1], "gradient " + what + ": the same formula on the same probabilities");
+                if (rows > 2) {
+                    assertTrue(Float.isNaN(loss[1][2]) && Float.isNaN(p[1][2 * classes]), "a NaN logit makes its row NaN");
+                    assertTrue(Float.isFinite(loss[1][1]), "a row of logits near 1000 has a finite loss: " + loss[1][1]);
+                }
+            }
+        }
+    }
+
     /** Batch norm forward and backward against the reference: spatial sizes that are and are not whole vectors, feature rows (inner 1), with and without affine parameters, a large mean, channels split across workers. */
     @Test
     void batchNormForwardAndBackward() {

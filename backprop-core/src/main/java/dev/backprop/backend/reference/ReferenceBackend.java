@@ -210,6 +210,28 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public double sumOfSquares(float[] src, int offset, int n) {
+        double sum = 0;
+        for (int i = offset; i < offset + n; i++) {
+            float square = src[i] * src[i];
+            sum += square;
+        }
+        return sum;
+    }
+
+    @Override
+    public void softmaxCrossEntropy(float[] x, int rows, int classes, int[] targets, float smoothing,
+                                    float[] probabilities, float[] loss) {
+        ReferenceCrossEntropy.forward(x, rows, classes, targets, smoothing, probabilities, loss);
+    }
+
+    @Override
+    public void softmaxCrossEntropyBackward(float[] probabilities, int rows, int classes, int[] targets, float smoothing,
+                                            float[] dLoss, float[] dx) {
+        ReferenceCrossEntropy.backward(probabilities, rows, classes, targets, smoothing, dLoss, dx);
+    }
+
+    @Override
     public void layerNorm(float[] x, int rows, int width, float[] weight, float[] bias, float eps,
                           float[] y, float[] mean, float[] invStd) {
         ReferenceLayerNorm.forward(x, rows, width, weight, bias, eps, y, mean, invStd);
