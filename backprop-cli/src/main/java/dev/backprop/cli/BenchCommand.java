@@ -60,8 +60,13 @@ final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     DataFolderOption data;
 
-    /** Bytes the training thread allocated per optimizer step in the last measured epoch. */
-    private double allocatedPerStep;
+    /**
+     * Bytes every thread allocated per optimizer step in the last measured MLP epoch and GPT round, after its
+     * first {@link #STEPS_BEFORE_COUNTING} steps (those allocate the step memory's buffers and the optimizer's state).
+     */
+    private double mlpAllocatedPerStep;
+    private double gptAllocatedPerStep;
+    private static final int STEPS_BEFORE_COUNTING = 5;
 
     private record Gemm(int m, int n, int k, String form, double gflops, double percent) {
     }
@@ -164,7 +169,7 @@ final class BenchCommand implements Callable<Integer> {
             mlp.put("epoch_seconds", round(epoch.seconds()));
             mlp.put("examples_per_second", round(epoch.examplesPerSecond()));
             mlp.put("data", epoch.data());
-            mlp.put("allocated_bytes_per_step", Math.round(allocatedPerStep));
+            mlp.put("allocated_bytes_per_step", bytes(mlpAllocatedPerStep));
             out.put("mlp_mnist", mlp);
             Map<String, Object> conv = new LinkedHashMap<>();
             conv.put("epoch_seconds", round(lenet.seconds()));
@@ -175,6 +180,7 @@ final class BenchCommand implements Callable<Integer> {
             lm.put("tokens_per_second", Math.round(gpt.tokensPerSecond()));
             lm.put("iteration_ms", round(gpt.iterationMillis()));
             lm.put("data", gpt.data());
+            lm.put("allocated_bytes_per_step", bytes(gptAllocatedPerStep));
             out.put("gpt_char", lm);
             Map<String, Object> ft = new LinkedHashMap<>();
             ft.put("sentences_per_second", round(tune.sentencesPerSecond()));
@@ -205,11 +211,14 @@ final class BenchCommand implements Callable<Integer> {
             }
             System.out.printf(Locale.ROOT, "MLP 784-256-256-10, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
                     epoch.data(), epoch.seconds(), epoch.examplesPerSecond());
-            System.out.printf(Locale.ROOT, "  allocated per training step (training thread): %.2f MB%n", allocatedPerStep / 1e6);
+            System.out.printf(Locale.ROOT, "  allocated per training step (all threads, after the first %d): %.3f MB%n",
+                    STEPS_BEFORE_COUNTING, mlpAllocatedPerStep / 1e6);
             System.out.printf(Locale.ROOT, "LeNet-5, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
                     lenet.data(), lenet.seconds(), lenet.examplesPerSecond());
             System.out.printf(Locale.ROOT, "GPT 4x128, context 64, batch 12, AdamW (%s text): %,.0f tokens/s, %.1f ms per iteration%n",
                     gpt.data(), gpt.tokensPerSecond(), gpt.iterationMillis());
+            System.out.printf(Locale.ROOT, "  allocated per training step (all threads, after the first %d): %.3f MB%n",
+                    STEPS_BEFORE_COUNTING, gptAllocatedPerStep / 1e6);
             System.out.printf(Locale.ROOT, "all-MiniLM-L6-v2 fine-tuning, %d tokens, batch %d, AdamW, forward and backward:"
                     + " %.1f sentences/s%s%n", FineTuneFigure.TOKENS, FineTuneFigure.BATCH, tune.sentencesPerSecond(),
                     tune.note().isEmpty() ? "" : " (" + tune.note() + ")");
@@ -393,17 +402,13 @@ final class BenchCommand implements Callable<Integer> {
         FitConfig config = FitConfig.DEFAULT.withEpochs(1).withBatchSize(128);
         trainer.fit(train, null, config);   // warm-up: the first epoch runs partly before the JIT has compiled it
         double seconds = Double.MAX_VALUE;
-        com.sun.management.ThreadMXBean threadsBean =
-                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long allocated = 0;
         for (int round = 0; round < 2; round++) {
-            long bytesBefore = threadsBean.getCurrentThreadAllocatedBytes();
+            AllocationMeter meter = new AllocationMeter(STEPS_BEFORE_COUNTING);
             long start = System.nanoTime();
-            trainer.fit(train, null, config);
+            trainer.fit(train, null, config, meter);
             seconds = Math.min(seconds, (System.nanoTime() - start) / 1e9);
-            allocated = threadsBean.getCurrentThreadAllocatedBytes() - bytesBefore;
+            mlpAllocatedPerStep = meter.bytesPerStep();
         }
-        allocatedPerStep = (double) allocated / ((train.size() + 127) / 128);
         double perExample = seconds / train.size();
         return new EpochFigure(perExample * 60_000, 1 / perExample, real);
     }
@@ -463,9 +468,17 @@ final class BenchCommand implements Callable<Integer> {
         warm.trainer(gpt).fit(warm.training(corpus, 64), null, warm.fitConfig());
         double best = 0;
         for (int round = 0; round < (quick ? 2 : 6); round++) {
-            best = Math.max(best, recipe.trainer(gpt).fit(recipe.training(corpus, 64), null, recipe.fitConfig()).speed().average());
+            AllocationMeter meter = new AllocationMeter(STEPS_BEFORE_COUNTING);
+            best = Math.max(best, recipe.trainer(gpt).fit(recipe.training(corpus, 64), null, recipe.fitConfig(), meter)
+                    .speed().average());
+            gptAllocatedPerStep = meter.bytesPerStep();
         }
         return new TokenFigure(best, 1000.0 * recipe.batch() * 64 / best, real);
+    }
+
+    /** Whole bytes, or null where nothing was counted (a run too short to pass the skipped steps). */
+    private static Long bytes(double perStep) {
+        return Double.isNaN(perStep) ? null : Math.round(perStep);
     }
 
     private static int[] range(int n) {

@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Softmax cross-entropy a row at a time in float32 vectors, rows split across the workers: forward takes the
- * row's maximum and its sum (for label smoothing) in one pass, writes the exponentials of the shifted logits
- * (the backend's vector exp) while summing them, and scales them into probabilities in a third; backward writes
+ * row's maximum, writes the exponentials of the shifted logits (the backend's vector exp) while summing them,
+ * scales them into probabilities, and sums the logits for label smoothing; backward writes
  * {@code dLoss (p - eps / C)} and corrects the target's entry. Lane sums are added in a fixed order, so
  * results do not depend on thread timing. Same formulas as {@code ReferenceCrossEntropy}, whose sums are in
  * double: the GPT recipe's vocabulary loss ([768, 65], forward and backward inside a step's memory) took
@@ -27,42 +27,13 @@ final class VectorCrossEntropy {
                         float[] loss) {
         int parts = parts(rows, classes);
         WorkerPool.run(parts, part -> {
-            int upper = S.loopBound(classes);
             for (int r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) {
                 int base = r * classes;
-                FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-                FloatVector sumV = FloatVector.zero(S);
-                for (int j = 0; j < upper; j += V) {
-                    FloatVector v = FloatVector.fromArray(S, x, base + j);
-                    maxV = maxV.max(v);
-                    sumV = sumV.add(v);
-                }
-                float m = upper == 0 ? Float.NEGATIVE_INFINITY : maxV.reduceLanes(VectorOperators.MAX);
-                float sumX = VectorLoops.laneSum(sumV);
-                for (int j = upper; j < classes; j++) {
-                    m = Math.max(m, x[base + j]);
-                    sumX += x[base + j];
-                }
-                FloatVector sumE = FloatVector.zero(S);
-                for (int j = 0; j < upper; j += V) {
-                    FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, base + j).sub(m));
-                    e.intoArray(probabilities, base + j);
-                    sumE = sumE.add(e);
-                }
-                float sumExp = VectorLoops.laneSum(sumE);
-                for (int j = upper; j < classes; j++) {
-                    float e = (float) Math.exp(x[base + j] - m);
-                    probabilities[base + j] = e;
-                    sumExp += e;
-                }
-                float inverse = 1f / sumExp;
-                for (int j = 0; j < upper; j += V) {
-                    FloatVector.fromArray(S, probabilities, base + j).mul(inverse).intoArray(probabilities, base + j);
-                }
-                for (int j = upper; j < classes; j++) {
-                    probabilities[base + j] *= inverse;
-                }
-                double picked = (1 - smoothing) * x[base + targets[r]] + smoothing * (double) sumX / classes;
+                float m = max(x, base, classes);
+                float sumExp = exponentials(x, base, classes, m, probabilities);
+                scale(probabilities, base, classes, 1f / sumExp);
+                double sumX = smoothing == 0f ? 0 : sum(x, base, classes);
+                double picked = (1 - smoothing) * x[base + targets[r]] + smoothing * sumX / classes;
                 loss[r] = (float) (m + Math.log(sumExp) - picked);
             }
         });
@@ -74,20 +45,89 @@ final class VectorCrossEntropy {
         float onTarget = spread + (1 - smoothing);
         int parts = parts(rows, classes);
         WorkerPool.run(parts, part -> {
-            int upper = S.loopBound(classes);
             for (int r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) {
                 int base = r * classes;
                 float up = dLoss[r];
-                for (int j = 0; j < upper; j += V) {
-                    FloatVector.fromArray(S, probabilities, base + j).sub(spread).mul(up).intoArray(dx, base + j);
-                }
-                for (int j = upper; j < classes; j++) {
-                    dx[base + j] = up * (probabilities[base + j] - spread);
-                }
+                shiftAndScale(probabilities, base, classes, spread, up, dx);
                 int t = base + targets[r];
                 dx[t] = up * (probabilities[t] - onTarget);
             }
         });
+    }
+
+    // Each loop over a row is a small method of its own, so that C2 compiles it with its vector operations as
+    // instructions whether or not it inlines it: in one larger loop body it declined to inline the lane sums
+    // and the vector exp (its node budget), which boxes every vector passed to them.
+
+    /** The largest of {@code x[at .. at + n)}; NaN if one is NaN; minus infinity for n = 0. */
+    private static float max(float[] x, int at, int n) {
+        int upper = S.loopBound(n);
+        float m = Float.NEGATIVE_INFINITY;
+        if (upper > 0) {
+            FloatVector maxV = FloatVector.fromArray(S, x, at);
+            for (int j = V; j < upper; j += V) {
+                maxV = maxV.max(FloatVector.fromArray(S, x, at + j));
+            }
+            m = maxV.reduceLanes(VectorOperators.MAX);
+        }
+        for (int j = upper; j < n; j++) {
+            m = Math.max(m, x[at + j]);
+        }
+        return m;
+    }
+
+    /** The sum of {@code x[at .. at + n)}, lanes added in a fixed order. */
+    private static float sum(float[] x, int at, int n) {
+        int upper = S.loopBound(n);
+        FloatVector acc = FloatVector.zero(S);
+        for (int j = 0; j < upper; j += V) {
+            acc = acc.add(FloatVector.fromArray(S, x, at + j));
+        }
+        float s = VectorLoops.laneSum(acc);
+        for (int j = upper; j < n; j++) {
+            s += x[at + j];
+        }
+        return s;
+    }
+
+    /** {@code out[at + j] = exp(x[at + j] - shift)} for j below n; returns their sum. */
+    private static float exponentials(float[] x, int at, int n, float shift, float[] out) {
+        int upper = S.loopBound(n);
+        FloatVector acc = FloatVector.zero(S);
+        for (int j = 0; j < upper; j += V) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, at + j).sub(shift));
+            e.intoArray(out, at + j);
+            acc = acc.add(e);
+        }
+        float s = VectorLoops.laneSum(acc);
+        for (int j = upper; j < n; j++) {
+            float e = (float) Math.exp(x[at + j] - shift);
+            out[at + j] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    /** {@code p[at + j] *= factor} for j below n. */
+    private static void scale(float[] p, int at, int n, float factor) {
+        int upper = S.loopBound(n);
+        for (int j = 0; j < upper; j += V) {
+            FloatVector.fromArray(S, p, at + j).mul(factor).intoArray(p, at + j);
+        }
+        for (int j = upper; j < n; j++) {
+            p[at + j] *= factor;
+        }
+    }
+
+    /** {@code dx[at + j] = factor (p[at + j] - shift)} for j below n. */
+    private static void shiftAndScale(float[] p, int at, int n, float shift, float factor, float[] dx) {
+        int upper = S.loopBound(n);
+        for (int j = 0; j < upper; j += V) {
+            FloatVector.fromArray(S, p, at + j).sub(shift).mul(factor).intoArray(dx, at + j);
+        }
+        for (int j = upper; j < n; j++) {
+            dx[at + j] = factor * (p[at + j] - shift);
+        }
     }
 
     /** Worker count: one per thread, each with at least {@link #PART_ELEMENTS} elements. */

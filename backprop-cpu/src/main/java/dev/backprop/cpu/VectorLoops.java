@@ -103,132 +103,175 @@ final class VectorLoops {
         return V;
     }
 
+    /**
+     * {@code dst[dOff + i] = op(src[off + i])} for i below n; false (nothing written) for an op without a vector
+     * loop here. One loop per op, chosen outside it (the Vector API compiles to SIMD instructions only when the
+     * operation is a constant at each call site), each in a small method of its own, as {@link #zip}'s are.
+     */
     static boolean map(UnaryOp op, float alpha, float beta, float[] src, int off, float[] dst, int dOff, int n) {
-        // One loop per op: the Vector API compiles to SIMD instructions only when the operation
-        // is a constant at each call site, so the op is chosen outside the loop.
         int upper = S.loopBound(n);
-        int i = 0;
         switch (op) {
-            case AFFINE -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).mul(alpha).add(beta).intoArray(dst, dOff + i);
-                }
-            }
-            case NEG -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).neg().intoArray(dst, dOff + i);
-                }
-            }
-            case ABS -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).abs().intoArray(dst, dOff + i);
-                }
-            }
-            case RELU -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).max(0f).intoArray(dst, dOff + i);
-                }
-            }
-            case STEP -> {
-                FloatVector zero = FloatVector.zero(S);
-                for (; i < upper; i += V) {
-                    FloatVector x = FloatVector.fromArray(S, src, off + i);
-                    zero.blend(1f, x.compare(VectorOperators.GT, alpha)).intoArray(dst, dOff + i);
-                }
-            }
-            case SQRT -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, src, off + i).sqrt().intoArray(dst, dOff + i);
-                }
-            }
-            case EXP -> i = VectorMath.exp(src, off, dst, dOff, upper);
-            case LOG -> {
-                for (; i < upper; i += V) {
-                    VectorMath.log(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
-                }
-            }
-            case TANH -> {
-                for (; i < upper; i += V) {
-                    VectorMath.tanh(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
-                }
-            }
-            case SIGMOID -> {
-                for (; i < upper; i += V) {
-                    VectorMath.sigmoid(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
-                }
-            }
-            case SILU -> {
-                for (; i < upper; i += V) {
-                    FloatVector x = FloatVector.fromArray(S, src, off + i);
-                    x.mul(VectorMath.sigmoid(x)).intoArray(dst, dOff + i);
-                }
-            }
-            case GELU -> i = gelu(src, off, dst, dOff, upper);
-            case GELU_TANH -> {
-                for (; i < upper; i += V) {
-                    FloatVector x = FloatVector.fromArray(S, src, off + i);
-                    x.mul(VectorMath.geluTanhGate(x)).intoArray(dst, dOff + i);
-                }
-            }
+            case AFFINE -> affine(alpha, beta, src, off, dst, dOff, upper);
+            case NEG -> neg(src, off, dst, dOff, upper);
+            case ABS -> abs(src, off, dst, dOff, upper);
+            case RELU -> relu(src, off, dst, dOff, upper);
+            case STEP -> step(alpha, src, off, dst, dOff, upper);
+            case SQRT -> sqrt(src, off, dst, dOff, upper);
+            case EXP -> VectorMath.exp(src, off, dst, dOff, upper);
+            case LOG -> log(src, off, dst, dOff, upper);
+            case TANH -> tanh(src, off, dst, dOff, upper);
+            case SIGMOID -> sigmoid(src, off, dst, dOff, upper);
+            case SILU -> silu(src, off, dst, dOff, upper);
+            case GELU -> gelu(src, off, dst, dOff, upper);
+            case GELU_TANH -> geluTanh(src, off, dst, dOff, upper);
             default -> {
                 return false;
             }
         }
-        for (; i < n; i++) {
+        for (int i = upper; i < n; i++) {
             dst[dOff + i] = op.apply(src[off + i], alpha, beta);
         }
         return true;
     }
 
-    /** {@code dst[dOff + i] = a[aOff + i] op b[bOff + i]} for i below n. */
+    private static void affine(float alpha, float beta, float[] src, int off, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, src, off + i).mul(alpha).add(beta).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void neg(float[] src, int off, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, src, off + i).neg().intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void abs(float[] src, int off, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, src, off + i).abs().intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void relu(float[] src, int off, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, src, off + i).max(0f).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void step(float threshold, float[] src, int off, float[] dst, int dOff, int upper) {
+        FloatVector zero = FloatVector.zero(S);
+        for (int i = 0; i < upper; i += V) {
+            FloatVector x = FloatVector.fromArray(S, src, off + i);
+            zero.blend(1f, x.compare(VectorOperators.GT, threshold)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void sqrt(float[] src, int off, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, src, off + i).sqrt().intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void log(float[] src, int off, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            VectorMath.log(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void tanh(float[] src, int off, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            VectorMath.tanh(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void sigmoid(float[] src, int off, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            VectorMath.sigmoid(FloatVector.fromArray(S, src, off + i)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void silu(float[] src, int off, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector x = FloatVector.fromArray(S, src, off + i);
+            x.mul(VectorMath.sigmoid(x)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void geluTanh(float[] src, int off, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector x = FloatVector.fromArray(S, src, off + i);
+            x.mul(VectorMath.geluTanhGate(x)).intoArray(dst, dOff + i);
+        }
+    }
+
+    /**
+     * {@code dst[dOff + i] = a[aOff + i] op b[bOff + i]} for i below n. Each op's vector loop is a small method of its
+     * own: with all of them in this method, C2 (JDK 25) compiled it on the ops seen first and left a later case's
+     * Vector API calls out of line, where they run in Java and allocate an array per operation (the GPT's
+     * multiplications after the MLP and LeNet had compiled this method in the same JVM: 10.8 MB a step in
+     * {@code bench --quick}, 2026-12-05).
+     */
     static boolean zip(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int n) {
         int upper = S.loopBound(n);
-        int i = 0;
         switch (op) {
-            case ADD -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
-                }
-            }
-            case SUB -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
-                }
-            }
-            case MUL -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, a, aOff + i).mul(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
-                }
-            }
-            case DIV -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, a, aOff + i).div(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
-                }
-            }
-            case MAXIMUM -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, a, aOff + i).max(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
-                }
-            }
-            case MINIMUM -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, a, aOff + i).min(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
-                }
-            }
-            case PASS_IF_POSITIVE -> {
-                for (; i < upper; i += V) {
-                    VectorMask<Float> blocked = FloatVector.fromArray(S, b, bOff + i).compare(VectorOperators.LE, 0f);
-                    FloatVector.fromArray(S, a, aOff + i).blend(0f, blocked).intoArray(dst, dOff + i);
-                }
-            }
+            case ADD -> add(a, aOff, b, bOff, dst, dOff, upper);
+            case SUB -> sub(a, aOff, b, bOff, dst, dOff, upper);
+            case MUL -> mul(a, aOff, b, bOff, dst, dOff, upper);
+            case DIV -> div(a, aOff, b, bOff, dst, dOff, upper);
+            case MAXIMUM -> maximum(a, aOff, b, bOff, dst, dOff, upper);
+            case MINIMUM -> minimum(a, aOff, b, bOff, dst, dOff, upper);
+            case PASS_IF_POSITIVE -> passIfPositive(a, aOff, b, bOff, dst, dOff, upper);
             default -> {
                 return false;
             }
         }
-        for (; i < n; i++) {
+        for (int i = upper; i < n; i++) {
             dst[dOff + i] = op.apply(a[aOff + i], b[bOff + i]);
         }
         return true;
+    }
+
+    private static void add(float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void sub(float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void mul(float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, a, aOff + i).mul(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void div(float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, a, aOff + i).div(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void maximum(float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, a, aOff + i).max(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void minimum(float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, a, aOff + i).min(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void passIfPositive(float[] a, int aOff, float[] b, int bOff, float[] dst, int dOff, int upper) {
+        for (int i = 0; i < upper; i += V) {
+            VectorMask<Float> blocked = FloatVector.fromArray(S, b, bOff + i).compare(VectorOperators.LE, 0f);
+            FloatVector.fromArray(S, a, aOff + i).blend(0f, blocked).intoArray(dst, dOff + i);
+        }
     }
 
     /**
@@ -237,43 +280,53 @@ final class VectorLoops {
      */
     static boolean zipScalar(BinaryOp op, float[] a, int aOff, float s, boolean scalarFirst, float[] dst, int dOff, int n) {
         int upper = S.loopBound(n);
-        int i = 0;
-        FloatVector sv = FloatVector.broadcast(S, s);
         switch (op) {
-            case ADD -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, a, aOff + i).add(sv).intoArray(dst, dOff + i);
-                }
-            }
-            case MUL -> {
-                for (; i < upper; i += V) {
-                    FloatVector.fromArray(S, a, aOff + i).mul(sv).intoArray(dst, dOff + i);
-                }
-            }
-            case SUB -> {
-                for (; i < upper; i += V) {
-                    FloatVector x = FloatVector.fromArray(S, a, aOff + i);
-                    (scalarFirst ? sv.sub(x) : x.sub(sv)).intoArray(dst, dOff + i);
-                }
-            }
-            case DIV -> {
-                for (; i < upper; i += V) {
-                    FloatVector x = FloatVector.fromArray(S, a, aOff + i);
-                    (scalarFirst ? sv.div(x) : x.div(sv)).intoArray(dst, dOff + i);
-                }
-            }
+            case ADD -> addScalar(a, aOff, s, dst, dOff, upper);
+            case MUL -> mulScalar(a, aOff, s, dst, dOff, upper);
+            case SUB -> subScalar(a, aOff, s, scalarFirst, dst, dOff, upper);
+            case DIV -> divScalar(a, aOff, s, scalarFirst, dst, dOff, upper);
             default -> {
                 return false;
             }
         }
-        for (; i < n; i++) {
+        for (int i = upper; i < n; i++) {
             dst[dOff + i] = scalarFirst ? op.apply(s, a[aOff + i]) : op.apply(a[aOff + i], s);
         }
         return true;
     }
 
-    /** {@code dst[dOff + i] = x Phi(x)} for {@code x = src[off + i]}, i below upper (a multiple of V); returns upper. */
-    private static int gelu(float[] src, int off, float[] dst, int dOff, int upper) {
+    private static void addScalar(float[] a, int aOff, float s, float[] dst, int dOff, int upper) {
+        FloatVector sv = FloatVector.broadcast(S, s);
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, a, aOff + i).add(sv).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void mulScalar(float[] a, int aOff, float s, float[] dst, int dOff, int upper) {
+        FloatVector sv = FloatVector.broadcast(S, s);
+        for (int i = 0; i < upper; i += V) {
+            FloatVector.fromArray(S, a, aOff + i).mul(sv).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void subScalar(float[] a, int aOff, float s, boolean scalarFirst, float[] dst, int dOff, int upper) {
+        FloatVector sv = FloatVector.broadcast(S, s);
+        for (int i = 0; i < upper; i += V) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            (scalarFirst ? sv.sub(x) : x.sub(sv)).intoArray(dst, dOff + i);
+        }
+    }
+
+    private static void divScalar(float[] a, int aOff, float s, boolean scalarFirst, float[] dst, int dOff, int upper) {
+        FloatVector sv = FloatVector.broadcast(S, s);
+        for (int i = 0; i < upper; i += V) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            (scalarFirst ? sv.div(x) : x.div(sv)).intoArray(dst, dOff + i);
+        }
+    }
+
+    /** {@code dst[dOff + i] = x Phi(x)} for {@code x = src[off + i]}, i below upper (a multiple of V). */
+    private static void gelu(float[] src, int off, float[] dst, int dOff, int upper) {
         float[] scratch = new float[3 * VectorMath.BLOCK];
         for (int base = 0; base < upper; base += VectorMath.BLOCK) {
             int len = Math.min(VectorMath.BLOCK, upper - base);
@@ -283,7 +336,6 @@ final class VectorLoops {
                 x.mul(VectorMath.normalCdf(x, scratch, i)).intoArray(dst, dOff + base + i);
             }
         }
-        return upper;
     }
 
     /**

@@ -31,7 +31,8 @@ class CpuParityTest {
         assertEquals(expected.length, actual.length, what);
         for (int i = 0; i < expected.length; i++) {
             double err = Math.abs(expected[i] - actual[i]);
-            assertTrue(err <= tolerance * (1 + Math.abs(expected[i])) || (Float.isNaN(expected[i]) && Float.isNaN(actual[i])),
+            assertTrue(err <= tolerance * (1 + Math.abs(expected[i])) || expected[i] == actual[i]
+                            || (Float.isNaN(expected[i]) && Float.isNaN(actual[i])),
                     what + " at " + i + ": reference " + expected[i] + ", cpu " + actual[i]);
         }
     }
@@ -408,6 +409,11 @@ class CpuParityTest {
         }
     }
 
+    /** The target class of row 3 in {@link #softmaxCrossEntropyForwardAndBackward}. */
+    private static int targets0(int classes) {
+        return classes / 3;
+    }
+
     /** Sums of squares: short, block-sized and split lengths, an offset, and a value large enough that float32 squares overflow. */
     @Test
     void sumsOfSquaresAgainstTheDoubleLoop() {
@@ -446,10 +452,13 @@ class CpuParityTest {
                     }
                     x[2 * classes + classes / 2] = Float.NaN;
                 }
+                if (rows > 3 && classes > 1) {
+                    x[3 * classes + (targets0(classes) + 1) % classes] = Float.NEGATIVE_INFINITY;   // a masked class
+                }
                 int[] targets = new int[rows];
                 float[] dLoss = random(rows);
                 for (int r = 0; r < rows; r++) {
-                    targets[r] = random.nextInt(classes);
+                    targets[r] = r == 3 ? targets0(classes) : random.nextInt(classes);
                 }
                 float[][] p = new float[2][rows * classes];
                 float[][] loss = new float[2][rows];
@@ -466,6 +475,10 @@ class CpuParityTest {
                 if (rows > 2) {
                     assertTrue(Float.isNaN(loss[1][2]) && Float.isNaN(p[1][2 * classes]), "a NaN logit makes its row NaN");
                     assertTrue(Float.isFinite(loss[1][1]), "a row of logits near 1000 has a finite loss: " + loss[1][1]);
+                }
+                if (rows > 3 && classes > 1) {
+                    assertEquals(smoothing == 0f, Float.isFinite(loss[0][3]), "a masked class: finite without smoothing");
+                    assertEquals(smoothing == 0f, Float.isFinite(loss[1][3]), "a masked class: finite without smoothing");
                 }
             }
         }

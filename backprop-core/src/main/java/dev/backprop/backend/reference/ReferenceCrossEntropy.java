@@ -29,7 +29,8 @@ final class ReferenceCrossEntropy {
                 probabilities[base + j] = (float) (probabilities[base + j] / sumExp);
             }
             double logSumExp = m + Math.log(sumExp);
-            double picked = (1 - smoothing) * x[base + targets[r]] + smoothing * sumX / classes;
+            // Without smoothing the sum takes no part (a row with a -inf logit, a masked class, has a finite loss).
+            double picked = (1 - smoothing) * x[base + targets[r]] + (smoothing == 0f ? 0 : smoothing * sumX / classes);
             loss[r] = (float) (logSumExp - picked);
         }
     }
