@@ -190,8 +190,9 @@ public final class Tensor {
     }
 
     /**
-     * The sum of the squares of all values, accumulated in double: a number, not recorded in the graph (the
-     * squared L2 norm of a gradient, as clipping by the global norm needs it), in one pass without temporaries.
+     * The sum of the squares of all values (float32 squares, added up in double: the backend's
+     * {@code sumOfSquares}): a number, not recorded in the graph (the squared L2 norm of a gradient, as clipping by
+     * the global norm needs it), in one pass without temporaries.
      */
     public double sumOfSquares() {
         boolean dense = isContiguous();

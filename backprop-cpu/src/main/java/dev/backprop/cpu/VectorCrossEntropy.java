@@ -1,5 +1,6 @@
 package dev.backprop.cpu;
 
+import dev.backprop.backend.ReduceOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -32,7 +33,7 @@ final class VectorCrossEntropy {
                 float m = max(x, base, classes);
                 float sumExp = exponentials(x, base, classes, m, probabilities);
                 scale(probabilities, base, classes, 1f / sumExp);
-                double sumX = smoothing == 0f ? 0 : sum(x, base, classes);
+                double sumX = smoothing == 0f ? 0 : VectorLoops.reduce(ReduceOp.SUM, x, base, classes);
                 double picked = (1 - smoothing) * x[base + targets[r]] + smoothing * sumX / classes;
                 loss[r] = (float) (m + Math.log(sumExp) - picked);
             }
@@ -74,20 +75,6 @@ final class VectorCrossEntropy {
             m = Math.max(m, x[at + j]);
         }
         return m;
-    }
-
-    /** The sum of {@code x[at .. at + n)}, lanes added in a fixed order. */
-    private static float sum(float[] x, int at, int n) {
-        int upper = S.loopBound(n);
-        FloatVector acc = FloatVector.zero(S);
-        for (int j = 0; j < upper; j += V) {
-            acc = acc.add(FloatVector.fromArray(S, x, at + j));
-        }
-        float s = VectorLoops.laneSum(acc);
-        for (int j = upper; j < n; j++) {
-            s += x[at + j];
-        }
-        return s;
     }
 
     /** {@code out[at + j] = exp(x[at + j] - shift)} for j below n; returns their sum. */
