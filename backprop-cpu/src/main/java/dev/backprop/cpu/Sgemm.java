@@ -309,18 +309,8 @@ final class Sgemm {
                         ap[base + p * MR + r] = a[src + p];
                     }
                 }
-            } else if (rs == 1 && MR == 4 && V == 8 && ir + 2 * MR <= mc) {
-                transposedPair(kc, a, off + ir, cs, ap, base);
-                ir += MR;   // the second panel is packed too
             } else if (rs == 1 && rows == MR && MR % QUARTER == 0) {
-                // A transposed (a weight gradient's X^T): each step's MR values are contiguous, copied in 128-bit moves.
-                for (int p = 0; p < kc; p++) {
-                    int src = off + ir + p * cs;
-                    int dst = base + p * MR;
-                    for (int r = 0; r < MR; r += QUARTER) {
-                        FloatVector.fromArray(Q, a, src + r).intoArray(ap, dst + r);
-                    }
-                }
+                transposedA(kc, a, off + ir, cs, ap, base);
             } else {
                 for (int p = 0; p < kc; p++) {
                     int src = off + ir * rs + p * cs;
@@ -334,19 +324,20 @@ final class Sgemm {
     }
 
     /**
-     * Two 4-row panels of a transposed A (AVX2's tile), from {@code a[off + p cs + r]} for r in [0, 8): each step's
-     * eight values are one vector load, its low half stored to the first panel and its high half to the second,
-     * rather than two 128-bit loads and stores. The GPT recipe's weight gradients ({@code [384 x 768] x [768 x
-     * 128]} and the like, A transposed) ran up to 8% faster in 20 of 24 comparisons (six shapes, hot and cycling
-     * through eight copies of the operands, two runs of alternating rounds in one JVM; up to 3% slower in the other
-     * four; the AVX2 machine, 2026-12-05), with the same products bit for bit.
+     * One MR-row panel of a transposed A (a weight gradient's {@code X^T}): each step's MR values are contiguous,
+     * copied in 128-bit moves. A method of its own, as every vector loop of the packing is: inside {@code packA}
+     * C2 may leave a Vector API call out of line, where it runs in Java and allocates. A version that loaded eight
+     * floats and stored their halves to two panels ({@code reinterpretShape}, stop 39) was up to 8% faster in a
+     * harness, but in one run of {@code bench} C2 compiled its half-vector casts as Java calls: 9 GB of arrays and the
+     * GPT recipe at 16,504 tokens/s (JFR, 2026-12-05); it is gone.
      */
-    private static void transposedPair(int kc, float[] a, int off, int cs, float[] ap, int base) {
-        int second = base + kc * 4;
+    private static void transposedA(int kc, float[] a, int off, int cs, float[] ap, int base) {
         for (int p = 0; p < kc; p++) {
-            FloatVector v = FloatVector.fromArray(S, a, off + p * cs);
-            v.reinterpretShape(Q, 0).reinterpretAsFloats().intoArray(ap, base + p * 4);
-            v.reinterpretShape(Q, 1).reinterpretAsFloats().intoArray(ap, second + p * 4);
+            int src = off + p * cs;
+            int dst = base + p * MR;
+            for (int r = 0; r < MR; r += QUARTER) {
+                FloatVector.fromArray(Q, a, src + r).intoArray(ap, dst + r);
+            }
         }
     }
 
