@@ -100,7 +100,8 @@ final class ClassifierJob implements TrainingJob {
         this.config = epochs.scheduleEvery == FitConfig.ScheduleUnit.STEP
                 ? fit.withStepSchedule(epochs.schedule.create(epochs.epochs * loader.batchesPerEpoch(), rate))
                 : fit.withSchedule(epochs.schedule.create(epochs.epochs, rate));
-        this.trainer = new Trainer(model, opt, classify ? LossFunction.crossEntropy() : LossFunction.mse());
+        this.trainer = new Trainer(model, opt, classify ? LossFunction.crossEntropy(labelSmoothing(options, classify, dataset))
+                : LossFunction.mse());
         if (verbose) {
             System.out.printf(Locale.ROOT, "dataset %s: %d training, %d validation and %d test examples, %d features, %s%n",
                     dataset, train.size(), held == null ? 0 : held.size(), data.test().size(), all.featureCount(),
@@ -163,6 +164,19 @@ final class ClassifierJob implements TrainingJob {
      * This job as data-parallel training on a cluster: the same model, optimizer, rate, schedule,
      * clipping, epochs, global batch and seed, with every connection's timeout.
      */
+    /** {@code --label-smoothing}, checked: in [0, 1), and only for a classification. */
+    private static float labelSmoothing(TrainCommand options, boolean classify, String dataset) {
+        float eps = options.classes.labelSmoothing;
+        if (!(eps >= 0f && eps < 1f)) {
+            throw new IllegalArgumentException("--label-smoothing " + eps + ": give a value in [0, 1) (0.1 is usual; 0: off)");
+        }
+        if (eps != 0f && !classify) {
+            throw new IllegalArgumentException("--label-smoothing: dataset '" + dataset + "' is a regression; label smoothing"
+                    + " softens the class targets of a classifier");
+        }
+        return eps;
+    }
+
     DistributedConfig distributed(java.time.Duration timeout) {
         List<Integer> shape = Arrays.stream(example).boxed().toList();
         boolean classify = data.train().isClassification();

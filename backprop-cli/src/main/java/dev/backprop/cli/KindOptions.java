@@ -28,7 +28,9 @@ final class KindOptions {
         STEPS("steps", EnumSet.of(Architecture.Input.TOKENS),
                 "they shape training by steps over random windows of a text, which only language models (gpt) do"),
         IMAGES("images", EnumSet.of(Architecture.Input.IMAGES),
-                "they augment images, and only image models (lenet, cnn) read images");
+                "they augment images, and only image models (lenet, cnn) read images"),
+        CLASSES("classes", EnumSet.of(Architecture.Input.FEATURES, Architecture.Input.IMAGES),
+                "it softens a classifier's targets, and a language model trains with its recipe's loss");
 
         final String mixin;
         final Set<Architecture.Input> inputs;
@@ -97,6 +99,14 @@ final class KindOptions {
         @Option(names = "--flip", description = "augment training images (lenet, cnn) with random horizontal mirroring"
                 + " (for Fashion-MNIST; not for digits)")
         boolean flip;
+    }
+
+    /** The targets of a classifier (tables and images). */
+    static final class Classes {
+        @Option(names = "--label-smoothing", paramLabel = "EPS", defaultValue = "0",
+                description = "classifiers: cross-entropy against targets that put 1 - EPS on the true class and spread EPS"
+                        + " over all classes (as PyTorch's label_smoothing; 0.1 is usual). Default: ${DEFAULT-VALUE} (off).")
+        float labelSmoothing;
     }
 
     /** Training by steps over random windows of a text (gpt); unset values come from the reference recipe. */

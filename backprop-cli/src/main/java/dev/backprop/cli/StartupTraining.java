@@ -51,7 +51,7 @@ public final class StartupTraining {
             }
             PreparedData images = images(12 * 128, 2 * 128);
             train(images, "--model", "cnn:7", "--dropout", "0", "--epochs", "1", "--batch", "128", "--lr", "0.01",
-                    "--schedule-every", "step", "--validation", "0");
+                    "--schedule-every", "step", "--validation", "0", "--label-smoothing", "0.1");
             train(images, "--model", "lenet", "--epochs", "1", "--batch", "128", "--validation", "0");
             train(new PreparedData(images.train().flattened(), images.test().flattened(), images.preprocessing()),
                     "--model", "mlp:256,256", "--epochs", "1", "--batch", "128", "--validation", "0.1");

@@ -160,6 +160,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin(name = "images")
     KindOptions.Images images;
 
+    @Mixin(name = "classes")
+    KindOptions.Classes classes;
+
     @Mixin(name = "steps")
     KindOptions.Steps steps;
 
@@ -248,6 +251,10 @@ final class TrainCommand implements Callable<Integer> {
         if (!local.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", local) + ": not with --spark yet; these watch or steer"
                     + " the training loop in this process, and on Spark it runs in the workers");
+        }
+        if (classes.labelSmoothing != 0f) {
+            throw new IllegalArgumentException("--label-smoothing: not with --spark yet; the workers train with plain"
+                    + " cross-entropy (drop the option, or train on one machine)");
         }
         if (epochs.scheduleEvery == dev.backprop.train.FitConfig.ScheduleUnit.STEP) {
             throw new IllegalArgumentException("--schedule-every step: not with --spark yet; on a cluster the schedule"

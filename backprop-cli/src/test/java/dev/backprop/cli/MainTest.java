@@ -46,6 +46,34 @@ class MainTest {
     }
 
     @Test
+    void labelSmoothingReachesTheLossOfAClassifierAndIsRefusedElsewhere() {
+        // The smoothed targets' own entropy is a floor under the loss: for 10 classes and eps 0.1,
+        // -(0.91 ln 0.91 + 9 x 0.01 ln 0.01) = 0.50; the plain loss of the same run goes far below it.
+        double plain = lastEpochLoss(run("train", "--epochs", "20"));
+        double smoothed = lastEpochLoss(run("train", "--epochs", "20", "--label-smoothing", "0.1"));
+        assertTrue(plain < 0.3, "digits, 20 epochs, plain cross-entropy: " + plain);
+        assertTrue(smoothed >= 0.50 && smoothed < 0.8, "with label smoothing 0.1 the loss stays above 0.50: " + smoothed);
+        CliRun range = run("train", "--label-smoothing", "1.5", "--epochs", "1");
+        assertEquals(1, range.exit());
+        assertTrue(range.err().contains("--label-smoothing 1.5: give a value in [0, 1)"), range.err());
+        CliRun gpt = run("train", "--model", "gpt:layers=1,heads=1,embd=8,block=8", "--label-smoothing", "0.1");
+        assertEquals(1, gpt.exit());
+        assertTrue(gpt.err().contains("--label-smoothing: not for model 'gpt:layers=1,heads=1,embd=8,block=8': it softens"
+                + " a classifier's targets"), gpt.err());
+        CliRun spark = run("train", "--spark", "local[2]", "--label-smoothing", "0.1");
+        assertEquals(1, spark.exit());
+        assertTrue(spark.err().contains("--label-smoothing: not with --spark yet"), spark.err());
+    }
+
+    /** The loss on the last {@code epoch N/N} line a training run printed. */
+    private static double lastEpochLoss(CliRun r) {
+        assertEquals(0, r.exit(), r.out() + r.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("epoch (\\d+)/\\1 +loss ([0-9.]+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        return Double.parseDouble(m.group(2));
+    }
+
+    @Test
     void exportWritesAnOnnxFileAndNamesAMissingModel(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.safetensors");
         assertEquals(0, run("train", "--model", "mlp:16", "--epochs", "1", "--out", model.toString()).exit());

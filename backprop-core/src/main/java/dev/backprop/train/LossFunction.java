@@ -1,6 +1,7 @@
 package dev.backprop.train;
 
 import dev.backprop.nn.functional.Losses;
+import dev.backprop.nn.functional.Reduction;
 import dev.backprop.tensor.Tensor;
 
 /** The loss a trainer minimises: a scalar from the model's output and the batch's targets. */
@@ -11,6 +12,19 @@ public interface LossFunction {
     /** Cross-entropy of logits against class indices: the usual classification loss. */
     static LossFunction crossEntropy() {
         return Losses::crossEntropy;
+    }
+
+    /**
+     * Cross-entropy against targets smoothed by {@code labelSmoothing}: {@code 1 - eps} on the true class and
+     * {@code eps} spread over all classes (Szegedy et al. 2016, PyTorch's {@code label_smoothing}); 0 is
+     * {@link #crossEntropy()}.
+     */
+    static LossFunction crossEntropy(float labelSmoothing) {
+        if (!(labelSmoothing >= 0f && labelSmoothing <= 1f)) {
+            throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got " + labelSmoothing);
+        }
+        return labelSmoothing == 0f ? crossEntropy()
+                : (output, target) -> Losses.crossEntropy(output, target, Reduction.MEAN, labelSmoothing);
     }
 
     /**
