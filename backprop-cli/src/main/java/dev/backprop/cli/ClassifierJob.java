@@ -100,8 +100,8 @@ final class ClassifierJob implements TrainingJob {
         this.config = epochs.scheduleEvery == FitConfig.ScheduleUnit.STEP
                 ? fit.withStepSchedule(epochs.schedule.create(epochs.epochs * loader.batchesPerEpoch(), rate))
                 : fit.withSchedule(epochs.schedule.create(epochs.epochs, rate));
-        this.trainer = new Trainer(model, opt, classify ? LossFunction.crossEntropy(labelSmoothing(options, classify, dataset))
-                : LossFunction.mse());
+        float smoothing = labelSmoothing(options, classify, dataset);
+        this.trainer = new Trainer(model, opt, classify ? LossFunction.crossEntropy(smoothing) : LossFunction.mse());
         if (verbose) {
             System.out.printf(Locale.ROOT, "dataset %s: %d training, %d validation and %d test examples, %d features, %s%n",
                     dataset, train.size(), held == null ? 0 : held.size(), data.test().size(), all.featureCount(),
@@ -160,10 +160,6 @@ final class ClassifierJob implements TrainingJob {
         return TrainingReport.write(dir, dataset + ", " + spec, recorder, data.test(), trainer.predict(data.test(), evaluationBatch()));
     }
 
-    /**
-     * This job as data-parallel training on a cluster: the same model, optimizer, rate, schedule,
-     * clipping, epochs, global batch and seed, with every connection's timeout.
-     */
     /** {@code --label-smoothing}, checked: in [0, 1), and only for a classification. */
     private static float labelSmoothing(TrainCommand options, boolean classify, String dataset) {
         float eps = options.classes.labelSmoothing;
@@ -177,6 +173,10 @@ final class ClassifierJob implements TrainingJob {
         return eps;
     }
 
+    /**
+     * This job as data-parallel training on a cluster: the same model, optimizer, rate, schedule,
+     * clipping, epochs, global batch and seed, with every connection's timeout.
+     */
     DistributedConfig distributed(java.time.Duration timeout) {
         List<Integer> shape = Arrays.stream(example).boxed().toList();
         boolean classify = data.train().isClassification();

@@ -60,6 +60,10 @@ class MainTest {
         assertEquals(1, gpt.exit());
         assertTrue(gpt.err().contains("--label-smoothing: not for model 'gpt:layers=1,heads=1,embd=8,block=8': it softens"
                 + " a classifier's targets"), gpt.err());
+        CliRun regression = run("train", "--dataset", "diabetes", "--data",
+                dev.backprop.conformance.ReferenceData.datasetsDirectory().toString(), "--offline", "--label-smoothing", "0.1");
+        assertEquals(1, regression.exit(), regression.out() + regression.err());
+        assertTrue(regression.err().contains("--label-smoothing: dataset 'diabetes' is a regression"), regression.err());
         CliRun spark = run("train", "--spark", "local[2]", "--label-smoothing", "0.1");
         assertEquals(1, spark.exit());
         assertTrue(spark.err().contains("--label-smoothing: not with --spark yet"), spark.err());

@@ -456,14 +456,7 @@ final class Sgemm {
                 java.util.Arrays.fill(bp, base, base + kc * NR, 0f);
             }
             if (cs == 1 && cols == NR) {
-                // A whole panel row is two vectors: moved as such, where System.arraycopy's call for 16 floats cost
-                // more than the copy (the GPT's steps spent 3.7% in that stub).
-                for (int p = 0; p < kc; p++) {
-                    int src = off + p * rs + jr;
-                    int dst = base + p * NR;
-                    FloatVector.fromArray(S, b, src).intoArray(bp, dst);
-                    FloatVector.fromArray(S, b, src + V).intoArray(bp, dst + V);
-                }
+                rowPanel(kc, b, off + jr, rs, bp, base);
             } else if (cs == 1) {
                 for (int p = 0; p < kc; p++) {
                     System.arraycopy(b, off + p * rs + jr, bp, base + p * NR, cols);
@@ -485,6 +478,20 @@ final class Sgemm {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A whole panel of a row-major B, {@code B(p, j) = b[off + p rs + j]}: each panel row is two vectors, moved as
+     * such, where System.arraycopy's call for 16 floats cost more than the copy (the GPT's steps spent 3.7% in that
+     * stub). A method of its own, as the packing's other vector loops are (see {@link #transposedA}).
+     */
+    private static void rowPanel(int kc, float[] b, int off, int rs, float[] bp, int base) {
+        for (int p = 0; p < kc; p++) {
+            int src = off + p * rs;
+            int dst = base + p * NR;
+            FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+            FloatVector.fromArray(S, b, src + V).intoArray(bp, dst + V);
         }
     }
 
