@@ -292,8 +292,9 @@ public final class CpuBackend implements Backend {
             int parts = (int) Math.max(1, Math.min(Math.min(WorkerPool.threads(), rows),
                     (long) rows * cols / PARALLEL_CHEAP_ELEMENTS));
             WorkerPool.run(parts, p -> {
+                float[] lanes = new float[VectorLoops.lanes()];
                 for (int r = rows * p / parts; r < rows * (p + 1) / parts; r++) {
-                    dst[r] = VectorLoops.reduce(op, src, r * cols, cols);
+                    dst[r] = VectorLoops.reduce(op, src, r * cols, cols, lanes);
                 }
             });
         } else {

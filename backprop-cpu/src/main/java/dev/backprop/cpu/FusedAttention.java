@@ -1,6 +1,7 @@
 package dev.backprop.cpu;
 
 import dev.backprop.backend.AttentionGeometry;
+import dev.backprop.backend.BinaryOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -349,15 +350,16 @@ final class FusedAttention {
                 lse[lseAt + i] = Float.NEGATIVE_INFINITY;
                 continue;
             }
-            scaleVectors(s, off, width, 1f / total);
+            VectorLoops.zipScalar(BinaryOp.MUL, s, off, 1f / total, false, s, off, width);
             lse[lseAt + i] = shifts[i - i0] + (float) Math.log(total);
         }
     }
 
     /**
      * The sum of {@code s[off .. off + width)}, width a multiple of V, lanes added in a fixed order. A method of its
-     * own, as {@link #scaleVectors} is: inside {@link #probabilities} C2 left the lane sum out of line (its node
-     * budget), boxing the vector passed to it, 14 MB of vectors in 80 steps of the GPT recipe (JFR, 2026-12-05).
+     * own (the row's scaling is {@code VectorLoops.zipScalar}'s): inside {@link #probabilities} C2 left the lane sum
+     * out of line (its node budget), boxing the vector passed to it, 14 MB of vectors in 80 steps of the GPT recipe
+     * (JFR, the AVX2 machine, 2026-12-05).
      */
     private static float sumOfVectors(float[] s, int off, int width) {
         FloatVector sum = FloatVector.zero(S);
@@ -365,14 +367,6 @@ final class FusedAttention {
             sum = sum.add(FloatVector.fromArray(S, s, off + j));
         }
         return VectorLoops.laneSum(sum);
-    }
-
-    /** {@code s[off + j] *= factor} for j below width, a multiple of V. */
-    private static void scaleVectors(float[] s, int off, int width, float factor) {
-        FloatVector f = FloatVector.broadcast(S, factor);
-        for (int j = 0; j < width; j += V) {
-            FloatVector.fromArray(S, s, off + j).mul(f).intoArray(s, off + j);
-        }
     }
 
     /** Whether any of batch row b's keys is padding (a nonzero entry of {@code keyPadding}, which may be null). */

@@ -1,8 +1,8 @@
 package dev.backprop.cpu;
 
+import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.ReduceOp;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,12 +28,13 @@ final class VectorCrossEntropy {
                         float[] loss) {
         int parts = parts(rows, classes);
         WorkerPool.run(parts, part -> {
+            float[] lanes = new float[V];
             for (int r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) {
                 int base = r * classes;
-                float m = max(x, base, classes);
+                float m = VectorLoops.reduce(ReduceOp.MAX, x, base, classes, lanes);
                 float sumExp = exponentials(x, base, classes, m, probabilities);
-                scale(probabilities, base, classes, 1f / sumExp);
-                double sumX = smoothing == 0f ? 0 : VectorLoops.reduce(ReduceOp.SUM, x, base, classes);
+                VectorLoops.zipScalar(BinaryOp.MUL, probabilities, base, 1f / sumExp, false, probabilities, base, classes);
+                double sumX = smoothing == 0f ? 0 : VectorLoops.reduce(ReduceOp.SUM, x, base, classes, lanes);
                 double picked = (1 - smoothing) * x[base + targets[r]] + smoothing * sumX / classes;
                 loss[r] = (float) (m + Math.log(sumExp) - picked);
             }
@@ -56,26 +57,9 @@ final class VectorCrossEntropy {
         });
     }
 
-    // Each loop over a row is a small method of its own, so that C2 compiles it with its vector operations as
-    // instructions whether or not it inlines it: in one larger loop body it declined to inline the lane sums
-    // and the vector exp (its node budget), which boxes every vector passed to them.
-
-    /** The largest of {@code x[at .. at + n)}; NaN if one is NaN; minus infinity for n = 0. */
-    private static float max(float[] x, int at, int n) {
-        int upper = S.loopBound(n);
-        float m = Float.NEGATIVE_INFINITY;
-        if (upper > 0) {
-            FloatVector maxV = FloatVector.fromArray(S, x, at);
-            for (int j = V; j < upper; j += V) {
-                maxV = maxV.max(FloatVector.fromArray(S, x, at + j));
-            }
-            m = maxV.reduceLanes(VectorOperators.MAX);
-        }
-        for (int j = upper; j < n; j++) {
-            m = Math.max(m, x[at + j]);
-        }
-        return m;
-    }
+    // Each loop over a row is a small method (the row's maximum, sum and scaling are VectorLoops'), so that C2
+    // compiles it with its vector operations as instructions whether or not it inlines it: in one larger loop body
+    // it declined to inline the lane sums and the vector exp (its node budget), which boxes every vector passed.
 
     /** {@code out[at + j] = exp(x[at + j] - shift)} for j below n; returns their sum. */
     private static float exponentials(float[] x, int at, int n, float shift, float[] out) {
@@ -93,17 +77,6 @@ final class VectorCrossEntropy {
             s += e;
         }
         return s;
-    }
-
-    /** {@code p[at + j] *= factor} for j below n. */
-    private static void scale(float[] p, int at, int n, float factor) {
-        int upper = S.loopBound(n);
-        for (int j = 0; j < upper; j += V) {
-            FloatVector.fromArray(S, p, at + j).mul(factor).intoArray(p, at + j);
-        }
-        for (int j = upper; j < n; j++) {
-            p[at + j] *= factor;
-        }
     }
 
     /** {@code dx[at + j] = factor (p[at + j] - shift)} for j below n. */

@@ -410,7 +410,7 @@ class CpuParityTest {
     }
 
     /** The target class of row 3 in {@link #softmaxCrossEntropyForwardAndBackward}. */
-    private static int targets0(int classes) {
+    private static int maskedRowTarget(int classes) {
         return classes / 3;
     }
 
@@ -453,12 +453,12 @@ class CpuParityTest {
                     x[2 * classes + classes / 2] = Float.NaN;
                 }
                 if (rows > 3 && classes > 1) {
-                    x[3 * classes + (targets0(classes) + 1) % classes] = Float.NEGATIVE_INFINITY;   // a masked class
+                    x[3 * classes + (maskedRowTarget(classes) + 1) % classes] = Float.NEGATIVE_INFINITY;   // a masked class
                 }
                 int[] targets = new int[rows];
                 float[] dLoss = random(rows);
                 for (int r = 0; r < rows; r++) {
-                    targets[r] = r == 3 ? targets0(classes) : random.nextInt(classes);
+                    targets[r] = r == 3 ? maskedRowTarget(classes) : random.nextInt(classes);
                 }
                 float[][] p = new float[2][rows * classes];
                 float[][] loss = new float[2][rows];
