@@ -55,7 +55,7 @@ final class Sgemm {
     /**
      * Most of k in one block. A block of B's panel is {@code KC x NR} floats and stays in L1 while the tiles
      * stream A's panels past it: 32 KB at 256 with the 2V = 32-float panels of AVX-512. The 16-float panels of
-     * AVX2 take up to 512 (32 KB), and there k is cut into equal blocks ({@link #kBlock}: 784 as 392 + 392 rather
+     * AVX2 took up to 512 (32 KB), and there k is cut into equal blocks ({@link #kBlock}: 784 as 392 + 392 rather
      * than 512 + 272), since every block after the first is one more pass over C, which the tiles read back and
      * write again, and one more pair of the threads' hand-offs. With MiniLM's k = 384 in one block instead of 256 +
      * 128, in alternating rounds in one JVM (two threads, the AVX2 machine, 2026-12-04, two runs) [4096 x 384] x
@@ -66,17 +66,35 @@ final class Sgemm {
      * the GPT's products of k = 512 1.02-1.06x, the MNIST MLP's first layer (k = 784: two blocks rather than three)
      * 1.03-1.08x, 1024 (two rather than three) 1.10-1.14x in one run and -3% to +12% in others; 1536 and 2048 within
      * the rounds' noise (products whose blocks did not change moved by up to 8% between settings).
+     * Then blocks of up to 2048 (2026-12-05): the 4 x 2V kernel alone, A and B packed, ran at 96-98% of one core's
+     * peak with k = 256-512 and 98-100% with 768-2048, where B's panel (48-128 KB) no longer fits in L1 and streams
+     * from L2, so a panel in L1 buys nothing and every block after the first costs a pass over C (at 2048, C's
+     * rows miss the caches on every tile). In alternating rounds in one JVM (two threads, the AVX2 machine, two
+     * runs of 13 and 21 rounds): 1024 1.04-1.19x as fast, 2048 1.09-1.14x, MiniLM's [4096 x 1536] x [1536 x 384]
+     * 1.12-1.14x, the GPT's weight gradients of k = 768 0.96-1.09x, the MNIST MLP's first layer (k = 784) 1.02-1.09x;
+     * the products of k up to 512 are unchanged.
      */
-    private static final int KC = MR == 4 ? 512 : 256;
-    /** Rows of A packed per block: 96 KB of A at KC = 256 (96 rows), 128 KB for the 4-row tile's 512 (64 rows). */
+    private static final int KC = MR == 4 ? 2048 : 256;
+    /** Rows of A packed per block: 96 KB of A at KC = 256 (96 rows); 64 rows (up to 512 KB) for the 4-row tile. */
     private static final int MC = MR == 4 ? 64 : 96;
     private static final int NC = 32 * NR;
 
-    /** Per-thread packing buffers, reused across calls so that a training step allocates nothing here. */
+    /**
+     * Per-thread packing buffers (A's block, B's block, an edge tile), reused across calls so that a training step
+     * allocates nothing here; the first two grow to what a call needs ({@link #buffer}) rather than to KC's most.
+     */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(
-            () -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+            () -> new float[][] {new float[0], new float[0], new float[MR * NR]});
 
     private Sgemm() {
+    }
+
+    /** The calling thread's packing buffer {@code which} (0: A, 1: B), grown to at least {@code size} floats. */
+    private static float[] buffer(float[][] buffers, int which, int size) {
+        if (buffers[which].length < size) {
+            buffers[which] = new float[size];
+        }
+        return buffers[which];
     }
 
     private static int tileRows() {
@@ -171,8 +189,8 @@ final class Sgemm {
                                 float[] a, int aOff, int aRs, int aCs,
                                 float[] b, int bOff, int bRs, int bCs,
                                 float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
-        float[] bp = BUFFERS.get()[1];
         int step = kBlock(k);
+        float[] bp = buffer(BUFFERS.get(), 1, step * NC);
         // At least four chunks a thread where m allows, at most one cache block of A each.
         int chunk = Math.min(MC, (Math.ceilDiv(m, 4 * threads) + MR - 1) / MR * MR);
         int chunks = Math.ceilDiv(m, chunk);
@@ -195,18 +213,19 @@ final class Sgemm {
                 int jc0 = jc;
                 WorkerPool.run(chunks, part -> {
                     float[][] buf = BUFFERS.get();
+                    float[] ap = buffer(buf, 0, chunk * kc);
                     int ic = part * chunk;
                     int mc = Math.min(chunk, m - ic);
-                    packA(mc, kc, a, aAt + ic * aRs, aRs, aCs, buf[0]);
-                    tiles(mc, nc, kc, buf[0], bp, start, jc0, c, cAt + ic * ldc, ldc, add, buf[2]);
+                    packA(mc, kc, a, aAt + ic * aRs, aRs, aCs, ap);
+                    tiles(mc, nc, kc, ap, bp, start, jc0, c, cAt + ic * ldc, ldc, add, buf[2]);
                 });
             }
         }
     }
 
     /**
-     * The length of the blocks k is cut into: {@link #KC}, or for the 4-row tile equal blocks of at most KC (384 is
-     * one block, 768 two of 384, 784 two of 392).
+     * The length of the blocks k is cut into: {@link #KC}, or for the 4-row tile equal blocks of at most KC (784 is
+     * one block, 3000 two of 1500).
      */
     private static int kBlock(int k) {
         return MR == 4 ? Math.ceilDiv(k, Math.ceilDiv(k, KC)) : KC;
@@ -217,11 +236,11 @@ final class Sgemm {
                               float[] a, int aOff, int aRs, int aCs,
                               float[] b, int bOff, int bRs, int bCs,
                               float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
-        float[][] buf = BUFFERS.get();
-        float[] ap = buf[0];
-        float[] bp = buf[1];
-        float[] edge = buf[2];
         int step = kBlock(k);
+        float[][] buf = BUFFERS.get();
+        float[] ap = buffer(buf, 0, MC * step);
+        float[] bp = buffer(buf, 1, step * NC);
+        float[] edge = buf[2];
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += step) {

@@ -206,7 +206,8 @@ class CpuParityTest {
     @Test
     void packedAndInPlaceGemmAgreeWithTheReference() {
         int[][] shapes = {{1, 1, 1}, {5, 31, 3}, {6, 32, 9}, {12, 32, 1}, {13, 70, 33}, {37, 65, 129}, {128, 96, 200},
-                {300, 40, 17}, {200, 70, 300},   // two blocks of k, chunks of rows ending in a partial tile
+                {300, 40, 17}, {200, 70, 300},   // two blocks of k (6 and 12 rows), chunks of rows ending in a partial tile
+                {70, 40, 2100}, {20, 80, 2100},  // two blocks of k for every tile: B shared out, then columns split
                 {1100, 1030, 24}};   // two blocks of B's columns, the second a partial panel, each packed by both threads
         for (int[] s : shapes) {
             int m = s[0];
