@@ -147,13 +147,46 @@ public final class DataParallelWorker {
         }
     }
 
-    /** A fresh local folder where the loop writes this worker's checkpoints before they are stored. */
+    /**
+     * A fresh local folder where the loop writes this worker's checkpoints before they are stored, under
+     * {@link #scratchRoot}: an executor killed mid-training (the case checkpoints are for) never runs the
+     * {@code finally} that deletes it, and Spark deletes its executors' local folders when the application ends.
+     */
     private static Path scratch(int rank) {
+        Path root = scratchRoot(System.getenv());
         try {
-            return Files.createTempDirectory("backprop-worker-" + rank + "-checkpoints");
+            return Files.createTempDirectory(root, "backprop-worker-" + rank + "-checkpoints");
         } catch (IOException e) {
-            throw new UncheckedIOException("worker " + rank + ": no local folder for checkpoints: " + e.getMessage(), e);
+            throw new UncheckedIOException("worker " + rank + ": no local folder for checkpoints in " + root + ": "
+                    + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The local folder for a worker's scratch, chosen as Spark chooses its executors' local folders: in a YARN
+     * container the first of {@code LOCAL_DIRS}; on a standalone cluster's executor the first of
+     * {@code SPARK_EXECUTOR_DIRS} (made for the application by the Worker, which deletes them when it ends); else
+     * the first of {@code SPARK_LOCAL_DIRS}; else the JVM's temporary folder.
+     */
+    static Path scratchRoot(java.util.Map<String, String> env) {
+        String dirs = null;
+        String separator = ",";
+        if (env.get("CONTAINER_ID") != null && env.get("LOCAL_DIRS") != null) {
+            dirs = env.get("LOCAL_DIRS");
+        } else if (env.get("SPARK_EXECUTOR_DIRS") != null) {
+            dirs = env.get("SPARK_EXECUTOR_DIRS");
+            separator = java.io.File.pathSeparator;
+        } else if (env.get("SPARK_LOCAL_DIRS") != null) {
+            dirs = env.get("SPARK_LOCAL_DIRS");
+        }
+        if (dirs != null) {
+            for (String dir : dirs.split(java.util.regex.Pattern.quote(separator))) {
+                if (!dir.isBlank()) {
+                    return Path.of(dir.trim());
+                }
+            }
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     private static void deleteScratch(Path scratch) {

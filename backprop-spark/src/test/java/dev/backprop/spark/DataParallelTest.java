@@ -122,6 +122,22 @@ class DataParallelTest {
 
     static final DistributedConfig CONFIG = new DistributedConfig(dev.backprop.nn.Architecture.parse("mlp:32"), List.of(64), 10, true, 3e-3, 2, 32, 5, TIMEOUT);
 
+    /** A killed executor's checkpoint scratch must lie where Spark cleans up, not in /tmp for good. */
+    @Test
+    void aWorkersScratchLiesInTheLocalFoldersSparkDeletesWhenTheApplicationEnds() {
+        String sep = java.io.File.pathSeparator;
+        assertEquals(java.nio.file.Path.of("/data1/app-7/executor-1"), DataParallelWorker.scratchRoot(Map.of(
+                "SPARK_EXECUTOR_DIRS", "/data1/app-7/executor-1" + sep + "/data2/app-7/executor-1",
+                "SPARK_LOCAL_DIRS", "/ignored")), "a standalone executor: the Worker's folders for the application");
+        assertEquals(java.nio.file.Path.of("/yarn/nm/usercache/u/appcache/application_1"), DataParallelWorker.scratchRoot(
+                Map.of("CONTAINER_ID", "container_1", "LOCAL_DIRS", " /yarn/nm/usercache/u/appcache/application_1,/d2",
+                        "SPARK_EXECUTOR_DIRS", "/ignored")), "a YARN container: the NodeManager's folders");
+        assertEquals(java.nio.file.Path.of("/scratch"), DataParallelWorker.scratchRoot(Map.of("LOCAL_DIRS", "/not-yarn",
+                "SPARK_LOCAL_DIRS", ",/scratch")), "outside YARN, LOCAL_DIRS means nothing; blank entries are skipped");
+        assertEquals(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")),
+                DataParallelWorker.scratchRoot(Map.of()), "no cluster: the JVM's temporary folder");
+    }
+
     @Test
     void theOptimizerScheduleAndClippingOfAConfigRunOnEveryWorkerAsInOneProcess() throws Exception {
         DistributedConfig config = CONFIG.withEpochs(3).withOptimizer(dev.backprop.optim.OptimizerKind.MOMENTUM, 1e-4)
