@@ -352,28 +352,33 @@ final class Sgemm {
      * read all of k's rows again, four panels to each cache line. One thread, a scratch harness (the AVX2 machine,
      * 2026-12-05): the GPT recipe's [384 x 768] and [512 x 768] transposed blocks packed 1.9-2.1x as fast, the MNIST
      * MLP's [256 x 128] 2.1x. Its vector loop is a method of its own, as every one of the packing's is: inside
-     * {@code packA} C2 may leave a Vector API call out of line, where it runs in Java and allocates. A version that
-     * loaded eight floats and stored their halves to two panels ({@code reinterpretShape}, stop 39) was up to 8% faster
-     * in a harness, but in one run of {@code bench} C2 compiled its half-vector casts as Java calls: 9 GB of arrays
-     * and the GPT recipe at 16,504 tokens/s (JFR, 2026-12-05); it is gone.
+     * {@code packA} C2 may leave a Vector API call out of line, where it runs in Java and allocates. The moves are
+     * not one level further down either: with them in a helper called for each panel's eight steps, two of six
+     * {@code bench} runs (2026-12-05, 11:16-11:22) ran them as Java, 32 bytes allocated a move (the MNIST MLP's step
+     * 810 KB instead of 24, the GPT's 32.7 MB instead of 0.48; the ratio of the two is that of their transposed
+     * moves, as it is with the helper excluded from compilation); written here, with a constant eight, it packs as
+     * fast. A version that loaded eight floats and stored their halves to two panels ({@code reinterpretShape},
+     * stop 39) was up to 8% faster in a harness, but in one run of {@code bench} C2 compiled its half-vector casts as
+     * Java calls: 9 GB of arrays and the GPT recipe at 16,504 tokens/s (JFR, 2026-12-05); it is gone.
      */
     private static void transposedA(int rows, int kc, float[] a, int off, int cs, float[] ap) {
         int p = 0;
         for (; p + 8 <= kc; p += 8) {
             for (int ir = 0; ir < rows; ir += MR) {
-                transposedSteps(8, a, off + p * cs + ir, cs, ap, ir * kc + p * MR);
+                int src = off + p * cs + ir;
+                int dst = ir * kc + p * MR;
+                for (int q = 0; q < 8; q++) {
+                    for (int r = 0; r < MR; r += QUARTER) {
+                        FloatVector.fromArray(Q, a, src + q * cs + r).intoArray(ap, dst + q * MR + r);
+                    }
+                }
             }
         }
-        for (int ir = 0; ir < rows && p < kc; ir += MR) {
-            transposedSteps(kc - p, a, off + p * cs + ir, cs, ap, ir * kc + p * MR);
-        }
-    }
-
-    /** {@code steps} steps of one panel of a transposed A: MR contiguous floats a step, from {@code src} on. */
-    private static void transposedSteps(int steps, float[] a, int src, int cs, float[] ap, int dst) {
-        for (int q = 0; q < steps; q++) {
-            for (int r = 0; r < MR; r += QUARTER) {
-                FloatVector.fromArray(Q, a, src + q * cs + r).intoArray(ap, dst + q * MR + r);
+        for (; p < kc; p++) {
+            for (int ir = 0; ir < rows; ir += MR) {
+                for (int r = 0; r < MR; r += QUARTER) {
+                    FloatVector.fromArray(Q, a, off + p * cs + ir + r).intoArray(ap, ir * kc + p * MR + r);
+                }
             }
         }
     }
