@@ -362,6 +362,10 @@ final class Sgemm {
      * Java calls: 9 GB of arrays and the GPT recipe at 16,504 tokens/s (JFR, 2026-12-05); it is gone.
      */
     private static void transposedA(int rows, int kc, float[] a, int off, int cs, float[] ap) {
+        if (MR == 4 && V == 8) {
+            transposedPairs(rows, kc, a, off, cs, ap);
+            return;
+        }
         int p = 0;
         for (; p + 8 <= kc; p += 8) {
             for (int ir = 0; ir < rows; ir += MR) {
@@ -379,6 +383,42 @@ final class Sgemm {
                 for (int r = 0; r < MR; r += QUARTER) {
                     FloatVector.fromArray(Q, a, off + p * cs + ir + r).intoArray(ap, ir * kc + p * MR + r);
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #transposedA} for AVX2's 4-row panels in eight-float vectors only: two panels and two steps at a time,
+     * each step's eight contiguous rows loaded as one vector and the two steps' halves put side by side (the panels'
+     * rows are four floats a step). 128-bit moves did the same work in about 0.7 times the time in a harness, but in
+     * a {@code bench} that ran after the FMA peak program (four runs of four, 2026-12-05 11:16-11:50) C2 boxed every
+     * 128-bit vector they loaded: a float[] each, 32 bytes a move, the MNIST MLP's step 810 KB instead of 24, the
+     * GPT's 32.7 MB instead of 0.48 (JFR: the allocations at {@code fromArray0Template}, its intrinsic inlined). The
+     * odd panel and the steps after the last eight are copied a float at a time.
+     */
+    private static void transposedPairs(int rows, int kc, float[] a, int off, int cs, float[] ap) {
+        int paired = rows / 8 * 8;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8) {
+            for (int ir = 0; ir < paired; ir += 8) {
+                int src = off + p * cs + ir;
+                int dst = ir * kc + p * 4;
+                for (int q = 0; q < 8; q += 2) {
+                    FloatVector s0 = FloatVector.fromArray(S, a, src + q * cs);
+                    FloatVector s1 = FloatVector.fromArray(S, a, src + (q + 1) * cs);
+                    s0.rearrange(HALVES_LOW, s1).intoArray(ap, dst + q * 4);
+                    s0.rearrange(HALVES_HIGH, s1).intoArray(ap, dst + 4 * kc + q * 4);
+                }
+            }
+        }
+        for (int ir = 0; ir < rows; ir += 4) {
+            for (int step = ir < paired ? p : 0; step < kc; step++) {
+                int src = off + step * cs + ir;
+                int dst = ir * kc + step * 4;
+                ap[dst] = a[src];
+                ap[dst + 1] = a[src + 1];
+                ap[dst + 2] = a[src + 2];
+                ap[dst + 3] = a[src + 3];
             }
         }
     }
