@@ -347,54 +347,40 @@ final class Sgemm {
 
     /**
      * The first {@code rows} rows (whole panels) of a transposed A (a weight gradient's {@code X^T}), whose MR values
-     * of a step are contiguous, copied in 128-bit moves: eight steps of k at a time across all the panels, so that
-     * the eight rows of {@code X} they read stay in L1 while every panel takes its part, where panel after panel
-     * read all of k's rows again, four panels to each cache line. One thread, a scratch harness (the AVX2 machine,
-     * 2026-12-05): the GPT recipe's [384 x 768] and [512 x 768] transposed blocks packed 1.9-2.1x as fast, the MNIST
-     * MLP's [256 x 128] 2.1x. Its vector loop is a method of its own, as every one of the packing's is: inside
-     * {@code packA} C2 may leave a Vector API call out of line, where it runs in Java and allocates. The moves are
-     * not one level further down either: with them in a helper called for each panel's eight steps, two of six
-     * {@code bench} runs (2026-12-05, 11:16-11:22) ran them as Java, 32 bytes allocated a move (the MNIST MLP's step
-     * 810 KB instead of 24, the GPT's 32.7 MB instead of 0.48; the ratio of the two is that of their transposed
-     * moves, as it is with the helper excluded from compilation); written here, with a constant eight, it packs as
-     * fast. A version that loaded eight floats and stored their halves to two panels ({@code reinterpretShape},
-     * stop 39) was up to 8% faster in a harness, but in one run of {@code bench} C2 compiled its half-vector casts as
-     * Java calls: 9 GB of arrays and the GPT recipe at 16,504 tokens/s (JFR, 2026-12-05); it is gone.
+     * of a step are contiguous. AVX2's 4-row panels go to {@link #transposedPairs}; the other tiles copy each panel's
+     * steps in 128-bit moves, panel after panel. Every vector loop of the packing is a method of its own: inside
+     * {@code packA} C2 may leave a Vector API call out of line, where it runs in Java and allocates. A version that
+     * loaded eight floats and stored their halves to two panels ({@code reinterpretShape}, stop 39) was up to 8% faster
+     * in a harness, but in one run of {@code bench} C2 compiled its half-vector casts as Java calls: 9 GB of arrays
+     * and the GPT recipe at 16,504 tokens/s (JFR, 2026-12-05); it is gone.
      */
     private static void transposedA(int rows, int kc, float[] a, int off, int cs, float[] ap) {
         if (MR == 4 && V == 8) {
             transposedPairs(rows, kc, a, off, cs, ap);
             return;
         }
-        int p = 0;
-        for (; p + 8 <= kc; p += 8) {
-            for (int ir = 0; ir < rows; ir += MR) {
+        for (int ir = 0; ir < rows; ir += MR) {
+            for (int p = 0; p < kc; p++) {
                 int src = off + p * cs + ir;
                 int dst = ir * kc + p * MR;
-                for (int q = 0; q < 8; q++) {
-                    for (int r = 0; r < MR; r += QUARTER) {
-                        FloatVector.fromArray(Q, a, src + q * cs + r).intoArray(ap, dst + q * MR + r);
-                    }
-                }
-            }
-        }
-        for (; p < kc; p++) {
-            for (int ir = 0; ir < rows; ir += MR) {
                 for (int r = 0; r < MR; r += QUARTER) {
-                    FloatVector.fromArray(Q, a, off + p * cs + ir + r).intoArray(ap, ir * kc + p * MR + r);
+                    FloatVector.fromArray(Q, a, src + r).intoArray(ap, dst + r);
                 }
             }
         }
     }
 
     /**
-     * {@link #transposedA} for AVX2's 4-row panels in eight-float vectors only: two panels and two steps at a time,
-     * each step's eight contiguous rows loaded as one vector and the two steps' halves put side by side (the panels'
-     * rows are four floats a step). 128-bit moves did the same work in about 0.7 times the time in a harness, but in
-     * a {@code bench} that ran after the FMA peak program (four runs of four, 2026-12-05 11:16-11:50) C2 boxed every
-     * 128-bit vector they loaded: a float[] each, 32 bytes a move, the MNIST MLP's step 810 KB instead of 24, the
-     * GPT's 32.7 MB instead of 0.48 (JFR: the allocations at {@code fromArray0Template}, its intrinsic inlined). The
-     * odd panel and the steps after the last eight are copied a float at a time.
+     * {@link #transposedA} for AVX2's 4-row panels in eight-float vectors: two panels and two steps at a time, each
+     * step's eight contiguous rows loaded as one vector and the two steps' halves put side by side (a panel's rows are
+     * four floats a step), eight steps of k across all the panels before the next eight, so that the rows of X they
+     * read stay in L1; panel after panel, each re-read all of k's rows, four panels to a cache line. One thread (the
+     * AVX2 machine, 2026-12-05): the GPT recipe's [384 x 768] block in 93 us against 124-141 panel by panel. The same
+     * blocking in 128-bit moves took 61-67 us in a harness, but in every {@code bench} that ran after the FMA peak
+     * program (four of four, 11:16-11:50) C2 boxed each 128-bit vector they loaded: a float[] a move, the MNIST MLP's
+     * step 810 KB instead of 24, the GPT's 32.7 MB instead of 0.48 (JFR: allocations at {@code fromArray0Template},
+     * its intrinsic inlined), whether the moves sat in a helper or here. The odd panel and the steps after the last
+     * eight are copied a float at a time.
      */
     private static void transposedPairs(int rows, int kc, float[] a, int off, int cs, float[] ap) {
         int paired = rows / 8 * 8;
