@@ -66,8 +66,8 @@ final class Sgemm {
      * the GPT's products of k = 512 1.02-1.06x, the MNIST MLP's first layer (k = 784: two blocks rather than three)
      * 1.03-1.08x, 1024 (two rather than three) 1.10-1.14x in one run and -3% to +12% in others; 1536 and 2048 within
      * the rounds' noise (products whose blocks did not change moved by up to 8% between settings).
-     * Then blocks of up to 2048 (2026-12-05): the 4 x 2V kernel alone, A and B packed, ran at 96-98% of one core's
-     * peak with k = 256-512 and 98-100% with 768-2048, where B's panel (48-128 KB) no longer fits in L1 and streams
+     * Then blocks of up to 2048 (2026-12-05): the 4 x 2V kernel alone, A and B packed, ran at 94-96% of one core's
+     * peak with k = 256-512 and 96-98% with 768-2048, where B's panel (48-128 KB) no longer fits in L1 and streams
      * from L2, so a panel in L1 buys nothing and every block after the first costs a pass over C (at 2048, C's
      * rows miss the caches on every tile). In alternating rounds in one JVM (two threads, the AVX2 machine, two
      * runs of 13 and 21 rounds): 1024 1.04-1.19x as fast, 2048 1.09-1.14x, MiniLM's [4096 x 1536] x [1536 x 384]

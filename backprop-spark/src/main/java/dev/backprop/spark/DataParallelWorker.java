@@ -17,6 +17,7 @@ import dev.backprop.train.History;
 import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
 import dev.backprop.train.Checkpointing;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * One worker of data-parallel training: a replica of the model built from the shared seed, the one
@@ -168,19 +170,19 @@ public final class DataParallelWorker {
      * {@code SPARK_EXECUTOR_DIRS} (made for the application by the Worker, which deletes them when it ends); else
      * the first of {@code SPARK_LOCAL_DIRS}; else the JVM's temporary folder.
      */
-    static Path scratchRoot(java.util.Map<String, String> env) {
+    static Path scratchRoot(Map<String, String> env) {
         String dirs = null;
         String separator = ",";
         if (env.get("CONTAINER_ID") != null && env.get("LOCAL_DIRS") != null) {
             dirs = env.get("LOCAL_DIRS");
         } else if (env.get("SPARK_EXECUTOR_DIRS") != null) {
             dirs = env.get("SPARK_EXECUTOR_DIRS");
-            separator = java.io.File.pathSeparator;
+            separator = File.pathSeparator;
         } else if (env.get("SPARK_LOCAL_DIRS") != null) {
             dirs = env.get("SPARK_LOCAL_DIRS");
         }
         if (dirs != null) {
-            for (String dir : dirs.split(java.util.regex.Pattern.quote(separator))) {
+            for (String dir : dirs.split(Pattern.quote(separator))) {
                 if (!dir.isBlank()) {
                     return Path.of(dir.trim());
                 }
