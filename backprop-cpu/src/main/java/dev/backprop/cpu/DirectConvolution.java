@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -41,10 +40,6 @@ final class DirectConvolution {
     private static final int V = S.length();
     private static final int MR = Sgemm.DIRECT_MR;   // the register tile's rows: 6 with AVX-512, 4 with AVX2
     private static final int NR = 2 * V;
-    /** Half-width vectors (at least 4 lanes) for rows shorter than a whole one. */
-    private static final VectorSpecies<Float> HALF = V >= 8
-            ? S.withShape(VectorShape.forBitSize(S.vectorBitSize() / 2)) : S;
-    private static final int HALF_V = HALF.length();
     /**
      * Images whose padded inputs and output gradients fit in about this many floats (128 KB) form
      * one chunk of the weight gradient, which every tile then reads from the core's own cache.
@@ -203,7 +198,10 @@ final class DirectConvolution {
      * {@code dst[d, d + len) = src[s, s + len) + add} for two different arrays: whole vectors, then one
      * last vector ending at the row's end that overlaps the one before (it writes the same values
      * again), so a row of 28 is two vector copies with no scalar tail; a row shorter than a vector
-     * takes half-width vectors the same way. Rows of 14 and 28 are short for
+     * is copied float by float. (Half-width vectors for those rows, as before stop 42, put a second
+     * species into the JDK's shared call profiles: C2 then inlined every {@code add} of the program
+     * for both species and boxed each result, an array allocated per vector op in every loop that
+     * adds, see {@code SpeciesTest}.) Rows of 14 and 28 are short for
      * {@code System.arraycopy}, whose call cost a third of cnn:7's first convolution, and for C2's
      * vectorised loops, which leave such rows to their scalar tail. With {@code add} 0 a -0 becomes
      * +0, which no sum these rows go into can tell apart (every sum starts at +0 or a bias).
@@ -217,17 +215,6 @@ final class DirectConvolution {
             }
             if (j < len) {
                 FloatVector.fromArray(S, src, s + len - V).add(a).intoArray(dst, d + len - V);
-            }
-        } else if (len >= HALF_V) {
-            // The same loop in the half species, spelt out: with the species a parameter of a shared
-            // helper, C2 did not intrinsify the vector operations and the copies took 3-4x as long.
-            FloatVector a = FloatVector.broadcast(HALF, add);
-            int j = 0;
-            for (; j <= len - HALF_V; j += HALF_V) {
-                FloatVector.fromArray(HALF, src, s + j).add(a).intoArray(dst, d + j);
-            }
-            if (j < len) {
-                FloatVector.fromArray(HALF, src, s + len - HALF_V).add(a).intoArray(dst, d + len - HALF_V);
             }
         } else {
             for (int j = 0; j < len; j++) {

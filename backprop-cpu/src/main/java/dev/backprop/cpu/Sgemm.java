@@ -20,9 +20,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class Sgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    /** Four floats: the moves that pack a transposed A, whose panel rows are contiguous. */
-    private static final VectorSpecies<Float> Q = FloatVector.SPECIES_128;
-    private static final int QUARTER = Q.length();
     /**
      * Rows of the register tile. With 32 vector registers (AVX-512) a 6 x 2V tile's 12 accumulators,
      * its 2 B vectors and the A broadcasts fit. With 16 (AVX2 only), C2 loads all six
@@ -314,9 +311,9 @@ final class Sgemm {
      */
     static void packA(int mc, int kc, float[] a, int off, int rs, int cs, float[] ap) {
         int ir = 0;
-        if (rs == 1 && cs != 1 && MR % QUARTER == 0) {
+        if (rs == 1 && cs != 1 && MR == 4 && V == 8) {
             ir = mc / MR * MR;
-            transposedA(ir, kc, a, off, cs, ap);
+            transposedPairs(ir, kc, a, off, cs, ap);
         }
         for (; ir < mc; ir += MR) {
             int rows = Math.min(MR, mc - ir);
@@ -346,32 +343,8 @@ final class Sgemm {
     }
 
     /**
-     * The first {@code rows} rows (whole panels) of a transposed A (a weight gradient's {@code X^T}), whose MR values
-     * of a step are contiguous. AVX2's 4-row panels go to {@link #transposedPairs}; the other tiles copy each panel's
-     * steps in 128-bit moves, panel after panel. Every vector loop of the packing is a method of its own: inside
-     * {@code packA} C2 may leave a Vector API call out of line, where it runs in Java and allocates. A version that
-     * loaded eight floats and stored their halves to two panels ({@code reinterpretShape}, stop 39) was up to 8% faster
-     * in a harness, but in one run of {@code bench} C2 compiled its half-vector casts as Java calls: 9 GB of arrays
-     * and the GPT recipe at 16,504 tokens/s (JFR, 2026-12-05); it is gone.
-     */
-    private static void transposedA(int rows, int kc, float[] a, int off, int cs, float[] ap) {
-        if (MR == 4 && V == 8) {
-            transposedPairs(rows, kc, a, off, cs, ap);
-            return;
-        }
-        for (int ir = 0; ir < rows; ir += MR) {
-            for (int p = 0; p < kc; p++) {
-                int src = off + p * cs + ir;
-                int dst = ir * kc + p * MR;
-                for (int r = 0; r < MR; r += QUARTER) {
-                    FloatVector.fromArray(Q, a, src + r).intoArray(ap, dst + r);
-                }
-            }
-        }
-    }
-
-    /**
-     * {@link #transposedA} for AVX2's 4-row panels in eight-float vectors: two panels and two steps at a time, each
+     * The first {@code rows} rows (whole panels) of a transposed A (a weight gradient's {@code X^T}), whose four values
+     * of a step are contiguous, for AVX2's 4-row panels, in eight-float vectors: two panels and two steps at a time, each
      * step's eight contiguous rows loaded as one vector and the two steps' halves put side by side (a panel's rows are
      * four floats a step), eight steps of k across all the panels before the next eight, so that the rows of X they
      * read stay in L1; panel after panel, each re-read all of k's rows, four panels to a cache line. One thread (the
@@ -379,7 +352,8 @@ final class Sgemm {
      * blocking in 128-bit moves took 61-67 us in a harness, but in every {@code bench} that ran after the FMA peak
      * program (four of four, 11:16-11:50) C2 boxed each 128-bit vector they loaded: a float[] a move, the MNIST MLP's
      * step 810 KB instead of 24, the GPT's 32.7 MB instead of 0.48 (JFR: allocations at {@code fromArray0Template},
-     * its intrinsic inlined), whether the moves sat in a helper or here. The odd panel and the steps after the last
+     * its intrinsic inlined), whether the moves sat in a helper or here: a second species makes the JDK's shared call
+     * profiles bimorphic (see {@code SpeciesTest}), so the other tiles copy such panels a float at a time. The odd panel and the steps after the last
      * eight are copied a float at a time.
      */
     private static void transposedPairs(int rows, int kc, float[] a, int off, int cs, float[] ap) {
@@ -552,7 +526,8 @@ final class Sgemm {
     /**
      * A whole panel of a row-major B, {@code B(p, j) = b[off + p rs + j]}: each panel row is two vectors, moved as
      * such, where System.arraycopy's call for 16 floats cost more than the copy (the GPT's steps spent 3.7% in that
-     * stub). A method of its own, as the packing's other vector loops are (see {@link #transposedA}).
+     * stub). A method of its own, as the packing's other vector loops are: inside {@code packA} C2 may leave a Vector
+     * API call out of line, where it runs in Java and allocates.
      */
     private static void rowPanel(int kc, float[] b, int off, int rs, float[] bp, int base) {
         for (int p = 0; p < kc; p++) {
