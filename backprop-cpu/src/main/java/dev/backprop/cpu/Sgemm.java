@@ -69,10 +69,14 @@ final class Sgemm {
      * rows miss the caches on every tile). In alternating rounds in one JVM (two threads, the AVX2 machine, two
      * runs of 13 and 21 rounds): 1024 1.04-1.19x as fast, 2048 1.09-1.14x, MiniLM's [4096 x 1536] x [1536 x 384]
      * 1.12-1.14x, the GPT's weight gradients of k = 768 0.96-1.09x, the MNIST MLP's first layer (k = 784) 1.02-1.09x;
-     * the products of k up to 512 are unchanged.
+     * the products of k up to 512 are unchanged. The 6 x 2V tile of AVX-512 the same way (Zen 4, 2026-12-05, two
+     * threads, seven alternating rounds in one JVM, medians): 1024 1.11x as fast as with blocks of 256 (198 against
+     * 178 GFLOP/s), 2048 1.17x, MiniLM's [4096 x 384] x [384 x 1536] 1.19x and [4096 x 1536] x [1536 x 384] 1.24x;
+     * the GPT's and the MNIST MLP's products within the rounds' noise; MC of 48 or 144 rows no different from 96.
+     * The 12-row tile (Intel, unmeasured since) keeps blocks of 256.
      */
-    private static final int KC = MR == 4 ? 2048 : 256;
-    /** Rows of A packed per block: 96 KB of A at KC = 256 (96 rows); 64 rows (up to 512 KB) for the 4-row tile. */
+    private static final int KC = MR == 12 ? 256 : 2048;
+    /** Rows of A packed per block: 96 (up to 768 KB of A at KC = 2048); 64 (up to 512 KB) for the 4-row tile. */
     private static final int MC = MR == 4 ? 64 : 96;
     private static final int NC = 32 * NR;
 
@@ -221,11 +225,11 @@ final class Sgemm {
     }
 
     /**
-     * The length of the blocks k is cut into: {@link #KC}, or for the 4-row tile equal blocks of at most KC (784 is
-     * one block, 3000 two of 1500).
+     * The length of the blocks k is cut into: equal blocks of at most {@link #KC} (784 is one block, 3000 two of
+     * 1500), or KC for the 12-row tile.
      */
     private static int kBlock(int k) {
-        return MR == 4 ? Math.ceilDiv(k, Math.ceilDiv(k, KC)) : KC;
+        return MR == 12 ? KC : Math.ceilDiv(k, Math.ceilDiv(k, KC));
     }
 
     /** Computes rows {@code [i0, i1)} and columns {@code [j0, j1)} of C on the calling thread. */
