@@ -219,7 +219,9 @@ final class DirectConvolution {
             if (j < len) {
                 FloatVector.fromArray(S, src, s + len - V).add(a).intoArray(dst, d + len - V);
             }
-        } else if (V >= 16) {
+        } else if (V >= 16 && s + V <= src.length && d + V <= dst.length) {
+            // (A masked move that a whole vector's reach would take past an array's end checks every lane in
+            // Java first: 4.4% of LeNet-5's samples when the last rows came here.)
             VectorMask<Float> m = S.indexInRange(0, len);
             FloatVector.fromArray(S, src, s, m).add(add).intoArray(dst, d, m);
         } else {

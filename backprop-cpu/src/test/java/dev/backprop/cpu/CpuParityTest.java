@@ -324,7 +324,7 @@ class CpuParityTest {
         float[][] windows = {{1f, 1f, 1f, 1f}, {0f, 2f, 2f, 1f}, {0f, 1f, 2f, 2f}, {-0f, 0f, -1f, -2f},
             {1f, 0f, Float.NaN, 0f}, {1f, Float.NaN, Float.NaN, 0f}, {-1f, -2f, -3f, -1f}};
         int[] winner = {0, 1, 2, 0, 2, 1, 0};
-        // Each window alone (2 x 2, which the CPU backend leaves to the reference's loop), and repeated along a
+        // Each window alone (2 x 2: AVX-512 takes it in masked vectors, AVX2 leaves it to the reference), and along a
         // plane 2 x 16 wide, which its vector kernel takes.
         for (Backend b : new Backend[] {ref, cpu}) {
             for (int width : new int[] {2, 16}) {
