@@ -528,17 +528,25 @@ final class DirectSgemm {
                                     float[] c, int cCol, int ldc, boolean add, float[] tile) {
         float[] panelBias = nr == NR ? bias : null;
         float[] outBias = nr == NR ? null : bias;
+        boolean narrow = MR == 6 && nr <= V;
         for (int ir = i0; ir < fullRows; ir += MR) {
             int cAt = cCol + ir * ldc;
             if (nr == NR) {
                 kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, panelBias, biasAt, c, cAt, ldc, add);
+            } else if (narrow) {
+                kernel6x1(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, tile);
+                Sgemm.copyOut(tile, MR, nr, outBias, biasAt, c, cAt, ldc, add);
             } else {
                 kernel(k, a, aOff + ir * aRs, aRs, aCs, panel, panelAt, panelLd, null, 0, tile, 0, NR, false);
                 Sgemm.copyOut(tile, MR, nr, outBias, biasAt, c, cAt, ldc, add);
             }
         }
         if (i1 > fullRows) {
-            kernel(k, edgeA, 0, k, 1, panel, panelAt, panelLd, panelBias, biasAt, tile, 0, NR, false);
+            if (narrow) {
+                kernel6x1(k, edgeA, 0, k, 1, panel, panelAt, panelLd, tile);
+            } else {
+                kernel(k, edgeA, 0, k, 1, panel, panelAt, panelLd, panelBias, biasAt, tile, 0, NR, false);
+            }
             Sgemm.copyOut(tile, i1 - fullRows, nr, outBias, biasAt, c, cCol + fullRows * ldc, ldc, add);
         }
     }
@@ -702,6 +710,36 @@ final class DirectSgemm {
         c41.intoArray(c, cAt + 4 * ldc + V);
         c50.intoArray(c, cAt + 5 * ldc);
         c51.intoArray(c, cAt + 5 * ldc + V);
+    }
+
+    /**
+     * The 6-row tile's first vector only, {@code tile[r NR + j] = A[r, 0..k) B[0..k, j]} for j below V, for a last
+     * panel of at most V columns (a classifier's 10 outputs): half the multiply-adds
+     * of the two-vector tile, whose second vector would hold only zero columns. The MNIST MLP's output layer, [128 x
+     * 256] x [256 x 10]^T: 32-34 GFLOP/s against 25-26 through the two-vector tile (Zen 4, 2026-12-05, one thread);
+     * OpenBLAS did 32-37 in {@code compare --gemm}. The rest of that product's time is copying W's ten rows into
+     * columns and the tiles into C, a float at a time.
+     */
+    private static void kernel6x1(int k, float[] a, int aAt, int aRs, int aCs, float[] b, int bAt, int ldb,
+                                  float[] tile) {
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+        for (int p = 0; p < k; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bAt + p * ldb);
+            int aq = aAt + p * aCs;
+            c0 = FloatVector.broadcast(S, a[aq]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[aq + aRs]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[aq + 2 * aRs]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[aq + 3 * aRs]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[aq + 4 * aRs]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[aq + 5 * aRs]).fma(b0, c5);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
+        c4.intoArray(tile, 4 * NR);
+        c5.intoArray(tile, 5 * NR);
     }
 
     /** One thread's scratch arrays, grown on demand and kept, so that steady training allocates nothing here. */
