@@ -69,6 +69,17 @@ final class DirectSgemm {
                 && (Sgemm.MR != 12 || 2L * m * n * k < PACKED_FLOPS);
     }
 
+    /**
+     * Flops (2 m n k) from which a product is split across the threads. A training step's products come back to back,
+     * so the pool's workers are spinning, not parked, and a hand-off costs about a microsecond. At 2,000,000, as
+     * before, the MNIST MLP's output-layer products ran on one thread; split (nine alternating rounds in one JVM, Zen
+     * 4, 2026-12-05, medians): its [128 x 10] x [10 x 256] 116 GFLOP/s against 71, [10 x 128] x [128 x 256] 135
+     * against 75, [128 x 256] x [256 x 10]^T 53 against 36; 48^3 and 32 x 64 x 64 1.37x and 1.60x. Smaller ones gained
+     * too (131,000-164,000 flops: 1.14-1.51x), but they stay on one thread, where a parked worker's wake-up (tens of
+     * microseconds, after a pause) would cost more than the product.
+     */
+    private static final long SPLIT_FLOPS = 200_000;
+
     /** Flops (2 m n k) from which a product goes to Sgemm's packed 12-row tile where it has one. */
     private static final long PACKED_FLOPS = 32_000_000;
 
@@ -81,8 +92,7 @@ final class DirectSgemm {
                      float[] a, int aOff, int aRs, int aCs,
                      float[] b, int bOff, int bRs, int bCs,
                      float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
-        long flops = 2L * m * n * k;
-        int threads = flops < 2_000_000 ? 1 : WorkerPool.threads();
+        int threads = 2L * m * n * k < SPLIT_FLOPS ? 1 : WorkerPool.threads();
         if (m <= DOT_ROWS && bCs == 1) {
             int chunks = (n + 4 * V - 1) / (4 * V);
             int parts = Math.min((long) k * n >= ROWS_SPLIT ? WorkerPool.threads() : 1, chunks);
@@ -272,7 +282,7 @@ final class DirectSgemm {
             packedRows(m, a, aOff, aRs, b, bias, c, cOff, ldc);
             return;
         }
-        int threads = 2L * m * n * k < 2_000_000 ? 1 : WorkerPool.threads();
+        int threads = 2L * m * n * k < SPLIT_FLOPS ? 1 : WorkerPool.threads();
         int rowTiles = (m + MR - 1) / MR;
         boolean splitColumns = panels >= rowTiles;
         int tiles = splitColumns ? panels : rowTiles;
