@@ -357,8 +357,8 @@ final class Sgemm {
      * program (four of four, 11:16-11:50) C2 boxed each 128-bit vector they loaded: a float[] a move, the MNIST MLP's
      * step 810 KB instead of 24, the GPT's 32.7 MB instead of 0.48 (JFR: allocations at {@code fromArray0Template},
      * its intrinsic inlined), whether the moves sat in a helper or here: a second species makes the JDK's shared call
-     * profiles bimorphic (see {@code SpeciesTest}), so the other tiles copy such panels a float at a time. The odd panel and the steps after the last
-     * eight are copied a float at a time.
+     * profiles bimorphic (see {@code SpeciesTest}), so the other tiles copy such panels a float at a time. The odd
+     * panel and the steps after the last eight are copied a float at a time.
      */
     private static void transposedPairs(int rows, int kc, float[] a, int off, int cs, float[] ap) {
         int paired = rows / 8 * 8;

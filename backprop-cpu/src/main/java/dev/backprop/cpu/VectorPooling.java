@@ -80,8 +80,8 @@ final class VectorPooling {
      */
     static void maxPool2x2Backward(float[] x, float[] y, float[] g, int planes, int h, int w, float[] dx) {
         if (!vectorRows(w)) {
-            throw new IllegalArgumentException("max pooling's gradient in vectors needs rows of at least " + (V >= 16 ? 2 : V)
-                    + " pooled columns' inputs, got width " + w);
+            throw new IllegalArgumentException("max pooling's gradient in vectors needs rows of at least "
+                    + (V >= 16 ? 2 : V) + " pooled columns' inputs, got width " + w);
         }
         int ho = h / 2;
         int rows = planes * ho;
