@@ -490,7 +490,7 @@ final class DirectSgemm {
         if (bCs != 1) {
             rows = onePanel ? s.edgeB(k * NR) : s.rows(k * width);
             ldb = onePanel ? NR : width;
-            transpose(k, width, b, rowsAt, bRs, bCs, rows, ldb);
+            transpose(k, width, b, rowsAt, bRs, bCs, rows, ldb, s.columns);
             for (int p = 0; onePanel && p < k; p++) {
                 java.util.Arrays.fill(rows, p * NR + width, (p + 1) * NR, 0f);
             }
@@ -570,12 +570,13 @@ final class DirectSgemm {
 
     /**
      * {@code rows[p * ld + j] = B(p, j)} for B read through its strides from {@code at}; a
-     * transposed B (row stride 1, as {@code W^T}) a vector of columns at a time, gathered.
+     * transposed B (row stride 1, as {@code W^T}) a vector of columns at a time, gathered through
+     * {@code columns} (V ints of the calling thread's scratch, rewritten here: the training step allocates nothing).
      */
-    private static void transpose(int k, int width, float[] b, int at, int bRs, int bCs, float[] rows, int ld) {
+    private static void transpose(int k, int width, float[] b, int at, int bRs, int bCs, float[] rows, int ld,
+                                  int[] columns) {
         int j = 0;
-        if (bRs == 1) {
-            int[] columns = new int[V];
+        if (bRs == 1 && width >= V) {
             for (int l = 0; l < V; l++) {
                 columns[l] = l * bCs;
             }
@@ -765,6 +766,8 @@ final class DirectSgemm {
         private float[] edgeA = new float[0];
         private float[] edgeB = new float[0];
         private final float[] tile = new float[MR * NR];
+        /** The gather offsets of {@link #transpose}. */
+        private final int[] columns = new int[V];
 
         float[] rows(int size) {
             if (rows.length < size) {

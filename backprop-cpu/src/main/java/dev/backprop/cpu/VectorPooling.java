@@ -211,7 +211,7 @@ final class VectorPooling {
      * (7 or fewer columns) are few numbers; the reference's loop takes them.
      */
     static boolean vectorRows(int w) {
-        return 2 * (w / 2) >= V || (V >= 16 && w >= 2);
+        return V >= 16 ? w >= 2 : 2 * (w / 2) >= V;
     }
 
     /** See {@code Backend.maxPool2x2}. */
