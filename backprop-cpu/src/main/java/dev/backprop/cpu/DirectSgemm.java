@@ -71,12 +71,13 @@ final class DirectSgemm {
 
     /**
      * Flops (2 m n k) from which a product is split across the threads. A training step's products come back to back,
-     * so the pool's workers are spinning, not parked, and a hand-off costs about a microsecond. At 2,000,000, as
-     * before, the MNIST MLP's output-layer products ran on one thread; split (nine alternating rounds in one JVM, Zen
-     * 4, 2026-12-05, medians): its [128 x 10] x [10 x 256] 116 GFLOP/s against 71, [10 x 128] x [128 x 256] 135
-     * against 75, [128 x 256] x [256 x 10]^T 53 against 36; 48^3 and 32 x 64 x 64 1.37x and 1.60x. Smaller ones gained
-     * too (131,000-164,000 flops: 1.14-1.51x), but they stay on one thread, where a parked worker's wake-up (tens of
-     * microseconds, after a pause) would cost more than the product.
+     * so the pool's workers are spinning, not parked, and a hand-off is cheap: 16 x 64 x 64 (131,000 flops) took
+     * 1.86 us on one thread and 1.63 split, about 0.7 us more than half. At 2,000,000, as before, the MNIST MLP's
+     * output-layer products ran on one thread; split (nine alternating rounds in one JVM, Zen 4, 2026-12-05, medians):
+     * its [128 x 10] x [10 x 256] 116 GFLOP/s against 71, [10 x 128] x [128 x 256] 135 against 75, [128 x 256] x
+     * [256 x 10]^T 53 against 36; 48^3 and 32 x 64 x 64 1.37x and 1.60x. Smaller ones gained too (131,000-164,000
+     * flops: 1.14-1.51x), but they stay on one thread, where a worker parked after a pause (it spins 0.2 ms, then
+     * parks) would have to be woken for a product of a microsecond or two.
      */
     private static final long SPLIT_FLOPS = 200_000;
 
