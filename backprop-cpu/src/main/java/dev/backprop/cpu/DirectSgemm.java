@@ -52,11 +52,16 @@ final class DirectSgemm {
     /**
      * Whether a product of these sizes is faster read in place than packed: operands that fit the
      * caches, or a few rows of A (one sentence, one image) against a large B, where packing B would
-     * copy it for only one or two passes. Where the CPU has 16 vector registers (AVX2), only the
-     * latter: this class's 6-row tile spilled an accumulator there (see {@link Sgemm#MR}), and packing for
+     * copy it for only one or two passes, or at most one vector of columns (a tall, narrow product: LeNet's first
+     * convolution as im2col, [100352 x 25] x [25 x 6]^T), where the 6-row, one-vector tile reads each row of A
+     * once and packing would copy all of A for a 32-column tile that computes 6 (two threads, Zen 4, 2026-12-05,
+     * scratch harness: that product 26-38 GFLOP/s against 12-18 packed, in all three forms; [12800 x 150] x
+     * [150 x 16]^T 40-68 against 24-63). Where the CPU has 16 vector registers (AVX2), only a few rows of A:
+     * this class's 6-row tile spilled an accumulator there (see {@link Sgemm#MR}), and packing for
      * Sgemm's 4-row tile paid off for the training shapes measured on an AVX2-only machine (the MNIST
      * MLP's eight products 0.92 s an epoch instead of 1.24 s, the GPT recipe's 1.0-1.75 times faster,
-     * most about 1.5). Where Sgemm runs its 12-row tile (Intel's AVX-512), only products under
+     * most about 1.5). Where Sgemm runs its 12-row tile (Intel's AVX-512), not the narrow ones (not measured
+     * there), and the others only under
      * {@link #PACKED_FLOPS} too: above it the packed 12-row tile was faster than this 6-row one read
      * in place (the GPT recipe's products 1.08-1.58 times, the MNIST MLP's 0.92-1.49; below it, the
      * MLP's and LeNet's smaller ones 0.61-0.94).
@@ -64,6 +69,9 @@ final class DirectSgemm {
     static boolean suits(int m, int n, int k) {
         if (m <= FEW_ROWS && k <= 4 * MAX_K) {
             return true;
+        }
+        if (Sgemm.MR == 6 && n <= V && k <= MAX_K) {
+            return true;   // one narrow panel: A is read once whatever its size, so packing it pays nothing back
         }
         return Sgemm.DIRECT_MR == 6 && k <= MAX_K && (long) k * n <= MAX_OPERAND && (long) m * k <= MAX_OPERAND
                 && (Sgemm.MR != 12 || 2L * m * n * k < PACKED_FLOPS);

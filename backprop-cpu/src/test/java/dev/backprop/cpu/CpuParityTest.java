@@ -174,7 +174,8 @@ class CpuParityTest {
         int[][] shapes = {{1, 1, 1}, {1, 33, 7}, {6, 32, 1}, {7, 13, 5}, {37, 65, 129}, {100, 3, 300},
                 {128, 256, 784}, {61, 517, 260}, {300, 40, 17},
                 {1, 1536, 384}, {7, 384, 1536}, {12, 1536, 384},    // a few rows against a large B, read in place
-                {3, 4099, 130}, {4, 65, 9}};   // row by row (NT: dot products), split across threads
+                {3, 4099, 130}, {4, 65, 9},   // row by row (NT: dot products), split across threads
+                {25_000, 6, 25}, {9_000, 16, 70}};   // tall and at most a vector wide: read in place whatever A's size
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
@@ -564,7 +565,8 @@ class CpuParityTest {
     /** A dense layer's product with its bias: in place (full and ragged panels and rows) and packed, for every shape. */
     @Test
     void gemmWithABiasOnEveryRow() {
-        int[][] shapes = {{1, 1, 1}, {2, 37, 19}, {5, 31, 3}, {13, 70, 33}, {768, 128, 512}, {600, 700, 900}, {4, 9, 0}};
+        int[][] shapes = {{1, 1, 1}, {2, 37, 19}, {5, 31, 3}, {13, 70, 33}, {768, 128, 512}, {600, 700, 900}, {4, 9, 0},
+                {200, 10, 64}};   // one narrow panel, many rows: the one-vector tile and its bias
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
