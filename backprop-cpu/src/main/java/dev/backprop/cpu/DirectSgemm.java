@@ -63,9 +63,9 @@ final class DirectSgemm {
      * caches, or a few rows of A (one sentence, one image) against a large B, where packing B would
      * copy it for only one or two passes, or at most one vector of columns (a tall, narrow product: LeNet's first
      * convolution as im2col, [100352 x 25] x [25 x 6]^T), where the 6-row, one-vector tile reads each row of A
-     * once and packing would copy all of A for a 32-column tile that computes 6 (two threads, Zen 4, 2026-12-05,
-     * scratch harness: that product 26-38 GFLOP/s against 12-18 packed, in all three forms; [12800 x 150] x
-     * [150 x 16]^T 40-68 against 24-63). Where the CPU has 16 vector registers (AVX2), only a few rows of A:
+     * once and packing would copy all of A for a 32-column tile that computes 6 (two threads, Zen 4, the night of
+     * 2026-12-05, scratch harness: that product 34-38 GFLOP/s against 16-18 packed as NT and NN, 26-35 against 12-17
+     * as TN; [12800 x 150] x [150 x 16]^T 40-68 against 24-63). Where the CPU has 16 vector registers (AVX2), only a few rows of A:
      * this class's 6-row tile spilled an accumulator there (see {@link Sgemm#MR}), and packing for
      * Sgemm's 4-row tile paid off for the training shapes measured on an AVX2-only machine (the MNIST
      * MLP's eight products 0.92 s an epoch instead of 1.24 s, the GPT recipe's 1.0-1.75 times faster,
@@ -640,8 +640,10 @@ final class DirectSgemm {
      * {@code rows[dst + p ld + j] = b[src + j bCs + p]} for p, j below 16 (512-bit vectors only): 16 of B's columns
      * (rows of W) loaded as vectors, four rounds of 16 two-vector selects ({@link #pairing}; one instruction each with
      * AVX-512), 16 vectors stored. The MNIST MLP's first-layer W, [256 x 784], in 101-104 us against 165-180 gathered a
-     * column at a time, a [100 x 150] W in the caches in 3.2 against 6.6; its forward product [128 x 784] x [784 x
-     * 256]^T 92-93 GFLOP/s against 86 on one thread, 185-188 against 170-172 on two (Zen 4, 2026-12-06, harness).
+     * column at a time, a [100 x 150] W in the caches in 3.2 against 6.6 (the two alternating in one JVM; 134-137
+     * against 235-275 and 19 against 40 for a [256 x 256] W in a slower hour); its forward product [128 x 784] x [784 x
+     * 256]^T 92-93 GFLOP/s against 86 on one thread, 185-188 against 170-172 on two (Zen 4, 2026-12-06, harness; in a
+     * noisy hour later the two builds' products were within the noise of each other).
      */
     private static void transposeBlock(float[] b, int src, int bCs, float[] rows, int dst, int ld) {
         FloatVector r0 = FloatVector.fromArray(S, b, src), r1 = FloatVector.fromArray(S, b, src + bCs);
