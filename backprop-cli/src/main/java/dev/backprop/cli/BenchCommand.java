@@ -65,6 +65,7 @@ final class BenchCommand implements Callable<Integer> {
      * first {@link #STEPS_BEFORE_COUNTING} steps (those allocate the step memory's buffers and the optimizer's state).
      */
     private double mlpAllocatedPerStep;
+    private double lenetAllocatedPerStep;
     private double gptAllocatedPerStep;
     private static final int STEPS_BEFORE_COUNTING = 5;
 
@@ -175,6 +176,7 @@ final class BenchCommand implements Callable<Integer> {
             conv.put("epoch_seconds", round(lenet.seconds()));
             conv.put("examples_per_second", round(lenet.examplesPerSecond()));
             conv.put("data", lenet.data());
+            conv.put("allocated_bytes_per_step", bytes(lenetAllocatedPerStep));
             out.put("lenet_mnist", conv);
             Map<String, Object> lm = new LinkedHashMap<>();
             lm.put("tokens_per_second", Math.round(gpt.tokensPerSecond()));
@@ -215,6 +217,8 @@ final class BenchCommand implements Callable<Integer> {
                     STEPS_BEFORE_COUNTING, mlpAllocatedPerStep / 1e6);
             System.out.printf(Locale.ROOT, "LeNet-5, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
                     lenet.data(), lenet.seconds(), lenet.examplesPerSecond());
+            System.out.printf(Locale.ROOT, "  allocated per training step (all threads, after the first %d): %.3f MB%n",
+                    STEPS_BEFORE_COUNTING, lenetAllocatedPerStep / 1e6);
             System.out.printf(Locale.ROOT, "GPT 4x128, context 64, batch 12, AdamW (%s text): %,.0f tokens/s, %.1f ms per iteration%n",
                     gpt.data(), gpt.tokensPerSecond(), gpt.iterationMillis());
             System.out.printf(Locale.ROOT, "  allocated per training step (all threads, after the first %d): %.3f MB%n",
@@ -436,9 +440,11 @@ final class BenchCommand implements Callable<Integer> {
         trainer.fit(train, null, config);   // warm-up: the first epoch runs partly before the JIT has compiled it
         double seconds = Double.MAX_VALUE;
         for (int round = 0; round < 2; round++) {
+            AllocationMeter meter = new AllocationMeter(STEPS_BEFORE_COUNTING);
             long start = System.nanoTime();
-            trainer.fit(train, null, config);
+            trainer.fit(train, null, config, meter);
             seconds = Math.min(seconds, (System.nanoTime() - start) / 1e9);
+            lenetAllocatedPerStep = meter.bytesPerStep();
         }
         double perExample = seconds / train.size();
         return new EpochFigure(perExample * 60_000, 1 / perExample, real);

@@ -65,7 +65,10 @@ final class DirectConvolution {
     }
 
     /** The kept buffers' uses. */
-    private enum Use { PADDED_INPUT, OUTPUT_GRID, GRADIENT_GRID, SCATTER_GRID, SCATTER_STRIP, PADDED_INPUT_GRADIENT }
+    private enum Use {
+        PADDED_INPUT, OUTPUT_GRID, GRADIENT_GRID, SCATTER_GRID, SCATTER_STRIP, PADDED_INPUT_GRADIENT, WEIGHT_LANES,
+        WEIGHT_SHARES
+    }
 
     private DirectConvolution() {
     }
@@ -537,12 +540,15 @@ final class DirectConvolution {
         int perImage = gr.c() * gr.plane() + gridRows * span;
         int chunk = Math.max(1, Math.min(g.n(), CHUNK_FLOATS / perImage));
         int parts = Math.min(WorkerPool.threads(), g.n());
-        float[][] partial = new float[parts][dw.length];
+        // Each share's dW from shares[part * dw.length]: the calling thread's, every share writing all of its own.
+        float[] shares = buffer(gr, Use.WEIGHT_SHARES, parts * dw.length);
         WorkerPool.run(parts, part -> {
             float[] xp = buffer(gr, Use.PADDED_INPUT, chunk * gr.c() * gr.plane());
             float[] dyg = buffer(gr, Use.GRADIENT_GRID, chunk * gridRows * span);
             // Per-lane sums of every (output channel, tap) pair, added up across lanes once at the end.
-            float[] lanes = new float[blocks * MR * 2 * tapPairs * V];
+            int laneCount = blocks * MR * 2 * tapPairs * V;
+            float[] lanes = buffer(gr, Use.WEIGHT_LANES, laneCount);
+            Arrays.fill(lanes, 0, laneCount, 0f);
             int last = g.n() * (part + 1) / parts;
             for (int from = g.n() * part / parts; from < last; from += chunk) {
                 int count = Math.min(chunk, last - from);
@@ -560,7 +566,7 @@ final class DirectConvolution {
                     }
                 }
             }
-            float[] acc = partial[part];
+            int at0 = part * dw.length;
             for (int b = 0; b < blocks; b++) {
                 for (int tp = 0; tp < tapPairs; tp++) {
                     for (int r = 0; r < start[b + 1] - start[b]; r++) {
@@ -570,16 +576,16 @@ final class DirectConvolution {
                             for (int lane = 0; lane < V; lane++) {
                                 sum += lanes[at + lane];
                             }
-                            acc[(start[b] + r) * taps + 2 * tp + q] = sum;
+                            shares[at0 + (start[b] + r) * taps + 2 * tp + q] = sum;
                         }
                     }
                 }
             }
         });
-        System.arraycopy(partial[0], 0, dw, 0, dw.length);
+        System.arraycopy(shares, 0, dw, 0, dw.length);
         for (int part = 1; part < parts; part++) {
             for (int i = 0; i < dw.length; i++) {
-                dw[i] += partial[part][i];
+                dw[i] += shares[part * dw.length + i];
             }
         }
     }
