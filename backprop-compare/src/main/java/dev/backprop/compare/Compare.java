@@ -12,7 +12,8 @@ import java.util.Locale;
 /**
  * Trains the MLP 784-256-256-10 and LeNet-5 (Adam, batch 128) on MNIST in Backprop, in PyTorch
  * (through DJL) and in DL4J in one run and prints seconds per epoch side by side: the best of N
- * epochs after one epoch of warm-up, with the data already in memory.
+ * epochs after one epoch of warm-up, with the data already in memory, the frameworks' epochs in turn
+ * ({@link EpochRun}).
  *
  * <pre>
  * ./mvnw -q -Pcompare -pl backprop-compare -am package -DskipTests
@@ -79,31 +80,72 @@ public final class Compare {
         Dataset images = NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(data, false)).train();
         for (Net net : nets) {
             Dataset train = net == Net.MLP ? images.withFeatures(images.features().reshape(images.size(), -1)) : images;
-            List<EpochTimer> results = new ArrayList<>();
-            if (frameworks.contains("backprop")) {
-                results.add(BackpropRun.run(net, train, epochs));
-            }
-            if (frameworks.contains("pytorch")) {
-                try {
-                    results.add(PyTorchRun.run(net, train, epochs, threads));
-                } catch (Exception | LinkageError e) {
-                    results.add(new EpochTimer("PyTorch via DJL", Double.NaN, Double.NaN, "could not run: " + e));
-                }
-            }
-            if (frameworks.contains("dl4j")) {
-                try {
-                    results.add(Dl4jRun.run(net, train, epochs));
-                } catch (Exception | LinkageError e) {
-                    results.add(new EpochTimer("DL4J", Double.NaN, Double.NaN, "could not run: " + e));
-                }
-            }
-            System.out.printf(Locale.ROOT, "%s, Adam, batch 128, MNIST in memory, %d cores, best of %d epochs%n",
-                    net.title, Runtime.getRuntime().availableProcessors(), epochs);
+            List<EpochTimer> results = alternate(net, train, frameworks, epochs, threads);
+            System.out.printf(Locale.ROOT, "%s, Adam, batch 128, MNIST in memory, %d cores, best of %d epochs"
+                    + " (the frameworks' epochs alternate)%n", net.title, Runtime.getRuntime().availableProcessors(), epochs);
             System.out.printf(Locale.ROOT, "%-40s %12s %12s  %s%n", "framework", "s / epoch", "last loss", "note");
             for (EpochTimer r : results) {
                 System.out.printf(Locale.ROOT, "%-40s %12.3f %12.4f  %s%n", r.framework(), r.epochSeconds(), r.finalLoss(), r.note());
             }
             System.out.println();
         }
+    }
+
+    /**
+     * Each framework's warm-up epoch, then {@code epochs} rounds of one epoch each, the frameworks in turn, so that every
+     * framework's best epoch comes from the same minutes. A framework that cannot start, or fails in an epoch, gets a
+     * line saying why; the others go on.
+     */
+    private static List<EpochTimer> alternate(Net net, Dataset train, List<String> frameworks, int epochs, int threads) {
+        List<EpochRun> runs = new ArrayList<>();
+        List<EpochTimer> failed = new ArrayList<>();
+        if (frameworks.contains("backprop")) {
+            runs.add(new BackpropRun(net, train));
+        }
+        if (frameworks.contains("pytorch")) {
+            try {
+                runs.add(new PyTorchRun(net, train, threads));
+            } catch (Exception | LinkageError e) {
+                failed.add(new EpochTimer("PyTorch via DJL", Double.NaN, Double.NaN, "could not run: " + e));
+            }
+        }
+        if (frameworks.contains("dl4j")) {
+            try {
+                runs.add(new Dl4jRun(net, train));
+            } catch (Exception | LinkageError e) {
+                failed.add(new EpochTimer("DL4J", Double.NaN, Double.NaN, "could not run: " + e));
+            }
+        }
+        double[] best = new double[runs.size()];
+        java.util.Arrays.fill(best, Double.MAX_VALUE);
+        String[] failure = new String[runs.size()];
+        for (int e = 0; e <= epochs; e++) {
+            for (int r = 0; r < runs.size(); r++) {
+                if (failure[r] != null) {
+                    continue;
+                }
+                try {
+                    double seconds = runs.get(r).epoch(e);
+                    if (e > 0) {
+                        best[r] = Math.min(best[r], seconds);
+                    }
+                } catch (Exception | LinkageError ex) {
+                    failure[r] = "failed in epoch " + e + ": " + ex;
+                }
+            }
+        }
+        List<EpochTimer> results = new ArrayList<>();
+        for (int r = 0; r < runs.size(); r++) {
+            EpochRun run = runs.get(r);
+            results.add(failure[r] != null ? new EpochTimer(run.framework(), Double.NaN, Double.NaN, failure[r])
+                    : new EpochTimer(run.framework(), best[r], run.lastLoss(), run.note()));
+            try {
+                run.close();
+            } catch (Exception ex) {
+                System.err.println(run.framework() + ": closing it failed: " + ex);
+            }
+        }
+        results.addAll(failed);
+        return results;
     }
 }

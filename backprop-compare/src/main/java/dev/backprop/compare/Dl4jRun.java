@@ -19,9 +19,9 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** DL4J's side: the same network as a MultiLayerNetwork on the ND4J native (OpenBLAS) backend; images go in flat. */
-final class Dl4jRun {
-    private Dl4jRun() {
-    }
+final class Dl4jRun implements EpochRun {
+    private final MultiLayerNetwork net;
+    private final DataSet all;
 
     private static MultiLayerConfiguration mlp() {
         return new NeuralNetConfiguration.Builder()
@@ -48,8 +48,8 @@ final class Dl4jRun {
                 .build();
     }
 
-    static EpochTimer run(Net kind, Dataset train, int epochs) {
-        MultiLayerNetwork net = new MultiLayerNetwork(kind == Net.MLP ? mlp() : lenet());
+    Dl4jRun(Net kind, Dataset train) {
+        net = new MultiLayerNetwork(kind == Net.MLP ? mlp() : lenet());
         net.init();
         int n = train.size();
         INDArray x = Nd4j.create(train.features().toFloatArray(), new long[] {n, 784});
@@ -59,19 +59,31 @@ final class Dl4jRun {
             oneHot[i * 10 + (int) labels[i]] = 1f;
         }
         INDArray y = Nd4j.create(oneHot, new long[] {n, 10});
-        DataSet all = new DataSet(x, y);
-        double best = Double.MAX_VALUE;
-        for (int e = 0; e <= epochs; e++) {
-            all.shuffle(e);
-            // Mini-batches cut once per epoch, outside the timing, so that only training is measured.
-            DataSetIterator it = new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(all.batchBy(128), 1);
-            long start = System.nanoTime();
-            net.fit(it);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            if (e > 0) {
-                best = Math.min(best, seconds);
-            }
-        }
-        return new EpochTimer("DL4J 1.0.0-M2.1 (ND4J native)", best, net.score(), "OpenBLAS " + Nd4j.getBackend().getClass().getSimpleName());
+        all = new DataSet(x, y);
+    }
+
+    @Override
+    public String framework() {
+        return "DL4J 1.0.0-M2.1 (ND4J native)";
+    }
+
+    @Override
+    public String note() {
+        return "OpenBLAS " + Nd4j.getBackend().getClass().getSimpleName();
+    }
+
+    @Override
+    public double epoch(int seed) {
+        all.shuffle(seed);
+        // Mini-batches cut once per epoch, outside the timing, so that only training is measured.
+        DataSetIterator it = new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(all.batchBy(128), 1);
+        long start = System.nanoTime();
+        net.fit(it);
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    @Override
+    public double lastLoss() {
+        return net.score();
     }
 }

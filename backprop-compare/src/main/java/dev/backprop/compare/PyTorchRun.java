@@ -25,9 +25,12 @@ import dev.backprop.data.Dataset;
  * PyTorch's side, through DJL's PyTorch engine with the CPU native jar on the class path
  * (offline: DJL is told not to download). The same network, Adam at 1e-3, batch 128, shuffled.
  */
-final class PyTorchRun {
-    private PyTorchRun() {
-    }
+final class PyTorchRun implements EpochRun {
+    private final Model model;
+    private final Trainer trainer;
+    private final ArrayDataset data;
+    private final int threads;
+    private double loss = Double.NaN;
 
     private static SequentialBlock mlp() {
         return new SequentialBlock()
@@ -50,49 +53,73 @@ final class PyTorchRun {
                 .add(Linear.builder().setUnits(10).build());
     }
 
-    static EpochTimer run(Net net, Dataset train, int epochs, int threads) throws Exception {
+    PyTorchRun(Net net, Dataset train, int threads) {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        this.threads = threads;
         SequentialBlock block = net == Net.MLP ? mlp() : lenet();
         Shape example = net == Net.MLP ? new Shape(784) : new Shape(1, 28, 28);
-        try (Model model = Model.newInstance(net.name().toLowerCase(java.util.Locale.ROOT), "PyTorch")) {
+        model = Model.newInstance(net.name().toLowerCase(java.util.Locale.ROOT), "PyTorch");
+        try {
             model.setBlock(block);
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                     .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-3f)).build());
-            try (Trainer trainer = model.newTrainer(config)) {
-                trainer.initialize(new Shape(128).addAll(example));
-                NDManager manager = trainer.getManager();
-                int n = train.size();
-                NDArray x = manager.create(train.features().toFloatArray(), new Shape(n).addAll(example));
-                NDArray y = manager.create(train.targets().toFloatArray(), new Shape(n));
-                ArrayDataset data = new ArrayDataset.Builder().setData(x).optLabels(y).setSampling(128, true).build();
-                double best = Double.MAX_VALUE;
-                float loss = Float.NaN;
-                for (int e = 0; e <= epochs; e++) {
-                    long start = System.nanoTime();
-                    double lossSum = 0;
-                    int batches = 0;
-                    for (Batch batch : trainer.iterateDataset(data)) {
-                        try (GradientCollector collector = trainer.newGradientCollector()) {
-                            NDList predictions = trainer.forward(batch.getData());
-                            NDArray l = trainer.getLoss().evaluate(batch.getLabels(), predictions);
-                            collector.backward(l);
-                            lossSum += l.getFloat();
-                            batches++;
-                        }
-                        trainer.step();
-                        batch.close();
-                    }
-                    double seconds = (System.nanoTime() - start) / 1e9;
-                    if (e > 0) {
-                        best = Math.min(best, seconds);
-                    }
-                    loss = (float) (lossSum / batches);
-                }
-                return new EpochTimer("PyTorch " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion()
-                        + " via DJL (CPU)", best, loss, threads + " intra-op threads");
+            trainer = model.newTrainer(config);
+            trainer.initialize(new Shape(128).addAll(example));
+            NDManager manager = trainer.getManager();
+            int n = train.size();
+            NDArray x = manager.create(train.features().toFloatArray(), new Shape(n).addAll(example));
+            NDArray y = manager.create(train.targets().toFloatArray(), new Shape(n));
+            data = new ArrayDataset.Builder().setData(x).optLabels(y).setSampling(128, true).build();
+        } catch (RuntimeException | Error e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String framework() {
+        return "PyTorch " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion() + " via DJL (CPU)";
+    }
+
+    @Override
+    public String note() {
+        return threads + " intra-op threads";
+    }
+
+    @Override
+    public double epoch(int seed) throws Exception {
+        long start = System.nanoTime();
+        double lossSum = 0;
+        int batches = 0;
+        for (Batch batch : trainer.iterateDataset(data)) {
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                NDList predictions = trainer.forward(batch.getData());
+                NDArray l = trainer.getLoss().evaluate(batch.getLabels(), predictions);
+                collector.backward(l);
+                lossSum += l.getFloat();
+                batches++;
             }
+            trainer.step();
+            batch.close();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        loss = lossSum / batches;
+        return seconds;
+    }
+
+    @Override
+    public double lastLoss() {
+        return loss;
+    }
+
+    @Override
+    public void close() {
+        try {
+            trainer.close();
+        } finally {
+            model.close();
         }
     }
 }
