@@ -88,6 +88,7 @@ final class PyTorchRun implements EpochRun {
         return threads + " intra-op threads";
     }
 
+    /** One epoch; the batches are shuffled by DJL's own sampler, which does not take the seed. */
     @Override
     public double epoch(int seed) throws Exception {
         long start = System.nanoTime();
