@@ -61,19 +61,22 @@ final class BenchCommand implements Callable<Integer> {
     DataFolderOption data;
 
     /**
-     * Bytes every thread allocated per optimizer step in the last measured MLP epoch and GPT round, after its
-     * first {@link #STEPS_BEFORE_COUNTING} steps (those allocate the step memory's buffers and the optimizer's state).
+     * Bytes every thread allocated per optimizer step in the last measured GPT round (the epochs carry theirs in
+     * {@link EpochFigure}), after its first {@link #STEPS_BEFORE_COUNTING} steps (those allocate the step memory's
+     * buffers and the optimizer's state).
      */
-    private double mlpAllocatedPerStep;
-    private double lenetAllocatedPerStep;
     private double gptAllocatedPerStep;
     private static final int STEPS_BEFORE_COUNTING = 5;
 
     private record Gemm(int m, int n, int k, String form, double gflops, double percent) {
     }
 
-    /** One epoch's time (scaled to 60,000 examples) and rate, and whether the data were MNIST's or synthetic. */
-    private record EpochFigure(double seconds, double examplesPerSecond, boolean mnist) {
+    /**
+     * One epoch's time (scaled to 60,000 examples) and rate, the bytes every thread allocated per step in the last
+     * measured epoch after its first {@link #STEPS_BEFORE_COUNTING} steps, and whether the data were MNIST's or
+     * synthetic.
+     */
+    private record EpochFigure(double seconds, double examplesPerSecond, double allocatedPerStep, boolean mnist) {
         String data() {
             return mnist ? "mnist" : "synthetic";
         }
@@ -170,13 +173,13 @@ final class BenchCommand implements Callable<Integer> {
             mlp.put("epoch_seconds", round(epoch.seconds()));
             mlp.put("examples_per_second", round(epoch.examplesPerSecond()));
             mlp.put("data", epoch.data());
-            mlp.put("allocated_bytes_per_step", bytes(mlpAllocatedPerStep));
+            mlp.put("allocated_bytes_per_step", bytes(epoch.allocatedPerStep()));
             out.put("mlp_mnist", mlp);
             Map<String, Object> conv = new LinkedHashMap<>();
             conv.put("epoch_seconds", round(lenet.seconds()));
             conv.put("examples_per_second", round(lenet.examplesPerSecond()));
             conv.put("data", lenet.data());
-            conv.put("allocated_bytes_per_step", bytes(lenetAllocatedPerStep));
+            conv.put("allocated_bytes_per_step", bytes(lenet.allocatedPerStep()));
             out.put("lenet_mnist", conv);
             Map<String, Object> lm = new LinkedHashMap<>();
             lm.put("tokens_per_second", Math.round(gpt.tokensPerSecond()));
@@ -214,11 +217,11 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "MLP 784-256-256-10, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
                     epoch.data(), epoch.seconds(), epoch.examplesPerSecond());
             System.out.printf(Locale.ROOT, "  allocated per training step (all threads, after the first %d): %.3f MB%n",
-                    STEPS_BEFORE_COUNTING, mlpAllocatedPerStep / 1e6);
+                    STEPS_BEFORE_COUNTING, epoch.allocatedPerStep() / 1e6);
             System.out.printf(Locale.ROOT, "LeNet-5, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
                     lenet.data(), lenet.seconds(), lenet.examplesPerSecond());
             System.out.printf(Locale.ROOT, "  allocated per training step (all threads, after the first %d): %.3f MB%n",
-                    STEPS_BEFORE_COUNTING, lenetAllocatedPerStep / 1e6);
+                    STEPS_BEFORE_COUNTING, lenet.allocatedPerStep() / 1e6);
             System.out.printf(Locale.ROOT, "GPT 4x128, context 64, batch 12, AdamW (%s text): %,.0f tokens/s, %.1f ms per iteration%n",
                     gpt.data(), gpt.tokensPerSecond(), gpt.iterationMillis());
             System.out.printf(Locale.ROOT, "  allocated per training step (all threads, after the first %d): %.3f MB%n",
@@ -402,21 +405,7 @@ final class BenchCommand implements Callable<Integer> {
         if (quick) {
             train = train.subset(range(12_800));
         }
-        ModelSpec spec = new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f);
-        Module net = spec.build(new Generator(0));
-        Trainer trainer = new Trainer(net, new Adam(net.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
-        FitConfig config = FitConfig.DEFAULT.withEpochs(1).withBatchSize(128);
-        trainer.fit(train, null, config);   // warm-up: the first epoch runs partly before the JIT has compiled it
-        double seconds = Double.MAX_VALUE;
-        for (int round = 0; round < 2; round++) {
-            AllocationMeter meter = new AllocationMeter(STEPS_BEFORE_COUNTING);
-            long start = System.nanoTime();
-            trainer.fit(train, null, config, meter);
-            seconds = Math.min(seconds, (System.nanoTime() - start) / 1e9);
-            mlpAllocatedPerStep = meter.bytesPerStep();
-        }
-        double perExample = seconds / train.size();
-        return new EpochFigure(perExample * 60_000, 1 / perExample, real);
+        return timeEpochs(new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f), train, real);
     }
 
     /** LeNet-5's epoch: the better of two after a warm-up epoch. */
@@ -434,20 +423,29 @@ final class BenchCommand implements Callable<Integer> {
         if (quick) {
             train = train.subset(range(6_400));
         }
-        Module net = new ModelSpec.LeNet5(1, 10).build(new Generator(0));
+        return timeEpochs(new ModelSpec.LeNet5(1, 10), train, real);
+    }
+
+    /**
+     * The network trained by Adam, batch 128: a warm-up epoch (the first runs partly before the JIT has compiled it),
+     * then the better of two, each with its allocation per step measured.
+     */
+    private static EpochFigure timeEpochs(ModelSpec spec, Dataset train, boolean real) {
+        Module net = spec.build(new Generator(0));
         Trainer trainer = new Trainer(net, new Adam(net.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
         FitConfig config = FitConfig.DEFAULT.withEpochs(1).withBatchSize(128);
-        trainer.fit(train, null, config);   // warm-up: the first epoch runs partly before the JIT has compiled it
+        trainer.fit(train, null, config);
         double seconds = Double.MAX_VALUE;
+        double allocated = 0;
         for (int round = 0; round < 2; round++) {
             AllocationMeter meter = new AllocationMeter(STEPS_BEFORE_COUNTING);
             long start = System.nanoTime();
             trainer.fit(train, null, config, meter);
             seconds = Math.min(seconds, (System.nanoTime() - start) / 1e9);
-            lenetAllocatedPerStep = meter.bytesPerStep();
+            allocated = meter.bytesPerStep();
         }
         double perExample = seconds / train.size();
-        return new EpochFigure(perExample * 60_000, 1 / perExample, real);
+        return new EpochFigure(perExample * 60_000, 1 / perExample, allocated, real);
     }
 
     /** The GPT recipe's tokens per second: the best of several rounds after a warm-up. */
