@@ -109,22 +109,85 @@ public interface Backend {
     /**
      * A convolutional block: {@link #conv2d}, then {@link #maxPool2x2} of each output plane, then, when
      * relu is set, ReLU ({@code Math.max(v, 0)}, NaN kept); writes {@code y [N, O, Ho/2, Wo/2]}, and, when
-     * {@code full} is not null, the convolution's output {@code [N, O, Ho, Wo]} into it as {@link #conv2d}
-     * writes it (training keeps it for the pooling's gradient). This default composes the three and is the
-     * reference; a backend may fuse them, so that without {@code full} the convolution's full-size output is
-     * never written, and with it the pooling does not read it back.
+     * {@code winners} is not null (training), which element of each window holds its maximum, all that
+     * {@link #conv2dMaxPool2x2Backward} needs of the convolution's output. {@code winners} has the windows'
+     * upper rows' layout, {@code [N, O, Ho/2, 2 (Wo/2)]}: 1 where the element of the window's upper row in
+     * that column is the first of the window's four (row by row) equal to its maximum before ReLU (0 and -0
+     * equal), or where that maximum is NaN its first NaN; 2 where the element below it is; 0 in the other
+     * columns. This default composes the three ops and is the reference; a backend may fuse them, so that
+     * the convolution's full-size output is never written.
      */
     default void conv2dMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y,
-                                  float[] full) {
+                                  float[] winners) {
         int o = w.length / g.colRows();
-        float[] conv = full != null ? full : new float[g.n() * o * g.ho() * g.wo()];
+        float[] conv = new float[g.n() * o * g.ho() * g.wo()];
         conv2d(g, x, w, bias, conv);
         maxPool2x2(conv, g.n() * o, g.ho(), g.wo(), y);
+        if (winners != null) {
+            int ho = g.ho() / 2;
+            int width = 2 * (g.wo() / 2);
+            for (int row = 0; row < g.n() * o * ho; row++) {
+                int top = row / ho * g.ho() * g.wo() + 2 * (row % ho) * g.wo();
+                for (int col = 0; col < width; col += 2) {
+                    int i = top + col;
+                    float max = y[row * (width / 2) + col / 2];
+                    int at = row * width + col;
+                    winners[at] = 0f;
+                    winners[at + 1] = 0f;
+                    if (holdsMax(conv[i], max)) {
+                        winners[at] = 1f;
+                    } else if (holdsMax(conv[i + 1], max)) {
+                        winners[at + 1] = 1f;
+                    } else if (holdsMax(conv[i + g.wo()], max)) {
+                        winners[at] = 2f;
+                    } else {
+                        winners[at + 1] = 2f;
+                    }
+                }
+            }
+        }
         if (relu) {
             for (int i = 0; i < y.length; i++) {
                 y[i] = Math.max(y[i], 0f);
             }
         }
+    }
+
+    /**
+     * The gradients of {@link #conv2dMaxPool2x2} with respect to x and w from {@code gPooled}, the gradient
+     * of its pooled output with ReLU's already applied, and the {@code winners} its forward recorded: each
+     * window's gradient goes to the element that holds its maximum, every other element of the
+     * convolution's output gets 0, and from that output gradient come {@link #conv2dBackwardInput} into
+     * {@code dx} and {@link #conv2dBackwardWeight} into {@code dw}, each skipped when null. This default
+     * spreads the gradient over a full-size array and calls the two; a backend may place it straight where
+     * its convolution's gradients read it.
+     */
+    default void conv2dMaxPool2x2Backward(ConvGeometry g, float[] x, float[] w, float[] winners, float[] gPooled,
+                                          float[] dx, float[] dw) {
+        int o = w.length / g.colRows();
+        float[] dy = new float[g.n() * o * g.ho() * g.wo()];
+        int ho = g.ho() / 2;
+        int width = 2 * (g.wo() / 2);
+        for (int row = 0; row < g.n() * o * ho; row++) {
+            int top = row / ho * g.ho() * g.wo() + 2 * (row % ho) * g.wo();
+            for (int col = 0; col < width; col++) {
+                float code = winners[row * width + col];
+                if (code != 0f) {
+                    dy[top + col + (code == 2f ? g.wo() : 0)] = gPooled[row * (width / 2) + col / 2];
+                }
+            }
+        }
+        if (dx != null) {
+            conv2dBackwardInput(g, dy, w, dx);
+        }
+        if (dw != null) {
+            conv2dBackwardWeight(g, x, dy, dw);
+        }
+    }
+
+    /** Whether a window's element is its maximum: equal to it, or NaN where the maximum is NaN. */
+    private static boolean holdsMax(float v, float max) {
+        return v == max || (Float.isNaN(v) && Float.isNaN(max));
     }
 
     /** The convolution's input gradient: writes {@code dx [N, C, H, W]} from {@code dy [N, O, Ho, Wo]}. */

@@ -34,13 +34,15 @@ final class ConvOps {
 
     /**
      * {@code conv2d}, 2 x 2 max pooling with stride 2 and, when relu is set, ReLU, as one backend op
-     * ({@link Backend#conv2dMaxPool2x2}). Without gradients the convolution's full output is never
-     * written. With them it is kept, and backward is the three ops' backward in one: ReLU's mask
-     * ({@code y > 0}, which holds exactly where the pooled maximum is positive), the pooling's gradient,
-     * which finds each window's maximum in the kept output again ({@link Backend#maxPool2x2Backward}; a
-     * window whose maximum ReLU clamped gets a zero gradient wherever it is routed), then
-     * {@link #conv2d}'s gradients. Values and gradients are the three ops', bit for bit; the pooling does
-     * not read the full output back, and ReLU is no pass of its own, forward or backward.
+     * ({@link Backend#conv2dMaxPool2x2}). The convolution's full output is not kept: with gradients the
+     * forward records, in an array half its size, which element of each window holds the maximum, and
+     * backward is the three ops' backward in one: ReLU's mask ({@code y > 0}, which holds exactly where the
+     * pooled maximum is positive) on the pooled gradient, then {@link Backend#conv2dMaxPool2x2Backward},
+     * which routes each window's gradient to its maximum and computes the convolution's gradients, with no
+     * full-size gradient in between where the backend fuses them. The output and the input and weight
+     * gradients are the three ops', bit for bit; the bias gradient sums the same numbers as conv2d's, the
+     * pooled gradient's instead of the full output gradient's, whose other elements are zeros, so in another
+     * order.
      */
     static Tensor conv2dMaxPool2x2(Tensor x, Tensor w, Tensor b, Conv2dSpec s, boolean relu) {
         boolean grad = Graph.needsGrad(x, w, b);
@@ -55,22 +57,26 @@ final class ConvOps {
         float[] xd = Creation.readable(xc);
         float[] wd = Creation.readable(wc);
         float[] bd = b == null ? null : Creation.readable(b.contiguous());
-        float[] y = StepMemory.uninitialized(g.n() * o * (g.ho() / 2) * (g.wo() / 2));
+        int pooledPositions = (g.ho() / 2) * (g.wo() / 2);
+        float[] y = StepMemory.uninitialized(g.n() * o * pooledPositions);
         Shape pooledShape = Shape.of(g.n(), o, g.ho() / 2, g.wo() / 2);
         if (!grad) {
             Backends.active().conv2dMaxPool2x2(g, xd, wd, bd, relu, y, null);
             return Tensor.wrap(y, pooledShape);
         }
-        float[] full = StepMemory.uninitialized(g.n() * o * g.positions());
-        Backends.active().conv2dMaxPool2x2(g, xd, wd, bd, relu, y, full);
+        float[] winners = StepMemory.uninitialized(2 * y.length);
+        Backends.active().conv2dMaxPool2x2(g, xd, wd, bd, relu, y, winners);
         Tensor out = Tensor.wrap(y, pooledShape);
         return Graph.op(relu ? "conv2d_max_pool2d_relu" : "conv2d_max_pool2d", out, x, w, b).saves(xc, wc, out)
                 .backward(dy -> {
                     Tensor passed = relu ? Elementwise.binary("relu_backward", BinaryOp.PASS_IF_POSITIVE, dy, out) : dy;
                     float[] gd = Creation.readable(passed.contiguous());
-                    float[] dconv = StepMemory.uninitialized(full.length);
-                    Backends.active().maxPool2x2Backward(full, y, gd, g.n() * o, g.ho(), g.wo(), dconv);
-                    return backward(Tensor.wrap(dconv, Shape.of(g.n(), o, g.ho(), g.wo())), x, w, b, xd, wd, g, o);
+                    float[] dx = x.requiresGrad() ? StepMemory.uninitialized(xd.length) : null;
+                    float[] dw = w.requiresGrad() ? StepMemory.uninitialized(wd.length) : null;
+                    Backends.active().conv2dMaxPool2x2Backward(g, xd, wd, winners, gd, dx, dw);
+                    Tensor db = b != null && b.requiresGrad() ? biasGradient(gd, g.n(), o, pooledPositions, b) : null;
+                    return grads(dx == null ? null : Tensor.wrap(dx, x.shape), dw == null ? null : Tensor.wrap(dw, w.shape),
+                            db);
                 });
     }
 
@@ -90,22 +96,24 @@ final class ConvOps {
             k.conv2dBackwardWeight(g, xd, dyd, d);
             dw = Tensor.wrap(d, w.shape);
         }
-        Tensor db = null;
-        if (b != null && b.requiresGrad()) {
-            // Row sums of dy viewed as [N * O, positions], then summed over the examples.
-            float[] rows = StepMemory.zeroed(g.n() * o);
-            k.reduceRows(ReduceOp.SUM, dyd, g.n() * o, g.positions(), rows);
-            float[] sums = new float[o];
-            for (int oc = 0; oc < o; oc++) {
-                double sum = 0;
-                for (int n = 0; n < g.n(); n++) {
-                    sum += rows[n * o + oc];
-                }
-                sums[oc] = (float) sum;
-            }
-            db = Tensor.wrap(sums, b.shape);
-        }
+        Tensor db = b != null && b.requiresGrad() ? biasGradient(dyd, g.n(), o, g.positions(), b) : null;
         return grads(dx, dw, db);
+    }
+
+    /** The bias gradient: {@code dy [N, O, positions]} summed over the examples and positions. */
+    private static Tensor biasGradient(float[] dy, int n, int o, int positions, Tensor b) {
+        // Row sums of dy viewed as [N * O, positions], then summed over the examples.
+        float[] rows = StepMemory.zeroed(n * o);
+        Backends.active().reduceRows(ReduceOp.SUM, dy, n * o, positions, rows);
+        float[] sums = new float[o];
+        for (int oc = 0; oc < o; oc++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += rows[i * o + oc];
+            }
+            sums[oc] = (float) sum;
+        }
+        return Tensor.wrap(sums, b.shape);
     }
 
     private static ConvGeometry geometry(Tensor x, Tensor w, Tensor b, Conv2dSpec s) {

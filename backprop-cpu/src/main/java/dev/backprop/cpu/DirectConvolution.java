@@ -236,18 +236,67 @@ final class DirectConvolution {
 
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
         int o = w.length / (g.c() * g.kh() * g.kw());
-        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, null, false, y);
+        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, null, false, y,
+                null);
     }
 
     /**
      * {@link #forward}, 2 x 2 max pooling and, when relu is set, ReLU in one pass: each image's grid
-     * goes straight into the pooled output y, and into the full-size output only when {@code full} is
-     * given (training), so the pooling never reads the full output back.
+     * goes straight into the pooled output y and, in training, into the {@code winners} of its windows
+     * ({@link VectorPooling#winners}) while it is in the core's cache; the full-size output is never
+     * written. Planes of {@link VectorPooling#vectorWinners} width when winners are wanted.
      */
     static void forwardMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y,
-                                  float[] full) {
+                                  float[] winners) {
         int o = w.length / (g.c() * g.kh() * g.kw());
-        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, y, relu, full);
+        correlate(g.n(), new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw()), o, x, w, bias, y, relu, null,
+                winners);
+    }
+
+    /**
+     * The input and weight gradients of a fused convolutional block ({@code Backend.conv2dMaxPool2x2Backward}),
+     * each skipped when null: the pooled gradient goes onto each image's grid at the windows' maxima
+     * ({@link VectorPooling#placeWinners}) where the kernels would have copied a full-size gradient, so none is
+     * written. An input gradient that takes the full correlation, not the scatter, gets the full-size gradient
+     * spread out first. Planes of {@link VectorPooling#vectorWinners} width.
+     */
+    static void backwardPooled(ConvGeometry g, float[] x, float[] w, float[] winners, float[] gPooled, float[] dx,
+                               float[] dw) {
+        Placement pooled = (gr, n, o, grid, at) ->
+                VectorPooling.placeWinners(winners, gPooled, n, o, gr.ho(), gr.wo(), grid, at, gr.span(), gr.wp());
+        if (dx != null) {
+            int o = w.length / (g.c() * g.kh() * g.kw());
+            Grid forward = new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw());
+            if (scatters(g, forward)) {
+                scatter(g.n(), forward, o, pooled, w, dx);
+            } else {
+                // The full-size gradient: planes of the output's own size, rows wo apart.
+                float[] dy = new float[g.n() * o * g.ho() * g.wo()];
+                int plane = g.ho() * g.wo();
+                for (int n = 0; n < g.n(); n++) {
+                    VectorPooling.placeWinners(winners, gPooled, n, o, g.ho(), g.wo(), dy, n * o * plane, plane, g.wo());
+                }
+                backwardInput(g, dy, w, dx);
+            }
+        }
+        if (dw != null) {
+            backwardWeight(g, x, pooled, dw);
+        }
+    }
+
+    /**
+     * How an output gradient reaches the backward kernels: image n's, for o channels, placed onto a grid
+     * from {@code at} (channel oc's rows {@code gr.wp()} apart from {@code at + oc gr.span()}; the columns
+     * past wo are left as they are, zero in every grid the kernels keep).
+     */
+    @FunctionalInterface
+    private interface Placement {
+        void place(Grid gr, int n, int o, float[] grid, int at);
+    }
+
+    /** A full-size output gradient {@code dy [N, o, ho, wo]}, copied row by row. */
+    private static Placement dense(float[] dy) {
+        return (gr, n, o, grid, at) -> gr.placeGradient(dy, n, o, grid, at);
     }
 
     /**
@@ -264,11 +313,11 @@ final class DirectConvolution {
         int o = w.length / (g.c() * g.kh() * g.kw());
         int kk = g.kh() * g.kw();
         Grid forward = new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw());
-        Grid full = new Grid(o, g.ho(), g.wo(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW(), g.kh(), g.kw());
-        if (4 * forward.span() <= 3 * full.span()) {
-            scatter(g.n(), forward, o, dy, w, dx);
+        if (scatters(g, forward)) {
+            scatter(g.n(), forward, o, dense(dy), w, dx);
             return;
         }
+        Grid full = new Grid(o, g.ho(), g.wo(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW(), g.kh(), g.kw());
         // w'[c, o, ki, kj] = w[o, c, kh - 1 - ki, kw - 1 - kj]
         float[] flipped = new float[w.length];
         for (int oc = 0; oc < o; oc++) {
@@ -278,7 +327,13 @@ final class DirectConvolution {
                 }
             }
         }
-        correlate(g.n(), full, g.c(), dy, flipped, null, null, false, dx);
+        correlate(g.n(), full, g.c(), dy, flipped, null, null, false, dx, null);
+    }
+
+    /** Whether the input gradient takes the scatter: where it saves at least a quarter of the full correlation's work. */
+    private static boolean scatters(ConvGeometry g, Grid forward) {
+        Grid full = new Grid(1, g.ho(), g.wo(), g.kh() - 1 - g.padH(), g.kw() - 1 - g.padW(), g.kh(), g.kw());
+        return 4 * forward.span() <= 3 * full.span();
     }
 
     /**
@@ -291,7 +346,7 @@ final class DirectConvolution {
      * padding or the next row, and add zeros. Each panel's rows of G are scattered as soon as they are
      * computed, from a strip that stays in L1. The interior of the padded gradient is dx.
      */
-    private static void scatter(int images, Grid gr, int o, float[] dy, float[] w, float[] dx) {
+    private static void scatter(int images, Grid gr, int o, Placement dy, float[] w, float[] dx) {
         int taps = gr.taps();
         int[] start = panels(taps);
         int blocks = start.length - 1;
@@ -310,7 +365,7 @@ final class DirectConvolution {
             float[] strip = buffer(gr, Use.SCATTER_STRIP, MR * span);
             float[] dxp = buffer(gr, Use.PADDED_INPUT_GRADIENT, c * plane);
             for (int n = images * part / parts; n < images * (part + 1) / parts; n++) {
-                gr.placeGradient(dy, n, o, dyg, 0);
+                dy.place(gr, n, o, dyg, 0);
                 Arrays.fill(dxp, 0f);
                 for (int b = 0; b < blocks; b++) {
                     int rows = start[b + 1] - start[b];
@@ -359,10 +414,11 @@ final class DirectConvolution {
     /**
      * {@code y [n, o, ho, wo] = correlation of x [n, c, h, w] (padded) with w [o, c, kh, kw]} plus bias,
      * when y is not null; when {@code pooled} is not null, {@code pooled [n, o, ho/2, wo/2]} gets the maxima
-     * of y's 2 x 2 windows, clamped at zero with relu.
+     * of y's 2 x 2 windows, clamped at zero with relu, and {@code winners}, when not null, which element of
+     * each window holds its maximum ({@link VectorPooling#winners}).
      */
     private static void correlate(int images, Grid gr, int o, float[] x, float[] w, float[] bias, float[] pooled,
-                                  boolean relu, float[] y) {
+                                  boolean relu, float[] y, float[] winners) {
         int taps = gr.taps();
         int[] start = panels(o);
         int blocks = start.length - 1;
@@ -388,6 +444,10 @@ final class DirectConvolution {
                 if (pooled != null) {
                     VectorPooling.poolPlanes(out, o, span, gr.wp(), ho / 2, wo / 2, bias, relu, pooled,
                             n * o * (ho / 2) * (wo / 2));
+                    if (winners != null) {
+                        VectorPooling.winners(out, o, span, gr.wp(), ho / 2, wo / 2, bias, winners,
+                                n * o * (ho / 2) * 2 * (wo / 2));
+                    }
                 }
                 if (y == null) {
                     continue;
@@ -527,6 +587,10 @@ final class DirectConvolution {
 
     /** {@code dw [o, c, kh, kw] = sum over images and positions of dy[o, pos] x[c, pos + (ki, kj)]}. */
     static void backwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw) {
+        backwardWeight(g, x, dense(dy), dw);
+    }
+
+    private static void backwardWeight(ConvGeometry g, float[] x, Placement dy, float[] dw) {
         Grid gr = new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw());
         int taps = gr.taps();
         int o = dw.length / taps;
@@ -556,7 +620,7 @@ final class DirectConvolution {
                     int n = from + j;
                     gr.pad(x, n, xp, j * gr.c() * gr.plane());
                     // dy on the grid: row oh at oh * wp; columns past wo and rows past o stay zero.
-                    gr.placeGradient(dy, n, o, dyg, j * gridRows * span);
+                    dy.place(gr, n, o, dyg, j * gridRows * span);
                 }
                 for (int b = 0; b < blocks; b++) {
                     int rows = start[b + 1] - start[b];

@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Max pooling over 2 x 2 windows with stride 2 in the Vector API (training and evaluation: backward
- * finds the maxima again, so no positions are recorded here). Output rows are
+ * finds the maxima again, so no positions are recorded here; the fused convolutional block records them,
+ * see {@link #winners}). Output rows are
  * taken a chunk at a time, in two passes. First each window row pair is reduced to its elementwise
  * maximum, a vector at a time along the row (the last vector overlapping the one before, so LeNet's 28-
  * and 10-wide rows cost two loads per row; only rows shorter than a vector are masked), into a scratch
@@ -47,6 +48,7 @@ final class VectorPooling {
     private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, (1L << V) - (1L << (V / 2)));
     private static final FloatVector ZERO = FloatVector.zero(S);
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector TWO = FloatVector.broadcast(S, 2f);
 
     private VectorPooling() {
     }
@@ -212,6 +214,153 @@ final class VectorPooling {
      */
     static boolean vectorRows(int w) {
         return V >= 16 ? w >= 2 : 2 * (w / 2) >= V;
+    }
+
+    /**
+     * Whether {@link #winners} and {@link #placeWinners} take planes of this width in vectors: the
+     * windows of a row cover at least a vector, or with AVX-512 any width of at least one window (masked).
+     */
+    static boolean vectorWinners(int w) {
+        return V >= 16 ? w >= 2 : 2 * (w / 2) >= V;
+    }
+
+    /**
+     * The training side of a fused convolutional block ({@code Backend.conv2dMaxPool2x2}'s {@code winners}):
+     * for {@code planes} planes of a convolution's output as {@link #poolPlanes} reads them (before the bias,
+     * which is added here as the full output would have it), which element of each 2 x 2 window holds its
+     * maximum, in the windows' upper rows' layout from {@code at}: 1 above, 2 below, 0 in the partner's column.
+     * The same comparisons as {@link #backwardVector}, made while the grid is in the core's cache, so that
+     * neither the full output nor a full-size gradient is ever written. Planes of {@link #vectorWinners} width.
+     */
+    static void winners(float[] x, int planes, int planeStride, int rowStride, int ho, int wo, float[] bias,
+                        float[] winners, int at) {
+        int width = 2 * wo;
+        for (int p = 0; p < planes; p++) {
+            boolean biased = bias != null;
+            float add = biased ? bias[p] : 0f;
+            for (int oh = 0; oh < ho; oh++) {
+                int top = p * planeStride + 2 * oh * rowStride;
+                int out = at + (p * ho + oh) * width;
+                if (width < V) {
+                    winnersMasked(x, top, rowStride, width, biased, add, winners, out);
+                    continue;
+                }
+                for (int c = 0; c < width; c += V) {
+                    int from = Math.min(c, width - V);
+                    winnersVector(x, top + from, rowStride, biased, add, winners, out + from);
+                }
+            }
+        }
+    }
+
+    /** V columns of one window row pair's winners (see {@link #backwardVector} for the comparisons). */
+    private static void winnersVector(float[] x, int top, int rowStride, boolean biased, float add, float[] winners,
+                                      int at) {
+        FloatVector upper = FloatVector.fromArray(S, x, top);
+        FloatVector lower = FloatVector.fromArray(S, x, top + rowStride);
+        if (biased) {
+            upper = upper.add(add);
+            lower = lower.add(add);
+        }
+        FloatVector m = upper.max(lower);
+        m = m.max(m.rearrange(PARTNER));
+        VectorMask<Float> nan = m.test(VectorOperators.IS_NAN);
+        VectorMask<Float> up = upper.compare(VectorOperators.EQ, m).or(upper.test(VectorOperators.IS_NAN).and(nan));
+        VectorMask<Float> low = lower.compare(VectorOperators.EQ, m).or(lower.test(VectorOperators.IS_NAN).and(nan));
+        VectorMask<Float> upPartner = ZERO.blend(ONE, up).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
+        VectorMask<Float> lowPartner = ZERO.blend(ONE, low).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
+        VectorMask<Float> upperWins = up.andNot(RIGHT.and(upPartner));
+        VectorMask<Float> lowerWins = up.or(upPartner).not().and(low.andNot(RIGHT).or(RIGHT.andNot(lowPartner)));
+        ZERO.blend(ONE, upperWins).blend(TWO, lowerWins).intoArray(winners, at);
+    }
+
+    /** {@link #winnersVector} for a row pair narrower than a vector, masked (AVX-512 only, see {@link #vectorWinners}). */
+    private static void winnersMasked(float[] x, int top, int rowStride, int width, boolean biased, float add,
+                                      float[] winners, int at) {
+        VectorMask<Float> row = S.indexInRange(0, width);
+        FloatVector upper = FloatVector.fromArray(S, x, top, row);
+        FloatVector lower = FloatVector.fromArray(S, x, top + rowStride, row);
+        if (biased) {
+            upper = upper.add(add);
+            lower = lower.add(add);
+        }
+        FloatVector m = upper.max(lower);
+        m = m.max(m.rearrange(PARTNER));
+        VectorMask<Float> nan = m.test(VectorOperators.IS_NAN);
+        VectorMask<Float> up = upper.compare(VectorOperators.EQ, m).or(upper.test(VectorOperators.IS_NAN).and(nan));
+        VectorMask<Float> low = lower.compare(VectorOperators.EQ, m).or(lower.test(VectorOperators.IS_NAN).and(nan));
+        VectorMask<Float> upPartner = ZERO.blend(ONE, up).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
+        VectorMask<Float> lowPartner = ZERO.blend(ONE, low).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
+        VectorMask<Float> upperWins = up.andNot(RIGHT.and(upPartner));
+        VectorMask<Float> lowerWins = up.or(upPartner).not().and(low.andNot(RIGHT).or(RIGHT.andNot(lowPartner)));
+        ZERO.blend(ONE, upperWins).blend(TWO, lowerWins).intoArray(winners, at, row);
+    }
+
+    /**
+     * Image n's output gradient of a fused convolutional block, placed onto a convolution's grid from the
+     * pooled gradient {@code g [N, o, ho/2, wo/2]} and the {@link #winners} of its forward: channel oc's
+     * rows {@code rowStride} apart from {@code at + oc span}, each window's gradient at its maximum and 0 at
+     * its other three elements; a last odd row or column, which no window covers, 0 too. Columns past
+     * {@code wo} are not written. Planes of {@link #vectorWinners} width.
+     */
+    static void placeWinners(float[] winners, float[] g, int n, int o, int ho, int wo, float[] grid, int at, int span,
+                             int rowStride) {
+        int ho2 = ho / 2;
+        int wo2 = wo / 2;
+        int width = 2 * wo2;
+        for (int oc = 0; oc < o; oc++) {
+            int plane = at + oc * span;
+            for (int oh = 0; oh < ho2; oh++) {
+                int row = (n * o + oc) * ho2 + oh;
+                int top = plane + 2 * oh * rowStride;
+                if (width < V) {
+                    placeMasked(winners, row * width, g, row * wo2, width, grid, top, rowStride);
+                } else if (row * wo2 + (width - V) / 2 + V > g.length) {
+                    placeScalar(winners, row * width, g, row * wo2, width, grid, top, rowStride);
+                } else {
+                    for (int c = 0; c < width; c += V) {
+                        int from = Math.min(c, width - V);
+                        placeVector(winners, row * width + from, g, row * wo2 + from / 2, grid, top + from, rowStride);
+                    }
+                }
+                if (width < wo) {
+                    grid[top + width] = 0f;
+                    grid[top + rowStride + width] = 0f;
+                }
+            }
+            if (2 * ho2 < ho) {
+                java.util.Arrays.fill(grid, plane + 2 * ho2 * rowStride, plane + 2 * ho2 * rowStride + wo, 0f);
+            }
+        }
+    }
+
+    /** V columns of a window row pair's gradient: the pooled gradient spread to both columns of each window. */
+    private static void placeVector(float[] winners, int at, float[] g, int gAt, float[] grid, int top, int rowStride) {
+        FloatVector code = FloatVector.fromArray(S, winners, at);
+        FloatVector gm = FloatVector.fromArray(S, g, gAt).rearrange(PAIRED);
+        ZERO.blend(gm, code.compare(VectorOperators.EQ, 1f)).intoArray(grid, top);
+        ZERO.blend(gm, code.compare(VectorOperators.EQ, 2f)).intoArray(grid, top + rowStride);
+    }
+
+    /** {@link #placeVector} for a row pair narrower than a vector, masked (AVX-512 only). */
+    private static void placeMasked(float[] winners, int at, float[] g, int gAt, int width, float[] grid, int top,
+                                    int rowStride) {
+        VectorMask<Float> row = S.indexInRange(0, width);
+        FloatVector code = FloatVector.fromArray(S, winners, at, row);
+        FloatVector gm = FloatVector.fromArray(S, g, gAt, S.indexInRange(0, width / 2)).rearrange(PAIRED);
+        ZERO.blend(gm, code.compare(VectorOperators.EQ, 1f)).intoArray(grid, top, row);
+        ZERO.blend(gm, code.compare(VectorOperators.EQ, 2f)).intoArray(grid, top + rowStride, row);
+    }
+
+    /** A window row pair's gradient one element at a time: the last rows, whose vector would read past g's end. */
+    private static void placeScalar(float[] winners, int at, float[] g, int gAt, int width, float[] grid, int top,
+                                    int rowStride) {
+        for (int col = 0; col < width; col++) {
+            float code = winners[at + col];
+            float v = g[gAt + col / 2];
+            grid[top + col] = code == 1f ? v : 0f;
+            grid[top + rowStride + col] = code == 2f ? v : 0f;
+        }
     }
 
     /** See {@code Backend.maxPool2x2}. */

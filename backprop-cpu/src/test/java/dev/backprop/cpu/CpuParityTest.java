@@ -115,20 +115,20 @@ class CpuParityTest {
                 cpu.conv2dMaxPool2x2(g, x, wt, bias, relu, yCpu, null);
                 String what = java.util.Arrays.toString(c) + (relu ? " relu" : "");
                 assertClose(yRef, yCpu, 1e-5, "conv2d + max pool " + what);
-                // Training's form: the full output too, exactly conv2d's, and the pooled output exactly
-                // the pooling (and ReLU) of it, as the three ops would give on this backend.
-                float[] kept = random(n * o * ho * wo);
+                // Training's form: the pooled output exactly the pooling (and ReLU) of conv2d's output on this
+                // backend, and the windows' winners (Backend.conv2dMaxPool2x2's layout) found in that output.
+                float[] winners = random(2 * yRef.length);
                 float[] yTrain = random(yRef.length);
-                cpu.conv2dMaxPool2x2(g, x, wt, bias, relu, yTrain, kept);
-                float[] conv = new float[kept.length];
+                cpu.conv2dMaxPool2x2(g, x, wt, bias, relu, yTrain, winners);
+                float[] conv = new float[n * o * ho * wo];
                 cpu.conv2d(g, x, wt, bias, conv);
-                org.junit.jupiter.api.Assertions.assertArrayEquals(conv, kept, 0f, "full output " + what);
                 float[] pooledCpu = new float[yRef.length];
                 cpu.maxPool2x2(conv, n * o, ho, wo, pooledCpu);
                 for (int i = 0; i < pooledCpu.length; i++) {
                     org.junit.jupiter.api.Assertions.assertEquals(relu ? Math.max(pooledCpu[i], 0f) : pooledCpu[i],
                             yTrain[i], 0f, "pooled output " + what);
                 }
+                assertArrayEquals(winnersOf(conv, pooledCpu, n * o, ho, wo), winners, 0f, "winners " + what);
                 if (relu) {
                     // The reference is the three ops: the full output, pooled, then clamped.
                     float[] full = new float[n * o * ho * wo];
@@ -141,6 +141,82 @@ class CpuParityTest {
                 }
             }
         }
+    }
+
+    /**
+     * Backend.conv2dMaxPool2x2's winners, element by element: in each window's upper row's layout, 1 where
+     * the upper element is the first of the four equal to the window's maximum (or its first NaN), 2 where
+     * the element below is, 0 elsewhere.
+     */
+    private static float[] winnersOf(float[] conv, float[] pooled, int planes, int h, int w) {
+        int ho = h / 2;
+        int width = 2 * (w / 2);
+        float[] winners = new float[planes * ho * width];
+        for (int row = 0; row < planes * ho; row++) {
+            int top = row / ho * h * w + 2 * (row % ho) * w;
+            for (int col = 0; col < width; col += 2) {
+                float max = pooled[row * (width / 2) + col / 2];
+                float[] four = {conv[top + col], conv[top + col + 1], conv[top + w + col], conv[top + w + col + 1]};
+                int first = 0;
+                while (first < 3 && !(four[first] == max || Float.isNaN(four[first]) && Float.isNaN(max))) {
+                    first++;
+                }
+                winners[row * width + col + first % 2] = first < 2 ? 1f : 2f;
+            }
+        }
+        return winners;
+    }
+
+    /**
+     * The block's gradients ({@link Backend#conv2dMaxPool2x2Backward}: the pooled gradient placed at the
+     * winners straight onto the kernels' grids) against this backend's own three steps, bit for bit: the
+     * pooling's gradient over a full-size array, then conv2d's input and weight gradients. Normal values,
+     * then values on a coarse grid of halves, where windows tie; odd sizes; the fallbacks.
+     */
+    @Test
+    void convolutionalBlockGradientsMatchTheThreeSteps() {
+        for (boolean coarse : new boolean[] {false, true}) {
+            for (int[] c : CONVOLUTIONS) {
+                var g = geometry(c);
+                int n = g.n(), o = c[4], ho = g.ho(), wo = g.wo();
+                if (ho < 2 || wo < 2) {
+                    continue;
+                }
+                float[] x = coarse ? halves(n * g.c() * g.h() * g.w()) : random(n * g.c() * g.h() * g.w());
+                float[] wt = coarse ? halves(o * g.colRows()) : random(o * g.colRows());
+                float[] bias = coarse ? halves(o) : random(o);
+                float[] y = new float[n * o * (ho / 2) * (wo / 2)];
+                float[] winners = new float[2 * y.length];
+                cpu.conv2dMaxPool2x2(g, x, wt, bias, false, y, winners);
+                float[] gp = random(y.length);
+                float[] dx = random(x.length);
+                float[] dw = random(wt.length);
+                cpu.conv2dMaxPool2x2Backward(g, x, wt, winners, gp, dx, dw);
+                float[] conv = new float[n * o * ho * wo];
+                cpu.conv2d(g, x, wt, bias, conv);
+                float[] dconv = new float[conv.length];
+                cpu.maxPool2x2Backward(conv, y, gp, n * o, ho, wo, dconv);
+                float[] dxExpected = new float[x.length];
+                float[] dwExpected = new float[wt.length];
+                cpu.conv2dBackwardInput(g, dconv, wt, dxExpected);
+                cpu.conv2dBackwardWeight(g, x, dconv, dwExpected);
+                String what = java.util.Arrays.toString(c) + (coarse ? " coarse" : "");
+                assertArrayEquals(dxExpected, dx, 0f, "block input gradient " + what);
+                assertArrayEquals(dwExpected, dw, 0f, "block weight gradient " + what);
+                float[] dwOnly = random(wt.length);
+                cpu.conv2dMaxPool2x2Backward(g, x, wt, winners, gp, null, dwOnly);
+                assertArrayEquals(dwExpected, dwOnly, 0f, "block weight gradient alone " + what);
+            }
+        }
+    }
+
+    /** Values from -2 to 2 in halves: sums of their products are exact, so windows tie exactly. */
+    private float[] halves(int n) {
+        float[] v = random(n);
+        for (int i = 0; i < n; i++) {
+            v[i] = Math.round(Math.max(-2f, Math.min(2f, v[i] * 2f))) / 2f;
+        }
+        return v;
     }
 
     @Test
