@@ -287,7 +287,7 @@ final class DirectConvolution {
     /**
      * How an output gradient reaches the backward kernels: image n's, for o channels, placed onto a grid
      * from {@code at} (channel oc's rows {@code gr.wp()} apart from {@code at + oc gr.span()}; the columns
-     * past wo are left as they are, zero in every grid the kernels keep).
+     * past wo, and the rest of the span, are left zero, as every grid the kernels keep has them).
      */
     @FunctionalInterface
     private interface Placement {

@@ -49,6 +49,11 @@ final class VectorPooling {
     private static final FloatVector ZERO = FloatVector.zero(S);
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
     private static final FloatVector TWO = FloatVector.broadcast(S, 2f);
+    private static final FloatVector FOUR = FloatVector.broadcast(S, 4f);
+    /** Each lane's place in its window's order when it is in the window's upper row: 0 left, 1 right. */
+    private static final FloatVector ABOVE = FloatVector.fromArray(S, places(0), 0);
+    /** The same in the lower row: 2 left, 3 right. */
+    private static final FloatVector BELOW = FloatVector.fromArray(S, places(2), 0);
 
     private VectorPooling() {
     }
@@ -57,6 +62,14 @@ final class VectorPooling {
         float[] v = new float[V];
         for (int i = 0; i < V; i++) {
             v[i] = first + 2 * i;
+        }
+        return v;
+    }
+
+    private static float[] places(int first) {
+        float[] v = new float[V];
+        for (int i = 0; i < V; i++) {
+            v[i] = first + i % 2;
         }
         return v;
     }
@@ -235,6 +248,7 @@ final class VectorPooling {
     static void winners(float[] x, int planes, int planeStride, int rowStride, int ho, int wo, float[] bias,
                         float[] winners, int at) {
         int width = 2 * wo;
+        int end = at + planes * ho * width;
         for (int p = 0; p < planes; p++) {
             boolean biased = bias != null;
             float add = biased ? bias[p] : 0f;
@@ -242,7 +256,13 @@ final class VectorPooling {
                 int top = p * planeStride + 2 * oh * rowStride;
                 int out = at + (p * ho + oh) * width;
                 if (width < V) {
-                    winnersMasked(x, top, rowStride, width, biased, add, winners, out);
+                    // A whole vector where it stays within these planes' rows: its lanes past the row land on the
+                    // next rows, which are written after it (masked stores cost more on AMD cores).
+                    if (out + V <= end && top + rowStride + V <= x.length) {
+                        winnersVector(x, top, rowStride, biased, add, winners, out);
+                    } else {
+                        winnersMasked(x, top, rowStride, width, biased, add, winners, out);
+                    }
                     continue;
                 }
                 for (int c = 0; c < width; c += V) {
@@ -253,7 +273,12 @@ final class VectorPooling {
         }
     }
 
-    /** V columns of one window row pair's winners (see {@link #backwardVector} for the comparisons). */
+    /**
+     * V columns of one window row pair's winners: each element that holds its window's maximum (equal to it, or
+     * NaN, which only a NaN maximum has) offers its place in the window's order (0 and 1 above, 2 and 3 below),
+     * the others 4; the smallest offer of the window, its own and its partner's, is the winner, which the
+     * column marks 1 or 2 where its upper or lower element is that place.
+     */
     private static void winnersVector(float[] x, int top, int rowStride, boolean biased, float add, float[] winners,
                                       int at) {
         FloatVector upper = FloatVector.fromArray(S, x, top);
@@ -264,14 +289,11 @@ final class VectorPooling {
         }
         FloatVector m = upper.max(lower);
         m = m.max(m.rearrange(PARTNER));
-        VectorMask<Float> nan = m.test(VectorOperators.IS_NAN);
-        VectorMask<Float> up = upper.compare(VectorOperators.EQ, m).or(upper.test(VectorOperators.IS_NAN).and(nan));
-        VectorMask<Float> low = lower.compare(VectorOperators.EQ, m).or(lower.test(VectorOperators.IS_NAN).and(nan));
-        VectorMask<Float> upPartner = ZERO.blend(ONE, up).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
-        VectorMask<Float> lowPartner = ZERO.blend(ONE, low).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
-        VectorMask<Float> upperWins = up.andNot(RIGHT.and(upPartner));
-        VectorMask<Float> lowerWins = up.or(upPartner).not().and(low.andNot(RIGHT).or(RIGHT.andNot(lowPartner)));
-        ZERO.blend(ONE, upperWins).blend(TWO, lowerWins).intoArray(winners, at);
+        FloatVector offers = FOUR.blend(ABOVE, upper.compare(VectorOperators.EQ, m).or(upper.test(VectorOperators.IS_NAN)))
+                .min(FOUR.blend(BELOW, lower.compare(VectorOperators.EQ, m).or(lower.test(VectorOperators.IS_NAN))));
+        FloatVector first = offers.min(offers.rearrange(PARTNER));
+        ZERO.blend(ONE, first.compare(VectorOperators.EQ, ABOVE)).blend(TWO, first.compare(VectorOperators.EQ, BELOW))
+                .intoArray(winners, at);
     }
 
     /** {@link #winnersVector} for a row pair narrower than a vector, masked (AVX-512 only, see {@link #vectorWinners}). */
@@ -286,14 +308,11 @@ final class VectorPooling {
         }
         FloatVector m = upper.max(lower);
         m = m.max(m.rearrange(PARTNER));
-        VectorMask<Float> nan = m.test(VectorOperators.IS_NAN);
-        VectorMask<Float> up = upper.compare(VectorOperators.EQ, m).or(upper.test(VectorOperators.IS_NAN).and(nan));
-        VectorMask<Float> low = lower.compare(VectorOperators.EQ, m).or(lower.test(VectorOperators.IS_NAN).and(nan));
-        VectorMask<Float> upPartner = ZERO.blend(ONE, up).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
-        VectorMask<Float> lowPartner = ZERO.blend(ONE, low).rearrange(PARTNER).compare(VectorOperators.NE, 0f);
-        VectorMask<Float> upperWins = up.andNot(RIGHT.and(upPartner));
-        VectorMask<Float> lowerWins = up.or(upPartner).not().and(low.andNot(RIGHT).or(RIGHT.andNot(lowPartner)));
-        ZERO.blend(ONE, upperWins).blend(TWO, lowerWins).intoArray(winners, at, row);
+        FloatVector offers = FOUR.blend(ABOVE, upper.compare(VectorOperators.EQ, m).or(upper.test(VectorOperators.IS_NAN)))
+                .min(FOUR.blend(BELOW, lower.compare(VectorOperators.EQ, m).or(lower.test(VectorOperators.IS_NAN))));
+        FloatVector first = offers.min(offers.rearrange(PARTNER));
+        ZERO.blend(ONE, first.compare(VectorOperators.EQ, ABOVE)).blend(TWO, first.compare(VectorOperators.EQ, BELOW))
+                .intoArray(winners, at, row);
     }
 
     /**
@@ -301,7 +320,8 @@ final class VectorPooling {
      * pooled gradient {@code g [N, o, ho/2, wo/2]} and the {@link #winners} of its forward: channel oc's
      * rows {@code rowStride} apart from {@code at + oc span}, each window's gradient at its maximum and 0 at
      * its other three elements; a last odd row or column, which no window covers, 0 too. Columns past
-     * {@code wo} are not written. Planes of {@link #vectorWinners} width.
+     * {@code wo}, and the rows past a plane's last up to its {@code span}, get nothing but zeros. Planes of
+     * {@link #vectorWinners} width.
      */
     static void placeWinners(float[] winners, float[] g, int n, int o, int ho, int wo, float[] grid, int at, int span,
                              int rowStride) {
@@ -314,7 +334,14 @@ final class VectorPooling {
                 int row = (n * o + oc) * ho2 + oh;
                 int top = plane + 2 * oh * rowStride;
                 if (width < V) {
-                    placeMasked(winners, row * width, g, row * wo2, width, grid, top, rowStride);
+                    // Whole vectors, zero past the row, where they stay within the arrays: the zeros land on the
+                    // columns past wo, which stay zero, and on the next rows, which are written after them.
+                    if (top + rowStride + V <= grid.length && row * width + V <= winners.length
+                            && row * wo2 + V <= g.length) {
+                        placeNarrow(winners, row * width, g, row * wo2, width, grid, top, rowStride);
+                    } else {
+                        placeMasked(winners, row * width, g, row * wo2, width, grid, top, rowStride);
+                    }
                 } else if (row * wo2 + (width - V) / 2 + V > g.length) {
                     placeScalar(winners, row * width, g, row * wo2, width, grid, top, rowStride);
                 } else {
@@ -340,6 +367,16 @@ final class VectorPooling {
         FloatVector gm = FloatVector.fromArray(S, g, gAt).rearrange(PAIRED);
         ZERO.blend(gm, code.compare(VectorOperators.EQ, 1f)).intoArray(grid, top);
         ZERO.blend(gm, code.compare(VectorOperators.EQ, 2f)).intoArray(grid, top + rowStride);
+    }
+
+    /** {@link #placeVector} for a row pair narrower than a vector, its lanes past the row zero (AVX-512 only). */
+    private static void placeNarrow(float[] winners, int at, float[] g, int gAt, int width, float[] grid, int top,
+                                    int rowStride) {
+        VectorMask<Float> row = S.indexInRange(0, width);
+        FloatVector code = FloatVector.fromArray(S, winners, at);
+        FloatVector gm = FloatVector.fromArray(S, g, gAt).rearrange(PAIRED);
+        ZERO.blend(gm, code.compare(VectorOperators.EQ, 1f).and(row)).intoArray(grid, top);
+        ZERO.blend(gm, code.compare(VectorOperators.EQ, 2f).and(row)).intoArray(grid, top + rowStride);
     }
 
     /** {@link #placeVector} for a row pair narrower than a vector, masked (AVX-512 only). */
