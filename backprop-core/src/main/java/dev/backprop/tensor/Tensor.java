@@ -443,8 +443,8 @@ public final class Tensor {
     /**
      * A convolutional block: {@code conv2d(weight, bias, spec).maxPool2d(2, 2, 0)}, then {@link #relu}
      * when relu is set (pooling first is exact: max and ReLU commute), as one op with the three ops' values
-     * and gradients (the bias's within rounding). It never writes the convolution's full-size output: with a
-     * gradient to record it keeps which element of each window holds the maximum, and ReLU is no pass of its own.
+     * and gradients (the bias's within rounding). With a gradient to record it keeps which element of each window
+     * holds the maximum, not the convolution's output, which the CPU backend never writes; ReLU is no pass of its own.
      */
     public Tensor conv2dMaxPool2x2(Tensor weight, Tensor bias, Conv2dSpec spec, boolean relu) {
         return ConvOps.conv2dMaxPool2x2(this, weight, bias, spec, relu);

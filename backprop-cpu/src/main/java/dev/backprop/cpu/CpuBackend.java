@@ -458,7 +458,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void conv2dMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y,
                                  float[] winners) {
-        if (fusedBlock(g, winners != null)) {
+        if (DirectConvolution.applies(g)) {
             DirectConvolution.forwardMaxPool2x2(g, x, w, bias, relu, y, winners);
         } else {
             Backend.super.conv2dMaxPool2x2(g, x, w, bias, relu, y, winners);
@@ -468,16 +468,11 @@ public final class CpuBackend implements Backend {
     @Override
     public void conv2dMaxPool2x2Backward(ConvGeometry g, float[] x, float[] w, float[] winners, float[] gPooled,
                                          float[] dx, float[] dw) {
-        if (fusedBlock(g, true)) {
+        if (DirectConvolution.applies(g)) {
             DirectConvolution.backwardPooled(g, x, w, winners, gPooled, dx, dw);
         } else {
             Backend.super.conv2dMaxPool2x2Backward(g, x, w, winners, gPooled, dx, dw);
         }
-    }
-
-    /** Whether the direct kernels run a convolutional block (in training, its windows' winners in vectors too). */
-    private static boolean fusedBlock(ConvGeometry g, boolean training) {
-        return DirectConvolution.applies(g) && (!training || VectorPooling.vectorWinners(g.wo()));
     }
 
     @Override

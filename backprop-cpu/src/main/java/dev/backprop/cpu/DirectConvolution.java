@@ -253,7 +253,7 @@ final class DirectConvolution {
      * {@link #forward}, 2 x 2 max pooling and, when relu is set, ReLU in one pass: each image's grid
      * goes straight into the pooled output y and, in training, into the {@code winners} of its windows
      * ({@link VectorPooling#winners}) while it is in the core's cache; the full-size output is never
-     * written. Planes of {@link VectorPooling#vectorWinners} width when winners are wanted.
+     * written.
      */
     static void forwardMaxPool2x2(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, float[] y,
                                   float[] winners) {
@@ -267,7 +267,7 @@ final class DirectConvolution {
      * each skipped when null: the pooled gradient goes onto each image's grid at the windows' maxima
      * ({@link VectorPooling#placeWinners}) where the kernels would have copied a full-size gradient, so none is
      * written. An input gradient that takes the full correlation, not the scatter, gets the full-size gradient
-     * spread out first. Planes of {@link VectorPooling#vectorWinners} width.
+     * spread out first.
      */
     static void backwardPooled(ConvGeometry g, float[] x, float[] w, float[] winners, float[] gPooled, float[] dx,
                                float[] dw) {

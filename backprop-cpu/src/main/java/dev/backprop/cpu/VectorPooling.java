@@ -230,27 +230,19 @@ final class VectorPooling {
     }
 
     /**
-     * Whether {@link #winners} and {@link #placeWinners} take planes of this width in vectors: the
-     * windows of a row cover at least a vector, or with AVX-512 any width of at least one window (masked).
-     */
-    static boolean vectorWinners(int w) {
-        return V >= 16 ? w >= 2 : 2 * (w / 2) >= V;
-    }
-
-    /**
      * The training side of a fused convolutional block ({@code Backend.conv2dMaxPool2x2}'s {@code winners}):
      * for {@code planes} planes of a convolution's output as {@link #poolPlanes} reads them (before the bias,
      * which is added here as the full output would have it), which element of each 2 x 2 window holds its
      * maximum, in the windows' upper rows' layout from {@code at}: 1 above, 2 below, 0 in the partner's column.
-     * The same comparisons as {@link #backwardVector}, made while the grid is in the core's cache, so that
-     * neither the full output nor a full-size gradient is ever written. Planes of {@link #vectorWinners} width.
+     * The elements {@link #backwardVector} would find, found while the grid is in the core's cache, so that
+     * neither the full output nor a full-size gradient is ever written. Planes of any width.
      */
     static void winners(float[] x, int planes, int planeStride, int rowStride, int ho, int wo, float[] bias,
                         float[] winners, int at) {
         int width = 2 * wo;
         int end = at + planes * ho * width;
+        boolean biased = bias != null;
         for (int p = 0; p < planes; p++) {
-            boolean biased = bias != null;
             float add = biased ? bias[p] : 0f;
             for (int oh = 0; oh < ho; oh++) {
                 int top = p * planeStride + 2 * oh * rowStride;
@@ -261,7 +253,7 @@ final class VectorPooling {
                     if (out + V <= end && top + rowStride + V <= x.length) {
                         winnersVector(x, top, rowStride, biased, add, winners, out);
                     } else {
-                        winnersMasked(x, top, rowStride, width, biased, add, winners, out);
+                        winnersScalar(x, top, rowStride, width, biased, add, winners, out);
                     }
                     continue;
                 }
@@ -296,23 +288,28 @@ final class VectorPooling {
                 .intoArray(winners, at);
     }
 
-    /** {@link #winnersVector} for a row pair narrower than a vector, masked (AVX-512 only, see {@link #vectorWinners}). */
-    private static void winnersMasked(float[] x, int top, int rowStride, int width, boolean biased, float add,
+    /**
+     * {@link #winnersVector} one window at a time, for the rows narrower than a vector whose whole vector would
+     * reach past these planes' rows or the grid: the same maxima, the same order of the window's elements.
+     */
+    private static void winnersScalar(float[] x, int top, int rowStride, int width, boolean biased, float add,
                                       float[] winners, int at) {
-        VectorMask<Float> row = S.indexInRange(0, width);
-        FloatVector upper = FloatVector.fromArray(S, x, top, row);
-        FloatVector lower = FloatVector.fromArray(S, x, top + rowStride, row);
-        if (biased) {
-            upper = upper.add(add);
-            lower = lower.add(add);
+        for (int col = 0; col < width; col += 2) {
+            float a = x[top + col];
+            float b = x[top + col + 1];
+            float c = x[top + rowStride + col];
+            float d = x[top + rowStride + col + 1];
+            if (biased) {
+                a += add;
+                b += add;
+                c += add;
+                d += add;
+            }
+            float m = Math.max(Math.max(a, c), Math.max(b, d));
+            int first = holdsMax(a, m) ? 0 : holdsMax(b, m) ? 1 : holdsMax(c, m) ? 2 : 3;
+            winners[at + col] = first == 0 ? 1f : first == 2 ? 2f : 0f;
+            winners[at + col + 1] = first == 1 ? 1f : first == 3 ? 2f : 0f;
         }
-        FloatVector m = upper.max(lower);
-        m = m.max(m.rearrange(PARTNER));
-        FloatVector offers = FOUR.blend(ABOVE, upper.compare(VectorOperators.EQ, m).or(upper.test(VectorOperators.IS_NAN)))
-                .min(FOUR.blend(BELOW, lower.compare(VectorOperators.EQ, m).or(lower.test(VectorOperators.IS_NAN))));
-        FloatVector first = offers.min(offers.rearrange(PARTNER));
-        ZERO.blend(ONE, first.compare(VectorOperators.EQ, ABOVE)).blend(TWO, first.compare(VectorOperators.EQ, BELOW))
-                .intoArray(winners, at, row);
     }
 
     /**
@@ -320,8 +317,7 @@ final class VectorPooling {
      * pooled gradient {@code g [N, o, ho/2, wo/2]} and the {@link #winners} of its forward: channel oc's
      * rows {@code rowStride} apart from {@code at + oc span}, each window's gradient at its maximum and 0 at
      * its other three elements; a last odd row or column, which no window covers, 0 too. Columns past
-     * {@code wo}, and the rows past a plane's last up to its {@code span}, get nothing but zeros. Planes of
-     * {@link #vectorWinners} width.
+     * {@code wo}, and the rows past a plane's last up to its {@code span}, get nothing but zeros.
      */
     static void placeWinners(float[] winners, float[] g, int n, int o, int ho, int wo, float[] grid, int at, int span,
                              int rowStride) {
@@ -340,7 +336,7 @@ final class VectorPooling {
                             && row * wo2 + V <= g.length) {
                         placeNarrow(winners, row * width, g, row * wo2, width, grid, top, rowStride);
                     } else {
-                        placeMasked(winners, row * width, g, row * wo2, width, grid, top, rowStride);
+                        placeScalar(winners, row * width, g, row * wo2, width, grid, top, rowStride);
                     }
                 } else if (row * wo2 + (width - V) / 2 + V > g.length) {
                     placeScalar(winners, row * width, g, row * wo2, width, grid, top, rowStride);
@@ -379,17 +375,7 @@ final class VectorPooling {
         ZERO.blend(gm, code.compare(VectorOperators.EQ, 2f).and(row)).intoArray(grid, top + rowStride);
     }
 
-    /** {@link #placeVector} for a row pair narrower than a vector, masked (AVX-512 only). */
-    private static void placeMasked(float[] winners, int at, float[] g, int gAt, int width, float[] grid, int top,
-                                    int rowStride) {
-        VectorMask<Float> row = S.indexInRange(0, width);
-        FloatVector code = FloatVector.fromArray(S, winners, at, row);
-        FloatVector gm = FloatVector.fromArray(S, g, gAt, S.indexInRange(0, width / 2)).rearrange(PAIRED);
-        ZERO.blend(gm, code.compare(VectorOperators.EQ, 1f)).intoArray(grid, top, row);
-        ZERO.blend(gm, code.compare(VectorOperators.EQ, 2f)).intoArray(grid, top + rowStride, row);
-    }
-
-    /** A window row pair's gradient one element at a time: the last rows, whose vector would read past g's end. */
+    /** A window row pair's gradient one element at a time: the rows whose vector would reach past an array's end. */
     private static void placeScalar(float[] winners, int at, float[] g, int gAt, int width, float[] grid, int top,
                                     int rowStride) {
         for (int col = 0; col < width; col++) {

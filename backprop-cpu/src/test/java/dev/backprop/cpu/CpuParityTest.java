@@ -210,6 +210,52 @@ class CpuParityTest {
         }
     }
 
+    /**
+     * The fused block's winners ({@link VectorPooling#winners}) for every pattern of four window elements drawn
+     * from -0, 0, 1 and NaN (ties of each pair, signed zeros, NaN maxima), with and without a bias, on widths
+     * that take whole vectors, narrow rows, and the one-window-at-a-time rows at the planes' end, against the
+     * element-by-element definition; the grid's columns past the windows hold values that must not matter.
+     */
+    @Test
+    void winnersOfEveryTiePattern() {
+        float[] values = {-0f, 0f, 1f, Float.NaN};
+        for (int width : new int[] {2, 6, 10, 16, 28, 34}) {
+            for (float[] bias : new float[][] {null, {0.5f, -1f, 0f, 3f}}) {
+                int planes = 4, ho = 64, rowStride = width + 3, planeStride = 2 * ho * rowStride + 5;
+                float[] x = new float[planes * planeStride + 64];
+                java.util.Arrays.fill(x, Float.NaN);
+                float[] pooled = new float[planes * ho * (width / 2)];
+                float[] conv = new float[planes * 2 * ho * width];
+                int window = 0;
+                for (int p = 0; p < planes; p++) {
+                    for (int oh = 0; oh < ho; oh++) {
+                        for (int col = 0; col < width; col += 2, window++) {
+                            int top = p * planeStride + 2 * oh * rowStride + col;
+                            int[] at = {top, top + 1, top + rowStride, top + rowStride + 1};
+                            int[] full = {0, 1, width, width + 1};
+                            float m = Float.NEGATIVE_INFINITY;
+                            for (int e = 0; e < 4; e++) {
+                                float v = values[(window >> (2 * e)) % 4];
+                                x[at[e]] = v;
+                                float biased = bias == null ? v : v + bias[p];
+                                conv[(p * 2 * ho + 2 * oh) * width + col + full[e]] = biased;
+                            }
+                            float a = conv[(p * 2 * ho + 2 * oh) * width + col];
+                            float b = conv[(p * 2 * ho + 2 * oh) * width + col + 1];
+                            float c = conv[(p * 2 * ho + 2 * oh + 1) * width + col];
+                            float d = conv[(p * 2 * ho + 2 * oh + 1) * width + col + 1];
+                            pooled[(p * ho + oh) * (width / 2) + col / 2] = Math.max(Math.max(a, c), Math.max(b, d));
+                        }
+                    }
+                }
+                float[] winners = random(planes * ho * width);
+                VectorPooling.winners(x, planes, planeStride, rowStride, ho, width / 2, bias, winners, 0);
+                assertArrayEquals(winnersOf(conv, pooled, planes, 2 * ho, width), winners, 0f,
+                        "winners, width " + width + (bias == null ? "" : ", biased"));
+            }
+        }
+    }
+
     /** Values from -2 to 2 in halves: sums of their products are exact, so windows tie exactly. */
     private float[] halves(int n) {
         float[] v = random(n);
