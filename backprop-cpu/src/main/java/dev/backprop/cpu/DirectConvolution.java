@@ -129,10 +129,14 @@ final class DirectConvolution {
             return wp() - kw + 1;
         }
 
-        /** Grid indices computed per output channel, a whole number of register tiles. */
+        /**
+         * Grid indices computed per output channel, a whole number of vectors: register tiles of NR columns, then
+         * one of a vector where a tile would pass the span (LeNet's conv2: 144 a channel for its 140 positions,
+         * not 160).
+         */
         int span() {
             int l = ho() * wp();
-            return (l + NR - 1) / NR * NR;
+            return (l + V - 1) / V * V;
         }
 
         /** Floats per padded channel plane, with slack for the last tile's reads past the plane. */
@@ -378,8 +382,12 @@ final class DirectConvolution {
                 Arrays.fill(dxp, 0f);
                 for (int b = 0; b < blocks; b++) {
                     int rows = start[b + 1] - start[b];
-                    for (int i = 0; i < span; i += NR) {
+                    int i = 0;
+                    for (; i + NR <= span; i += NR) {
                         forwardTile(rows, o, wt, b * o * MR, dyg, channels, i, strip, i, span);
+                    }
+                    if (i < span) {
+                        forwardTail(o, wt, b * o * MR, dyg, channels, i, strip, i, span);
                     }
                     for (int r = 0; r < rows; r++) {
                         addRun(strip, r * span, dxp, off[start[b] + r], span);
@@ -446,8 +454,12 @@ final class DirectConvolution {
                 gr.pad(x, n, xp, 0);
                 for (int b = 0; b < blocks; b++) {
                     int rows = start[b + 1] - start[b];
-                    for (int i = 0; i < span; i += NR) {
+                    int i = 0;
+                    for (; i + NR <= span; i += NR) {
                         forwardTile(rows, taps, wp, b * taps * MR, xp, off, i, out, start[b] * span + i, span);
+                    }
+                    if (i < span) {
+                        forwardTail(taps, wp, b * taps * MR, xp, off, i, out, start[b] * span + i, span);
                     }
                 }
                 if (pooled != null) {
@@ -471,6 +483,61 @@ final class DirectConvolution {
                 }
             }
         });
+    }
+
+    /**
+     * {@link #forwardTile} one vector wide, for a span's last V columns where a whole tile would pass it: all MR
+     * rows of the panel (those past it are overwritten by the next panel's tiles, or lie past the channels).
+     */
+    private static void forwardTail(int taps, float[] wp, int wAt, float[] xp, int[] off, int i, float[] out, int outAt,
+                                    int ld) {
+        if (MR == 6) {
+            forwardTail6(taps, wp, wAt, xp, off, i, out, outAt, ld);
+        } else {
+            forwardTail4(taps, wp, wAt, xp, off, i, out, outAt, ld);
+        }
+    }
+
+    /** {@link #forwardTail} with 6 rows. */
+    private static void forwardTail6(int taps, float[] wp, int wAt, float[] xp, int[] off, int i, float[] out, int outAt,
+                                     int ld) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            FloatVector b = FloatVector.fromArray(S, xp, off[t] + i);
+            int aq = wAt + t * MR;
+            c0 = FloatVector.broadcast(S, wp[aq]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, wp[aq + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, wp[aq + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, wp[aq + 3]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, wp[aq + 4]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, wp[aq + 5]).fma(b, c5);
+        }
+        c0.intoArray(out, outAt);
+        c1.intoArray(out, outAt + ld);
+        c2.intoArray(out, outAt + 2 * ld);
+        c3.intoArray(out, outAt + 3 * ld);
+        c4.intoArray(out, outAt + 4 * ld);
+        c5.intoArray(out, outAt + 5 * ld);
+    }
+
+    /** {@link #forwardTail} with 4 rows. */
+    private static void forwardTail4(int taps, float[] wp, int wAt, float[] xp, int[] off, int i, float[] out, int outAt,
+                                     int ld) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            FloatVector b = FloatVector.fromArray(S, xp, off[t] + i);
+            int aq = wAt + t * MR;
+            c0 = FloatVector.broadcast(S, wp[aq]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, wp[aq + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, wp[aq + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, wp[aq + 3]).fma(b, c3);
+        }
+        c0.intoArray(out, outAt);
+        c1.intoArray(out, outAt + ld);
+        c2.intoArray(out, outAt + 2 * ld);
+        c3.intoArray(out, outAt + 3 * ld);
     }
 
     /**
