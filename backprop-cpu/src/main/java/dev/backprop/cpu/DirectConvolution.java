@@ -674,9 +674,6 @@ final class DirectConvolution {
         int blocks = start.length - 1;
         int groups = (taps + TAPS - 1) / TAPS;
         int span = gr.span();
-        // The tiles go a vector at a time, so they sum the grid's positions rounded up to a vector, not to a tile's
-        // columns: LeNet's conv2 144 a channel instead of 160 (its last 16 are zeros in dY).
-        int positions = (gr.ho() * gr.wp() + V - 1) / V * V;
         // A tap count that is no multiple of TAPS gets last, discarded taps that read the first one's inputs.
         int[] off = Arrays.copyOf(gr.offsets(), TAPS * groups);
         int gridRows = o + MR;   // a tile reads all its rows; those past o are zero
@@ -704,7 +701,7 @@ final class DirectConvolution {
                 for (int b = 0; b < blocks; b++) {
                     int rows = start[b + 1] - start[b];
                     for (int tg = 0; tg < groups; tg++) {
-                        weightTile(rows, count, span, positions, xp, gr.c() * gr.plane(), off, TAPS * tg,
+                        weightTile(rows, count, span, xp, gr.c() * gr.plane(), off, TAPS * tg,
                                 dyg, gridRows * span, start[b] * span, lanes, ((b * groups + tg) * MR * TAPS) * V);
                     }
                 }
@@ -736,33 +733,28 @@ final class DirectConvolution {
     /**
      * Adds to the per-lane sums {@code lanes[at + (r * TAPS + q) * V + lane]} the products
      * {@code dY[row r] . X[tap t + q]} over the {@code count} images of a chunk, for the MR output channels
-     * of one panel (its first {@code rows}, as in {@link #forwardTile}) and TAPS taps from {@code off[t]}:
-     * the first {@code positions} of each grid row, {@code span} apart.
+     * of one panel (its first {@code rows}, as in {@link #forwardTile}) and TAPS taps from {@code off[t]}.
      */
-    private static void weightTile(int rows, int count, int span, int positions, float[] xp, int xStride, int[] off,
-                                   int t, float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
+    private static void weightTile(int rows, int count, int span, float[] xp, int xStride, int[] off, int t,
+                                   float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
         if (TAPS == 2) {
             if (rows <= 2) {
-                weightTile2x2(count, span, positions, xp, xStride, off[t], off[t + 1], dyg, dyStride, dyAt, lanes, at);
+                weightTile2x2(count, span, xp, xStride, off[t], off[t + 1], dyg, dyStride, dyAt, lanes, at);
             } else {
-                weightTile4x2(count, span, positions, xp, xStride, off[t], off[t + 1], dyg, dyStride, dyAt, lanes, at);
+                weightTile4x2(count, span, xp, xStride, off[t], off[t + 1], dyg, dyStride, dyAt, lanes, at);
             }
         } else if (rows <= 2) {
-            weightTile2x3(count, span, positions, xp, xStride, off[t], off[t + 1], off[t + 2], dyg, dyStride, dyAt,
-                    lanes, at);
+            weightTile2x3(count, span, xp, xStride, off[t], off[t + 1], off[t + 2], dyg, dyStride, dyAt, lanes, at);
         } else if (rows <= 4) {
-            weightTile4x3(count, span, positions, xp, xStride, off[t], off[t + 1], off[t + 2], dyg, dyStride, dyAt,
-                    lanes, at);
+            weightTile4x3(count, span, xp, xStride, off[t], off[t + 1], off[t + 2], dyg, dyStride, dyAt, lanes, at);
         } else {
-            weightTile6x3(count, span, positions, xp, xStride, off[t], off[t + 1], off[t + 2], dyg, dyStride, dyAt,
-                    lanes, at);
+            weightTile6x3(count, span, xp, xStride, off[t], off[t + 1], off[t + 2], dyg, dyStride, dyAt, lanes, at);
         }
     }
 
     /** {@link #weightTile} with 6 rows and 3 taps. */
-    private static void weightTile6x3(int count, int span, int positions, float[] xp, int xStride,
-                                      int off0, int off1, int off2, float[] dyg, int dyStride, int dyAt,
-                                      float[] lanes, int at) {
+    private static void weightTile6x3(int count, int span, float[] xp, int xStride, int off0, int off1, int off2,
+                                      float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
         FloatVector c00 = FloatVector.fromArray(S, lanes, at), c01 = FloatVector.fromArray(S, lanes, at + V);
         FloatVector c02 = FloatVector.fromArray(S, lanes, at + 2 * V);
         FloatVector c10 = FloatVector.fromArray(S, lanes, at + 3 * V), c11 = FloatVector.fromArray(S, lanes, at + 4 * V);
@@ -778,7 +770,7 @@ final class DirectConvolution {
         for (int j = 0; j < count; j++) {
             int xAt = j * xStride;
             int d = j * dyStride + dyAt;
-            for (int i = 0; i < positions; i += V) {
+            for (int i = 0; i < span; i += V) {
                 FloatVector b0 = FloatVector.fromArray(S, xp, xAt + off0 + i);
                 FloatVector b1 = FloatVector.fromArray(S, xp, xAt + off1 + i);
                 FloatVector b2 = FloatVector.fromArray(S, xp, xAt + off2 + i);
@@ -829,9 +821,8 @@ final class DirectConvolution {
     }
 
     /** {@link #weightTile} with 4 rows and 3 taps. */
-    private static void weightTile4x3(int count, int span, int positions, float[] xp, int xStride,
-                                      int off0, int off1, int off2, float[] dyg, int dyStride, int dyAt,
-                                      float[] lanes, int at) {
+    private static void weightTile4x3(int count, int span, float[] xp, int xStride, int off0, int off1, int off2,
+                                      float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
         FloatVector c00 = FloatVector.fromArray(S, lanes, at), c01 = FloatVector.fromArray(S, lanes, at + V);
         FloatVector c02 = FloatVector.fromArray(S, lanes, at + 2 * V);
         FloatVector c10 = FloatVector.fromArray(S, lanes, at + 3 * V), c11 = FloatVector.fromArray(S, lanes, at + 4 * V);
@@ -843,7 +834,7 @@ final class DirectConvolution {
         for (int j = 0; j < count; j++) {
             int xAt = j * xStride;
             int d = j * dyStride + dyAt;
-            for (int i = 0; i < positions; i += V) {
+            for (int i = 0; i < span; i += V) {
                 FloatVector b0 = FloatVector.fromArray(S, xp, xAt + off0 + i);
                 FloatVector b1 = FloatVector.fromArray(S, xp, xAt + off1 + i);
                 FloatVector b2 = FloatVector.fromArray(S, xp, xAt + off2 + i);
@@ -880,9 +871,8 @@ final class DirectConvolution {
     }
 
     /** {@link #weightTile} with 2 rows and 3 taps. */
-    private static void weightTile2x3(int count, int span, int positions, float[] xp, int xStride,
-                                      int off0, int off1, int off2, float[] dyg, int dyStride, int dyAt,
-                                      float[] lanes, int at) {
+    private static void weightTile2x3(int count, int span, float[] xp, int xStride, int off0, int off1, int off2,
+                                      float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
         FloatVector c00 = FloatVector.fromArray(S, lanes, at), c01 = FloatVector.fromArray(S, lanes, at + V);
         FloatVector c02 = FloatVector.fromArray(S, lanes, at + 2 * V);
         FloatVector c10 = FloatVector.fromArray(S, lanes, at + 3 * V), c11 = FloatVector.fromArray(S, lanes, at + 4 * V);
@@ -890,7 +880,7 @@ final class DirectConvolution {
         for (int j = 0; j < count; j++) {
             int xAt = j * xStride;
             int d = j * dyStride + dyAt;
-            for (int i = 0; i < positions; i += V) {
+            for (int i = 0; i < span; i += V) {
                 FloatVector b0 = FloatVector.fromArray(S, xp, xAt + off0 + i);
                 FloatVector b1 = FloatVector.fromArray(S, xp, xAt + off1 + i);
                 FloatVector b2 = FloatVector.fromArray(S, xp, xAt + off2 + i);
@@ -913,7 +903,7 @@ final class DirectConvolution {
     }
 
     /** {@link #weightTile} with 4 rows and 2 taps. */
-    private static void weightTile4x2(int count, int span, int positions, float[] xp, int xStride, int off0, int off1,
+    private static void weightTile4x2(int count, int span, float[] xp, int xStride, int off0, int off1,
                                       float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
         FloatVector c00 = FloatVector.fromArray(S, lanes, at), c01 = FloatVector.fromArray(S, lanes, at + V);
         FloatVector c10 = FloatVector.fromArray(S, lanes, at + 2 * V), c11 = FloatVector.fromArray(S, lanes, at + 3 * V);
@@ -922,7 +912,7 @@ final class DirectConvolution {
         for (int j = 0; j < count; j++) {
             int xAt = j * xStride;
             int d = j * dyStride + dyAt;
-            for (int i = 0; i < positions; i += V) {
+            for (int i = 0; i < span; i += V) {
                 FloatVector b0 = FloatVector.fromArray(S, xp, xAt + off0 + i);
                 FloatVector b1 = FloatVector.fromArray(S, xp, xAt + off1 + i);
                 FloatVector a0 = FloatVector.fromArray(S, dyg, d + i);
@@ -950,14 +940,14 @@ final class DirectConvolution {
     }
 
     /** {@link #weightTile} with 2 rows and 2 taps. */
-    private static void weightTile2x2(int count, int span, int positions, float[] xp, int xStride, int off0, int off1,
+    private static void weightTile2x2(int count, int span, float[] xp, int xStride, int off0, int off1,
                                       float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
         FloatVector c00 = FloatVector.fromArray(S, lanes, at), c01 = FloatVector.fromArray(S, lanes, at + V);
         FloatVector c10 = FloatVector.fromArray(S, lanes, at + 2 * V), c11 = FloatVector.fromArray(S, lanes, at + 3 * V);
         for (int j = 0; j < count; j++) {
             int xAt = j * xStride;
             int d = j * dyStride + dyAt;
-            for (int i = 0; i < positions; i += V) {
+            for (int i = 0; i < span; i += V) {
                 FloatVector b0 = FloatVector.fromArray(S, xp, xAt + off0 + i);
                 FloatVector b1 = FloatVector.fromArray(S, xp, xAt + off1 + i);
                 FloatVector a0 = FloatVector.fromArray(S, dyg, d + i);
