@@ -76,7 +76,7 @@ final class DirectConvolution {
     /** The kept buffers' uses. */
     private enum Use {
         PADDED_INPUT, OUTPUT_GRID, GRADIENT_GRID, SCATTER_GRID, SCATTER_STRIP, PADDED_INPUT_GRADIENT, WEIGHT_LANES,
-        WEIGHT_SHARES
+        WEIGHT_SHARES, PACKED_WEIGHTS, PACKED_WEIGHTS_TRANSPOSED
     }
 
     private DirectConvolution() {
@@ -363,7 +363,8 @@ final class DirectConvolution {
         int taps = gr.taps();
         int[] start = panels(taps);
         int blocks = start.length - 1;
-        float[] wt = pack(w, start, o, 1, taps);   // W^T: row t, column oc at w[oc * taps + t]
+        // W^T: row t, column oc at w[oc * taps + t]
+        float[] wt = pack(gr, Use.PACKED_WEIGHTS_TRANSPOSED, w, start, o, 1, taps);
         int span = gr.span();
         int plane = gr.plane();
         int[] channels = new int[o];
@@ -406,11 +407,13 @@ final class DirectConvolution {
     /**
      * The register tiles' A operand: the rows of a matrix M ({@code M[r, j] = w[r rowStride + j colStride]},
      * {@code depth} columns) in the panels {@code start} cuts, block b holding {@code M[start[b] + r, j]} at
-     * {@code [(b depth + j) MR + r]}, zero past a panel's rows.
+     * {@code [(b depth + j) MR + r]}, zero past a panel's rows; in the calling thread's kept buffer for
+     * {@code use} of grid {@code g} (the threads of a region only read it), so a step allocates no weights.
      */
-    private static float[] pack(float[] w, int[] start, int depth, int rowStride, int colStride) {
+    private static float[] pack(Grid g, Use use, float[] w, int[] start, int depth, int rowStride, int colStride) {
         int blocks = start.length - 1;
-        float[] panels = new float[blocks * depth * MR];
+        float[] panels = buffer(g, use, blocks * depth * MR);
+        Arrays.fill(panels, 0f);
         for (int b = 0; b < blocks; b++) {
             for (int r = 0; r < start[b + 1] - start[b]; r++) {
                 for (int j = 0; j < depth; j++) {
@@ -439,7 +442,7 @@ final class DirectConvolution {
         int taps = gr.taps();
         int[] start = panels(o);
         int blocks = start.length - 1;
-        float[] wp = pack(w, start, taps, taps, 1);   // W: row oc, column t at w[oc * taps + t]
+        float[] wp = pack(gr, Use.PACKED_WEIGHTS, w, start, taps, taps, 1);   // W: row oc, column t at w[oc * taps + t]
         int[] off = gr.offsets();
         int span = gr.span();
         int ho = gr.ho();
