@@ -1,5 +1,7 @@
 package dev.backprop.backend;
 
+import java.util.Arrays;
+
 /**
  * The kernel seam: the few primitive loops every tensor operation is built from. Implementations
  * see flat {@code float[]} buffers with {@link Layout}s, never tensors or the autograd graph, so a
@@ -124,25 +126,19 @@ public interface Backend {
         conv2d(g, x, w, bias, conv);
         maxPool2x2(conv, g.n() * o, g.ho(), g.wo(), y);
         if (winners != null) {
+            // The pooling's own gradient routes a 1 from each window to the element that holds its maximum.
+            float[] ones = new float[y.length];
+            Arrays.fill(ones, 1f);
+            float[] routed = new float[conv.length];
+            maxPool2x2Backward(conv, y, ones, g.n() * o, g.ho(), g.wo(), routed);
             int ho = g.ho() / 2;
             int width = 2 * (g.wo() / 2);
             for (int row = 0; row < g.n() * o * ho; row++) {
                 int top = row / ho * g.ho() * g.wo() + 2 * (row % ho) * g.wo();
-                for (int col = 0; col < width; col += 2) {
-                    int i = top + col;
-                    float max = y[row * (width / 2) + col / 2];
-                    int at = row * width + col;
-                    winners[at] = 0f;
-                    winners[at + 1] = 0f;
-                    if (holdsMax(conv[i], max)) {
-                        winners[at] = 1f;
-                    } else if (holdsMax(conv[i + 1], max)) {
-                        winners[at + 1] = 1f;
-                    } else if (holdsMax(conv[i + g.wo()], max)) {
-                        winners[at] = 2f;
-                    } else {
-                        winners[at + 1] = 2f;
-                    }
+                for (int col = 0; col < width; col++) {
+                    float above = routed[top + col];
+                    float below = routed[top + g.wo() + col];
+                    winners[row * width + col] = above != 0f ? 1f : below != 0f ? 2f : 0f;
                 }
             }
         }
@@ -183,11 +179,6 @@ public interface Backend {
         if (dw != null) {
             conv2dBackwardWeight(g, x, dy, dw);
         }
-    }
-
-    /** Whether a window's element is its maximum: equal to it, or NaN where the maximum is NaN. */
-    private static boolean holdsMax(float v, float max) {
-        return v == max || (Float.isNaN(v) && Float.isNaN(max));
     }
 
     /** The convolution's input gradient: writes {@code dx [N, C, H, W]} from {@code dy [N, O, Ho, Wo]}. */

@@ -76,7 +76,7 @@ final class DirectConvolution {
     /** The kept buffers' uses. */
     private enum Use {
         PADDED_INPUT, OUTPUT_GRID, GRADIENT_GRID, SCATTER_GRID, SCATTER_STRIP, PADDED_INPUT_GRADIENT, WEIGHT_LANES,
-        WEIGHT_SHARES, PACKED_WEIGHTS, PACKED_WEIGHTS_TRANSPOSED
+        WEIGHT_SHARES, PACKED_WEIGHTS, PACKED_WEIGHTS_TRANSPOSED, SPREAD_GRADIENT
     }
 
     private DirectConvolution() {
@@ -283,8 +283,8 @@ final class DirectConvolution {
             if (scatters(g, forward)) {
                 scatter(g.n(), forward, o, pooled, w, dx);
             } else {
-                // The full-size gradient: planes of the output's own size, rows wo apart.
-                float[] dy = new float[g.n() * o * g.ho() * g.wo()];
+                // The full-size gradient, every element written: planes of the output's own size, rows wo apart.
+                float[] dy = buffer(forward, Use.SPREAD_GRADIENT, g.n() * o * g.ho() * g.wo());
                 int plane = g.ho() * g.wo();
                 for (int n = 0; n < g.n(); n++) {
                     VectorPooling.placeWinners(winners, gPooled, n, o, g.ho(), g.wo(), dy, n * o * plane, plane, g.wo());
@@ -383,13 +383,7 @@ final class DirectConvolution {
                 Arrays.fill(dxp, 0f);
                 for (int b = 0; b < blocks; b++) {
                     int rows = start[b + 1] - start[b];
-                    int i = 0;
-                    for (; i + NR <= span; i += NR) {
-                        forwardTile(rows, o, wt, b * o * MR, dyg, channels, i, strip, i, span);
-                    }
-                    if (i < span) {
-                        forwardTail(o, wt, b * o * MR, dyg, channels, i, strip, i, span);
-                    }
+                    panelRows(rows, o, wt, b * o * MR, dyg, channels, strip, 0, span);
                     for (int r = 0; r < rows; r++) {
                         addRun(strip, r * span, dxp, off[start[b] + r], span);
                     }
@@ -456,14 +450,7 @@ final class DirectConvolution {
             for (int n = images * part / parts; n < images * (part + 1) / parts; n++) {
                 gr.pad(x, n, xp, 0);
                 for (int b = 0; b < blocks; b++) {
-                    int rows = start[b + 1] - start[b];
-                    int i = 0;
-                    for (; i + NR <= span; i += NR) {
-                        forwardTile(rows, taps, wp, b * taps * MR, xp, off, i, out, start[b] * span + i, span);
-                    }
-                    if (i < span) {
-                        forwardTail(taps, wp, b * taps * MR, xp, off, i, out, start[b] * span + i, span);
-                    }
+                    panelRows(start[b + 1] - start[b], taps, wp, b * taps * MR, xp, off, out, start[b] * span, span);
                 }
                 if (pooled != null) {
                     VectorPooling.poolPlanes(out, o, span, gr.wp(), ho / 2, wo / 2, bias, relu, pooled,
@@ -486,6 +473,21 @@ final class DirectConvolution {
                 }
             }
         });
+    }
+
+    /**
+     * One panel's rows of a correlation over a whole span: {@code out[outAt + r span + i]} for i below the span,
+     * in register tiles of NR columns and, where the span is an odd number of vectors, one a vector wide.
+     */
+    private static void panelRows(int rows, int taps, float[] wp, int wAt, float[] xp, int[] off, float[] out, int outAt,
+                                  int span) {
+        int i = 0;
+        for (; i + NR <= span; i += NR) {
+            forwardTile(rows, taps, wp, wAt, xp, off, i, out, outAt + i, span);
+        }
+        if (i < span) {
+            forwardTail(taps, wp, wAt, xp, off, i, out, outAt + i, span);
+        }
     }
 
     /**
