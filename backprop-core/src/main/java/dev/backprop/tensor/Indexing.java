@@ -2,6 +2,7 @@ package dev.backprop.tensor;
 
 import static dev.backprop.tensor.Graph.grads;
 
+import dev.backprop.backend.Backend;
 import dev.backprop.backend.Backends;
 
 /**
@@ -51,14 +52,30 @@ final class Indexing {
         });
     }
 
+    /**
+     * Whole rows {@code picks} of a contiguous {@code x}; from {@link #PARALLEL_FLOATS} copied floats the rows are
+     * split across the backend's threads. A mini-batch drawn at random from a data set held as floats reads rows far
+     * apart in memory: on the calling thread alone, a batch of 128 MNIST images (401 KB from a 188 MB array) was 9% of
+     * the main thread's time in the MNIST MLP's training while the other core waited (Zen 4, 2026-12-06, JFR).
+     */
     private static Tensor selectRows(Tensor x, int[] picks, int[] dims) {
         int row = x.numel() / Math.max(1, x.shape.raw()[0]);
         float[] out = StepMemory.uninitialized(picks.length * row);
-        for (int i = 0; i < picks.length; i++) {
-            System.arraycopy(x.storage.data(), x.offset + picks[i] * row, out, i * row, row);
-        }
+        float[] src = x.storage.data();
+        int base = x.offset;
+        Backend backend = Backends.active();
+        int parts = (int) Math.max(1, Math.min(Math.min(backend.parallelism(), picks.length),
+                (long) picks.length * row / PARALLEL_FLOATS));
+        backend.parallel(parts, part -> {
+            for (int i = picks.length * part / parts, end = picks.length * (part + 1) / parts; i < end; i++) {
+                System.arraycopy(src, base + picks[i] * row, out, i * row, row);
+            }
+        });
         return Tensor.wrap(out, Shape.of(dims));
     }
+
+    /** Floats from which {@link #selectRows} splits its copies across threads (as a byte-held data set's batches). */
+    private static final int PARALLEL_FLOATS = 1 << 15;
 
     static Tensor gather(Tensor x, int dim, Tensor index) {
         int d = x.shape.normalizeDim("gather", dim);
