@@ -63,7 +63,12 @@ public final class CpuBackend implements Backend {
     @Override
     public void copy(float[] src, Layout from, float[] dst, int dstOffset) {
         if (from.isContiguous()) {
-            System.arraycopy(src, from.offset(), dst, dstOffset, from.size());
+            // A large copy in parts on the workers: a parameter's first gradient of a step is copied into its kept
+            // buffer (the MNIST MLP's 269,000 values a step, 4.5% of the main thread's time on it alone, JFR).
+            inChunks(from.size(), false, (start, length) -> {
+                System.arraycopy(src, from.offset() + start, dst, dstOffset + start, length);
+                return true;
+            });
             return;
         }
         int split = contiguousSuffix(from);
