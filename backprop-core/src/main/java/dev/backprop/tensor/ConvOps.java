@@ -72,7 +72,7 @@ final class ConvOps {
                     Tensor passed = relu ? Elementwise.binary("relu_backward", BinaryOp.PASS_IF_POSITIVE, dy, out) : dy;
                     float[] gd = Creation.readable(passed.contiguous());
                     float[] dx = x.requiresGrad() ? StepMemory.uninitialized(xd.length) : null;
-                    float[] dw = w.requiresGrad() ? StepMemory.uninitialized(wd.length) : null;
+                    float[] dw = w.requiresGrad() ? w.gradientBuffer() : null;
                     Backends.active().conv2dMaxPool2x2Backward(g, xd, wd, winners, gd, dx, dw);
                     Tensor db = b != null && b.requiresGrad() ? biasGradient(gd, g.n(), o, pooledPositions, b) : null;
                     return grads(dx == null ? null : Tensor.wrap(dx, x.shape), dw == null ? null : Tensor.wrap(dw, w.shape),
@@ -92,7 +92,7 @@ final class ConvOps {
         }
         Tensor dw = null;
         if (w.requiresGrad()) {
-            float[] d = StepMemory.uninitialized(wd.length);
+            float[] d = w.gradientBuffer();
             k.conv2dBackwardWeight(g, xd, dyd, d);
             dw = Tensor.wrap(d, w.shape);
         }

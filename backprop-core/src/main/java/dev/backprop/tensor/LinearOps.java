@@ -60,7 +60,7 @@ final class LinearOps {
             }
             Tensor dw = null;
             if (w.requiresGrad()) {
-                float[] d = StepMemory.forProduct(out * in, n);
+                float[] d = n == 0 ? StepMemory.zeroed(out * in) : w.gradientBuffer();
                 k.gemm(out, in, n, gc.storage.data(), gc.offset, 1, out, xc.storage.data(), xc.offset, in, 1, d, 0, in, false);
                 dw = Tensor.wrap(d, w.shape);
             }

@@ -292,6 +292,19 @@ public final class StepMemory {
         return terms == 0 ? zeroed(n) : uninitialized(n);
     }
 
+    /**
+     * A buffer from outside the step that an operation overwrites ({@link Tensor#gradientBuffer()}: a weight's released
+     * gradient), NaN-filled first when this memory poisons its recycled buffers, so a test finds an element left
+     * unwritten there too.
+     */
+    static float[] lent(float[] a) {
+        StepMemory m = OPEN.get();
+        if (m != null && m.poisonOnRecycle) {
+            Arrays.fill(a, Float.NaN);
+        }
+        return a;
+    }
+
     /** A buffer of {@code n} zeros for an operation's result (one that accumulates into it). */
     static float[] zeroed(int n) {
         StepMemory m = OPEN.get();

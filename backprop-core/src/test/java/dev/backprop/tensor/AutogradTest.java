@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,86 @@ class AutogradTest {
         assertNull(x.grad());
         x.mul(x).sum().backward();
         assertArrayEquals(new float[] {2, 4}, x.grad().toFloatArray());
+    }
+
+    /**
+     * A weight's gradient is computed straight into the buffer zeroGrad released, and is the same tensor step after
+     * step: its values are the product's alone (nothing of the step before, whose buffer is filled with NaN first), it
+     * sums when the weight is used twice, and when the weight is also the input (its two gradients meet in one rule,
+     * one of them in the lent buffer) the sum is still right.
+     */
+    @Test
+    void aWeightsGradientIsWrittenIntoTheBufferZeroGradReleased() {
+        Generator generator = new Generator(7);
+        Tensor w = Tensor.randn(generator, 4, 4).setRequiresGrad(true);
+        Tensor x1 = Tensor.randn(generator, 5, 4);
+        Tensor x2 = Tensor.randn(generator, 3, 4);
+        x1.linear(w, null).sum().backward();
+        Tensor kept = w.grad();
+        assertArrayEquals(columnSums(x1), kept.toFloatArray(), 1e-6f);
+        for (int step = 0; step < 2; step++) {
+            kept.mulInPlace(Float.NaN);
+            w.zeroGrad();
+            x2.linear(w, null).sum().backward();
+            assertSame(kept, w.grad(), "the released buffer is the next gradient");
+            assertArrayEquals(columnSums(x2), w.grad().toFloatArray(), 1e-6f);
+        }
+        kept.mulInPlace(Float.NaN);
+        w.zeroGrad();
+        x1.linear(w, null).sum().add(x2.linear(w, null).sum()).backward();
+        float[] both = columnSums(x1);
+        float[] second = columnSums(x2);
+        for (int i = 0; i < both.length; i++) {
+            both[i] += second[i];
+        }
+        assertArrayEquals(both, w.grad().toFloatArray(), 1e-5f);
+        w.zeroGrad();
+        w.linear(w, null).sum().backward();    // d/dW of sum(W W^T): the column sums of W, twice
+        float[] twice = columnSums(w.detach());
+        for (int i = 0; i < twice.length; i++) {
+            twice[i] *= 2;
+        }
+        assertArrayEquals(twice, w.grad().toFloatArray(), 1e-5f);
+    }
+
+    /** {@code [rows, cols]} to the gradient of {@code sum(x W^T)} for a [4, cols] W: each row the columns' sums. */
+    private static float[] columnSums(Tensor x) {
+        float[] v = x.toFloatArray();
+        int cols = x.size(1);
+        float[] sums = new float[cols];
+        for (int i = 0; i < v.length; i++) {
+            sums[i % cols] += v[i];
+        }
+        float[] out = new float[4 * cols];
+        for (int o = 0; o < 4; o++) {
+            System.arraycopy(sums, 0, out, o * cols, cols);
+        }
+        return out;
+    }
+
+    /**
+     * A convolution's weight gradient written into the released buffer (NaN-filled) equals the one a fresh weight of
+     * the same values gets, bit for bit, for the plain convolution and the fused block with pooling.
+     */
+    @Test
+    void aConvolutionsWeightGradientOverwritesTheReleasedBuffer() {
+        Generator generator = new Generator(8);
+        Tensor x = Tensor.randn(generator, 2, 3, 8, 8);
+        Tensor values = Tensor.randn(generator, 4, 3, 3, 3);
+        for (boolean pooled : new boolean[] {false, true}) {
+            Tensor w = values.detach().clone().setRequiresGrad(true);
+            convolve(x, w, pooled).sum().backward();
+            w.grad().mulInPlace(Float.NaN);
+            w.zeroGrad();
+            convolve(x.mul(0.5f), w, pooled).sum().backward();
+            Tensor fresh = values.detach().clone().setRequiresGrad(true);
+            convolve(x.mul(0.5f), fresh, pooled).sum().backward();
+            assertArrayEquals(fresh.grad().toFloatArray(), w.grad().toFloatArray(), pooled ? "with pooling" : "plain");
+        }
+    }
+
+    private static Tensor convolve(Tensor x, Tensor w, boolean pooled) {
+        return pooled ? x.conv2dMaxPool2x2(w, null, Conv2dSpec.of(1, 1, 1, 1), true) : x.conv2d(w, null, Conv2dSpec.DEFAULT);
     }
 
     @Test
