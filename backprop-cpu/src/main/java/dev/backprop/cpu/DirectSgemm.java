@@ -83,8 +83,20 @@ final class DirectSgemm {
             return true;   // one narrow panel: A is read once whatever its size, so packing it pays nothing back
         }
         return Sgemm.DIRECT_MR == 6 && k <= MAX_K && (long) k * n <= MAX_OPERAND && (long) m * k <= MAX_OPERAND
-                && (Sgemm.MR != 12 || 2L * m * n * k < PACKED_FLOPS);
+                && (Sgemm.MR != 12 || 2L * m * n * k < PACKED_FLOPS) && (m < WIDE || n < WIDE);
     }
+
+    /**
+     * Rows and columns from which a product is packed even where its operands fit: both threads then share B packed
+     * once, rather than each reading all of it in place, a row of B ({@code 4 n} bytes apart) at a time, from beyond
+     * its caches. In training B is cold (the GPT recipe's activations and gradients are evicted between a layer's
+     * forward and its backward), and there the recipe's wide products ran at 139-152 GFLOP/s read in place against
+     * 178-188 packed: [768 x 128] x [128 x 384]^T, [768 x 128] x [128 x 512]^T and [768 x 128] x [128 x 512] (their
+     * total time in 40 training steps, a scratch timer in the backend, Zen 4, 2026-12-06). With both operands in the
+     * caches the two paths are within a few percent (512^3 204-205 packed against 206-208); below 384 rows or
+     * columns, or with a long inner dimension, reading in place stayed ahead in training too.
+     */
+    private static final int WIDE = 384;
 
     /**
      * Flops (2 m n k) from which a product is split across the threads. A training step's products come back to back,
