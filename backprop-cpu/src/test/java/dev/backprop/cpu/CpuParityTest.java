@@ -295,6 +295,8 @@ class CpuParityTest {
     void gemmInAllThreeFormsOnOddAndLargeShapes() {
         int[][] shapes = {{1, 1, 1}, {1, 33, 7}, {6, 32, 1}, {7, 13, 5}, {37, 65, 129}, {100, 3, 300},
                 {128, 256, 784}, {61, 517, 260}, {300, 40, 17},
+                {128, 512, 768},    // B the larger operand: its columns split across the threads
+                {400, 390, 100},    // 384 rows and columns or more: packed though its operands fit
                 {1, 1536, 384}, {7, 384, 1536}, {12, 1536, 384},    // a few rows against a large B, read in place
                 {3, 4099, 130}, {4, 65, 9},   // row by row (NT: dot products), split across threads
                 {25_000, 6, 25}, {9_000, 16, 70}};   // tall and at most a vector wide: read in place whatever A's size
