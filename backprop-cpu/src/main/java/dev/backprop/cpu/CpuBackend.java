@@ -63,8 +63,10 @@ public final class CpuBackend implements Backend {
     @Override
     public void copy(float[] src, Layout from, float[] dst, int dstOffset) {
         if (from.isContiguous()) {
-            // A large copy in parts on the workers: a parameter's first gradient of a step is copied into its kept
-            // buffer (the MNIST MLP's 269,000 values a step, 4.5% of the main thread's time on it alone, JFR).
+            // A large copy (an activation made contiguous, a gradient copied into its parameter's kept buffer) in parts
+            // on the workers: copying the MNIST MLP's weight gradients into their kept buffers, 269,000 values a step,
+            // was 4.5% of its main thread's time on that thread alone (JFR, Zen 4, 2026-12-06), before dense and
+            // convolution weights' gradients were written there in the first place (Tensor.gradientBuffer).
             inChunks(from.size(), false, (start, length) -> {
                 System.arraycopy(src, from.offset() + start, dst, dstOffset + start, length);
                 return true;
