@@ -192,9 +192,14 @@ final class Sgemm {
                                 float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         int step = kBlock(k);
         float[] bp = buffer(BUFFERS.get(), 1, step * NC);
-        // At least four chunks a thread where m allows, at most one cache block of A each.
-        int chunk = Math.min(MC, (Math.ceilDiv(m, 4 * threads) + MR - 1) / MR * MR);
-        int chunks = Math.ceilDiv(m, chunk);
+        // Chunks of whole row tiles, at most one cache block of A each, at least four a thread where m allows, and as
+        // many for each thread, their sizes differing by one tile at most. Chunks of MC rows and a short last one left
+        // the threads uneven where m / MC rounds to an odd count: 1024 rows were ten chunks of 96 and one of 64, six
+        // for one thread and five for the other.
+        int rowTiles = Math.ceilDiv(m, MR);
+        int fewest = Math.max(Math.ceilDiv(rowTiles, MC / MR), Math.min(4 * threads, rowTiles));
+        int chunks = Math.min(rowTiles, Math.ceilDiv(fewest, threads) * threads);
+        int chunk = Math.ceilDiv(rowTiles, chunks) * MR;   // the most rows of a chunk
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int panels = Math.ceilDiv(nc, NR);
@@ -215,8 +220,8 @@ final class Sgemm {
                 WorkerPool.run(chunks, part -> {
                     float[][] buf = BUFFERS.get();
                     float[] ap = buffer(buf, 0, chunk * kc);
-                    int ic = part * chunk;
-                    int mc = Math.min(chunk, m - ic);
+                    int ic = rowTiles * part / chunks * MR;
+                    int mc = Math.min(m, rowTiles * (part + 1) / chunks * MR) - ic;
                     packA(mc, kc, a, aAt + ic * aRs, aRs, aCs, ap);
                     tiles(mc, nc, kc, ap, bp, start, jc0, c, cAt + ic * ldc, ldc, add, buf[2]);
                 });
