@@ -220,8 +220,8 @@ final class Sgemm {
                 WorkerPool.run(chunks, part -> {
                     float[][] buf = BUFFERS.get();
                     float[] ap = buffer(buf, 0, chunk * kc);
-                    int ic = rowTiles * part / chunks * MR;
-                    int mc = Math.min(m, rowTiles * (part + 1) / chunks * MR) - ic;
+                    int ic = (int) ((long) rowTiles * part / chunks) * MR;
+                    int mc = Math.min(m, (int) ((long) rowTiles * (part + 1) / chunks) * MR) - ic;
                     packA(mc, kc, a, aAt + ic * aRs, aRs, aCs, ap);
                     tiles(mc, nc, kc, ap, bp, start, jc0, c, cAt + ic * ldc, ldc, add, buf[2]);
                 });
