@@ -131,10 +131,9 @@ public interface Backend {
             Arrays.fill(ones, 1f);
             float[] routed = new float[conv.length];
             maxPool2x2Backward(conv, y, ones, g.n() * o, g.ho(), g.wo(), routed);
-            int ho = g.ho() / 2;
             int width = 2 * (g.wo() / 2);
-            for (int row = 0; row < g.n() * o * ho; row++) {
-                int top = row / ho * g.ho() * g.wo() + 2 * (row % ho) * g.wo();
+            for (int row = 0; row < g.n() * o * (g.ho() / 2); row++) {
+                int top = windowRowStart(g, row);
                 for (int col = 0; col < width; col++) {
                     float above = routed[top + col];
                     float below = routed[top + g.wo() + col];
@@ -162,10 +161,9 @@ public interface Backend {
                                           float[] dx, float[] dw) {
         int o = w.length / g.colRows();
         float[] dy = new float[g.n() * o * g.ho() * g.wo()];
-        int ho = g.ho() / 2;
         int width = 2 * (g.wo() / 2);
-        for (int row = 0; row < g.n() * o * ho; row++) {
-            int top = row / ho * g.ho() * g.wo() + 2 * (row % ho) * g.wo();
+        for (int row = 0; row < g.n() * o * (g.ho() / 2); row++) {
+            int top = windowRowStart(g, row);
             for (int col = 0; col < width; col++) {
                 float code = winners[row * width + col];
                 if (code != 0f) {
@@ -179,6 +177,15 @@ public interface Backend {
         if (dw != null) {
             conv2dBackwardWeight(g, x, dy, dw);
         }
+    }
+
+    /**
+     * Where the upper row of the {@code row}-th row of 2 x 2 windows starts in the convolution's output
+     * {@code [N, O, Ho, Wo]}, the rows of windows counted over all planes ({@code Ho / 2} a plane).
+     */
+    private static int windowRowStart(ConvGeometry g, int row) {
+        int ho = g.ho() / 2;
+        return row / ho * g.ho() * g.wo() + 2 * (row % ho) * g.wo();
     }
 
     /** The convolution's input gradient: writes {@code dx [N, C, H, W]} from {@code dy [N, O, Ho, Wo]}. */

@@ -12,6 +12,9 @@ import dev.backprop.backend.Backends;
  * gradient of a read is an add at the same positions, and the other way round.
  */
 final class Indexing {
+    /** Floats from which {@link #selectRows} splits its copies across threads (as a byte-held data set's batches). */
+    private static final int PARALLEL_FLOATS = 1 << 15;
+
     private Indexing() {
     }
 
@@ -73,9 +76,6 @@ final class Indexing {
         });
         return Tensor.wrap(out, Shape.of(dims));
     }
-
-    /** Floats from which {@link #selectRows} splits its copies across threads (as a byte-held data set's batches). */
-    private static final int PARALLEL_FLOATS = 1 << 15;
 
     static Tensor gather(Tensor x, int dim, Tensor index) {
         int d = x.shape.normalizeDim("gather", dim);

@@ -253,8 +253,8 @@ public final class Tensor {
      * copied 269,000 values a step); otherwise an uninitialised buffer of the step.
      */
     float[] gradientBuffer() {
-        if (gradFn == null && grad == null && !spareLent && spareGrad != null && spareGrad.offset == 0
-                && spareGrad.shape.equals(shape) && spareGrad.isContiguous() && spareGrad.storage.data().length == numel()) {
+        // The spare is always a gradient this tensor had: its own contiguous array of this shape (ownCopy).
+        if (gradFn == null && grad == null && !spareLent && spareGrad != null) {
             spareLent = true;
             return StepMemory.lent(spareGrad.storage.data());
         }
