@@ -169,9 +169,7 @@ final class DirectConvolution {
             int ho = ho();
             int wo = wo();
             for (int oc = 0; oc < o; oc++) {
-                for (int r = 0; r < ho; r++) {
-                    copyRow(dy, ((n * o + oc) * ho + r) * wo, dyg, at + oc * span() + r * wp(), wo, 0f);
-                }
+                copyRows(dy, (n * o + oc) * ho * wo, wo, dyg, at + oc * span(), wp(), ho, wo, 0f);
             }
         }
 
@@ -179,10 +177,7 @@ final class DirectConvolution {
         void pad(float[] x, int n, float[] xp, int at) {
             for (int ch = 0; ch < c; ch++) {
                 int src = (n * c + ch) * h * w;
-                int dst = at + ch * plane() + ph * wp() + pw;
-                for (int r = 0; r < h; r++) {
-                    copyRow(x, src + r * w, xp, dst + r * wp(), w, 0f);
-                }
+                copyRows(x, src, w, xp, at + ch * plane() + ph * wp() + pw, wp(), h, w, 0f);
             }
         }
     }
@@ -212,38 +207,92 @@ final class DirectConvolution {
     }
 
     /**
-     * {@code dst[d, d + len) = src[s, s + len) + add} for two different arrays: whole vectors, then one
-     * last vector ending at the row's end that overlaps the one before (it writes the same values
-     * again), so a row of 28 is two vector copies with no scalar tail. A row shorter than a vector is one
-     * masked move with AVX-512 (LeNet-5's 10-wide rows: its epoch 7-10% faster than float by float, Zen 4,
-     * 2026-12-05, three alternating runs) and copied float by float with AVX2, whose masked stores are slow
-     * on AMD cores and whose short rows are rarer. (Half-width vectors for those rows, as before stop 42, put a second
-     * species into the JDK's shared call profiles: C2 then inlined every {@code add} of the program
-     * for both species and boxed each result, an array allocated per vector op in every loop that
-     * adds, see {@code SpeciesTest}.) Rows of 14 and 28 are short for
-     * {@code System.arraycopy}, whose call cost a third of cnn:7's first convolution, and for C2's
-     * vectorised loops, which leave such rows to their scalar tail. With {@code add} 0 a -0 becomes
-     * +0, which no sum these rows go into can tell apart (every sum starts at +0 or a bias).
+     * {@code rows} rows of {@code len} floats from {@code src} (rows {@code srcLd} apart from s) to {@code dst} (rows
+     * {@code dstLd} apart from d), plus {@code add} where it is not 0, for two different arrays: a plane between an
+     * image and its padded grid. Each row is whole vectors, then one last vector ending at the row's end that overlaps
+     * the one before (it writes the same values again), so a row of 28 is two vector copies with no scalar tail. A
+     * row shorter than a vector is one masked store with AVX-512 (LeNet-5's 10-wide rows: its epoch 7-10% faster
+     * than float by float, Zen 4, 2026-12-05, three alternating runs), from a whole vector read where the array goes
+     * on past it, and copied float by float with AVX2, whose masked stores are slow on AMD cores and whose short rows
+     * are rarer. (Half-width vectors for those rows, as before stop 42, put a second species into the JDK's shared
+     * call profiles: C2 then inlined every {@code add} of the program for both species and boxed each result, an
+     * array allocated per vector op in every loop that adds, see {@code SpeciesTest}.) Rows of 14 and 28 are short
+     * for {@code System.arraycopy}, whose call cost a third of cnn:7's first convolution, and for C2's vectorised
+     * loops, which leave such rows to their scalar tail.
+     *
+     * <p>A plane per call, not a row: the broadcast, the mask and the test for 0 are made once, and a copy adds
+     * nothing where there is nothing to add (the padded inputs and gradients; a convolution without bias). Row by
+     * row, these copies were 12% of the time-to-99% command's samples in its steady state (JFR, Zen 4, 2026-12-06),
+     * a row of 28 took 7.5 ns against 3.9 ns a plane at a time, a row of 14 4.3 ns against 1.6 (one thread, 128
+     * images of 7 channels, and of 14). A -0 is copied as -0 and, with an add of 0, stays so; every sum these
+     * values go into starts at +0 or a bias, so none can tell it from +0.
      */
-    static void copyRow(float[] src, int s, float[] dst, int d, int len, float add) {
+    static void copyRows(float[] src, int s, int srcLd, float[] dst, int d, int dstLd, int rows, int len, float add) {
+        if (rows <= 0 || len <= 0) {
+            return;
+        }
         if (len >= V) {
-            FloatVector a = FloatVector.broadcast(S, add);
-            int j = 0;
-            for (; j <= len - V; j += V) {
-                FloatVector.fromArray(S, src, s + j).add(a).intoArray(dst, d + j);
+            if (add == 0f) {
+                copyVectorRows(src, s, srcLd, dst, d, dstLd, rows, len);
+            } else {
+                addVectorRows(src, s, srcLd, dst, d, dstLd, rows, len, add);
             }
-            if (j < len) {
-                FloatVector.fromArray(S, src, s + len - V).add(a).intoArray(dst, d + len - V);
-            }
-        } else if (V >= 16 && s + V <= src.length && d + V <= dst.length) {
-            // (A masked move that a whole vector's reach would take past an array's end checks every lane in
-            // Java first: 4.4% of LeNet-5's samples when the last rows came here.)
-            VectorMask<Float> m = S.indexInRange(0, len);
-            FloatVector.fromArray(S, src, s, m).add(add).intoArray(dst, d, m);
+        } else if (V >= 16) {
+            maskedRows(src, s, srcLd, dst, d, dstLd, rows, len, add);
         } else {
-            for (int j = 0; j < len; j++) {
-                dst[d + j] = src[s + j] + add;
+            for (int r = 0; r < rows; r++) {
+                int from = s + r * srcLd;
+                int to = d + r * dstLd;
+                for (int j = 0; j < len; j++) {
+                    dst[to + j] = add == 0f ? src[from + j] : src[from + j] + add;
+                }
             }
+        }
+    }
+
+    /** {@link #copyRows} of rows of at least V floats, nothing added. */
+    private static void copyVectorRows(float[] src, int s, int srcLd, float[] dst, int d, int dstLd, int rows, int len) {
+        int last = len - V;
+        for (int r = 0; r < rows; r++) {
+            int from = s + r * srcLd;
+            int to = d + r * dstLd;
+            for (int j = 0; j < last; j += V) {
+                FloatVector.fromArray(S, src, from + j).intoArray(dst, to + j);
+            }
+            FloatVector.fromArray(S, src, from + last).intoArray(dst, to + last);
+        }
+    }
+
+    /** {@link #copyRows} of rows of at least V floats, {@code add} added. */
+    private static void addVectorRows(float[] src, int s, int srcLd, float[] dst, int d, int dstLd, int rows, int len,
+                                      float add) {
+        FloatVector a = FloatVector.broadcast(S, add);
+        int last = len - V;
+        for (int r = 0; r < rows; r++) {
+            int from = s + r * srcLd;
+            int to = d + r * dstLd;
+            for (int j = 0; j < last; j += V) {
+                FloatVector.fromArray(S, src, from + j).add(a).intoArray(dst, to + j);
+            }
+            FloatVector.fromArray(S, src, from + last).add(a).intoArray(dst, to + last);
+        }
+    }
+
+    /**
+     * {@link #copyRows} of rows shorter than a vector (AVX-512): each row one masked store, read as a whole vector
+     * while that stays inside src (a masked read that a whole vector's reach would take past the array's end checks
+     * every lane in Java first: 4.4% of LeNet-5's samples when its last rows came that way), masked after.
+     */
+    private static void maskedRows(float[] src, int s, int srcLd, float[] dst, int d, int dstLd, int rows, int len,
+                                   float add) {
+        VectorMask<Float> m = S.indexInRange(0, len);
+        FloatVector a = FloatVector.broadcast(S, add);
+        int room = src.length - V - s;
+        int whole = room < 0 ? 0 : Math.min(rows, room / srcLd + 1);
+        for (int r = 0; r < rows; r++) {
+            int from = s + r * srcLd;
+            FloatVector v = r < whole ? FloatVector.fromArray(S, src, from) : FloatVector.fromArray(S, src, from, m);
+            (add == 0f ? v : v.add(a)).intoArray(dst, d + r * dstLd, m);
         }
     }
 
@@ -389,10 +438,8 @@ final class DirectConvolution {
                     }
                 }
                 for (int ch = 0; ch < c; ch++) {
-                    for (int y = 0; y < gr.h(); y++) {
-                        copyRow(dxp, ch * plane + (y + gr.ph()) * gr.wp() + gr.pw(), dx, ((n * c + ch) * gr.h() + y) * gr.w(),
-                                gr.w(), 0f);
-                    }
+                    copyRows(dxp, ch * plane + gr.ph() * gr.wp() + gr.pw(), gr.wp(), dx, (n * c + ch) * gr.h() * gr.w(),
+                            gr.w(), gr.h(), gr.w(), 0f);
                 }
             }
         });
@@ -465,11 +512,7 @@ final class DirectConvolution {
                 }
                 // The grid's rows are wp wide; the output's wo.
                 for (int oc = 0; oc < o; oc++) {
-                    float add = bias == null ? 0f : bias[oc];
-                    int dst = (n * o + oc) * ho * wo;
-                    for (int r = 0; r < ho; r++) {
-                        copyRow(out, oc * span + r * gr.wp(), y, dst + r * wo, wo, add);
-                    }
+                    copyRows(out, oc * span, gr.wp(), y, (n * o + oc) * ho * wo, wo, ho, wo, bias == null ? 0f : bias[oc]);
                 }
             }
         });

@@ -147,7 +147,7 @@ final class VectorPooling {
     /**
      * Output row r's windows ({@code r = plane * ho + oh}): two rows of dx, a vector of each at a time, the
      * last ending where the row does, overlapping the one before (it writes the same values again), as
-     * copyRow's rows do: masked moves are slow on AMD cores, and LeNet's 10-wide rows would be half masked.
+     * DirectConvolution.copyRows's rows do: masked moves are slow on AMD cores, and LeNet's 10-wide rows would be half masked.
      *
      * <p>The vector steps are methods of their own, each small: as one method of 596 bytes this loop failed
      * C1's profiling compile ("out of virtual registers in linear scan"), stayed at the tier that does not
