@@ -51,6 +51,12 @@ final class DirectConvolution {
      */
     private static final int TAPS = MR == 6 ? 3 : 2;
     /**
+     * Most rows of a forward panel, and the stride of the packed weights the forward's tiles read: 7 with AVX-512's
+     * 32 vector registers (14 sums, two vectors of the input, a broadcast), where channel counts that are multiples of
+     * 7 take 7-row panels ({@link #forwardPanels}); MR with AVX2.
+     */
+    private static final int PR = MR == 6 ? 7 : MR;
+    /**
      * Images whose padded inputs and output gradients fit in about this many floats (128 KB) form
      * one chunk of the weight gradient, which every tile then reads from the core's own cache.
      */
@@ -204,6 +210,26 @@ final class DirectConvolution {
         }
         start[++count] = o;
         return Arrays.copyOf(start, count + 1);
+    }
+
+    /**
+     * The forward correlation's panels: with AVX-512, a channel count that is a multiple of 7 in panels of 7, computed
+     * by a 7-row tile; otherwise {@link #panels}. cnn:7's 7 channels were panels of 4 and 3, eight rows of FMAs for
+     * seven channels and the input read twice; its 14 were 6, 4 and 4, the input read three times, and its 28 five.
+     * Zen 4, 2026-12-06, the two cuts alternating in one JVM (two threads, 128 images, 3 x 3 "same"): 7 to 7 channels
+     * at 28 x 28 forward 137-142 GFLOP/s against 122-123, its input gradient 142-145 against 121-125, 1 to 7 channels
+     * 76-78 against 62-64, 14 to 14 at 14 x 14 +2%; cnn:7's whole step, alternating every 8 steps, medians 10.86
+     * against 11.12 ms and 10.60 against 11.00 (two runs).
+     */
+    static int[] forwardPanels(int o) {
+        if (PR != 7 || o == 0 || o % 7 != 0) {
+            return panels(o);
+        }
+        int[] start = new int[o / 7 + 1];
+        for (int b = 1; b < start.length; b++) {
+            start[b] = 7 * b;
+        }
+        return start;
     }
 
     /**
@@ -432,7 +458,7 @@ final class DirectConvolution {
                 Arrays.fill(dxp, 0f);
                 for (int b = 0; b < blocks; b++) {
                     int rows = start[b + 1] - start[b];
-                    panelRows(rows, o, wt, b * o * MR, dyg, channels, strip, 0, span);
+                    panelRows(rows, o, wt, b * o * PR, dyg, channels, strip, 0, span);
                     for (int r = 0; r < rows; r++) {
                         addRun(strip, r * span, dxp, off[start[b] + r], span);
                     }
@@ -448,17 +474,17 @@ final class DirectConvolution {
     /**
      * The register tiles' A operand: the rows of a matrix M ({@code M[r, j] = w[r rowStride + j colStride]},
      * {@code depth} columns) in the panels {@code start} cuts, block b holding {@code M[start[b] + r, j]} at
-     * {@code [(b depth + j) MR + r]}, zero past a panel's rows; in the calling thread's kept buffer for
+     * {@code [(b depth + j) PR + r]}, zero past a panel's rows; in the calling thread's kept buffer for
      * {@code use} of grid {@code g} (the threads of a region only read it), so a step allocates no weights.
      */
     private static float[] pack(Grid g, Use use, float[] w, int[] start, int depth, int rowStride, int colStride) {
         int blocks = start.length - 1;
-        float[] panels = buffer(g, use, blocks * depth * MR);
+        float[] panels = buffer(g, use, blocks * depth * PR);
         Arrays.fill(panels, 0f);
         for (int b = 0; b < blocks; b++) {
             for (int r = 0; r < start[b + 1] - start[b]; r++) {
                 for (int j = 0; j < depth; j++) {
-                    panels[(b * depth + j) * MR + r] = w[(start[b] + r) * rowStride + j * colStride];
+                    panels[(b * depth + j) * PR + r] = w[(start[b] + r) * rowStride + j * colStride];
                 }
             }
         }
@@ -481,7 +507,7 @@ final class DirectConvolution {
     private static void correlate(int images, Grid gr, int o, float[] x, float[] w, float[] bias, float[] pooled,
                                   boolean relu, float[] y, float[] winners) {
         int taps = gr.taps();
-        int[] start = panels(o);
+        int[] start = forwardPanels(o);
         int blocks = start.length - 1;
         float[] wp = pack(gr, Use.PACKED_WEIGHTS, w, start, taps, taps, 1);   // W: row oc, column t at w[oc * taps + t]
         int[] off = gr.offsets();
@@ -497,7 +523,7 @@ final class DirectConvolution {
             for (int n = images * part / parts; n < images * (part + 1) / parts; n++) {
                 gr.pad(x, n, xp, 0);
                 for (int b = 0; b < blocks; b++) {
-                    panelRows(start[b + 1] - start[b], taps, wp, b * taps * MR, xp, off, out, start[b] * span, span);
+                    panelRows(start[b + 1] - start[b], taps, wp, b * taps * PR, xp, off, out, start[b] * span, span);
                 }
                 if (pooled != null) {
                     VectorPooling.poolPlanes(out, o, span, gr.wp(), ho / 2, wo / 2, bias, relu, pooled,
@@ -529,21 +555,50 @@ final class DirectConvolution {
             forwardTile(rows, taps, wp, wAt, xp, off, i, out, outAt + i, span);
         }
         if (i < span) {
-            forwardTail(taps, wp, wAt, xp, off, i, out, outAt + i, span);
+            forwardTail(rows, taps, wp, wAt, xp, off, i, out, outAt + i, span);
         }
     }
 
     /**
      * {@link #forwardTile} one vector wide, for a span's last V columns where a whole tile would pass it: all MR
-     * rows of the panel (those past it are overwritten by the next panel's tiles, or lie past the channels).
+     * rows of the panel, or all 7 of a 7-row one (rows past a panel are overwritten by the next panel's tiles, or lie
+     * past the channels).
      */
-    private static void forwardTail(int taps, float[] wp, int wAt, float[] xp, int[] off, int i, float[] out, int outAt,
-                                    int ld) {
-        if (MR == 6) {
+    private static void forwardTail(int rows, int taps, float[] wp, int wAt, float[] xp, int[] off, int i, float[] out,
+                                    int outAt, int ld) {
+        if (rows == 7) {
+            forwardTail7(taps, wp, wAt, xp, off, i, out, outAt, ld);
+        } else if (MR == 6) {
             forwardTail6(taps, wp, wAt, xp, off, i, out, outAt, ld);
         } else {
             forwardTail4(taps, wp, wAt, xp, off, i, out, outAt, ld);
         }
+    }
+
+    /** {@link #forwardTail} with 7 rows. */
+    private static void forwardTail7(int taps, float[] wp, int wAt, float[] xp, int[] off, int i, float[] out, int outAt,
+                                     int ld) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            FloatVector b = FloatVector.fromArray(S, xp, off[t] + i);
+            int aq = wAt + t * PR;
+            c0 = FloatVector.broadcast(S, wp[aq]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, wp[aq + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, wp[aq + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, wp[aq + 3]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, wp[aq + 4]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, wp[aq + 5]).fma(b, c5);
+            c6 = FloatVector.broadcast(S, wp[aq + 6]).fma(b, c6);
+        }
+        c0.intoArray(out, outAt);
+        c1.intoArray(out, outAt + ld);
+        c2.intoArray(out, outAt + 2 * ld);
+        c3.intoArray(out, outAt + 3 * ld);
+        c4.intoArray(out, outAt + 4 * ld);
+        c5.intoArray(out, outAt + 5 * ld);
+        c6.intoArray(out, outAt + 6 * ld);
     }
 
     /** {@link #forwardTail} with 6 rows. */
@@ -553,7 +608,7 @@ final class DirectConvolution {
         FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
         for (int t = 0; t < taps; t++) {
             FloatVector b = FloatVector.fromArray(S, xp, off[t] + i);
-            int aq = wAt + t * MR;
+            int aq = wAt + t * PR;
             c0 = FloatVector.broadcast(S, wp[aq]).fma(b, c0);
             c1 = FloatVector.broadcast(S, wp[aq + 1]).fma(b, c1);
             c2 = FloatVector.broadcast(S, wp[aq + 2]).fma(b, c2);
@@ -576,7 +631,7 @@ final class DirectConvolution {
         FloatVector c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         for (int t = 0; t < taps; t++) {
             FloatVector b = FloatVector.fromArray(S, xp, off[t] + i);
-            int aq = wAt + t * MR;
+            int aq = wAt + t * PR;
             c0 = FloatVector.broadcast(S, wp[aq]).fma(b, c0);
             c1 = FloatVector.broadcast(S, wp[aq + 1]).fma(b, c1);
             c2 = FloatVector.broadcast(S, wp[aq + 2]).fma(b, c2);
@@ -590,8 +645,8 @@ final class DirectConvolution {
 
     /**
      * Out[r, i .. i + NR) = sum over taps of W[r, t] X[offset[t] + i ...], for the first {@code rows}
-     * (at most MR) rows of one panel: a panel's last rows past the output channels are not computed
-     * when a smaller tile covers the rest (cnn:7's 7 and 14 channels are panels of 6 and 1, 6, 6 and 2).
+     * (at most PR) rows of one panel: a panel's last rows past the output channels are not computed
+     * when a smaller tile covers the rest (a panel of 3 rows takes the 4-row tile, not the 6-row one).
      */
     private static void forwardTile(int rows, int taps, float[] wp, int wAt, float[] xp, int[] off, int i,
                                     float[] out, int outAt, int ld) {
@@ -599,8 +654,10 @@ final class DirectConvolution {
             forwardTile2(taps, wp, wAt, xp, off, i, out, outAt, ld);
         } else if (rows <= 4) {
             forwardTile4(taps, wp, wAt, xp, off, i, out, outAt, ld);
-        } else {
+        } else if (rows <= 6) {
             forwardTile6(taps, wp, wAt, xp, off, i, out, outAt, ld);
+        } else {
+            forwardTile7(taps, wp, wAt, xp, off, i, out, outAt, ld);
         }
     }
 
@@ -617,7 +674,7 @@ final class DirectConvolution {
             int xq = off[t] + i;
             FloatVector b0 = FloatVector.fromArray(S, xp, xq);
             FloatVector b1 = FloatVector.fromArray(S, xp, xq + V);
-            int aq = wAt + t * MR;
+            int aq = wAt + t * PR;
             FloatVector a0 = FloatVector.broadcast(S, wp[aq]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
@@ -651,6 +708,62 @@ final class DirectConvolution {
         c51.intoArray(out, outAt + 5 * ld + V);
     }
 
+    /**
+     * {@link #forwardTile} with 7 rows (AVX-512; {@link #forwardPanels}): 14 sums, each tap's two input vectors
+     * loaded once for seven channels.
+     */
+    private static void forwardTile7(int taps, float[] wp, int wAt, float[] xp, int[] off, int i,
+                                     float[] out, int outAt, int ld) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            int xq = off[t] + i;
+            FloatVector b0 = FloatVector.fromArray(S, xp, xq);
+            FloatVector b1 = FloatVector.fromArray(S, xp, xq + V);
+            int aq = wAt + t * PR;
+            FloatVector a0 = FloatVector.broadcast(S, wp[aq]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, wp[aq + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, wp[aq + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, wp[aq + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, wp[aq + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, wp[aq + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, wp[aq + 6]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+        }
+        c00.intoArray(out, outAt);
+        c01.intoArray(out, outAt + V);
+        c10.intoArray(out, outAt + ld);
+        c11.intoArray(out, outAt + ld + V);
+        c20.intoArray(out, outAt + 2 * ld);
+        c21.intoArray(out, outAt + 2 * ld + V);
+        c30.intoArray(out, outAt + 3 * ld);
+        c31.intoArray(out, outAt + 3 * ld + V);
+        c40.intoArray(out, outAt + 4 * ld);
+        c41.intoArray(out, outAt + 4 * ld + V);
+        c50.intoArray(out, outAt + 5 * ld);
+        c51.intoArray(out, outAt + 5 * ld + V);
+        c60.intoArray(out, outAt + 6 * ld);
+        c61.intoArray(out, outAt + 6 * ld + V);
+    }
+
     /** {@link #forwardTile} with 2 rows. */
     private static void forwardTile2(int taps, float[] wp, int wAt, float[] xp, int[] off, int i,
                                      float[] out, int outAt, int ld) {
@@ -660,7 +773,7 @@ final class DirectConvolution {
             int xq = off[t] + i;
             FloatVector b0 = FloatVector.fromArray(S, xp, xq);
             FloatVector b1 = FloatVector.fromArray(S, xp, xq + V);
-            int aq = wAt + t * MR;
+            int aq = wAt + t * PR;
             FloatVector a0 = FloatVector.broadcast(S, wp[aq]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
@@ -685,7 +798,7 @@ final class DirectConvolution {
             int xq = off[t] + i;
             FloatVector b0 = FloatVector.fromArray(S, xp, xq);
             FloatVector b1 = FloatVector.fromArray(S, xp, xq + V);
-            int aq = wAt + t * MR;
+            int aq = wAt + t * PR;
             FloatVector a0 = FloatVector.broadcast(S, wp[aq]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);

@@ -42,7 +42,8 @@ class CpuParityTest {
         {4, 1, 28, 28, 6, 5, 5, 1, 2, 1, 1},     // LeNet conv1
         {5, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1},    // LeNet conv2, odd batch
         {3, 7, 9, 11, 13, 3, 3, 1, 1, 1, 1},     // odd channels and sizes, 3x3 same padding
-        {2, 14, 10, 10, 7, 3, 3, 1, 1, 1, 1},    // cnn:7's channels: panels of 6 and 1 (forward), 6, 6 and 2 (input gradient)
+        {2, 14, 10, 10, 7, 3, 3, 1, 1, 1, 1},    // cnn:7's channels: one 7-row panel (forward), two (input gradient)
+        {2, 14, 6, 6, 28, 3, 3, 1, 1, 1, 1},     // four 7-row panels, and a span of an odd number of vectors (the tail)
         {2, 5, 7, 8, 11, 3, 3, 1, 1, 1, 1},      // a last panel of 5 rows (6-row tiles) or 3 (4-row tiles)
         {2, 3, 5, 4, 2, 3, 2, 1, 0, 1, 1},       // non-square kernel, small image
         {1, 2, 1, 1, 1, 1, 1, 1, 0, 1, 1},       // 1x1 on 1x1
