@@ -51,9 +51,10 @@ final class DirectConvolution {
      */
     private static final int TAPS = MR == 6 ? 3 : 2;
     /**
-     * Most rows of a forward panel, and the stride of the packed weights the forward's tiles read: 7 with AVX-512's
-     * 32 vector registers (14 sums, two vectors of the input, a broadcast), where channel counts that are multiples of
-     * 7 take 7-row panels ({@link #forwardPanels}); MR with AVX2.
+     * Most rows of a panel of output channels, and the stride of the packed weights the forward's tiles read and of
+     * the weight gradient's lane sums: 7 with AVX-512's 32 vector registers (the forward's 14 sums, two vectors of the
+     * input and a broadcast; the weight gradient's 21 sums, three taps' inputs and a row of dY), where channel counts
+     * that are multiples of 7 take 7-row panels ({@link #tilePanels}); MR with AVX2.
      */
     private static final int PR = MR == 6 ? 7 : MR;
     /**
@@ -213,15 +214,17 @@ final class DirectConvolution {
     }
 
     /**
-     * The forward correlation's panels: with AVX-512, a channel count that is a multiple of 7 in panels of 7, computed
-     * by a 7-row tile; otherwise {@link #panels}. cnn:7's 7 channels were panels of 4 and 3, eight rows of FMAs for
+     * The panels of the forward correlation and of the weight gradient: with AVX-512, a channel count that is a
+     * multiple of 7 in panels of 7, computed by 7-row tiles; otherwise {@link #panels}. cnn:7's 7 channels were panels of 4 and 3, eight rows of FMAs for
      * seven channels and the input read twice; its 14 were 6, 4 and 4, the input read three times, and its 28 five.
      * Zen 4, 2026-12-06, the two cuts alternating in one JVM (two threads, 128 images, 3 x 3 "same"): 7 to 7 channels
      * at 28 x 28 forward 137-142 GFLOP/s against 122-123, its input gradient 142-145 against 121-125, 1 to 7 channels
      * 76-78 against 62-64, 14 to 14 at 14 x 14 +2%; cnn:7's whole step, alternating every 8 steps, medians 10.86
-     * against 11.12 ms and 10.60 against 11.00 (two runs).
+     * against 11.12 ms and 10.60 against 11.00 (two runs). The weight gradient the same way (its 7 channels were two
+     * 4-row tiles): 1 to 7 channels 87-90 against 73-75, 7 to 7 127-139 against 124-128, 14 to 14 147 against 139, the
+     * lane sums bit for bit the same; cnn:7's step 1-2% faster again (8.11 against 8.25 ms, p25 8.02 against 8.12).
      */
-    static int[] forwardPanels(int o) {
+    static int[] tilePanels(int o) {
         if (PR != 7 || o == 0 || o % 7 != 0) {
             return panels(o);
         }
@@ -507,7 +510,7 @@ final class DirectConvolution {
     private static void correlate(int images, Grid gr, int o, float[] x, float[] w, float[] bias, float[] pooled,
                                   boolean relu, float[] y, float[] winners) {
         int taps = gr.taps();
-        int[] start = forwardPanels(o);
+        int[] start = tilePanels(o);
         int blocks = start.length - 1;
         float[] wp = pack(gr, Use.PACKED_WEIGHTS, w, start, taps, taps, 1);   // W: row oc, column t at w[oc * taps + t]
         int[] off = gr.offsets();
@@ -709,7 +712,7 @@ final class DirectConvolution {
     }
 
     /**
-     * {@link #forwardTile} with 7 rows (AVX-512; {@link #forwardPanels}): 14 sums, each tap's two input vectors
+     * {@link #forwardTile} with 7 rows (AVX-512; {@link #tilePanels}): 14 sums, each tap's two input vectors
      * loaded once for seven channels.
      */
     private static void forwardTile7(int taps, float[] wp, int wAt, float[] xp, int[] off, int i,
@@ -831,7 +834,7 @@ final class DirectConvolution {
         Grid gr = new Grid(g.c(), g.h(), g.w(), g.padH(), g.padW(), g.kh(), g.kw());
         int taps = gr.taps();
         int o = dw.length / taps;
-        int[] start = panels(o);
+        int[] start = tilePanels(o);
         int blocks = start.length - 1;
         int groups = (taps + TAPS - 1) / TAPS;
         int span = gr.span();
@@ -847,7 +850,7 @@ final class DirectConvolution {
             float[] xp = buffer(gr, Use.PADDED_INPUT, chunk * gr.c() * gr.plane());
             float[] dyg = buffer(gr, Use.GRADIENT_GRID, chunk * gridRows * span);
             // Per-lane sums of every (output channel, tap) pair, added up across lanes once at the end.
-            int laneCount = blocks * MR * TAPS * groups * V;
+            int laneCount = blocks * PR * TAPS * groups * V;
             float[] lanes = buffer(gr, Use.WEIGHT_LANES, laneCount);
             Arrays.fill(lanes, 0, laneCount, 0f);
             int last = g.n() * (part + 1) / parts;
@@ -863,7 +866,7 @@ final class DirectConvolution {
                     int rows = start[b + 1] - start[b];
                     for (int tg = 0; tg < groups; tg++) {
                         weightTile(rows, count, span, xp, gr.c() * gr.plane(), off, TAPS * tg,
-                                dyg, gridRows * span, start[b] * span, lanes, ((b * groups + tg) * MR * TAPS) * V);
+                                dyg, gridRows * span, start[b] * span, lanes, ((b * groups + tg) * PR * TAPS) * V);
                     }
                 }
             }
@@ -872,7 +875,7 @@ final class DirectConvolution {
                 for (int tg = 0; tg < groups; tg++) {
                     for (int r = 0; r < start[b + 1] - start[b]; r++) {
                         for (int q = 0; q < TAPS && TAPS * tg + q < taps; q++) {
-                            int at = ((b * groups + tg) * MR * TAPS + r * TAPS + q) * V;
+                            int at = ((b * groups + tg) * PR * TAPS + r * TAPS + q) * V;
                             float sum = 0f;
                             for (int lane = 0; lane < V; lane++) {
                                 sum += lanes[at + lane];
@@ -893,8 +896,8 @@ final class DirectConvolution {
 
     /**
      * Adds to the per-lane sums {@code lanes[at + (r * TAPS + q) * V + lane]} the products
-     * {@code dY[row r] . X[tap t + q]} over the {@code count} images of a chunk, for the MR output channels
-     * of one panel (its first {@code rows}, as in {@link #forwardTile}) and TAPS taps from {@code off[t]}.
+     * {@code dY[row r] . X[tap t + q]} over the {@code count} images of a chunk, for the output channels of one panel
+     * (MR, or 7: its first {@code rows}, as in {@link #forwardTile}) and TAPS taps from {@code off[t]}.
      */
     private static void weightTile(int rows, int count, int span, float[] xp, int xStride, int[] off, int t,
                                    float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
@@ -908,9 +911,88 @@ final class DirectConvolution {
             weightTile2x3(count, span, xp, xStride, off[t], off[t + 1], off[t + 2], dyg, dyStride, dyAt, lanes, at);
         } else if (rows <= 4) {
             weightTile4x3(count, span, xp, xStride, off[t], off[t + 1], off[t + 2], dyg, dyStride, dyAt, lanes, at);
-        } else {
+        } else if (rows <= 6) {
             weightTile6x3(count, span, xp, xStride, off[t], off[t + 1], off[t + 2], dyg, dyStride, dyAt, lanes, at);
+        } else {
+            weightTile7x3(count, span, xp, xStride, off[t], off[t + 1], off[t + 2], dyg, dyStride, dyAt, lanes, at);
         }
+    }
+
+    /** {@link #weightTile} with 7 rows and 3 taps (AVX-512; {@link #tilePanels}): 21 sums. */
+    private static void weightTile7x3(int count, int span, float[] xp, int xStride, int off0, int off1, int off2,
+                                      float[] dyg, int dyStride, int dyAt, float[] lanes, int at) {
+        FloatVector c00 = FloatVector.fromArray(S, lanes, at), c01 = FloatVector.fromArray(S, lanes, at + V);
+        FloatVector c02 = FloatVector.fromArray(S, lanes, at + 2 * V);
+        FloatVector c10 = FloatVector.fromArray(S, lanes, at + 3 * V), c11 = FloatVector.fromArray(S, lanes, at + 4 * V);
+        FloatVector c12 = FloatVector.fromArray(S, lanes, at + 5 * V);
+        FloatVector c20 = FloatVector.fromArray(S, lanes, at + 6 * V), c21 = FloatVector.fromArray(S, lanes, at + 7 * V);
+        FloatVector c22 = FloatVector.fromArray(S, lanes, at + 8 * V);
+        FloatVector c30 = FloatVector.fromArray(S, lanes, at + 9 * V), c31 = FloatVector.fromArray(S, lanes, at + 10 * V);
+        FloatVector c32 = FloatVector.fromArray(S, lanes, at + 11 * V);
+        FloatVector c40 = FloatVector.fromArray(S, lanes, at + 12 * V), c41 = FloatVector.fromArray(S, lanes, at + 13 * V);
+        FloatVector c42 = FloatVector.fromArray(S, lanes, at + 14 * V);
+        FloatVector c50 = FloatVector.fromArray(S, lanes, at + 15 * V), c51 = FloatVector.fromArray(S, lanes, at + 16 * V);
+        FloatVector c52 = FloatVector.fromArray(S, lanes, at + 17 * V);
+        FloatVector c60 = FloatVector.fromArray(S, lanes, at + 18 * V), c61 = FloatVector.fromArray(S, lanes, at + 19 * V);
+        FloatVector c62 = FloatVector.fromArray(S, lanes, at + 20 * V);
+        for (int j = 0; j < count; j++) {
+            int xAt = j * xStride;
+            int d = j * dyStride + dyAt;
+            for (int i = 0; i < span; i += V) {
+                FloatVector b0 = FloatVector.fromArray(S, xp, xAt + off0 + i);
+                FloatVector b1 = FloatVector.fromArray(S, xp, xAt + off1 + i);
+                FloatVector b2 = FloatVector.fromArray(S, xp, xAt + off2 + i);
+                FloatVector a0 = FloatVector.fromArray(S, dyg, d + i);
+                c00 = a0.fma(b0, c00);
+                c01 = a0.fma(b1, c01);
+                c02 = a0.fma(b2, c02);
+                FloatVector a1 = FloatVector.fromArray(S, dyg, d + span + i);
+                c10 = a1.fma(b0, c10);
+                c11 = a1.fma(b1, c11);
+                c12 = a1.fma(b2, c12);
+                FloatVector a2 = FloatVector.fromArray(S, dyg, d + 2 * span + i);
+                c20 = a2.fma(b0, c20);
+                c21 = a2.fma(b1, c21);
+                c22 = a2.fma(b2, c22);
+                FloatVector a3 = FloatVector.fromArray(S, dyg, d + 3 * span + i);
+                c30 = a3.fma(b0, c30);
+                c31 = a3.fma(b1, c31);
+                c32 = a3.fma(b2, c32);
+                FloatVector a4 = FloatVector.fromArray(S, dyg, d + 4 * span + i);
+                c40 = a4.fma(b0, c40);
+                c41 = a4.fma(b1, c41);
+                c42 = a4.fma(b2, c42);
+                FloatVector a5 = FloatVector.fromArray(S, dyg, d + 5 * span + i);
+                c50 = a5.fma(b0, c50);
+                c51 = a5.fma(b1, c51);
+                c52 = a5.fma(b2, c52);
+                FloatVector a6 = FloatVector.fromArray(S, dyg, d + 6 * span + i);
+                c60 = a6.fma(b0, c60);
+                c61 = a6.fma(b1, c61);
+                c62 = a6.fma(b2, c62);
+            }
+        }
+        c00.intoArray(lanes, at);
+        c01.intoArray(lanes, at + V);
+        c02.intoArray(lanes, at + 2 * V);
+        c10.intoArray(lanes, at + 3 * V);
+        c11.intoArray(lanes, at + 4 * V);
+        c12.intoArray(lanes, at + 5 * V);
+        c20.intoArray(lanes, at + 6 * V);
+        c21.intoArray(lanes, at + 7 * V);
+        c22.intoArray(lanes, at + 8 * V);
+        c30.intoArray(lanes, at + 9 * V);
+        c31.intoArray(lanes, at + 10 * V);
+        c32.intoArray(lanes, at + 11 * V);
+        c40.intoArray(lanes, at + 12 * V);
+        c41.intoArray(lanes, at + 13 * V);
+        c42.intoArray(lanes, at + 14 * V);
+        c50.intoArray(lanes, at + 15 * V);
+        c51.intoArray(lanes, at + 16 * V);
+        c52.intoArray(lanes, at + 17 * V);
+        c60.intoArray(lanes, at + 18 * V);
+        c61.intoArray(lanes, at + 19 * V);
+        c62.intoArray(lanes, at + 20 * V);
     }
 
     /** {@link #weightTile} with 6 rows and 3 taps. */
