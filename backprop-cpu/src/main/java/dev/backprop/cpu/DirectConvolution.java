@@ -30,7 +30,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       with the same tiles, each row scattered into the input gradient at its tap's offset.
  * </ul>
  * A panel of fewer channels than MR runs a 2- or 4-row tile, so channels the layer does not have
- * are not computed; see {@link #panels} for how the channels are cut into panels.
+ * are not computed; see {@link #panels} for how the channels are cut into panels, and {@link #tilePanels} for the
+ * 7-row panels that channel counts divisible by 7 take with AVX-512.
  *
  * <p>Forward and input gradient split the batch into a few shares of images per thread, which the
  * threads claim as they go; weight gradients take one share per thread and sum them in share order,
@@ -195,7 +196,9 @@ final class DirectConvolution {
      * the 4 cycles an FMA takes), not by their number, so the last {@code MR + 1} or {@code MR + 2}
      * channels are split into two panels of 3 or 4 instead. cnn:7's 7 channels are panels of 4 and 3
      * rather than 6 and 1: a step of 8 FMA issues per tap instead of 10 (6 and 4, the latter bound by
-     * latency); 14 are 6, 4, 4 rather than 6, 6, 2.
+     * latency); 14 are 6, 4, 4 rather than 6, 6, 2. (With AVX-512 the forward and the weight gradient cut
+     * those counts into 7-row panels instead, {@link #tilePanels}; the scatter's panels of taps and AVX2's
+     * come from here.)
      */
     static int[] panels(int o) {
         if (o == 0) {
@@ -215,8 +218,9 @@ final class DirectConvolution {
 
     /**
      * The panels of the forward correlation and of the weight gradient: with AVX-512, a channel count that is a
-     * multiple of 7 in panels of 7, computed by 7-row tiles; otherwise {@link #panels}. cnn:7's 7 channels were panels of 4 and 3, eight rows of FMAs for
-     * seven channels and the input read twice; its 14 were 6, 4 and 4, the input read three times, and its 28 five.
+     * multiple of 7 in panels of 7, computed by 7-row tiles; otherwise {@link #panels}. cnn:7's 7 channels were panels
+     * of 4 and 3, eight rows of FMAs for seven channels and the input read twice; its 14 were 6, 4 and 4, the input
+     * read three times, and its 28 five.
      * Zen 4, 2026-12-06, the two cuts alternating in one JVM (two threads, 128 images, 3 x 3 "same"): 7 to 7 channels
      * at 28 x 28 forward 137-142 GFLOP/s against 122-123, its input gradient 142-145 against 121-125, 1 to 7 channels
      * 76-78 against 62-64, 14 to 14 at 14 x 14 +2%; cnn:7's whole step, alternating every 8 steps, medians 10.86
@@ -280,7 +284,8 @@ final class DirectConvolution {
     }
 
     /** {@link #copyRows} of rows of at least V floats, nothing added. */
-    private static void copyVectorRows(float[] src, int s, int srcLd, float[] dst, int d, int dstLd, int rows, int len) {
+    private static void copyVectorRows(float[] src, int s, int srcLd, float[] dst, int d, int dstLd, int rows,
+                                       int len) {
         int last = len - V;
         for (int r = 0; r < rows; r++) {
             int from = s + r * srcLd;
@@ -541,7 +546,8 @@ final class DirectConvolution {
                 }
                 // The grid's rows are wp wide; the output's wo.
                 for (int oc = 0; oc < o; oc++) {
-                    copyRows(out, oc * span, gr.wp(), y, (n * o + oc) * ho * wo, wo, ho, wo, bias == null ? 0f : bias[oc]);
+                    copyRows(out, oc * span, gr.wp(), y, (n * o + oc) * ho * wo, wo, ho, wo,
+                            bias == null ? 0f : bias[oc]);
                 }
             }
         });
