@@ -610,7 +610,7 @@ final class DirectSgemm {
      * through {@code columns} (V ints of the calling thread's scratch, rewritten here: the training step allocates
      * nothing). The rest float by float.
      */
-    private static void transpose(int k, int width, float[] b, int at, int bRs, int bCs, float[] rows, int ld,
+    static void transpose(int k, int width, float[] b, int at, int bRs, int bCs, float[] rows, int ld,
                                   int[] columns) {
         int j = 0;
         if (bRs == 1 && width >= V && V == 16 && k >= V) {

@@ -132,6 +132,9 @@ final class Sgemm {
         if (m == 0 || n == 0) {
             return;
         }
+        if (SparseSgemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate)) {
+            return;
+        }
         if (k > 0 && DirectSgemm.suits(m, n, k)) {
             DirectSgemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
             return;

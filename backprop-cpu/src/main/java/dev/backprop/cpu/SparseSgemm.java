@@ -1,0 +1,513 @@
+package dev.backprop.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@code C (+)= A B} where one operand is mostly zeros (a dense layer's input of MNIST pixels, 81% of them 0; a bag
+ * of words; a one-hot code): {@link DirectSgemm}'s register tile, run over only the terms of k that some row of the
+ * tile has non-zero. A tile of MR rows of C needs {@code B(p, :)} only where one of its rows of A has {@code A(r, p)
+ * != 0}; each tile's list of such p is made first, and the tile's loop runs over the list rather than over all k.
+ * The tile still reads each row of B once for MR rows of C, so what it skips is whole steps of the dense loop: for
+ * 6-row tiles of MNIST images, 57% of them.
+ * <ul>
+ *   <li><b>A sparse</b> (a layer's forward, {@code x W^T}): tiles of A's rows, lists from a scan of those rows. B's
+ *   rows are read in place where they are contiguous; W^T's are first copied out as rows (as {@link DirectSgemm}
+ *   does), each thread copying the columns it computes.</li>
+ *   <li><b>B sparse</b> (a layer's weight gradient, {@code dy^T x}, where A's columns are contiguous): computed as
+ *   {@code C^T = B^T A^T}, so the sparse operand is again the left one: tiles of MR columns of B, each listing the
+ *   rows p that have a non-zero among them, and the tiles stored transposed into C.</li>
+ * </ul>
+ * Every entry of C is one tile's sum over p in increasing order, as in {@link DirectSgemm}; a skipped step would
+ * have added {@code 0 * B(p, j)}, which leaves a sum unchanged, so the results are those of the dense tile bit for
+ * bit (and independent of the thread count), except that an infinite or NaN entry of the dense operand facing only
+ * zeros does not make the result NaN, as {@code 0 * inf} would.
+ *
+ * <p>{@link #gemm} takes a product when a sample of the operand's entries is at most {@link #MAX_DENSITY} non-zero
+ * and the sizes suit, and leaves every other product to {@link Sgemm}; {@code -Dbackprop.gemm.sparse=off} turns
+ * the path off (to measure the dense products, or to compare).
+ */
+final class SparseSgemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    private static final int MR = Sgemm.DIRECT_MR;
+    private static final int NR = Sgemm.NR;
+    /** Share of non-zero entries up to which an operand is taken as sparse. */
+    static final double MAX_DENSITY = 0.3;
+    /** Entries sampled to estimate an operand's density. */
+    private static final int SAMPLES = 256;
+    /** Fewest rows and columns of C, and terms per sum, for which the path is tried. */
+    private static final int MIN_SIZE = 32;
+    /** Most entries of the tiles' lists (k for each tile) and of a dense operand copied out: 16 MB of scratch a thread. */
+    private static final int MAX_LIST = 1 << 22;
+    static final boolean ENABLED = enabled();
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private SparseSgemm() {
+    }
+
+    private static boolean enabled() {
+        String p = System.getProperty("backprop.gemm.sparse");
+        if (p == null || p.equals("on")) {
+            return true;
+        }
+        if (p.equals("off")) {
+            return false;
+        }
+        throw new IllegalArgumentException("-Dbackprop.gemm.sparse=" + p + ": give on or off (whether products skip"
+                + " the zeros of a mostly-zero operand), or leave it unset (on)");
+    }
+
+    /**
+     * Computes {@code C (+)= A B (+ 1 bias^T)} with {@link Sgemm#gemm}'s conventions and returns true when one
+     * operand is sparse enough and laid out for this path; otherwise returns false and touches nothing.
+     */
+    static boolean gemm(int m, int n, int k,
+                        float[] a, int aOff, int aRs, int aCs,
+                        float[] b, int bOff, int bRs, int bCs,
+                        float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (!ENABLED || m < MIN_SIZE || n < MIN_SIZE || k < MIN_SIZE) {
+            return false;
+        }
+        if (aCs == 1 && (long) Math.ceilDiv(m, MR) * k <= MAX_LIST && (bCs == 1 || (long) k * n <= MAX_LIST)
+                && sampledDensity(a, aOff, m, k, aRs, 1) <= MAX_DENSITY) {
+            sparseA(m, n, k, a, aOff, aRs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
+            return true;
+        }
+        if (bCs == 1 && aRs == 1 && bias == null && (long) Math.ceilDiv(n, MR) * k <= MAX_LIST
+                && sampledDensity(b, bOff, k, n, bRs, 1) <= MAX_DENSITY) {
+            sparseB(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The share of non-zeros among {@link #SAMPLES} entries of the {@code rows x cols} matrix at {@code x[off + i rs
+     * + j cs]}: rows evenly spaced, columns spread by a multiplicative hash (a fixed set, so the choice is repeatable).
+     */
+    static double sampledDensity(float[] x, int off, int rows, int cols, int rs, int cs) {
+        int nonZero = 0;
+        for (int t = 0; t < SAMPLES; t++) {
+            int i = (int) ((long) t * rows / SAMPLES);
+            int j = (int) (((t + 1) * 0x9E3779B1L & 0xFFFFFFFFL) % cols);
+            if (x[off + i * rs + j * cs] != 0f) {
+                nonZero++;
+            }
+        }
+        return (double) nonZero / SAMPLES;
+    }
+
+    /**
+     * A sparse: the threads split C's column panels (each copies its own columns of a transposed B), and each makes
+     * the lists of all the row tiles.
+     */
+    private static void sparseA(int m, int n, int k, float[] a, int aOff, int aRs,
+                                float[] b, int bOff, int bRs, int bCs,
+                                float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
+        int panels = Math.ceilDiv(n, NR);
+        int parts = Math.min(WorkerPool.threads(), panels);
+        WorkerPool.run(parts, part -> {
+            Scratch s = SCRATCH.get();
+            int j0 = panels * part / parts * NR;
+            int j1 = Math.min(n, panels * (part + 1) / parts * NR);
+            Tiles tiles = s.rowTiles(m, k, a, aOff, aRs);
+            float[] rows = b;
+            int rowsAt = bOff + j0 * bCs;
+            int ldb = bRs;
+            if (bCs != 1) {
+                rows = s.rows(k * (j1 - j0));
+                ldb = j1 - j0;
+                DirectSgemm.transpose(k, j1 - j0, b, rowsAt, bRs, bCs, rows, ldb, s.columns);
+                rowsAt = 0;
+            }
+            for (int jr = j0; jr < j1; jr += NR) {
+                int nr = Math.min(NR, j1 - jr);
+                float[] panel = rows;
+                int panelAt = rowsAt + (jr - j0);
+                int panelLd = ldb;
+                if (nr < NR) {
+                    panel = s.edgePanel(k, rows, panelAt, ldb, nr);
+                    panelAt = 0;
+                    panelLd = NR;
+                }
+                for (int t = 0; t < tiles.count; t++) {
+                    int ir = t * MR;
+                    int mr = Math.min(MR, m - ir);
+                    float[] ta = mr == MR ? a : tiles.edge;
+                    int taAt = mr == MR ? aOff + ir * aRs : 0;
+                    int taRs = mr == MR ? aRs : k;
+                    int cAt = cOff + ir * ldc + jr;
+                    if (nr == NR && mr == MR) {
+                        kernel(tiles.list, t * k, tiles.length[t], ta, taAt, taRs, 1, panel, panelAt, panelLd, bias, jr,
+                                c, cAt, ldc, accumulate);
+                    } else if (nr == NR) {
+                        // The bias where DirectSgemm puts it for each kind of tile, so the sums round the same way.
+                        kernel(tiles.list, t * k, tiles.length[t], ta, taAt, taRs, 1, panel, panelAt, panelLd, bias, jr,
+                                s.tile, 0, NR, false);
+                        Sgemm.copyOut(s.tile, mr, nr, null, 0, c, cAt, ldc, accumulate);
+                    } else {
+                        kernel(tiles.list, t * k, tiles.length[t], ta, taAt, taRs, 1, panel, panelAt, panelLd, null, 0,
+                                s.tile, 0, NR, false);
+                        Sgemm.copyOut(s.tile, mr, nr, bias, jr, c, cAt, ldc, accumulate);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * B sparse, as {@code C^T = B^T A^T}: tiles of MR columns of B (rows of B^T), each listing the rows p of B with a
+     * non-zero among its columns, against A's columns as rows (contiguous: A's row stride is 1); each tile's result is
+     * stored transposed. The threads split the tiles.
+     */
+    private static void sparseB(int m, int n, int k, float[] a, int aOff, int aCs,
+                                float[] b, int bOff, int bRs, float[] c, int cOff, int ldc, boolean accumulate) {
+        int tileCount = Math.ceilDiv(n, MR);
+        int parts = Math.min(WorkerPool.threads(), tileCount);
+        WorkerPool.run(parts, part -> {
+            Scratch s = SCRATCH.get();
+            int t0 = tileCount * part / parts;
+            int t1 = tileCount * (part + 1) / parts;
+            Tiles tiles = s.columnTiles(t0, t1, n, k, b, bOff, bRs);
+            for (int jr = 0; jr < m; jr += NR) {
+                int nr = Math.min(NR, m - jr);
+                float[] panel = a;
+                int panelAt = aOff + jr;
+                int panelLd = aCs;
+                if (nr < NR) {
+                    panel = s.edgePanel(k, a, panelAt, aCs, nr);
+                    panelAt = 0;
+                    panelLd = NR;
+                }
+                for (int t = t0; t < t1; t++) {
+                    int i = t - t0;
+                    int ir = t * MR;
+                    int mr = Math.min(MR, n - ir);
+                    // Row r of this tile of B^T is column ir + r of B: B^T(r, p) = b[bOff + p bRs + ir + r].
+                    float[] ta = mr == MR ? b : tiles.edge;
+                    int taAt = mr == MR ? bOff + ir : 0;
+                    int taRs = mr == MR ? 1 : k;
+                    int taCs = mr == MR ? bRs : 1;
+                    kernel(tiles.list, i * k, tiles.length[i], ta, taAt, taRs, taCs, panel, panelAt, panelLd, null, 0,
+                            s.tile, 0, NR, false);
+                    int cAt = cOff + jr * ldc + ir;
+                    for (int j = 0; j < nr; j++) {
+                        for (int r = 0; r < mr; r++) {
+                            float v = s.tile[r * NR + j];
+                            c[cAt + j * ldc + r] = accumulate ? c[cAt + j * ldc + r] + v : v;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The MR x 2V register tile over the listed terms: {@code C[0..MR, 0..2V) (+)= sum over t of A[0..MR, p_t]
+     * B[p_t, 0..2V) (+ bias)}, {@code p_t = list[from + t]} for t below count, {@code A(r, p) = a[aAt + r aRs + p
+     * aCs]}, {@code B(p, j) = b[bAt + p ldb + j]}; accumulators start from the bias when there is one, and C is added
+     * at the end when add is set, as in {@link DirectSgemm}'s tile.
+     */
+    private static void kernel(int[] list, int from, int count, float[] a, int aAt, int aRs, int aCs, float[] b,
+                               int bAt, int ldb, float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+        if (MR == 4) {
+            kernel4(list, from, count, a, aAt, aRs, aCs, b, bAt, ldb, bias, biasAt, c, cAt, ldc, add);
+        } else {
+            kernel6(list, from, count, a, aAt, aRs, aCs, b, bAt, ldb, bias, biasAt, c, cAt, ldc, add);
+        }
+    }
+
+    /** {@link #kernel} with 4 rows. */
+    private static void kernel4(int[] list, int from, int count, float[] a, int aAt, int aRs, int aCs, float[] b,
+                                int bAt, int ldb, float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+        FloatVector b0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
+        FloatVector b1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
+        FloatVector c00 = b0, c01 = b1;
+        FloatVector c10 = b0, c11 = b1;
+        FloatVector c20 = b0, c21 = b1;
+        FloatVector c30 = b0, c31 = b1;
+        int r1 = aRs;
+        int r2 = 2 * aRs;
+        int r3 = 3 * aRs;
+        for (int t = from; t < from + count; t++) {
+            int p = list[t];
+            int bq = bAt + p * ldb;
+            b0 = FloatVector.fromArray(S, b, bq);
+            b1 = FloatVector.fromArray(S, b, bq + V);
+            int aq = aAt + p * aCs;
+            FloatVector a0 = FloatVector.broadcast(S, a[aq]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[aq + r1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[aq + r2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[aq + r3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, cAt));
+            c01 = c01.add(FloatVector.fromArray(S, c, cAt + V));
+            c10 = c10.add(FloatVector.fromArray(S, c, cAt + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, cAt + ldc + V));
+            c20 = c20.add(FloatVector.fromArray(S, c, cAt + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, cAt + 2 * ldc + V));
+            c30 = c30.add(FloatVector.fromArray(S, c, cAt + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, cAt + 3 * ldc + V));
+        }
+        c00.intoArray(c, cAt);
+        c01.intoArray(c, cAt + V);
+        c10.intoArray(c, cAt + ldc);
+        c11.intoArray(c, cAt + ldc + V);
+        c20.intoArray(c, cAt + 2 * ldc);
+        c21.intoArray(c, cAt + 2 * ldc + V);
+        c30.intoArray(c, cAt + 3 * ldc);
+        c31.intoArray(c, cAt + 3 * ldc + V);
+    }
+
+    /** {@link #kernel} with 6 rows. */
+    private static void kernel6(int[] list, int from, int count, float[] a, int aAt, int aRs, int aCs, float[] b,
+                                int bAt, int ldb, float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+        FloatVector b0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
+        FloatVector b1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
+        FloatVector c00 = b0, c01 = b1;
+        FloatVector c10 = b0, c11 = b1;
+        FloatVector c20 = b0, c21 = b1;
+        FloatVector c30 = b0, c31 = b1;
+        FloatVector c40 = b0, c41 = b1;
+        FloatVector c50 = b0, c51 = b1;
+        int r1 = aRs;
+        int r2 = 2 * aRs;
+        int r3 = 3 * aRs;
+        int r4 = 4 * aRs;
+        int r5 = 5 * aRs;
+        for (int t = from; t < from + count; t++) {
+            int p = list[t];
+            int bq = bAt + p * ldb;
+            b0 = FloatVector.fromArray(S, b, bq);
+            b1 = FloatVector.fromArray(S, b, bq + V);
+            int aq = aAt + p * aCs;
+            FloatVector a0 = FloatVector.broadcast(S, a[aq]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[aq + r1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[aq + r2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[aq + r3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[aq + r4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[aq + r5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, cAt));
+            c01 = c01.add(FloatVector.fromArray(S, c, cAt + V));
+            c10 = c10.add(FloatVector.fromArray(S, c, cAt + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, cAt + ldc + V));
+            c20 = c20.add(FloatVector.fromArray(S, c, cAt + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, cAt + 2 * ldc + V));
+            c30 = c30.add(FloatVector.fromArray(S, c, cAt + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, cAt + 3 * ldc + V));
+            c40 = c40.add(FloatVector.fromArray(S, c, cAt + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, cAt + 4 * ldc + V));
+            c50 = c50.add(FloatVector.fromArray(S, c, cAt + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, cAt + 5 * ldc + V));
+        }
+        c00.intoArray(c, cAt);
+        c01.intoArray(c, cAt + V);
+        c10.intoArray(c, cAt + ldc);
+        c11.intoArray(c, cAt + ldc + V);
+        c20.intoArray(c, cAt + 2 * ldc);
+        c21.intoArray(c, cAt + 2 * ldc + V);
+        c30.intoArray(c, cAt + 3 * ldc);
+        c31.intoArray(c, cAt + 3 * ldc + V);
+        c40.intoArray(c, cAt + 4 * ldc);
+        c41.intoArray(c, cAt + 4 * ldc + V);
+        c50.intoArray(c, cAt + 5 * ldc);
+        c51.intoArray(c, cAt + 5 * ldc + V);
+    }
+
+    /**
+     * The tiles' lists: tile t's terms p at {@code list[t k ..]}, {@code length[t]} of them, increasing; the last
+     * tile's rows copied to {@code edge} ({@code [MR x k]}, rows past the matrix zero) when it has fewer than MR.
+     */
+    static final class Tiles {
+        int[] list = new int[0];
+        int[] length = new int[0];
+        float[] edge = new float[0];
+        int count;
+
+        void reserve(int tiles, int k) {
+            if (list.length < tiles * k) {
+                list = new int[tiles * k];
+            }
+            if (length.length < tiles) {
+                length = new int[tiles];
+            }
+            if (edge.length < MR * k) {
+                edge = new float[MR * k];
+            }
+            count = tiles;
+        }
+    }
+
+    /**
+     * Lists for every MR-row tile of the {@code m x k} matrix {@code A(i, p) = a[aOff + i aRs + p]}: a vector of p at a
+     * time, the largest magnitude over the tile's rows compared with zero (a NaN counts as non-zero); the lanes where
+     * it is non-zero add their p to the list.
+     */
+    static void rowLists(Tiles tiles, int m, int k, float[] a, int aOff, int aRs) {
+        int count = Math.ceilDiv(m, MR);
+        tiles.reserve(count, k);
+        for (int t = 0; t < count; t++) {
+            int ir = t * MR;
+            int mr = Math.min(MR, m - ir);
+            float[] x = a;
+            int at = aOff + ir * aRs;
+            int rs = aRs;
+            if (mr < MR) {
+                java.util.Arrays.fill(tiles.edge, 0, MR * k, 0f);
+                for (int r = 0; r < mr; r++) {
+                    System.arraycopy(a, at + r * aRs, tiles.edge, r * k, k);
+                }
+                x = tiles.edge;
+                at = 0;
+                rs = k;
+            }
+            int n = 0;
+            int base = t * k;
+            int p = 0;
+            for (; p <= k - V; p += V) {
+                FloatVector most = FloatVector.fromArray(S, x, at + p).lanewise(VectorOperators.ABS);
+                for (int r = 1; r < MR; r++) {
+                    most = most.max(FloatVector.fromArray(S, x, at + r * rs + p).lanewise(VectorOperators.ABS));
+                }
+                long bits = most.compare(VectorOperators.NE, 0f).toLong();
+                while (bits != 0) {
+                    tiles.list[base + n++] = p + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                }
+            }
+            for (; p < k; p++) {
+                for (int r = 0; r < MR; r++) {
+                    if (x[at + r * rs + p] != 0f) {
+                        tiles.list[base + n++] = p;
+                        break;
+                    }
+                }
+            }
+            tiles.length[t] = n;
+        }
+    }
+
+    /**
+     * Lists for tiles {@code [t0, t1)} of MR columns of the {@code k x n} matrix {@code B(p, j) = b[bOff + p bRs + j]}
+     * (rows of B^T), the lists and the edge indexed from t0: each row p of B is scanned once, a vector at a time,
+     * into a bitmap of its non-zero columns, and p goes on the list of every tile with a bit set among its columns.
+     */
+    static void columnLists(Tiles tiles, long[] bitmap, int t0, int t1, int n, int k, float[] b,
+                            int bOff, int bRs) {
+        int count = t1 - t0;
+        tiles.reserve(count, k);
+        java.util.Arrays.fill(tiles.length, 0, count, 0);
+        int j0 = t0 * MR;
+        int j1 = Math.min(n, t1 * MR);
+        int words = Math.ceilDiv(j1 - j0, 64) + 1;
+        for (int p = 0; p < k; p++) {
+            int row = bOff + p * bRs;
+            java.util.Arrays.fill(bitmap, 0, words, 0L);
+            int j = j0;
+            for (; j <= j1 - V; j += V) {
+                long bits = FloatVector.fromArray(S, b, row + j).compare(VectorOperators.NE, 0f).toLong();
+                if (bits != 0) {
+                    int at = j - j0;
+                    bitmap[at >>> 6] |= bits << (at & 63);
+                    if ((at & 63) + V > 64) {
+                        bitmap[(at >>> 6) + 1] |= bits >>> (64 - (at & 63));
+                    }
+                }
+            }
+            for (; j < j1; j++) {
+                if (b[row + j] != 0f) {
+                    int at = j - j0;
+                    bitmap[at >>> 6] |= 1L << (at & 63);
+                }
+            }
+            for (int i = 0; i < count; i++) {
+                int at = i * MR;
+                long window = (bitmap[at >>> 6] >>> (at & 63)) | ((at & 63) + MR > 64 ? bitmap[(at >>> 6) + 1] << (64
+                        - (at & 63)) : 0L);
+                // Written whatever the window, counted only where it has a bit: no branch to mispredict.
+                tiles.list[i * k + tiles.length[i]] = p;
+                tiles.length[i] += (window & ((1L << MR) - 1)) != 0 ? 1 : 0;
+            }
+        }
+        if (j1 - j0 < count * MR) {
+            // The last tile has fewer than MR columns: its rows of B^T copied out, zero past the matrix.
+            int last = count - 1;
+            int cols = j1 - (t0 + last) * MR;
+            java.util.Arrays.fill(tiles.edge, 0, MR * k, 0f);
+            for (int r = 0; r < cols; r++) {
+                for (int p = 0; p < k; p++) {
+                    tiles.edge[r * k + p] = b[bOff + p * bRs + (t0 + last) * MR + r];
+                }
+            }
+        }
+    }
+
+    /** One thread's buffers, grown to what a call needs and kept, so a training step allocates nothing here. */
+    private static final class Scratch {
+        private final Tiles tiles = new Tiles();
+        private float[] rows = new float[0];
+        private float[] edgePanel = new float[0];
+        private long[] bitmap = new long[0];
+        private final float[] tile = new float[MR * NR];
+        private final int[] columns = new int[V];
+
+        Tiles rowTiles(int m, int k, float[] a, int aOff, int aRs) {
+            rowLists(tiles, m, k, a, aOff, aRs);
+            return tiles;
+        }
+
+        Tiles columnTiles(int t0, int t1, int n, int k, float[] b, int bOff, int bRs) {
+            int words = Math.ceilDiv((t1 - t0) * MR, 64) + 2;
+            if (bitmap.length < words) {
+                bitmap = new long[words];
+            }
+            columnLists(tiles, bitmap, t0, t1, n, k, b, bOff, bRs);
+            return tiles;
+        }
+
+        float[] rows(int size) {
+            if (rows.length < size) {
+                rows = new float[size];
+            }
+            return rows;
+        }
+
+        /** The {@code nr} columns from {@code at} of k rows {@code ld} apart, copied to NR-wide rows, zero past nr. */
+        float[] edgePanel(int k, float[] src, int at, int ld, int nr) {
+            if (edgePanel.length < k * NR) {
+                edgePanel = new float[k * NR];
+            }
+            for (int p = 0; p < k; p++) {
+                System.arraycopy(src, at + p * ld, edgePanel, p * NR, nr);
+                java.util.Arrays.fill(edgePanel, p * NR + nr, (p + 1) * NR, 0f);
+            }
+            return edgePanel;
+        }
+    }
+}

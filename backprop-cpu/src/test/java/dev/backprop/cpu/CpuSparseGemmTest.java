@@ -1,0 +1,134 @@
+package dev.backprop.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.backprop.backend.reference.ReferenceBackend;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link SparseSgemm}: products with a mostly-zero operand agree with the reference loops, and bit for bit with
+ * {@link DirectSgemm}'s dense tile (the same sums in the same order, the skipped terms zero), on whole and partial
+ * tiles, with a bias, accumulating, and with B transposed; dense operands are left to the other paths.
+ */
+class CpuSparseGemmTest {
+    private final ReferenceBackend ref = new ReferenceBackend();
+    private final SplittableRandom random = new SplittableRandom(5);
+
+    /** {m, n, k}: the MNIST MLP's first layer and its weight gradient, odd sizes (partial row tiles and panels), a bag of words' long k. */
+    private static final int[][] SHAPES = {{128, 256, 784}, {256, 784, 128}, {37, 45, 70}, {33, 32, 33}, {64, 40, 5000},
+        {50, 97, 128}};
+
+    /**
+     * Values in [-1, 1), each zero with probability {@code 1 - density}; every other row has zero margins, as an image
+     * has, the others reach both ends (the last columns are the lists' scalar tails).
+     */
+    private float[] sparse(int rows, int cols, double density) {
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            int margin = i % 2 == 0 ? 0 : random.nextInt(cols / 4 + 1);
+            for (int j = margin; j < cols - margin; j++) {
+                if (random.nextDouble() < density) {
+                    v[i * cols + j] = (float) (random.nextDouble() * 2 - 1);
+                }
+            }
+        }
+        return v;
+    }
+
+    private float[] dense(int size) {
+        float[] v = new float[size];
+        for (int i = 0; i < size; i++) {
+            v[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return v;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            double err = Math.abs(expected[i] - actual[i]);
+            assertTrue(err <= 1e-4 * (1 + Math.abs(expected[i])), what + " at " + i + ": reference " + expected[i]
+                    + ", sparse " + actual[i]);
+        }
+    }
+
+    private static void assertSame(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(actual[i]),
+                    what + " at " + i + ": dense tile " + expected[i] + ", sparse " + actual[i]);
+        }
+    }
+
+    /** A sparse, as a layer's forward: B row-major (NN) and B = W^T read through strides (NT), with and without bias. */
+    @Test
+    void sparseLeftOperand() {
+        for (int[] s : SHAPES) {
+            int m = s[0], n = s[1], k = s[2];
+            for (double density : new double[] {0.02, 0.2}) {
+                float[] a = sparse(m, k, density);
+                for (boolean transposedB : new boolean[] {false, true}) {
+                    float[] b = dense(k * n);
+                    int bRs = transposedB ? 1 : n;
+                    int bCs = transposedB ? k : 1;
+                    for (int mode = 0; mode < 3; mode++) {
+                        boolean accumulate = mode == 1;
+                        float[] bias = mode == 2 ? dense(n) : null;
+                        check(m, n, k, a, 0, k, 1, b, bRs, bCs, bias, accumulate,
+                                (transposedB ? "NT " : "NN ") + m + "x" + n + "x" + k + " density " + density
+                                        + (accumulate ? " +=" : "") + (bias != null ? " +bias" : ""));
+                    }
+                }
+            }
+        }
+    }
+
+    /** B sparse, as a layer's weight gradient dy^T x: A read through its transpose (row stride 1). */
+    @Test
+    void sparseRightOperand() {
+        for (int[] s : SHAPES) {
+            int m = s[0], n = s[1], k = s[2];
+            for (double density : new double[] {0.02, 0.2}) {
+                float[] x = sparse(k, n, density);
+                float[] dyT = dense(k * m);
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    check(m, n, k, dyT, 0, 1, m, x, n, 1, null, accumulate,
+                            "TN " + m + "x" + n + "x" + k + " density " + density + (accumulate ? " +=" : ""));
+                }
+            }
+        }
+    }
+
+    private void check(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bRs, int bCs,
+                       float[] bias, boolean accumulate, String what) {
+        float[] c0 = dense(m * n);
+        float[] expected = c0.clone();
+        float[] tile = c0.clone();
+        float[] sparse = c0.clone();
+        if (bias == null) {
+            ref.gemm(m, n, k, a, aOff, aRs, aCs, b, 0, bRs, bCs, expected, 0, n, accumulate);
+        } else {
+            ref.gemmBias(m, n, k, a, aOff, aRs, aCs, b, 0, bRs, bCs, bias, expected, 0, n);
+        }
+        DirectSgemm.gemm(m, n, k, a, aOff, aRs, aCs, b, 0, bRs, bCs, bias, tile, 0, n, accumulate);
+        assertTrue(SparseSgemm.gemm(m, n, k, a, aOff, aRs, aCs, b, 0, bRs, bCs, bias, sparse, 0, n, accumulate),
+                what + ": the sparse path should take this product");
+        assertClose(expected, sparse, what);
+        assertSame(tile, sparse, what);
+    }
+
+    /** Dense operands, and products too small to pay for the lists, go to the dense paths. */
+    @Test
+    void denseOperandsAreLeftToTheDensePaths() {
+        float[] a = dense(128 * 784);
+        float[] b = dense(784 * 256);
+        float[] c = new float[128 * 256];
+        assertFalse(SparseSgemm.gemm(128, 256, 784, a, 0, 784, 1, b, 0, 256, 1, null, c, 0, 256, false));
+        assertFalse(SparseSgemm.gemm(256, 784, 128, b, 0, 1, 256, a, 0, 784, 1, null, new float[256 * 784], 0, 784,
+                false));
+        float[] small = sparse(8, 8, 0.1);
+        assertFalse(SparseSgemm.gemm(8, 8, 8, small, 0, 8, 1, dense(64), 0, 8, 1, null, new float[64], 0, 8, false));
+        assertEquals(0f, c[0]);
+    }
+}
