@@ -611,13 +611,19 @@ final class DirectSgemm {
      * nothing). The rest float by float.
      */
     static void transpose(int k, int width, float[] b, int at, int bRs, int bCs, float[] rows, int ld,
-                                  int[] columns) {
+                          int[] columns) {
+        transpose(k, width, b, at, bRs, bCs, rows, 0, ld, columns);
+    }
+
+    /** {@link #transpose} into {@code rows[rowsAt + p * ld + j]}. */
+    static void transpose(int k, int width, float[] b, int at, int bRs, int bCs, float[] rows, int rowsAt, int ld,
+                          int[] columns) {
         int j = 0;
         if (bRs == 1 && width >= V && V == 16 && k >= V) {
             for (int upper = S.loopBound(width); j < upper; j += V) {
                 for (int p = 0; p < k; p += V) {
                     int p0 = Math.min(p, k - V);
-                    transposeBlock(b, at + j * bCs + p0, bCs, rows, p0 * ld + j, ld);
+                    transposeBlock(b, at + j * bCs + p0, bCs, rows, rowsAt + p0 * ld + j, ld);
                 }
             }
         } else if (bRs == 1 && width >= V) {
@@ -627,14 +633,14 @@ final class DirectSgemm {
             for (int upper = S.loopBound(width); j < upper; j += V) {
                 int src = at + j * bCs;
                 for (int p = 0; p < k; p++) {
-                    FloatVector.fromArray(S, b, src + p, columns, 0).intoArray(rows, p * ld + j);
+                    FloatVector.fromArray(S, b, src + p, columns, 0).intoArray(rows, rowsAt + p * ld + j);
                 }
             }
         }
         for (int p = 0; p < k; p++) {
             int src = at + p * bRs;
             for (int jj = j; jj < width; jj++) {
-                rows[p * ld + jj] = b[src + jj * bCs];
+                rows[rowsAt + p * ld + jj] = b[src + jj * bCs];
             }
         }
     }

@@ -39,8 +39,11 @@ final class SparseSgemm {
     private static final int SAMPLES = 256;
     /** Fewest rows and columns of C, and terms per sum, for which the path is tried. */
     private static final int MIN_SIZE = 32;
-    /** Most entries of the tiles' lists (k for each tile) and of a dense operand copied out: 16 MB of scratch a thread. */
-    private static final int MAX_LIST = 1 << 22;
+    /**
+     * Most entries of the tiles' lists (room for k in each tile: a position and MR values, 28 bytes with 6-row tiles)
+     * and of a dense operand copied out: up to 28 MB of scratch a thread.
+     */
+    private static final int MAX_LIST = 1 << 20;
     static final boolean ENABLED = enabled();
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -101,56 +104,58 @@ final class SparseSgemm {
     }
 
     /**
-     * A sparse: the threads split C's column panels (each copies its own columns of a transposed B), and each makes
-     * the lists of all the row tiles.
+     * A sparse. First the threads split the row tiles' lists and, for a transposed B, the copy of its columns as rows
+     * (into one buffer of k rows of n, each thread its own columns); then they split C's column panels, each tile of
+     * a panel summed over its list.
      */
-    private static void sparseA(int m, int n, int k, float[] a, int aOff, int aRs,
-                                float[] b, int bOff, int bRs, int bCs,
-                                float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
+    static void sparseA(int m, int n, int k, float[] a, int aOff, int aRs,
+                        float[] b, int bOff, int bRs, int bCs,
+                        float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
+        Scratch caller = SCRATCH.get();
+        Tiles tiles = caller.tiles;
+        int count = Math.ceilDiv(m, MR);
+        tiles.reserve(count, k);
         int panels = Math.ceilDiv(n, NR);
-        int parts = Math.min(WorkerPool.threads(), panels);
+        boolean transposed = bCs != 1;
+        float[] rows = transposed ? caller.rows(k * n) : b;
+        int rowsAt = transposed ? 0 : bOff;
+        int ldb = transposed ? n : bRs;
+        int threads = WorkerPool.threads();
+        WorkerPool.run(Math.min(threads, Math.max(count, transposed ? panels : 1)), part -> {
+            int parts = Math.min(threads, Math.max(count, transposed ? panels : 1));
+            rowLists(tiles, count * part / parts, count * (part + 1) / parts, m, k, a, aOff, aRs);
+            if (transposed) {
+                int j0 = Math.min(n, panels * part / parts * NR);
+                int j1 = Math.min(n, panels * (part + 1) / parts * NR);
+                DirectSgemm.transpose(k, j1 - j0, b, bOff + j0 * bCs, bRs, bCs, rows, j0, ldb, SCRATCH.get().columns);
+            }
+        });
+        int parts = Math.min(threads, panels);
         WorkerPool.run(parts, part -> {
             Scratch s = SCRATCH.get();
-            int j0 = panels * part / parts * NR;
-            int j1 = Math.min(n, panels * (part + 1) / parts * NR);
-            Tiles tiles = s.rowTiles(m, k, a, aOff, aRs);
-            float[] rows = b;
-            int rowsAt = bOff + j0 * bCs;
-            int ldb = bRs;
-            if (bCs != 1) {
-                rows = s.rows(k * (j1 - j0));
-                ldb = j1 - j0;
-                DirectSgemm.transpose(k, j1 - j0, b, rowsAt, bRs, bCs, rows, ldb, s.columns);
-                rowsAt = 0;
-            }
-            for (int jr = j0; jr < j1; jr += NR) {
-                int nr = Math.min(NR, j1 - jr);
-                float[] panel = rows;
-                int panelAt = rowsAt + (jr - j0);
-                int panelLd = ldb;
+            for (int panel = panels * part / parts; panel < panels * (part + 1) / parts; panel++) {
+                int jr = panel * NR;
+                int nr = Math.min(NR, n - jr);
+                float[] from = rows;
+                int fromAt = rowsAt + jr;
+                int fromLd = ldb;
                 if (nr < NR) {
-                    panel = s.edgePanel(k, rows, panelAt, ldb, nr);
-                    panelAt = 0;
-                    panelLd = NR;
+                    from = s.edgePanel(k, rows, fromAt, ldb, nr);
+                    fromAt = 0;
+                    fromLd = NR;
                 }
-                for (int t = 0; t < tiles.count; t++) {
+                for (int t = 0; t < count; t++) {
                     int ir = t * MR;
                     int mr = Math.min(MR, m - ir);
-                    float[] ta = mr == MR ? a : tiles.edge;
-                    int taAt = mr == MR ? aOff + ir * aRs : 0;
-                    int taRs = mr == MR ? aRs : k;
                     int cAt = cOff + ir * ldc + jr;
                     if (nr == NR && mr == MR) {
-                        kernel(tiles.list, t * k, tiles.length[t], ta, taAt, taRs, 1, panel, panelAt, panelLd, bias, jr,
-                                c, cAt, ldc, accumulate);
+                        kernel(tiles, t, k, from, fromAt, fromLd, bias, jr, c, cAt, ldc, accumulate);
                     } else if (nr == NR) {
                         // The bias where DirectSgemm puts it for each kind of tile, so the sums round the same way.
-                        kernel(tiles.list, t * k, tiles.length[t], ta, taAt, taRs, 1, panel, panelAt, panelLd, bias, jr,
-                                s.tile, 0, NR, false);
+                        kernel(tiles, t, k, from, fromAt, fromLd, bias, jr, s.tile, 0, NR, false);
                         Sgemm.copyOut(s.tile, mr, nr, null, 0, c, cAt, ldc, accumulate);
                     } else {
-                        kernel(tiles.list, t * k, tiles.length[t], ta, taAt, taRs, 1, panel, panelAt, panelLd, null, 0,
-                                s.tile, 0, NR, false);
+                        kernel(tiles, t, k, from, fromAt, fromLd, null, 0, s.tile, 0, NR, false);
                         Sgemm.copyOut(s.tile, mr, nr, bias, jr, c, cAt, ldc, accumulate);
                     }
                 }
@@ -161,7 +166,7 @@ final class SparseSgemm {
     /**
      * B sparse, as {@code C^T = B^T A^T}: tiles of MR columns of B (rows of B^T), each listing the rows p of B with a
      * non-zero among its columns, against A's columns as rows (contiguous: A's row stride is 1); each tile's result is
-     * stored transposed. The threads split the tiles.
+     * stored transposed. The threads split the tiles, each making its own tiles' lists.
      */
     private static void sparseB(int m, int n, int k, float[] a, int aOff, int aCs,
                                 float[] b, int bOff, int bRs, float[] c, int cOff, int ldc, boolean accumulate) {
@@ -174,25 +179,18 @@ final class SparseSgemm {
             Tiles tiles = s.columnTiles(t0, t1, n, k, b, bOff, bRs);
             for (int jr = 0; jr < m; jr += NR) {
                 int nr = Math.min(NR, m - jr);
-                float[] panel = a;
-                int panelAt = aOff + jr;
-                int panelLd = aCs;
+                float[] from = a;
+                int fromAt = aOff + jr;
+                int fromLd = aCs;
                 if (nr < NR) {
-                    panel = s.edgePanel(k, a, panelAt, aCs, nr);
-                    panelAt = 0;
-                    panelLd = NR;
+                    from = s.edgePanel(k, a, fromAt, aCs, nr);
+                    fromAt = 0;
+                    fromLd = NR;
                 }
                 for (int t = t0; t < t1; t++) {
-                    int i = t - t0;
                     int ir = t * MR;
                     int mr = Math.min(MR, n - ir);
-                    // Row r of this tile of B^T is column ir + r of B: B^T(r, p) = b[bOff + p bRs + ir + r].
-                    float[] ta = mr == MR ? b : tiles.edge;
-                    int taAt = mr == MR ? bOff + ir : 0;
-                    int taRs = mr == MR ? 1 : k;
-                    int taCs = mr == MR ? bRs : 1;
-                    kernel(tiles.list, i * k, tiles.length[i], ta, taAt, taRs, taCs, panel, panelAt, panelLd, null, 0,
-                            s.tile, 0, NR, false);
+                    kernel(tiles, t - t0, k, from, fromAt, fromLd, null, 0, s.tile, 0, NR, false);
                     int cAt = cOff + jr * ldc + ir;
                     for (int j = 0; j < nr; j++) {
                         for (int r = 0; r < mr; r++) {
@@ -206,48 +204,79 @@ final class SparseSgemm {
     }
 
     /**
-     * The MR x 2V register tile over the listed terms: {@code C[0..MR, 0..2V) (+)= sum over t of A[0..MR, p_t]
-     * B[p_t, 0..2V) (+ bias)}, {@code p_t = list[from + t]} for t below count, {@code A(r, p) = a[aAt + r aRs + p
-     * aCs]}, {@code B(p, j) = b[bAt + p ldb + j]}; accumulators start from the bias when there is one, and C is added
-     * at the end when add is set, as in {@link DirectSgemm}'s tile.
+     * The MR x 2V register tile over tile t's list: {@code C[0..MR, 0..2V) (+)= sum over its entries e of A[0..MR, p_e]
+     * B[p_e, 0..2V) (+ bias)}, the entries' p and A's MR values packed by the lists, {@code B(p, j) = b[bAt + p ldb +
+     * j]}; accumulators start from the bias when there is one, and C is added at the end when add is set, as in
+     * {@link DirectSgemm}'s tile.
      */
-    private static void kernel(int[] list, int from, int count, float[] a, int aAt, int aRs, int aCs, float[] b,
-                               int bAt, int ldb, float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+    private static void kernel(Tiles tiles, int t, int k, float[] b, int bAt, int ldb, float[] bias, int biasAt,
+                               float[] c, int cAt, int ldc, boolean add) {
         if (MR == 4) {
-            kernel4(list, from, count, a, aAt, aRs, aCs, b, bAt, ldb, bias, biasAt, c, cAt, ldc, add);
+            kernel4(tiles.list, tiles.values, t * k, tiles.length[t], b, bAt, ldb, bias, biasAt, c, cAt, ldc, add);
         } else {
-            kernel6(list, from, count, a, aAt, aRs, aCs, b, bAt, ldb, bias, biasAt, c, cAt, ldc, add);
+            kernel6(tiles.list, tiles.values, t * k, tiles.length[t], b, bAt, ldb, bias, biasAt, c, cAt, ldc, add);
         }
     }
 
-    /** {@link #kernel} with 4 rows. */
-    private static void kernel4(int[] list, int from, int count, float[] a, int aAt, int aRs, int aCs, float[] b,
-                                int bAt, int ldb, float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+    /** {@link #kernel} with 4 rows: entries {@code [from, from + count)}, A's values at {@code values[4 e ..]}, two a turn. */
+    private static void kernel4(int[] list, float[] values, int from, int count, float[] b, int bAt, int ldb,
+                                float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
         FloatVector b0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
         FloatVector b1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
         FloatVector c00 = b0, c01 = b1;
         FloatVector c10 = b0, c11 = b1;
         FloatVector c20 = b0, c21 = b1;
         FloatVector c30 = b0, c31 = b1;
-        int r1 = aRs;
-        int r2 = 2 * aRs;
-        int r3 = 3 * aRs;
-        for (int t = from; t < from + count; t++) {
-            int p = list[t];
-            int bq = bAt + p * ldb;
+        int e = from;
+        int end = from + count;
+        for (; e + 1 < end; e += 2) {
+            int bq = bAt + list[e] * ldb;
+            int bq2 = bAt + list[e + 1] * ldb;
             b0 = FloatVector.fromArray(S, b, bq);
             b1 = FloatVector.fromArray(S, b, bq + V);
-            int aq = aAt + p * aCs;
-            FloatVector a0 = FloatVector.broadcast(S, a[aq]);
+            int aq = 4 * e;
+            FloatVector a0 = FloatVector.broadcast(S, values[aq]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, a[aq + r1]);
+            FloatVector a1 = FloatVector.broadcast(S, values[aq + 1]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, a[aq + r2]);
+            FloatVector a2 = FloatVector.broadcast(S, values[aq + 2]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, a[aq + r3]);
+            FloatVector a3 = FloatVector.broadcast(S, values[aq + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            b0 = FloatVector.fromArray(S, b, bq2);
+            b1 = FloatVector.fromArray(S, b, bq2 + V);
+            a0 = FloatVector.broadcast(S, values[aq + 4]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            a1 = FloatVector.broadcast(S, values[aq + 5]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            a2 = FloatVector.broadcast(S, values[aq + 6]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            a3 = FloatVector.broadcast(S, values[aq + 7]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        for (; e < end; e++) {
+            int bq = bAt + list[e] * ldb;
+            b0 = FloatVector.fromArray(S, b, bq);
+            b1 = FloatVector.fromArray(S, b, bq + V);
+            int aq = 4 * e;
+            FloatVector a0 = FloatVector.broadcast(S, values[aq]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, values[aq + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, values[aq + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, values[aq + 3]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
@@ -271,9 +300,13 @@ final class SparseSgemm {
         c31.intoArray(c, cAt + 3 * ldc + V);
     }
 
-    /** {@link #kernel} with 6 rows. */
-    private static void kernel6(int[] list, int from, int count, float[] a, int aAt, int aRs, int aCs, float[] b,
-                                int bAt, int ldb, float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+    /**
+     * {@link #kernel} with 6 rows: entries {@code [from, from + count)}, A's values at {@code values[6 e ..]}, two
+     * entries a turn of the loop (in order, into the same accumulators): with a whole list (every p) the tile ran at
+     * 93-95 GFLOP/s on one core against 73-82 one entry a turn and DirectSgemm's 100-104 (Zen 4, 2026-12-06).
+     */
+    private static void kernel6(int[] list, float[] values, int from, int count, float[] b, int bAt, int ldb,
+                                float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
         FloatVector b0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
         FloatVector b1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
         FloatVector c00 = b0, c01 = b1;
@@ -282,33 +315,74 @@ final class SparseSgemm {
         FloatVector c30 = b0, c31 = b1;
         FloatVector c40 = b0, c41 = b1;
         FloatVector c50 = b0, c51 = b1;
-        int r1 = aRs;
-        int r2 = 2 * aRs;
-        int r3 = 3 * aRs;
-        int r4 = 4 * aRs;
-        int r5 = 5 * aRs;
-        for (int t = from; t < from + count; t++) {
-            int p = list[t];
-            int bq = bAt + p * ldb;
+        int e = from;
+        int end = from + count;
+        for (; e + 1 < end; e += 2) {
+            int bq = bAt + list[e] * ldb;
+            int bq2 = bAt + list[e + 1] * ldb;
             b0 = FloatVector.fromArray(S, b, bq);
             b1 = FloatVector.fromArray(S, b, bq + V);
-            int aq = aAt + p * aCs;
-            FloatVector a0 = FloatVector.broadcast(S, a[aq]);
+            int aq = 6 * e;
+            FloatVector a0 = FloatVector.broadcast(S, values[aq]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, a[aq + r1]);
+            FloatVector a1 = FloatVector.broadcast(S, values[aq + 1]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, a[aq + r2]);
+            FloatVector a2 = FloatVector.broadcast(S, values[aq + 2]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, a[aq + r3]);
+            FloatVector a3 = FloatVector.broadcast(S, values[aq + 3]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, a[aq + r4]);
+            FloatVector a4 = FloatVector.broadcast(S, values[aq + 4]);
             c40 = a4.fma(b0, c40);
             c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, a[aq + r5]);
+            FloatVector a5 = FloatVector.broadcast(S, values[aq + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            b0 = FloatVector.fromArray(S, b, bq2);
+            b1 = FloatVector.fromArray(S, b, bq2 + V);
+            a0 = FloatVector.broadcast(S, values[aq + 6]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            a1 = FloatVector.broadcast(S, values[aq + 7]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            a2 = FloatVector.broadcast(S, values[aq + 8]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            a3 = FloatVector.broadcast(S, values[aq + 9]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            a4 = FloatVector.broadcast(S, values[aq + 10]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            a5 = FloatVector.broadcast(S, values[aq + 11]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        for (; e < end; e++) {
+            int bq = bAt + list[e] * ldb;
+            b0 = FloatVector.fromArray(S, b, bq);
+            b1 = FloatVector.fromArray(S, b, bq + V);
+            int aq = 6 * e;
+            FloatVector a0 = FloatVector.broadcast(S, values[aq]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, values[aq + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, values[aq + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, values[aq + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, values[aq + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, values[aq + 5]);
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
@@ -341,90 +415,89 @@ final class SparseSgemm {
     }
 
     /**
-     * The tiles' lists: tile t's terms p at {@code list[t k ..]}, {@code length[t]} of them, increasing; the last
-     * tile's rows copied to {@code edge} ({@code [MR x k]}, rows past the matrix zero) when it has fewer than MR.
+     * The tiles' lists: tile t's entries from {@code t k}, {@code length[t]} of them, p increasing; entry e's p at
+     * {@code list[e]} and the tile's MR values of A at p (zero for rows past the matrix) at {@code values[MR e ..]}, so
+     * the tile reads them in order rather than through A's strides.
      */
     static final class Tiles {
         int[] list = new int[0];
+        float[] values = new float[0];
         int[] length = new int[0];
-        float[] edge = new float[0];
-        int count;
 
         void reserve(int tiles, int k) {
             if (list.length < tiles * k) {
                 list = new int[tiles * k];
+                values = new float[tiles * k * MR];
             }
             if (length.length < tiles) {
                 length = new int[tiles];
             }
-            if (edge.length < MR * k) {
-                edge = new float[MR * k];
-            }
-            count = tiles;
         }
     }
 
     /**
-     * Lists for every MR-row tile of the {@code m x k} matrix {@code A(i, p) = a[aOff + i aRs + p]}: a vector of p at a
-     * time, the largest magnitude over the tile's rows compared with zero (a NaN counts as non-zero); the lanes where
-     * it is non-zero add their p to the list.
+     * Lists of row tiles {@code [t0, t1)} of the {@code m x k} matrix {@code A(i, p) = a[aOff + i aRs + p]}: a vector of
+     * p at a time, the largest magnitude over the tile's rows compared with zero (a NaN counts as non-zero); each lane
+     * where it is non-zero adds its p, and the tile's values there, to the list.
      */
-    static void rowLists(Tiles tiles, int m, int k, float[] a, int aOff, int aRs) {
-        int count = Math.ceilDiv(m, MR);
-        tiles.reserve(count, k);
-        for (int t = 0; t < count; t++) {
+    static void rowLists(Tiles tiles, int t0, int t1, int m, int k, float[] a, int aOff, int aRs) {
+        int[] list = tiles.list;
+        float[] values = tiles.values;
+        for (int t = t0; t < t1; t++) {
             int ir = t * MR;
             int mr = Math.min(MR, m - ir);
-            float[] x = a;
             int at = aOff + ir * aRs;
-            int rs = aRs;
-            if (mr < MR) {
-                java.util.Arrays.fill(tiles.edge, 0, MR * k, 0f);
-                for (int r = 0; r < mr; r++) {
-                    System.arraycopy(a, at + r * aRs, tiles.edge, r * k, k);
-                }
-                x = tiles.edge;
-                at = 0;
-                rs = k;
-            }
-            int n = 0;
-            int base = t * k;
+            int e = t * k;
             int p = 0;
             for (; p <= k - V; p += V) {
-                FloatVector most = FloatVector.fromArray(S, x, at + p).lanewise(VectorOperators.ABS);
-                for (int r = 1; r < MR; r++) {
-                    most = most.max(FloatVector.fromArray(S, x, at + r * rs + p).lanewise(VectorOperators.ABS));
+                FloatVector most = FloatVector.fromArray(S, a, at + p).lanewise(VectorOperators.ABS);
+                for (int r = 1; r < mr; r++) {
+                    most = most.max(FloatVector.fromArray(S, a, at + r * aRs + p).lanewise(VectorOperators.ABS));
                 }
                 long bits = most.compare(VectorOperators.NE, 0f).toLong();
                 while (bits != 0) {
-                    tiles.list[base + n++] = p + Long.numberOfTrailingZeros(bits);
+                    int q = p + Long.numberOfTrailingZeros(bits);
                     bits &= bits - 1;
+                    list[e] = q;
+                    for (int r = 0; r < MR; r++) {
+                        values[MR * e + r] = r < mr ? a[at + r * aRs + q] : 0f;
+                    }
+                    e++;
                 }
             }
             for (; p < k; p++) {
-                for (int r = 0; r < MR; r++) {
-                    if (x[at + r * rs + p] != 0f) {
-                        tiles.list[base + n++] = p;
-                        break;
+                boolean any = false;
+                for (int r = 0; r < mr; r++) {
+                    any |= a[at + r * aRs + p] != 0f;
+                }
+                if (any) {
+                    list[e] = p;
+                    for (int r = 0; r < MR; r++) {
+                        values[MR * e + r] = r < mr ? a[at + r * aRs + p] : 0f;
                     }
+                    e++;
                 }
             }
-            tiles.length[t] = n;
+            tiles.length[t] = e - t * k;
         }
     }
 
     /**
      * Lists for tiles {@code [t0, t1)} of MR columns of the {@code k x n} matrix {@code B(p, j) = b[bOff + p bRs + j]}
-     * (rows of B^T), the lists and the edge indexed from t0: each row p of B is scanned once, a vector at a time,
-     * into a bitmap of its non-zero columns, and p goes on the list of every tile with a bit set among its columns.
+     * (rows of B^T), indexed from t0: each row p of B is scanned once, a vector at a time, into a bitmap of its
+     * non-zero columns, and p, with the tile's MR values of row p, goes on the list of every tile with a bit set among
+     * its columns.
      */
-    static void columnLists(Tiles tiles, long[] bitmap, int t0, int t1, int n, int k, float[] b,
-                            int bOff, int bRs) {
+    static void columnLists(Tiles tiles, long[] bitmap, int t0, int t1, int n, int k, float[] b, int bOff, int bRs) {
         int count = t1 - t0;
         tiles.reserve(count, k);
-        java.util.Arrays.fill(tiles.length, 0, count, 0);
+        int[] list = tiles.list;
+        float[] values = tiles.values;
+        int[] length = tiles.length;
+        java.util.Arrays.fill(length, 0, count, 0);
         int j0 = t0 * MR;
         int j1 = Math.min(n, t1 * MR);
+        int full = (j1 - j0) / MR;   // tiles with all MR columns inside B
         int words = Math.ceilDiv(j1 - j0, 64) + 1;
         for (int p = 0; p < k; p++) {
             int row = bOff + p * bRs;
@@ -434,7 +507,7 @@ final class SparseSgemm {
                 long bits = FloatVector.fromArray(S, b, row + j).compare(VectorOperators.NE, 0f).toLong();
                 if (bits != 0) {
                     int at = j - j0;
-                    bitmap[at >>> 6] |= bits << (at & 63);
+                    bitmap[at >>> 6] |= bits << at;
                     if ((at & 63) + V > 64) {
                         bitmap[(at >>> 6) + 1] |= bits >>> (64 - (at & 63));
                     }
@@ -443,26 +516,27 @@ final class SparseSgemm {
             for (; j < j1; j++) {
                 if (b[row + j] != 0f) {
                     int at = j - j0;
-                    bitmap[at >>> 6] |= 1L << (at & 63);
+                    bitmap[at >>> 6] |= 1L << at;
                 }
             }
             for (int i = 0; i < count; i++) {
                 int at = i * MR;
-                long window = (bitmap[at >>> 6] >>> (at & 63)) | ((at & 63) + MR > 64 ? bitmap[(at >>> 6) + 1] << (64
+                long window = (bitmap[at >>> 6] >>> at) | ((at & 63) + MR > 64 ? bitmap[(at >>> 6) + 1] << (64
                         - (at & 63)) : 0L);
-                // Written whatever the window, counted only where it has a bit: no branch to mispredict.
-                tiles.list[i * k + tiles.length[i]] = p;
-                tiles.length[i] += (window & ((1L << MR) - 1)) != 0 ? 1 : 0;
-            }
-        }
-        if (j1 - j0 < count * MR) {
-            // The last tile has fewer than MR columns: its rows of B^T copied out, zero past the matrix.
-            int last = count - 1;
-            int cols = j1 - (t0 + last) * MR;
-            java.util.Arrays.fill(tiles.edge, 0, MR * k, 0f);
-            for (int r = 0; r < cols; r++) {
-                for (int p = 0; p < k; p++) {
-                    tiles.edge[r * k + p] = b[bOff + p * bRs + (t0 + last) * MR + r];
+                if ((window & ((1L << MR) - 1)) == 0) {
+                    continue;
+                }
+                int e = i * k + length[i]++;
+                list[e] = p;
+                int src = row + j0 + at;
+                if (i < full) {
+                    for (int r = 0; r < MR; r++) {
+                        values[MR * e + r] = b[src + r];
+                    }
+                } else {
+                    for (int r = 0; r < MR; r++) {
+                        values[MR * e + r] = j0 + at + r < j1 ? b[src + r] : 0f;
+                    }
                 }
             }
         }
@@ -476,11 +550,6 @@ final class SparseSgemm {
         private long[] bitmap = new long[0];
         private final float[] tile = new float[MR * NR];
         private final int[] columns = new int[V];
-
-        Tiles rowTiles(int m, int k, float[] a, int aOff, int aRs) {
-            rowLists(tiles, m, k, a, aOff, aRs);
-            return tiles;
-        }
 
         Tiles columnTiles(int t0, int t1, int n, int k, float[] b, int bOff, int bRs) {
             int words = Math.ceilDiv((t1 - t0) * MR, 64) + 2;
