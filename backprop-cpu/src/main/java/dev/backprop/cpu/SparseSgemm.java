@@ -191,16 +191,29 @@ final class SparseSgemm {
                     int ir = t * MR;
                     int mr = Math.min(MR, n - ir);
                     kernel(tiles, t - t0, k, from, fromAt, fromLd, null, 0, s.tile, 0, NR, false);
-                    int cAt = cOff + jr * ldc + ir;
-                    for (int j = 0; j < nr; j++) {
-                        for (int r = 0; r < mr; r++) {
-                            float v = s.tile[r * NR + j];
-                            c[cAt + j * ldc + r] = accumulate ? c[cAt + j * ldc + r] + v : v;
-                        }
-                    }
+                    storeTransposed(s.tile, mr, nr, c, cOff + jr * ldc + ir, ldc, accumulate);
                 }
             }
         });
+    }
+
+    /** {@code C(j, r) (+)= tile[r NR + j]} for r below mr and j below nr, {@code C(j, r) = c[cAt + j ldc + r]}. */
+    private static void storeTransposed(float[] tile, int mr, int nr, float[] c, int cAt, int ldc, boolean accumulate) {
+        if (mr == MR && !accumulate) {
+            for (int j = 0; j < nr; j++) {
+                int o = cAt + j * ldc;
+                for (int r = 0; r < MR; r++) {
+                    c[o + r] = tile[r * NR + j];
+                }
+            }
+            return;
+        }
+        for (int j = 0; j < nr; j++) {
+            int o = cAt + j * ldc;
+            for (int r = 0; r < mr; r++) {
+                c[o + r] = accumulate ? c[o + r] + tile[r * NR + j] : tile[r * NR + j];
+            }
+        }
     }
 
     /**
