@@ -41,6 +41,7 @@ import picocli.CommandLine.Option;
                 + " SGEMM GFLOP/s and %% of peak for N = 256..2048 and for the MNIST MLP's own shapes in the three"
                 + " forms backprop uses (NN: A.B, TN: At.B, NT: A.Bt), and the seconds per epoch of the MLP"
                 + " 784-256-256-10 (Adam, batch 128) with the data in memory (best of two epochs after one of warm-up),"
+                + " then again with every product dense (the first layer's zero pixels not skipped),"
                 + " and of LeNet-5 (Adam, batch 128), measured the same way; and tokens per second of the character-level"
                 + " GPT recipe (4 layers, 4 heads, width 128, context 64, batch 12, AdamW, clipping): the best of three"
                 + " rounds of 40 iterations after one of warm-up. With MNIST at hand, two whole commands, each in a"
@@ -137,6 +138,7 @@ final class BenchCommand implements Callable<Integer> {
         gemms.add(gemm(backend, 128, 256, 256, "NT", peak));
         gemms.add(gemm(backend, 256, 256, 128, "TN", peak));
         EpochFigure epoch = mlpEpoch();
+        EpochFigure denseEpoch = backend instanceof CpuBackend ? denseProductsMlpEpoch() : null;
         EpochFigure lenet = lenetEpoch();
         TokenFigure gpt = gptTokensPerSecond();
         FineTuneFigure tune = fineTuning();
@@ -174,6 +176,9 @@ final class BenchCommand implements Callable<Integer> {
             mlp.put("examples_per_second", round(epoch.examplesPerSecond()));
             mlp.put("data", epoch.data());
             mlp.put("allocated_bytes_per_step", bytes(epoch.allocatedPerStep()));
+            if (denseEpoch != null) {
+                mlp.put("dense_products_epoch_seconds", round(denseEpoch.seconds()));
+            }
             out.put("mlp_mnist", mlp);
             Map<String, Object> conv = new LinkedHashMap<>();
             conv.put("epoch_seconds", round(lenet.seconds()));
@@ -218,6 +223,10 @@ final class BenchCommand implements Callable<Integer> {
                     epoch.data(), epoch.seconds(), epoch.examplesPerSecond());
             System.out.printf(Locale.ROOT, "  allocated per training step (all threads, after the first %d): %.3f MB%n",
                     STEPS_BEFORE_COUNTING, epoch.allocatedPerStep() / 1e6);
+            if (denseEpoch != null) {
+                System.out.printf(Locale.ROOT, "  every product dense (the pixels' zeros not skipped): %.2f s per epoch%n",
+                        denseEpoch.seconds());
+            }
             System.out.printf(Locale.ROOT, "LeNet-5, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
                     lenet.data(), lenet.seconds(), lenet.examplesPerSecond());
             System.out.printf(Locale.ROOT, "  allocated per training step (all threads, after the first %d): %.3f MB%n",
@@ -406,6 +415,20 @@ final class BenchCommand implements Callable<Integer> {
             train = train.subset(range(12_800));
         }
         return timeEpochs(new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f), train, real);
+    }
+
+    /**
+     * The MLP's epoch with every matrix product dense ({@link CpuBackend#skipZeros} off): what skipping the zero
+     * pixels of the first layer's input gains, in the same minutes.
+     */
+    private EpochFigure denseProductsMlpEpoch() throws Exception {
+        boolean skipping = CpuBackend.skipsZeros();
+        CpuBackend.skipZeros(false);
+        try {
+            return mlpEpoch();
+        } finally {
+            CpuBackend.skipZeros(skipping);
+        }
     }
 
     /** LeNet-5's epoch: the better of two after a warm-up epoch. */

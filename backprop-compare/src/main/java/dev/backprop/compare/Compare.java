@@ -18,6 +18,7 @@ import java.util.Locale;
  * <pre>
  * ./mvnw -q -Pcompare -pl backprop-compare -am package -DskipTests
  * backprop-compare/run --data ../shared/datasets --epochs 3 [--model mlp|lenet|all] [--frameworks backprop,pytorch]
+ * backprop-compare/run --data ../shared/datasets --frameworks backprop,backprop-dense,pytorch   (zeros skipped and not)
  * backprop-compare/run --embeddings [--threads 2]
  * backprop-compare/run --gemm [--threads 2] [--shapes square,mlp,lenet,gpt,minilm]
  * backprop-compare/run --inference [--threads 2] [--json]
@@ -57,7 +58,7 @@ public final class Compare {
                         : List.of(Net.valueOf(args[i].toUpperCase(Locale.ROOT)));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; usage: --data DIR [--epochs N] [--threads N] [--model mlp|lenet|all] [--frameworks"
-                        + " backprop,pytorch,dl4j], or --embeddings"
+                        + " backprop,backprop-dense,pytorch,dl4j], or --embeddings"
                         + " [--threads N], or --gemm [--threads N] [--shapes "
                         + String.join(",", GemmCompare.MODELS) + "], or --inference [--threads N] [--json]");
             }
@@ -100,7 +101,10 @@ public final class Compare {
         List<EpochRun> runs = new ArrayList<>();
         List<EpochTimer> failed = new ArrayList<>();
         if (frameworks.contains("backprop")) {
-            runs.add(new BackpropRun(net, train));
+            runs.add(new BackpropRun(net, train, false));
+        }
+        if (frameworks.contains("backprop-dense")) {
+            runs.add(new BackpropRun(net, train, true));
         }
         if (frameworks.contains("pytorch")) {
             try {

@@ -25,8 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * zeros does not make the result NaN, as {@code 0 * inf} would.
  *
  * <p>{@link #gemm} takes a product when a sample of the operand's entries is at most {@link #MAX_DENSITY} non-zero
- * and the sizes suit, and leaves every other product to {@link Sgemm}; {@code -Dbackprop.gemm.sparse=off} turns
- * the path off (to measure the dense products, or to compare).
+ * and the sizes suit, and leaves every other product to {@link Sgemm}; {@code -Dbackprop.gemm.sparse=off} or
+ * {@link CpuBackend#skipZeros} turns the path off (to measure the dense products, or to compare).
  */
 final class SparseSgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -44,14 +44,15 @@ final class SparseSgemm {
      * and of a dense operand copied out: up to 28 MB of scratch a thread.
      */
     private static final int MAX_LIST = 1 << 20;
-    static final boolean ENABLED = enabled();
+    /** Whether {@link #gemm} takes products at all: {@code -Dbackprop.gemm.sparse}, or {@link CpuBackend#skipZeros}. */
+    static volatile boolean enabled = enabledByProperty();
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private SparseSgemm() {
     }
 
-    private static boolean enabled() {
+    private static boolean enabledByProperty() {
         String p = System.getProperty("backprop.gemm.sparse");
         if (p == null || p.equals("on")) {
             return true;
@@ -71,7 +72,7 @@ final class SparseSgemm {
                         float[] a, int aOff, int aRs, int aCs,
                         float[] b, int bOff, int bRs, int bCs,
                         float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
-        if (!ENABLED || m < MIN_SIZE || n < MIN_SIZE || k < MIN_SIZE) {
+        if (!enabled || m < MIN_SIZE || n < MIN_SIZE || k < MIN_SIZE) {
             return false;
         }
         if (aCs == 1 && (long) Math.ceilDiv(m, MR) * k <= MAX_LIST && (bCs == 1 || (long) k * n <= MAX_LIST)

@@ -118,6 +118,37 @@ class CpuSparseGemmTest {
         assertSame(tile, sparse, what);
     }
 
+    /**
+     * Through the backend, the MNIST MLP's first-layer forward gives the same bits with the zeros skipped and with
+     * {@link CpuBackend#skipZeros} off (then the sparse path declines every product), where the dense product is read
+     * in place (with 4-row tiles it is packed, and agrees within rounding).
+     */
+    @Test
+    void skippingZerosIsASwitchThatKeepsTheResults() {
+        CpuBackend cpu = new CpuBackend();
+        float[] x = sparse(128, 784, 0.2);
+        float[] w = dense(256 * 784);
+        float[] bias = dense(256);
+        float[] skipping = new float[128 * 256];
+        float[] dense = new float[128 * 256];
+        assertTrue(CpuBackend.skipsZeros());
+        cpu.gemmBias(128, 256, 784, x, 0, 784, 1, w, 0, 1, 784, bias, skipping, 0, 256);
+        CpuBackend.skipZeros(false);
+        try {
+            assertFalse(CpuBackend.skipsZeros());
+            assertFalse(SparseSgemm.gemm(128, 256, 784, x, 0, 784, 1, w, 0, 1, 784, bias, new float[128 * 256], 0, 256,
+                    false));
+            cpu.gemmBias(128, 256, 784, x, 0, 784, 1, w, 0, 1, 784, bias, dense, 0, 256);
+        } finally {
+            CpuBackend.skipZeros(true);
+        }
+        if (DirectSgemm.suits(128, 256, 784)) {
+            assertSame(dense, skipping, "x W^T + b, zeros skipped and not");
+        } else {
+            assertClose(dense, skipping, "x W^T + b, zeros skipped and not (packed when dense)");
+        }
+    }
+
     /** Dense operands, and products too small to pay for the lists, go to the dense paths. */
     @Test
     void denseOperandsAreLeftToTheDensePaths() {
