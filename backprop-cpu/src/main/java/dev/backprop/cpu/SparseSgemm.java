@@ -40,10 +40,13 @@ final class SparseSgemm {
     /** Fewest rows and columns of C, and terms per sum, for which the path is tried. */
     private static final int MIN_SIZE = 32;
     /**
-     * Most entries of the tiles' lists (room for k in each tile: a position and MR values, 28 bytes with 6-row tiles)
-     * and of a dense operand copied out: up to 28 MB of scratch a thread.
+     * Entries of the tiles' lists made at a time (room for k in each tile: a position and MR values, 28 bytes with
+     * 6-row tiles, so 1.8 MB of scratch): a product with more tiles is taken a group of tiles at a time. With room for
+     * all of an evaluation batch's tiles at once, training the MNIST MLP peaked 25 MB higher in resident memory.
      */
-    private static final int MAX_LIST = 1 << 20;
+    private static final int LIST_ENTRIES = 1 << 16;
+    /** Most floats of a transposed B copied out as rows (4 MB). */
+    private static final int MAX_COPY = 1 << 20;
     /** Whether {@link #gemm} takes products at all: {@code -Dbackprop.gemm.sparse}, or {@link CpuBackend#skipZeros}. */
     static volatile boolean enabled = enabledByProperty();
 
@@ -75,13 +78,11 @@ final class SparseSgemm {
         if (!enabled || m < MIN_SIZE || n < MIN_SIZE || k < MIN_SIZE) {
             return false;
         }
-        if (aCs == 1 && (long) Math.ceilDiv(m, MR) * k <= MAX_LIST && (bCs == 1 || (long) k * n <= MAX_LIST)
-                && sampledDensity(a, aOff, m, k, aRs, 1) <= MAX_DENSITY) {
+        if (aCs == 1 && (bCs == 1 || (long) k * n <= MAX_COPY) && sampledDensity(a, aOff, m, k, aRs, 1) <= MAX_DENSITY) {
             sparseA(m, n, k, a, aOff, aRs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
             return true;
         }
-        if (bCs == 1 && aRs == 1 && bias == null && (long) Math.ceilDiv(n, MR) * k <= MAX_LIST
-                && sampledDensity(b, bOff, k, n, bRs, 1) <= MAX_DENSITY) {
+        if (bCs == 1 && aRs == 1 && bias == null && sampledDensity(b, bOff, k, n, bRs, 1) <= MAX_DENSITY) {
             sparseB(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate);
             return true;
         }
@@ -105,69 +106,79 @@ final class SparseSgemm {
     }
 
     /**
-     * A sparse. First the threads split the row tiles' lists and, for a transposed B, the copy of its columns as rows
-     * (into one buffer of k rows of n, each thread its own columns); then they split C's column panels, each tile of
-     * a panel summed over its list.
+     * A sparse, a group of row tiles at a time ({@link #LIST_ENTRIES}; a training batch is one group). For each group
+     * the threads first split its tiles' lists and, with the first group, the copy of a transposed B's columns as
+     * rows (into one buffer of k rows of n, each thread its own columns); then they split C's column panels, each tile
+     * of a panel summed over its list.
      */
     static void sparseA(int m, int n, int k, float[] a, int aOff, int aRs,
                         float[] b, int bOff, int bRs, int bCs,
                         float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         Scratch caller = SCRATCH.get();
         Tiles tiles = caller.tiles;
-        int count = Math.ceilDiv(m, MR);
-        tiles.reserve(count, k);
+        int group = Math.max(1, LIST_ENTRIES / k);
+        tiles.reserve(Math.min(group, Math.ceilDiv(m, MR)), k);
         int panels = Math.ceilDiv(n, NR);
         boolean transposed = bCs != 1;
         float[] rows = transposed ? caller.rows(k * n) : b;
         int rowsAt = transposed ? 0 : bOff;
         int ldb = transposed ? n : bRs;
         int threads = WorkerPool.threads();
-        WorkerPool.run(Math.min(threads, Math.max(count, transposed ? panels : 1)), part -> {
-            int parts = Math.min(threads, Math.max(count, transposed ? panels : 1));
-            rowLists(tiles, count * part / parts, count * (part + 1) / parts, m, k, a, aOff, aRs);
-            if (transposed) {
-                int j0 = Math.min(n, panels * part / parts * NR);
-                int j1 = Math.min(n, panels * (part + 1) / parts * NR);
-                DirectSgemm.transpose(k, j1 - j0, b, bOff + j0 * bCs, bRs, bCs, rows, j0, ldb, SCRATCH.get().columns);
-            }
-        });
-        int parts = Math.min(threads, panels);
-        WorkerPool.run(parts, part -> {
-            Scratch s = SCRATCH.get();
-            for (int panel = panels * part / parts; panel < panels * (part + 1) / parts; panel++) {
-                int jr = panel * NR;
-                int nr = Math.min(NR, n - jr);
-                float[] from = rows;
-                int fromAt = rowsAt + jr;
-                int fromLd = ldb;
-                if (nr < NR) {
-                    from = s.edgePanel(k, rows, fromAt, ldb, nr);
-                    fromAt = 0;
-                    fromLd = NR;
+        for (int i0 = 0; i0 < m; i0 += group * MR) {
+            int mc = Math.min(group * MR, m - i0);
+            int count = Math.ceilDiv(mc, MR);
+            int aAt = aOff + i0 * aRs;
+            boolean copy = transposed && i0 == 0;
+            int listParts = Math.min(threads, Math.max(count, copy ? panels : 1));
+            WorkerPool.run(listParts, part -> {
+                rowLists(tiles, count * part / listParts, count * (part + 1) / listParts, mc, k, a, aAt, aRs);
+                if (copy) {
+                    int j0 = Math.min(n, panels * part / listParts * NR);
+                    int j1 = Math.min(n, panels * (part + 1) / listParts * NR);
+                    DirectSgemm.transpose(k, j1 - j0, b, bOff + j0 * bCs, bRs, bCs, rows, j0, ldb,
+                            SCRATCH.get().columns);
                 }
-                for (int t = 0; t < count; t++) {
-                    int ir = t * MR;
-                    int mr = Math.min(MR, m - ir);
-                    int cAt = cOff + ir * ldc + jr;
-                    if (nr == NR && mr == MR) {
-                        kernel(tiles, t, k, from, fromAt, fromLd, bias, jr, c, cAt, ldc, accumulate);
-                    } else if (nr == NR) {
-                        // The bias where DirectSgemm puts it for each kind of tile, so the sums round the same way.
-                        kernel(tiles, t, k, from, fromAt, fromLd, bias, jr, s.tile, 0, NR, false);
-                        Sgemm.copyOut(s.tile, mr, nr, null, 0, c, cAt, ldc, accumulate);
-                    } else {
-                        kernel(tiles, t, k, from, fromAt, fromLd, null, 0, s.tile, 0, NR, false);
-                        Sgemm.copyOut(s.tile, mr, nr, bias, jr, c, cAt, ldc, accumulate);
+            });
+            int cAt0 = cOff + i0 * ldc;
+            int parts = Math.min(threads, panels);
+            WorkerPool.run(parts, part -> {
+                Scratch s = SCRATCH.get();
+                for (int panel = panels * part / parts; panel < panels * (part + 1) / parts; panel++) {
+                    int jr = panel * NR;
+                    int nr = Math.min(NR, n - jr);
+                    float[] from = rows;
+                    int fromAt = rowsAt + jr;
+                    int fromLd = ldb;
+                    if (nr < NR) {
+                        from = s.edgePanel(k, rows, fromAt, ldb, nr);
+                        fromAt = 0;
+                        fromLd = NR;
+                    }
+                    for (int t = 0; t < count; t++) {
+                        int ir = t * MR;
+                        int mr = Math.min(MR, mc - ir);
+                        int cAt = cAt0 + ir * ldc + jr;
+                        if (nr == NR && mr == MR) {
+                            kernel(tiles, t, k, from, fromAt, fromLd, bias, jr, c, cAt, ldc, accumulate);
+                        } else if (nr == NR) {
+                            // The bias where DirectSgemm puts it for each kind of tile, so the sums round the same way.
+                            kernel(tiles, t, k, from, fromAt, fromLd, bias, jr, s.tile, 0, NR, false);
+                            Sgemm.copyOut(s.tile, mr, nr, null, 0, c, cAt, ldc, accumulate);
+                        } else {
+                            kernel(tiles, t, k, from, fromAt, fromLd, null, 0, s.tile, 0, NR, false);
+                            Sgemm.copyOut(s.tile, mr, nr, bias, jr, c, cAt, ldc, accumulate);
+                        }
                     }
                 }
-            }
-        });
+            });
+        }
     }
 
     /**
      * B sparse, as {@code C^T = B^T A^T}: tiles of MR columns of B (rows of B^T), each listing the rows p of B with a
      * non-zero among its columns, against A's columns as rows (contiguous: A's row stride is 1); each tile's result is
-     * stored transposed. The threads split the tiles, each making its own tiles' lists.
+     * stored transposed. The threads split the tiles, each making its own tiles' lists, a group at a time ({@link
+     * #LIST_ENTRIES}).
      */
     private static void sparseB(int m, int n, int k, float[] a, int aOff, int aCs,
                                 float[] b, int bOff, int bRs, float[] c, int cOff, int ldc, boolean accumulate) {
@@ -175,24 +186,27 @@ final class SparseSgemm {
         int parts = Math.min(WorkerPool.threads(), tileCount);
         WorkerPool.run(parts, part -> {
             Scratch s = SCRATCH.get();
-            int t0 = tileCount * part / parts;
-            int t1 = tileCount * (part + 1) / parts;
-            Tiles tiles = s.columnTiles(t0, t1, n, k, b, bOff, bRs);
-            for (int jr = 0; jr < m; jr += NR) {
-                int nr = Math.min(NR, m - jr);
-                float[] from = a;
-                int fromAt = aOff + jr;
-                int fromLd = aCs;
-                if (nr < NR) {
-                    from = s.edgePanel(k, a, fromAt, aCs, nr);
-                    fromAt = 0;
-                    fromLd = NR;
-                }
-                for (int t = t0; t < t1; t++) {
-                    int ir = t * MR;
-                    int mr = Math.min(MR, n - ir);
-                    kernel(tiles, t - t0, k, from, fromAt, fromLd, null, 0, s.tile, 0, NR, false);
-                    storeTransposed(s.tile, mr, nr, c, cOff + jr * ldc + ir, ldc, accumulate);
+            int group = Math.max(1, LIST_ENTRIES / k);
+            for (int g0 = tileCount * part / parts, end = tileCount * (part + 1) / parts; g0 < end; g0 += group) {
+                int t0 = g0;
+                int t1 = Math.min(end, g0 + group);
+                Tiles tiles = s.columnTiles(t0, t1, n, k, b, bOff, bRs);
+                for (int jr = 0; jr < m; jr += NR) {
+                    int nr = Math.min(NR, m - jr);
+                    float[] from = a;
+                    int fromAt = aOff + jr;
+                    int fromLd = aCs;
+                    if (nr < NR) {
+                        from = s.edgePanel(k, a, fromAt, aCs, nr);
+                        fromAt = 0;
+                        fromLd = NR;
+                    }
+                    for (int t = t0; t < t1; t++) {
+                        int ir = t * MR;
+                        int mr = Math.min(MR, n - ir);
+                        kernel(tiles, t - t0, k, from, fromAt, fromLd, null, 0, s.tile, 0, NR, false);
+                        storeTransposed(s.tile, mr, nr, c, cOff + jr * ldc + ir, ldc, accumulate);
+                    }
                 }
             }
         });

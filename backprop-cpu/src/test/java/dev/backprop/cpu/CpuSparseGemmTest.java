@@ -17,9 +17,12 @@ class CpuSparseGemmTest {
     private final ReferenceBackend ref = new ReferenceBackend();
     private final SplittableRandom random = new SplittableRandom(5);
 
-    /** {m, n, k}: the MNIST MLP's first layer and its weight gradient, odd sizes (partial row tiles and panels), a bag of words' long k. */
+    /**
+     * {m, n, k}: the MNIST MLP's first layer and its weight gradient, odd sizes (partial row tiles and panels), a bag of
+     * words' long k, and with k = 5000 more tiles than one group's lists hold (a product taken a group at a time).
+     */
     private static final int[][] SHAPES = {{128, 256, 784}, {256, 784, 128}, {37, 45, 70}, {33, 32, 33}, {64, 40, 5000},
-        {50, 97, 128}};
+        {50, 97, 128}, {200, 40, 5000}, {45, 200, 5000}};
 
     /**
      * Values in [-1, 1), each zero with probability {@code 1 - density}; every other row has zero margins, as an image
