@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * together and the rows of C are handed out a chunk at a time; otherwise column blocks of C are
  * split across them. Products small enough that packing would not pay for itself (a training
  * step's dense layers, on CPUs with AVX-512; a few rows of A on every CPU) go to
- * {@link DirectSgemm}, which reads the operands in place.
+ * {@link DirectSgemm}, which reads the operands in place; products with a mostly-zero operand (a layer's input of
+ * MNIST pixels) go first to {@link SparseSgemm}, which runs the same tile over the non-zeros' terms only.
  */
 final class Sgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
