@@ -78,7 +78,8 @@ final class SparseSgemm {
         if (!enabled || m < MIN_SIZE || n < MIN_SIZE || k < MIN_SIZE) {
             return false;
         }
-        if (aCs == 1 && (bCs == 1 || (long) k * n <= MAX_COPY) && sampledDensity(a, aOff, m, k, aRs, 1) <= MAX_DENSITY) {
+        if (aCs == 1 && (bCs == 1 || (long) k * n <= MAX_COPY)
+                && sampledDensity(a, aOff, m, k, aRs, 1) <= MAX_DENSITY) {
             sparseA(m, n, k, a, aOff, aRs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
             return true;
         }
@@ -246,7 +247,10 @@ final class SparseSgemm {
         }
     }
 
-    /** {@link #kernel} with 4 rows: entries {@code [from, from + count)}, A's values at {@code values[4 e ..]}, two a turn. */
+    /**
+     * {@link #kernel} with 4 rows: entries {@code [from, from + count)}, A's values at {@code values[4 e ..]}, two a
+     * turn.
+     */
     private static void kernel4(int[] list, float[] values, int from, int count, float[] b, int bAt, int ldb,
                                 float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
         FloatVector b0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
@@ -464,9 +468,9 @@ final class SparseSgemm {
     }
 
     /**
-     * Lists of row tiles {@code [t0, t1)} of the {@code m x k} matrix {@code A(i, p) = a[aOff + i aRs + p]}: a vector of
-     * p at a time, the largest magnitude over the tile's rows compared with zero (a NaN counts as non-zero); each lane
-     * where it is non-zero adds its p, and the tile's values there, to the list.
+     * Lists of row tiles {@code [t0, t1)} of the {@code m x k} matrix {@code A(i, p) = a[aOff + i aRs + p]}: a vector
+     * of p at a time, the largest magnitude over the tile's rows compared with zero (a NaN counts as non-zero); each
+     * lane where it is non-zero adds its p, and the tile's values there, to the list.
      */
     static void rowLists(Tiles tiles, int t0, int t1, int m, int k, float[] a, int aOff, int aRs) {
         int[] list = tiles.list;

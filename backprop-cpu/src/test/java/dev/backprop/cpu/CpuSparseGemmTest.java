@@ -18,8 +18,8 @@ class CpuSparseGemmTest {
     private final SplittableRandom random = new SplittableRandom(5);
 
     /**
-     * {m, n, k}: the MNIST MLP's first layer and its weight gradient, odd sizes (partial row tiles and panels), a bag of
-     * words' long k, and with k = 5000 more tiles than one group's lists hold (a product taken a group at a time).
+     * {m, n, k}: the MNIST MLP's first layer and its weight gradient, odd sizes (partial row tiles and panels), a bag
+     * of words' long k, and with k = 5000 more tiles than one group's lists hold (a product taken a group at a time).
      */
     private static final int[][] SHAPES = {{128, 256, 784}, {256, 784, 128}, {37, 45, 70}, {33, 32, 33}, {64, 40, 5000},
         {50, 97, 128}, {200, 40, 5000}, {45, 200, 5000}};
@@ -64,7 +64,7 @@ class CpuSparseGemmTest {
         }
     }
 
-    /** A sparse, as a layer's forward: B row-major (NN) and B = W^T read through strides (NT), with and without bias. */
+    /** A sparse, as a layer's forward: B row-major (NN) and B = W^T through its strides (NT), with and without bias. */
     @Test
     void sparseLeftOperand() {
         for (int[] s : SHAPES) {
