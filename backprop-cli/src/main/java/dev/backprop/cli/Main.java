@@ -50,7 +50,20 @@ public final class Main {
         } catch (OutOfMemoryError e) {
             cli.getErr().println("backprop " + String.join(" ", args) + ": " + outOfMemory(e));
             return 1;
+        } catch (ExceptionInInitializerError e) {
+            cli.getErr().println("backprop " + String.join(" ", args) + ": " + initializerFailure(e));
+            return 1;
         }
+    }
+
+    /**
+     * A class that could not load: the kernels read their settings then ({@code -Dbackprop.gemm.rows=5} or {@code
+     * -Dbackprop.gemm.sparse=maybe} in {@code BACKPROP_JVM_OPTS} are refused with what to give instead), so the cause's
+     * own words, not a stack trace.
+     */
+    static String initializerFailure(ExceptionInInitializerError e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
     }
 
     /**

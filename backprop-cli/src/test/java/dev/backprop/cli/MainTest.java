@@ -228,6 +228,15 @@ class MainTest {
     }
 
     @Test
+    void aKernelSettingRefusedAtLoadIsItsMessage() {
+        ExceptionInInitializerError e = new ExceptionInInitializerError(new IllegalArgumentException(
+                "-Dbackprop.gemm.sparse=maybe: give on or off"));
+        assertEquals("-Dbackprop.gemm.sparse=maybe: give on or off", Main.initializerFailure(e));
+        assertEquals("java.lang.IllegalStateException", Main.initializerFailure(
+                new ExceptionInInitializerError(new IllegalStateException())));
+    }
+
+    @Test
     void badInputGetsAClearMessage(@TempDir Path dir) throws Exception {
         CliRun unknown = run("train", "--dataset", "cifar");
         assertEquals(1, unknown.exit());
