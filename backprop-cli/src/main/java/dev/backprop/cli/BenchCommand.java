@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
                 + " SGEMM GFLOP/s and %% of peak for N = 256..2048 and for the MNIST MLP's own shapes in the three"
                 + " forms backprop uses (NN: A.B, TN: At.B, NT: A.Bt), and the seconds per epoch of the MLP"
                 + " 784-256-256-10 (Adam, batch 128) with the data in memory (best of two epochs after one of warm-up),"
-                + " then again with every product dense (the first layer's zero pixels not skipped),"
+                + " and beside it, epochs in turn, the same network with every product dense (its zero pixels not skipped),"
                 + " and of LeNet-5 (Adam, batch 128), measured the same way; and tokens per second of the character-level"
                 + " GPT recipe (4 layers, 4 heads, width 128, context 64, batch 12, AdamW, clipping): the best of three"
                 + " rounds of 40 iterations after one of warm-up. With MNIST at hand, two whole commands, each in a"
@@ -137,8 +137,10 @@ final class BenchCommand implements Callable<Integer> {
         gemms.add(gemm(backend, 256, 784, 128, "TN", peak));
         gemms.add(gemm(backend, 128, 256, 256, "NT", peak));
         gemms.add(gemm(backend, 256, 256, 128, "TN", peak));
-        EpochFigure epoch = mlpEpoch();
-        EpochFigure denseEpoch = backend instanceof CpuBackend ? denseProductsMlpEpoch() : null;
+        // Not with --quick: its epochs of 100 steps end before the JIT has settled, and the pair says little.
+        EpochFigure[] mlpEpochs = mlpEpochs(backend instanceof CpuBackend && !quick);
+        EpochFigure epoch = mlpEpochs[0];
+        EpochFigure denseEpoch = mlpEpochs.length > 1 ? mlpEpochs[1] : null;
         EpochFigure lenet = lenetEpoch();
         TokenFigure gpt = gptTokensPerSecond();
         FineTuneFigure tune = fineTuning();
@@ -399,8 +401,12 @@ final class BenchCommand implements Callable<Integer> {
         return new Gemm(m, n, k, form, gflops, 100 * gflops / peak);
     }
 
-    /** The MLP's epoch: the better of two after a warm-up epoch. */
-    private EpochFigure mlpEpoch() throws Exception {
+    /**
+     * The MLP's epoch, the better of two after a warm-up epoch; with {@code alsoDense}, beside it the same network's
+     * with every matrix product dense ({@link CpuBackend#skipZeros} off), the two trained in turn, an epoch each, so
+     * that both figures come from the same minutes: what skipping the zero pixels of the first layer's input gains.
+     */
+    private EpochFigure[] mlpEpochs(boolean alsoDense) throws Exception {
         Dataset train;
         boolean real = true;
         try {
@@ -414,21 +420,24 @@ final class BenchCommand implements Callable<Integer> {
         if (quick) {
             train = train.subset(range(12_800));
         }
-        return timeEpochs(new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f), train, real);
-    }
-
-    /**
-     * The MLP's epoch with every matrix product dense ({@link CpuBackend#skipZeros} off): what skipping the zero
-     * pixels of the first layer's input gains, in the same minutes.
-     */
-    private EpochFigure denseProductsMlpEpoch() throws Exception {
-        boolean skipping = CpuBackend.skipsZeros();
-        CpuBackend.skipZeros(false);
-        try {
-            return mlpEpoch();
-        } finally {
-            CpuBackend.skipZeros(skipping);
+        ModelSpec spec = new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f);
+        if (!alsoDense) {
+            return new EpochFigure[] {timeEpochs(spec, train, real)};
         }
+        EpochTimer skipping = new EpochTimer(spec, train);
+        EpochTimer dense = new EpochTimer(spec, train);
+        boolean was = CpuBackend.skipsZeros();
+        try {
+            for (int round = 0; round < 3; round++) {
+                CpuBackend.skipZeros(was);
+                skipping.epoch(round > 0);
+                CpuBackend.skipZeros(false);
+                dense.epoch(round > 0);
+            }
+        } finally {
+            CpuBackend.skipZeros(was);
+        }
+        return new EpochFigure[] {skipping.figure(real), dense.figure(real)};
     }
 
     /** LeNet-5's epoch: the better of two after a warm-up epoch. */
@@ -454,21 +463,44 @@ final class BenchCommand implements Callable<Integer> {
      * then the better of two, each with its allocation per step measured.
      */
     private static EpochFigure timeEpochs(ModelSpec spec, Dataset train, boolean real) {
-        Module net = spec.build(new Generator(0));
-        Trainer trainer = new Trainer(net, new Adam(net.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
-        FitConfig config = FitConfig.DEFAULT.withEpochs(1).withBatchSize(128);
-        trainer.fit(train, null, config);
-        double seconds = Double.MAX_VALUE;
-        double allocated = 0;
-        for (int round = 0; round < 2; round++) {
+        EpochTimer timer = new EpochTimer(spec, train);
+        for (int round = 0; round < 3; round++) {
+            timer.epoch(round > 0);
+        }
+        return timer.figure(real);
+    }
+
+    /** One network and its trainer, timed an epoch at a time: the best epoch counted, and its allocation per step. */
+    private static final class EpochTimer {
+        private final Trainer trainer;
+        private final Dataset train;
+        private final FitConfig config = FitConfig.DEFAULT.withEpochs(1).withBatchSize(128);
+        private double seconds = Double.MAX_VALUE;
+        private double allocated;
+
+        EpochTimer(ModelSpec spec, Dataset train) {
+            Module net = spec.build(new Generator(0));
+            this.trainer = new Trainer(net, new Adam(net.parameters(), Adam.Config.DEFAULT), LossFunction.crossEntropy());
+            this.train = train;
+        }
+
+        /** Trains an epoch; {@code counted}: its time and allocation enter the figure (else a warm-up). */
+        void epoch(boolean counted) {
+            if (!counted) {
+                trainer.fit(train, null, config);
+                return;
+            }
             AllocationMeter meter = new AllocationMeter(STEPS_BEFORE_COUNTING);
             long start = System.nanoTime();
             trainer.fit(train, null, config, meter);
             seconds = Math.min(seconds, (System.nanoTime() - start) / 1e9);
             allocated = meter.bytesPerStep();
         }
-        double perExample = seconds / train.size();
-        return new EpochFigure(perExample * 60_000, 1 / perExample, allocated, real);
+
+        EpochFigure figure(boolean real) {
+            double perExample = seconds / train.size();
+            return new EpochFigure(perExample * 60_000, 1 / perExample, allocated, real);
+        }
     }
 
     /** The GPT recipe's tokens per second: the best of several rounds after a warm-up. */
