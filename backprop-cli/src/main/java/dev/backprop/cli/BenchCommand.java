@@ -77,6 +77,10 @@ final class BenchCommand implements Callable<Integer> {
      * measured epoch after its first {@link #STEPS_BEFORE_COUNTING} steps, and whether the data were MNIST's or
      * synthetic.
      */
+    /** The MLP's epoch as it runs, and the same with every product dense (null where not measured). */
+    private record MlpFigures(EpochFigure skippingZeros, EpochFigure dense) {
+    }
+
     private record EpochFigure(double seconds, double examplesPerSecond, double allocatedPerStep, boolean mnist) {
         String data() {
             return mnist ? "mnist" : "synthetic";
@@ -138,9 +142,9 @@ final class BenchCommand implements Callable<Integer> {
         gemms.add(gemm(backend, 128, 256, 256, "NT", peak));
         gemms.add(gemm(backend, 256, 256, 128, "TN", peak));
         // Not with --quick: its epochs of 100 steps end before the JIT has settled, and the pair says little.
-        EpochFigure[] mlpEpochs = mlpEpochs(backend instanceof CpuBackend && !quick);
-        EpochFigure epoch = mlpEpochs[0];
-        EpochFigure denseEpoch = mlpEpochs.length > 1 ? mlpEpochs[1] : null;
+        MlpFigures mlpEpochs = mlpEpochs(backend instanceof CpuBackend && !quick);
+        EpochFigure epoch = mlpEpochs.skippingZeros();
+        EpochFigure denseEpoch = mlpEpochs.dense();
         EpochFigure lenet = lenetEpoch();
         TokenFigure gpt = gptTokensPerSecond();
         FineTuneFigure tune = fineTuning();
@@ -406,7 +410,7 @@ final class BenchCommand implements Callable<Integer> {
      * with every matrix product dense ({@link CpuBackend#skipZeros} off), the two trained in turn, an epoch each, so
      * that both figures come from the same minutes: what skipping the zero pixels of the first layer's input gains.
      */
-    private EpochFigure[] mlpEpochs(boolean alsoDense) throws Exception {
+    private MlpFigures mlpEpochs(boolean alsoDense) throws Exception {
         Dataset train;
         boolean real = true;
         try {
@@ -422,7 +426,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         ModelSpec spec = new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f);
         if (!alsoDense) {
-            return new EpochFigure[] {timeEpochs(spec, train, real)};
+            return new MlpFigures(timeEpochs(spec, train, real), null);
         }
         EpochTimer skipping = new EpochTimer(spec, train);
         EpochTimer dense = new EpochTimer(spec, train);
@@ -437,7 +441,7 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             CpuBackend.skipZeros(was);
         }
-        return new EpochFigure[] {skipping.figure(real), dense.figure(real)};
+        return new MlpFigures(skipping.figure(real), dense.figure(real));
     }
 
     /** LeNet-5's epoch: the better of two after a warm-up epoch. */

@@ -34,7 +34,7 @@ final class SparseSgemm {
     private static final int MR = Sgemm.DIRECT_MR;
     private static final int NR = Sgemm.NR;
     /** Share of non-zero entries up to which an operand is taken as sparse. */
-    static final double MAX_DENSITY = 0.3;
+    private static final double MAX_DENSITY = 0.3;
     /** Entries sampled to estimate an operand's density. */
     private static final int SAMPLES = 256;
     /** Fewest rows and columns of C, and terms per sum, for which the path is tried. */
@@ -94,7 +94,7 @@ final class SparseSgemm {
      * The share of non-zeros among {@link #SAMPLES} entries of the {@code rows x cols} matrix at {@code x[off + i rs
      * + j cs]}: rows evenly spaced, columns spread by a multiplicative hash (a fixed set, so the choice is repeatable).
      */
-    static double sampledDensity(float[] x, int off, int rows, int cols, int rs, int cs) {
+    private static double sampledDensity(float[] x, int off, int rows, int cols, int rs, int cs) {
         int nonZero = 0;
         for (int t = 0; t < SAMPLES; t++) {
             int i = (int) ((long) t * rows / SAMPLES);
@@ -112,9 +112,9 @@ final class SparseSgemm {
      * rows (into one buffer of k rows of n, each thread its own columns); then they split C's column panels, each tile
      * of a panel summed over its list.
      */
-    static void sparseA(int m, int n, int k, float[] a, int aOff, int aRs,
-                        float[] b, int bOff, int bRs, int bCs,
-                        float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
+    private static void sparseA(int m, int n, int k, float[] a, int aOff, int aRs,
+                                float[] b, int bOff, int bRs, int bCs,
+                                float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         Scratch caller = SCRATCH.get();
         Tiles tiles = caller.tiles;
         int group = Math.max(1, LIST_ENTRIES / k);
@@ -451,7 +451,7 @@ final class SparseSgemm {
      * {@code list[e]} and the tile's MR values of A at p (zero for rows past the matrix) at {@code values[MR e ..]}, so
      * the tile reads them in order rather than through A's strides.
      */
-    static final class Tiles {
+    private static final class Tiles {
         int[] list = new int[0];
         float[] values = new float[0];
         int[] length = new int[0];
@@ -472,7 +472,7 @@ final class SparseSgemm {
      * of p at a time, the largest magnitude over the tile's rows compared with zero (a NaN counts as non-zero); each
      * lane where it is non-zero adds its p, and the tile's values there, to the list.
      */
-    static void rowLists(Tiles tiles, int t0, int t1, int m, int k, float[] a, int aOff, int aRs) {
+    private static void rowLists(Tiles tiles, int t0, int t1, int m, int k, float[] a, int aOff, int aRs) {
         int[] list = tiles.list;
         float[] values = tiles.values;
         for (int t = t0; t < t1; t++) {
@@ -520,7 +520,8 @@ final class SparseSgemm {
      * non-zero columns, and p, with the tile's MR values of row p, goes on the list of every tile with a bit set among
      * its columns.
      */
-    static void columnLists(Tiles tiles, long[] bitmap, int t0, int t1, int n, int k, float[] b, int bOff, int bRs) {
+    private static void columnLists(Tiles tiles, long[] bitmap, int t0, int t1, int n, int k, float[] b, int bOff,
+                                    int bRs) {
         int count = t1 - t0;
         tiles.reserve(count, k);
         int[] list = tiles.list;
