@@ -110,6 +110,17 @@ final class DirectSgemm {
      */
     private static final long SPLIT_FLOPS = 200_000;
 
+    /**
+     * Floats of a row-major B below which a product split across the threads splits C's rows, not its columns, even
+     * where C is wider than tall. Split by columns, two threads write the two halves of every row of C, and where a
+     * row's halves meet inside a cache line that line goes back and forth between the cores, once for every row: the
+     * MNIST MLP's [128 x 10] x [10 x 256] (B 10 KB) ran at 48-58 GFLOP/s in three `compare --gemm` runs of seven and at
+     * 114-134 in the other four, as the array happened to lie (Zen 4, 2026-12-06); with its rows split, 104-117 in
+     * every run of four. A small B costs each thread nothing to read whole; at 32,768 floats (128 KB) the products
+     * whose B is read from beyond the caches (the GPT's weight gradients, the MLP's 256 x 256 layer) keep the columns.
+     */
+    private static final long SHARED_B = 1 << 15;
+
     /** Flops (2 m n k) from which a product goes to Sgemm's packed 12-row tile where it has one. */
     private static final long PACKED_FLOPS = 32_000_000;
 
@@ -152,9 +163,10 @@ final class DirectSgemm {
         // thread reads all of the operand that is not split, from beyond its caches in training. Splitting the rows of
         // the GPT recipe's [128 x 768] x [768 x 512] weight gradient, each thread read all of the 1.5 MB B; its columns
         // split, the recipe ran 0-20% faster (four JVMs, eight alternating rounds each, medians +0%, +3%, +7%, +20%,
-        // Zen 4, 2026-12-06) and the MNIST MLP the same (0.515 / 0.563 s rows, 0.530 / 0.549 columns).
+        // Zen 4, 2026-12-06) and the MNIST MLP the same (0.515 / 0.563 s rows, 0.530 / 0.549 columns). A B smaller
+        // than SHARED_B is read whole by each thread from its own caches, and the rows are split (see there).
         boolean splitColumns = transposedB ? colTiles >= 2 * threads
-                : colTiles > rowTiles || (n > m && colTiles >= 2 * threads);
+                : (long) k * n >= SHARED_B && (colTiles > rowTiles || (n > m && colTiles >= 2 * threads));
         int tiles = splitColumns ? colTiles : rowTiles;
         int parts = Math.min(threads, tiles);
         if (parts <= 1) {
