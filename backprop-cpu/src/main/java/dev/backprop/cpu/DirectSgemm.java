@@ -114,9 +114,9 @@ final class DirectSgemm {
      * Floats of a row-major B below which a product split across the threads splits C's rows, not its columns, even
      * where C is wider than tall. Split by columns, two threads write the two halves of every row of C, and where a
      * row's halves meet inside a cache line that line goes back and forth between the cores, once for every row: the
-     * MNIST MLP's [128 x 10] x [10 x 256] (B 10 KB) ran at 48-58 GFLOP/s in three `compare --gemm` runs of seven and at
-     * 114-134 in the other four, as the array happened to lie (Zen 4, 2026-12-06); with its rows split, 104-117 in
-     * every run of four. A small B costs each thread nothing to read whole; at 32,768 floats (128 KB) the products
+     * MNIST MLP's [128 x 10] x [10 x 256] (B 10 KB) ran at 48-58 GFLOP/s in three `compare --gemm` runs of eight and at
+     * 114-134 in the other five, as the array happened to lie (Zen 4, 2026-12-06); with its rows split, 104-123 in
+     * every run of six. A small B costs each thread nothing to read whole; at 32,768 floats (128 KB) the products
      * whose B is read from beyond the caches (the GPT's weight gradients, the MLP's 256 x 256 layer) keep the columns.
      */
     private static final long SHARED_B = 1 << 15;
