@@ -77,14 +77,14 @@ final class BenchCommand implements Callable<Integer> {
      * measured epoch after its first {@link #STEPS_BEFORE_COUNTING} steps, and whether the data were MNIST's or
      * synthetic.
      */
-    /** The MLP's epoch as it runs, and the same with every product dense (null where not measured). */
-    private record MlpFigures(EpochFigure skippingZeros, EpochFigure dense) {
-    }
-
     private record EpochFigure(double seconds, double examplesPerSecond, double allocatedPerStep, boolean mnist) {
         String data() {
             return mnist ? "mnist" : "synthetic";
         }
+    }
+
+    /** The MLP's epoch as it runs, and the same with every product dense (null where not measured). */
+    private record MlpFigures(EpochFigure skippingZeros, EpochFigure dense) {
     }
 
     /** The GPT recipe's speed, and whether its text was tinyshakespeare or synthetic. */

@@ -551,11 +551,7 @@ final class DirectSgemm {
             int panelAt = rowsAt + jr;
             int panelLd = ldb;
             if (nr < NR && !onePanel) {
-                panel = s.edgeB(k * NR);
-                for (int p = 0; p < k; p++) {
-                    System.arraycopy(rows, rowsAt + p * ldb + jr, panel, p * NR, nr);
-                    java.util.Arrays.fill(panel, p * NR + nr, (p + 1) * NR, 0f);
-                }
+                panel = narrowPanel(k, rows, rowsAt + jr, ldb, nr, s.edgeB(k * NR));
                 panelAt = 0;
                 panelLd = NR;
             }
@@ -663,6 +659,18 @@ final class DirectSgemm {
      * l to the right where bit l is clear and y's own elsewhere. Applied to rows i and i + l of a 16 x 16 block for
      * l = 8, 4, 2, 1, they swap its off-diagonal blocks at every scale: the block transposed.
      */
+    /**
+     * The {@code nr < NR} columns from {@code at} of k rows {@code ld} apart, copied into {@code panel} as NR-wide
+     * rows, zero past nr, so that the full-width tile can run over them; returns panel.
+     */
+    static float[] narrowPanel(int k, float[] src, int at, int ld, int nr, float[] panel) {
+        for (int p = 0; p < k; p++) {
+            System.arraycopy(src, at + p * ld, panel, p * NR, nr);
+            java.util.Arrays.fill(panel, p * NR + nr, (p + 1) * NR, 0f);
+        }
+        return panel;
+    }
+
     private static FloatVector pairing(int l, boolean high) {
         float[] index = new float[V];
         for (int i = 0; i < V; i++) {

@@ -236,7 +236,9 @@ final class SparseSgemm {
      * The MR x 2V register tile over tile t's list: {@code C[0..MR, 0..2V) (+)= sum over its entries e of A[0..MR, p_e]
      * B[p_e, 0..2V) (+ bias)}, the entries' p and A's MR values packed by the lists, {@code B(p, j) = b[bAt + p ldb +
      * j]}; accumulators start from the bias when there is one, and C is added at the end when add is set, as in
-     * {@link DirectSgemm}'s tile.
+     * {@link DirectSgemm}'s tile. Its own copy of that tile, not a shared one: B's rows come through the list and A's
+     * values from the list's packed copy, and the loads, multiply-adds and stores are written out, because a vector
+     * handed to a helper C2 does not inline is boxed on the heap (see {@link Sgemm}'s tile).
      */
     private static void kernel(Tiles tiles, int t, int k, float[] b, int bAt, int ldb, float[] bias, int biasAt,
                                float[] c, int cAt, int ldc, boolean add) {
@@ -600,16 +602,12 @@ final class SparseSgemm {
             return rows;
         }
 
-        /** The {@code nr} columns from {@code at} of k rows {@code ld} apart, copied to NR-wide rows, zero past nr. */
+        /** The {@code nr} columns from {@code at} of k rows {@code ld} apart, as {@link DirectSgemm#narrowPanel}. */
         float[] edgePanel(int k, float[] src, int at, int ld, int nr) {
             if (edgePanel.length < k * NR) {
                 edgePanel = new float[k * NR];
             }
-            for (int p = 0; p < k; p++) {
-                System.arraycopy(src, at + p * ld, edgePanel, p * NR, nr);
-                java.util.Arrays.fill(edgePanel, p * NR + nr, (p + 1) * NR, 0f);
-            }
-            return edgePanel;
+            return DirectSgemm.narrowPanel(k, src, at, ld, nr, edgePanel);
         }
     }
 }
