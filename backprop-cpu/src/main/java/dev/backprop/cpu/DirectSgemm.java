@@ -312,7 +312,10 @@ final class DirectSgemm {
      * (a token being generated, one request) two panels at a time with their rows' four vectors in
      * registers, split across the threads by panels from {@link #ROWS_SPLIT} floats of B; more rows
      * through {@link Sgemm}'s tile where it is not 6 rows ({@link #packedRows}), else through this class's
-     * 6-row tile, split by panels or by rows as {@link #gemm} splits.
+     * 6-row tile, split by B's panels or by C's row tiles, whichever gives the busiest thread fewer tiles. The MLP's
+     * forward pass for a batch of 64 took 194-241 us against 209-247 once its 8 panels went 4 and 4 rather than its
+     * 11 row tiles 5 and 6 (medians of 15-25 alternating rounds in one JVM, three runs; LeNet-5's within the noise;
+     * Zen 4, 2026-12-06).
      */
     static void gemmPacked(int m, float[] a, int aOff, int aRs, Panels b, float[] bias, float[] c, int cOff, int ldc) {
         int k = b.rows();
@@ -331,7 +334,10 @@ final class DirectSgemm {
         }
         int threads = 2L * m * n * k < SPLIT_FLOPS ? 1 : WorkerPool.threads();
         int rowTiles = (m + MR - 1) / MR;
-        boolean splitColumns = panels >= rowTiles;
+        // By B's panels or by C's row tiles, whichever leaves the busiest thread the fewer tiles (an edge tile counts
+        // whole): the MLP's batch of 64 has 8 panels and 11 row tiles, 4 panels a thread against 5 and 6 row tiles.
+        int most = Math.min(threads, Math.max(panels, rowTiles));
+        boolean splitColumns = Math.ceilDiv(panels, most) * rowTiles <= Math.ceilDiv(rowTiles, most) * panels;
         int tiles = splitColumns ? panels : rowTiles;
         int parts = Math.min(threads, tiles);
         WorkerPool.run(parts, p -> {

@@ -722,13 +722,14 @@ class CpuParityTest {
      * time, an odd panel left, a partial last panel) and more (the 6-row tile or Sgemm's, edge rows), a B read
      * as {@code W^T} and as row-major, with and without a bias, A and C at offsets, C wider than n;
      * the split across threads (from 16K floats of B) for one row and for many, by B's panels (a row panel or
-     * two) and by row panels; k of 0.
+     * two, and the MLP's batch of 64 with its 11 row tiles and 4 panels) and by row panels (one panel, 34 row
+     * tiles); k of 0.
      */
     @Test
     void gemmWithAPackedMatrix() {
         // {m, n, k}
         int[][] shapes = {{1, 1, 1}, {1, 65, 128}, {3, 384, 128}, {4, 97, 33}, {2, 2 * 32, 7}, {5, 31, 3}, {13, 70, 33},
-            {32, 512, 128}, {64, 128, 512}, {7, 384, 128}, {20, 256, 96}, {1, 4, 0}, {7, 40, 0}};
+            {32, 512, 128}, {64, 128, 512}, {7, 384, 128}, {20, 256, 96}, {200, 20, 64}, {1, 4, 0}, {7, 40, 0}};
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
