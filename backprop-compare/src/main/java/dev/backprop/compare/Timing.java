@@ -4,6 +4,16 @@ import java.util.Arrays;
 
 /** Two pieces of work timed against each other in alternating rounds. */
 final class Timing {
+    /**
+     * Milliseconds of rest before each side's turn, so that neither side's threads are still spinning (Backprop's
+     * workers spin 0.2 ms before they park, ONNX Runtime's intra-op threads longer) when the other's turn starts. With
+     * the untimed call alone, the MNIST MLP's batch of 64 measured 236-244 us a call on our side in four runs of
+     * {@code compare --inference} and 351 in one of {@code bench} (where ONNX Runtime's 224 made it 0.64x); with the
+     * rest, 190-258 in four runs in the same half hour (Zen 4, 2026-12-06). ONNX Runtime's own medians moved from
+     * 289 to 2,020 us between runs either way.
+     */
+    private static final long GAP_MILLIS = 50;
+
     private Timing() {
     }
 
@@ -28,8 +38,8 @@ final class Timing {
      * round runs one side and then the other (which goes first swaps every round), each side one untimed
      * call and then {@code calls} timed ones. Timing one side after the other lets a spell of the machine
      * (our two-core machines change speed from one second to the next) fall on one side only; alternating
-     * spreads it over both, and the untimed call keeps the other side's tail (threads still spinning, caches
-     * holding its data) out of the figures. The warm-up is seconds, not a count of calls: the JIT needs
+     * spreads it over both, and a rest ({@link #GAP_MILLIS}) and the untimed call keep the other side's tail
+     * (threads still spinning, caches holding its data) out of the figures. The warm-up is seconds, not a count of calls: the JIT needs
      * seconds to compile a small model's whole forward pass (LeNet at batch 1 took 6.7 ms a call in its
      * first second, 84 us after four).
      */
@@ -48,6 +58,7 @@ final class Timing {
             double medianB = 0;
             for (int turn = 0; turn < 2; turn++) {
                 boolean sideA = (r + turn) % 2 == 0;
+                Thread.sleep(GAP_MILLIS);
                 double[] round = calls(sideA ? a : b, calls);
                 System.arraycopy(round, 0, sideA ? timesA : timesB, r * calls, calls);
                 Arrays.sort(round);
