@@ -39,9 +39,9 @@ final class Timing {
      * call and then {@code calls} timed ones. Timing one side after the other lets a spell of the machine
      * (our two-core machines change speed from one second to the next) fall on one side only; alternating
      * spreads it over both, and a rest ({@link #GAP_MILLIS}) and the untimed call keep the other side's tail
-     * (threads still spinning, caches holding its data) out of the figures. The warm-up is seconds, not a count of calls: the JIT needs
-     * seconds to compile a small model's whole forward pass (LeNet at batch 1 took 6.7 ms a call in its
-     * first second, 84 us after four).
+     * (threads still spinning, caches holding its data) out of the figures. The warm-up is seconds, not a count
+     * of calls: the JIT needs seconds to compile a small model's whole forward pass (LeNet at batch 1 took 6.7 ms
+     * a call in its first second, 84 us after four).
      */
     static Paired alternate(double warmupSeconds, int rounds, int calls, Body a, Body b) throws Exception {
         for (Body side : new Body[] {a, b}) {

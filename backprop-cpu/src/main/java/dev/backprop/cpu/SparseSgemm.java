@@ -50,7 +50,7 @@ final class SparseSgemm {
      * MNIST MLP's first-layer weight gradient, [256 x 128] x [128 x 784], took 193-218 us against 213-239 on two
      * threads and 303-320 against 340-356 on one (medians of 25-30 rounds of 320 products on real batches, the two
      * ways alternating in one JVM, five runs), its store entry by entry having been a fifth of the product (Zen 4,
-     * 2026-12-06). Walking the lists' bitmap by its set bits instead of testing every tile did not show.
+     * 2026-12-06).
      */
     private static final int STAGED_TILES = 8;
     /** Whether {@link #sparseB}'s stores are staged: the 16 x 16 register blocks need 512-bit vectors and 8 tiles of 6. */
