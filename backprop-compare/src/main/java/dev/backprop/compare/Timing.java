@@ -6,11 +6,11 @@ import java.util.Arrays;
 final class Timing {
     /**
      * Milliseconds of rest before each side's turn, so that neither side's threads are still spinning (Backprop's
-     * workers spin 0.2 ms before they park, ONNX Runtime's intra-op threads longer) when the other's turn starts. With
-     * the untimed call alone, the MNIST MLP's batch of 64 measured 236-244 us a call on our side in four runs of
-     * {@code compare --inference} and 351 in one of {@code bench} (where ONNX Runtime's 224 made it 0.64x); with the
-     * rest, 190-258 in four runs in the same half hour (Zen 4, 2026-12-06). ONNX Runtime's own medians moved from
-     * 289 to 2,020 us between runs either way.
+     * workers spin 0.2 ms before they park; ONNX Runtime's intra-op threads spin between runs by default) when the
+     * other's turn starts. With the untimed call alone, the MNIST MLP's batch of 64 measured 236-244 us a call on our
+     * side in four runs of {@code compare --inference} and 351 in one of {@code bench} (where ONNX Runtime's 224 made
+     * it 0.64x); with the rest, 190-258 in four runs in the same half hour (Zen 4, 2026-12-06). ONNX Runtime's own
+     * medians moved from 289 to 2,020 us between runs either way.
      */
     private static final long GAP_MILLIS = 50;
 

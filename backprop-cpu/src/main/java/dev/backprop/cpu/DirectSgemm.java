@@ -660,12 +660,6 @@ final class DirectSgemm {
     }
 
     /**
-     * Lane i of index vector {@code LOW_l} or {@code HIGH_l}, for a two-vector select of x and y (lanes V and up are
-     * y's): LOW takes x's lanes where bit l of i is clear and y's lanes l to the left elsewhere; HIGH takes x's lanes
-     * l to the right where bit l is clear and y's own elsewhere. Applied to rows i and i + l of a 16 x 16 block for
-     * l = 8, 4, 2, 1, they swap its off-diagonal blocks at every scale: the block transposed.
-     */
-    /**
      * The {@code nr < NR} columns from {@code at} of k rows {@code ld} apart, copied into {@code panel} as NR-wide
      * rows, zero past nr, so that the full-width tile can run over them; returns panel.
      */
@@ -677,6 +671,12 @@ final class DirectSgemm {
         return panel;
     }
 
+    /**
+     * Lane i of index vector {@code LOW_l} or {@code HIGH_l}, for a two-vector select of x and y (lanes V and up are
+     * y's): LOW takes x's lanes where bit l of i is clear and y's lanes l to the left elsewhere; HIGH takes x's lanes
+     * l to the right where bit l is clear and y's own elsewhere. Applied to rows i and i + l of a 16 x 16 block for
+     * l = 8, 4, 2, 1, they swap its off-diagonal blocks at every scale: the block transposed.
+     */
     private static FloatVector pairing(int l, boolean high) {
         float[] index = new float[V];
         for (int i = 0; i < V; i++) {

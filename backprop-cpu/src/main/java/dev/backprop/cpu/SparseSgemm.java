@@ -53,7 +53,10 @@ final class SparseSgemm {
      * 2026-12-06).
      */
     private static final int STAGED_TILES = 8;
-    /** Whether {@link #sparseB}'s stores are staged: the 16 x 16 register blocks need 512-bit vectors and 8 tiles of 6. */
+    /**
+     * Whether {@link #sparseB}'s stores are staged: the 16 x 16 register blocks need 512-bit vectors, and a run of
+     * tiles and a panel as whole multiples of 16 columns.
+     */
     private static final boolean STAGED = V == 16 && STAGED_TILES * MR % V == 0 && NR % V == 0;
     /** Most floats of a transposed B copied out as rows (4 MB). */
     private static final int MAX_COPY = 1 << 20;
