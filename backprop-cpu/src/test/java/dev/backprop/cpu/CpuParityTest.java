@@ -300,7 +300,8 @@ class CpuParityTest {
                 {400, 390, 100},    // 384 rows and columns or more: packed though its operands fit
                 {1, 1536, 384}, {7, 384, 1536}, {12, 1536, 384},    // a few rows against a large B, read in place
                 {3, 4099, 130}, {4, 65, 9},   // row by row (NT: dot products), split across threads
-                {25_000, 6, 25}, {9_000, 16, 70}};   // tall and at most a vector wide: read in place whatever A's size
+                {25_000, 6, 25}, {9_000, 16, 70},   // tall and at most a vector wide: read in place whatever A's size
+                {128, 256, 10}, {20, 200, 16}};   // B small: each row tile across all four-vector blocks, then the rest
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
@@ -334,7 +335,8 @@ class CpuParityTest {
         int[][] shapes = {{1, 1, 1}, {5, 31, 3}, {6, 32, 9}, {12, 32, 1}, {13, 70, 33}, {37, 65, 129}, {128, 96, 200},
                 {300, 40, 17}, {200, 70, 300},   // two blocks of k (6 and 12 rows), chunks of rows ending in a partial tile
                 {70, 40, 2100}, {20, 80, 2100},  // two blocks of k for every tile: B shared out, then columns split
-                {1100, 1030, 24}};   // two blocks of B's columns, the second a partial panel, each packed by both threads
+                {1100, 1030, 24},   // two blocks of B's columns, the second a partial panel, each packed by both threads
+                {128, 256, 10}, {20, 200, 16}, {50, 130, 40}};   // four-vector blocks a row tile at a time, and by columns
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
@@ -691,7 +693,8 @@ class CpuParityTest {
     @Test
     void gemmWithABiasOnEveryRow() {
         int[][] shapes = {{1, 1, 1}, {2, 37, 19}, {5, 31, 3}, {13, 70, 33}, {768, 128, 512}, {600, 700, 900}, {4, 9, 0},
-                {200, 10, 64}};   // one narrow panel, many rows: the one-vector tile and its bias
+                {200, 10, 64},   // one narrow panel, many rows: the one-vector tile and its bias
+                {50, 130, 40}, {20, 200, 16}};   // four-vector blocks by columns and a row tile at a time, with the rest
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
