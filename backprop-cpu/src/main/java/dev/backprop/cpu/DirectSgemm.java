@@ -556,10 +556,11 @@ final class DirectSgemm {
         if (wide > 0) {
             wideColumns(i0, fullRows, wide, (long) k * width <= ROWS_FIRST, k, a, aOff, aRs, aCs, rows, rowsAt, ldb,
                     bias, j0, c, cOff + j0, ldc, add);
-            for (int jr = 0; jr < wide && i1 > fullRows; jr += NR) {
-                panelColumn(fullRows, fullRows, i1, edgeA, k, a, aOff, aRs, aCs, rows, rowsAt + jr, ldb, NR, bias,
-                        j0 + jr, c, cOff + j0 + jr, ldc, add, s.tile);
-            }
+        }
+        // The edge rows of the wide columns, a panel at a time through the two-vector tile's edge path.
+        for (int jr = 0; jr < wide && i1 > fullRows; jr += NR) {
+            panelColumn(fullRows, fullRows, i1, edgeA, k, a, aOff, aRs, aCs, rows, rowsAt + jr, ldb, NR, bias, j0 + jr,
+                    c, cOff + j0 + jr, ldc, add, s.tile);
         }
         for (int jr = wide; jr < width; jr += NR) {
             int nr = Math.min(NR, width - jr);
@@ -921,6 +922,7 @@ final class DirectSgemm {
             c52 = a5.fma(b2, c52);
             c53 = a5.fma(b3, c53);
         }
+        // The adds and stores written out, as in kernel6: a vector handed to a helper that is not inlined is boxed.
         int r0 = cAt;
         int r1 = r0 + ldc;
         int r2 = r1 + ldc;
