@@ -273,6 +273,8 @@ class CpuParityTest {
         int chosen = width < 16 ? 4 : CpuInfo.readFamily() == CpuInfo.INTEL ? 12 : 6;
         assertEquals(forced != null ? Integer.parseInt(forced) : chosen, Sgemm.MR);
         assertEquals(Sgemm.MR == 4 ? 4 : 6, Sgemm.DIRECT_MR, "the in-place kernels have 4- and 6-row tiles");
+        assertEquals("4".equals(System.getProperty("backprop.gemm.vectors")), Sgemm.PAIRED_PANELS,
+                "the packed tile spans two panels of B only when asked");
     }
 
     /** The direct convolution's channel panels: whole tiles, and no last panel of 1 or 2 beside a whole one. */
