@@ -195,22 +195,32 @@ public interface Backend {
     void conv2dBackwardWeight(ConvGeometry g, float[] x, float[] dy, float[] dw);
 
     /**
+     * How many floats {@link #attention} can fill with {@code g}'s probabilities for {@link #attentionBackward} to
+     * read rather than recompute, in a layout of the backend's own; 0 where it recomputes them (as the reference
+     * always does).
+     */
+    int attentionProbabilities(AttentionGeometry g);
+
+    /**
      * Fused scaled dot-product attention, {@code softmax(Q K^T scale + mask) V}, without keeping the
      * score matrix: writes {@code out [B, Lq, H, D]} and each query row's log-sum-exp of its scores
      * {@code logSumExp [B, H, Lq]}, all the backward pass needs. {@code keyPadding [B, Lk]} (may be
      * null) masks keys where it is nonzero. A query that sees no key gets zeros and a log-sum-exp of -inf.
+     * {@code probabilities} is null, or an array of {@link #attentionProbabilities} floats (when that is not 0)
+     * that this call fills for {@link #attentionBackward}.
      */
     void attention(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
-                   float[] logSumExp);
+                   float[] logSumExp, float[] probabilities);
 
     /**
      * The gradients of {@link #attention} from {@code dOut [B, Lq, H, D]}, recomputing the
-     * probabilities from Q, K and the log-sum-exp: writes {@code dq [B, Lq, H, D]} and
+     * probabilities from Q, K and the log-sum-exp, or reading them from {@code probabilities} when the
+     * forward call was given that array (null otherwise): writes {@code dq [B, Lq, H, D]} and
      * {@code dk}, {@code dv [B, Lk, H, D]}, or, with {@link AttentionGeometry#gradientsLikeInputs},
      * each at its input's positions (then dq, dk and dv may be one array). Zeroed arrays on entry.
      */
     void attentionBackward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
-                           float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv);
+                           float[] logSumExp, float[] probabilities, float[] dOut, float[] dq, float[] dk, float[] dv);
 
     /**
      * Max pooling over 2 x 2 windows with stride 2 and no padding, in training and evaluation

@@ -187,7 +187,7 @@ public final class GptDecoder {
             Layout q = new Layout(new int[] {1, heads, n, d}, new int[] {0, d, 3 * c, 1}, 0);
             Layout kv = new Layout(new int[] {1, heads, keys, d}, new int[] {0, d, c, 1}, 0);
             AttentionGeometry g = new AttentionGeometry(1, heads, n, keys, d, (float) (1 / Math.sqrt(d)), start == 0, q, kv, kv);
-            k.attention(g, qkv, l.keys, l.values, null, attended, logSumExp);
+            k.attention(g, qkv, l.keys, l.values, null, attended, logSumExp, null);
             k.gemmPacked(n, attended, 0, c, l.projWeight, l.projBias, branch, 0, c);
             add(branch, n * c);
             // x = x + mlp_proj(gelu(c_fc(ln_2(x))))

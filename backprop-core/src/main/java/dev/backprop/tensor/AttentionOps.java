@@ -9,8 +9,9 @@ import dev.backprop.backend.Layout;
 /**
  * Scaled dot-product attention as one autograd op: {@code softmax(Q K^T / sqrt(D) + mask) V} over
  * {@code [B, H, L, D]} query, key and value, run by the backend's fused kernel
- * ({@link dev.backprop.backend.Backend#attention}), which keeps each query row's log-sum-exp instead
- * of the {@code L x L} probabilities; backward recomputes them. Inputs are read in place when their
+ * ({@link dev.backprop.backend.Backend#attention}), which keeps each query row's log-sum-exp, and the
+ * {@code L x L} probabilities only where the backend asks to and a gradient will be taken (otherwise backward
+ * recomputes them). Inputs are read in place when their
  * last dimension is contiguous (the per-head slices of one packed QKV projection are); the output
  * is a {@code [B, H, L, D]} view of a {@code [B, L, H, D]} buffer, so merging heads costs no copy.
  */
@@ -47,7 +48,8 @@ final class AttentionOps {
         float[] mask = keyPadding == null ? null : Creation.readable(keyPadding.contiguous());
         float[] out = StepMemory.uninitialized(b * lq * h * d);
         float[] lse = StepMemory.uninitialized(b * h * lq);
-        Backends.active().attention(g, qr.storage.data(), kr.storage.data(), vr.storage.data(), mask, out, lse);
+        float[] kept = keptProbabilities(g, q, k, v);
+        Backends.active().attention(g, qr.storage.data(), kr.storage.data(), vr.storage.data(), mask, out, lse, kept);
         Tensor result = headsView(out, b, lq, h, d);
         return Graph.op("scaled_dot_product_attention", result, q, k, v).saves(qr, kr, vr).backward(dy -> {
             float[] dOut = Creation.readable(dy.transpose(1, 2).contiguous());
@@ -55,7 +57,7 @@ final class AttentionOps {
             float[] dk = StepMemory.zeroed(b * lk * h * d);
             float[] dv = StepMemory.zeroed(dk.length);
             Backends.active().attentionBackward(g, qr.storage.data(), kr.storage.data(), vr.storage.data(), mask, out, lse,
-                    dOut, dq, dk, dv);
+                    kept, dOut, dq, dk, dv);
             return grads(headsView(dq, b, lq, h, d), headsView(dk, b, lk, h, d), headsView(dv, b, lk, h, d));
         });
     }
@@ -91,16 +93,29 @@ final class AttentionOps {
         float[] mask = keyPadding == null ? null : Creation.readable(keyPadding.contiguous());
         float[] out = StepMemory.uninitialized(b * t * width);
         float[] lse = StepMemory.uninitialized(b * heads * t);
-        Backends.active().attention(g, data, data, data, mask, out, lse);
+        float[] kept = keptProbabilities(g, qkv);
+        Backends.active().attention(g, data, data, data, mask, out, lse, kept);
         Tensor result = Tensor.wrap(out, Shape.of(b, t, width));
         return Graph.op("self_attention", result, qkv).saves(packed).backward(dy -> {
             float[] dOut = Creation.readable(dy.contiguous());
             // The gradients land where q, k and v lie in the packed buffer: one array, no interleaving.
             float[] dqkv = StepMemory.zeroed(data.length);
-            Backends.active().attentionBackward(g, data, data, data, mask, out, lse, dOut, dqkv, dqkv, dqkv);
+            Backends.active().attentionBackward(g, data, data, data, mask, out, lse, kept, dOut, dqkv, dqkv, dqkv);
             Tensor grad = new Tensor(new Storage(dqkv), packed.shape, packed.strides, packed.offset);
             return grads(grad);
         });
+    }
+
+    /**
+     * The step's array for the probabilities the backend keeps for backward, or null where it keeps none or no
+     * gradient will be taken (evaluation, generation).
+     */
+    private static float[] keptProbabilities(AttentionGeometry g, Tensor... inputs) {
+        if (!Graph.needsGrad(inputs)) {
+            return null;
+        }
+        int size = Backends.active().attentionProbabilities(g);
+        return size == 0 ? null : StepMemory.uninitialized(size);
     }
 
     private static Tensor unitLastStride(Tensor t) {

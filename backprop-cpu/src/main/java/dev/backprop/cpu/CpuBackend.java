@@ -518,14 +518,20 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public int attentionProbabilities(AttentionGeometry g) {
+        return FusedAttention.keptProbabilities(g);
+    }
+
+    @Override
     public void attention(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
-                          float[] logSumExp) {
-        FusedAttention.forward(g, q, k, v, keyPadding, out, logSumExp);
+                          float[] logSumExp, float[] probabilities) {
+        FusedAttention.forward(g, q, k, v, keyPadding, out, logSumExp, probabilities);
     }
 
     @Override
     public void attentionBackward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
-                                  float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv) {
-        FusedAttention.backward(g, q, k, v, keyPadding, out, logSumExp, dOut, dq, dk, dv);
+                                  float[] logSumExp, float[] probabilities, float[] dOut, float[] dq, float[] dk,
+                                  float[] dv) {
+        FusedAttention.backward(g, q, k, v, keyPadding, out, logSumExp, probabilities, dOut, dq, dk, dv);
     }
 }

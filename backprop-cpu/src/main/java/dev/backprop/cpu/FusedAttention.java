@@ -16,7 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code dK += dS^T Q}, {@code dV += P^T dOut}, reading Q, K, V and the gradients in place. With a
  * causal mask the products stop, per chunk of {@link #CHUNK} rows, at the last key the chunk sees.
  * Softmax runs in three plain passes over the block (shift, exp, normalise). Backward recomputes the
- * probabilities from the saved log-sum-exp (as FlashAttention does). Forward for up to
+ * probabilities from the saved log-sum-exp (as FlashAttention does), except where a call's probabilities are
+ * few enough to keep ({@link #keptProbabilities}): then forward computes them into the caller's array
+ * instead of the block and backward reads them there. Forward for up to
  * {@link #FEW_QUERIES} query rows (a token being generated) skips the copy of K and runs row by
  * row against K and V in place. Same arithmetic as {@code ReferenceAttention}, in float.
  */
@@ -28,11 +30,37 @@ final class FusedAttention {
     /** Rows (or, for dK and dV, keys) per product under a causal mask. */
     private static final int CHUNK = 32;
 
+    /**
+     * The most probabilities a call keeps for backward (4 MB): the GPT recipe's layer keeps 196,608 (48 heads'
+     * 64 x 64); MiniLM's batch of 16 at 128 tokens would keep 3.1 million a layer and recomputes them instead.
+     */
+    private static final long MOST_KEPT = 1 << 20;
+
     private FusedAttention() {
     }
 
+    /**
+     * How many floats {@link #forward} would fill with the probabilities for {@link #backward} to read instead of
+     * recomputing them (the scores' product, their exp and K's transposed copy: backward took 0.67x the time in the
+     * GPT recipe's attention, 309-375 us against 453-478, forward within the noise, Zen 4, 2026-12-06), or 0 where it
+     * recomputes: above {@link #MOST_KEPT}, or for the few query rows forward takes row by row.
+     */
+    static int keptProbabilities(AttentionGeometry g) {
+        long size = (long) g.batch() * g.heads() * g.queries() * rowStride(g.keys());
+        return g.queries() <= FEW_QUERIES || size > MOST_KEPT ? 0 : (int) size;
+    }
+
+    /** Floats from one row of probabilities to the next: the keys rounded up to whole vectors. */
+    private static int rowStride(int keys) {
+        return Math.max(V, (keys + V - 1) / V * V);
+    }
+
+    /**
+     * Forward; with {@code kept} (of {@link #keptProbabilities} floats) each problem's probabilities are
+     * computed there, {@code [problem][query][rowStride]}, rather than in the thread's block, and stay for backward.
+     */
     static void forward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
-                        float[] logSumExp) {
+                        float[] logSumExp, float[] kept) {
         int problems = g.batch() * g.heads();
         if (g.queries() <= FEW_QUERIES) {
             fewQueries(g, q, k, v, keyPadding, out, logSumExp);
@@ -53,13 +81,15 @@ final class FusedAttention {
                 rows(v, hd.v, hd.vStride, g.keys(), g.dim(), w.vr);
                 for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {
                     int i1 = Math.min(i0 + BLOCK, g.queries());
-                    scores(g, q, hd.q, hd.qStride, w.kt, w.stride, i0, i1, w.p);
-                    probabilities(g, padding, hd.b, i0, i1, w.p, w.stride, logSumExp, p * g.queries(), false);
+                    float[] probs = kept != null ? kept : w.p;
+                    int at = kept != null ? (p * g.queries() + i0) * w.stride : 0;
+                    scores(g, q, hd.q, hd.qStride, w.kt, w.stride, i0, i1, probs, at);
+                    probabilities(g, padding, hd.b, i0, i1, probs, at, w.stride, logSumExp, p * g.queries(), false);
                     // out rows = P V (rows that see no key have all-zero P and get zeros).
                     for (int r0 = i0; r0 < i1; r0 += CHUNK) {
                         int r1 = Math.min(r0 + CHUNK, i1);
                         DirectSgemm.multiply(r1 - r0, g.dim(), g.keyEnd(r1 - 1),
-                                w.p, (r0 - i0) * w.stride, w.stride, 1,
+                                probs, at + (r0 - i0) * w.stride, w.stride, 1,
                                 w.vr, 0, g.dim(), 1,
                                 out, hd.packed + r0 * hd.packedStride, hd.packedStride, false);
                     }
@@ -86,7 +116,7 @@ final class FusedAttention {
         long work = (long) problems * g.queries() * g.keys() * g.dim();
         int parts = work >= FEW_QUERIES_SPLIT ? Math.min(problems, WorkerPool.threads()) : 1;
         WorkerPool.run(parts, part -> {
-            float[] s = new float[Math.max(V, (g.keys() + V - 1) / V * V)];
+            float[] s = new float[rowStride(g.keys())];
             for (int p = problems * part / parts; p < problems * (part + 1) / parts; p++) {
                 Head hd = new Head(g, p);
                 for (int i = 0; i < g.queries(); i++) {
@@ -151,11 +181,12 @@ final class FusedAttention {
     }
 
     /**
-     * Per (batch, head) and block of query rows: P from the log-sum-exp, dS = P (dOut V^T - rowsum(dOut out))
-     * scale, then dQ = dS K for the block's rows, and dK += dS^T Q, dV += P^T dOut for the keys they see.
+     * Per (batch, head) and block of query rows: P from the log-sum-exp (or, with {@code kept}, as forward left
+     * it there), dS = P (dOut V^T - rowsum(dOut out)) scale, then dQ = dS K for the block's rows, and dK += dS^T Q,
+     * dV += P^T dOut for the keys they see.
      */
     static void backward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
-                         float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv) {
+                         float[] logSumExp, float[] kept, float[] dOut, float[] dq, float[] dk, float[] dv) {
         int problems = g.batch() * g.heads();
         int parts = Math.min(problems, WorkerPool.threads());
         WorkerPool.run(parts, part -> {
@@ -163,7 +194,9 @@ final class FusedAttention {
             int stride = w.stride;
             for (int p = problems * part / parts; p < problems * (part + 1) / parts; p++) {
                 Head hd = new Head(g, p);
-                transpose(k, hd.k, hd.kStride, g.keys(), g.dim(), w.kt, stride);
+                if (kept == null) {
+                    transpose(k, hd.k, hd.kStride, g.keys(), g.dim(), w.kt, stride);
+                }
                 transpose(v, hd.v, hd.vStride, g.keys(), g.dim(), w.vt, stride);
                 int ps = hd.packedStride;
                 int dqAt = g.queryGradientRow(hd.b, hd.h, 0);
@@ -174,12 +207,16 @@ final class FusedAttention {
                 int dvs = g.valueGradientStride();
                 for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {
                     int i1 = Math.min(i0 + BLOCK, g.queries());
-                    scores(g, q, hd.q, hd.qStride, w.kt, stride, i0, i1, w.p);
-                    probabilities(g, keyPadding, hd.b, i0, i1, w.p, stride, logSumExp, p * g.queries(), true);
-                    scores(g, dOut, hd.packed, ps, w.vt, stride, i0, i1, w.ds);
+                    float[] probs = kept != null ? kept : w.p;
+                    int pAt = kept != null ? (p * g.queries() + i0) * stride : 0;
+                    if (kept == null) {
+                        scores(g, q, hd.q, hd.qStride, w.kt, stride, i0, i1, w.p, 0);
+                        probabilities(g, keyPadding, hd.b, i0, i1, w.p, 0, stride, logSumExp, p * g.queries(), true);
+                    }
+                    scores(g, dOut, hd.packed, ps, w.vt, stride, i0, i1, w.ds, 0);
                     for (int i = i0; i < i1; i++) {
                         int o = hd.packed + i * ps;
-                        scoreGradients(w.p, w.ds, (i - i0) * stride, stride, g.keyEnd(i),
+                        scoreGradients(probs, pAt, w.ds, (i - i0) * stride, stride, g.keyEnd(i),
                                 dot(dOut, o, out, o, g.dim()), g.scale());
                     }
                     for (int r0 = i0; r0 < i1; r0 += CHUNK) {
@@ -200,7 +237,7 @@ final class FusedAttention {
                         int at = (from - i0) * stride + j0;
                         DirectSgemm.multiply(j1 - j0, g.dim(), i1 - from, w.ds, at, 1, stride,
                                 q, hd.q + from * hd.qStride, hd.qStride, 1, dk, dkAt + j0 * dks, dks, true);
-                        DirectSgemm.multiply(j1 - j0, g.dim(), i1 - from, w.p, at, 1, stride,
+                        DirectSgemm.multiply(j1 - j0, g.dim(), i1 - from, probs, pAt + at, 1, stride,
                                 dOut, hd.packed + from * ps, ps, 1, dv, dvAt + j0 * dvs, dvs, true);
                     }
                 }
@@ -244,7 +281,7 @@ final class FusedAttention {
             keys = g.keys();
             queries = g.queries();
             dim = g.dim();
-            stride = Math.max(V, (g.keys() + V - 1) / V * V);
+            stride = rowStride(g.keys());
             kt = new float[g.dim() * stride];
             vt = new float[g.dim() * stride];
             vr = new float[g.keys() * g.dim()];
@@ -291,20 +328,20 @@ final class FusedAttention {
 
     /**
      * Unscaled products of the block's rows of x (from {@code x[base + i * xStride]}) with the
-     * columns of t ({@code [D, keys]}) into rows of {@code out}, per chunk of rows only up to the last
-     * key the chunk sees; entries past that are left as they are and masked by the callers.
+     * columns of t ({@code [D, keys]}) into rows of {@code out} from {@code outAt}, per chunk of rows only up to the
+     * last key the chunk sees; entries past that are left as they are and masked by the callers.
      */
     private static void scores(AttentionGeometry g, float[] x, int base, int xStride, float[] t, int stride,
-                               int i0, int i1, float[] out) {
+                               int i0, int i1, float[] out, int outAt) {
         for (int r0 = i0; r0 < i1; r0 += CHUNK) {
             int r1 = Math.min(r0 + CHUNK, i1);
             DirectSgemm.multiply(r1 - r0, g.keyEnd(r1 - 1), g.dim(), x, base + r0 * xStride, xStride, 1,
-                    t, 0, stride, 1, out, (r0 - i0) * stride, stride, false);
+                    t, 0, stride, 1, out, outAt + (r0 - i0) * stride, stride, false);
         }
     }
 
     /**
-     * Turns the block's raw scores (rows of {@code s}, {@code stride} wide) into probabilities over
+     * Turns the block's raw scores (rows of {@code s} from {@code sAt}, {@code stride} wide) into probabilities over
      * the keys each row sees, with masked keys and the rest of the row 0. Forward computes each
      * row's log-sum-exp into {@code lse[lseAt + i]}; backward ({@code known}) shifts by the stored
      * one instead, so the probabilities are exactly the forward pass's. A row that sees no key
@@ -312,11 +349,11 @@ final class FusedAttention {
      * whole block, normalise.
      */
     private static void probabilities(AttentionGeometry g, float[] keyPadding, int b, int i0, int i1, float[] s,
-                                      int stride, float[] lse, int lseAt, boolean known) {
+                                      int sAt, int stride, float[] lse, int lseAt, boolean known) {
         float scale = g.scale();
         float[] shifts = new float[i1 - i0];
         for (int i = i0; i < i1; i++) {
-            int off = (i - i0) * stride;
+            int off = sAt + (i - i0) * stride;
             int end = g.keyEnd(i);
             if (keyPadding != null) {
                 mask(keyPadding, b * g.keys(), s, off, end);
@@ -338,12 +375,12 @@ final class FusedAttention {
             }
             java.util.Arrays.fill(s, off + j, off + stride, Float.NEGATIVE_INFINITY);
         }
-        VectorMath.exp(s, 0, s, 0, (i1 - i0) * stride);
+        VectorMath.exp(s, sAt, s, sAt, (i1 - i0) * stride);
         if (known) {
             return;
         }
         for (int i = i0; i < i1; i++) {
-            int off = (i - i0) * stride;
+            int off = sAt + (i - i0) * stride;
             int width = Math.min(stride, (g.keyEnd(i) + V - 1) / V * V);
             float total = sumOfVectors(s, off, width);
             if (total == 0f) {
@@ -448,13 +485,14 @@ final class FusedAttention {
     }
 
     /**
-     * {@code ds[j] = p[j] (ds[j] - dot) scale} over the keys row sees, 0 past them: on entry ds holds
-     * {@code dOut . v_j} (and whatever the block's wider rows left past the keys this one sees).
+     * {@code ds[off + j] = p[pAt + off + j] (ds[off + j] - dot) scale} over the keys row sees, 0 past them: on entry
+     * ds holds {@code dOut . v_j} (and whatever the block's wider rows left past the keys this one sees).
      */
-    private static void scoreGradients(float[] p, float[] ds, int off, int stride, int end, float dot, float scale) {
+    private static void scoreGradients(float[] p, int pAt, float[] ds, int off, int stride, int end, float dot,
+                                       float scale) {
         for (int j = 0; j < stride; j += V) {
             FloatVector dp = FloatVector.fromArray(S, ds, off + j);
-            FloatVector.fromArray(S, p, off + j).mul(dp.sub(dot)).mul(scale)
+            FloatVector.fromArray(S, p, pAt + off + j).mul(dp.sub(dot)).mul(scale)
                     .blend(0f, S.indexInRange(j, end).not()).intoArray(ds, off + j);
         }
     }

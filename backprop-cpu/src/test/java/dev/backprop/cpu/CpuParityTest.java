@@ -799,8 +799,8 @@ class CpuParityTest {
         // {batch, heads, queries, keys, dim}
         // The last three take forward's row-by-row path for a few queries (a generated token's), the
         // last with enough work to split its problems across the threads.
-        int[][] shapes = {{2, 4, 64, 64, 32}, {3, 2, 5, 37, 20}, {1, 1, 1, 17, 16}, {2, 3, 3, 29, 20}, {1, 4, 2, 70, 32},
-            {4, 8, 1, 300, 32}};
+        int[][] shapes = {{2, 4, 64, 64, 32}, {3, 2, 5, 37, 20}, {2, 2, 100, 100, 16}, {1, 2, 70, 90, 24},
+            {1, 1, 1, 17, 16}, {2, 3, 3, 29, 20}, {1, 4, 2, 70, 32}, {4, 8, 1, 300, 32}};
         for (int[] sh : shapes) {
             int b = sh[0];
             int h = sh[1];
@@ -826,19 +826,40 @@ class CpuParityTest {
                                 lqLayout, lkLayout, lvLayout, likeInputs);
                         String what = java.util.Arrays.toString(sh) + (causal ? " causal" : "") + (mask != null ? " padded" : "")
                                 + (likeInputs ? " gradients in the inputs' layout" : "");
-                        float[][] ref0 = runAttention(ref, g, q, kv, mask);
+                        float[][] ref0 = runAttention(ref, g, q, kv, mask, false);
                         // A call on NaNs first: the threads keep their scratch for the next call of this
                         // geometry, and nothing of the last call's may reach this one's results.
-                        runAttention(cpu, g, nans(q.length), nans(kv.length), mask);
-                        float[][] cpu0 = runAttention(cpu, g, q, kv, mask);
+                        runAttention(cpu, g, nans(q.length), nans(kv.length), mask, false);
+                        float[][] cpu0 = runAttention(cpu, g, q, kv, mask, false);
+                        // The probabilities kept from forward for backward, where the CPU keeps them (forward's own,
+                        // normalised by their sum, rather than recomputed from the log-sum-exp: the last bit may differ).
+                        float[][] kept = runAttention(cpu, g, q, kv, mask, true);
                         String[] names = {"out", "logsumexp", "dq", "dk", "dv"};
                         for (int i = 0; i < names.length; i++) {
                             assertClose(ref0[i], cpu0[i], 1e-5, what + " " + names[i]);
+                            assertClose(ref0[i], kept[i], 1e-5, what + " " + names[i] + ", probabilities kept");
                         }
                     }
                 }
             }
         }
+    }
+
+    /** The CPU keeps the probabilities of small calls (the GPT recipe's), not of large ones or of a few query rows. */
+    @Test
+    void attentionKeepsTheProbabilitiesOfSmallCallsOnly() {
+        int width = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        assertEquals(12 * 4 * 64 * 64, cpu.attentionProbabilities(selfAttention(12, 4, 64, 32)), "the GPT recipe's");
+        assertEquals(2 * 3 * 70 * Math.ceilDiv(70, width) * width, cpu.attentionProbabilities(selfAttention(2, 3, 70, 16)),
+                "rows padded to whole vectors");
+        assertEquals(0, cpu.attentionProbabilities(selfAttention(16, 12, 128, 32)), "MiniLM's batch of 16: recomputed");
+        assertEquals(0, cpu.attentionProbabilities(selfAttention(1, 4, 4, 32)), "four query rows: row by row");
+        assertEquals(0, ref.attentionProbabilities(selfAttention(12, 4, 64, 32)), "the reference recomputes");
+    }
+
+    private static dev.backprop.backend.AttentionGeometry selfAttention(int b, int h, int t, int d) {
+        Layout l = Layout.contiguous(new int[] {b, h, t, d});
+        return new dev.backprop.backend.AttentionGeometry(b, h, t, t, d, 0.5f, true, l, l, l);
     }
 
     private static float[] nans(int n) {
@@ -847,13 +868,19 @@ class CpuParityTest {
         return v;
     }
 
+    /**
+     * Forward and backward; with {@code keep}, the probabilities kept between them where the backend keeps them, in
+     * an array of NaNs, so that an entry backward reads and forward did not write shows.
+     */
     private float[][] runAttention(dev.backprop.backend.Backend backend, dev.backprop.backend.AttentionGeometry g,
-                                   float[] q, float[] kv, float[] mask) {
+                                   float[] q, float[] kv, float[] mask, boolean keep) {
         int outSize = g.batch() * g.queries() * g.heads() * g.dim();
         int kvSize = g.batch() * g.keys() * g.heads() * g.dim();
         float[] out = new float[outSize];
         float[] lse = new float[g.batch() * g.heads() * g.queries()];
-        backend.attention(g, q, kv, kv, mask, out, lse);
+        int keptSize = keep ? backend.attentionProbabilities(g) : 0;
+        float[] kept = keptSize == 0 ? null : nans(keptSize);
+        backend.attention(g, q, kv, kv, mask, out, lse, kept);
         float[] dOut = new float[outSize];
         for (int i = 0; i < outSize; i++) {
             dOut[i] = (float) Math.sin(i * 0.37);
@@ -862,7 +889,7 @@ class CpuParityTest {
         // Like the inputs: K's and V's gradients interleaved in one array, as K and V are.
         float[] dk = new float[g.gradientsLikeInputs() ? kv.length : kvSize];
         float[] dv = g.gradientsLikeInputs() ? dk : new float[kvSize];
-        backend.attentionBackward(g, q, kv, kv, mask, out, lse, dOut, dq, dk, dv);
+        backend.attentionBackward(g, q, kv, kv, mask, out, lse, kept, dOut, dq, dk, dv);
         // Rows that see no key have a log-sum-exp of -inf; a finite stand-in lets assertClose compare them.
         for (int i = 0; i < lse.length; i++) {
             lse[i] = lse[i] == Float.NEGATIVE_INFINITY ? -1e30f : lse[i];

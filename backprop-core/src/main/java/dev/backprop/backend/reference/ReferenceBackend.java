@@ -391,15 +391,22 @@ public final class ReferenceBackend implements Backend {
         Im2colConvolution.backwardWeight(this, g, x, dy, dw);
     }
 
+    /** None: the reference recomputes the probabilities in backward. */
+    @Override
+    public int attentionProbabilities(AttentionGeometry g) {
+        return 0;
+    }
+
     @Override
     public void attention(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
-                          float[] logSumExp) {
+                          float[] logSumExp, float[] probabilities) {
         ReferenceAttention.forward(g, q, k, v, keyPadding, out, logSumExp);
     }
 
     @Override
     public void attentionBackward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
-                                  float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv) {
+                                  float[] logSumExp, float[] probabilities, float[] dOut, float[] dq, float[] dk,
+                                  float[] dv) {
         ReferenceAttention.backward(g, q, k, v, keyPadding, out, logSumExp, dOut, dq, dk, dv);
     }
 }
