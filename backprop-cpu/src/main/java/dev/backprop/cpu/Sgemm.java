@@ -725,8 +725,8 @@ final class Sgemm {
      * 104.1 both) and within the noise on two across JVMs (512^3 158.9-171.2 against 163.5-171.3, 1024^3 185.1-193.1
      * against 185.5-210.9), 1-6% faster in alternating rounds in one JVM (2026-12-06); the time-to-99% command a little
      * slower (one more large method for C2 to compile). It is for Zen 5, whose two 512-bit multiply-adds a cycle the
-     * two-vector tile feeds with 1.3 loads a cycle against this tile's 0.8 (on Intel's cores the 12 x 2V tile halved
-     * B's loads the same way and ran 1024^3 22% faster); not yet measured there.
+     * two-vector tile feeds with 1.3 loads a cycle against this tile's 0.8 (on Intel's cores the 12 x 2V tile, which
+     * cuts the loads a multiply-add by loading B's vectors for 12 rows, ran 1024^3 22% faster); not yet measured there.
      */
     private static void kernel6Pair(int kc, float[] ap, int aAt, float[] bp, int bAt, float[] bias, int biasAt,
                                     float[] c, int cAt, int ldc, boolean add) {
