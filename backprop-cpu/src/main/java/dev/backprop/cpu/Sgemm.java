@@ -322,7 +322,8 @@ final class Sgemm {
     /**
      * The tiles of a packed block of A ({@code mc x kc}) against a packed block of B ({@code kc x nc}) into C
      * from {@code cAt}, bias columns from {@code biasAt}. With {@link #ROW_PANELS_OUTER} each row panel of C
-     * is walked along its columns; otherwise BLIS's order, a panel of B kept in L1 against the block of A.
+     * is walked along its columns; otherwise BLIS's order, a panel of B kept in L1 against the block of A (two
+     * panels at a time with {@link #PAIRED_PANELS}).
      */
     private static void tiles(int mc, int nc, int kc, float[] ap, float[] bp, float[] bias, int biasAt,
                               float[] c, int cAt, int ldc, boolean add, float[] edge) {
