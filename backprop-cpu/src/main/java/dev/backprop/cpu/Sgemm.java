@@ -756,6 +756,7 @@ final class Sgemm {
      * slower (one more large method for C2 to compile). It is for Zen 5, whose two 512-bit multiply-adds a cycle the
      * two-vector tile feeds with 1.3 loads a cycle against this tile's 0.8 (on Intel's cores the 12 x 2V tile, which
      * cuts the loads a multiply-add by loading B's vectors for 12 rows, ran 1024^3 22% faster); not yet measured there.
+     * Written out as {@link #kernel6} is, for the same reason (a vector handed to a helper C2 does not inline is boxed).
      */
     private static void kernel6Pair(int kc, float[] ap, int aAt, float[] bp, int bAt, float[] bias, int biasAt,
                                     float[] c, int cAt, int ldc, boolean add) {
