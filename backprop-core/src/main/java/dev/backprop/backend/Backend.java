@@ -196,10 +196,12 @@ public interface Backend {
 
     /**
      * How many floats {@link #attention} can fill with {@code g}'s probabilities for {@link #attentionBackward} to
-     * read rather than recompute, in a layout of the backend's own; 0 where it recomputes them (as the reference
-     * always does).
+     * read rather than recompute, in a layout of the backend's own; 0 where it recomputes them, which this default
+     * (and the reference backend) always does.
      */
-    int attentionProbabilities(AttentionGeometry g);
+    default int attentionProbabilities(AttentionGeometry g) {
+        return 0;
+    }
 
     /**
      * Fused scaled dot-product attention, {@code softmax(Q K^T scale + mask) V}, without keeping the

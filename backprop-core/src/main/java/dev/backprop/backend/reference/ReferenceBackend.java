@@ -391,12 +391,6 @@ public final class ReferenceBackend implements Backend {
         Im2colConvolution.backwardWeight(this, g, x, dy, dw);
     }
 
-    /** None: the reference recomputes the probabilities in backward. */
-    @Override
-    public int attentionProbabilities(AttentionGeometry g) {
-        return 0;
-    }
-
     @Override
     public void attention(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
                           float[] logSumExp, float[] probabilities) {
