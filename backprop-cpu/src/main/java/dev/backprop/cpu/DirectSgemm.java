@@ -599,7 +599,7 @@ final class DirectSgemm {
         if (rowsFirst) {
             for (int ir = i0; ir < fullRows; ir += MR) {
                 for (int jr = 0; jr < wide; jr += w) {
-                    kernel6Wide(k, a, aOff + ir * aRs, aRs, aCs, rows, rowsAt + jr, ldb, bias, biasAt + jr,
+                    kernel6Wide(k, a, aOff + ir * aRs, aRs, aCs, rows, rowsAt + jr, rowsAt + jr + 2 * V, ldb, bias, biasAt + jr,
                             c, cCol + jr + ir * ldc, ldc, add);
                 }
             }
@@ -607,7 +607,7 @@ final class DirectSgemm {
         }
         for (int jr = 0; jr < wide; jr += w) {
             for (int ir = i0; ir < fullRows; ir += MR) {
-                kernel6Wide(k, a, aOff + ir * aRs, aRs, aCs, rows, rowsAt + jr, ldb, bias, biasAt + jr,
+                kernel6Wide(k, a, aOff + ir * aRs, aRs, aCs, rows, rowsAt + jr, rowsAt + jr + 2 * V, ldb, bias, biasAt + jr,
                         c, cCol + jr + ir * ldc, ldc, add);
             }
         }
@@ -871,10 +871,12 @@ final class DirectSgemm {
      * in one JVM (Zen 4, 2026-12-06, medians of seven 0.1-s rounds): [128 x 256] x [256 x 256] 201 against 197
      * GFLOP/s on two threads, [256 x 256] x [256 x 128] 198 against 191, [128 x 512] x [512 x 64] 173 against 161, the
      * GPT recipe 26,095 against 24,999 tokens/s (medians of eight 40-step rounds; 25,539 against 24,899 in a noisier
-     * second run), the MNIST MLP's and LeNet-5's epochs within the noise.
+     * second run), the MNIST MLP's and LeNet-5's epochs within the noise. B's first two vectors of a row come from
+     * {@code bAt}, its last two from {@code bAt2} (rows ldb apart for both): {@code bAt + 2V} for B read in place, the
+     * next packed panel for {@link Sgemm}'s tile over two panels.
      */
-    private static void kernel6Wide(int k, float[] a, int aAt, int aRs, int aCs, float[] b, int bAt, int ldb,
-                                    float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+    static void kernel6Wide(int k, float[] a, int aAt, int aRs, int aCs, float[] b, int bAt, int bAt2, int ldb,
+                            float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
         FloatVector c00 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
         FloatVector c01 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
         FloatVector c02 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + 2 * V);
@@ -886,10 +888,11 @@ final class DirectSgemm {
         FloatVector c50 = c00, c51 = c01, c52 = c02, c53 = c03;
         for (int p = 0; p < k; p++) {
             int bq = bAt + p * ldb;
+            int bq2 = bAt2 + p * ldb;
             FloatVector b0 = FloatVector.fromArray(S, b, bq);
             FloatVector b1 = FloatVector.fromArray(S, b, bq + V);
-            FloatVector b2 = FloatVector.fromArray(S, b, bq + 2 * V);
-            FloatVector b3 = FloatVector.fromArray(S, b, bq + 3 * V);
+            FloatVector b2 = FloatVector.fromArray(S, b, bq2);
+            FloatVector b3 = FloatVector.fromArray(S, b, bq2 + V);
             int aq = aAt + p * aCs;
             FloatVector a0 = FloatVector.broadcast(S, a[aq]);
             c00 = a0.fma(b0, c00);

@@ -38,10 +38,14 @@ final class Sgemm {
      */
     static final int MR = tileRows();
     /**
-     * Whether the packed path's 6-row tile spans two panels of B (4 vectors, {@link #kernel6Pair}) rather than one
-     * (2 vectors, {@link #kernel6}): off unless {@code -Dbackprop.gemm.vectors=4} (which needs the 6-row tile). On
-     * Zen 4 it was no faster ({@link #kernel6Pair} has the figures); it is here to be measured on Zen 5, whose two
-     * 512-bit multiply-adds a cycle may need its fewer loads: {@code backprop-bench/sitting} runs it on AVX-512 CPUs.
+     * Whether the packed path's 6-row tile spans two panels of B (4 vectors, {@link DirectSgemm#kernel6Wide} over
+     * the packed operands) rather than one (2 vectors, {@link #kernel6}): off unless {@code -Dbackprop.gemm.vectors=4}
+     * (which needs the 6-row tile); the same sums in the same order either way. On Zen 4 it was no faster (2026-12-06:
+     * one thread 512^3 105.6 GFLOP/s against 105.5, 1024^3 104.1 both; two threads across JVMs 512^3 158.9-171.2
+     * against 163.5-171.3, 1024^3 185.1-193.1 against 185.5-210.9; in the sittings of stop 51 the squares 1.00-1.15x
+     * OpenBLAS, as the default tile). It is here to be measured on Zen 5, whose two 512-bit multiply-adds a cycle the
+     * two-vector tile feeds with 1.3 loads a cycle against this tile's 0.8: {@code backprop-bench/sitting} runs it on
+     * AVX-512 CPUs.
      */
     static final boolean PAIRED_PANELS = pairedPanels();
     /**
@@ -338,7 +342,9 @@ final class Sgemm {
             for (; PAIRED_PANELS && jr + 2 * NR <= nc; jr += 2 * NR) {
                 for (int ir = 0; ir < mc; ir += MR) {
                     if (ir + MR <= mc) {
-                        kernel6Pair(kc, ap, ir * kc, bp, jr * kc, bias, biasAt + jr, c, cAt + ir * ldc + jr, ldc, add);
+                        // Packed A is rows 1 apart and steps of k MR apart; the second panel starts kc NR further.
+                        DirectSgemm.kernel6Wide(kc, ap, ir * kc, 1, MR, bp, jr * kc, (jr + NR) * kc, NR, bias,
+                                biasAt + jr, c, cAt + ir * ldc + jr, ldc, add);
                     } else {
                         tile(ir, jr, mc, nc, kc, ap, bp, bias, biasAt + jr, c, cAt + ir * ldc + jr, ldc, add, edge);
                         tile(ir, jr + NR, mc, nc, kc, ap, bp, bias, biasAt + jr + NR, c, cAt + ir * ldc + jr + NR, ldc,
@@ -743,128 +749,6 @@ final class Sgemm {
         c101.intoArray(c, cAt + 10 * ldc + V);
         c110.intoArray(c, cAt + 11 * ldc);
         c111.intoArray(c, cAt + 11 * ldc + V);
-    }
-
-    /**
-     * The 6 x 4V register tile over two adjacent packed panels of B ({@code bAt} and {@code bAt + kc NR}), used with
-     * {@link #PAIRED_PANELS}: {@link #kernel6} twice over, each broadcast of A and each pass of the loop feeding 24
-     * multiply-adds rather than 12 (four loads of B and six broadcasts of A per 24, against two and six per 12); the
-     * same sums in the same order, so C is bit for bit {@link #kernel6}'s. On Zen 4, whose one 512-bit multiply-add a
-     * cycle leaves the loads room either way, it was as fast on one thread (512^3 105.6 GFLOP/s against 105.5, 1024^3
-     * 104.1 both) and within the noise on two across JVMs (512^3 158.9-171.2 against 163.5-171.3, 1024^3 185.1-193.1
-     * against 185.5-210.9), 1-6% faster in alternating rounds in one JVM (2026-12-06); the time-to-99% command a little
-     * slower (one more large method for C2 to compile). It is for Zen 5, whose two 512-bit multiply-adds a cycle the
-     * two-vector tile feeds with 1.3 loads a cycle against this tile's 0.8 (on Intel's cores the 12 x 2V tile, which
-     * cuts the loads a multiply-add by loading B's vectors for 12 rows, ran 1024^3 22% faster); not yet measured there.
-     * Written out as {@link #kernel6} is, for the same reason (a vector handed to a helper C2 does not inline is boxed).
-     */
-    private static void kernel6Pair(int kc, float[] ap, int aAt, float[] bp, int bAt, float[] bias, int biasAt,
-                                    float[] c, int cAt, int ldc, boolean add) {
-        FloatVector c00 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
-        FloatVector c01 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
-        FloatVector c02 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + 2 * V);
-        FloatVector c03 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + 3 * V);
-        FloatVector c10 = c00, c11 = c01, c12 = c02, c13 = c03;
-        FloatVector c20 = c00, c21 = c01, c22 = c02, c23 = c03;
-        FloatVector c30 = c00, c31 = c01, c32 = c02, c33 = c03;
-        FloatVector c40 = c00, c41 = c01, c42 = c02, c43 = c03;
-        FloatVector c50 = c00, c51 = c01, c52 = c02, c53 = c03;
-        int second = bAt + kc * NR;
-        for (int p = 0; p < kc; p++) {
-            int bq = bAt + p * NR;
-            int bq2 = second + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bq + V);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bq2);
-            FloatVector b3 = FloatVector.fromArray(S, bp, bq2 + V);
-            int aq = aAt + p * MR;
-            FloatVector a0 = FloatVector.broadcast(S, ap[aq]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            c02 = a0.fma(b2, c02);
-            c03 = a0.fma(b3, c03);
-            FloatVector a1 = FloatVector.broadcast(S, ap[aq + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            c12 = a1.fma(b2, c12);
-            c13 = a1.fma(b3, c13);
-            FloatVector a2 = FloatVector.broadcast(S, ap[aq + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            c22 = a2.fma(b2, c22);
-            c23 = a2.fma(b3, c23);
-            FloatVector a3 = FloatVector.broadcast(S, ap[aq + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            c32 = a3.fma(b2, c32);
-            c33 = a3.fma(b3, c33);
-            FloatVector a4 = FloatVector.broadcast(S, ap[aq + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            c42 = a4.fma(b2, c42);
-            c43 = a4.fma(b3, c43);
-            FloatVector a5 = FloatVector.broadcast(S, ap[aq + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-            c52 = a5.fma(b2, c52);
-            c53 = a5.fma(b3, c53);
-        }
-        int r0 = cAt;
-        int r1 = r0 + ldc;
-        int r2 = r1 + ldc;
-        int r3 = r2 + ldc;
-        int r4 = r3 + ldc;
-        int r5 = r4 + ldc;
-        if (add) {
-            c00 = c00.add(FloatVector.fromArray(S, c, r0));
-            c01 = c01.add(FloatVector.fromArray(S, c, r0 + V));
-            c02 = c02.add(FloatVector.fromArray(S, c, r0 + 2 * V));
-            c03 = c03.add(FloatVector.fromArray(S, c, r0 + 3 * V));
-            c10 = c10.add(FloatVector.fromArray(S, c, r1));
-            c11 = c11.add(FloatVector.fromArray(S, c, r1 + V));
-            c12 = c12.add(FloatVector.fromArray(S, c, r1 + 2 * V));
-            c13 = c13.add(FloatVector.fromArray(S, c, r1 + 3 * V));
-            c20 = c20.add(FloatVector.fromArray(S, c, r2));
-            c21 = c21.add(FloatVector.fromArray(S, c, r2 + V));
-            c22 = c22.add(FloatVector.fromArray(S, c, r2 + 2 * V));
-            c23 = c23.add(FloatVector.fromArray(S, c, r2 + 3 * V));
-            c30 = c30.add(FloatVector.fromArray(S, c, r3));
-            c31 = c31.add(FloatVector.fromArray(S, c, r3 + V));
-            c32 = c32.add(FloatVector.fromArray(S, c, r3 + 2 * V));
-            c33 = c33.add(FloatVector.fromArray(S, c, r3 + 3 * V));
-            c40 = c40.add(FloatVector.fromArray(S, c, r4));
-            c41 = c41.add(FloatVector.fromArray(S, c, r4 + V));
-            c42 = c42.add(FloatVector.fromArray(S, c, r4 + 2 * V));
-            c43 = c43.add(FloatVector.fromArray(S, c, r4 + 3 * V));
-            c50 = c50.add(FloatVector.fromArray(S, c, r5));
-            c51 = c51.add(FloatVector.fromArray(S, c, r5 + V));
-            c52 = c52.add(FloatVector.fromArray(S, c, r5 + 2 * V));
-            c53 = c53.add(FloatVector.fromArray(S, c, r5 + 3 * V));
-        }
-        c00.intoArray(c, r0);
-        c01.intoArray(c, r0 + V);
-        c02.intoArray(c, r0 + 2 * V);
-        c03.intoArray(c, r0 + 3 * V);
-        c10.intoArray(c, r1);
-        c11.intoArray(c, r1 + V);
-        c12.intoArray(c, r1 + 2 * V);
-        c13.intoArray(c, r1 + 3 * V);
-        c20.intoArray(c, r2);
-        c21.intoArray(c, r2 + V);
-        c22.intoArray(c, r2 + 2 * V);
-        c23.intoArray(c, r2 + 3 * V);
-        c30.intoArray(c, r3);
-        c31.intoArray(c, r3 + V);
-        c32.intoArray(c, r3 + 2 * V);
-        c33.intoArray(c, r3 + 3 * V);
-        c40.intoArray(c, r4);
-        c41.intoArray(c, r4 + V);
-        c42.intoArray(c, r4 + 2 * V);
-        c43.intoArray(c, r4 + 3 * V);
-        c50.intoArray(c, r5);
-        c51.intoArray(c, r5 + V);
-        c52.intoArray(c, r5 + 2 * V);
-        c53.intoArray(c, r5 + 3 * V);
     }
 
     /** The 6 x 2V register tile, for 32 vector registers. */
