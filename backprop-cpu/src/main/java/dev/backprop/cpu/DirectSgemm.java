@@ -599,16 +599,16 @@ final class DirectSgemm {
         if (rowsFirst) {
             for (int ir = i0; ir < fullRows; ir += MR) {
                 for (int jr = 0; jr < wide; jr += w) {
-                    kernel6Wide(k, a, aOff + ir * aRs, aRs, aCs, rows, rowsAt + jr, rowsAt + jr + 2 * V, ldb, bias, biasAt + jr,
-                            c, cCol + jr + ir * ldc, ldc, add);
+                    kernel6Wide(k, a, aOff + ir * aRs, aRs, aCs, rows, rowsAt + jr, rowsAt + jr + 2 * V, ldb, bias,
+                            biasAt + jr, c, cCol + jr + ir * ldc, ldc, add);
                 }
             }
             return;
         }
         for (int jr = 0; jr < wide; jr += w) {
             for (int ir = i0; ir < fullRows; ir += MR) {
-                kernel6Wide(k, a, aOff + ir * aRs, aRs, aCs, rows, rowsAt + jr, rowsAt + jr + 2 * V, ldb, bias, biasAt + jr,
-                        c, cCol + jr + ir * ldc, ldc, add);
+                kernel6Wide(k, a, aOff + ir * aRs, aRs, aCs, rows, rowsAt + jr, rowsAt + jr + 2 * V, ldb, bias,
+                        biasAt + jr, c, cCol + jr + ir * ldc, ldc, add);
             }
         }
     }

@@ -337,8 +337,10 @@ class CpuParityTest {
         int[][] shapes = {{1, 1, 1}, {5, 31, 3}, {6, 32, 9}, {12, 32, 1}, {13, 70, 33}, {37, 65, 129}, {128, 96, 200},
                 {300, 40, 17}, {200, 70, 300},   // two blocks of k (6 and 12 rows), chunks of rows ending in a partial tile
                 {70, 40, 2100}, {20, 80, 2100},  // two blocks of k for every tile: B shared out, then columns split
-                {1100, 1030, 24},   // two blocks of B's columns, the second a partial panel, each packed by both threads
-                {128, 256, 10}, {20, 200, 16}, {50, 130, 40}};   // four-vector blocks a row tile at a time, and by columns
+                // two blocks of B's columns, the second a partial panel, each packed by both threads
+                {1100, 1030, 24},
+                // four-vector blocks a row tile at a time, and by columns
+                {128, 256, 10}, {20, 200, 16}, {50, 130, 40}};
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
@@ -696,7 +698,8 @@ class CpuParityTest {
     void gemmWithABiasOnEveryRow() {
         int[][] shapes = {{1, 1, 1}, {2, 37, 19}, {5, 31, 3}, {13, 70, 33}, {768, 128, 512}, {600, 700, 900}, {4, 9, 0},
                 {200, 10, 64},   // one narrow panel, many rows: the one-vector tile and its bias
-                {50, 130, 40}, {20, 200, 16}};   // four-vector blocks by columns and a row tile at a time, with the rest
+                // four-vector blocks by columns and a row tile at a time, with the rest
+                {50, 130, 40}, {20, 200, 16}};
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
@@ -831,8 +834,9 @@ class CpuParityTest {
                         // geometry, and nothing of the last call's may reach this one's results.
                         runAttention(cpu, g, nans(q.length), nans(kv.length), mask, false);
                         float[][] cpu0 = runAttention(cpu, g, q, kv, mask, false);
-                        // The probabilities kept from forward for backward, where the CPU keeps them (forward's own,
-                        // normalised by their sum, rather than recomputed from the log-sum-exp: the last bit may differ).
+                        // The probabilities kept from forward for backward, where the CPU keeps them (forward's
+                        // own, normalised by their sum, rather than recomputed from the log-sum-exp: the last bit may
+                        // differ).
                         float[][] kept = runAttention(cpu, g, q, kv, mask, true);
                         String[] names = {"out", "logsumexp", "dq", "dk", "dv"};
                         for (int i = 0; i < names.length; i++) {
@@ -850,8 +854,8 @@ class CpuParityTest {
     void attentionKeepsTheProbabilitiesOfSmallCallsOnly() {
         int width = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
         assertEquals(12 * 4 * 64 * 64, cpu.attentionProbabilities(selfAttention(12, 4, 64, 32)), "the GPT recipe's");
-        assertEquals(2 * 3 * 70 * Math.ceilDiv(70, width) * width, cpu.attentionProbabilities(selfAttention(2, 3, 70, 16)),
-                "rows padded to whole vectors");
+        assertEquals(2 * 3 * 70 * Math.ceilDiv(70, width) * width,
+                cpu.attentionProbabilities(selfAttention(2, 3, 70, 16)), "rows padded to whole vectors");
         assertEquals(0, cpu.attentionProbabilities(selfAttention(16, 12, 128, 32)), "MiniLM's batch of 16: recomputed");
         assertEquals(0, cpu.attentionProbabilities(selfAttention(1, 4, 4, 32)), "four query rows: row by row");
         assertEquals(0, ref.attentionProbabilities(selfAttention(12, 4, 64, 32)), "the reference recomputes");
