@@ -1,6 +1,7 @@
 package dev.backprop.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -54,13 +55,6 @@ final class Sgemm {
      */
     static final int DIRECT_MR = MR == 4 ? 4 : 6;
     static final int NR = 2 * V;
-    /**
-     * Whether {@link #tiles} walks row panels of C outermost, so the rows the tiles load and store advance
-     * in step for the hardware prefetcher while B's panels stream from L2: for the 12-row tile, where in alternating
-     * rounds on two cores of an Intel Xeon (family 6, 2026-12-03) it ran the 1024 and 2048 products 5-6%
-     * faster and MiniLM's [4096 x 384] x [384 x 1536] 9%, [4096 x 1536] x [1536 x 384] 6%.
-     */
-    private static final boolean ROW_PANELS_OUTER = MR == 12;
     /**
      * Most of k in one block. A block of B's panel is {@code KC x NR} floats and stays in L1 while the tiles
      * stream A's panels past it: 32 KB at 256 with the 2V = 32-float panels of AVX-512. The 16-float panels of
@@ -325,37 +319,37 @@ final class Sgemm {
 
     /**
      * The tiles of a packed block of A ({@code mc x kc}) against a packed block of B ({@code kc x nc}) into C
-     * from {@code cAt}, bias columns from {@code biasAt}. With {@link #ROW_PANELS_OUTER} each row panel of C
-     * is walked along its columns; otherwise BLIS's order, a panel of B kept in L1 against the block of A (two
-     * panels at a time with {@link #PAIRED_PANELS}).
+     * from {@code cAt}, bias columns from {@code biasAt}, in BLIS's order: a panel of B kept in L1 against the block
+     * of A (two panels at a time with {@link #PAIRED_PANELS}).
+     * <p>
+     * The 12-row tile walked each row panel of C along its columns instead from 2026-12-03, when that ran the 1024
+     * and 2048 products 5-6% faster on an Intel Xeon (family 6) whose FMA peak read 251 GFLOP/s on two threads that day. On
+     * the same family and model on 2026-12-06, at 480-490 GFLOP/s, BLIS's order ran the products as fast or faster in
+     * three runs of alternating rounds in one JVM (the GPT's shapes in two, MiniLM's and the MLP's in one; two
+     * threads, medians of 4-8 rounds): 512^3 1.04-1.07x, 1024^3 1.01-1.05x,
+     * 2048^3 0.99-1.01x, the GPT recipe's [768 x 128] x [384 x 128]^T 1.03-1.04x, [768 x 512] x [128 x 512]^T
+     * 1.02-1.05x, its weight gradients 1.00-1.03x, MiniLM's [4096 x 1536] x [1536 x 384] 1.05x, the MNIST MLP's
+     * first layer 1.05x.
      */
     private static void tiles(int mc, int nc, int kc, float[] ap, float[] bp, float[] bias, int biasAt,
                               float[] c, int cAt, int ldc, boolean add, float[] edge) {
-        if (ROW_PANELS_OUTER) {
+        int jr = 0;
+        for (; PAIRED_PANELS && jr + 2 * NR <= nc; jr += 2 * NR) {
             for (int ir = 0; ir < mc; ir += MR) {
-                for (int jr = 0; jr < nc; jr += NR) {
+                if (ir + MR <= mc) {
+                    // Packed A is rows 1 apart and steps of k MR apart; the second panel starts kc NR further.
+                    DirectSgemm.kernel6Wide(kc, ap, ir * kc, 1, MR, bp, jr * kc, (jr + NR) * kc, NR, bias,
+                            biasAt + jr, c, cAt + ir * ldc + jr, ldc, add);
+                } else {
                     tile(ir, jr, mc, nc, kc, ap, bp, bias, biasAt + jr, c, cAt + ir * ldc + jr, ldc, add, edge);
+                    tile(ir, jr + NR, mc, nc, kc, ap, bp, bias, biasAt + jr + NR, c, cAt + ir * ldc + jr + NR, ldc,
+                            add, edge);
                 }
             }
-        } else {
-            int jr = 0;
-            for (; PAIRED_PANELS && jr + 2 * NR <= nc; jr += 2 * NR) {
-                for (int ir = 0; ir < mc; ir += MR) {
-                    if (ir + MR <= mc) {
-                        // Packed A is rows 1 apart and steps of k MR apart; the second panel starts kc NR further.
-                        DirectSgemm.kernel6Wide(kc, ap, ir * kc, 1, MR, bp, jr * kc, (jr + NR) * kc, NR, bias,
-                                biasAt + jr, c, cAt + ir * ldc + jr, ldc, add);
-                    } else {
-                        tile(ir, jr, mc, nc, kc, ap, bp, bias, biasAt + jr, c, cAt + ir * ldc + jr, ldc, add, edge);
-                        tile(ir, jr + NR, mc, nc, kc, ap, bp, bias, biasAt + jr + NR, c, cAt + ir * ldc + jr + NR, ldc,
-                                add, edge);
-                    }
-                }
-            }
-            for (; jr < nc; jr += NR) {
-                for (int ir = 0; ir < mc; ir += MR) {
-                    tile(ir, jr, mc, nc, kc, ap, bp, bias, biasAt + jr, c, cAt + ir * ldc + jr, ldc, add, edge);
-                }
+        }
+        for (; jr < nc; jr += NR) {
+            for (int ir = 0; ir < mc; ir += MR) {
+                tile(ir, jr, mc, nc, kc, ap, bp, bias, biasAt + jr, c, cAt + ir * ldc + jr, ldc, add, edge);
             }
         }
     }
@@ -407,6 +401,10 @@ final class Sgemm {
             }
             if (cs == 1 && MR == 4 && V == 8 && rows == 4) {
                 transpose4(kc, a, off + ir * rs, rs, ap, base);
+            } else if (rs == 1 && rows == MR && MR <= V) {
+                panelRows(kc, a, off + ir, cs, ap, base);
+            } else if (cs == 1 && rows == MR && V == 16) {
+                transposeRows(kc, a, off + ir * rs, rs, ap, base);
             } else if (cs == 1) {
                 for (int r = 0; r < rows; r++) {
                     int src = off + (ir + r) * rs;
@@ -463,6 +461,179 @@ final class Sgemm {
                 ap[dst + 1] = a[src + 1];
                 ap[dst + 2] = a[src + 2];
                 ap[dst + 3] = a[src + 3];
+            }
+        }
+    }
+
+    /**
+     * A whole panel of a row-major A, {@code a[off + r rs + p]} (MR rows, at most 16), with AVX-512's sixteen-float
+     * vectors: sixteen steps of k at a time ({@link #transposeSteps16}) rather than one float at a time with a store
+     * every MR floats; the steps after the last sixteen are copied a float at a time.
+     * <p>
+     * One thread, Intel Xeon (2026-12-06), 96-row blocks: a row-major [768 x 128] A packed into 12-row panels in
+     * 0.20 ns a float against 0.35 a float at a time; a transposed one ({@link #panelRows}) in 0.14-0.15 against
+     * 0.49-0.58. In the GPT recipe, whose products packed A in 13.6% of the step's samples, 27.8-29.2 thousand tokens a
+     * second against 25.1-25.2 (medians of three rounds, two JVMs each). Two-vector {@code selectFrom} ({@code
+     * vpermi2ps}) instead of {@code rearrange} packed in 0.15 ns a float, but with 64 of them in one method C1 gave up
+     * on it ("out of virtual registers"), and it ran in the interpreter, allocating, until C2 compiled it a second or
+     * so later; with eight steps a call C1 gave up as well.
+     */
+    private static void transposeRows(int kc, float[] a, int off, int rs, float[] ap, int base) {
+        int p = 0;
+        for (; p + 16 <= kc && base + (p + 15) * MR <= ap.length - V; p += 16) {
+            transposeSteps16(a, off + p, rs, ap, base + p * MR);
+        }
+        for (; p < kc; p++) {
+            for (int r = 0; r < MR; r++) {
+                ap[base + p * MR + r] = a[off + r * rs + p];
+            }
+        }
+    }
+
+    /**
+     * Sixteen steps of k of MR rows, {@code a[src + r rs + q]}, into {@code ap[dst + q MR + r]}: each row's sixteen
+     * loaded as one vector (rows past MR are zeros), transposed in registers by four rounds of two-vector shuffles,
+     * each swapping one bit of the row with one bit of the step, so that vector q ends up holding step q's rows, and
+     * stored as one masked vector of MR lanes.
+     */
+    private static void transposeSteps16(float[] a, int src, int rs, float[] ap, int dst) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector r0 = FloatVector.fromArray(S, a, src);
+        FloatVector r1 = MR > 1 ? FloatVector.fromArray(S, a, src + 1 * rs) : zero;
+        FloatVector r2 = MR > 2 ? FloatVector.fromArray(S, a, src + 2 * rs) : zero;
+        FloatVector r3 = MR > 3 ? FloatVector.fromArray(S, a, src + 3 * rs) : zero;
+        FloatVector r4 = MR > 4 ? FloatVector.fromArray(S, a, src + 4 * rs) : zero;
+        FloatVector r5 = MR > 5 ? FloatVector.fromArray(S, a, src + 5 * rs) : zero;
+        FloatVector r6 = MR > 6 ? FloatVector.fromArray(S, a, src + 6 * rs) : zero;
+        FloatVector r7 = MR > 7 ? FloatVector.fromArray(S, a, src + 7 * rs) : zero;
+        FloatVector r8 = MR > 8 ? FloatVector.fromArray(S, a, src + 8 * rs) : zero;
+        FloatVector r9 = MR > 9 ? FloatVector.fromArray(S, a, src + 9 * rs) : zero;
+        FloatVector r10 = MR > 10 ? FloatVector.fromArray(S, a, src + 10 * rs) : zero;
+        FloatVector r11 = MR > 11 ? FloatVector.fromArray(S, a, src + 11 * rs) : zero;
+        FloatVector r12 = MR > 12 ? FloatVector.fromArray(S, a, src + 12 * rs) : zero;
+        FloatVector r13 = MR > 13 ? FloatVector.fromArray(S, a, src + 13 * rs) : zero;
+        FloatVector r14 = MR > 14 ? FloatVector.fromArray(S, a, src + 14 * rs) : zero;
+        FloatVector r15 = MR > 15 ? FloatVector.fromArray(S, a, src + 15 * rs) : zero;
+        // Bit 0 of row and step.
+        FloatVector w0 = r0.rearrange(SWAP_LOW_1, r1);
+        FloatVector w1 = r0.rearrange(SWAP_HIGH_1, r1);
+        FloatVector w2 = r2.rearrange(SWAP_LOW_1, r3);
+        FloatVector w3 = r2.rearrange(SWAP_HIGH_1, r3);
+        FloatVector w4 = r4.rearrange(SWAP_LOW_1, r5);
+        FloatVector w5 = r4.rearrange(SWAP_HIGH_1, r5);
+        FloatVector w6 = r6.rearrange(SWAP_LOW_1, r7);
+        FloatVector w7 = r6.rearrange(SWAP_HIGH_1, r7);
+        FloatVector w8 = r8.rearrange(SWAP_LOW_1, r9);
+        FloatVector w9 = r8.rearrange(SWAP_HIGH_1, r9);
+        FloatVector w10 = r10.rearrange(SWAP_LOW_1, r11);
+        FloatVector w11 = r10.rearrange(SWAP_HIGH_1, r11);
+        FloatVector w12 = r12.rearrange(SWAP_LOW_1, r13);
+        FloatVector w13 = r12.rearrange(SWAP_HIGH_1, r13);
+        FloatVector w14 = r14.rearrange(SWAP_LOW_1, r15);
+        FloatVector w15 = r14.rearrange(SWAP_HIGH_1, r15);
+        // Bit 1 of row and step.
+        FloatVector x0 = w0.rearrange(SWAP_LOW_2, w2);
+        FloatVector x2 = w0.rearrange(SWAP_HIGH_2, w2);
+        FloatVector x1 = w1.rearrange(SWAP_LOW_2, w3);
+        FloatVector x3 = w1.rearrange(SWAP_HIGH_2, w3);
+        FloatVector x4 = w4.rearrange(SWAP_LOW_2, w6);
+        FloatVector x6 = w4.rearrange(SWAP_HIGH_2, w6);
+        FloatVector x5 = w5.rearrange(SWAP_LOW_2, w7);
+        FloatVector x7 = w5.rearrange(SWAP_HIGH_2, w7);
+        FloatVector x8 = w8.rearrange(SWAP_LOW_2, w10);
+        FloatVector x10 = w8.rearrange(SWAP_HIGH_2, w10);
+        FloatVector x9 = w9.rearrange(SWAP_LOW_2, w11);
+        FloatVector x11 = w9.rearrange(SWAP_HIGH_2, w11);
+        FloatVector x12 = w12.rearrange(SWAP_LOW_2, w14);
+        FloatVector x14 = w12.rearrange(SWAP_HIGH_2, w14);
+        FloatVector x13 = w13.rearrange(SWAP_LOW_2, w15);
+        FloatVector x15 = w13.rearrange(SWAP_HIGH_2, w15);
+        // Bit 2 of row and step.
+        FloatVector y0 = x0.rearrange(SWAP_LOW_4, x4);
+        FloatVector y4 = x0.rearrange(SWAP_HIGH_4, x4);
+        FloatVector y1 = x1.rearrange(SWAP_LOW_4, x5);
+        FloatVector y5 = x1.rearrange(SWAP_HIGH_4, x5);
+        FloatVector y2 = x2.rearrange(SWAP_LOW_4, x6);
+        FloatVector y6 = x2.rearrange(SWAP_HIGH_4, x6);
+        FloatVector y3 = x3.rearrange(SWAP_LOW_4, x7);
+        FloatVector y7 = x3.rearrange(SWAP_HIGH_4, x7);
+        FloatVector y8 = x8.rearrange(SWAP_LOW_4, x12);
+        FloatVector y12 = x8.rearrange(SWAP_HIGH_4, x12);
+        FloatVector y9 = x9.rearrange(SWAP_LOW_4, x13);
+        FloatVector y13 = x9.rearrange(SWAP_HIGH_4, x13);
+        FloatVector y10 = x10.rearrange(SWAP_LOW_4, x14);
+        FloatVector y14 = x10.rearrange(SWAP_HIGH_4, x14);
+        FloatVector y11 = x11.rearrange(SWAP_LOW_4, x15);
+        FloatVector y15 = x11.rearrange(SWAP_HIGH_4, x15);
+        // Bit 3 of row and step.
+        FloatVector z0 = y0.rearrange(SWAP_LOW_8, y8);
+        FloatVector z8 = y0.rearrange(SWAP_HIGH_8, y8);
+        FloatVector z1 = y1.rearrange(SWAP_LOW_8, y9);
+        FloatVector z9 = y1.rearrange(SWAP_HIGH_8, y9);
+        FloatVector z2 = y2.rearrange(SWAP_LOW_8, y10);
+        FloatVector z10 = y2.rearrange(SWAP_HIGH_8, y10);
+        FloatVector z3 = y3.rearrange(SWAP_LOW_8, y11);
+        FloatVector z11 = y3.rearrange(SWAP_HIGH_8, y11);
+        FloatVector z4 = y4.rearrange(SWAP_LOW_8, y12);
+        FloatVector z12 = y4.rearrange(SWAP_HIGH_8, y12);
+        FloatVector z5 = y5.rearrange(SWAP_LOW_8, y13);
+        FloatVector z13 = y5.rearrange(SWAP_HIGH_8, y13);
+        FloatVector z6 = y6.rearrange(SWAP_LOW_8, y14);
+        FloatVector z14 = y6.rearrange(SWAP_HIGH_8, y14);
+        FloatVector z7 = y7.rearrange(SWAP_LOW_8, y15);
+        FloatVector z15 = y7.rearrange(SWAP_HIGH_8, y15);
+        z0.intoArray(ap, dst + 0 * MR, PANEL_ROWS);
+        z1.intoArray(ap, dst + 1 * MR, PANEL_ROWS);
+        z2.intoArray(ap, dst + 2 * MR, PANEL_ROWS);
+        z3.intoArray(ap, dst + 3 * MR, PANEL_ROWS);
+        z4.intoArray(ap, dst + 4 * MR, PANEL_ROWS);
+        z5.intoArray(ap, dst + 5 * MR, PANEL_ROWS);
+        z6.intoArray(ap, dst + 6 * MR, PANEL_ROWS);
+        z7.intoArray(ap, dst + 7 * MR, PANEL_ROWS);
+        z8.intoArray(ap, dst + 8 * MR, PANEL_ROWS);
+        z9.intoArray(ap, dst + 9 * MR, PANEL_ROWS);
+        z10.intoArray(ap, dst + 10 * MR, PANEL_ROWS);
+        z11.intoArray(ap, dst + 11 * MR, PANEL_ROWS);
+        z12.intoArray(ap, dst + 12 * MR, PANEL_ROWS);
+        z13.intoArray(ap, dst + 13 * MR, PANEL_ROWS);
+        z14.intoArray(ap, dst + 14 * MR, PANEL_ROWS);
+        z15.intoArray(ap, dst + 15 * MR, PANEL_ROWS);
+    }
+
+    /**
+     * The rounds of {@link #transposeSteps16}, as lanes of a pair of vectors (16 and up: the second's): the round of
+     * bit b swaps bit b of the row (which vector of the pair) with bit b of the step (the lane), so that after the
+     * four rounds vector q holds step q's rows.
+     */
+    private static final VectorShuffle<Float> SWAP_LOW_1 = sixteenLanes(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+    private static final VectorShuffle<Float> SWAP_HIGH_1 = sixteenLanes(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+    private static final VectorShuffle<Float> SWAP_LOW_2 = sixteenLanes(0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
+    private static final VectorShuffle<Float> SWAP_HIGH_2 = sixteenLanes(2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
+    private static final VectorShuffle<Float> SWAP_LOW_4 = sixteenLanes(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+    private static final VectorShuffle<Float> SWAP_HIGH_4 = sixteenLanes(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+    private static final VectorShuffle<Float> SWAP_LOW_8 = sixteenLanes(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    private static final VectorShuffle<Float> SWAP_HIGH_8 = sixteenLanes(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+
+    private static VectorShuffle<Float> sixteenLanes(int... lanes) {
+        return V == 16 ? VectorShuffle.fromValues(S, lanes) : null;
+    }
+
+    /** The lanes of a panel's rows, where a vector holds them all (MR <= V). */
+    private static final VectorMask<Float> PANEL_ROWS = S.indexInRange(0, Math.min(MR, V));
+
+    /**
+     * A whole panel of a transposed A, {@code A(i, p) = a[off + i + p cs]} (a weight gradient's {@code X^T}), whose MR
+     * rows are contiguous at every step of k: one masked vector a step (where it would read past {@code a} or write
+     * past {@code ap}, a float at a time), rather than a float at a time throughout.
+     */
+    private static void panelRows(int kc, float[] a, int off, int cs, float[] ap, int base) {
+        int p = 0;
+        for (; p < kc && off + p * cs <= a.length - V && base + p * MR <= ap.length - V; p++) {
+            FloatVector.fromArray(S, a, off + p * cs, PANEL_ROWS).intoArray(ap, base + p * MR, PANEL_ROWS);
+        }
+        for (; p < kc; p++) {
+            for (int r = 0; r < MR; r++) {
+                ap[base + p * MR + r] = a[off + p * cs + r];
             }
         }
     }
