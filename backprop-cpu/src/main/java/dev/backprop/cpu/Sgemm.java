@@ -472,8 +472,9 @@ final class Sgemm {
      * <p>
      * One thread, Intel Xeon (2026-12-06), 96-row blocks: a row-major [768 x 128] A packed into 12-row panels in
      * 0.20 ns a float against 0.35 a float at a time; a transposed one ({@link #panelRows}) in 0.14-0.15 against
-     * 0.49-0.58. In the GPT recipe, whose products packed A in 13.6% of the step's samples, 27.8-29.2 thousand tokens a
-     * second against 25.1-25.2 (medians of three rounds, two JVMs each). Two-vector {@code selectFrom} ({@code
+     * 0.49-0.58. In the GPT recipe, whose products packed A in 13.6% of the step's samples ({@code perf}), 27.1-27.4 thousand
+     * tokens a second against 24.7-25.3 (this and BLIS's order for the 12-row tile, {@link #tiles}; medians of three
+     * rounds in each of three JVMs a side, alternating). Two-vector {@code selectFrom} ({@code
      * vpermi2ps}) instead of {@code rearrange} packed in 0.15 ns a float, but with 64 of them in one method C1 gave up
      * on it ("out of virtual registers"), and it ran in the interpreter, allocating, until C2 compiled it a second or
      * so later; with eight steps a call C1 gave up as well.
