@@ -322,14 +322,13 @@ final class Sgemm {
      * from {@code cAt}, bias columns from {@code biasAt}, in BLIS's order: a panel of B kept in L1 against the block
      * of A (two panels at a time with {@link #PAIRED_PANELS}).
      * <p>
-     * The 12-row tile walked each row panel of C along its columns instead from 2026-12-03, when that ran the 1024
-     * and 2048 products 5-6% faster on an Intel Xeon (family 6) whose FMA peak read 251 GFLOP/s on two threads that day. On
+     * The 12-row tile walked each row panel of C along its columns instead from 2026-12-03, when that ran the 1024 and
+     * 2048 products 5-6% faster on an Intel Xeon (family 6) whose FMA peak read 251 GFLOP/s on two threads that day. On
      * the same family and model on 2026-12-06, at 480-490 GFLOP/s, BLIS's order ran the products as fast or faster in
-     * three runs of alternating rounds in one JVM (the GPT's shapes in two, MiniLM's and the MLP's in one; two
-     * threads, medians of 4-8 rounds): 512^3 1.04-1.07x, 1024^3 1.01-1.05x,
-     * 2048^3 0.99-1.01x, the GPT recipe's [768 x 128] x [384 x 128]^T 1.03-1.04x, [768 x 512] x [128 x 512]^T
-     * 1.02-1.05x, its weight gradients 1.00-1.03x, MiniLM's [4096 x 1536] x [1536 x 384] 1.05x, the MNIST MLP's
-     * first layer 1.05x.
+     * three runs of alternating rounds in one JVM (the GPT's shapes in two, MiniLM's and the MLP's in one; two threads,
+     * medians of 4-8 rounds): 512^3 1.04-1.07x, 1024^3 1.01-1.05x, 2048^3 0.99-1.01x, the GPT recipe's [768 x 128] x
+     * [384 x 128]^T 1.03-1.04x, [768 x 512] x [128 x 512]^T 1.02-1.05x, its weight gradients 1.00-1.03x, MiniLM's [4096
+     * x 1536] x [1536 x 384] 1.05x, the MNIST MLP's first layer 1.05x.
      */
     private static void tiles(int mc, int nc, int kc, float[] ap, float[] bp, float[] bias, int biasAt,
                               float[] c, int cAt, int ldc, boolean add, float[] edge) {
@@ -470,14 +469,14 @@ final class Sgemm {
      * vectors: sixteen steps of k at a time ({@link #transposeSteps16}) rather than one float at a time with a store
      * every MR floats; the steps after the last sixteen are copied a float at a time.
      * <p>
-     * One thread, Intel Xeon (2026-12-06), 96-row blocks: a row-major [768 x 128] A packed into 12-row panels in
-     * 0.20 ns a float against 0.35 a float at a time; a transposed one ({@link #panelRows}) in 0.14-0.15 against
-     * 0.49-0.58. In the GPT recipe, whose products packed A in 13.6% of the step's samples ({@code perf}), 27.1-27.4 thousand
+     * One thread, Intel Xeon (2026-12-06), 96-row blocks: a row-major [768 x 128] A packed into 12-row panels in 0.20
+     * ns a float against 0.35 a float at a time; a transposed one ({@link #panelRows}) in 0.14-0.15 against 0.49-0.58.
+     * In the GPT recipe, whose products packed A in 13.6% of the step's samples ({@code perf}), 27.1-27.4 thousand
      * tokens a second against 24.7-25.3 (this and BLIS's order for the 12-row tile, {@link #tiles}; medians of three
-     * rounds in each of three JVMs a side, alternating). Two-vector {@code selectFrom} ({@code
-     * vpermi2ps}) instead of {@code rearrange} packed in 0.15 ns a float, but with 64 of them in one method C1 gave up
-     * on it ("out of virtual registers"), and it ran in the interpreter, allocating, until C2 compiled it a second or
-     * so later; with eight steps a call C1 gave up as well.
+     * rounds in each of three JVMs a side, alternating). Two-vector {@code selectFrom} ({@code vpermi2ps}) instead of
+     * {@code rearrange} packed in 0.15 ns a float, but with 64 of them in one method C1 gave up on it ("out of virtual
+     * registers"), and it ran in the interpreter, allocating, until C2 compiled it a second or so later; with eight
+     * steps a call C1 gave up as well.
      */
     private static void transposeRows(int kc, float[] a, int off, int rs, float[] ap, int base) {
         int p = 0;
@@ -606,17 +605,30 @@ final class Sgemm {
      * bit b swaps bit b of the row (which vector of the pair) with bit b of the step (the lane), so that after the
      * four rounds vector q holds step q's rows.
      */
-    private static final VectorShuffle<Float> SWAP_LOW_1 = sixteenLanes(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
-    private static final VectorShuffle<Float> SWAP_HIGH_1 = sixteenLanes(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
-    private static final VectorShuffle<Float> SWAP_LOW_2 = sixteenLanes(0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
-    private static final VectorShuffle<Float> SWAP_HIGH_2 = sixteenLanes(2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
-    private static final VectorShuffle<Float> SWAP_LOW_4 = sixteenLanes(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
-    private static final VectorShuffle<Float> SWAP_HIGH_4 = sixteenLanes(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
-    private static final VectorShuffle<Float> SWAP_LOW_8 = sixteenLanes(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-    private static final VectorShuffle<Float> SWAP_HIGH_8 = sixteenLanes(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    private static final VectorShuffle<Float> SWAP_LOW_1 = swapRound(1, false);
+    private static final VectorShuffle<Float> SWAP_HIGH_1 = swapRound(1, true);
+    private static final VectorShuffle<Float> SWAP_LOW_2 = swapRound(2, false);
+    private static final VectorShuffle<Float> SWAP_HIGH_2 = swapRound(2, true);
+    private static final VectorShuffle<Float> SWAP_LOW_4 = swapRound(4, false);
+    private static final VectorShuffle<Float> SWAP_HIGH_4 = swapRound(4, true);
+    private static final VectorShuffle<Float> SWAP_LOW_8 = swapRound(8, false);
+    private static final VectorShuffle<Float> SWAP_HIGH_8 = swapRound(8, true);
 
-    private static VectorShuffle<Float> sixteenLanes(int... lanes) {
-        return V == 16 ? VectorShuffle.fromValues(S, lanes) : null;
+    /**
+     * The shuffle of the round of {@code bit} that makes the pair's first vector (its second, with {@code second}): a
+     * lane with that bit clear takes the first vector's lane (the first's own; for the second, the lane with the bit
+     * set), a lane with it set the second vector's (for the first, the lane with the bit clear; the second's own).
+     */
+    private static VectorShuffle<Float> swapRound(int bit, boolean second) {
+        if (V != 16) {
+            return null;
+        }
+        int[] lanes = new int[16];
+        for (int l = 0; l < 16; l++) {
+            boolean set = (l & bit) != 0;
+            lanes[l] = second ? (set ? 16 + l : l | bit) : (set ? 16 + (l & ~bit) : l);
+        }
+        return VectorShuffle.fromValues(S, lanes);
     }
 
     /** The lanes of a panel's rows, where a vector holds them all (MR <= V). */
