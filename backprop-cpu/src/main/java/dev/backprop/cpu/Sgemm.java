@@ -481,7 +481,7 @@ final class Sgemm {
     private static void transposeRows(int kc, float[] a, int off, int rs, float[] ap, int base) {
         int p = 0;
         for (; p + 16 <= kc && base + (p + 15) * MR <= ap.length - V; p += 16) {
-            transposeSteps16(a, off + p, rs, ap, base + p * MR);
+            transposeSteps16(a, off + p, rs, MR, ap, base + p * MR, MR, PANEL_ROWS);
         }
         for (; p < kc; p++) {
             for (int r = 0; r < MR; r++) {
@@ -491,29 +491,31 @@ final class Sgemm {
     }
 
     /**
-     * Sixteen steps of k of MR rows, {@code a[src + r rs + q]}, into {@code ap[dst + q MR + r]}: each row's sixteen
-     * loaded as one vector (rows past MR are zeros), transposed in registers by four rounds of two-vector shuffles,
-     * each swapping one bit of the row with one bit of the step, so that vector q ends up holding step q's rows, and
-     * stored as one masked vector of MR lanes.
+     * Sixteen steps of k of up to sixteen rows, {@code a[src + r rs + q]}, into {@code out[dst + q stride + r]}: each
+     * row's sixteen loaded as one vector (rows past {@code rows} are zeros), transposed in registers by four rounds of
+     * two-vector shuffles, each swapping one bit of the row with one bit of the step, so that vector q ends up holding
+     * step q's rows, and stored as one vector, its {@code lanes} only. A's panels of MR rows and a transposed B's
+     * 16-column halves of a panel.
      */
-    private static void transposeSteps16(float[] a, int src, int rs, float[] ap, int dst) {
+    private static void transposeSteps16(float[] a, int src, int rs, int rows, float[] out, int dst, int stride,
+                                         VectorMask<Float> lanes) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector r0 = FloatVector.fromArray(S, a, src);
-        FloatVector r1 = MR > 1 ? FloatVector.fromArray(S, a, src + 1 * rs) : zero;
-        FloatVector r2 = MR > 2 ? FloatVector.fromArray(S, a, src + 2 * rs) : zero;
-        FloatVector r3 = MR > 3 ? FloatVector.fromArray(S, a, src + 3 * rs) : zero;
-        FloatVector r4 = MR > 4 ? FloatVector.fromArray(S, a, src + 4 * rs) : zero;
-        FloatVector r5 = MR > 5 ? FloatVector.fromArray(S, a, src + 5 * rs) : zero;
-        FloatVector r6 = MR > 6 ? FloatVector.fromArray(S, a, src + 6 * rs) : zero;
-        FloatVector r7 = MR > 7 ? FloatVector.fromArray(S, a, src + 7 * rs) : zero;
-        FloatVector r8 = MR > 8 ? FloatVector.fromArray(S, a, src + 8 * rs) : zero;
-        FloatVector r9 = MR > 9 ? FloatVector.fromArray(S, a, src + 9 * rs) : zero;
-        FloatVector r10 = MR > 10 ? FloatVector.fromArray(S, a, src + 10 * rs) : zero;
-        FloatVector r11 = MR > 11 ? FloatVector.fromArray(S, a, src + 11 * rs) : zero;
-        FloatVector r12 = MR > 12 ? FloatVector.fromArray(S, a, src + 12 * rs) : zero;
-        FloatVector r13 = MR > 13 ? FloatVector.fromArray(S, a, src + 13 * rs) : zero;
-        FloatVector r14 = MR > 14 ? FloatVector.fromArray(S, a, src + 14 * rs) : zero;
-        FloatVector r15 = MR > 15 ? FloatVector.fromArray(S, a, src + 15 * rs) : zero;
+        FloatVector r1 = rows > 1 ? FloatVector.fromArray(S, a, src + 1 * rs) : zero;
+        FloatVector r2 = rows > 2 ? FloatVector.fromArray(S, a, src + 2 * rs) : zero;
+        FloatVector r3 = rows > 3 ? FloatVector.fromArray(S, a, src + 3 * rs) : zero;
+        FloatVector r4 = rows > 4 ? FloatVector.fromArray(S, a, src + 4 * rs) : zero;
+        FloatVector r5 = rows > 5 ? FloatVector.fromArray(S, a, src + 5 * rs) : zero;
+        FloatVector r6 = rows > 6 ? FloatVector.fromArray(S, a, src + 6 * rs) : zero;
+        FloatVector r7 = rows > 7 ? FloatVector.fromArray(S, a, src + 7 * rs) : zero;
+        FloatVector r8 = rows > 8 ? FloatVector.fromArray(S, a, src + 8 * rs) : zero;
+        FloatVector r9 = rows > 9 ? FloatVector.fromArray(S, a, src + 9 * rs) : zero;
+        FloatVector r10 = rows > 10 ? FloatVector.fromArray(S, a, src + 10 * rs) : zero;
+        FloatVector r11 = rows > 11 ? FloatVector.fromArray(S, a, src + 11 * rs) : zero;
+        FloatVector r12 = rows > 12 ? FloatVector.fromArray(S, a, src + 12 * rs) : zero;
+        FloatVector r13 = rows > 13 ? FloatVector.fromArray(S, a, src + 13 * rs) : zero;
+        FloatVector r14 = rows > 14 ? FloatVector.fromArray(S, a, src + 14 * rs) : zero;
+        FloatVector r15 = rows > 15 ? FloatVector.fromArray(S, a, src + 15 * rs) : zero;
         // Bit 0 of row and step.
         FloatVector w0 = r0.rearrange(SWAP_LOW_1, r1);
         FloatVector w1 = r0.rearrange(SWAP_HIGH_1, r1);
@@ -582,22 +584,22 @@ final class Sgemm {
         FloatVector z14 = y6.rearrange(SWAP_HIGH_8, y14);
         FloatVector z7 = y7.rearrange(SWAP_LOW_8, y15);
         FloatVector z15 = y7.rearrange(SWAP_HIGH_8, y15);
-        z0.intoArray(ap, dst + 0 * MR, PANEL_ROWS);
-        z1.intoArray(ap, dst + 1 * MR, PANEL_ROWS);
-        z2.intoArray(ap, dst + 2 * MR, PANEL_ROWS);
-        z3.intoArray(ap, dst + 3 * MR, PANEL_ROWS);
-        z4.intoArray(ap, dst + 4 * MR, PANEL_ROWS);
-        z5.intoArray(ap, dst + 5 * MR, PANEL_ROWS);
-        z6.intoArray(ap, dst + 6 * MR, PANEL_ROWS);
-        z7.intoArray(ap, dst + 7 * MR, PANEL_ROWS);
-        z8.intoArray(ap, dst + 8 * MR, PANEL_ROWS);
-        z9.intoArray(ap, dst + 9 * MR, PANEL_ROWS);
-        z10.intoArray(ap, dst + 10 * MR, PANEL_ROWS);
-        z11.intoArray(ap, dst + 11 * MR, PANEL_ROWS);
-        z12.intoArray(ap, dst + 12 * MR, PANEL_ROWS);
-        z13.intoArray(ap, dst + 13 * MR, PANEL_ROWS);
-        z14.intoArray(ap, dst + 14 * MR, PANEL_ROWS);
-        z15.intoArray(ap, dst + 15 * MR, PANEL_ROWS);
+        z0.intoArray(out, dst + 0 * stride, lanes);
+        z1.intoArray(out, dst + 1 * stride, lanes);
+        z2.intoArray(out, dst + 2 * stride, lanes);
+        z3.intoArray(out, dst + 3 * stride, lanes);
+        z4.intoArray(out, dst + 4 * stride, lanes);
+        z5.intoArray(out, dst + 5 * stride, lanes);
+        z6.intoArray(out, dst + 6 * stride, lanes);
+        z7.intoArray(out, dst + 7 * stride, lanes);
+        z8.intoArray(out, dst + 8 * stride, lanes);
+        z9.intoArray(out, dst + 9 * stride, lanes);
+        z10.intoArray(out, dst + 10 * stride, lanes);
+        z11.intoArray(out, dst + 11 * stride, lanes);
+        z12.intoArray(out, dst + 12 * stride, lanes);
+        z13.intoArray(out, dst + 13 * stride, lanes);
+        z14.intoArray(out, dst + 14 * stride, lanes);
+        z15.intoArray(out, dst + 15 * stride, lanes);
     }
 
     /**
@@ -654,6 +656,27 @@ final class Sgemm {
     /** The low or high 128-bit halves of two eight-lane vectors, side by side. */
     private static final VectorShuffle<Float> HALVES_LOW = eightLanes(0, 1, 2, 3, 8, 9, 10, 11);
     private static final VectorShuffle<Float> HALVES_HIGH = eightLanes(4, 5, 6, 7, 12, 13, 14, 15);
+
+    /**
+     * A whole panel (32 columns, AVX-512's sixteen-float vectors) of a transposed B, {@code B(p, j) = b[off + j cs +
+     * p]} (a dense layer's {@code x W^T}): sixteen steps of k at a time, each half of the panel's columns transposed in
+     * registers ({@link #transposeSteps16}), rather than one float at a time with a store every NR floats; the steps
+     * after the last sixteen a float at a time.
+     */
+    private static void transposedPanel16(int kc, float[] b, int off, int cs, float[] bp, int base) {
+        int p = 0;
+        for (; p + 16 <= kc; p += 16) {
+            transposeSteps16(b, off + p, cs, 16, bp, base + p * NR, NR, ALL_LANES);
+            transposeSteps16(b, off + 16 * cs + p, cs, 16, bp, base + p * NR + 16, NR, ALL_LANES);
+        }
+        for (; p < kc; p++) {
+            for (int j = 0; j < NR; j++) {
+                bp[base + p * NR + j] = b[off + j * cs + p];
+            }
+        }
+    }
+
+    private static final VectorMask<Float> ALL_LANES = S.maskAll(true);
 
     /**
      * A whole panel (16 columns, AVX2's eight-float vectors) of a transposed B, {@code B(p, j) = b[off + j cs + p]}
@@ -773,6 +796,8 @@ final class Sgemm {
                 }
             } else if (rs == 1 && V == 8 && cols == NR) {
                 transposedPanel(kc, b, off + jr * cs, cs, bp, base);
+            } else if (rs == 1 && V == 16 && cols == NR) {
+                transposedPanel16(kc, b, off + jr * cs, cs, bp, base);
             } else if (rs == 1) {
                 for (int j = 0; j < cols; j++) {
                     int src = off + (jr + j) * cs;
