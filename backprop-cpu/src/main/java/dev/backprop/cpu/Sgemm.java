@@ -402,13 +402,19 @@ final class Sgemm {
                 transpose4(kc, a, off + ir * rs, rs, ap, base);
             } else if (rs == 1 && rows == MR && MR <= V) {
                 panelRows(kc, a, off + ir, cs, ap, base);
-            } else if (cs == 1 && rows == MR && V == 16) {
-                transposeRows(kc, a, off + ir * rs, rs, ap, base);
             } else if (cs == 1) {
-                for (int r = 0; r < rows; r++) {
-                    int src = off + (ir + r) * rs;
-                    for (int p = 0; p < kc; p++) {
-                        ap[base + p * MR + r] = a[src + p];
+                // Step by step, each step's rows stored side by side (a float from each row of A): 0.23 ns a float
+                // against 0.38-0.42 row by row, each row's floats stored MR apart (one thread, Intel Xeon, 2026-12-06,
+                // 12-row panels of a [768 x 128] A; 6-row panels 0.27 against 0.35). Not kept: a transpose in registers
+                // sixteen steps at a time (four rounds of two-vector shuffles, here and for a transposed B), 0.15 ns a
+                // float with selectFrom and 0.20 with rearrange, the GPT recipe 3-11% faster than this loop with the
+                // former; but C1 gave up on the method ("out of virtual registers"), so it ran in the interpreter until
+                // C2 had compiled it, and C2's compiling it raised the MNIST MLP's peak resident memory by 10-25 MB
+                // (rearrange: 55-70 MB) and the time-to-99% command's wall time by up to 0.5 s (rearrange: 0.4-0.6 s).
+                for (int p = 0; p < kc; p++) {
+                    int dst = base + p * MR;
+                    for (int r = 0; r < rows; r++) {
+                        ap[dst + r] = a[off + (ir + r) * rs + p];
                     }
                 }
             } else {
@@ -464,175 +470,6 @@ final class Sgemm {
         }
     }
 
-    /**
-     * A whole panel of a row-major A, {@code a[off + r rs + p]} (MR rows, at most 16), with AVX-512's sixteen-float
-     * vectors: sixteen steps of k at a time ({@link #transposeSteps16}) rather than one float at a time with a store
-     * every MR floats; the steps after the last sixteen are copied a float at a time.
-     * <p>
-     * One thread, Intel Xeon (2026-12-06), 96-row blocks: a row-major [768 x 128] A packed into 12-row panels in 0.20
-     * ns a float against 0.35 a float at a time; a transposed one ({@link #panelRows}) in 0.14-0.15 against 0.49-0.58.
-     * In the GPT recipe, whose products packed A in 13.6% of the step's samples ({@code perf}), 27.1-27.4 thousand
-     * tokens a second against 24.7-25.3 (this and BLIS's order for the 12-row tile, {@link #tiles}; medians of three
-     * rounds in each of three JVMs a side, alternating). Two-vector {@code selectFrom} ({@code vpermi2ps}) instead of
-     * {@code rearrange} packed in 0.15 ns a float, but with 64 of them in one method C1 gave up on it ("out of virtual
-     * registers"), and it ran in the interpreter, allocating, until C2 compiled it a second or so later; with eight
-     * steps a call C1 gave up as well.
-     */
-    private static void transposeRows(int kc, float[] a, int off, int rs, float[] ap, int base) {
-        int p = 0;
-        for (; p + 16 <= kc && base + (p + 15) * MR <= ap.length - V; p += 16) {
-            transposeSteps16(a, off + p, rs, MR, ap, base + p * MR, MR, PANEL_ROWS);
-        }
-        for (; p < kc; p++) {
-            for (int r = 0; r < MR; r++) {
-                ap[base + p * MR + r] = a[off + r * rs + p];
-            }
-        }
-    }
-
-    /**
-     * Sixteen steps of k of up to sixteen rows, {@code a[src + r rs + q]}, into {@code out[dst + q stride + r]}: each
-     * row's sixteen loaded as one vector (rows past {@code rows} are zeros), transposed in registers by four rounds of
-     * two-vector shuffles, each swapping one bit of the row with one bit of the step, so that vector q ends up holding
-     * step q's rows, and stored as one vector, its {@code lanes} only. A's panels of MR rows and a transposed B's
-     * 16-column halves of a panel.
-     */
-    private static void transposeSteps16(float[] a, int src, int rs, int rows, float[] out, int dst, int stride,
-                                         VectorMask<Float> lanes) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector r0 = FloatVector.fromArray(S, a, src);
-        FloatVector r1 = rows > 1 ? FloatVector.fromArray(S, a, src + 1 * rs) : zero;
-        FloatVector r2 = rows > 2 ? FloatVector.fromArray(S, a, src + 2 * rs) : zero;
-        FloatVector r3 = rows > 3 ? FloatVector.fromArray(S, a, src + 3 * rs) : zero;
-        FloatVector r4 = rows > 4 ? FloatVector.fromArray(S, a, src + 4 * rs) : zero;
-        FloatVector r5 = rows > 5 ? FloatVector.fromArray(S, a, src + 5 * rs) : zero;
-        FloatVector r6 = rows > 6 ? FloatVector.fromArray(S, a, src + 6 * rs) : zero;
-        FloatVector r7 = rows > 7 ? FloatVector.fromArray(S, a, src + 7 * rs) : zero;
-        FloatVector r8 = rows > 8 ? FloatVector.fromArray(S, a, src + 8 * rs) : zero;
-        FloatVector r9 = rows > 9 ? FloatVector.fromArray(S, a, src + 9 * rs) : zero;
-        FloatVector r10 = rows > 10 ? FloatVector.fromArray(S, a, src + 10 * rs) : zero;
-        FloatVector r11 = rows > 11 ? FloatVector.fromArray(S, a, src + 11 * rs) : zero;
-        FloatVector r12 = rows > 12 ? FloatVector.fromArray(S, a, src + 12 * rs) : zero;
-        FloatVector r13 = rows > 13 ? FloatVector.fromArray(S, a, src + 13 * rs) : zero;
-        FloatVector r14 = rows > 14 ? FloatVector.fromArray(S, a, src + 14 * rs) : zero;
-        FloatVector r15 = rows > 15 ? FloatVector.fromArray(S, a, src + 15 * rs) : zero;
-        // Bit 0 of row and step.
-        FloatVector w0 = r0.rearrange(SWAP_LOW_1, r1);
-        FloatVector w1 = r0.rearrange(SWAP_HIGH_1, r1);
-        FloatVector w2 = r2.rearrange(SWAP_LOW_1, r3);
-        FloatVector w3 = r2.rearrange(SWAP_HIGH_1, r3);
-        FloatVector w4 = r4.rearrange(SWAP_LOW_1, r5);
-        FloatVector w5 = r4.rearrange(SWAP_HIGH_1, r5);
-        FloatVector w6 = r6.rearrange(SWAP_LOW_1, r7);
-        FloatVector w7 = r6.rearrange(SWAP_HIGH_1, r7);
-        FloatVector w8 = r8.rearrange(SWAP_LOW_1, r9);
-        FloatVector w9 = r8.rearrange(SWAP_HIGH_1, r9);
-        FloatVector w10 = r10.rearrange(SWAP_LOW_1, r11);
-        FloatVector w11 = r10.rearrange(SWAP_HIGH_1, r11);
-        FloatVector w12 = r12.rearrange(SWAP_LOW_1, r13);
-        FloatVector w13 = r12.rearrange(SWAP_HIGH_1, r13);
-        FloatVector w14 = r14.rearrange(SWAP_LOW_1, r15);
-        FloatVector w15 = r14.rearrange(SWAP_HIGH_1, r15);
-        // Bit 1 of row and step.
-        FloatVector x0 = w0.rearrange(SWAP_LOW_2, w2);
-        FloatVector x2 = w0.rearrange(SWAP_HIGH_2, w2);
-        FloatVector x1 = w1.rearrange(SWAP_LOW_2, w3);
-        FloatVector x3 = w1.rearrange(SWAP_HIGH_2, w3);
-        FloatVector x4 = w4.rearrange(SWAP_LOW_2, w6);
-        FloatVector x6 = w4.rearrange(SWAP_HIGH_2, w6);
-        FloatVector x5 = w5.rearrange(SWAP_LOW_2, w7);
-        FloatVector x7 = w5.rearrange(SWAP_HIGH_2, w7);
-        FloatVector x8 = w8.rearrange(SWAP_LOW_2, w10);
-        FloatVector x10 = w8.rearrange(SWAP_HIGH_2, w10);
-        FloatVector x9 = w9.rearrange(SWAP_LOW_2, w11);
-        FloatVector x11 = w9.rearrange(SWAP_HIGH_2, w11);
-        FloatVector x12 = w12.rearrange(SWAP_LOW_2, w14);
-        FloatVector x14 = w12.rearrange(SWAP_HIGH_2, w14);
-        FloatVector x13 = w13.rearrange(SWAP_LOW_2, w15);
-        FloatVector x15 = w13.rearrange(SWAP_HIGH_2, w15);
-        // Bit 2 of row and step.
-        FloatVector y0 = x0.rearrange(SWAP_LOW_4, x4);
-        FloatVector y4 = x0.rearrange(SWAP_HIGH_4, x4);
-        FloatVector y1 = x1.rearrange(SWAP_LOW_4, x5);
-        FloatVector y5 = x1.rearrange(SWAP_HIGH_4, x5);
-        FloatVector y2 = x2.rearrange(SWAP_LOW_4, x6);
-        FloatVector y6 = x2.rearrange(SWAP_HIGH_4, x6);
-        FloatVector y3 = x3.rearrange(SWAP_LOW_4, x7);
-        FloatVector y7 = x3.rearrange(SWAP_HIGH_4, x7);
-        FloatVector y8 = x8.rearrange(SWAP_LOW_4, x12);
-        FloatVector y12 = x8.rearrange(SWAP_HIGH_4, x12);
-        FloatVector y9 = x9.rearrange(SWAP_LOW_4, x13);
-        FloatVector y13 = x9.rearrange(SWAP_HIGH_4, x13);
-        FloatVector y10 = x10.rearrange(SWAP_LOW_4, x14);
-        FloatVector y14 = x10.rearrange(SWAP_HIGH_4, x14);
-        FloatVector y11 = x11.rearrange(SWAP_LOW_4, x15);
-        FloatVector y15 = x11.rearrange(SWAP_HIGH_4, x15);
-        // Bit 3 of row and step.
-        FloatVector z0 = y0.rearrange(SWAP_LOW_8, y8);
-        FloatVector z8 = y0.rearrange(SWAP_HIGH_8, y8);
-        FloatVector z1 = y1.rearrange(SWAP_LOW_8, y9);
-        FloatVector z9 = y1.rearrange(SWAP_HIGH_8, y9);
-        FloatVector z2 = y2.rearrange(SWAP_LOW_8, y10);
-        FloatVector z10 = y2.rearrange(SWAP_HIGH_8, y10);
-        FloatVector z3 = y3.rearrange(SWAP_LOW_8, y11);
-        FloatVector z11 = y3.rearrange(SWAP_HIGH_8, y11);
-        FloatVector z4 = y4.rearrange(SWAP_LOW_8, y12);
-        FloatVector z12 = y4.rearrange(SWAP_HIGH_8, y12);
-        FloatVector z5 = y5.rearrange(SWAP_LOW_8, y13);
-        FloatVector z13 = y5.rearrange(SWAP_HIGH_8, y13);
-        FloatVector z6 = y6.rearrange(SWAP_LOW_8, y14);
-        FloatVector z14 = y6.rearrange(SWAP_HIGH_8, y14);
-        FloatVector z7 = y7.rearrange(SWAP_LOW_8, y15);
-        FloatVector z15 = y7.rearrange(SWAP_HIGH_8, y15);
-        z0.intoArray(out, dst + 0 * stride, lanes);
-        z1.intoArray(out, dst + 1 * stride, lanes);
-        z2.intoArray(out, dst + 2 * stride, lanes);
-        z3.intoArray(out, dst + 3 * stride, lanes);
-        z4.intoArray(out, dst + 4 * stride, lanes);
-        z5.intoArray(out, dst + 5 * stride, lanes);
-        z6.intoArray(out, dst + 6 * stride, lanes);
-        z7.intoArray(out, dst + 7 * stride, lanes);
-        z8.intoArray(out, dst + 8 * stride, lanes);
-        z9.intoArray(out, dst + 9 * stride, lanes);
-        z10.intoArray(out, dst + 10 * stride, lanes);
-        z11.intoArray(out, dst + 11 * stride, lanes);
-        z12.intoArray(out, dst + 12 * stride, lanes);
-        z13.intoArray(out, dst + 13 * stride, lanes);
-        z14.intoArray(out, dst + 14 * stride, lanes);
-        z15.intoArray(out, dst + 15 * stride, lanes);
-    }
-
-    /**
-     * The rounds of {@link #transposeSteps16}, as lanes of a pair of vectors (16 and up: the second's): the round of
-     * bit b swaps bit b of the row (which vector of the pair) with bit b of the step (the lane), so that after the
-     * four rounds vector q holds step q's rows.
-     */
-    private static final VectorShuffle<Float> SWAP_LOW_1 = swapRound(1, false);
-    private static final VectorShuffle<Float> SWAP_HIGH_1 = swapRound(1, true);
-    private static final VectorShuffle<Float> SWAP_LOW_2 = swapRound(2, false);
-    private static final VectorShuffle<Float> SWAP_HIGH_2 = swapRound(2, true);
-    private static final VectorShuffle<Float> SWAP_LOW_4 = swapRound(4, false);
-    private static final VectorShuffle<Float> SWAP_HIGH_4 = swapRound(4, true);
-    private static final VectorShuffle<Float> SWAP_LOW_8 = swapRound(8, false);
-    private static final VectorShuffle<Float> SWAP_HIGH_8 = swapRound(8, true);
-
-    /**
-     * The shuffle of the round of {@code bit} that makes the pair's first vector (its second, with {@code second}): a
-     * lane with that bit clear takes the first vector's lane (the first's own; for the second, the lane with the bit
-     * set), a lane with it set the second vector's (for the first, the lane with the bit clear; the second's own).
-     */
-    private static VectorShuffle<Float> swapRound(int bit, boolean second) {
-        if (V != 16) {
-            return null;
-        }
-        int[] lanes = new int[16];
-        for (int l = 0; l < 16; l++) {
-            boolean set = (l & bit) != 0;
-            lanes[l] = second ? (set ? 16 + l : l | bit) : (set ? 16 + (l & ~bit) : l);
-        }
-        return VectorShuffle.fromValues(S, lanes);
-    }
-
     /** The lanes of a panel's rows, where a vector holds them all (MR <= V). */
     private static final VectorMask<Float> PANEL_ROWS = S.indexInRange(0, Math.min(MR, V));
 
@@ -656,27 +493,6 @@ final class Sgemm {
     /** The low or high 128-bit halves of two eight-lane vectors, side by side. */
     private static final VectorShuffle<Float> HALVES_LOW = eightLanes(0, 1, 2, 3, 8, 9, 10, 11);
     private static final VectorShuffle<Float> HALVES_HIGH = eightLanes(4, 5, 6, 7, 12, 13, 14, 15);
-
-    /**
-     * A whole panel (32 columns, AVX-512's sixteen-float vectors) of a transposed B, {@code B(p, j) = b[off + j cs +
-     * p]} (a dense layer's {@code x W^T}): sixteen steps of k at a time, each half of the panel's columns transposed in
-     * registers ({@link #transposeSteps16}), rather than one float at a time with a store every NR floats; the steps
-     * after the last sixteen a float at a time.
-     */
-    private static void transposedPanel16(int kc, float[] b, int off, int cs, float[] bp, int base) {
-        int p = 0;
-        for (; p + 16 <= kc; p += 16) {
-            transposeSteps16(b, off + p, cs, 16, bp, base + p * NR, NR, ALL_LANES);
-            transposeSteps16(b, off + 16 * cs + p, cs, 16, bp, base + p * NR + 16, NR, ALL_LANES);
-        }
-        for (; p < kc; p++) {
-            for (int j = 0; j < NR; j++) {
-                bp[base + p * NR + j] = b[off + j * cs + p];
-            }
-        }
-    }
-
-    private static final VectorMask<Float> ALL_LANES = S.maskAll(true);
 
     /**
      * A whole panel (16 columns, AVX2's eight-float vectors) of a transposed B, {@code B(p, j) = b[off + j cs + p]}
@@ -796,13 +612,12 @@ final class Sgemm {
                 }
             } else if (rs == 1 && V == 8 && cols == NR) {
                 transposedPanel(kc, b, off + jr * cs, cs, bp, base);
-            } else if (rs == 1 && V == 16 && cols == NR) {
-                transposedPanel16(kc, b, off + jr * cs, cs, bp, base);
             } else if (rs == 1) {
-                for (int j = 0; j < cols; j++) {
-                    int src = off + (jr + j) * cs;
-                    for (int p = 0; p < kc; p++) {
-                        bp[base + p * NR + j] = b[src + p];
+                // Step by step, each step's columns stored side by side, as packA does with a row-major A.
+                for (int p = 0; p < kc; p++) {
+                    int dst = base + p * NR;
+                    for (int j = 0; j < cols; j++) {
+                        bp[dst + j] = b[off + (jr + j) * cs + p];
                     }
                 }
             } else {
