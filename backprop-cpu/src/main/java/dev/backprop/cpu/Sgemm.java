@@ -469,19 +469,20 @@ final class Sgemm {
      * A whole panel of a transposed A, {@code A(i, p) = a[off + i + p cs]} (a weight gradient's {@code X^T}), whose MR
      * rows are contiguous at every step of k: one masked vector a step (where it would read past {@code a} or write
      * past {@code ap}, a float at a time), rather than a float at a time throughout. One thread, Intel Xeon
-     * (2026-12-06): 12-row panels of the GPT recipe's [768 x 384]^T in 0.14 ns a float against 0.49-0.58, 6-row
-     * panels 0.28 against 0.65. With BLIS's order ({@link #tiles}), against the code before both, in alternating JVMs
-     * (two threads, medians of four rounds, two runs): the GPT's weight gradients [384 x 768] x [768 x 128] 224.8-230.5
+     * (2026-12-06): 12-row panels of the GPT recipe's [768 x 384]^T in 0.14 ns a float against 0.49-0.58, 6-row panels
+     * 0.28 against 0.65. With BLIS's order ({@link #tiles}), against the code before both, in alternating JVMs (two
+     * threads, medians of four rounds, two runs): the GPT's weight gradients [384 x 768] x [768 x 128] 224.8-230.5
      * GFLOP/s against 171.6-173.4 and [512 x 768] x [768 x 128] 230.3-237.1 against 169.5-169.7.
      * <p>
-     * Not kept: the same for a row-major A's panels and a transposed B's (a dense layer's {@code x W^T}), by a transpose
-     * in registers sixteen steps at a time (four rounds of two-vector shuffles): 0.15 ns a float with {@code
-     * selectFrom}, 0.20 with {@code rearrange}, against 0.35 a float at a time; the GPT recipe 3-11% faster. But C1 gave
-     * up on the {@code selectFrom} method ("out of virtual registers"), so it ran in the interpreter until C2 had
-     * compiled it, and C2's compiling either raised the MNIST MLP's peak resident memory (the compiler's arena: 49 and
-     * 96 MB at its peak against 29) by 10-25 MB and 55-70 MB and the time-to-99% command's wall time by up to 0.5 s and
-     * by 0.4-0.6 s. Copying such panels step by step (a float from each row, stored side by side) was faster alone and
-     * slower inside the products (the MLP's, LeNet-5's and the GPT's forward ones 5-36%).
+     * Not kept: the same for a row-major A's panels and a transposed B's (a dense layer's {@code x W^T}), by a
+     * transpose in registers sixteen steps at a time (four rounds of two-vector shuffles): 0.15 ns a float with {@code
+     * selectFrom}, 0.20 with {@code rearrange}, against 0.35 a float at a time; the GPT recipe 3-11% faster with the
+     * former than with the step-by-step copies below. But C1 gave up on the {@code selectFrom} method ("out of virtual
+     * registers"), so it ran in the interpreter until C2 had compiled it, and C2's compiling either raised the MNIST
+     * MLP's peak resident memory (the compiler's arena: 49 and 96 MB at its peak against 29) by 10-25 MB and 55-70 MB
+     * and the time-to-99% command's wall time by up to 0.5 s and by 0.4-0.6 s. Copying such panels step by step (a
+     * float from each row, stored side by side) was faster alone and slower inside the products (the MLP's, LeNet-5's
+     * and the GPT's forward ones 5-36%).
      */
     private static void panelRows(int kc, float[] a, int off, int cs, float[] ap, int base) {
         int p = 0;
