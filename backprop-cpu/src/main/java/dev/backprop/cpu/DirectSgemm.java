@@ -70,9 +70,10 @@ final class DirectSgemm {
      * this class's 6-row tile spilled an accumulator there (see {@link Sgemm#MR}), and packing for
      * Sgemm's 4-row tile paid off for the training shapes measured on an AVX2-only machine (the MNIST
      * MLP's eight products 0.92 s an epoch instead of 1.24 s, the GPT recipe's 1.0-1.75 times faster,
-     * most about 1.5). Where Sgemm runs its 12-row tile (Intel's AVX-512), not the narrow ones (not measured
-     * there), and the others only under
-     * {@link #PACKED_FLOPS} too: above it the packed 12-row tile was faster than this 6-row one read
+     * most about 1.5). Where Sgemm runs its 12-row tile (Intel's AVX-512), the narrow ones too (two threads, Intel
+     * Xeon, 2026-12-06, alternating JVMs, medians of four rounds, two runs: [100352 x 25] x [6 x 25]^T 37.5-39.5
+     * GFLOP/s against 19.4-20.2 packed, [12800 x 150] x [16 x 150]^T 125.8-129.9 against 68.7-72.9), and the others
+     * only under {@link #PACKED_FLOPS}: above it the packed 12-row tile was faster than this 6-row one read
      * in place (the GPT recipe's products 1.08-1.58 times, the MNIST MLP's 0.92-1.49; below it, the
      * MLP's and LeNet's smaller ones 0.61-0.94).
      */
@@ -80,7 +81,7 @@ final class DirectSgemm {
         if (m <= FEW_ROWS && k <= 4 * MAX_K) {
             return true;
         }
-        if (Sgemm.MR == 6 && n <= V && k <= MAX_K) {
+        if (Sgemm.DIRECT_MR == 6 && n <= V && k <= MAX_K) {
             return true;   // one narrow panel: A is read once whatever its size, so packing it pays nothing back
         }
         return Sgemm.DIRECT_MR == 6 && k <= MAX_K && (long) k * n <= MAX_OPERAND && (long) m * k <= MAX_OPERAND
