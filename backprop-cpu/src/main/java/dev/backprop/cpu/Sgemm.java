@@ -79,7 +79,9 @@ final class Sgemm {
      * threads, seven alternating rounds in one JVM, medians): 1024 1.11x as fast as with blocks of 256 (198 against
      * 178 GFLOP/s), 2048 1.17x, MiniLM's [4096 x 384] x [384 x 1536] 1.19x and [4096 x 1536] x [1536 x 384] 1.24x;
      * the GPT's and the MNIST MLP's products within the rounds' noise; MC of 48 or 144 rows no different from 96.
-     * The 12-row tile (Intel, unmeasured since) keeps blocks of 256.
+     * The 12-row tile keeps blocks of 256, a panel of B (32 KB) in an Intel core's 48-KB L1: on the Intel Xeon with two
+     * FMA pipes (2026-12-06, two threads, alternating rounds in one JVM) blocks of 192 and 128 ran 1024^3 at 325 and
+     * 305 GFLOP/s against 329; larger ones not measured.
      */
     private static final int KC = MR == 12 ? 256 : 2048;
     /** Rows of A packed per block: 96 (up to 768 KB of A at KC = 2048); 64 (up to 512 KB) for the 4-row tile. */
@@ -327,8 +329,8 @@ final class Sgemm {
      * the same family and model on 2026-12-06, at 480-490 GFLOP/s, BLIS's order ran the products as fast or faster in
      * three runs of alternating rounds in one JVM (the GPT's shapes in two, MiniLM's and the MLP's in one; two threads,
      * medians of 4-8 rounds): 512^3 1.04-1.07x, 1024^3 1.01-1.05x, 2048^3 0.99-1.01x, the GPT recipe's [768 x 128] x
-     * [384 x 128]^T 1.03-1.04x, [768 x 512] x [128 x 512]^T 1.02-1.05x, its weight gradients 1.00-1.03x, MiniLM's [4096
-     * x 1536] x [1536 x 384] 1.05x, the MNIST MLP's first layer 1.05x.
+     * [384 x 128]^T 1.03-1.04x, [768 x 512] x [128 x 512]^T 1.02-1.05x, its weight gradients 1.00-1.03x, MiniLM's
+     * [4096 x 1536] x [1536 x 384] 1.05x, the MNIST MLP's first layer 1.05x.
      */
     private static void tiles(int mc, int nc, int kc, float[] ap, float[] bp, float[] bias, int biasAt,
                               float[] c, int cAt, int ldc, boolean add, float[] edge) {
