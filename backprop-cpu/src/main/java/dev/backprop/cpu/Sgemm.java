@@ -32,8 +32,10 @@ final class Sgemm {
      * halves the loads of B per multiply-add: in alternating rounds on two cores of an Intel Xeon
      * (family 6, 2026-12-03) it ran the 1024 product 22% faster than the 6-row tile, MiniLM's
      * [4096 x 384] x [384 x 1536] 14% and [4096 x 1536] x [1536 x 384] 11%, its [4096 x 384] x
-     * [384 x 384] 5% slower, and MiniLM's batch of 32 sentences 23-24 sentences/s against 17; it is
-     * not yet measured on Zen 4 or 5, which keep 6 rows.
+     * [384 x 384] 5% slower, and MiniLM's batch of 32 sentences 23-24 sentences/s against 17. On the same
+     * family and model with two FMA pipes a core (2026-12-06) the squares 512-2048 ran at 0.87-0.92x OpenBLAS with
+     * it and 0.64-0.81x with the 6-row tile (one sitting). On Zen 4 it ran the squares at 0.92-1.00x OpenBLAS against
+     * the 6-row tile's 0.99-1.16x (the sittings of stops 50-51), so Zen 4 and 5 keep 6 rows (Zen 5 unmeasured).
      * {@code -Dbackprop.gemm.rows=4|6|12} overrides the choice (the tests run all three);
      * {@link DirectConvolution} and {@link DirectSgemm} have 4- and 6-row tiles and use {@link #DIRECT_MR}.
      */
