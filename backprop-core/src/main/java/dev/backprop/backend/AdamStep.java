@@ -11,6 +11,13 @@ public record AdamStep(float lr, float beta1, float beta2, float eps, float weig
     /**
      * The update of one element, the definition every kernel must follow; returns the new
      * parameter and writes the new moments into {@code state} ({@code m, v, vMax}).
+     * <p>
+     * A moment smaller in magnitude than {@link #flushBelow flushBelow(beta)} is taken as zero before it decays, so
+     * that its decay never reads or makes a subnormal float: on Intel cores every arithmetic instruction with a
+     * subnormal operand or result takes a microcode assist (the JVM leaves flush-to-zero off), and a parameter whose
+     * gradient has turned zero (an MNIST pixel no longer lit in the batch) sees its first moment decay through the
+     * subnormal range for about 150 steps. The moments differ from PyTorch's by less than {@code 1.2e-38 / beta}; the
+     * MNIST MLP's epoch ran 1.3-1.4x as fast on an Intel Xeon (2026-12-06; Adam had been a third of its samples).
      */
     public float apply(float p, float g, float[] state) {
         if (weightDecay != 0f) {
@@ -20,8 +27,10 @@ public record AdamStep(float lr, float beta1, float beta2, float eps, float weig
                 g += weightDecay * p;
             }
         }
-        float m = beta1 * state[0] + (1f - beta1) * g;
-        float v = beta2 * state[1] + (1f - beta2) * g * g;
+        float m0 = Math.abs(state[0]) < flushBelow(beta1) ? 0f : state[0];
+        float v0 = Math.abs(state[1]) < flushBelow(beta2) ? 0f : state[1];
+        float m = beta1 * m0 + (1f - beta1) * g;
+        float v = beta2 * v0 + (1f - beta2) * g * g;
         state[0] = m;
         state[1] = v;
         float second = v;
@@ -31,6 +40,14 @@ public record AdamStep(float lr, float beta1, float beta2, float eps, float weig
         }
         float denom = (float) (Math.sqrt(second) / Math.sqrt(bias2)) + eps;
         return p - (float) (lr / bias1) * (m / denom);
+    }
+
+    /**
+     * The magnitude below which {@link #apply} takes a moment decaying by {@code beta} as zero: {@link
+     * Float#MIN_NORMAL} / beta, so that the decayed moment is a normal float or zero (every moment, for beta 0).
+     */
+    public static float flushBelow(float beta) {
+        return Float.MIN_NORMAL / beta;
     }
 
     /** {@link #apply} over elements {@code [from, to)}: the plain loop that fast kernels are tested against. */

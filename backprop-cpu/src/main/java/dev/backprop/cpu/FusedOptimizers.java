@@ -38,6 +38,8 @@ final class FusedOptimizers {
         float shrink = 1f - s.lr() * decay;
         float invSqrtBias2 = (float) (1 / Math.sqrt(s.bias2()));
         float stepSize = (float) (s.lr() / s.bias1());
+        float tinyM = AdamStep.flushBelow(b1);
+        float tinyV = AdamStep.flushBelow(b2);
         boolean coupled = decay != 0f && !s.decoupled();
         boolean decoupled = decay != 0f && s.decoupled();
         int i = from;
@@ -50,8 +52,14 @@ final class FusedOptimizers {
             if (decoupled) {
                 pv = pv.mul(shrink);
             }
-            FloatVector mv = FloatVector.fromArray(S, m, i).mul(b1).add(gv.mul(1f - b1));
-            FloatVector vv = FloatVector.fromArray(S, v, i).mul(b2).add(gv.mul(gv).mul(1f - b2));
+            FloatVector m0 = FloatVector.fromArray(S, m, i);
+            FloatVector v0 = FloatVector.fromArray(S, v, i);
+            // Moments too small to decay as normal floats are zero (AdamStep.apply): a subnormal costs a microcode
+            // assist on Intel cores.
+            m0 = m0.blend(0f, m0.abs().lt(tinyM));
+            v0 = v0.blend(0f, v0.abs().lt(tinyV));
+            FloatVector mv = m0.mul(b1).add(gv.mul(1f - b1));
+            FloatVector vv = v0.mul(b2).add(gv.mul(gv).mul(1f - b2));
             mv.intoArray(m, i);
             vv.intoArray(v, i);
             FloatVector second = vv;

@@ -1167,6 +1167,40 @@ class CpuParityTest {
     }
 
     @Test
+    void adamTakesMomentsTooSmallToDecayAsNormalFloatsAsZero() {
+        int n = 40;   // two 16-float vectors and a tail
+        float[] p0 = random(n);
+        float[] g = new float[n];   // a gradient turned zero: the moments only decay
+        float[] m0 = new float[n];
+        float[] v0 = new float[n];
+        float kept = 2 * dev.backprop.backend.AdamStep.flushBelow(0.9f);
+        for (int i = 0; i < n; i++) {
+            m0[i] = i % 2 == 0 ? (i % 4 == 0 ? 1e-39f : -1e-39f) : (i % 3 == 0 ? -kept : kept);
+            v0[i] = i % 2 == 0 ? 3e-40f : 4e-38f;
+        }
+        float[] p1 = p0.clone();
+        float[] m1 = m0.clone();
+        float[] v1 = v0.clone();
+        dev.backprop.backend.AdamStep step = new dev.backprop.backend.AdamStep(0.01f, 0.9f, 0.999f, 1e-8f, 0f, false,
+                false, 1 - Math.pow(0.9, 3), 1 - Math.pow(0.999, 3));
+        ref.adam(step, p0, g, m0, v0, null, 0, n);
+        cpu.adam(step, p1, g, m1, v1, null, 0, n);
+        for (int i = 0; i < n; i++) {
+            if (i % 2 == 0) {
+                // Subnormal moments (below MIN_NORMAL / beta) become zero, in the definition and in the kernel.
+                assertEquals(0f, m0[i], "reference m[" + i + "]");
+                assertEquals(0f, v0[i], "reference v[" + i + "]");
+            } else {
+                assertEquals(0.9f * (i % 3 == 0 ? -kept : kept), m0[i], "reference m[" + i + "]");
+                assertEquals(0.999f * 4e-38f, v0[i], "reference v[" + i + "]");
+            }
+        }
+        assertArrayEquals(m0, m1, "m, kernel against the reference, bit for bit");
+        assertArrayEquals(v0, v1, "v, kernel against the reference, bit for bit");
+        assertClose(p0, p1, 1e-6, "param");
+    }
+
+    @Test
     void perChannelBroadcastsAndPermutedCopies() {
         int n = 3;
         int c = 4;
