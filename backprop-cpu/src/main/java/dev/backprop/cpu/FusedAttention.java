@@ -351,7 +351,6 @@ final class FusedAttention {
     private static void probabilities(AttentionGeometry g, float[] keyPadding, int b, int i0, int i1, float[] s,
                                       int sAt, int stride, float[] lse, int lseAt, boolean known) {
         float scale = g.scale();
-        float[] shifts = new float[i1 - i0];
         for (int i = i0; i < i1; i++) {
             int off = sAt + (i - i0) * stride;
             int end = g.keyEnd(i);
@@ -359,7 +358,9 @@ final class FusedAttention {
                 mask(keyPadding, b * g.keys(), s, off, end);
             }
             float shift = known ? lse[lseAt + i] : rowMax(s, off, end) * scale;
-            shifts[i - i0] = shift;
+            if (!known) {
+                lse[lseAt + i] = shift;   // the shift now; the log-sum-exp once the row's total is known
+            }
             if (shift == Float.NEGATIVE_INFINITY) {
                 java.util.Arrays.fill(s, off, off + stride, Float.NEGATIVE_INFINITY);
                 continue;
@@ -388,7 +389,7 @@ final class FusedAttention {
                 continue;
             }
             VectorLoops.zipScalar(BinaryOp.MUL, s, off, 1f / total, false, s, off, width);
-            lse[lseAt + i] = shifts[i - i0] + (float) Math.log(total);
+            lse[lseAt + i] += (float) Math.log(total);
         }
     }
 
