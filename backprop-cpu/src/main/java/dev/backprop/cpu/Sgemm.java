@@ -83,9 +83,11 @@ final class Sgemm {
      * the GPT's and the MNIST MLP's products within the rounds' noise; MC of 48 or 144 rows no different from 96.
      * The 12-row tile keeps blocks of 256, a panel of B (32 KB) in an Intel core's 48-KB L1: on the Intel Xeon with two
      * FMA pipes (2026-12-06, two threads, alternating rounds in one JVM) blocks of 192 and 128 ran 1024^3 at 325 and
-     * 305 GFLOP/s against 329; larger ones not measured.
+     * 305 GFLOP/s against 329; in alternating JVMs later that day (two runs, medians of three rounds) blocks of 512 and
+     * 1024 ran 512^3 at 248-257 and 249-254 against 266-277, 1024^3 255-260 and 245-257 against 276-300, 2048^3
+     * 247-251 and 252-269 against 275-280, and the GPT's and MiniLM's products at 0.87-1.08x.
      */
-    private static final int KC = MR == 12 ? 256 : 2048;
+    static final int KC = MR == 12 ? 256 : 2048;
     /** Rows of A packed per block: 96 (up to 768 KB of A at KC = 2048); 64 (up to 512 KB) for the 4-row tile. */
     private static final int MC = MR == 4 ? 64 : 96;
     private static final int NC = 32 * NR;
