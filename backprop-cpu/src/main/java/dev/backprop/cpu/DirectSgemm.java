@@ -73,10 +73,9 @@ final class DirectSgemm {
      * most about 1.5). Where Sgemm runs its 12-row tile (Intel's AVX-512), the narrow ones too (two threads, Intel
      * Xeon, 2026-12-06, alternating JVMs, medians of four rounds, two runs: [100352 x 25] x [6 x 25]^T 37.5-39.5
      * GFLOP/s against 19.4-20.2 packed, [12800 x 150] x [16 x 150]^T 125.8-129.9 against 68.7-72.9), and the others
-     * only under {@link #PACKED_FLOPS} (under {@link #WIDE_PACKED_FLOPS} where C is wide and k one block): above it the
-     * packed 12-row tile was faster than this 6-row one read in place (the GPT recipe's products 1.08-1.58 times, the
-     * MNIST MLP's 0.92-1.49; below it, the MLP's and LeNet's smaller ones 0.61-0.94, before the packed path gathered
-     * its panels).
+     * only under {@link #PACKED_FLOPS}: above it the packed 12-row tile was faster than this 6-row one read
+     * in place (the GPT recipe's products 1.08-1.58 times, the MNIST MLP's 0.92-1.49; below it, the
+     * MLP's and LeNet's smaller ones 0.61-0.94).
      */
     static boolean suits(int m, int n, int k) {
         if (m <= FEW_ROWS && k <= 4 * MAX_K) {
@@ -86,35 +85,8 @@ final class DirectSgemm {
             return true;   // one narrow panel: A is read once whatever its size, so packing it pays nothing back
         }
         return Sgemm.DIRECT_MR == 6 && k <= MAX_K && (long) k * n <= MAX_OPERAND && (long) m * k <= MAX_OPERAND
-                && (Sgemm.MR != 12 || 2L * m * n * k < packedFrom(n, k)) && (m < WIDE || n < WIDE);
+                && (Sgemm.MR != 12 || 2L * m * n * k < PACKED_FLOPS) && (m < WIDE || n < WIDE);
     }
-
-    /**
-     * Flops (2 m n k) from which a product goes to Sgemm's packed 12-row tile: {@link #PACKED_FLOPS}, or
-     * {@link #WIDE_PACKED_FLOPS} for a C at least {@link #WIDE_C} columns wide whose k is one of the packed path's
-     * blocks of k ({@link Sgemm#KC}).
-     */
-    private static long packedFrom(int n, int k) {
-        return n >= WIDE_C && k <= Sgemm.KC ? WIDE_PACKED_FLOPS : PACKED_FLOPS;
-    }
-
-    /** Columns of C from which a product of one block of k goes packed from {@link #WIDE_PACKED_FLOPS}. */
-    private static final int WIDE_C = 256;
-
-    /**
-     * Flops from which a product with at least {@link #WIDE_C} columns and k in one block goes to the packed 12-row
-     * tile. Since the packed path gathers a transposed B's panels and a row-major A's ({@link Sgemm#GATHERS}), it ran
-     * such products faster than this class's 6-row tile read in place (two threads, Intel Xeon, 2026-12-06, operands
-     * in the caches, alternating JVMs, medians of three rounds, two runs): the MNIST MLP's second layer [128 x 256] x
-     * [256 x 256]^T 197-215 GFLOP/s against 172-174, its [128 x 256] x [256 x 256] 209-225 against 186-195, its
-     * [256 x 128] x [128 x 256] 185-199 against 192-194, LeNet-5's fc1 weight gradient [120 x 128] x [128 x 400]
-     * 193-210 against 166-170, [64 x 256] x [256 x 256]^T (8.4 million flops) 171-172 against 153-157 and [128 x 128]
-     * x [128 x 512]^T 212-213 against 171-177; smaller ones were not faster packed ([64 x 256] x [256 x 256] 172-188
-     * against 174-176, [256 x 64] x [64 x 256] 157-164 against 163, [32 x 256] x [256 x 256] and [256 x 32] x [32 x
-     * 256] 142-146 and 128-144 against 150-153 and 156-160). The MNIST MLP's epoch took 0.496-0.543 s against 0.558-0.580
-     * (the best of six in three alternating pairs of JVMs); LeNet-5's was within the noise.
-     */
-    private static final long WIDE_PACKED_FLOPS = 8_000_000;
 
     /**
      * Rows and columns from which a product is packed even where its operands fit: both threads then share B packed
@@ -151,7 +123,18 @@ final class DirectSgemm {
      */
     private static final long SHARED_B = 1 << 15;
 
-    /** Flops (2 m n k) from which a product goes to Sgemm's packed 12-row tile where it has one. */
+    /**
+     * Flops (2 m n k) from which a product goes to Sgemm's packed 12-row tile where it has one. Tried and not kept
+     * (Intel Xeon, 2026-12-06): 8,000,000 for products with C at least 256 columns wide and k in one packed block.
+     * Once the packed path gathered its panels ({@link Sgemm#GATHERS}) it ran those faster with the operands in the
+     * caches (the MNIST MLP's second layer [128 x 256] x [256 x 256]^T 197-215 GFLOP/s against 172-174, [128 x 256] x
+     * [256 x 256] 209-225 against 186-195; LeNet-5's [120 x 128] x [128 x 400] 193-210 against 166-170; not the
+     * smaller ones, [32 x 256] x [256 x 256] 142-146 against 150-153), and the MLP's epoch took 0.496-0.543 s against
+     * 0.558-0.580. But the time-to-99% command's CNN then sent its classifier's [128 x 128] x [128 x 686] products to
+     * the packed path, which that command otherwise never runs, and the compiler's work on it (JFR: C2 spent 0.7 s
+     * on {@code Sgemm.packA} and {@code kernel12} alone) made the command 0.4-0.5 s slower (9.70-9.95 s against
+     * 10.19-10.47 in alternating runs, on a limit of 10).
+     */
     private static final long PACKED_FLOPS = 32_000_000;
 
     /**
