@@ -132,8 +132,8 @@ final class DirectSgemm {
      * smaller ones, [32 x 256] x [256 x 256] 142-146 against 150-153), and the MLP's epoch took 0.496-0.543 s against
      * 0.558-0.580. But the time-to-99% command's CNN then sent its classifier's [128 x 128] x [128 x 686] products to
      * the packed path, which that command otherwise never runs, and the compiler's work on it (JFR: C2 spent 0.7 s
-     * on {@code Sgemm.packA} and {@code kernel12} alone) made the command 0.4-0.5 s slower (9.70-9.95 s against
-     * 10.19-10.47 in alternating runs, on a limit of 10).
+     * on {@code Sgemm.packA} and {@code kernel12} alone) made the command 0.4-0.5 s slower (10.19-10.47 s against
+     * 9.70-9.95 in alternating runs, on a limit of 10).
      */
     private static final long PACKED_FLOPS = 32_000_000;
 
