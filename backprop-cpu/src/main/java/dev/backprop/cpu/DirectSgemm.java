@@ -414,7 +414,7 @@ final class DirectSgemm {
     private static float[] packRows(int from, int to, int k, float[] a, int aOff, int aRs, Scratch s) {
         int mr = Sgemm.MR;
         float[] ap = s.edgeA((to - from + mr - 1) / mr * mr * k);
-        Sgemm.packA(to - from, k, a, aOff + from * aRs, aRs, 1, ap);
+        Sgemm.packA(to - from, k, a, aOff + from * aRs, aRs, 1, ap, false);   // not gathered: see Sgemm.packA
         return ap;
     }
 

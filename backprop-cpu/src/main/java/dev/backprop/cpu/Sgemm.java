@@ -393,6 +393,19 @@ final class Sgemm {
      * The loops run along whichever of A's dimensions is contiguous, so reads are sequential.
      */
     static void packA(int mc, int kc, float[] a, int off, int rs, int cs, float[] ap) {
+        packA(mc, kc, a, off, rs, cs, ap, GATHERS);
+    }
+
+    /**
+     * {@link #packA}, with a row-major A's panels gathered only where {@code gather} (and {@link #GATHERS}). The
+     * products against a matrix packed once for inference ({@link DirectSgemm#gemmPacked}) pack their rows without:
+     * a training command's test pass often runs them first, before the JIT's second tier has compiled them, and a
+     * gather the first tier runs goes through the Vector API's Java code (an index vector built, checked and
+     * allocated for each). The time-to-99% command's test pass of 10,000 images (a scratch harness, one epoch of
+     * training first, Intel Xeon, 2026-12-06, two alternating pairs of JVMs) took 0.99-1.13 s with gathers there,
+     * 0.71-0.81 s without, and 0.28-0.33 s once warm either way.
+     */
+    static void packA(int mc, int kc, float[] a, int off, int rs, int cs, float[] ap, boolean gather) {
         int ir = 0;
         if (rs == 1 && cs != 1 && MR == 4 && V == 8) {
             ir = mc / MR * MR;
@@ -408,7 +421,7 @@ final class Sgemm {
                 transpose4(kc, a, off + ir * rs, rs, ap, base);
             } else if (rs == 1 && rows == MR && MR <= V) {
                 panelRows(kc, a, off + ir, cs, ap, base);
-            } else if (cs == 1 && GATHERS && rows == MR) {
+            } else if (cs == 1 && gather && GATHERS && rows == MR) {
                 gatheredRows(kc, a, off + ir * rs, rs, ap, base);
             } else if (cs == 1) {
                 for (int r = 0; r < rows; r++) {
