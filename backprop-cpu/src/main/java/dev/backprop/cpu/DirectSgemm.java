@@ -324,8 +324,8 @@ final class DirectSgemm {
      * {@code C = A B (+ 1 bias^T)} for a packed B, A's rows contiguous: up to {@link #DOT_ROWS} rows
      * (a token being generated, one request) two panels at a time with their rows' four vectors in
      * registers, split across the threads by panels from {@link #ROWS_SPLIT} floats of B; more rows
-     * through {@link Sgemm}'s tile where it is not 6 rows ({@link #packedRows}), else through this class's
-     * 6-row tile, split by B's panels or by C's row tiles, whichever gives the busiest thread fewer tiles. The MLP's
+     * through {@link Sgemm}'s tile where it is not 6 rows ({@link #packedRows}; with its 12-row tile, up to
+     * {@link #TRAINING_TILE_ROWS} rows), else through this class's 6-row tile, split by B's panels or by C's row tiles, whichever gives the busiest thread fewer tiles. The MLP's
      * forward pass for a batch of 64 took 194-241 us against 209-247 once its 8 panels went 4 and 4 rather than its
      * 11 row tiles 5 and 6 (medians of 15-25 alternating rounds in one JVM, three runs; LeNet-5's within the noise;
      * Zen 4, 2026-12-06).
@@ -341,7 +341,7 @@ final class DirectSgemm {
                     k, n, a, aOff, aRs, b.data(), bias, c, cOff, ldc));
             return;
         }
-        if (Sgemm.MR != 6) {
+        if (Sgemm.MR == 4 || (Sgemm.MR == 12 && m < TRAINING_TILE_ROWS)) {
             packedRows(m, a, aOff, aRs, b, bias, c, cOff, ldc);
             return;
         }
@@ -363,6 +363,18 @@ final class DirectSgemm {
             }
         });
     }
+
+    /**
+     * Rows of A from which a product against a packed matrix runs this class's 6-row tiles over B's panels, where
+     * Sgemm has its 12-row tile (Intel's cores), rather than {@link #packedRows}: the tiles a training step's products
+     * have compiled already. A training command's test pass (batches as large as the training's) otherwise ran the
+     * 12-row path first, before the JIT's second tier had compiled it: the time-to-99% command's pass over 10,000
+     * images took 0.40-0.42 s against 0.69-0.82 (a scratch harness, one epoch of training first, three alternating
+     * pairs of JVMs, Intel Xeon, 2026-12-06), 0.29-0.35 s warm either way. Warm, the MNIST MLP's batch of 128 took
+     * 487-492 us against 464-480 through the 12-row tile, LeNet-5's 1,008-1,074 against 1,047-1,069; at 64 rows the
+     * 12-row tile stayed ahead (the MLP's 224-231 us against 249-252), so smaller batches keep it.
+     */
+    private static final int TRAINING_TILE_ROWS = 128;
 
     /**
      * {@code C = A B (+ 1 bias^T)} for a packed B through {@link Sgemm}'s tile, where it is not 6 rows (4 or
