@@ -325,7 +325,8 @@ final class DirectSgemm {
      * (a token being generated, one request) two panels at a time with their rows' four vectors in
      * registers, split across the threads by panels from {@link #ROWS_SPLIT} floats of B; more rows
      * through {@link Sgemm}'s tile where it is not 6 rows ({@link #packedRows}; with its 12-row tile, up to
-     * {@link #TRAINING_TILE_ROWS} rows), else through this class's 6-row tile, split by B's panels or by C's row tiles, whichever gives the busiest thread fewer tiles. The MLP's
+     * {@link #TRAINING_TILE_ROWS} rows), else through this class's 6-row tile, split by B's panels or by C's row
+     * tiles, whichever gives the busiest thread fewer tiles. The MLP's
      * forward pass for a batch of 64 took 194-241 us against 209-247 once its 8 panels went 4 and 4 rather than its
      * 11 row tiles 5 and 6 (medians of 15-25 alternating rounds in one JVM, three runs; LeNet-5's within the noise;
      * Zen 4, 2026-12-06).

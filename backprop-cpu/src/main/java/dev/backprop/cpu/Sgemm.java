@@ -522,7 +522,7 @@ final class Sgemm {
      * 12-row tile (Intel's cores with AVX-512, or {@code -Dbackprop.gemm.rows=12}). A dense layer's {@code x W^T} has
      * both: A's rows along k, and B's columns, W's rows. One thread, a scratch harness against the float-at-a-time
      * loops, which store a float every 48 or 128 bytes (Intel Xeon, family 6, 2026-12-06): 12-row panels of A with
-     * rows 128-784 floats long in 0.20-0.21 ns a float against 0.35-0.39, 32-column panels of B in 0.14-0.21 against
+     * rows 128-784 floats long in 0.19-0.21 ns a float against 0.26-0.39, 32-column panels of B in 0.14-0.21 against
      * 0.34-0.42. In the products, against the loops in alternating JVMs (two threads, medians of three rounds, two
      * runs): the MNIST MLP's first layer forward [128 x 784] x [784 x 256]^T 210-222 GFLOP/s against 169-172, the GPT
      * recipe's [768 x 512] x [512 x 128]^T 242-246 against 209-217 and [768 x 128] x [128 x 384]^T 264-267 against
