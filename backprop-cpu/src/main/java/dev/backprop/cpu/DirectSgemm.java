@@ -371,7 +371,8 @@ final class DirectSgemm {
      * have compiled already. A training command's test pass (batches as large as the training's) otherwise ran the
      * 12-row path first, before the JIT's second tier had compiled it: the time-to-99% command's pass over 10,000
      * images took 0.40-0.42 s against 0.69-0.82 (a scratch harness, one epoch of training first, three alternating
-     * pairs of JVMs, Intel Xeon, 2026-12-06), 0.29-0.35 s warm either way. Warm, the MNIST MLP's batch of 128 took
+     * pairs of JVMs, Intel Xeon, 2026-12-06; the 12-row path then packed without gathers, and with them its cold pass
+     * took 0.99-1.13 s), 0.29-0.35 s warm either way. Warm, the MNIST MLP's batch of 128 took
      * 487-492 us against 464-480 through the 12-row tile, LeNet-5's 1,008-1,074 against 1,047-1,069; at 64 rows the
      * 12-row tile stayed ahead (the MLP's 224-231 us against 249-252), so smaller batches keep it.
      */
@@ -427,7 +428,7 @@ final class DirectSgemm {
     private static float[] packRows(int from, int to, int k, float[] a, int aOff, int aRs, Scratch s) {
         int mr = Sgemm.MR;
         float[] ap = s.edgeA((to - from + mr - 1) / mr * mr * k);
-        Sgemm.packA(to - from, k, a, aOff + from * aRs, aRs, 1, ap, false);   // not gathered: see Sgemm.packA
+        Sgemm.packA(to - from, k, a, aOff + from * aRs, aRs, 1, ap);
         return ap;
     }
 
@@ -717,10 +718,7 @@ final class DirectSgemm {
                 columns[l] = l * bCs;
             }
             for (int upper = S.loopBound(width); j < upper; j += V) {
-                int src = at + j * bCs;
-                for (int p = 0; p < k; p++) {
-                    FloatVector.fromArray(S, b, src + p, columns, 0).intoArray(rows, rowsAt + p * ld + j);
-                }
+                gatherColumns(k, b, at + j * bCs, columns, rows, rowsAt + j, ld);
             }
         }
         for (int p = 0; p < k; p++) {
@@ -728,6 +726,16 @@ final class DirectSgemm {
             for (int jj = j; jj < width; jj++) {
                 rows[rowsAt + p * ld + jj] = b[src + jj * bCs];
             }
+        }
+    }
+
+    /**
+     * {@code rows[rowsAt + p ld + l] = b[src + columns[l] + p]} for p below k and l below V: V columns of a transposed
+     * B ({@code columns[l]} their offsets, l times its column stride) as k row-major rows, a gather a row.
+     */
+    static void gatherColumns(int k, float[] b, int src, int[] columns, float[] rows, int rowsAt, int ld) {
+        for (int p = 0; p < k; p++) {
+            FloatVector.fromArray(S, b, src + p, columns, 0).intoArray(rows, rowsAt + p * ld);
         }
     }
 

@@ -393,19 +393,6 @@ final class Sgemm {
      * The loops run along whichever of A's dimensions is contiguous, so reads are sequential.
      */
     static void packA(int mc, int kc, float[] a, int off, int rs, int cs, float[] ap) {
-        packA(mc, kc, a, off, rs, cs, ap, GATHERS);
-    }
-
-    /**
-     * {@link #packA}, with a row-major A's panels gathered only where {@code gather} (and {@link #GATHERS}). The
-     * products against a matrix packed once for inference ({@link DirectSgemm#gemmPacked}) pack their rows without:
-     * a training command's test pass often runs them first, before the JIT's second tier has compiled them, and a
-     * gather the first tier runs goes through the Vector API's Java code (an index vector built, checked and
-     * allocated for each). The time-to-99% command's test pass of 10,000 images (a scratch harness, one epoch of
-     * training first, Intel Xeon, 2026-12-06, two alternating pairs of JVMs) took 0.99-1.13 s with gathers there,
-     * 0.71-0.81 s without, and 0.28-0.33 s once warm either way.
-     */
-    static void packA(int mc, int kc, float[] a, int off, int rs, int cs, float[] ap, boolean gather) {
         int ir = 0;
         if (rs == 1 && cs != 1 && MR == 4 && V == 8) {
             ir = mc / MR * MR;
@@ -421,7 +408,7 @@ final class Sgemm {
                 transpose4(kc, a, off + ir * rs, rs, ap, base);
             } else if (rs == 1 && rows == MR && MR <= V) {
                 panelRows(kc, a, off + ir, cs, ap, base);
-            } else if (cs == 1 && gather && GATHERS && rows == MR) {
+            } else if (cs == 1 && GATHERS && rows == MR) {
                 gatheredRows(kc, a, off + ir * rs, rs, ap, base);
             } else if (cs == 1) {
                 for (int r = 0; r < rows; r++) {
@@ -527,49 +514,29 @@ final class Sgemm {
      * runs): the MNIST MLP's first layer forward [128 x 784] x [784 x 256]^T 210-222 GFLOP/s against 169-172, the GPT
      * recipe's [768 x 512] x [512 x 128]^T 242-246 against 209-217 and [768 x 128] x [128 x 384]^T 264-267 against
      * 250-254, MiniLM's [4096 x 1536] x [1536 x 384] 281 against 239-246, 512^3 271-275 against 263; the GPT recipe's
-     * packing of A went from 9.9% of its samples to 6.6% ({@code perf}). Gathers are not measured on AMD's cores,
+     * packing of A went from 9.9% of its samples to 6.6% ({@code perf}). The rows of products against a matrix packed
+     * for inference ({@link DirectSgemm#gemmPacked}, under 128 rows) are gathered too: eval-mode passes of 64 rows
+     * (medians of 2,000, three alternating pairs of JVMs) took 192-210 us for the MNIST MLP against 197-213 packed a
+     * float at a time and 431-436 for LeNet-5 against 449-465, and the time-to-99% command's test pass, whose last
+     * batch of 16 rows goes that way while it is still compiled by the JIT's first tier (where a gather is the Vector
+     * API's Java code), 0.36-0.39 s cold against 0.33-0.38 (five pairs). Gathers are not measured on AMD's cores,
      * whose tiles (4 and 6 rows) keep the loops.
      */
     static final boolean GATHERS = MR == 12 && V == 16;
 
-    /** A thread's gathers' lane offsets, remade when the stride they were made for changes. */
-    private static final class GatherMaps {
-        /** For {@link #gatheredRows}: four steps of a 12-row panel, lane l reads row l % 12 at step l / 12. */
-        private final int[] rows = new int[3 * V];
-        private int rowStride = -1;
-        /** For {@link #gatheredColumns}: one step of V columns, lane l reads column l. */
-        private final int[] columns = new int[V];
-        private int columnStride = -1;
-
-        int[] rows(int stride) {
-            if (stride != rowStride) {
-                for (int l = 0; l < rows.length; l++) {
-                    rows[l] = l % MR * stride + l / MR;
-                }
-                rowStride = stride;
-            }
-            return rows;
-        }
-
-        int[] columns(int stride) {
-            if (stride != columnStride) {
-                for (int l = 0; l < V; l++) {
-                    columns[l] = l * stride;
-                }
-                columnStride = stride;
-            }
-            return columns;
-        }
-    }
-
-    private static final ThreadLocal<GatherMaps> GATHER_MAPS = ThreadLocal.withInitial(GatherMaps::new);
+    /** A thread's gathers' lane offsets, written per panel: 3V for {@link #gatheredRows}, V for the columns'. */
+    private static final ThreadLocal<int[]> GATHER_LANES = ThreadLocal.withInitial(() -> new int[3 * V]);
 
     /**
      * A whole 12-row panel of a row-major A, {@code A(i, p) = a[off + i rs + p]}, with {@link #GATHERS}: four steps
-     * of k (48 floats of the panel) in three 16-lane gathers and three stores; the last steps a float at a time.
+     * of k (48 floats of the panel) in three 16-lane gathers and three stores, lane l reading row l % 12 at step
+     * l / 12; the last steps a float at a time.
      */
     private static void gatheredRows(int kc, float[] a, int off, int rs, float[] ap, int base) {
-        int[] lanes = GATHER_MAPS.get().rows(rs);
+        int[] lanes = GATHER_LANES.get();
+        for (int l = 0; l < 3 * V; l++) {
+            lanes[l] = l % MR * rs + l / MR;
+        }
         int p = 0;
         for (; p + 4 <= kc; p += 4) {
             int dst = base + p * MR;
@@ -586,16 +553,15 @@ final class Sgemm {
 
     /**
      * A whole panel of a transposed B, {@code B(p, j) = b[off + j cs + p]} (a dense layer's {@code x W^T}), with
-     * {@link #GATHERS}: each step's two vectors of the panel row gathered from the 2V columns.
+     * {@link #GATHERS}: each half of the panel's rows gathered from its V columns ({@link DirectSgemm#gatherColumns}).
      */
     private static void gatheredColumns(int kc, float[] b, int off, int cs, float[] bp, int base) {
-        int[] lanes = GATHER_MAPS.get().columns(cs);
-        int second = off + V * cs;
-        for (int p = 0; p < kc; p++) {
-            int dst = base + p * NR;
-            FloatVector.fromArray(S, b, off + p, lanes, 0).intoArray(bp, dst);
-            FloatVector.fromArray(S, b, second + p, lanes, 0).intoArray(bp, dst + V);
+        int[] lanes = GATHER_LANES.get();
+        for (int l = 0; l < V; l++) {
+            lanes[l] = l * cs;
         }
+        DirectSgemm.gatherColumns(kc, b, off, lanes, bp, base, NR);
+        DirectSgemm.gatherColumns(kc, b, off + V * cs, lanes, bp, base + V, NR);
     }
 
     /** The low or high 128-bit halves of two eight-lane vectors, side by side. */
