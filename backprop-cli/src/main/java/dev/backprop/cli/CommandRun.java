@@ -37,11 +37,26 @@ record CommandRun(int exit, String out, double seconds, long peakRssMb) {
         } else {
             command.add(ProcessHandle.current().info().command().orElse("java"));
             command.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
+            command.addAll(jitFlags());
             command.addAll(HeapPlan.flags(args));
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         }
         command.addAll(args);
         return command;
+    }
+
+    /**
+     * The launcher's JIT flags (see the {@code backprop} script): four compiler threads on machines of fewer than 8
+     * cores, and the kernels compiled by C2 after a fifth of the usual invocations.
+     */
+    static List<String> jitFlags() {
+        List<String> flags = new ArrayList<>();
+        if (Runtime.getRuntime().availableProcessors() < 8) {
+            flags.add("-XX:CICompilerCount=4");
+        }
+        flags.add("-XX:CompileCommand=quiet");
+        flags.add("-XX:CompileCommand=CompileThresholdScaling,dev.backprop.cpu.*::*,0.2");
+        return flags;
     }
 
     /** Runs {@code command} (a program and its arguments) and waits for it. */
