@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
                 + " SGEMM GFLOP/s and %% of peak for N = 256..2048 and for the MNIST MLP's own shapes in the three"
                 + " forms backprop uses (NN: A.B, TN: At.B, NT: A.Bt), and the seconds per epoch of the MLP"
                 + " 784-256-256-10 (Adam, batch 128) with the data in memory (best of two epochs after one of warm-up),"
-                + " and beside it, epochs in turn, the same network with every product dense (its zero pixels not skipped),"
+                + " and beside it, epochs in turn, the same network with its zero pixels skipped and with every product"
+                + " dense (the default is the first, or on CPUs where it measured slower, the second),"
                 + " and of LeNet-5 (Adam, batch 128), measured the same way; and tokens per second of the character-level"
                 + " GPT recipe (4 layers, 4 heads, width 128, context 64, batch 12, AdamW, clipping): the best of three"
                 + " rounds of 40 iterations after one of warm-up. With MNIST at hand, two whole commands, each in a"
@@ -83,8 +84,12 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The MLP's epoch as it runs, and the same with every product dense (null where not measured). */
-    private record MlpFigures(EpochFigure skippingZeros, EpochFigure dense) {
+    /**
+     * The MLP's epoch as this process runs it, and beside it the same with the pixels' zeros skipped and with every
+     * product dense (both null where not measured); {@code skipsZeros} says which of the two the first is (where they
+     * were measured).
+     */
+    private record MlpFigures(EpochFigure asRun, EpochFigure zerosSkipped, EpochFigure dense, boolean skipsZeros) {
     }
 
     /** The GPT recipe's speed, and whether its text was tinyshakespeare or synthetic. */
@@ -143,8 +148,9 @@ final class BenchCommand implements Callable<Integer> {
         gemms.add(gemm(backend, 256, 256, 128, "TN", peak));
         // Not with --quick: its epochs of 100 steps end before the JIT has settled, and the pair says little.
         MlpFigures mlpEpochs = mlpEpochs(backend instanceof CpuBackend && !quick);
-        EpochFigure epoch = mlpEpochs.skippingZeros();
+        EpochFigure epoch = mlpEpochs.asRun();
         EpochFigure denseEpoch = mlpEpochs.dense();
+        EpochFigure skippingEpoch = mlpEpochs.zerosSkipped();
         EpochFigure lenet = lenetEpoch();
         TokenFigure gpt = gptTokensPerSecond();
         FineTuneFigure tune = fineTuning();
@@ -183,6 +189,8 @@ final class BenchCommand implements Callable<Integer> {
             mlp.put("data", epoch.data());
             mlp.put("allocated_bytes_per_step", bytes(epoch.allocatedPerStep()));
             if (denseEpoch != null) {
+                mlp.put("skips_zeros", mlpEpochs.skipsZeros());
+                mlp.put("zeros_skipped_epoch_seconds", round(skippingEpoch.seconds()));
                 mlp.put("dense_products_epoch_seconds", round(denseEpoch.seconds()));
             }
             out.put("mlp_mnist", mlp);
@@ -230,8 +238,9 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  allocated per training step (all threads, after the first %d): %.3f MB%n",
                     STEPS_BEFORE_COUNTING, epoch.allocatedPerStep() / 1e6);
             if (denseEpoch != null) {
-                System.out.printf(Locale.ROOT, "  every product dense (the pixels' zeros not skipped): %.2f s per epoch%n",
-                        denseEpoch.seconds());
+                System.out.printf(Locale.ROOT, "  epochs in turn: the pixels' zeros skipped %.2f s, every product dense"
+                        + " %.2f s (this CPU's default: %s)%n", skippingEpoch.seconds(), denseEpoch.seconds(),
+                        mlpEpochs.skipsZeros() ? "skipped" : "dense");
             }
             System.out.printf(Locale.ROOT, "LeNet-5, Adam, batch 128 (%s data): %.2f s per epoch, %,.0f examples/s%n",
                     lenet.data(), lenet.seconds(), lenet.examplesPerSecond());
@@ -406,9 +415,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The MLP's epoch, the better of two after a warm-up epoch; with {@code alsoDense}, beside it the same network's
-     * with every matrix product dense ({@link CpuBackend#skipZeros} off), the two trained in turn, an epoch each, so
-     * that both figures come from the same minutes: what skipping the zero pixels of the first layer's input gains.
+     * The MLP's epoch, the better of two after a warm-up epoch; with {@code alsoDense}, the same network twice, with
+     * the zero pixels of the first layer's input skipped and with every matrix product dense ({@link
+     * CpuBackend#skipZeros} on and off), trained in turn, an epoch each, so that both figures come from the same
+     * minutes, the one this process runs by default as its epoch.
      */
     private MlpFigures mlpEpochs(boolean alsoDense) throws Exception {
         Dataset train;
@@ -426,14 +436,14 @@ final class BenchCommand implements Callable<Integer> {
         }
         ModelSpec spec = new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f);
         if (!alsoDense) {
-            return new MlpFigures(timeEpochs(spec, train, real), null);
+            return new MlpFigures(timeEpochs(spec, train, real), null, null, false);
         }
         EpochTimer skipping = new EpochTimer(spec, train);
         EpochTimer dense = new EpochTimer(spec, train);
         boolean was = CpuBackend.skipsZeros();
         try {
             for (int round = 0; round < 3; round++) {
-                CpuBackend.skipZeros(was);
+                CpuBackend.skipZeros(true);
                 skipping.epoch(round > 0);
                 CpuBackend.skipZeros(false);
                 dense.epoch(round > 0);
@@ -441,7 +451,9 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             CpuBackend.skipZeros(was);
         }
-        return new MlpFigures(skipping.figure(real), dense.figure(real));
+        EpochFigure skipped = skipping.figure(real);
+        EpochFigure allDense = dense.figure(real);
+        return new MlpFigures(was ? skipped : allDense, skipped, allDense, was);
     }
 
     /** LeNet-5's epoch: the better of two after a warm-up epoch. */

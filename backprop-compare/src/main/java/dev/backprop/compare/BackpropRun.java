@@ -15,18 +15,28 @@ import dev.backprop.train.Trainer;
 import java.util.List;
 
 /**
- * Backprop's side: the network trained by {@link Trainer}, one epoch per call; with {@code denseProducts}, every
- * matrix product runs dense during its epochs ({@link CpuBackend#skipZeros}), to show what skipping the inputs' zeros
- * gains against the same network in the same minutes.
+ * Backprop's side: the network trained by {@link Trainer}, one epoch per call, its matrix products as this CPU runs
+ * them by default, or during its epochs with the inputs' zeros skipped or with every product dense ({@link
+ * CpuBackend#skipZeros}), to show what skipping the zeros gains or costs against the same network in the same minutes.
  */
 final class BackpropRun implements EpochRun {
+    /** How the matrix products treat a mostly-zero operand during the epochs. */
+    enum Products {
+        /** As the process runs them ({@code -Dbackprop.gemm.sparse}, or the CPU's default). */
+        AS_CONFIGURED,
+        /** The zeros skipped. */
+        ZEROS_SKIPPED,
+        /** Every product dense. */
+        DENSE
+    }
+
     private final Trainer trainer;
     private final Dataset train;
-    private final boolean denseProducts;
+    private final Products products;
     private double loss = Double.NaN;
 
-    BackpropRun(Net net, Dataset train, boolean denseProducts) {
-        this.denseProducts = denseProducts;
+    BackpropRun(Net net, Dataset train, Products products) {
+        this.products = products;
         ModelSpec spec = net == Net.MLP ? new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f)
                 : new ModelSpec.LeNet5(1, 10);
         Module model = spec.build(new Generator(0));
@@ -36,19 +46,31 @@ final class BackpropRun implements EpochRun {
 
     @Override
     public String framework() {
-        return "Backprop (" + Backends.active().name() + " backend" + (denseProducts ? ", dense products)" : ")");
+        return "Backprop (" + Backends.active().name() + " backend" + switch (products) {
+            case AS_CONFIGURED -> ")";
+            case ZEROS_SKIPPED -> ", zeros skipped)";
+            case DENSE -> ", dense products)";
+        };
     }
 
     @Override
     public String note() {
-        return denseProducts ? "pure Java, Vector API, zeros not skipped (-Dbackprop.gemm.sparse=off)"
-                : "pure Java, Vector API";
+        return switch (products) {
+            case AS_CONFIGURED -> "pure Java, Vector API" + (CpuBackend.skipsZeros() ? "" : ", zeros not skipped (this CPU's"
+                    + " default)");
+            case ZEROS_SKIPPED -> "pure Java, Vector API, zeros skipped (-Dbackprop.gemm.sparse=on)";
+            case DENSE -> "pure Java, Vector API, zeros not skipped (-Dbackprop.gemm.sparse=off)";
+        };
     }
 
     @Override
     public double epoch(int seed) {
         boolean skipping = CpuBackend.skipsZeros();
-        CpuBackend.skipZeros(skipping && !denseProducts);
+        CpuBackend.skipZeros(switch (products) {
+            case AS_CONFIGURED -> skipping;
+            case ZEROS_SKIPPED -> true;
+            case DENSE -> false;
+        });
         long start = System.nanoTime();
         History h;
         try {

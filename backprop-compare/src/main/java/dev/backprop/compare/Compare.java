@@ -18,7 +18,8 @@ import java.util.Locale;
  * <pre>
  * ./mvnw -q -Pcompare -pl backprop-compare -am package -DskipTests
  * backprop-compare/run --data ../shared/datasets --epochs 3 [--model mlp|lenet|all] [--frameworks backprop,pytorch]
- * backprop-compare/run --data ../shared/datasets --frameworks backprop,backprop-dense,pytorch   (zeros skipped and not)
+ * backprop-compare/run --data ../shared/datasets --frameworks backprop,backprop-sparse,backprop-dense,pytorch
+ *     (as this CPU runs the products by default, then with the inputs' zeros skipped and not)
  * backprop-compare/run --embeddings [--threads 2]
  * backprop-compare/run --gemm [--threads 2] [--shapes square,mlp,lenet,gpt,minilm]
  * backprop-compare/run --inference [--threads 2] [--json]
@@ -58,7 +59,7 @@ public final class Compare {
                         : List.of(Net.valueOf(args[i].toUpperCase(Locale.ROOT)));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; usage: --data DIR [--epochs N] [--threads N] [--model mlp|lenet|all] [--frameworks"
-                        + " backprop,backprop-dense,pytorch,dl4j], or --embeddings"
+                        + " backprop,backprop-sparse,backprop-dense,pytorch,dl4j], or --embeddings"
                         + " [--threads N], or --gemm [--threads N] [--shapes "
                         + String.join(",", GemmCompare.MODELS) + "], or --inference [--threads N] [--json]");
             }
@@ -101,10 +102,13 @@ public final class Compare {
         List<EpochRun> runs = new ArrayList<>();
         List<EpochTimer> failed = new ArrayList<>();
         if (frameworks.contains("backprop")) {
-            runs.add(new BackpropRun(net, train, false));
+            runs.add(new BackpropRun(net, train, BackpropRun.Products.AS_CONFIGURED));
+        }
+        if (frameworks.contains("backprop-sparse")) {
+            runs.add(new BackpropRun(net, train, BackpropRun.Products.ZEROS_SKIPPED));
         }
         if (frameworks.contains("backprop-dense")) {
-            runs.add(new BackpropRun(net, train, true));
+            runs.add(new BackpropRun(net, train, BackpropRun.Products.DENSE));
         }
         if (frameworks.contains("pytorch")) {
             try {

@@ -52,11 +52,13 @@ public final class CpuBackend implements Backend {
 
     /**
      * Whether matrix products skip the zeros of a mostly-zero operand (at most 30% non-zero, as a layer's input of
-     * MNIST pixels or a bag of words is): on unless {@code -Dbackprop.gemm.sparse=off}. Off, every product runs
-     * dense and slower, over the same terms: bit for bit the same sums where the dense product is read in place, the
+     * MNIST pixels or a bag of words is): {@code -Dbackprop.gemm.sparse=on} or {@code off}; unset, on except on the
+     * CPUs whose dense products run the 12-row register tile (Intel's with two 512-bit FMA pipes), where skipping
+     * measured slower than the dense products (see {@code SparseSgemm.ON_BY_DEFAULT}). Off, every product runs dense
+     * (elsewhere slower), over the same terms: bit for bit the same sums where the dense product is read in place, the
      * same up to rounding order where it is packed; only an infinity or NaN in the other operand facing only zeros
-     * makes NaN in a dense product and not here. For the whole process, as the thread count is; meant for measuring
-     * the two against each other.
+     * makes NaN in a dense product and not here. For the whole process, as the thread count is; meant for measuring the
+     * two against each other.
      */
     public static void skipZeros(boolean on) {
         SparseSgemm.enabled = on;

@@ -26,7 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>{@link #gemm} takes a product when a sample of the operand's entries is at most {@link #MAX_DENSITY} non-zero
  * and the sizes suit, and leaves every other product to {@link Sgemm}; {@code -Dbackprop.gemm.sparse=off} or
- * {@link CpuBackend#skipZeros} turns the path off (to measure the dense products, or to compare).
+ * {@link CpuBackend#skipZeros} turns the path off (to measure the dense products, or to compare), {@code =on} on.
+ * Unset, it is on except where the 12-row tile runs ({@link #ON_BY_DEFAULT}).
  */
 final class SparseSgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -60,6 +61,18 @@ final class SparseSgemm {
     private static final boolean STAGED = V == 16 && STAGED_TILES * MR % V == 0 && NR % V == 0;
     /** Most floats of a transposed B copied out as rows (4 MB). */
     private static final int MAX_COPY = 1 << 20;
+    /**
+     * Whether the path is on when {@code -Dbackprop.gemm.sparse} is unset: not where {@link Sgemm}'s 12-row tile runs
+     * (an Intel core with two 512-bit FMA pipes), whose dense products are fast enough that the lists, W^T's copy and
+     * the transposed stores cost more than the skipped terms save. On an Intel Xeon (2026-12-06, two threads), with the
+     * MNIST MLP's epochs alternating in one JVM ({@code bench}, four runs) dense took 0.441, 0.479, 0.466, 0.475 s
+     * against 0.459, 0.489, 0.518, 0.509 skipping zeros, and in alternating JVMs (four pairs, medians of five epochs)
+     * 0.469, 0.491, 0.440, 0.444 against 0.485, 0.489, 0.473, 0.505; the time-to-99% command (five pairs) 6.25-6.58 s
+     * against 6.53-6.74, 16,014-16,624 images/s steady against 14,753-15,943; a bag-of-words classifier's steady rate
+     * ({@code --model bow:5000,64}, two pairs) 40,285-40,429 examples/s against 32,429-33,520. On Zen 4, where the
+     * skipped terms were first measured to pay, and on the AVX2 machine it stays on.
+     */
+    static final boolean ON_BY_DEFAULT = Sgemm.MR != 12;
     /** Whether {@link #gemm} takes products at all: {@code -Dbackprop.gemm.sparse}, or {@link CpuBackend#skipZeros}. */
     static volatile boolean enabled = enabledByProperty();
 
@@ -70,14 +83,18 @@ final class SparseSgemm {
 
     private static boolean enabledByProperty() {
         String p = System.getProperty("backprop.gemm.sparse");
-        if (p == null || p.equals("on")) {
+        if (p == null) {
+            return ON_BY_DEFAULT;
+        }
+        if (p.equals("on")) {
             return true;
         }
         if (p.equals("off")) {
             return false;
         }
         throw new IllegalArgumentException("-Dbackprop.gemm.sparse=" + p + ": give on or off (whether products skip"
-                + " the zeros of a mostly-zero operand), or leave it unset (on)");
+                + " the zeros of a mostly-zero operand), or leave it unset (" + (ON_BY_DEFAULT ? "on" : "off")
+                + " on this CPU)");
     }
 
     /**
