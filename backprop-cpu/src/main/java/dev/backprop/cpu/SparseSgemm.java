@@ -64,13 +64,14 @@ final class SparseSgemm {
     /**
      * Whether the path is on when {@code -Dbackprop.gemm.sparse} is unset: not where {@link Sgemm}'s 12-row tile runs
      * (an Intel core with two 512-bit FMA pipes), whose dense products are fast enough that the lists, W^T's copy and
-     * the transposed stores cost more than the skipped terms save. On an Intel Xeon (2026-12-06, two threads), with the
-     * MNIST MLP's epochs alternating in one JVM ({@code bench}, four runs) dense took 0.441, 0.479, 0.466, 0.475 s
-     * against 0.459, 0.489, 0.518, 0.509 skipping zeros, and in alternating JVMs (four pairs, medians of five epochs)
-     * 0.469, 0.491, 0.440, 0.444 against 0.485, 0.489, 0.473, 0.505; the time-to-99% command (five pairs) 6.25-6.58 s
-     * against 6.53-6.74, 16,014-16,624 images/s steady against 14,753-15,943; a bag-of-words classifier's steady rate
-     * ({@code --model bow:5000,64}, two pairs) 40,285-40,429 examples/s against 32,429-33,520. On Zen 4, where the
-     * skipped terms were first measured to pay, and on the AVX2 machine it stays on.
+     * the transposed stores cost about what the skipped terms save, or more. On an Intel Xeon (2026-12-06, two
+     * threads): the time-to-99% command (five alternating pairs) 6.25-6.58 s dense against 6.53-6.74, 16,014-16,624
+     * images/s steady against 14,753-15,943; a bag-of-words classifier's steady rate ({@code --model bow:5000,64}, two
+     * pairs) 40,285-40,429 examples/s against 32,429-33,520; the MNIST MLP's epochs alternating in one JVM ({@code
+     * bench}) 0.441, 0.479, 0.466, 0.475 s against 0.459, 0.489, 0.518, 0.509 in four runs, but 0.523 and 0.508 against
+     * 0.500 and 0.504 in two later ones, and in alternating JVMs (four pairs, medians of five epochs) 0.469, 0.491,
+     * 0.440, 0.444 against 0.485, 0.489, 0.473, 0.505: for the MLP a draw within the minutes' noise. On Zen 4, where
+     * the skipped terms were measured to pay (the MLP's epoch 16-22% shorter), and on the AVX2 machine it stays on.
      */
     static final boolean ON_BY_DEFAULT = Sgemm.MR != 12;
     /** Whether {@link #gemm} takes products at all: {@code -Dbackprop.gemm.sparse}, or {@link CpuBackend#skipZeros}. */
