@@ -23,11 +23,22 @@ final class BackpropRun implements EpochRun {
     /** How the matrix products treat a mostly-zero operand during the epochs. */
     enum Products {
         /** As the process runs them ({@code -Dbackprop.gemm.sparse}, or the CPU's default). */
-        AS_CONFIGURED,
+        AS_CONFIGURED(null, ")", null),
         /** The zeros skipped. */
-        ZEROS_SKIPPED,
+        ZEROS_SKIPPED(true, ", zeros skipped)", "zeros skipped (-Dbackprop.gemm.sparse=on)"),
         /** Every product dense. */
-        DENSE
+        DENSE(false, ", dense products)", "zeros not skipped (-Dbackprop.gemm.sparse=off)");
+
+        /** {@link CpuBackend#skipZeros} during the epochs; null to leave the process's setting. */
+        private final Boolean skipping;
+        private final String nameEnd;
+        private final String note;
+
+        Products(Boolean skipping, String nameEnd, String note) {
+            this.skipping = skipping;
+            this.nameEnd = nameEnd;
+            this.note = note;
+        }
     }
 
     private final Trainer trainer;
@@ -46,31 +57,20 @@ final class BackpropRun implements EpochRun {
 
     @Override
     public String framework() {
-        return "Backprop (" + Backends.active().name() + " backend" + switch (products) {
-            case AS_CONFIGURED -> ")";
-            case ZEROS_SKIPPED -> ", zeros skipped)";
-            case DENSE -> ", dense products)";
-        };
+        return "Backprop (" + Backends.active().name() + " backend" + products.nameEnd;
     }
 
     @Override
     public String note() {
-        return switch (products) {
-            case AS_CONFIGURED -> "pure Java, Vector API" + (CpuBackend.skipsZeros() ? "" : ", zeros not skipped (this CPU's"
-                    + " default)");
-            case ZEROS_SKIPPED -> "pure Java, Vector API, zeros skipped (-Dbackprop.gemm.sparse=on)";
-            case DENSE -> "pure Java, Vector API, zeros not skipped (-Dbackprop.gemm.sparse=off)";
-        };
+        String how = products.note != null ? products.note
+                : CpuBackend.skipsZeros() ? null : "zeros not skipped (this CPU's default)";
+        return "pure Java, Vector API" + (how == null ? "" : ", " + how);
     }
 
     @Override
     public double epoch(int seed) {
         boolean skipping = CpuBackend.skipsZeros();
-        CpuBackend.skipZeros(switch (products) {
-            case AS_CONFIGURED -> skipping;
-            case ZEROS_SKIPPED -> true;
-            case DENSE -> false;
-        });
+        CpuBackend.skipZeros(products.skipping == null ? skipping : products.skipping);
         long start = System.nanoTime();
         History h;
         try {

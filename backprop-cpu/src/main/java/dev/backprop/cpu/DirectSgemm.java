@@ -714,9 +714,7 @@ final class DirectSgemm {
                 }
             }
         } else if (bRs == 1 && width >= V) {
-            for (int l = 0; l < V; l++) {
-                columns[l] = l * bCs;
-            }
+            columnLanes(columns, bCs);
             for (int upper = S.loopBound(width); j < upper; j += V) {
                 gatherColumns(k, b, at + j * bCs, columns, rows, rowsAt + j, ld);
             }
@@ -726,6 +724,13 @@ final class DirectSgemm {
             for (int jj = j; jj < width; jj++) {
                 rows[rowsAt + p * ld + jj] = b[src + jj * bCs];
             }
+        }
+    }
+
+    /** {@code lanes[l] = l stride} for l below V: V columns' offsets in a transposed B, for {@link #gatherColumns}. */
+    static void columnLanes(int[] lanes, int stride) {
+        for (int l = 0; l < V; l++) {
+            lanes[l] = l * stride;
         }
     }
 

@@ -557,9 +557,7 @@ final class Sgemm {
      */
     private static void gatheredColumns(int kc, float[] b, int off, int cs, float[] bp, int base) {
         int[] lanes = GATHER_LANES.get();
-        for (int l = 0; l < V; l++) {
-            lanes[l] = l * cs;
-        }
+        DirectSgemm.columnLanes(lanes, cs);
         DirectSgemm.gatherColumns(kc, b, off, lanes, bp, base, NR);
         DirectSgemm.gatherColumns(kc, b, off + V * cs, lanes, bp, base + V, NR);
     }
