@@ -260,7 +260,8 @@ final class Sgemm {
                     int ic = chunkStart(part, headChunks, headTiles, rowTiles) * MR;
                     int mc = Math.min(m, chunkStart(part + 1, headChunks, headTiles, rowTiles) * MR) - ic;
                     float[][] buf = BUFFERS.get();
-                    float[] ap = buffer(buf, 0, mc * kc);
+                    // Whole panels: packA zero-fills a last panel cut short by m to MR rows.
+                    float[] ap = buffer(buf, 0, Math.ceilDiv(mc, MR) * MR * kc);
                     packA(mc, kc, a, aAt + ic * aRs, aRs, aCs, ap);
                     tiles(mc, nc, kc, ap, bp, start, jc0, c, cAt + ic * ldc, ldc, add, buf[2]);
                 });
