@@ -5,6 +5,7 @@ import dev.backprop.backend.Backends;
 import dev.backprop.cpu.CpuBackend;
 import dev.backprop.cpu.CpuInfo;
 import dev.backprop.cpu.PeakFlops;
+import dev.backprop.cpu.ZeroSkipping;
 import dev.backprop.data.Dataset;
 import dev.backprop.data.DatasetLocator;
 import dev.backprop.data.NamedDataset;
@@ -417,7 +418,7 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * The MLP's epoch, the better of two after a warm-up epoch; with {@code alsoDense}, the same network twice, with
      * the zero pixels of the first layer's input skipped and with every matrix product dense ({@link
-     * CpuBackend#skipZeros} on and off), trained in turn, an epoch each, so that both figures come from the same
+     * CpuBackend#skipZeros} as this CPU does by default, or {@code ALL} where that is off, and {@code OFF}), trained in turn, an epoch each, so that both figures come from the same
      * minutes, the one this process runs by default as its epoch.
      */
     private MlpFigures mlpEpochs(boolean alsoDense) throws Exception {
@@ -440,12 +441,13 @@ final class BenchCommand implements Callable<Integer> {
         }
         EpochTimer skipping = new EpochTimer(spec, train);
         EpochTimer dense = new EpochTimer(spec, train);
-        boolean was = CpuBackend.skipsZeros();
+        ZeroSkipping was = CpuBackend.zeroSkipping();
+        boolean skips = was != ZeroSkipping.OFF;
         try {
             for (int round = 0; round < 3; round++) {
-                CpuBackend.skipZeros(true);
+                CpuBackend.skipZeros(skips ? was : ZeroSkipping.ALL);
                 skipping.epoch(round > 0);
-                CpuBackend.skipZeros(false);
+                CpuBackend.skipZeros(ZeroSkipping.OFF);
                 dense.epoch(round > 0);
             }
         } finally {
@@ -453,7 +455,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         EpochFigure skipped = skipping.figure(real);
         EpochFigure allDense = dense.figure(real);
-        return new MlpFigures(was ? skipped : allDense, skipped, allDense, was);
+        return new MlpFigures(skips ? skipped : allDense, skipped, allDense, skips);
     }
 
     /** LeNet-5's epoch: the better of two after a warm-up epoch. */

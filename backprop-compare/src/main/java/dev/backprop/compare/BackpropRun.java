@@ -2,6 +2,7 @@ package dev.backprop.compare;
 
 import dev.backprop.backend.Backends;
 import dev.backprop.cpu.CpuBackend;
+import dev.backprop.cpu.ZeroSkipping;
 import dev.backprop.data.Dataset;
 import dev.backprop.nn.ActivationKind;
 import dev.backprop.nn.ModelSpec;
@@ -25,16 +26,16 @@ final class BackpropRun implements EpochRun {
         /** As the process runs them ({@code -Dbackprop.gemm.sparse}, or the CPU's default). */
         AS_CONFIGURED(null, ")", null),
         /** The zeros skipped. */
-        ZEROS_SKIPPED(true, ", zeros skipped)", "zeros skipped (-Dbackprop.gemm.sparse=on)"),
+        ZEROS_SKIPPED(ZeroSkipping.ALL, ", zeros skipped)", "zeros skipped (-Dbackprop.gemm.sparse=on)"),
         /** Every product dense. */
-        DENSE(false, ", dense products)", "zeros not skipped (-Dbackprop.gemm.sparse=off)");
+        DENSE(ZeroSkipping.OFF, ", dense products)", "zeros not skipped (-Dbackprop.gemm.sparse=off)");
 
         /** {@link CpuBackend#skipZeros} during the epochs; null to leave the process's setting. */
-        private final Boolean skipping;
+        private final ZeroSkipping skipping;
         private final String nameEnd;
         private final String note;
 
-        Products(Boolean skipping, String nameEnd, String note) {
+        Products(ZeroSkipping skipping, String nameEnd, String note) {
             this.skipping = skipping;
             this.nameEnd = nameEnd;
             this.note = note;
@@ -63,13 +64,17 @@ final class BackpropRun implements EpochRun {
     @Override
     public String note() {
         String how = products.note != null ? products.note
-                : CpuBackend.skipsZeros() ? null : "zeros not skipped (this CPU's default)";
+                : switch (CpuBackend.zeroSkipping()) {
+                    case ALL -> null;
+                    case IN_PLACE -> "zeros skipped where no copy is needed (this CPU's default)";
+                    case OFF -> "zeros not skipped";
+                };
         return "pure Java, Vector API" + (how == null ? "" : ", " + how);
     }
 
     @Override
     public double epoch(int seed) {
-        boolean skipping = CpuBackend.skipsZeros();
+        ZeroSkipping skipping = CpuBackend.zeroSkipping();
         CpuBackend.skipZeros(products.skipping == null ? skipping : products.skipping);
         long start = System.nanoTime();
         History h;

@@ -58,6 +58,42 @@ public record Layout(int[] shape, int[] strides, int offset) {
         return true;
     }
 
+    /**
+     * True when the elements fill {@link #size()} consecutive slots from {@link #offset()}, each slot once, in some
+     * order of the dimensions: row-major, or a weight stored input-major ({@code [out, in]} with strides {@code [1,
+     * out]}). Two dense layouts with equal strides put every element at the same slot, so elementwise kernels (an
+     * optimizer's update of a parameter from its gradient and state) can run over the flat slots.
+     */
+    public boolean isDense() {
+        int[] order = new int[shape.length];
+        int count = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 0) {
+                return true;
+            }
+            if (shape[d] != 1) {
+                order[count++] = d;
+            }
+        }
+        // insertion sort of the dimensions longer than 1 by stride, smallest first (ranks are small)
+        for (int i = 1; i < count; i++) {
+            int d = order[i];
+            int j = i - 1;
+            for (; j >= 0 && strides[order[j]] > strides[d]; j--) {
+                order[j + 1] = order[j];
+            }
+            order[j + 1] = d;
+        }
+        long step = 1;
+        for (int i = 0; i < count; i++) {
+            if (strides[order[i]] != step) {
+                return false;
+            }
+            step *= shape[order[i]];
+        }
+        return true;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Layout l && offset == l.offset

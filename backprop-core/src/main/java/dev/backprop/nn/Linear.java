@@ -23,20 +23,54 @@ public final class Linear extends Module {
     private final Tensor weight;
     private final Tensor bias;
 
-    /** A layer with bias. */
+    /** A layer with bias, its weight stored output-major (PyTorch's order). */
     public Linear(int inFeatures, int outFeatures, Generator generator) {
-        this(inFeatures, outFeatures, true, generator);
+        this(inFeatures, outFeatures, true, WeightOrder.OUTPUT_MAJOR, generator);
     }
 
+    /** A layer with or without bias, its weight stored output-major (PyTorch's order). */
     public Linear(int inFeatures, int outFeatures, boolean withBias, Generator generator) {
+        this(inFeatures, outFeatures, withBias, WeightOrder.OUTPUT_MAJOR, generator);
+    }
+
+    /**
+     * A layer whose weight is stored in the given order. Either way the weight is the {@code [out, in]} tensor
+     * PyTorch has, with the same initial values, names and gradients (within float rounding: the products run in
+     * another order); only where its values sit in memory differs ({@link WeightOrder}).
+     */
+    public Linear(int inFeatures, int outFeatures, boolean withBias, WeightOrder order, Generator generator) {
         if (inFeatures <= 0 || outFeatures <= 0) {
             throw new IllegalArgumentException("Linear: sizes must be positive, got in=" + inFeatures
                     + ", out=" + outFeatures);
         }
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
-        this.weight = registerParameter("weight", Init.linearDefault(generator, outFeatures, inFeatures));
+        Tensor w = Init.linearDefault(generator, outFeatures, inFeatures);
+        if (order == WeightOrder.INPUT_MAJOR) {
+            w = w.t().clone().t().detach();   // the same [out, in] values, stored as the [in, out] matrix W^T
+        }
+        this.weight = registerParameter("weight", w);
         this.bias = withBias ? registerParameter("bias", Init.linearDefaultBias(generator, inFeatures, outFeatures)) : null;
+    }
+
+    /**
+     * Where a {@link Linear} layer's weight values sit in memory; the weight is the {@code [out, in]} tensor either way.
+     */
+    public enum WeightOrder {
+        /** Row by row of {@code [out, in]}: each output's weights together, as PyTorch stores them. */
+        OUTPUT_MAJOR,
+        /**
+         * Column by column ({@code W^T} row-major, strides {@code [1, out]}): each input's weights together. Made for
+         * a layer whose inputs are mostly zeros (pixels, a bag of words): the backend's products then skip the zero
+         * inputs reading W's rows for the non-zero ones in place, and write the weight gradient as W is stored,
+         * without transposing either. The gradient and an optimizer's state are kept in the same order.
+         */
+        INPUT_MAJOR
+    }
+
+    /** The order in which this layer's weight is stored. */
+    public WeightOrder weightOrder() {
+        return weight.isContiguous() ? WeightOrder.OUTPUT_MAJOR : WeightOrder.INPUT_MAJOR;
     }
 
     @Override

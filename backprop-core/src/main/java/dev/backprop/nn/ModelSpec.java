@@ -20,7 +20,8 @@ public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5, Model
 
     /**
      * A multi-layer perceptron on flat inputs: {@code Linear(inputs, h1), act, [Dropout], ...,
-     * Linear(hk, outputs)}, named as PyTorch's {@code nn.Sequential} would name it.
+     * Linear(hk, outputs)}, named as PyTorch's {@code nn.Sequential} would name it. The first hidden layer's weight is
+     * stored input-major ({@link Linear.WeightOrder#INPUT_MAJOR}), since its inputs are the data.
      */
     record Mlp(int inputs, List<Integer> hidden, int outputs, ActivationKind activation, float dropout) implements ModelSpec {
         public Mlp {
@@ -39,7 +40,10 @@ public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5, Model
             List<Module> layers = new ArrayList<>();
             int width = inputs;
             for (int h : hidden) {
-                layers.add(new Linear(width, h, generator));
+                // The first layer's weight input-major: its inputs are the data, often mostly zeros (pixels, bags of words).
+                layers.add(width == inputs && layers.isEmpty()
+                        ? new Linear(width, h, true, Linear.WeightOrder.INPUT_MAJOR, generator)
+                        : new Linear(width, h, generator));
                 layers.add(activation.create());
                 if (dropout > 0f) {
                     layers.add(new Dropout(dropout, new Generator(generator.nextLong())));

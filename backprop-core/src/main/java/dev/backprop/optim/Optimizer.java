@@ -85,11 +85,14 @@ public abstract class Optimizer {
         return params;
     }
 
-    /** Per-parameter state tensors start as zeros shaped like the parameter. */
+    /**
+     * Per-parameter state tensors start as zeros shaped like the parameter, stored in its order (a weight kept
+     * input-major has its moments input-major too, so fused updates run over the flat buffers).
+     */
     protected static Tensor[] zerosLike(List<Tensor> params) {
         Tensor[] out = new Tensor[params.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = Tensor.zerosLike(params.get(i));
+            out[i] = Tensor.zerosInLayoutOf(params.get(i));
         }
         return out;
     }
@@ -165,7 +168,8 @@ public abstract class Optimizer {
             for (int i = 0; i < slots.length; i++) {
                 Tensor saved = state.tensors().get(name + "." + i);
                 if (saved != null) {
-                    slots[i] = saved.clone();
+                    // in the parameter's order, as the state was made (zerosLike)
+                    slots[i] = Tensor.zerosInLayoutOf(params.get(i)).copyInPlace(saved);
                 } else if (slots[i] != null) {
                     throw new IllegalArgumentException(who + ".restore: the state lacks '" + name + "." + i + "'");
                 }

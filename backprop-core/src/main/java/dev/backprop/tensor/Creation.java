@@ -114,6 +114,20 @@ final class Creation {
         return Tensor.wrap(copyOut(t), t.shape);
     }
 
+    /**
+     * {@link #ownCopy} of {@code source}, but stored in {@code like}'s order when {@code like} is the whole of its
+     * buffer in an order other than row-major ({@link Tensor#fillsStorage()}: a weight stored input-major), so a
+     * gradient or an optimizer's state has the same slots as its parameter; row-major otherwise.
+     */
+    static Tensor ownCopyInLayoutOf(Tensor source, Tensor like) {
+        if (like.isContiguous() || !like.fillsStorage()) {
+            return ownCopy(source);
+        }
+        Tensor out = new Tensor(new Storage(new float[like.numel()]), like.shape, like.strides.clone(), 0);
+        InPlace.copy(out, source, "ownCopyInLayoutOf");
+        return out;
+    }
+
     /** A contiguous copy with its own storage and no graph (a step's buffer while a {@link StepMemory} step is open). */
     static Tensor copy(Tensor t) {
         float[] out = StepMemory.uninitialized(t.numel());

@@ -20,18 +20,26 @@ public final class FusedUpdates {
         if (GradMode.isEnabled()) {
             throw new IllegalStateException("adam: optimizer updates must run inside GradMode.noGrad()");
         }
-        Tensor g = grad.contiguous();
-        for (Tensor t : new Tensor[] {param, m, v, vMax}) {
-            if (t != null && (!t.shape.equals(param.shape) || !t.isContiguous() || t.offset != 0
-                    || t.storage.data().length != t.numel())) {
-                throw new IllegalArgumentException("adam: parameter and state must be whole contiguous tensors of shape "
-                        + param.shape + ", got " + t.shape);
+        if (!param.fillsStorage()) {
+            throw new IllegalArgumentException("adam: the parameter of shape " + param.shape + " must be the whole of its"
+                    + " buffer (row-major, or a weight stored input-major), got strides "
+                    + java.util.Arrays.toString(param.strides) + " from offset " + param.offset);
+        }
+        for (Tensor t : new Tensor[] {m, v, vMax}) {
+            if (t != null && !t.sameSlotsAs(param)) {
+                throw new IllegalArgumentException("adam: state of shape " + t.shape + " and strides "
+                        + java.util.Arrays.toString(t.strides) + " does not line up with its parameter of shape "
+                        + param.shape + " and strides " + java.util.Arrays.toString(param.strides)
+                        + "; make it with Tensor.zerosInLayoutOf(parameter)");
             }
         }
-        if (!g.shape.equals(param.shape)) {
-            throw new ShapeException("adam: gradient of shape " + g.shape + " for a parameter of shape " + param.shape);
+        if (!grad.shape.equals(param.shape)) {
+            throw new ShapeException("adam: gradient of shape " + grad.shape + " for a parameter of shape " + param.shape);
         }
-        float[] gradData = g.offset == 0 ? g.storage.data() : Creation.copyOut(g);
+        // The gradient in the parameter's order: as it is when it already is (a leaf's gradient is kept so), else a copy.
+        boolean inOrder = grad.offset == 0 && java.util.Arrays.equals(grad.strides, param.strides)
+                && grad.layout().isDense();
+        float[] gradData = inOrder ? grad.storage.data() : Creation.ownCopyInLayoutOf(grad, param).storage.data();
         Backends.active().adam(step, param.storage.data(), gradData, m.storage.data(), v.storage.data(),
                 vMax == null ? null : vMax.storage.data(), 0, param.numel());
         param.storage.bumpVersion();

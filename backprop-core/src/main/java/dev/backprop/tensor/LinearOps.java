@@ -9,9 +9,10 @@ import dev.backprop.backend.PackedMatrix;
 /**
  * The dense layer's affine map as one op, {@code y = x W^T + b} for x {@code [N, in]}, W
  * {@code [out, in]}, b {@code [out]}: one GEMM with the bias added to every row
- * ({@code Backend.gemmBias}), W^T read through strides (W itself too when it is the transposed view
- * of an {@code [in, out]} matrix, as ONNX stores a MatMul's weight: no copy). Its gradient is two products and a sum that
- * land contiguous in the parameters' own layouts: {@code dx = dy W}, {@code dW = dy^T x} and
+ * ({@code Backend.gemmBias}), W^T read through strides (W itself too when it is stored input-major, strides
+ * {@code [1, out]}: a weight kept so, or the transposed view of an {@code [in, out]} matrix, as ONNX stores a
+ * MatMul's weight: no copy). Its gradient is two products and a sum that land in the parameters' own layouts:
+ * {@code dx = dy W}, {@code dW = dy^T x} (for an input-major W, {@code dW^T = x^T dy}, written as W is stored) and
  * {@code db} the column sums of dy. Composite forms (matmul, transpose, add) give the same values
  * but leave dW as a transposed view to copy.
  *
@@ -61,8 +62,16 @@ final class LinearOps {
             Tensor dw = null;
             if (w.requiresGrad()) {
                 float[] d = n == 0 ? StepMemory.zeroed(out * in) : w.gradientBuffer();
-                k.gemm(out, in, n, gc.storage.data(), gc.offset, 1, out, xc.storage.data(), xc.offset, in, 1, d, 0, in, false);
-                dw = Tensor.wrap(d, w.shape);
+                if (transposed) {
+                    // dW in W's own order: dW^T = x^T dy, [in, out] row-major, viewed as [out, in]
+                    k.gemm(in, out, n, xc.storage.data(), xc.offset, 1, in, gc.storage.data(), gc.offset, out, 1, d, 0,
+                            out, false);
+                    dw = new Tensor(new Storage(d), w.shape, new int[] {1, out}, 0);
+                } else {
+                    k.gemm(out, in, n, gc.storage.data(), gc.offset, 1, out, xc.storage.data(), xc.offset, in, 1, d, 0,
+                            in, false);
+                    dw = Tensor.wrap(d, w.shape);
+                }
             }
             Tensor db = null;
             if (b != null && b.requiresGrad()) {

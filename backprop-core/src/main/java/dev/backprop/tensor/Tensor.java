@@ -72,6 +72,16 @@ public final class Tensor {
         return Creation.full(like.shape, 0f);
     }
 
+    /**
+     * A zero tensor with the shape of {@code like}, its values stored in the same order as {@code like}'s when
+     * {@code like} is the whole of its buffer in some order of its dimensions (a weight stored input-major), and
+     * row-major otherwise: PyTorch's {@code zeros_like} with its default {@code preserve_format}. An optimizer's state
+     * made this way lines up with its parameter element for element.
+     */
+    public static Tensor zerosInLayoutOf(Tensor like) {
+        return Creation.ownCopyInLayoutOf(Creation.full(like.shape, 0f), like);
+    }
+
     /** A tensor of the given shape filled with 1, shaped like {@code like}. */
     public static Tensor onesLike(Tensor like) {
         return Creation.full(like.shape, 1f);
@@ -177,6 +187,21 @@ public final class Tensor {
         return new Layout(shape.raw(), strides, offset);
     }
 
+    /**
+     * True when this tensor is the whole of its buffer in some order of its dimensions ({@link Layout#isDense()}
+     * from offset 0): row-major, or a weight stored input-major. Its gradient and an optimizer's state for it are
+     * kept in the same order ({@link Creation#ownCopyInLayoutOf}), so updates run over the flat buffers.
+     */
+    boolean fillsStorage() {
+        return offset == 0 && storage.data().length == numel() && layout().isDense();
+    }
+
+    /** True when both tensors fill their buffers ({@link #fillsStorage()}) with every element at the same slot. */
+    boolean sameSlotsAs(Tensor other) {
+        return shape.equals(other.shape) && java.util.Arrays.equals(strides, other.strides) && fillsStorage()
+                && other.fillsStorage();
+    }
+
     /** The values in row-major order, as a new array. */
     public float[] toFloatArray() {
         return Creation.copyOut(this);
@@ -253,7 +278,8 @@ public final class Tensor {
      * copied 269,000 values a step); otherwise an uninitialised buffer of the step.
      */
     float[] gradientBuffer() {
-        // The spare is always a gradient this tensor had: its own contiguous array of this shape (ownCopy).
+        // The spare is always a gradient this tensor had: its own array of this shape, in this tensor's order
+        // (ownCopyInLayoutOf): row-major, or input-major for a weight stored so.
         if (gradFn == null && grad == null && !spareLent && spareGrad != null) {
             spareLent = true;
             return StepMemory.lent(spareGrad.storage.data());
@@ -300,7 +326,8 @@ public final class Tensor {
     }
 
     void accumulateGrad(Tensor g) {
-        if (grad == null && spareLent && g.storage.data() == spareGrad.storage.data() && g.offset == 0 && g.isContiguous()) {
+        if (grad == null && spareLent && g.storage.data() == spareGrad.storage.data() && g.offset == 0
+                && java.util.Arrays.equals(g.strides, spareGrad.strides)) {
             grad = spareGrad;   // written in place by the gradient rule (gradientBuffer)
             spareGrad = null;
             spareLent = false;
@@ -309,7 +336,7 @@ public final class Tensor {
             grad = spareGrad.copyInPlace(g);
             spareGrad = null;
         } else if (grad == null) {
-            grad = Creation.ownCopy(g);   // never a step's buffer: the gradient outlives the step
+            grad = Creation.ownCopyInLayoutOf(g, this);   // never a step's buffer: the gradient outlives the step
         } else {
             grad.addInPlace(g);
         }

@@ -51,22 +51,17 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Whether matrix products skip the zeros of a mostly-zero operand (at most 30% non-zero, as a layer's input of
-     * MNIST pixels or a bag of words is): {@code -Dbackprop.gemm.sparse=on} or {@code off}; unset, on except on the
-     * CPUs whose dense products run the 12-row register tile (Intel's with two 512-bit FMA pipes), where skipping
-     * measured slower than the dense products (see {@code SparseSgemm.ON_BY_DEFAULT}). Off, every product runs dense
-     * (elsewhere slower), over the same terms: bit for bit the same sums where the dense product is read in place, the
-     * same up to rounding order where it is packed; only an infinity or NaN in the other operand facing only zeros
-     * makes NaN in a dense product and not here. For the whole process, as the thread count is; meant for measuring the
-     * two against each other.
+     * Which matrix products skip the zeros of a mostly-zero operand ({@link ZeroSkipping}; at start, {@code
+     * -Dbackprop.gemm.sparse} or this CPU's default). For the whole process, as the thread count is; meant for
+     * measuring the ways against each other.
      */
-    public static void skipZeros(boolean on) {
-        SparseSgemm.enabled = on;
+    public static void skipZeros(ZeroSkipping which) {
+        SparseSgemm.skipping = java.util.Objects.requireNonNull(which, "skipZeros: give OFF, IN_PLACE or ALL");
     }
 
-    /** Whether matrix products skip the zeros of a mostly-zero operand ({@link #skipZeros}). */
-    public static boolean skipsZeros() {
-        return SparseSgemm.enabled;
+    /** Which matrix products skip the zeros of a mostly-zero operand ({@link #skipZeros}). */
+    public static ZeroSkipping zeroSkipping() {
+        return SparseSgemm.skipping;
     }
 
     @Override

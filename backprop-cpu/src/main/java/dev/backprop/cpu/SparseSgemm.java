@@ -13,11 +13,13 @@ import jdk.incubator.vector.VectorSpecies;
  * 6-row tiles of MNIST images, 57% of them.
  * <ul>
  *   <li><b>A sparse</b> (a layer's forward, {@code x W^T}): tiles of A's rows, lists from a scan of those rows. B's
- *   rows are read in place where they are contiguous; W^T's are first copied out as rows (as {@link DirectSgemm}
- *   does), each thread copying the columns it computes.</li>
+ *   rows are read in place where they are contiguous (a weight stored input-major); W^T's are first copied out as rows
+ *   (as {@link DirectSgemm} does), each thread copying the columns it computes.</li>
  *   <li><b>B sparse</b> (a layer's weight gradient, {@code dy^T x}, where A's columns are contiguous): computed as
  *   {@code C^T = B^T A^T}, so the sparse operand is again the left one: tiles of MR columns of B, each listing the
  *   rows p that have a non-zero among them, and the tiles stored transposed into C.</li>
+ *   <li><b>A sparse, given transposed</b> (the weight gradient {@code x^T dy} of a weight stored input-major, A's
+ *   columns contiguous): the same tiles, over A's rows as the columns of A^T, stored into C as they are.</li>
  * </ul>
  * Every entry of C is one tile's sum over p in increasing order, as in {@link DirectSgemm}; a skipped step would
  * have added {@code 0 * B(p, j)}, which leaves a sum unchanged, so the results are those of the dense tile bit for
@@ -25,9 +27,9 @@ import jdk.incubator.vector.VectorSpecies;
  * zeros does not make the result NaN, as {@code 0 * inf} would.
  *
  * <p>{@link #gemm} takes a product when a sample of the operand's entries is at most {@link #MAX_DENSITY} non-zero
- * and the sizes suit, and leaves every other product to {@link Sgemm}; {@code -Dbackprop.gemm.sparse=off} or
- * {@link CpuBackend#skipZeros} turns the path off (to measure the dense products, or to compare), {@code =on} on.
- * Unset, it is on except where the 12-row tile runs ({@link #ON_BY_DEFAULT}).
+ * and the sizes suit, and leaves every other product to {@link Sgemm}; {@code -Dbackprop.gemm.sparse} or {@link
+ * CpuBackend#skipZeros} choose which products it takes ({@link ZeroSkipping}: all, those that need no copy and no
+ * transposed store, or none, to measure the dense products or to compare); unset, {@link #DEFAULT}.
  */
 final class SparseSgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -62,40 +64,19 @@ final class SparseSgemm {
     /** Most floats of a transposed B copied out as rows (4 MB). */
     private static final int MAX_COPY = 1 << 20;
     /**
-     * Whether the path is on when {@code -Dbackprop.gemm.sparse} is unset: not where {@link Sgemm}'s 12-row tile runs
-     * (an Intel core with two 512-bit FMA pipes), whose dense products are fast enough that the lists, W^T's copy and
-     * the transposed stores cost about what the skipped terms save, or more. On an Intel Xeon (2026-12-06, two
-     * threads): the time-to-99% command (five alternating pairs) 6.25-6.58 s dense against 6.53-6.74, 16,014-16,624
-     * images/s steady against 14,753-15,943; a bag-of-words classifier's steady rate ({@code --model bow:5000,64}, two
-     * pairs) 40,285-40,429 examples/s against 32,429-33,520; the MNIST MLP's epochs alternating in one JVM ({@code
-     * bench}) 0.441, 0.479, 0.466, 0.475 s against 0.459, 0.489, 0.518, 0.509 in four runs, but 0.523 and 0.508 against
-     * 0.500 and 0.504 in two later ones, and in alternating JVMs (four pairs, medians of five epochs) 0.469, 0.491,
-     * 0.440, 0.444 against 0.485, 0.489, 0.473, 0.505: for the MLP a draw within the minutes' noise. On Zen 4, where
-     * the skipped terms were measured to pay (the MLP's epoch 16-22% shorter), and on the AVX2 machine it stays on.
+     * Which products the path takes when {@code -Dbackprop.gemm.sparse} is unset: {@link ZeroSkipping#IN_PLACE} where
+     * {@link Sgemm}'s 12-row tile runs (an Intel core with two 512-bit FMA pipes), whose dense products are fast
+     * enough that W^T's copy and the transposed stores cost more than the skipped terms save (the figures are in
+     * {@link ZeroSkipping#IN_PLACE}'s javadoc); elsewhere {@link ZeroSkipping#ALL}: on Zen 4 the skipped terms were
+     * measured to pay with the copy (the MNIST MLP's epoch 16-22% shorter, its first layer then stored output-major).
      */
-    static final boolean ON_BY_DEFAULT = Sgemm.MR != 12;
-    /** Whether {@link #gemm} takes products at all: {@code -Dbackprop.gemm.sparse}, or {@link CpuBackend#skipZeros}. */
-    static volatile boolean enabled = enabledByProperty();
+    static final ZeroSkipping DEFAULT = Sgemm.MR == 12 ? ZeroSkipping.IN_PLACE : ZeroSkipping.ALL;
+    /** Which products {@link #gemm} takes: {@code -Dbackprop.gemm.sparse}, or {@link CpuBackend#skipZeros}. */
+    static volatile ZeroSkipping skipping = ZeroSkipping.fromProperty(DEFAULT);
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private SparseSgemm() {
-    }
-
-    private static boolean enabledByProperty() {
-        String p = System.getProperty("backprop.gemm.sparse");
-        if (p == null) {
-            return ON_BY_DEFAULT;
-        }
-        if (p.equals("on")) {
-            return true;
-        }
-        if (p.equals("off")) {
-            return false;
-        }
-        throw new IllegalArgumentException("-Dbackprop.gemm.sparse=" + p + ": give on or off (whether products skip"
-                + " the zeros of a mostly-zero operand), or leave it unset (" + (ON_BY_DEFAULT ? "on" : "off")
-                + " on this CPU)");
     }
 
     /**
@@ -106,17 +87,26 @@ final class SparseSgemm {
                         float[] a, int aOff, int aRs, int aCs,
                         float[] b, int bOff, int bRs, int bCs,
                         float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
-        if (!enabled || m < MIN_SIZE || n < MIN_SIZE || k < MIN_SIZE) {
+        ZeroSkipping which = skipping;
+        if (which == ZeroSkipping.OFF || m < MIN_SIZE || n < MIN_SIZE || k < MIN_SIZE) {
             return false;
         }
-        if (aCs == 1 && (bCs == 1 || (long) k * n <= MAX_COPY)
+        boolean rearranging = which == ZeroSkipping.ALL;   // W^T's columns copied as rows, tiles stored transposed
+        if (aCs == 1 && (bCs == 1 || (rearranging && (long) k * n <= MAX_COPY))
                 && sampledDensity(a, aOff, m, k, aRs, 1) <= MAX_DENSITY) {
             sparseA(m, n, k, a, aOff, aRs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
             return true;
         }
-        if (bCs == 1 && aRs == 1 && bias == null && sampledDensity(b, bOff, k, n, bRs, 1) <= MAX_DENSITY) {
-            sparseB(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate);
-            return true;
+        if (bCs == 1 && aRs == 1 && bias == null) {
+            if (rearranging && sampledDensity(b, bOff, k, n, bRs, 1) <= MAX_DENSITY) {
+                sparseB(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate);
+                return true;
+            }
+            if (sampledDensity(a, aOff, k, m, aCs, 1) <= MAX_DENSITY) {
+                // A sparse and given transposed (x^T dy, the weight gradient of a weight stored input-major)
+                sparseColumns(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate, false);
+                return true;
+            }
         }
         return false;
     }
@@ -207,51 +197,77 @@ final class SparseSgemm {
     }
 
     /**
-     * B sparse, as {@code C^T = B^T A^T}: tiles of MR columns of B (rows of B^T), each listing the rows p of B with a
-     * non-zero among its columns, against A's columns as rows (contiguous: A's row stride is 1); each tile's result is
-     * stored transposed: with 512-bit vectors and 6-row tiles, {@link #STAGED_TILES} tiles' rows at a time are put
-     * side by side in the thread's scratch and turned by {@link DirectSgemm#transpose}'s 16 x 16 register blocks,
-     * the rest entry by entry. The threads split the tiles, each making its own tiles' lists, a group at a time
-     * ({@link #LIST_ENTRIES}).
+     * B sparse, as {@code C^T = B^T A^T}: {@link #sparseColumns} over B's columns, against A's columns as rows
+     * (contiguous: A's row stride is 1), each tile's result stored transposed.
      */
     private static void sparseB(int m, int n, int k, float[] a, int aOff, int aCs,
                                 float[] b, int bOff, int bRs, float[] c, int cOff, int ldc, boolean accumulate) {
-        int tileCount = Math.ceilDiv(n, MR);
+        sparseColumns(n, m, k, b, bOff, bRs, a, aOff, aCs, c, cOff, ldc, accumulate, true);
+    }
+
+    /**
+     * Tiles of MR columns of the sparse {@code k x w} matrix {@code S(p, t) = s[sOff + p sLd + t]}, each listing the
+     * rows p with a non-zero among its columns, summed against the dense {@code k x h} matrix {@code D(p, j) = d[dOff
+     * + p dLd + j]} into MR x h blocks: {@code sum over p of S(p, tile)^T D(p, :)}. Stored transposed ({@code C(j, t)}
+     * at {@code c[cOff + j ldc + t]}: B sparse, the block is a part of C^T) or as they are ({@code C(t, j)} at {@code
+     * c[cOff + t ldc + j]}: A sparse and given transposed, a weight gradient {@code x^T dy} of a weight stored
+     * input-major). Transposed, with 512-bit vectors and 6-row tiles, {@link #STAGED_TILES} tiles' rows at a time are
+     * put side by side in the thread's scratch and turned by {@link DirectSgemm#transpose}'s 16 x 16 register blocks,
+     * the rest entry by entry. The threads split the tiles, each making its own tiles' lists, a group at a time
+     * ({@link #LIST_ENTRIES}).
+     */
+    private static void sparseColumns(int w, int h, int k, float[] s, int sOff, int sLd, float[] d, int dOff, int dLd,
+                                      float[] c, int cOff, int ldc, boolean accumulate, boolean transposedStore) {
+        int tileCount = Math.ceilDiv(w, MR);
         int parts = Math.min(WorkerPool.threads(), tileCount);
         WorkerPool.run(parts, part -> {
-            Scratch s = SCRATCH.get();
+            Scratch scratch = SCRATCH.get();
             int group = Math.max(1, LIST_ENTRIES / k);
             for (int g0 = tileCount * part / parts, end = tileCount * (part + 1) / parts; g0 < end; g0 += group) {
                 int t0 = g0;
                 int t1 = Math.min(end, g0 + group);
-                Tiles tiles = s.columnTiles(t0, t1, n, k, b, bOff, bRs);
-                for (int jr = 0; jr < m; jr += NR) {
-                    int nr = Math.min(NR, m - jr);
-                    float[] from = a;
-                    int fromAt = aOff + jr;
-                    int fromLd = aCs;
+                Tiles tiles = scratch.columnTiles(t0, t1, w, k, s, sOff, sLd);
+                for (int jr = 0; jr < h; jr += NR) {
+                    int nr = Math.min(NR, h - jr);
+                    float[] from = d;
+                    int fromAt = dOff + jr;
+                    int fromLd = dLd;
                     if (nr < NR) {
-                        from = s.edgePanel(k, a, fromAt, aCs, nr);
+                        from = scratch.edgePanel(k, d, fromAt, dLd, nr);
                         fromAt = 0;
                         fromLd = NR;
                     }
                     int t = t0;
-                    if (STAGED && nr == NR && !accumulate) {
-                        // Whole runs of STAGED_TILES tiles inside B: their rows side by side, then turned in registers.
-                        for (; t + STAGED_TILES <= t1 && (t + STAGED_TILES) * MR <= n; t += STAGED_TILES) {
-                            for (int u = 0; u < STAGED_TILES; u++) {
-                                kernel(tiles, t + u - t0, k, from, fromAt, fromLd, null, 0, s.staged, u * MR * NR, NR,
-                                        false);
+                    if (!transposedStore) {
+                        for (; t < t1; t++) {
+                            int ir = t * MR;
+                            int mr = Math.min(MR, w - ir);
+                            int cAt = cOff + ir * ldc + jr;
+                            if (mr == MR && nr == NR) {
+                                kernel(tiles, t - t0, k, from, fromAt, fromLd, null, 0, c, cAt, ldc, accumulate);
+                            } else {
+                                kernel(tiles, t - t0, k, from, fromAt, fromLd, null, 0, scratch.tile, 0, NR, false);
+                                Sgemm.copyOut(scratch.tile, mr, nr, null, 0, c, cAt, ldc, accumulate);
                             }
-                            DirectSgemm.transpose(NR, STAGED_TILES * MR, s.staged, 0, 1, NR, c, cOff + jr * ldc + t * MR,
-                                    ldc, s.columns);
+                        }
+                        continue;
+                    }
+                    if (STAGED && nr == NR && !accumulate) {
+                        // Whole runs of STAGED_TILES tiles inside S: their rows side by side, then turned in registers.
+                        for (; t + STAGED_TILES <= t1 && (t + STAGED_TILES) * MR <= w; t += STAGED_TILES) {
+                            for (int u = 0; u < STAGED_TILES; u++) {
+                                kernel(tiles, t + u - t0, k, from, fromAt, fromLd, null, 0, scratch.staged,
+                                        u * MR * NR, NR, false);
+                            }
+                            DirectSgemm.transpose(NR, STAGED_TILES * MR, scratch.staged, 0, 1, NR, c,
+                                    cOff + jr * ldc + t * MR, ldc, scratch.columns);
                         }
                     }
                     for (; t < t1; t++) {
                         int ir = t * MR;
-                        int mr = Math.min(MR, n - ir);
-                        kernel(tiles, t - t0, k, from, fromAt, fromLd, null, 0, s.tile, 0, NR, false);
-                        storeTransposed(s.tile, mr, nr, c, cOff + jr * ldc + ir, ldc, accumulate);
+                        int mr = Math.min(MR, w - ir);
+                        kernel(tiles, t - t0, k, from, fromAt, fromLd, null, 0, scratch.tile, 0, NR, false);
+                        storeTransposed(scratch.tile, mr, nr, c, cOff + jr * ldc + ir, ldc, accumulate);
                     }
                 }
             }

@@ -14,22 +14,23 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link SparseSgemm}: products with a mostly-zero operand agree with the reference loops, and bit for bit with
  * {@link DirectSgemm}'s dense tile (the same sums in the same order, the skipped terms zero), on whole and partial
- * tiles, with a bias, accumulating, and with B transposed; dense operands are left to the other paths. The path is
- * switched on for each test, since on some CPUs it is off unless asked for ({@link SparseSgemm#ON_BY_DEFAULT}).
+ * tiles, with a bias, accumulating, with B transposed and with A transposed; dense operands are left to the other paths. The path is
+ * switched on for all products in each test, since on some CPUs it takes only some unless asked ({@link
+ * SparseSgemm#DEFAULT}); with {@link ZeroSkipping#IN_PLACE} it declines the products that copy or store transposed.
  */
 class CpuSparseGemmTest {
     private final ReferenceBackend ref = new ReferenceBackend();
-    private boolean wasOn;
+    private ZeroSkipping was;
 
     @BeforeEach
     void switchOn() {
-        wasOn = CpuBackend.skipsZeros();
-        CpuBackend.skipZeros(true);
+        was = CpuBackend.zeroSkipping();
+        CpuBackend.skipZeros(ZeroSkipping.ALL);
     }
 
     @AfterEach
     void restore() {
-        CpuBackend.skipZeros(wasOn);
+        CpuBackend.skipZeros(was);
     }
     private final SplittableRandom random = new SplittableRandom(5);
 
@@ -119,6 +120,25 @@ class CpuSparseGemmTest {
         }
     }
 
+    /**
+     * A sparse and given transposed, as the weight gradient x^T dy of a weight stored input-major: A's columns
+     * contiguous (row stride 1), B = dy row-major, C stored as it is.
+     */
+    @Test
+    void sparseLeftOperandGivenTransposed() {
+        for (int[] s : SHAPES) {
+            int m = s[0], n = s[1], k = s[2];
+            for (double density : new double[] {0.02, 0.2}) {
+                float[] x = sparse(k, m, density);
+                float[] dy = dense(k * n);
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    check(m, n, k, x, 0, 1, m, dy, n, 1, null, accumulate,
+                            "TN (A sparse) " + m + "x" + n + "x" + k + " density " + density + (accumulate ? " +=" : ""));
+                }
+            }
+        }
+    }
+
     private void check(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bRs, int bCs,
                        float[] bias, boolean accumulate, String what) {
         float[] c0 = dense(m * n);
@@ -151,14 +171,13 @@ class CpuSparseGemmTest {
         float[] skipping = new float[128 * 256];
         float[] dense = new float[128 * 256];
         cpu.gemmBias(128, 256, 784, x, 0, 784, 1, w, 0, 1, 784, bias, skipping, 0, 256);
-        CpuBackend.skipZeros(false);
+        CpuBackend.skipZeros(ZeroSkipping.OFF);
         try {
-            assertFalse(CpuBackend.skipsZeros());
             assertFalse(SparseSgemm.gemm(128, 256, 784, x, 0, 784, 1, w, 0, 1, 784, bias, new float[128 * 256], 0, 256,
                     false));
             cpu.gemmBias(128, 256, 784, x, 0, 784, 1, w, 0, 1, 784, bias, dense, 0, 256);
         } finally {
-            CpuBackend.skipZeros(true);
+            CpuBackend.skipZeros(ZeroSkipping.ALL);
         }
         if (DirectSgemm.suits(128, 256, 784)) {
             assertSame(dense, skipping, "x W^T + b, zeros skipped and not");
@@ -169,12 +188,41 @@ class CpuSparseGemmTest {
 
     /**
      * With {@code -Dbackprop.gemm.sparse} unset the switch starts at the CPU's default (read before the switch is set:
-     * with the two fields the other way round, it started off on every CPU).
+     * with the two fields the other way round, it started as null).
      */
     @Test
     void theSwitchStartsAtTheCpusDefault() {
         assumeTrue(System.getProperty("backprop.gemm.sparse") == null, "the switch was given on the command line");
-        assertEquals(SparseSgemm.ON_BY_DEFAULT, wasOn);
+        assertEquals(SparseSgemm.DEFAULT, was);
+    }
+
+    /**
+     * {@link ZeroSkipping#IN_PLACE} takes the products that read the dense operand in place and store C as it is (a
+     * weight stored input-major: x W^T with W^T's rows contiguous, and x^T dy) and declines W^T through its strides
+     * (a copy) and dy^T x (a transposed store), writing nothing; {@link ZeroSkipping#OFF} declines all four.
+     */
+    @Test
+    void inPlaceSkippingDeclinesCopiesAndTransposedStores() {
+        float[] x = sparse(128, 784, 0.2);
+        float[] w = dense(784 * 256);
+        float[] dy = dense(128 * 256);
+        for (ZeroSkipping which : new ZeroSkipping[] {ZeroSkipping.IN_PLACE, ZeroSkipping.OFF}) {
+            CpuBackend.skipZeros(which);
+            boolean inPlace = which == ZeroSkipping.IN_PLACE;
+            float[] c = new float[256 * 784];
+            assertEquals(inPlace, SparseSgemm.gemm(128, 256, 784, x, 0, 784, 1, w, 0, 256, 1, null, c, 0, 256, false),
+                    which + ": x W^T, W stored input-major");
+            assertEquals(inPlace, SparseSgemm.gemm(784, 256, 128, x, 0, 1, 784, dy, 0, 256, 1, null, c, 0, 256, false),
+                    which + ": x^T dy");
+            float[] untouched = new float[256 * 784];
+            assertFalse(SparseSgemm.gemm(128, 256, 784, x, 0, 784, 1, w, 0, 1, 784, null, untouched, 0, 256, false),
+                    which + ": x W^T, W through its strides");
+            assertFalse(SparseSgemm.gemm(256, 784, 128, dy, 0, 1, 256, x, 0, 784, 1, null, untouched, 0, 784, false),
+                    which + ": dy^T x");
+            for (int i = 0; i < untouched.length; i++) {
+                assertEquals(0f, untouched[i], which + ": a declined product wrote C at " + i);
+            }
+        }
     }
 
     /** Dense operands, and products too small to pay for the lists, go to the dense paths. */
