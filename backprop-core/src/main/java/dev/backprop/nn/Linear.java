@@ -22,6 +22,7 @@ public final class Linear extends Module {
     private final int outFeatures;
     private final Tensor weight;
     private final Tensor bias;
+    private final WeightOrder order;
 
     /** A layer with bias, its weight stored output-major (PyTorch's order). */
     public Linear(int inFeatures, int outFeatures, Generator generator) {
@@ -45,6 +46,7 @@ public final class Linear extends Module {
         }
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
+        this.order = java.util.Objects.requireNonNull(order, "Linear: give a WeightOrder");
         Tensor w = Init.linearDefault(generator, outFeatures, inFeatures);
         if (order == WeightOrder.INPUT_MAJOR) {
             w = w.t().clone().t().detach();   // the same [out, in] values, stored as the [in, out] matrix W^T
@@ -70,7 +72,7 @@ public final class Linear extends Module {
 
     /** The order in which this layer's weight is stored. */
     public WeightOrder weightOrder() {
-        return weight.isContiguous() ? WeightOrder.OUTPUT_MAJOR : WeightOrder.INPUT_MAJOR;
+        return order;
     }
 
     @Override

@@ -40,8 +40,8 @@ public sealed interface ModelSpec permits ModelSpec.Mlp, ModelSpec.LeNet5, Model
             List<Module> layers = new ArrayList<>();
             int width = inputs;
             for (int h : hidden) {
-                // The first layer's weight input-major: its inputs are the data, often mostly zeros (pixels, bags of words).
-                layers.add(width == inputs && layers.isEmpty()
+                // The first layer's weight input-major: its inputs are the data, often mostly zeros (pixels, words).
+                layers.add(layers.isEmpty()
                         ? new Linear(width, h, true, Linear.WeightOrder.INPUT_MAJOR, generator)
                         : new Linear(width, h, generator));
                 layers.add(activation.create());
