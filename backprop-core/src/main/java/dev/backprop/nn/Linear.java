@@ -3,6 +3,7 @@ package dev.backprop.nn;
 import dev.backprop.nn.functional.Affine;
 import dev.backprop.nn.init.Init;
 import dev.backprop.tensor.Generator;
+import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.ShapeException;
 import dev.backprop.tensor.Tensor;
 
@@ -49,7 +50,12 @@ public final class Linear extends Module {
         this.order = java.util.Objects.requireNonNull(order, "Linear: give a WeightOrder");
         Tensor w = Init.linearDefault(generator, outFeatures, inFeatures);
         if (order == WeightOrder.INPUT_MAJOR) {
-            w = w.t().clone().t().detach();   // the same [out, in] values, stored as the [in, out] matrix W^T
+            // the same [out, in] values in an array of its own, stored as the [in, out] matrix W^T row by row
+            Tensor stored = Tensor.zeros(inFeatures, outFeatures).t().detach();
+            try (var off = GradMode.noGrad()) {
+                stored.copyInPlace(w);
+            }
+            w = stored;
         }
         this.weight = registerParameter("weight", w);
         this.bias = withBias ? registerParameter("bias", Init.linearDefaultBias(generator, inFeatures, outFeatures)) : null;

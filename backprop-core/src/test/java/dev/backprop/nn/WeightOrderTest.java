@@ -11,6 +11,7 @@ import dev.backprop.optim.Optimizer;
 import dev.backprop.optim.SGD;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.GradMode;
+import dev.backprop.tensor.StepMemory;
 import dev.backprop.tensor.Tensor;
 import java.util.List;
 import java.util.function.Function;
@@ -149,6 +150,21 @@ class WeightOrderTest {
         try (var off = GradMode.noGrad()) {
             assertClose(rowMajor.forward(input(5)), inputMajor.forward(input(5)), "output after loading");
         }
+    }
+
+    /** A layer built while a step is open owns its weight: the step's end (which poisons its buffers) leaves it. */
+    @Test
+    void aLayerBuiltInsideAStepOwnsItsWeight() {
+        StepMemory memory = StepMemory.poisoning();
+        Linear inputMajor;
+        try (StepMemory.Scope step = memory.open()) {
+            inputMajor = layer(Linear.WeightOrder.INPUT_MAJOR);
+        }
+        try (StepMemory.Scope next = memory.open()) {
+            Tensor.randn(new Generator(1), OUT, IN).add(1f);   // takes back whatever the first step gave out
+        }
+        assertArrayEquals(layer(Linear.WeightOrder.OUTPUT_MAJOR).weight().toFloatArray(),
+                inputMajor.weight().toFloatArray(), 0f);
     }
 
     @Test
