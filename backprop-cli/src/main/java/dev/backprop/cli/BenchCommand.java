@@ -191,6 +191,7 @@ final class BenchCommand implements Callable<Integer> {
             mlp.put("allocated_bytes_per_step", bytes(epoch.allocatedPerStep()));
             if (denseEpoch != null) {
                 mlp.put("skips_zeros", mlpEpochs.skipsZeros());
+                mlp.put("zero_skipping", CpuBackend.zeroSkipping().property());
                 mlp.put("zeros_skipped_epoch_seconds", round(skippingEpoch.seconds()));
                 mlp.put("dense_products_epoch_seconds", round(denseEpoch.seconds()));
             }
