@@ -419,8 +419,8 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * The MLP's epoch, the better of two after a warm-up epoch; with {@code alsoDense}, the same network twice, with
      * the zero pixels of the first layer's input skipped and with every matrix product dense ({@link
-     * CpuBackend#skipZeros} as this CPU does by default, or {@code ALL} where that is off, and {@code OFF}), trained in turn, an epoch each, so that both figures come from the same
-     * minutes, the one this process runs by default as its epoch.
+     * CpuBackend#skipZeros} as this process skips them, or {@code ALL} where it does not, and {@code OFF}), trained in
+     * turn, an epoch each, so that both figures come from the same minutes, the one this process runs as its epoch.
      */
     private MlpFigures mlpEpochs(boolean alsoDense) throws Exception {
         Dataset train;

@@ -426,8 +426,7 @@ final class DirectSgemm {
 
     /** A's rows {@code [from, to)} packed as {@link Sgemm}'s packing does, all of k at once, in s's buffer. */
     private static float[] packRows(int from, int to, int k, float[] a, int aOff, int aRs, Scratch s) {
-        int mr = Sgemm.MR;
-        float[] ap = s.edgeA((to - from + mr - 1) / mr * mr * k);
+        float[] ap = s.edgeA(Sgemm.packedASize(to - from, k));
         Sgemm.packA(to - from, k, a, aOff + from * aRs, aRs, 1, ap);
         return ap;
     }

@@ -260,8 +260,7 @@ final class Sgemm {
                     int ic = chunkStart(part, headChunks, headTiles, rowTiles) * MR;
                     int mc = Math.min(m, chunkStart(part + 1, headChunks, headTiles, rowTiles) * MR) - ic;
                     float[][] buf = BUFFERS.get();
-                    // Whole panels: packA zero-fills a last panel cut short by m to MR rows.
-                    float[] ap = buffer(buf, 0, Math.ceilDiv(mc, MR) * MR * kc);
+                    float[] ap = buffer(buf, 0, packedASize(mc, kc));
                     packA(mc, kc, a, aAt + ic * aRs, aRs, aCs, ap);
                     tiles(mc, nc, kc, ap, bp, start, jc0, c, cAt + ic * ldc, ldc, add, buf[2]);
                 });
@@ -305,7 +304,7 @@ final class Sgemm {
                               float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         int step = kBlock(k);
         float[][] buf = BUFFERS.get();
-        float[] ap = buffer(buf, 0, MC * step);
+        float[] ap = buffer(buf, 0, packedASize(MC, step));
         float[] bp = buffer(buf, 1, step * NC);
         float[] edge = buf[2];
         for (int jc = j0; jc < j1; jc += NC) {
@@ -390,7 +389,17 @@ final class Sgemm {
     }
 
     /**
-     * A's block {@code [mc, kc]} into MR-row panels, k-major inside a panel; rows past mc are zero.
+     * The floats {@link #packA} writes for {@code mc} rows and {@code kc} steps: whole MR-row panels, a last panel cut
+     * short by mc zero-filled to MR rows. Every buffer packA fills is sized by this (a chunk's buffer sized mc x kc
+     * once overran a worker's, in the runs where its first chunk was the short last one).
+     */
+    static int packedASize(int mc, int kc) {
+        return Math.ceilDiv(mc, MR) * MR * kc;
+    }
+
+    /**
+     * A's block {@code [mc, kc]} into MR-row panels, k-major inside a panel; rows past mc are zero
+     * ({@link #packedASize} floats in all).
      * The loops run along whichever of A's dimensions is contiguous, so reads are sequential.
      */
     static void packA(int mc, int kc, float[] a, int off, int rs, int cs, float[] ap) {

@@ -294,6 +294,35 @@ class CpuParityTest {
         }
     }
 
+    /**
+     * {@link Sgemm#packA} fills exactly {@link Sgemm#packedASize} floats (an array of that size, no larger, takes it),
+     * MR-row panels k-major with a short last panel zero-filled, for A row-major, transposed and through general
+     * strides, every row count up to three panels: the size every packing buffer is given.
+     */
+    @Test
+    void packingAFillsThePackedSizeExactly() {
+        int mr = Sgemm.MR;
+        for (int mc = 1; mc <= 3 * mr + 1; mc++) {
+            for (int kc : new int[] {1, 5, 17, 64}) {
+                int[][] strides = {{kc, 1}, {1, mc}, {2 * kc + 1, 2}};
+                for (int[] st : strides) {
+                    int rs = st[0], cs = st[1];
+                    float[] a = random(mc * rs + kc * cs + 1);
+                    float[] ap = new float[Sgemm.packedASize(mc, kc)];
+                    java.util.Arrays.fill(ap, Float.NaN);
+                    Sgemm.packA(mc, kc, a, 1, rs, cs, ap);
+                    for (int i = 0; i < Math.ceilDiv(mc, mr) * mr; i++) {
+                        for (int p = 0; p < kc; p++) {
+                            float expected = i < mc ? a[1 + i * rs + p * cs] : 0f;
+                            assertEquals(expected, ap[i / mr * mr * kc + p * mr + i % mr], mc + " x " + kc
+                                    + " rows, strides " + rs + "," + cs + ": row " + i + ", step " + p);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void gemmInAllThreeFormsOnOddAndLargeShapes() {
         int[][] shapes = {{1, 1, 1}, {1, 33, 7}, {6, 32, 1}, {7, 13, 5}, {37, 65, 129}, {100, 3, 300},
