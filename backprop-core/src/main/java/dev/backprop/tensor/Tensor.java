@@ -222,7 +222,9 @@ public final class Tensor {
      * the global norm needs it), in one pass without temporaries.
      */
     public double sumOfSquares() {
-        boolean dense = isContiguous();
+        // In place when the values lie together: row-major, or the whole buffer in another order (an input-major
+        // weight's gradient), whose order does not matter to a sum but for the last bits of the double.
+        boolean dense = isContiguous() || fillsStorage();
         return Backends.active().sumOfSquares(dense ? storage.data() : Creation.copyOut(this), dense ? offset : 0, numel());
     }
 

@@ -106,6 +106,24 @@ class WeightOrderTest {
         }
     }
 
+    /** Clipping by the global norm reads an input-major gradient in place and scales it as the row-major one. */
+    @Test
+    void clippingByNormTreatsEitherOrderAlike() {
+        Linear rowMajor = layer(Linear.WeightOrder.OUTPUT_MAJOR);
+        Linear inputMajor = layer(Linear.WeightOrder.INPUT_MAJOR);
+        Tensor target = Tensor.randn(new Generator(8), 11, OUT);
+        double[] norms = new double[2];
+        Linear[] layers = {rowMajor, inputMajor};
+        for (int i = 0; i < 2; i++) {
+            layers[i].forward(input(1)).sub(target).pow(2f).sum().backward();
+            norms[i] = dev.backprop.optim.GradClip.clipGradNorm(layers[i].parameters(), 0.5);
+        }
+        assertEquals(norms[0], norms[1], 1e-6 * norms[0]);
+        assertTrue(norms[0] > 0.5, "the gradient is clipped: its norm was " + norms[0]);
+        assertClose(rowMajor.weight().grad(), inputMajor.weight().grad(), "clipped weight gradient");
+        assertArrayEquals(new int[] {1, OUT}, inputMajor.weight().grad().strides());
+    }
+
     @Test
     void adamsFusedUpdateTrainsEitherOrderAlike() {
         trainSideBySide(p -> new Adam(p, Adam.Config.DEFAULT.withLr(0.01)));
