@@ -1,5 +1,6 @@
 package dev.backprop.optim;
 
+import dev.backprop.tensor.FusedUpdates;
 import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.Tensor;
 import java.util.Collections;
@@ -38,14 +39,52 @@ public abstract class Optimizer {
         this.lr = lr;
     }
 
-    /** Applies one update to every parameter that has a gradient. */
+    /**
+     * Applies one update to every parameter that has a gradient. A parameter stored in another order than row-major
+     * (a weight kept input-major), whose gradient and state share its order, is updated through one-dimensional views
+     * of their buffers, so that every rule's elementwise steps run over them in order, as over a row-major parameter's.
+     */
     public final void step() {
         steps++;
         try (var scope = GradMode.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
                 if (p.grad() != null) {
-                    update(i, p, p.grad(), steps);
+                    if (!p.isContiguous() && FusedUpdates.sameSlots(p, p.grad()) && stateLinesUp(i, p)) {
+                        updateInBufferOrder(i, p, p.grad(), steps);
+                    } else {
+                        update(i, p, p.grad(), steps);
+                    }
+                }
+            }
+        }
+    }
+
+    private boolean stateLinesUp(int i, Tensor p) {
+        for (Tensor[] slots : tensorState.values()) {
+            if (slots[i] != null && !FusedUpdates.sameSlots(slots[i], p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@link #update} on one-dimensional views of the parameter's, the gradient's and the state's buffers; state the
+     * rule makes meanwhile (made from the flat gradient, so in the buffer's order) gets the parameter's shape back.
+     */
+    private void updateInBufferOrder(int i, Tensor p, Tensor grad, int t) {
+        for (Tensor[] slots : tensorState.values()) {
+            if (slots[i] != null) {
+                slots[i] = FusedUpdates.inBufferOrder(slots[i]);
+            }
+        }
+        try {
+            update(i, FusedUpdates.inBufferOrder(p), FusedUpdates.inBufferOrder(grad), t);
+        } finally {
+            for (Tensor[] slots : tensorState.values()) {
+                if (slots[i] != null) {
+                    slots[i] = FusedUpdates.inLayoutOf(slots[i], p);
                 }
             }
         }

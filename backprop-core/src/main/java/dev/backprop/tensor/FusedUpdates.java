@@ -13,6 +13,42 @@ public final class FusedUpdates {
     }
 
     /**
+     * Whether both tensors are the whole of their buffers with every element at the same slot (a parameter stored
+     * input-major, its gradient and the optimizer's state made for it): an update that treats every element alike can
+     * then run over their buffers in order ({@link #inBufferOrder}).
+     */
+    public static boolean sameSlots(Tensor a, Tensor b) {
+        return a.sameSlotsAs(b);
+    }
+
+    /**
+     * The whole buffer of {@code t}, which must fill it ({@link #sameSlots}), as a one-dimensional tensor in the buffer's
+     * order: a view, outside the graph, for updates that treat every element alike.
+     */
+    public static Tensor inBufferOrder(Tensor t) {
+        if (!t.fillsStorage()) {
+            throw new IllegalArgumentException("inBufferOrder: a tensor of shape " + t.shape + " and strides "
+                    + java.util.Arrays.toString(t.strides) + " from offset " + t.offset + " is not the whole of its buffer");
+        }
+        return new Tensor(t.storage, Shape.of(t.numel()), new int[] {1}, 0);
+    }
+
+    /**
+     * The inverse of {@link #inBufferOrder}: the one-dimensional {@code flat}, in a buffer's order, as a tensor of
+     * {@code like}'s shape with {@code like}'s strides (a view where {@code flat} is the whole of its buffer, else a copy
+     * of its values in a buffer of their own).
+     */
+    public static Tensor inLayoutOf(Tensor flat, Tensor like) {
+        if (flat.rank() != 1 || flat.numel() != like.numel() || !flat.isContiguous() || !like.fillsStorage()) {
+            throw new IllegalArgumentException("inLayoutOf: " + flat.shape + " is not the buffer of a tensor of shape "
+                    + like.shape);
+        }
+        Storage storage = flat.fillsStorage() ? flat.storage : new Storage(java.util.Arrays.copyOfRange(
+                flat.storage.data(), flat.offset, flat.offset + flat.numel()));
+        return new Tensor(storage, like.shape, like.strides.clone(), 0);
+    }
+
+    /**
      * Applies one Adam/AdamW step to {@code param} from {@code grad}, updating the moment tensors
      * {@code m}, {@code v} and (with AMSGrad) {@code vMax}, all of the parameter's shape.
      */

@@ -17,6 +17,15 @@ final class InPlace {
     static void zip(Tensor target, Tensor other, BinaryOp op, String name) {
         checkWritable(target, name);
         Tensor b = Broadcast.to(name, other, target.shape);
+        if (!direct(target, other) && inStorageOrder(target, other)) {
+            // the whole buffer in another order (an input-major weight): both read in the buffer's order, written in place
+            int[] order = storageOrder(target);
+            Tensor t = permuted(target, order);
+            Tensor bp = permuted(b, order);
+            Backends.active().zip(op, t.storage.data(), t.layout(), bp.storage.data(), bp.layout(), t.storage.data());
+            target.storage.bumpVersion();
+            return;
+        }
         float[] result = direct(target, other) ? target.storage.data() : new float[target.numel()];
         Backends.active().zip(op, target.storage.data(), target.layout(), b.storage.data(), b.layout(), result);
         writeBack(target, result);
@@ -24,6 +33,12 @@ final class InPlace {
 
     static void affine(Tensor target, float alpha, float beta, String name) {
         checkWritable(target, name);
+        if (!direct(target, null) && inStorageOrder(target, null)) {
+            Backends.active().map(UnaryOp.AFFINE, alpha, beta, target.storage.data(),
+                    Layout.contiguous(new int[] {target.numel()}), target.storage.data());
+            target.storage.bumpVersion();
+            return;
+        }
         float[] result = direct(target, null) ? target.storage.data() : new float[target.numel()];
         Backends.active().map(UnaryOp.AFFINE, alpha, beta, target.storage.data(), target.layout(), result);
         writeBack(target, result);
@@ -32,9 +47,52 @@ final class InPlace {
     static void copy(Tensor target, Tensor source, String name) {
         checkWritable(target, name);
         Tensor b = Broadcast.to(name, source, target.shape);
+        if (!direct(target, source) && inStorageOrder(target, source)) {
+            Tensor bp = permuted(b, storageOrder(target));
+            Backends.active().copy(bp.storage.data(), bp.layout(), target.storage.data(), 0);
+            target.storage.bumpVersion();
+            return;
+        }
         float[] result = direct(target, source) ? target.storage.data() : new float[target.numel()];
         Backends.active().copy(b.storage.data(), b.layout(), result, 0);
         writeBack(target, result);
+    }
+
+    /**
+     * True when the target is the whole of its buffer in an order other than row-major ({@link Tensor#fillsStorage()}:
+     * an input-major weight, its gradient or an optimizer's state for it) and the other operand does not share that
+     * buffer: then the kernel can walk the target's buffer in its own order, reading the other operand through the
+     * same permutation of its strides, with no temporary array and no scatter back.
+     */
+    private static boolean inStorageOrder(Tensor target, Tensor other) {
+        return target.fillsStorage() && (other == null || other.storage != target.storage);
+    }
+
+    /** The target's dimensions from the largest stride to the smallest: the order its buffer holds them in. */
+    private static int[] storageOrder(Tensor target) {
+        int rank = target.rank();
+        Integer[] order = new Integer[rank];
+        for (int d = 0; d < rank; d++) {
+            order[d] = d;
+        }
+        java.util.Arrays.sort(order, (x, y) -> Integer.compare(target.strides[y], target.strides[x]));
+        int[] out = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            out[d] = order[d];
+        }
+        return out;
+    }
+
+    /** A view of t with its dimensions in the given order, outside the graph. */
+    private static Tensor permuted(Tensor t, int[] order) {
+        int[] dims = t.shape.raw();
+        int[] shape = new int[order.length];
+        int[] strides = new int[order.length];
+        for (int d = 0; d < order.length; d++) {
+            shape[d] = dims[order[d]];
+            strides[d] = t.strides[order[d]];
+        }
+        return new Tensor(t.storage, Shape.of(shape), strides, t.offset);
     }
 
     /**

@@ -134,6 +134,37 @@ class WeightOrderTest {
         trainSideBySide(p -> new SGD(p, SGD.Config.DEFAULT.withLr(0.05).withMomentum(0.9)));
     }
 
+    /**
+     * A rule of tensor ops (SGD's momentum) runs over the buffers in order ({@code Optimizer.step}): the state it makes
+     * keeps the parameter's shape and order, saves as the parameter's shape and resumes to the same bits.
+     */
+    @Test
+    void stateMadeDuringAStepKeepsTheParametersShapeAndOrder() {
+        Linear l = layer(Linear.WeightOrder.INPUT_MAJOR);
+        SGD sgd = new SGD(l.parameters(), SGD.Config.DEFAULT.withLr(0.05).withMomentum(0.9).withNesterov(true));
+        Tensor target = Tensor.randn(new Generator(8), 11, OUT);
+        for (int step = 0; step < 3; step++) {
+            sgd.zeroGrad();
+            l.forward(input(step)).sub(target).pow(2f).mean().backward();
+            sgd.step();
+        }
+        Tensor buffer = sgd.state().tensors().get("momentum_buffer.0");
+        assertEquals(l.weight().shape(), buffer.shape());
+        Linear copy = layer(Linear.WeightOrder.INPUT_MAJOR);
+        copy.loadStateDict(l.stateDict());
+        SGD resumed = new SGD(copy.parameters(), SGD.Config.DEFAULT.withLr(0.05).withMomentum(0.9).withNesterov(true));
+        resumed.restore(sgd.state());
+        for (var pair : List.of(new Object[] {l, sgd}, new Object[] {copy, resumed})) {
+            Linear m = (Linear) pair[0];
+            SGD o = (SGD) pair[1];
+            o.zeroGrad();
+            m.forward(input(3)).sub(target).pow(2f).mean().backward();
+            o.step();
+        }
+        assertArrayEquals(l.weight().toFloatArray(), copy.weight().toFloatArray(), 0f);
+        assertArrayEquals(new int[] {1, OUT}, l.weight().strides());
+    }
+
     @Test
     void anOptimizersStateIsRestoredInTheParametersOrder() {
         Linear l = layer(Linear.WeightOrder.INPUT_MAJOR);
