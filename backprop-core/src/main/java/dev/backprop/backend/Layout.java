@@ -59,37 +59,47 @@ public record Layout(int[] shape, int[] strides, int offset) {
     }
 
     /**
+     * The dimensions from the largest stride to the smallest (ties in their own order): the order in which a dense
+     * layout's buffer holds them, so that this layout permuted by it is row-major ({@link #isDense()}).
+     */
+    public int[] dimensionsByStride() {
+        int[] order = new int[shape.length];
+        for (int d = 0; d < order.length; d++) {
+            order[d] = d;
+        }
+        // insertion sort (ranks are small), stable
+        for (int i = 1; i < order.length; i++) {
+            int d = order[i];
+            int j = i - 1;
+            for (; j >= 0 && strides[order[j]] < strides[d]; j--) {
+                order[j + 1] = order[j];
+            }
+            order[j + 1] = d;
+        }
+        return order;
+    }
+
+    /**
      * True when the elements fill {@link #size()} consecutive slots from {@link #offset()}, each slot once, in some
      * order of the dimensions: row-major, or a weight stored input-major ({@code [out, in]} with strides {@code [1,
      * out]}). Two dense layouts with equal strides put every element at the same slot, so elementwise kernels (an
      * optimizer's update of a parameter from its gradient and state) can run over the flat slots.
      */
     public boolean isDense() {
-        int[] order = new int[shape.length];
-        int count = 0;
-        for (int d = 0; d < shape.length; d++) {
-            if (shape[d] == 0) {
-                return true;
-            }
-            if (shape[d] != 1) {
-                order[count++] = d;
-            }
-        }
-        // insertion sort of the dimensions longer than 1 by stride, smallest first (ranks are small)
-        for (int i = 1; i < count; i++) {
-            int d = order[i];
-            int j = i - 1;
-            for (; j >= 0 && strides[order[j]] > strides[d]; j--) {
-                order[j + 1] = order[j];
-            }
-            order[j + 1] = d;
+        if (size() == 0) {
+            return true;
         }
         long step = 1;
-        for (int i = 0; i < count; i++) {
-            if (strides[order[i]] != step) {
+        int[] order = dimensionsByStride();
+        for (int i = order.length - 1; i >= 0; i--) {
+            int d = order[i];
+            if (shape[d] == 1) {
+                continue;   // any stride: it never moves
+            }
+            if (strides[d] != step) {
                 return false;
             }
-            step *= shape[order[i]];
+            step *= shape[d];
         }
         return true;
     }

@@ -74,18 +74,22 @@ public abstract class Optimizer {
      * rule makes meanwhile (made from the flat gradient, so in the buffer's order) gets the parameter's shape back.
      */
     private void updateInBufferOrder(int i, Tensor p, Tensor grad, int t) {
+        Tensor[] own = new Tensor[tensorState.size()];
+        Tensor[] flat = new Tensor[own.length];
+        int s = 0;
         for (Tensor[] slots : tensorState.values()) {
-            if (slots[i] != null) {
-                slots[i] = FusedUpdates.inBufferOrder(slots[i]);
-            }
+            own[s] = slots[i];
+            flat[s] = own[s] == null ? null : FusedUpdates.inBufferOrder(own[s]);
+            slots[i] = flat[s++];
         }
         try {
             update(i, FusedUpdates.inBufferOrder(p), FusedUpdates.inBufferOrder(grad), t);
         } finally {
+            s = 0;
             for (Tensor[] slots : tensorState.values()) {
-                if (slots[i] != null) {
-                    slots[i] = FusedUpdates.inLayoutOf(slots[i], p);
-                }
+                // the state's own tensor back (the rule updated its buffer through the view); one the rule made, shaped
+                slots[i] = slots[i] == flat[s] ? own[s] : slots[i] == null ? null : FusedUpdates.inLayoutOf(slots[i], p);
+                s++;
             }
         }
     }

@@ -123,9 +123,17 @@ final class Creation {
         if (like.isContiguous() || !like.fillsStorage()) {
             return ownCopy(source);
         }
-        Tensor out = new Tensor(new Storage(new float[like.numel()]), like.shape, like.strides.clone(), 0);
+        Tensor out = zerosInLayoutOf(like);
         InPlace.copy(out, source, "ownCopyInLayoutOf");
         return out;
+    }
+
+    /** Zeros of {@code like}'s shape in an array of their own, in like's order when like fills its buffer in another. */
+    static Tensor zerosInLayoutOf(Tensor like) {
+        if (like.isContiguous() || !like.fillsStorage()) {
+            return full(like.shape, 0f);
+        }
+        return new Tensor(new Storage(new float[like.numel()]), like.shape, like.strides.clone(), 0);
     }
 
     /** A contiguous copy with its own storage and no graph (a step's buffer while a {@link StepMemory} step is open). */

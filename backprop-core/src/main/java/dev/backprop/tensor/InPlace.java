@@ -19,7 +19,7 @@ final class InPlace {
         Tensor b = Broadcast.to(name, other, target.shape);
         if (!direct(target, other) && inStorageOrder(target, other)) {
             // the whole buffer in another order (an input-major weight): both read in the buffer's order, written in place
-            int[] order = storageOrder(target);
+            int[] order = target.layout().dimensionsByStride();
             Tensor t = permuted(target, order);
             Tensor bp = permuted(b, order);
             Backends.active().zip(op, t.storage.data(), t.layout(), bp.storage.data(), bp.layout(), t.storage.data());
@@ -48,7 +48,7 @@ final class InPlace {
         checkWritable(target, name);
         Tensor b = Broadcast.to(name, source, target.shape);
         if (!direct(target, source) && inStorageOrder(target, source)) {
-            Tensor bp = permuted(b, storageOrder(target));
+            Tensor bp = permuted(b, target.layout().dimensionsByStride());
             Backends.active().copy(bp.storage.data(), bp.layout(), target.storage.data(), 0);
             target.storage.bumpVersion();
             return;
@@ -66,21 +66,6 @@ final class InPlace {
      */
     private static boolean inStorageOrder(Tensor target, Tensor other) {
         return target.fillsStorage() && (other == null || other.storage != target.storage);
-    }
-
-    /** The target's dimensions from the largest stride to the smallest: the order its buffer holds them in. */
-    private static int[] storageOrder(Tensor target) {
-        int rank = target.rank();
-        Integer[] order = new Integer[rank];
-        for (int d = 0; d < rank; d++) {
-            order[d] = d;
-        }
-        java.util.Arrays.sort(order, (x, y) -> Integer.compare(target.strides[y], target.strides[x]));
-        int[] out = new int[rank];
-        for (int d = 0; d < rank; d++) {
-            out[d] = order[d];
-        }
-        return out;
     }
 
     /** A view of t with its dimensions in the given order, outside the graph. */

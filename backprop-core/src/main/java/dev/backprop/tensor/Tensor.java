@@ -79,7 +79,7 @@ public final class Tensor {
      * made this way lines up with its parameter element for element.
      */
     public static Tensor zerosInLayoutOf(Tensor like) {
-        return Creation.ownCopyInLayoutOf(Creation.full(like.shape, 0f), like);
+        return Creation.zerosInLayoutOf(like);
     }
 
     /** A tensor of the given shape filled with 1, shaped like {@code like}. */

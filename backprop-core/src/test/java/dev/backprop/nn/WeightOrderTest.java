@@ -84,7 +84,14 @@ class WeightOrderTest {
         assertClose(r.t().matmul(input(4)), inputMajor.weight().grad(), "weight gradient against r^T x");
     }
 
-    /** Trains two copies side by side, returning the input-major copy's weights after each of six steps. */
+    /** One step of {@code o} on the mean squared error of {@code l} on batch {@code batch} against {@code target}. */
+    private static void step(Linear l, Optimizer o, int batch, Tensor target) {
+        o.zeroGrad();
+        l.forward(input(batch)).sub(target).pow(2f).mean().backward();
+        o.step();
+    }
+
+    /** Trains two copies side by side, checking after each of six steps that they agree and the order is kept. */
     private static void trainSideBySide(Function<List<Tensor>, Optimizer> optimizer) {
         Linear rowMajor = layer(Linear.WeightOrder.OUTPUT_MAJOR);
         Linear inputMajor = layer(Linear.WeightOrder.INPUT_MAJOR);
@@ -92,13 +99,8 @@ class WeightOrderTest {
         Optimizer o1 = optimizer.apply(inputMajor.parameters());
         Tensor target = Tensor.randn(new Generator(8), 11, OUT);
         for (int step = 0; step < 6; step++) {
-            for (var pair : List.of(new Object[] {rowMajor, o0}, new Object[] {inputMajor, o1})) {
-                Linear l = (Linear) pair[0];
-                Optimizer o = (Optimizer) pair[1];
-                o.zeroGrad();
-                l.forward(input(step)).sub(target).pow(2f).mean().backward();
-                o.step();
-            }
+            step(rowMajor, o0, step, target);
+            step(inputMajor, o1, step, target);
             assertClose(rowMajor.weight(), inputMajor.weight(), "weight after step " + step);
             assertClose(rowMajor.bias(), inputMajor.bias(), "bias after step " + step);
             assertArrayEquals(new int[] {1, OUT}, inputMajor.weight().strides(), "the update keeps the order");
@@ -144,9 +146,7 @@ class WeightOrderTest {
         SGD sgd = new SGD(l.parameters(), SGD.Config.DEFAULT.withLr(0.05).withMomentum(0.9).withNesterov(true));
         Tensor target = Tensor.randn(new Generator(8), 11, OUT);
         for (int step = 0; step < 3; step++) {
-            sgd.zeroGrad();
-            l.forward(input(step)).sub(target).pow(2f).mean().backward();
-            sgd.step();
+            step(l, sgd, step, target);
         }
         Tensor buffer = sgd.state().tensors().get("momentum_buffer.0");
         assertEquals(l.weight().shape(), buffer.shape());
@@ -154,13 +154,8 @@ class WeightOrderTest {
         copy.loadStateDict(l.stateDict());
         SGD resumed = new SGD(copy.parameters(), SGD.Config.DEFAULT.withLr(0.05).withMomentum(0.9).withNesterov(true));
         resumed.restore(sgd.state());
-        for (var pair : List.of(new Object[] {l, sgd}, new Object[] {copy, resumed})) {
-            Linear m = (Linear) pair[0];
-            SGD o = (SGD) pair[1];
-            o.zeroGrad();
-            m.forward(input(3)).sub(target).pow(2f).mean().backward();
-            o.step();
-        }
+        step(l, sgd, 3, target);
+        step(copy, resumed, 3, target);
         assertArrayEquals(l.weight().toFloatArray(), copy.weight().toFloatArray(), 0f);
         assertArrayEquals(new int[] {1, OUT}, l.weight().strides());
     }
@@ -171,21 +166,14 @@ class WeightOrderTest {
         Adam adam = new Adam(l.parameters(), Adam.Config.DEFAULT.withLr(0.01));
         Tensor target = Tensor.randn(new Generator(8), 11, OUT);
         for (int step = 0; step < 3; step++) {
-            adam.zeroGrad();
-            l.forward(input(step)).sub(target).pow(2f).mean().backward();
-            adam.step();
+            step(l, adam, step, target);
         }
         Linear copy = layer(Linear.WeightOrder.INPUT_MAJOR);
         copy.loadStateDict(l.stateDict());
         Adam resumed = new Adam(copy.parameters(), Adam.Config.DEFAULT.withLr(0.01));
         resumed.restore(adam.state());
-        for (var pair : List.of(new Object[] {l, adam}, new Object[] {copy, resumed})) {
-            Linear m = (Linear) pair[0];
-            Adam o = (Adam) pair[1];
-            o.zeroGrad();
-            m.forward(input(3)).sub(target).pow(2f).mean().backward();
-            o.step();
-        }
+        step(l, adam, 3, target);
+        step(copy, resumed, 3, target);
         assertArrayEquals(l.weight().toFloatArray(), copy.weight().toFloatArray(), 0f);
     }
 

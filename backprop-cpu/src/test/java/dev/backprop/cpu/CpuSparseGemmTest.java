@@ -107,17 +107,7 @@ class CpuSparseGemmTest {
     /** B sparse, as a layer's weight gradient dy^T x: A read through its transpose (row stride 1). */
     @Test
     void sparseRightOperand() {
-        for (int[] s : SHAPES) {
-            int m = s[0], n = s[1], k = s[2];
-            for (double density : new double[] {0.02, 0.2}) {
-                float[] x = sparse(k, n, density);
-                float[] dyT = dense(k * m);
-                for (boolean accumulate : new boolean[] {false, true}) {
-                    check(m, n, k, dyT, 0, 1, m, x, n, 1, null, accumulate,
-                            "TN " + m + "x" + n + "x" + k + " density " + density + (accumulate ? " +=" : ""));
-                }
-            }
-        }
+        weightGradients(false);
     }
 
     /**
@@ -126,14 +116,19 @@ class CpuSparseGemmTest {
      */
     @Test
     void sparseLeftOperandGivenTransposed() {
+        weightGradients(true);
+    }
+
+    /** TN products over every shape, density and mode, the sparse operand on the left (x^T dy) or right (dy^T x). */
+    private void weightGradients(boolean sparseLeft) {
         for (int[] s : SHAPES) {
             int m = s[0], n = s[1], k = s[2];
             for (double density : new double[] {0.02, 0.2}) {
-                float[] x = sparse(k, m, density);
-                float[] dy = dense(k * n);
+                float[] a = sparseLeft ? sparse(k, m, density) : dense(k * m);
+                float[] b = sparseLeft ? dense(k * n) : sparse(k, n, density);
                 for (boolean accumulate : new boolean[] {false, true}) {
-                    check(m, n, k, x, 0, 1, m, dy, n, 1, null, accumulate,
-                            "TN (A sparse) " + m + "x" + n + "x" + k + " density " + density + (accumulate ? " +=" : ""));
+                    check(m, n, k, a, 0, 1, m, b, n, 1, null, accumulate, "TN (" + (sparseLeft ? "A" : "B")
+                            + " sparse) " + m + "x" + n + "x" + k + " density " + density + (accumulate ? " +=" : ""));
                 }
             }
         }
