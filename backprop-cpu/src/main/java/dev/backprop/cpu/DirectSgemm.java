@@ -73,9 +73,9 @@ final class DirectSgemm {
      * most about 1.5). Where Sgemm runs its 12-row tile (Intel's AVX-512), the narrow ones too (two threads, Intel
      * Xeon, 2026-12-06, alternating JVMs, medians of four rounds, two runs: [100352 x 25] x [6 x 25]^T 37.5-39.5
      * GFLOP/s against 19.4-20.2 packed, [12800 x 150] x [16 x 150]^T 125.8-129.9 against 68.7-72.9), and the others
-     * only under {@link #packedFrom}'s flops: above them the packed 12-row tile was faster than this 6-row one read
+     * only under {@link #PACKED_FLOPS}: above it the packed 12-row tile was faster than this 6-row one read
      * in place (the GPT recipe's products 1.08-1.58 times, the MNIST MLP's 0.92-1.49; below it, the
-     * MLP's and LeNet's smaller ones 0.61-0.94, before the packed path gathered its panels).
+     * MLP's and LeNet's smaller ones 0.61-0.94).
      */
     static boolean suits(int m, int n, int k) {
         if (m <= FEW_ROWS && k <= 4 * MAX_K) {
@@ -85,16 +85,7 @@ final class DirectSgemm {
             return true;   // one narrow panel: A is read once whatever its size, so packing it pays nothing back
         }
         return Sgemm.DIRECT_MR == 6 && k <= MAX_K && (long) k * n <= MAX_OPERAND && (long) m * k <= MAX_OPERAND
-                && (Sgemm.MR != 12 || 2L * m * n * k < packedFrom(n, k)) && (m < WIDE || n < WIDE);
-    }
-
-    /**
-     * Flops (2 m n k) from which a product goes to Sgemm's packed 12-row tile: {@link #WIDE_PACKED_FLOPS} for a C at
-     * least {@link #WIDE_C} columns wide whose k is one of the packed path's blocks ({@link Sgemm#KC}), else
-     * {@link #PACKED_FLOPS}.
-     */
-    private static long packedFrom(int n, int k) {
-        return n >= WIDE_C && k <= Sgemm.KC ? WIDE_PACKED_FLOPS : PACKED_FLOPS;
+                && (Sgemm.MR != 12 || 2L * m * n * k < PACKED_FLOPS) && (m < WIDE || n < WIDE);
     }
 
     /**
@@ -132,35 +123,25 @@ final class DirectSgemm {
      */
     private static final long SHARED_B = 1 << 15;
 
-    /** Flops (2 m n k) from which a product goes to Sgemm's packed 12-row tile where it has one. */
-    private static final long PACKED_FLOPS = 32_000_000;
-
-    /** Columns of C from which a product of one block of k goes packed from {@link #WIDE_PACKED_FLOPS}. */
-    private static final int WIDE_C = 256;
-
     /**
-     * Flops from which a product at least {@link #WIDE_C} columns wide, k in one block, goes to the packed 12-row tile.
-     * Since the packed path gathers a transposed B's panels and a row-major A's ({@link Sgemm#GATHERS}) it ran such
-     * products faster than this class's 6-row tile read in place (two threads, Intel Xeon, 2026-12-06, operands in the
-     * caches, alternating JVMs, medians of three rounds, two runs): the MNIST MLP's second layer [128 x 256] x [256 x
-     * 256]^T 197-215 GFLOP/s against 172-174, its [128 x 256] x [256 x 256] 209-225 against 186-195, LeNet-5's fc1
-     * weight gradient [120 x 128] x [128 x 400] 193-210 against 166-170, [64 x 256] x [256 x 256]^T (8.4 million flops)
-     * 171-172 against 153-157 and [128 x 128] x [128 x 512]^T 212-213 against 171-177; smaller ones were not faster
-     * packed ([32 x 256] x [256 x 256] 142-146 against 150-153, [256 x 32] x [32 x 256] 128-144 against 156-160). On
-     * 2026-12-07 (the same Xeon, two threads, cycling through eight copies, two alternating pairs of JVMs) the MLP's
-     * second layer's three products ran at 221, 213-217 and 205-222 GFLOP/s packed against 193-206, 187-201 and 190-201
-     * in place: this class's 6 x 4V tile alone, A and B in L1, ran at 142-147 GFLOP/s (63-65% of a core's 225) there,
-     * where {@link Sgemm}'s 12 x 2V tile ran at 195-206 (C2's code for it, as for a copy with constant strides and no
-     * bounds checks, 154-169; gcc's for the same 6 x 4V tile 187).
-     * <p>
-     * The rule was first tried on 2026-12-06 and reverted: it sends the time-to-99% command's classifier products
-     * ([128 x 128] x [128 x 686]) to the packed path, which that command's CNN otherwise never runs, and compiling it
-     * (JFR: C2 0.7 s on {@code Sgemm.packA} and {@code kernel12}) made the command 0.4-0.5 s slower, 10.19-10.47 s on a
-     * limit of 10. On 2026-12-07 the command took 8.43-8.61 s with it against 7.76-8.23 without (three alternating
-     * pairs), well inside the limit, and the MNIST MLP's epoch 0.433-0.446 s against 0.444-0.464 (medians of seven
-     * epochs, three alternating pairs of JVMs; the fastest 0.391-0.415 against 0.415-0.428): kept.
+     * Flops (2 m n k) from which a product goes to Sgemm's packed 12-row tile where it has one. Tried and not kept
+     * (Intel Xeon, 2026-12-06): 8,000,000 for products with C at least 256 columns wide and k in one packed block.
+     * Once the packed path gathered its panels ({@link Sgemm#GATHERS}) it ran those faster with the operands in the
+     * caches (the MNIST MLP's second layer [128 x 256] x [256 x 256]^T 197-215 GFLOP/s against 172-174, [128 x 256] x
+     * [256 x 256] 209-225 against 186-195; LeNet-5's [120 x 128] x [128 x 400] 193-210 against 166-170; not the
+     * smaller ones, [32 x 256] x [256 x 256] 142-146 against 150-153), and the MLP's epoch took 0.496-0.543 s against
+     * 0.558-0.580. But the time-to-99% command's CNN then sent its classifier's [128 x 128] x [128 x 686] products to
+     * the packed path, which that command otherwise never runs, and the compiler's work on it (JFR: C2 spent 0.7 s
+     * on {@code Sgemm.packA} and {@code kernel12} alone) made the command 0.4-0.5 s slower (10.19-10.47 s against
+     * 9.70-9.95 in alternating runs, on a limit of 10). Tried again on 2026-12-07 (the same Xeon), with the command
+     * faster by then: the MLP's second layer's products 1.05-1.15x packed (two threads, cycling through eight copies:
+     * 213-221 GFLOP/s against 183-206; the CNN's classifier products [128 x 128] x [128 x 686] 221-228 against 183-193,
+     * this class's 6 x 4V tile alone running at 63-65% of a core's peak in L1 there, against 88% for {@link Sgemm}'s
+     * 12 x 2V), the MLP's epoch 0.433-0.446 s against 0.444-0.464 (medians of seven, three alternating pairs of JVMs);
+     * but the time-to-99% command 8.43-9.14 s against 7.76-8.50 (seven alternating pairs; JFR: C2 8.5 s of compiling
+     * in the run against 7.1), and 10.07 s in a {@code bench} of a slow spell: not kept again.
      */
-    private static final long WIDE_PACKED_FLOPS = 8_000_000;
+    private static final long PACKED_FLOPS = 32_000_000;
 
     /**
      * {@code C (+)= A B (+ 1 bias^T)} with the same operand conventions as {@link Sgemm#gemm}; m, n, k

@@ -87,7 +87,7 @@ final class Sgemm {
      * 1024 ran 512^3 at 248-257 and 249-254 against 266-277, 1024^3 255-260 and 245-257 against 276-300, 2048^3
      * 247-251 and 252-269 against 275-280, and the GPT's and MiniLM's products at 0.87-1.08x.
      */
-    static final int KC = MR == 12 ? 256 : 2048;
+    private static final int KC = MR == 12 ? 256 : 2048;
     /** Rows of A packed per block: 96 (up to 768 KB of A at KC = 2048); 64 (up to 512 KB) for the 4-row tile. */
     private static final int MC = MR == 4 ? 64 : 96;
     private static final int NC = 32 * NR;
