@@ -86,20 +86,32 @@ public record Layout(int[] shape, int[] strides, int offset) {
      * optimizer's update of a parameter from its gradient and state) can run over the flat slots.
      */
     public boolean isDense() {
+        // Dense when each dimension that moves (size above 1) steps over exactly the dimensions of smaller stride,
+        // and no two such dimensions share a stride: sorted by stride, the strides run 1, n0, n0 n1, ... Checked
+        // pair by pair rather than by sorting (dimensionsByStride), so that the optimizers' check of every
+        // parameter at every step allocates nothing.
         if (size() == 0) {
             return true;
         }
-        long step = 1;
-        int[] order = dimensionsByStride();
-        for (int i = order.length - 1; i >= 0; i--) {
-            int d = order[i];
+        for (int d = 0; d < shape.length; d++) {
             if (shape[d] == 1) {
                 continue;   // any stride: it never moves
             }
-            if (strides[d] != step) {
+            long below = 1;
+            for (int e = 0; e < shape.length; e++) {
+                if (e == d || shape[e] == 1) {
+                    continue;
+                }
+                if (strides[e] == strides[d]) {
+                    return false;
+                }
+                if (strides[e] < strides[d]) {
+                    below *= shape[e];
+                }
+            }
+            if (strides[d] != below) {
                 return false;
             }
-            step *= shape[d];
         }
         return true;
     }

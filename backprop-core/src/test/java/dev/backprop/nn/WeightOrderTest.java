@@ -220,5 +220,9 @@ class WeightOrderTest {
         assertFalse(new Layout(new int[] {2, 3}, new int[] {4, 1}, 0).isDense(), "a row's gap");
         assertFalse(new Layout(new int[] {2, 3}, new int[] {0, 1}, 0).isDense(), "a broadcast dimension");
         assertFalse(new Layout(new int[] {2, 3}, new int[] {1, 1}, 0).isDense(), "overlapping");
+        assertTrue(new Layout(new int[] {2, 3, 4}, new int[] {1, 8, 2}, 0).isDense());
+        assertTrue(new Layout(new int[] {2, 3, 4}, new int[] {1, 2, 6}, 0).isDense());
+        assertFalse(new Layout(new int[] {2, 3, 4}, new int[] {1, 3, 8}, 0).isDense(), "a gap between two dimensions");
+        assertFalse(new Layout(new int[] {2, 3, 4}, new int[] {12, 4, -1}, 0).isDense(), "a reversed dimension");
     }
 }

@@ -390,13 +390,36 @@ final class VectorLoops {
     private static final int COLUMN_SUM_BLOCK = 128;
 
     /**
+     * A thread's scratch for {@link #sumColumns}, kept between calls: the double totals and a block of four vectors.
+     * New arrays on every call were most of what the MNIST MLP's step still allocated (its bias gradients; JFR's
+     * allocation samples, 2026-12-07).
+     */
+    private static final class ColumnSums {
+        private double[] totals = new double[0];
+        final float[] block = new float[4 * V];
+
+        /** The first n totals, zeroed. */
+        double[] totals(int n) {
+            if (totals.length < n) {
+                totals = new double[n];
+            } else {
+                java.util.Arrays.fill(totals, 0, n, 0.0);
+            }
+            return totals;
+        }
+    }
+
+    private static final ThreadLocal<ColumnSums> COLUMN_SUMS = ThreadLocal.withInitial(ColumnSums::new);
+
+    /**
      * Sums of columns {@code [c0, c1)} of the row-major block {@code [rows, cols]} at {@code off}
      * into {@code dst}: blocks of rows are summed in float vectors, four vectors of columns at a
      * time, and each block's sums added into double totals, so long columns keep their accuracy.
      */
     static void sumColumns(float[] src, int off, int rows, int cols, int c0, int c1, float[] dst) {
-        double[] total = new double[c1 - c0];
-        float[] block = new float[4 * V];
+        ColumnSums sums = COLUMN_SUMS.get();
+        double[] total = sums.totals(c1 - c0);
+        float[] block = sums.block;
         for (int r0 = 0; r0 < rows; r0 += COLUMN_SUM_BLOCK) {
             int r1 = Math.min(rows, r0 + COLUMN_SUM_BLOCK);
             int c = c0;
