@@ -127,11 +127,18 @@ final class VectorMath {
      * {@code e^x} to within one float32 ulp: {@code x = n ln 2 + r} with n rounded to the nearest
      * integer and r reduced in two steps (ln 2 split in a high part exact in float and a low part),
      * {@code e^r} by a degree-7 polynomial on {@code |r| <= ln 2 / 2}, and {@code 2^n} applied as two
-     * halves so that results stay right through the subnormals. Arguments are clamped to
-     * {@code [-104, 89]}, beyond which the result is 0 or infinity anyway; NaN stays NaN.
+     * halves so that results stay right through the subnormals. Arguments above 89 are clamped there (the result is
+     * infinity); NaN stays NaN. At or below -104, where e^x rounds to +0 (a masked attention score's -infinity, a
+     * logit far below the largest), the lane is computed from 0 and set to +0 after, as the rounding would give: there
+     * the arithmetic itself underflowed, and on Intel cores every vector instruction whose result is subnormal in any
+     * lane takes a microcode assist. An Intel Xeon (2026-12-07, one thread, 4,096 arguments) took 0.34 ns an argument
+     * with none below -50 and 1.81-1.88 with half of them at -90, -100 or -infinity; in the GPT recipe's attention
+     * (causal, so about half of each block of scores is masked) this function was a quarter of the time. Arguments
+     * between -104 and -87.3 still make subnormal results, and pay for them.
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector c = clamp(x, -104f, 89f);
+        VectorMask<Float> gone = x.compare(VectorOperators.LE, -104f);
+        FloatVector c = x.blend(0f, gone).blend(89f, x.compare(VectorOperators.GT, 89f));
         // Adding 1.5 * 2^23 rounds c / ln 2 to an integer n held in the low bits of the sum.
         FloatVector shifted = c.fma(LOG2_E, ROUNDER);
         FloatVector n = shifted.sub(ROUNDER);
@@ -147,7 +154,7 @@ final class VectorMath {
         IntVector half = k.lanewise(VectorOperators.ASHR, 1);
         FloatVector scale1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector scale2 = k.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(scale1).mul(scale2);
+        return p.mul(scale1).mul(scale2).blend(0f, gone);
     }
 
     /**

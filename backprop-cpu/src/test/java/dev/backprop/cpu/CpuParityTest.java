@@ -972,6 +972,38 @@ class CpuParityTest {
         }
     }
 
+    /**
+     * exp where its results underflow, arguments from -120 to -80 and -infinity interleaved with ordinary ones in
+     * every vector (as a masked row of attention scores has them): +0 at or below -104, where the kernel sets the
+     * lanes rather than computing them, and the subnormal results between -104 and -87.3 within one subnormal unit
+     * (2^-149) of the reference's.
+     */
+    @Test
+    void expUnderflowsToZeroAndThroughTheSubnormals() {
+        int n = 4096;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i % 3 == 0 ? (float) (i % 7 - 3) : i % 5 == 0 ? Float.NEGATIVE_INFINITY : (float) (-120 + 40.0 * i / n);
+        }
+        x[1] = -104f;
+        x[2] = -103.5f;
+        x[4] = -103f;
+        float[][] r = mapBoth(UnaryOp.EXP, 0, 0, x, Layout.contiguous(new int[] {n}), n);
+        int subnormal = 0;
+        for (int i = 0; i < n; i++) {
+            if (x[i] <= -104f) {
+                assertEquals(0, Float.floatToRawIntBits(r[1][i]), "exp(" + x[i] + ") must be +0, got " + r[1][i]);
+            } else {
+                assertEquals(r[0][i], r[1][i], Math.max(Float.MIN_VALUE, 4e-6 * r[0][i]), "exp(" + x[i] + ")");
+            }
+            if (r[1][i] != 0f && r[1][i] < Float.MIN_NORMAL) {
+                subnormal++;
+            }
+        }
+        assertTrue(subnormal > 300, "the arguments should reach the subnormal results, " + subnormal + " did");
+        assertTrue(r[1][2] > 0f && r[1][4] > 0f, "just above -104 e^x is among the smallest subnormals: " + r[1][2] + ", " + r[1][4]);
+    }
+
     private static void assertRelative(float[] x, float[] expected, float[] actual, String what, double absolute) {
         for (int i = 0; i < expected.length; i++) {
             double err = Math.abs(expected[i] - actual[i]);
