@@ -983,7 +983,9 @@ class CpuParityTest {
         int n = 4096;
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
-            x[i] = i % 3 == 0 ? (float) (i % 7 - 3) : i % 5 == 0 ? Float.NEGATIVE_INFINITY : (float) (-120 + 40.0 * i / n);
+            x[i] = i % 3 == 0 ? (float) (i % 7 - 3)
+                    : i % 5 == 0 ? Float.NEGATIVE_INFINITY
+                    : (float) (-120 + 40.0 * i / n);
         }
         x[1] = -104f;
         x[2] = -103.5f;
@@ -1001,7 +1003,8 @@ class CpuParityTest {
             }
         }
         assertTrue(subnormal > 300, "the arguments should reach the subnormal results, " + subnormal + " did");
-        assertTrue(r[1][2] > 0f && r[1][4] > 0f, "just above -104 e^x is among the smallest subnormals: " + r[1][2] + ", " + r[1][4]);
+        assertTrue(r[1][2] > 0f && r[1][4] > 0f,
+                "just above -104 e^x is among the smallest subnormals: " + r[1][2] + ", " + r[1][4]);
     }
 
     private static void assertRelative(float[] x, float[] expected, float[] actual, String what, double absolute) {
