@@ -87,8 +87,11 @@ public abstract class Optimizer {
         } finally {
             s = 0;
             for (Tensor[] slots : tensorState.values()) {
-                // the state's own tensor back (the rule updated its buffer through the view); one the rule made, shaped
-                slots[i] = slots[i] == flat[s] ? own[s] : slots[i] == null ? null : FusedUpdates.inLayoutOf(slots[i], p);
+                if (slots[i] == flat[s]) {
+                    slots[i] = own[s];   // the state's own tensor: the rule updated its buffer through the view
+                } else if (slots[i] != null) {
+                    slots[i] = FusedUpdates.inLayoutOf(slots[i], p);   // state the rule made: the parameter's shape back
+                }
                 s++;
             }
         }

@@ -244,7 +244,7 @@ final class SparseTiles {
      * same order as {@link #kernel6}, so the same bits.
      */
     static void kernelWide(int[] list, float[] values, int from, int count, float[] b, int bAt, int ldb,
-                                   float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+                           float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
         FloatVector z0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
         FloatVector z1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
         FloatVector z2 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + 2 * V);
