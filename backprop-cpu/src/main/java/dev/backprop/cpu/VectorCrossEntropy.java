@@ -3,8 +3,6 @@ package dev.backprop.cpu;
 import dev.backprop.backend.BinaryOp;
 import dev.backprop.backend.ReduceOp;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,15 +13,14 @@ import jdk.incubator.vector.VectorSpecies;
  * results do not depend on thread timing. Same formulas as {@code ReferenceCrossEntropy}, whose sums are in
  * double: the GPT recipe's vocabulary loss ([768, 65], forward and backward inside a step's memory) took
  * 59-116 us a step against 265-297 us for the reference's loops on the calling thread (the AVX2 machine,
- * 2026-12-05, one JVM, old and new code alternating).
+ * 2026-12-05, one JVM, old and new code alternating). Rows of fewer classes than a vector's lanes go a float at a time
+ * ({@link #narrowRows}); every exponential, in a vector or alone, is {@link VectorMath}'s, bit for bit the same.
  */
 final class VectorCrossEntropy {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
     /** Elements per worker below which a loss is not split. */
     private static final int PART_ELEMENTS = 16_384;
-    /** A thread's sums of exponentials (lanes 0 to V - 1) and the rest of the loss (V to 2V - 1) of V narrow rows. */
-    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[2 * V]);
 
     private VectorCrossEntropy() {
     }
@@ -32,7 +29,7 @@ final class VectorCrossEntropy {
                         float[] loss) {
         int parts = parts(rows, classes);
         WorkerPool.run(parts, part -> {
-            if (classes <= V) {
+            if (classes < V) {
                 narrowRows(x, rows * part / parts, rows * (part + 1) / parts, classes, targets, smoothing,
                         probabilities, loss);
                 return;
@@ -79,45 +76,48 @@ final class VectorCrossEntropy {
             e.intoArray(out, at + j);
             acc = acc.add(e);
         }
-        if (upper < n) {
-            VectorMask<Float> tail = S.indexInRange(upper, n);
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, at + upper, tail).sub(shift));
-            e.intoArray(out, at + upper, tail);
-            acc = acc.add(e, tail);
+        float s = VectorLoops.laneSum(acc);
+        for (int j = upper; j < n; j++) {
+            float e = VectorMath.exp(x[at + j] - shift);
+            out[at + j] = e;
+            s += e;
         }
-        return VectorLoops.laneSum(acc);
+        return s;
     }
 
     /**
-     * Rows {@code [from, to)} of at most V classes (a classifier's ten digits), each in one masked vector: its maximum,
-     * exponentials, sum and probabilities without a scalar loop, and the logarithms of V rows' sums in one vector
-     * ({@link VectorMath#log}), the sums and the rest of each row's loss kept in the thread's {@link #ROWS}. Over a
-     * row's tail a float at a time (an exponential a call of {@code Math.exp}, a logarithm a call of {@code
-     * Math.log}), the MNIST MLP's forward loss over 128 rows took 27.7 us a step of training on the calling thread;
-     * this way 7.5 us (a scratch clock over its steps after the 3,000th); in a harness with the logits hot, 6.0 us
-     * against 3.2 (Intel Xeon, 2026-12-07).
+     * Rows {@code [from, to)} of fewer classes than a vector has lanes (a classifier's ten digits), a float at a time in
+     * one loop per row: the vector path's calls per row (its maximum, exponentials and scaling, each with a loop of no
+     * whole vector) cost more than the row's arithmetic. The MNIST MLP's forward loss over 128 rows took 18.7-20.4 us a
+     * step of training through the vector path with {@link VectorMath#exp(float)} for every logit, and 13.3-14.4 this
+     * way (a scratch clock over the steps after the 3,000th, Intel Xeon, 2026-12-07); with {@code Math.exp}'s call per
+     * logit the vector path's loss took 27.7 us in all, and a harness with the logits hot ran this loop in 9.5-9.8 us
+     * with {@code Math.exp} against 6.4-6.8.
      */
     private static void narrowRows(float[] x, int from, int to, int classes, int[] targets, float smoothing,
                                    float[] probabilities, float[] loss) {
-        VectorMask<Float> row = S.indexInRange(0, classes);
-        float[] scratch = ROWS.get();
-        for (int r0 = from; r0 < to; r0 += V) {
-            int count = Math.min(V, to - r0);
-            for (int i = 0; i < count; i++) {
-                int r = r0 + i;
-                int base = r * classes;
-                FloatVector v = FloatVector.fromArray(S, x, base, row);
-                float m = v.reduceLanes(VectorOperators.MAX, row);
-                FloatVector e = VectorMath.exp(v.sub(m)).blend(0f, row.not());
-                float sumExp = VectorLoops.laneSum(e);
-                e.mul(1f / sumExp).intoArray(probabilities, base, row);
-                double sumX = smoothing == 0f ? 0 : VectorLoops.laneSum(v);
-                scratch[i] = sumExp;
-                scratch[V + i] = (float) (m - ((1 - smoothing) * x[base + targets[r]] + smoothing * sumX / classes));
+        for (int r = from; r < to; r++) {
+            int base = r * classes;
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < classes; j++) {
+                m = Math.max(m, x[base + j]);   // NaN stays NaN, as in the vector path
             }
-            VectorMask<Float> block = S.indexInRange(0, count);
-            VectorMath.log(FloatVector.fromArray(S, scratch, 0, block)).add(FloatVector.fromArray(S, scratch, V, block))
-                    .intoArray(loss, r0, block);
+            float sumExp = 0f;
+            for (int j = 0; j < classes; j++) {
+                float e = VectorMath.exp(x[base + j] - m);
+                probabilities[base + j] = e;
+                sumExp += e;
+            }
+            float inv = 1f / sumExp;
+            for (int j = 0; j < classes; j++) {
+                probabilities[base + j] *= inv;
+            }
+            double sumX = 0;
+            for (int j = 0; smoothing != 0f && j < classes; j++) {
+                sumX += x[base + j];   // only with smoothing: a masked class's -infinity times 0 would be NaN
+            }
+            double picked = (1 - smoothing) * x[base + targets[r]] + smoothing * sumX / classes;
+            loss[r] = (float) (m + Math.log(sumExp) - picked);
         }
     }
 

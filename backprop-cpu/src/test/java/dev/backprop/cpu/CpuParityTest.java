@@ -1009,6 +1009,30 @@ class CpuParityTest {
                 "just above -104 e^x is among the smallest subnormals: " + r[1][2] + ", " + r[1][4]);
     }
 
+    /**
+     * The one-float exp (the tails of rows too narrow for a vector, as a classifier's ten logits) gives a vector lane's
+     * bits for every argument: ordinary ones, the clamp at 89 and infinity, the underflow to +0 at and below -104, the
+     * subnormal results above it, zero, -infinity and NaN.
+     */
+    @Test
+    void oneFloatExpGivesTheVectorLanesBits() {
+        float[] special = {0f, -0f, 1f, -1f, 88.5f, 89f, 89.5f, 200f, Float.POSITIVE_INFINITY, -87.3f, -90f, -103.9f,
+            -104f, -104.1f, -150f, Float.NEGATIVE_INFINITY, Float.NaN, Float.MIN_VALUE, -Float.MIN_VALUE, 1e-30f};
+        int v = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        int n = (special.length + 4096 + v - 1) / v * v;
+        float[] x = new float[n];
+        System.arraycopy(special, 0, x, 0, special.length);
+        for (int i = special.length; i < n; i++) {
+            x[i] = (float) (-110 + 200.0 * random.nextDouble());
+        }
+        float[] lanes = new float[n];
+        VectorMath.exp(x, 0, lanes, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Float.floatToRawIntBits(lanes[i]), Float.floatToRawIntBits(VectorMath.exp(x[i])),
+                    "exp(" + x[i] + "): lane " + lanes[i] + ", one float " + VectorMath.exp(x[i]));
+        }
+    }
+
     private static void assertRelative(float[] x, float[] expected, float[] actual, String what, double absolute) {
         for (int i = 0; i < expected.length; i++) {
             double err = Math.abs(expected[i] - actual[i]);
