@@ -88,11 +88,11 @@ final class VectorCrossEntropy {
     /**
      * Rows {@code [from, to)} of fewer classes than a vector has lanes (a classifier's ten digits), a float at a time in
      * one loop per row: the vector path's calls per row (its maximum, exponentials and scaling, each with a loop of no
-     * whole vector) cost more than the row's arithmetic. The MNIST MLP's forward loss over 128 rows took 18.7-20.4 us a
-     * step of training through the vector path with {@link VectorMath#exp(float)} for every logit, and 13.3-14.4 this
-     * way (a scratch clock over the steps after the 3,000th, Intel Xeon, 2026-12-07); with {@code Math.exp}'s call per
-     * logit the vector path's loss took 27.7 us in all, and a harness with the logits hot ran this loop in 9.5-9.8 us
-     * with {@code Math.exp} against 6.4-6.8.
+     * whole vector) cost more than the row's arithmetic. In the MNIST MLP's training (128 rows of 10, a scratch clock
+     * over the steps after the 3,000th, Intel Xeon, 2026-12-07) the backend's call took 18.7-20.4 us a step through the
+     * vector path with {@link VectorMath#exp(float)} for every logit and 13.3-14.4 this way, the loss's whole forward
+     * (with its mean) 24.1-27.3 and 19.8-21.2; with {@code Math.exp}'s call per logit, 27.7. A harness with the logits
+     * hot ran this loop in 6.4-6.8 us, and in 9.5-9.8 with {@code Math.exp}.
      */
     private static void narrowRows(float[] x, int from, int to, int classes, int[] targets, float smoothing,
                                    float[] probabilities, float[] loss) {
