@@ -596,8 +596,8 @@ class CpuParityTest {
     /**
      * Softmax cross-entropy both ways against the reference: class counts under, at and over whole vectors (the
      * GPT's 65), rows split across the workers, label smoothing, rows whose logits are large, and a NaN row. Rows of
-     * at most a vector of classes go a row to a masked vector with their logarithms a vector of rows at a time: the
-     * MNIST classifier's 128 x 10 and 37 x 16 end their last block of rows part way.
+     * fewer classes than a vector's lanes go a float at a time (the MNIST classifier's 128 x 10 with 16 lanes); 16
+     * classes are one whole vector with AVX-512 and two with AVX2.
      */
     @Test
     void softmaxCrossEntropyForwardAndBackward() {
