@@ -31,7 +31,7 @@ final class VectorMath {
     private static final float ROUNDER_SCALAR = 0x1.8p23f;
     private static final FloatVector LOG2_E = FloatVector.broadcast(S, LOG2_E_SCALAR);
     private static final FloatVector ROUNDER = FloatVector.broadcast(S, ROUNDER_SCALAR);
-    private static final int ROUNDER_BITS = Float.floatToIntBits(0x1.8p23f);
+    private static final int ROUNDER_BITS = Float.floatToIntBits(ROUNDER_SCALAR);
     // ln 2 = LN2_HI + LN2_LO, with LN2_HI exact in few bits so that n * LN2_HI is exact.
     private static final float LN2_HI_SCALAR = 0.693359375f;
     private static final float LN2_LO_SCALAR = -2.12194440e-4f;
