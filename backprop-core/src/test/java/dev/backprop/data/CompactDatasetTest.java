@@ -122,6 +122,9 @@ class CompactDatasetTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> Dataset.ofBytes("d", new byte[24], EXAMPLE, 0f, labels, List.of("a")))
                 .getMessage().contains("divisor"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Dataset.ofBytes("d", new byte[0], new int[] {1, 0, 4}, 255f, Tensor.zeros(0), List.of("a")))
+                .getMessage().contains("examples of shape [1, 0, 4] have no values"));
     }
 
     @Test
