@@ -219,7 +219,9 @@ public interface Backend {
      * probabilities from Q, K and the log-sum-exp, or reading them from {@code probabilities} when the
      * forward call was given that array (null otherwise): writes {@code dq [B, Lq, H, D]} and
      * {@code dk}, {@code dv [B, Lk, H, D]}, or, with {@link AttentionGeometry#gradientsLikeInputs},
-     * each at its input's positions (then dq, dk and dv may be one array). Zeroed arrays on entry.
+     * each at its input's positions (then dq, dk and dv may be one array). Every one of those entries is
+     * written, whatever it held on entry (a query that sees no key, and a key no query sees, get zeros), so the
+     * arrays need not be cleared first; entries at no such position are left as they are.
      */
     void attentionBackward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
                            float[] logSumExp, float[] probabilities, float[] dOut, float[] dq, float[] dk, float[] dv);

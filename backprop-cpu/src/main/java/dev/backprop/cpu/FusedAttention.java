@@ -205,6 +205,12 @@ final class FusedAttention {
                 int dqs = g.queryGradientStride();
                 int dks = g.keyGradientStride();
                 int dvs = g.valueGradientStride();
+                // dK and dV gather over the blocks of queries: this head's rows start from zero, cleared here by the
+                // thread that sums into them (dQ's rows are each written once, by their block's product).
+                for (int j = 0; j < g.keys(); j++) {
+                    java.util.Arrays.fill(dk, dkAt + j * dks, dkAt + j * dks + g.dim(), 0f);
+                    java.util.Arrays.fill(dv, dvAt + j * dvs, dvAt + j * dvs + g.dim(), 0f);
+                }
                 for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {
                     int i1 = Math.min(i0 + BLOCK, g.queries());
                     float[] probs = kept != null ? kept : w.p;

@@ -3,6 +3,7 @@ package dev.backprop.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.backprop.backend.Backend;
 import dev.backprop.backend.BinaryOp;
@@ -920,11 +921,20 @@ class CpuParityTest {
         for (int i = 0; i < outSize; i++) {
             dOut[i] = (float) Math.sin(i * 0.37);
         }
-        float[] dq = new float[outSize];
+        // The gradients' arrays hold NaNs on entry: the backend must write every entry (a query that sees no key and a
+        // key no query sees get zeros), as the autograd op hands it uncleared arrays.
+        float[] dq = nans(outSize);
         // Like the inputs: K's and V's gradients interleaved in one array, as K and V are.
-        float[] dk = new float[g.gradientsLikeInputs() ? kv.length : kvSize];
-        float[] dv = g.gradientsLikeInputs() ? dk : new float[kvSize];
+        float[] dk = nans(g.gradientsLikeInputs() ? kv.length : kvSize);
+        float[] dv = g.gradientsLikeInputs() ? dk : nans(kvSize);
         backend.attentionBackward(g, q, kv, kv, mask, out, lse, kept, dOut, dq, dk, dv);
+        for (float[] grad : new float[][] {dq, dk, dv}) {
+            for (int i = 0; !Float.isNaN(q[0]) && i < grad.length; i++) {   // inputs of NaN give NaN gradients
+                if (Float.isNaN(grad[i])) {
+                    fail(backend.getClass().getSimpleName() + " left entry " + i + " of a gradient unwritten");
+                }
+            }
+        }
         // Rows that see no key have a log-sum-exp of -inf; a finite stand-in lets assertClose compare them.
         for (int i = 0; i < lse.length; i++) {
             lse[i] = lse[i] == Float.NEGATIVE_INFINITY ? -1e30f : lse[i];

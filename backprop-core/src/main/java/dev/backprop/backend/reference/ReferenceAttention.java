@@ -36,6 +36,21 @@ final class ReferenceAttention {
 
     static void backward(AttentionGeometry g, float[] q, float[] k, float[] v, float[] keyPadding, float[] out,
                          float[] logSumExp, float[] dOut, float[] dq, float[] dk, float[] dv) {
+        // The gradients are sums over the other side's rows: every row starts from zero.
+        for (int b = 0; b < g.batch(); b++) {
+            for (int h = 0; h < g.heads(); h++) {
+                for (int i = 0; i < g.queries(); i++) {
+                    int at = g.queryGradientRow(b, h, i);
+                    java.util.Arrays.fill(dq, at, at + g.dim(), 0f);
+                }
+                for (int j = 0; j < g.keys(); j++) {
+                    int at = g.keyGradientRow(b, h, j);
+                    java.util.Arrays.fill(dk, at, at + g.dim(), 0f);
+                    at = g.valueGradientRow(b, h, j);
+                    java.util.Arrays.fill(dv, at, at + g.dim(), 0f);
+                }
+            }
+        }
         double[] s = new double[g.keys()];
         for (int b = 0; b < g.batch(); b++) {
             for (int h = 0; h < g.heads(); h++) {
