@@ -66,9 +66,17 @@ final class VectorLayerNorm {
     static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, int rows, int width,
                          float[] dx, float[] dWeight, float[] dBias) {
         int parts = parts(rows, width);
-        float[][] dw = new float[parts][dWeight == null ? 0 : width];
-        float[][] db = new float[parts][dBias == null ? 0 : width];
+        // Each part's sums of the weight's and bias's gradients, made by the thread that adds to them every row: made
+        // by the calling thread, side by side, the parts' arrays shared cache lines, and the two cores handed those
+        // lines back and forth at every row. The GPT recipe's [768 x 128] took 70-86 us on two threads that way, against
+        // 27 on one (a harness, the arrays in the caches; Intel Xeon, 2026-12-07).
+        float[][] dw = new float[parts][];
+        float[][] db = new float[parts][];
         WorkerPool.run(parts, part -> {
+            float[] dwPart = new float[dWeight == null ? 0 : width];
+            float[] dbPart = new float[dBias == null ? 0 : width];
+            dw[part] = dwPart;
+            db[part] = dbPart;
             float[] dh = new float[width];
             float[] xhat = new float[width];
             int upper = S.loopBound(width);
@@ -87,10 +95,10 @@ final class VectorLayerNorm {
                     sumDh = sumDh.add(d);
                     sumDhXhat = d.fma(h, sumDhXhat);
                     if (dWeight != null) {
-                        g.fma(h, FloatVector.fromArray(S, dw[part], j)).intoArray(dw[part], j);
+                        g.fma(h, FloatVector.fromArray(S, dwPart, j)).intoArray(dwPart, j);
                     }
                     if (dBias != null) {
-                        g.add(FloatVector.fromArray(S, db[part], j)).intoArray(db[part], j);
+                        g.add(FloatVector.fromArray(S, dbPart, j)).intoArray(dbPart, j);
                     }
                 }
                 float sDh = VectorLoops.laneSum(sumDh);
@@ -102,10 +110,10 @@ final class VectorLayerNorm {
                     sDh += dh[j];
                     sDhXhat += dh[j] * xhat[j];
                     if (dWeight != null) {
-                        dw[part][j] += g * xhat[j];
+                        dwPart[j] += g * xhat[j];
                     }
                     if (dBias != null) {
-                        db[part][j] += g;
+                        dbPart[j] += g;
                     }
                 }
                 if (dx == null) {
