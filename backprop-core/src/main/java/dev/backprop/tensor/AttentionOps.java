@@ -101,7 +101,7 @@ final class AttentionOps {
             float[] dOut = Creation.readable(dy.contiguous());
             // The gradients land where q, k and v lie in the packed buffer: one array, no interleaving. The backend
             // writes every one of those entries (Backend.attentionBackward), so the array is not cleared first: as a
-            // serial pass over [B, T, 3C] on the calling thread, that was 489 us of the GPT recipe's backward a step
+            // serial pass over [B, T, 3C] on the calling thread, that was 482-489 us of the GPT recipe's backward a step
             // (four layers, 1.2 MB each; Intel Xeon, 2026-12-07).
             float[] dqkv = StepMemory.uninitialized(data.length);
             Backends.active().attentionBackward(g, data, data, data, mask, out, lse, kept, dOut, dqkv, dqkv, dqkv);
