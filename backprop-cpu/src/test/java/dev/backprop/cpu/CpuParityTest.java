@@ -928,8 +928,9 @@ class CpuParityTest {
         float[] dk = nans(g.gradientsLikeInputs() ? kv.length : kvSize);
         float[] dv = g.gradientsLikeInputs() ? dk : nans(kvSize);
         backend.attentionBackward(g, q, kv, kv, mask, out, lse, kept, dOut, dq, dk, dv);
-        for (float[] grad : new float[][] {dq, dk, dv}) {
-            for (int i = 0; !Float.isNaN(q[0]) && i < grad.length; i++) {   // inputs of NaN give NaN gradients
+        boolean finiteInputs = !Float.isNaN(q[0]);   // inputs of NaN give NaN gradients
+        for (float[] grad : finiteInputs ? new float[][] {dq, dk, dv} : new float[0][]) {
+            for (int i = 0; i < grad.length; i++) {
                 if (Float.isNaN(grad[i])) {
                     fail(backend.getClass().getSimpleName() + " left entry " + i + " of a gradient unwritten");
                 }
