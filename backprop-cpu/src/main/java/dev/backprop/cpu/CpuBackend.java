@@ -445,7 +445,8 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("gemmPacked: the matrix was packed by another backend ("
                     + b.getClass().getName() + "); pack it again with this one");
         }
-        if (m > 0 && panels.columns() > 0) {
+        if (m > 0 && panels.columns() > 0
+                && !SparseSgemm.gemmPacked(m, a, aOffset, aRowStride, panels, bias, c, cOffset, ldc)) {
             DirectSgemm.gemmPacked(m, a, aOffset, aRowStride, panels, bias, c, cOffset, ldc);
         }
     }

@@ -17,6 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li><b>B sparse</b> (a layer's weight gradient, {@code dy^T x}, where A's columns are contiguous): computed as
  *   {@code C^T = B^T A^T}, so the sparse operand is again the left one: tiles of MR columns of B, each listing the
  *   rows p that have a non-zero among them, and the tiles stored transposed into C.</li>
+ *   <li><b>A sparse, B packed</b> (a layer's forward in inference, its weight packed once by {@link
+ *   DirectSgemm#pack}): the same tiles over B's panels, read in place, one panel at a time.</li>
  *   <li><b>A sparse, given transposed</b> (the weight gradient {@code x^T dy} of a weight stored input-major, A's
  *   columns contiguous): the same tiles, over A's rows as the columns of A^T, stored into C as they are.</li>
  * </ul>
@@ -132,36 +134,72 @@ final class SparseSgemm {
     }
 
     /**
-     * A sparse, a group of row tiles at a time ({@link #LIST_ENTRIES}; a training batch is one group). For each group
-     * the threads first split its tiles' lists and, with the first group, the copy of a transposed B's columns as
-     * rows (into one buffer of k rows of n, each thread its own columns); then they split C's column panels, each tile
-     * of a panel summed over its list.
+     * {@code C = A B (+ 1 bias^T)} for a B packed by {@link DirectSgemm#pack} (a weight in inference, {@link
+     * CpuBackend#gemmPacked}), A row-major and sparse: {@link #sparseA}'s tiles over B's panels, each read in place
+     * (its rows NR floats apart, the last zero-padded), one panel at a time: the wide tile reads its two panels side
+     * by side in B's rows, and a second base for the second panel made it 2% slower in training (the kernel alone 5.2
+     * ns a list entry against 5.1, one thread). Returns true when it took the product; false, touching nothing, where
+     * {@link #gemm} would decline A (too dense, too small, or zeros not skipped). The MNIST MLP's first layer on real
+     * test rows, two threads, an Intel Xeon (2026-12-07, B hot, medians of rounds): [64 x 784] x [784 x 256] 64-69 us
+     * against 93-97 through the packed dense tiles, 128 rows 115-121 against 241-252, 32 rows 35-41 against 61-62.
+     */
+    static boolean gemmPacked(int m, float[] a, int aOff, int aRs, DirectSgemm.Panels b, float[] bias, float[] c,
+                              int cOff, int ldc) {
+        int n = b.columns();
+        int k = b.rows();
+        if (skipping == ZeroSkipping.OFF || m < MIN_SIZE || n < MIN_SIZE || k < MIN_SIZE
+                || sampledDensity(a, aOff, m, k, aRs, 1) > MAX_DENSITY) {
+            return false;
+        }
+        overPanels(m, n, k, a, aOff, aRs, b.data(), 0, NR, k * NR, true, null, 0, 0, 0, bias, c, cOff, ldc, false);
+        return true;
+    }
+
+    /**
+     * A sparse, B row-major (read in place) or transposed (its columns first copied out as rows, into the calling
+     * thread's scratch, each thread copying the columns it computes): {@link #overPanels}.
      */
     private static void sparseA(int m, int n, int k, float[] a, int aOff, int aRs,
                                 float[] b, int bOff, int bRs, int bCs,
                                 float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (bCs == 1) {
+            overPanels(m, n, k, a, aOff, aRs, b, bOff, bRs, NR, false, null, 0, 0, 0, bias, c, cOff, ldc, accumulate);
+        } else {
+            overPanels(m, n, k, a, aOff, aRs, SCRATCH.get().rows(k * n), 0, n, NR, false, b, bOff, bRs, bCs, bias, c,
+                    cOff, ldc, accumulate);
+        }
+    }
+
+    /**
+     * A sparse, a group of row tiles at a time ({@link #LIST_ENTRIES}; a training batch is one group), against B's
+     * panels: panel jp's row p at {@code rows[origin + jp panelStride + p ld]}, NR columns, zero-padded past n when
+     * {@code padded} (else the last one is copied out padded). For each group the threads first split its tiles'
+     * lists and, with the first group, the copy of a transposed B ({@code copyOf}, when not null) into {@code rows}
+     * as rows ({@code n} apart, each thread its own columns); then they split C's column panels, each tile of a panel
+     * summed over its list.
+     */
+    private static void overPanels(int m, int n, int k, float[] a, int aOff, int aRs,
+                                   float[] rows, int origin, int ld, int panelStride, boolean padded,
+                                   float[] copyOf, int bOff, int bRs, int bCs,
+                                   float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         Scratch caller = SCRATCH.get();
         SparseLists tiles = caller.tiles;
         int group = Math.max(1, LIST_ENTRIES / k);
         tiles.reserve(Math.min(group, Math.ceilDiv(m, MR)), k);
         int panels = Math.ceilDiv(n, NR);
-        boolean transposed = bCs != 1;
-        float[] rows = transposed ? caller.rows(k * n) : b;
-        int rowsAt = transposed ? 0 : bOff;
-        int ldb = transposed ? n : bRs;
         int threads = WorkerPool.threads();
         for (int i0 = 0; i0 < m; i0 += group * MR) {
             int mc = Math.min(group * MR, m - i0);
             int count = Math.ceilDiv(mc, MR);
             int aAt = aOff + i0 * aRs;
-            boolean copy = transposed && i0 == 0;
+            boolean copy = copyOf != null && i0 == 0;
             int listParts = Math.min(threads, Math.max(count, copy ? panels : 1));
             WorkerPool.run(listParts, part -> {
                 tiles.rows(count * part / listParts, count * (part + 1) / listParts, mc, k, a, aAt, aRs);
                 if (copy) {
                     int j0 = Math.min(n, panels * part / listParts * NR);
                     int j1 = Math.min(n, panels * (part + 1) / listParts * NR);
-                    DirectSgemm.transpose(k, j1 - j0, b, bOff + j0 * bCs, bRs, bCs, rows, j0, ldb,
+                    DirectSgemm.transpose(k, j1 - j0, copyOf, bOff + j0 * bCs, bRs, bCs, rows, j0, ld,
                             SCRATCH.get().columns);
                 }
             });
@@ -173,17 +211,21 @@ final class SparseSgemm {
                 for (int panel = panels * part / parts; panel < pEnd; panel++) {
                     int jr = panel * NR;
                     int nr = Math.min(NR, n - jr);
-                    if (WIDE && panel + 1 < pEnd && jr + 2 * NR <= n) {
-                        // Two whole panels at once: full row tiles in the wide tile, a last short one panel by panel.
+                    int at = origin + panel * panelStride;
+                    if (WIDE && panelStride == NR && panel + 1 < pEnd && jr + 2 * NR <= n) {
+                        // Two whole panels at once, side by side in B's rows: full row tiles in the wide tile, a last
+                        // short one panel by panel.
                         int full = mc / MR;
                         for (int t = 0; t < full; t++) {
-                            SparseTiles.kernelWide(tiles.list, tiles.values, t * k, tiles.length[t], rows, rowsAt + jr,
-                                    ldb, bias, jr, c, cAt0 + t * MR * ldc + jr, ldc, accumulate);
+                            SparseTiles.kernelWide(tiles.list, tiles.values, t * k, tiles.length[t], rows, at, ld,
+                                    bias, jr, c, cAt0 + t * MR * ldc + jr, ldc, accumulate);
                         }
-                        for (int jh = jr; jh < jr + 2 * NR; jh += NR) {
+                        for (int half = 0; half < 2; half++) {
+                            int jh = jr + half * NR;
                             for (int t = full; t < count; t++) {
                                 int ir = t * MR;
-                                SparseTiles.kernel(tiles, t, k, rows, rowsAt + jh, ldb, bias, jh, s.tile, 0, NR, false);
+                                SparseTiles.kernel(tiles, t, k, rows, at + half * panelStride, ld, bias, jh, s.tile, 0,
+                                        NR, false);
                                 Sgemm.copyOut(s.tile, mc - ir, NR, null, 0, c, cAt0 + ir * ldc + jh, ldc, accumulate);
                             }
                         }
@@ -191,10 +233,10 @@ final class SparseSgemm {
                         continue;
                     }
                     float[] from = rows;
-                    int fromAt = rowsAt + jr;
-                    int fromLd = ldb;
-                    if (nr < NR) {
-                        from = s.edgePanel(k, rows, fromAt, ldb, nr);
+                    int fromAt = at;
+                    int fromLd = ld;
+                    if (nr < NR && !padded) {
+                        from = s.edgePanel(k, rows, at, ld, nr);
                         fromAt = 0;
                         fromLd = NR;
                     }

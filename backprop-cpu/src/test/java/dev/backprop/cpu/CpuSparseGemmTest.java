@@ -104,6 +104,59 @@ class CpuSparseGemmTest {
         }
     }
 
+    /**
+     * A sparse against a B packed for inference ({@link DirectSgemm#pack}): the tiles over its panels, read in place,
+     * give the bits of the in-place sparse product (the same sums in the same order) with and without a bias, on
+     * whole and partial row tiles and panels, A's rows contiguous or strided, the zeros skipped everywhere or only in
+     * place; a dense A, or zeros not skipped, leave the product to the dense packed path, written nowhere.
+     */
+    @Test
+    void sparseLeftOperandAgainstPackedPanels() {
+        for (ZeroSkipping which : new ZeroSkipping[] {ZeroSkipping.ALL, ZeroSkipping.IN_PLACE}) {
+            CpuBackend.skipZeros(which);
+            for (int[] s : SHAPES) {
+                int m = s[0], n = s[1], k = s[2];
+                for (int pad : new int[] {0, 5}) {
+                    int aRs = k + pad;
+                    int aOff = pad == 0 ? 0 : 3;
+                    float[] a = new float[aOff + m * aRs];
+                    float[] rows = sparse(m, k, 0.2);
+                    for (int i = 0; i < m; i++) {
+                        System.arraycopy(rows, i * k, a, aOff + i * aRs, k);
+                    }
+                    float[] b = dense(k * n);
+                    DirectSgemm.Panels panels = DirectSgemm.pack(k, n, b, 0, n, 1);
+                    for (float[] bias : new float[][] {null, dense(n)}) {
+                        String what = which + " packed " + m + "x" + n + "x" + k + (pad > 0 ? " strided A" : "")
+                                + (bias != null ? " +bias" : "");
+                        float[] expected = new float[m * n];
+                        float[] inPlace = new float[m * n];
+                        float[] packed = dense(m * n);
+                        if (bias == null) {
+                            ref.gemm(m, n, k, a, aOff, aRs, 1, b, 0, n, 1, expected, 0, n, false);
+                        } else {
+                            ref.gemmBias(m, n, k, a, aOff, aRs, 1, b, 0, n, 1, bias, expected, 0, n);
+                        }
+                        assertTrue(SparseSgemm.gemm(m, n, k, a, aOff, aRs, 1, b, 0, n, 1, bias, inPlace, 0, n, false),
+                                what + ": the in-place sparse path should take this product");
+                        assertTrue(SparseSgemm.gemmPacked(m, a, aOff, aRs, panels, bias, packed, 0, n),
+                                what + ": the sparse path should take this product");
+                        assertClose(expected, packed, what);
+                        assertSame(inPlace, packed, what);
+                    }
+                }
+            }
+        }
+        DirectSgemm.Panels w = DirectSgemm.pack(784, 256, dense(784 * 256), 0, 256, 1);
+        float[] c = new float[128 * 256];
+        assertFalse(SparseSgemm.gemmPacked(128, dense(128 * 784), 0, 784, w, null, c, 0, 256), "a dense A");
+        CpuBackend.skipZeros(ZeroSkipping.OFF);
+        assertFalse(SparseSgemm.gemmPacked(128, sparse(128, 784, 0.2), 0, 784, w, null, c, 0, 256), "zeros not skipped");
+        for (int i = 0; i < c.length; i++) {
+            assertEquals(0f, c[i], "a declined product wrote C at " + i);
+        }
+    }
+
     /** B sparse, as a layer's weight gradient dy^T x: A read through its transpose (row stride 1). */
     @Test
     void sparseRightOperand() {
