@@ -157,7 +157,8 @@ final class BenchCommand implements Callable<Integer> {
         FineTuneFigure tune = fineTuning();
         WholeCommand memory = wholeCommand(MEMORY_COMMAND);
         WholeCommand toAccuracy = wholeCommand(TIME_TO_99_COMMAND);
-        Object inference = quick ? Map.of("note", "not measured with --quick") : inferenceAgainstOnnxRuntime(threads);
+        Object inference = quick ? Map.of("note", "not measured with --quick")
+                : inferenceAgainstOnnxRuntime(threads, data.dataDir);
 
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
@@ -287,10 +288,10 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * The MLP's and LeNet-5's forward pass against ONNX Runtime on Backprop's own ONNX export, same threads, one
-     * process: {@code backprop-compare/run --inference --json}, where that module was built with its natives
+     * process, on noise and on MNIST's test images: {@code backprop-compare/run --inference --json}, where that module was built with its natives
      * ({@code -Pcompare}); otherwise a note saying how to get it.
      */
-    private static Object inferenceAgainstOnnxRuntime(int threads) throws InterruptedException {
+    private static Object inferenceAgainstOnnxRuntime(int threads, Path dataDir) throws InterruptedException {
         Path root = CommandRun.checkout();
         if (root == null || !java.nio.file.Files.isDirectory(root.resolve("backprop-compare/target/lib"))) {
             return Map.of("note", "ONNX Runtime's side needs the comparison module: ./mvnw -q -Pcompare -pl backprop-compare"
@@ -306,8 +307,12 @@ final class BenchCommand implements Callable<Integer> {
                 return Map.of("note", "the comparison module's copy of backprop-cpu is older than the build; rebuild it:"
                         + " ./mvnw -q -Pcompare -pl backprop-compare -am package -DskipTests");
             }
-            CommandRun run = CommandRun.run(List.of(root.resolve("backprop-compare/run").toString(), "--inference",
-                    "--threads", String.valueOf(threads), "--json"));
+            List<String> command = new java.util.ArrayList<>(List.of(root.resolve("backprop-compare/run").toString(),
+                    "--inference", "--threads", String.valueOf(threads), "--json"));
+            if (dataDir != null) {
+                command.addAll(List.of("--data", dataDir.toString()));   // real images as well as noise
+            }
+            CommandRun run = CommandRun.run(command);
             String last = run.out().strip().lines().reduce((a, b) -> b).orElse("");
             if (run.exit() != 0 || !last.startsWith("[")) {
                 return Map.of("note", "backprop-compare --inference failed (exit " + run.exit() + "): " + last);

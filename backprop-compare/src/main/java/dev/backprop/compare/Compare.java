@@ -22,7 +22,7 @@ import java.util.Locale;
  *     (as this CPU runs the products by default, then with the inputs' zeros skipped and not)
  * backprop-compare/run --embeddings [--threads 2]
  * backprop-compare/run --gemm [--threads 2] [--shapes square,mlp,lenet,gpt,minilm]
- * backprop-compare/run --inference [--threads 2] [--json]
+ * backprop-compare/run --inference [--threads 2] [--data ../shared/datasets] [--json]
  * </pre>
  *
  * With {@code --embeddings}, {@link EmbeddingCompare} times sentence embeddings against ONNX Runtime instead;
@@ -61,14 +61,14 @@ public final class Compare {
                         + "; usage: --data DIR [--epochs N] [--threads N] [--model mlp|lenet|all] [--frameworks"
                         + " backprop,backprop-sparse,backprop-dense,pytorch,dl4j], or --embeddings"
                         + " [--threads N], or --gemm [--threads N] [--shapes "
-                        + String.join(",", GemmCompare.MODELS) + "], or --inference [--threads N] [--json]");
+                        + String.join(",", GemmCompare.MODELS) + "], or --inference [--threads N] [--data DIR] [--json]");
             }
         }
         // Backprop's kernels size their thread pool from this property when the backend first loads,
         // which is after this point: every side of a comparison then runs on the same number of threads.
         System.setProperty("backprop.threads", Integer.toString(threads));
         if (inference) {
-            InferenceCompare.run(threads, json);
+            InferenceCompare.run(threads, data, json);
             return;
         }
         if (gemm) {

@@ -3,6 +3,10 @@ package dev.backprop.compare;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.backprop.data.Dataset;
+import dev.backprop.data.DatasetLocator;
+import dev.backprop.data.NamedDataset;
+import dev.backprop.data.NamedDatasets;
 import dev.backprop.data.Preprocessing;
 import dev.backprop.nn.ActivationKind;
 import dev.backprop.nn.ModelSpec;
@@ -11,7 +15,9 @@ import dev.backprop.onnx.OnnxExport;
 import dev.backprop.tensor.Generator;
 import dev.backprop.tensor.GradMode;
 import dev.backprop.tensor.Tensor;
+import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,10 +28,12 @@ import java.util.Map;
  * Inference, Backprop against ONNX Runtime running Backprop's own ONNX export of the same model, same
  * threads, one run: the MNIST MLP and LeNet-5 at batch 1 (latency) and batch 64 (throughput), medians
  * of many calls in alternating rounds ({@link Timing#alternate}) after seconds of warm-up (the JIT's, and
- * ONNX Runtime's own); the two sides' logits are compared too.
+ * ONNX Runtime's own); the two sides' logits are compared too. Each model and batch runs on uniform noise
+ * and, where MNIST is found ({@code --data}, {@code BACKPROP_DATA} or the cache), on the first MNIST test images: a layer whose input is mostly
+ * zeros (the MLP's first, over real pixels) skips them in Backprop, and noise has none to skip.
  *
  * <pre>
- * backprop-compare/run --inference [--threads 2] [--json]
+ * backprop-compare/run --inference [--threads 2] [--data DIR] [--json]
  * </pre>
  * With {@code --json} it prints one JSON array instead of the table (which {@code ./backprop bench --json}
  * reads as its {@code "inference"}).
@@ -39,7 +47,8 @@ final class InferenceCompare {
     private InferenceCompare() {
     }
 
-    static void run(int threads, boolean json) throws Exception {
+    static void run(int threads, Path data, boolean json) throws Exception {
+        Dataset images = mnistTest(data);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(threads);
@@ -47,8 +56,8 @@ final class InferenceCompare {
         if (!json) {
             System.out.printf(Locale.ROOT, "inference, %s, %d threads; medians (best) of %d calls in alternating rounds"
                     + " after %.0f s of warm-up each%n", dev.backprop.cpu.CpuInfo.current(), threads, ROUNDS * CALLS, WARMUP_S);
-            System.out.printf(Locale.ROOT, "%-8s %5s  %22s  %22s  %18s  %s%n", "model", "batch", "Backprop, us",
-                    "ONNX Runtime 1.29, us", "ratio (rounds)", "max |diff| of logits");
+            System.out.printf(Locale.ROOT, "%-8s %5s %-10s  %22s  %22s  %18s  %s%n", "model", "batch", "input",
+                    "Backprop, us", "ONNX Runtime 1.29, us", "ratio (rounds)", "max |diff| of logits");
         }
         List<Map<String, Object>> rows = new ArrayList<>();
         List<ModelSpec> specs = List.of(new ModelSpec.Mlp(784, List.of(256, 256), 10, ActivationKind.RELU, 0f),
@@ -59,9 +68,13 @@ final class InferenceCompare {
             byte[] onnx = OnnxExport.export(spec, model.stateDict(), Preprocessing.NONE);
             boolean image = spec instanceof ModelSpec.LeNet5;
             try (OrtSession session = env.createSession(onnx, options)) {
+                for (boolean real : images == null ? new boolean[] {false} : new boolean[] {false, true}) {
                 for (int batch : new int[] {1, 64}) {
                     long[] shape = image ? new long[] {batch, 1, 28, 28} : new long[] {batch, 784};
-                    Tensor x = Tensor.rand(new Generator(batch), image ? new int[] {batch, 1, 28, 28} : new int[] {batch, 784});
+                    int[] dims = image ? new int[] {batch, 1, 28, 28} : new int[] {batch, 784};
+                    Tensor x = real ? images.features().narrow(0, 0, batch).contiguous().reshape(dims)
+                            : Tensor.rand(new Generator(batch), dims);
+                    String source = real ? "mnist-test" : "uniform";
                     float[] input = x.toFloatArray();
                     float[][] theirLogits = new float[1][];
                     Timing.Paired t = Timing.alternate(WARMUP_S, ROUNDS, CALLS, () -> forward(model, x),
@@ -80,6 +93,7 @@ final class InferenceCompare {
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("model", image ? "lenet" : "mlp");
                         row.put("batch", batch);
+                        row.put("input", source);
                         row.put("threads", threads);
                         row.put("backprop_median_us", round(ours[0] * 1e6));
                         row.put("onnx_runtime_median_us", round(theirs[0] * 1e6));
@@ -88,16 +102,33 @@ final class InferenceCompare {
                         row.put("max_abs_diff", diff);
                         rows.add(row);
                     } else {
-                        System.out.printf(Locale.ROOT, "%-8s %5d  %13.1f (%6.1f)  %13.1f (%6.1f)  %6.2f (%.2f-%.2f)  %.1e%n",
-                                image ? "lenet" : "mlp", batch, ours[0] * 1e6, ours[1] * 1e6, theirs[0] * 1e6,
-                                theirs[1] * 1e6, t.ratio(), t.lowest(), t.highest(), diff);
+                        System.out.printf(Locale.ROOT, "%-8s %5d %-10s  %13.1f (%6.1f)  %13.1f (%6.1f)  %6.2f (%.2f-%.2f)"
+                                + "  %.1e%n", image ? "lenet" : "mlp", batch, source, ours[0] * 1e6, ours[1] * 1e6,
+                                theirs[0] * 1e6, theirs[1] * 1e6, t.ratio(), t.lowest(), t.highest(), diff);
                     }
+                }
                 }
             }
         }
         if (json) {
             System.out.println(dev.backprop.io.Json.write(rows));
         }
+    }
+
+    /**
+     * MNIST's test images from {@code data} (may be null), {@code BACKPROP_DATA} or the cache, without downloading;
+     * null, with a note on standard error, when none of them has it (then only noise is timed).
+     */
+    private static Dataset mnistTest(Path data) throws IOException {
+        DatasetLocator locator = DatasetLocator.standard(data, false);
+        try {
+            locator.locate(NamedDataset.MNIST);
+        } catch (IOException notFound) {
+            System.err.println("inference: MNIST not found (" + notFound.getMessage() + "); timing uniform noise"
+                    + " only. Give --data DIR to time real images too.");
+            return null;
+        }
+        return NamedDatasets.load(NamedDataset.MNIST, locator).test();
     }
 
     private static void forward(Module model, Tensor x) {
