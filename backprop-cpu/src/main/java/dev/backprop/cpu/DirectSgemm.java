@@ -211,7 +211,7 @@ final class DirectSgemm {
      * all of W into row-major form for a single row of output; against a row-major B with four
      * vectors of C's row in registers, where the MR-row tile would multiply rows of padding.
      */
-    private static final int DOT_ROWS = 4;
+    static final int DOT_ROWS = 4;
     /**
      * Floats of B from which a row-by-row product splits B's columns across the threads: one row is
      * bound by streaming B from the caches, and two cores stream faster than one. From 64 KB, what a

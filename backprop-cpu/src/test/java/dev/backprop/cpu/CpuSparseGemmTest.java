@@ -108,7 +108,8 @@ class CpuSparseGemmTest {
      * A sparse against a B packed for inference ({@link DirectSgemm#pack}): the tiles over its panels, read in place,
      * give the bits of the in-place sparse product (the same sums in the same order) with and without a bias, on
      * whole and partial row tiles and panels, A's rows contiguous or strided, the zeros skipped everywhere or only in
-     * place; a dense A, or zeros not skipped, leave the product to the dense packed path, written nowhere.
+     * place; up to four rows, row by row, the bits of the dense packed path's rows; a dense A, 8 rows, or zeros not
+     * skipped, leave the product to the dense packed path, written nowhere.
      */
     @Test
     void sparseLeftOperandAgainstPackedPanels() {
@@ -147,8 +148,34 @@ class CpuSparseGemmTest {
                 }
             }
         }
+        for (int m : new int[] {1, 3, 4}) {
+            for (int[] s : new int[][] {{256, 784}, {45, 70}, {97, 128}, {32, 5000}, {40, 33}}) {
+                int n = s[0], k = s[1];
+                float[] a = sparse(m, k, 0.05);
+                float[] b = dense(k * n);
+                DirectSgemm.Panels panels = DirectSgemm.pack(k, n, b, 0, n, 1);
+                for (float[] bias : new float[][] {null, dense(n)}) {
+                    String what = m + " rows packed, " + n + "x" + k + (bias != null ? " +bias" : "");
+                    float[] expected = new float[m * n];
+                    float[] rows = new float[m * n];
+                    float[] packed = dense(m * n);
+                    if (bias == null) {
+                        ref.gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, expected, 0, n, false);
+                    } else {
+                        ref.gemmBias(m, n, k, a, 0, k, 1, b, 0, n, 1, bias, expected, 0, n);
+                    }
+                    DirectSgemm.gemmPacked(m, a, 0, k, panels, bias, rows, 0, n);
+                    assertTrue(SparseSgemm.gemmPacked(m, a, 0, k, panels, bias, packed, 0, n),
+                            what + ": the sparse path should take this product");
+                    assertClose(expected, packed, what);
+                    assertSame(rows, packed, what);
+                }
+            }
+        }
         DirectSgemm.Panels w = DirectSgemm.pack(784, 256, dense(784 * 256), 0, 256, 1);
         float[] c = new float[128 * 256];
+        assertFalse(SparseSgemm.gemmPacked(8, sparse(8, 784, 0.2), 0, 784, w, null, c, 0, 256),
+                "8 rows: more than a row at a time takes, fewer than the tiles pay for");
         assertFalse(SparseSgemm.gemmPacked(128, dense(128 * 784), 0, 784, w, null, c, 0, 256), "a dense A");
         CpuBackend.skipZeros(ZeroSkipping.OFF);
         assertFalse(SparseSgemm.gemmPacked(128, sparse(128, 784, 0.2), 0, 784, w, null, c, 0, 256), "zeros not skipped");
