@@ -143,19 +143,20 @@ final class SparseSgemm {
      * {@link #gemm} would decline A (too dense, too small, or zeros not skipped). The MNIST MLP's first layer on real
      * test rows, two threads, an Intel Xeon (2026-12-07, B hot, medians of rounds): [64 x 784] x [784 x 256] 64-69 us
      * against 93-97 through the packed dense tiles, 128 rows 115-121 against 241-252, 32 rows 35-41 against 61-62.
-     * Up to {@link DirectSgemm#DOT_ROWS} rows (a request, a sentence's one row) go {@link #byRows} instead; from there
-     * to 32 rows the dense path keeps them.
+     * Up to {@link DirectSgemm#DOT_ROWS} rows (a request, a sentence's one row) go {@link #byRows} instead. Unlike
+     * {@link #gemm}'s, any number of rows: the lists pay for themselves from 5 rows on, where the dense path packs
+     * A for its 12-row tile (8, 16 and 24 real MNIST rows 13-17, 21-22 and 26-29 us against 27-29, 51-53 and 50-54; a
+     * bag of words of 5000 terms and 64 outputs, 150 a row, 20-22, 34-37 and 41-44 against 75-88, 92-111 and 77-90).
      */
     static boolean gemmPacked(int m, float[] a, int aOff, int aRs, DirectSgemm.Panels b, float[] bias, float[] c,
                               int cOff, int ldc) {
         int n = b.columns();
         int k = b.rows();
-        boolean fewRows = m <= DirectSgemm.DOT_ROWS;
-        if (skipping == ZeroSkipping.OFF || (m < MIN_SIZE && !fewRows) || n < MIN_SIZE || k < MIN_SIZE
+        if (skipping == ZeroSkipping.OFF || n < MIN_SIZE || k < MIN_SIZE
                 || sampledDensity(a, aOff, m, k, aRs, 1) > MAX_DENSITY) {
             return false;
         }
-        if (fewRows) {
+        if (m <= DirectSgemm.DOT_ROWS) {
             byRows(m, k, n, a, aOff, aRs, b.data(), bias, c, cOff, ldc);
         } else {
             overPanels(m, n, k, a, aOff, aRs, b.data(), 0, NR, k * NR, true, null, 0, 0, 0, bias, c, cOff, ldc, false);
