@@ -100,16 +100,16 @@ final class SparseSgemm {
         }
         boolean rearranging = which == ZeroSkipping.ALL;   // W^T's columns copied as rows, tiles stored transposed
         if (aCs == 1 && (bCs == 1 || (rearranging && (long) k * n <= MAX_COPY))
-                && sampledDensity(a, aOff, m, k, aRs, 1) <= MAX_DENSITY) {
+                && sparse(a, aOff, m, k, aRs, 1)) {
             sparseA(m, n, k, a, aOff, aRs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
             return true;
         }
         if (bCs == 1 && aRs == 1 && bias == null) {
-            if (rearranging && sampledDensity(b, bOff, k, n, bRs, 1) <= MAX_DENSITY) {
+            if (rearranging && sparse(b, bOff, k, n, bRs, 1)) {
                 sparseB(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate);
                 return true;
             }
-            if (sampledDensity(a, aOff, k, m, aCs, 1) <= MAX_DENSITY) {
+            if (sparse(a, aOff, k, m, aCs, 1)) {
                 // A sparse and given transposed (x^T dy, the weight gradient of a weight stored input-major)
                 sparseColumns(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate, false);
                 return true;
@@ -119,19 +119,22 @@ final class SparseSgemm {
     }
 
     /**
-     * The share of non-zeros among {@link #SAMPLES} entries of the {@code rows x cols} matrix at {@code x[off + i rs
-     * + j cs]}: rows evenly spaced, columns spread by a multiplicative hash (a fixed set, so the choice is repeatable).
+     * Whether at most {@link #MAX_DENSITY} of {@link #SAMPLES} entries of the {@code rows x cols} matrix at {@code
+     * x[off + i rs + j cs]} are non-zero: rows evenly spaced, columns spread by a multiplicative hash (a fixed set, so
+     * the choice is repeatable). It stops at the first non-zero over that share, so a dense operand (every product's
+     * other operand, each of a generated token's products) costs under a third of the samples.
      */
-    private static double sampledDensity(float[] x, int off, int rows, int cols, int rs, int cs) {
+    private static boolean sparse(float[] x, int off, int rows, int cols, int rs, int cs) {
+        int most = (int) (MAX_DENSITY * SAMPLES);
         int nonZero = 0;
         for (int t = 0; t < SAMPLES; t++) {
             int i = (int) ((long) t * rows / SAMPLES);
             int j = (int) (((t + 1) * 0x9E3779B1L & 0xFFFFFFFFL) % cols);
-            if (x[off + i * rs + j * cs] != 0f) {
-                nonZero++;
+            if (x[off + i * rs + j * cs] != 0f && ++nonZero > most) {
+                return false;
             }
         }
-        return (double) nonZero / SAMPLES;
+        return true;
     }
 
     /**
@@ -153,7 +156,7 @@ final class SparseSgemm {
         int n = b.columns();
         int k = b.rows();
         if (skipping == ZeroSkipping.OFF || n < MIN_SIZE || k < MIN_SIZE
-                || sampledDensity(a, aOff, m, k, aRs, 1) > MAX_DENSITY) {
+                || !sparse(a, aOff, m, k, aRs, 1)) {
             return false;
         }
         if (m <= DirectSgemm.DOT_ROWS) {
