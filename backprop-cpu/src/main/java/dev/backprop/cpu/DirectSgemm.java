@@ -481,10 +481,23 @@ final class DirectSgemm {
      */
     private static void panelRows(int m, int jp0, int jp1, int k, int n, float[] a, int aOff, int aRs, float[] b,
                                   float[] bias, float[] c, int cOff, int ldc) {
+        panelRows(m, jp0, jp1, k, n, a, aOff, aRs, null, null, b, bias, c, cOff, ldc);
+    }
+
+    /**
+     * {@link #panelRows} over only some terms of each row ({@link SparseSgemm}'s rows of mostly zeros): row i's terms
+     * p at {@code terms[i k ..]}, {@code count[i]} of them in increasing order; all of k where {@code terms} is null.
+     * The same sums in the same order but for the terms left out.
+     */
+    static void panelRows(int m, int jp0, int jp1, int k, int n, float[] a, int aOff, int aRs, int[] terms,
+                          int[] count, float[] b, float[] bias, float[] c, int cOff, int ldc) {
         float[] tile = null;
+        boolean all = terms == null;
         for (int i = 0; i < m; i++) {
             int row = aOff + i * aRs;
             int out = cOff + i * ldc;
+            int first = all ? 0 : i * k;
+            int end = all ? k : first + count[i];
             for (int jp = jp0; jp < jp1; jp += 2) {
                 int j = jp * NR;
                 boolean two = jp + 1 < jp1;
@@ -498,7 +511,8 @@ final class DirectSgemm {
                 int q0 = jp * k * NR;
                 if (two) {
                     int q1 = q0 + k * NR;
-                    for (int p = 0; p < k; p++) {
+                    for (int e = first; e < end; e++) {
+                        int p = all ? e : terms[e];
                         FloatVector av = FloatVector.broadcast(S, a[row + p]);
                         c0 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR), c0);
                         c1 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR + V), c1);
@@ -506,7 +520,8 @@ final class DirectSgemm {
                         c3 = av.fma(FloatVector.fromArray(S, b, q1 + p * NR + V), c3);
                     }
                 } else {
-                    for (int p = 0; p < k; p++) {
+                    for (int e = first; e < end; e++) {
+                        int p = all ? e : terms[e];
                         FloatVector av = FloatVector.broadcast(S, a[row + p]);
                         c0 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR), c0);
                         c1 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR + V), c1);

@@ -175,9 +175,9 @@ final class SparseSgemm {
 
     /**
      * Up to {@link DirectSgemm#DOT_ROWS} sparse rows of A against packed panels (one request, one generated step):
-     * each row's non-zero terms listed first, then {@link DirectSgemm}'s row path ({@code panelRows}, two panels'
-     * four vectors of C's row in registers) over that list rather than over all of k, so the same sums in the same
-     * order, the same bits. The threads split pairs of panels when the rows have enough terms.
+     * each row's non-zero terms listed first, then {@link DirectSgemm#panelRows}' row path (two panels' four vectors
+     * of C's row in registers) over that list rather than over all of k, so the same sums in the same order, the same
+     * bits. The threads split pairs of panels when the rows have enough terms.
      */
     private static void byRows(int m, int k, int n, float[] a, int aOff, int aRs, float[] panels, float[] bias,
                                float[] c, int cOff, int ldc) {
@@ -189,10 +189,12 @@ final class SparseSgemm {
             count[i] = nonZeros(a, aOff + i * aRs, k, terms, i * k);
             work += (long) count[i] * n;
         }
-        int pairs = Math.ceilDiv(Math.ceilDiv(n, NR), 2);
+        int panelCount = Math.ceilDiv(n, NR);
+        int pairs = Math.ceilDiv(panelCount, 2);
         int parts = work >= ROWS_SPLIT ? Math.min(WorkerPool.threads(), pairs) : 1;
-        WorkerPool.run(parts, part -> rowPanels(m, k, n, 2 * (pairs * part / parts), 2 * (pairs * (part + 1) / parts),
-                a, aOff, aRs, terms, count, panels, bias, c, cOff, ldc));
+        WorkerPool.run(parts, part -> DirectSgemm.panelRows(m, 2 * (pairs * part / parts),
+                Math.min(panelCount, 2 * (pairs * (part + 1) / parts)), k, n, a, aOff, aRs, terms, count, panels, bias,
+                c, cOff, ldc));
     }
 
     /** The positions p of {@code x[at + p] != 0} for p below k, in order, from {@code into[from]}; returns how many. */
@@ -213,70 +215,6 @@ final class SparseSgemm {
             }
         }
         return e - from;
-    }
-
-    /**
-     * Panels {@code [jp0, jp1)} (jp0 even; the last may be short of a pair) of the rows' products over their lists
-     * of terms, as {@code DirectSgemm.panelRows} computes them: accumulators from the bias where the pair is whole,
-     * columns past n through a small tile with the bias added after.
-     */
-    private static void rowPanels(int m, int k, int n, int jp0, int jp1, float[] a, int aOff, int aRs, int[] terms,
-                                  int[] count, float[] b, float[] bias, float[] c, int cOff, int ldc) {
-        int panels = Math.ceilDiv(n, NR);
-        jp1 = Math.min(jp1, panels);
-        for (int i = 0; i < m; i++) {
-            int row = aOff + i * aRs;
-            int out = cOff + i * ldc;
-            int first = i * k;
-            int end = first + count[i];
-            for (int jp = jp0; jp < jp1; jp += 2) {
-                int j = jp * NR;
-                boolean two = jp + 1 < jp1;
-                int width = Math.min(two ? 2 * NR : NR, n - j);
-                boolean whole = width == (two ? 2 * NR : NR);
-                boolean biased = whole && bias != null;
-                FloatVector c0 = biased ? FloatVector.fromArray(S, bias, j) : FloatVector.zero(S);
-                FloatVector c1 = biased ? FloatVector.fromArray(S, bias, j + V) : FloatVector.zero(S);
-                FloatVector c2 = biased && two ? FloatVector.fromArray(S, bias, j + 2 * V) : FloatVector.zero(S);
-                FloatVector c3 = biased && two ? FloatVector.fromArray(S, bias, j + 3 * V) : FloatVector.zero(S);
-                int q0 = jp * k * NR;
-                int q1 = q0 + k * NR;
-                if (two) {
-                    for (int e = first; e < end; e++) {
-                        int p = terms[e];
-                        FloatVector av = FloatVector.broadcast(S, a[row + p]);
-                        c0 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR), c0);
-                        c1 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR + V), c1);
-                        c2 = av.fma(FloatVector.fromArray(S, b, q1 + p * NR), c2);
-                        c3 = av.fma(FloatVector.fromArray(S, b, q1 + p * NR + V), c3);
-                    }
-                } else {
-                    for (int e = first; e < end; e++) {
-                        int p = terms[e];
-                        FloatVector av = FloatVector.broadcast(S, a[row + p]);
-                        c0 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR), c0);
-                        c1 = av.fma(FloatVector.fromArray(S, b, q0 + p * NR + V), c1);
-                    }
-                }
-                if (whole) {
-                    c0.intoArray(c, out + j);
-                    c1.intoArray(c, out + j + V);
-                    if (two) {
-                        c2.intoArray(c, out + j + 2 * V);
-                        c3.intoArray(c, out + j + 3 * V);
-                    }
-                } else {
-                    float[] tile = SCRATCH.get().rowTile;
-                    c0.intoArray(tile, 0);
-                    c1.intoArray(tile, V);
-                    c2.intoArray(tile, 2 * V);
-                    c3.intoArray(tile, 3 * V);
-                    for (int t = 0; t < width; t++) {
-                        c[out + j + t] = bias == null ? tile[t] : tile[t] + bias[j + t];
-                    }
-                }
-            }
-        }
     }
 
     /**
@@ -513,7 +451,6 @@ final class SparseSgemm {
         private final int[] columns = new int[V];
         private int[] terms = new int[0];
         private final int[] termCounts = new int[DirectSgemm.DOT_ROWS];
-        private final float[] rowTile = new float[2 * NR];
 
         /** Room for the lists of {@link #byRows}' rows. */
         int[] terms(int size) {
