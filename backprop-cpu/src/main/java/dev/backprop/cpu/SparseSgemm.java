@@ -143,7 +143,7 @@ final class SparseSgemm {
      * (its rows NR floats apart, the last zero-padded), one panel at a time: the wide tile reads its two panels side
      * by side in B's rows, and a second base for the second panel made it 2% slower in training (the kernel alone 5.2
      * ns a list entry against 5.1, one thread). Returns true when it took the product; false, touching nothing, where
-     * {@link #gemm} would decline A (too dense, too small, or zeros not skipped). The MNIST MLP's first layer on real
+     * A is too dense, B under 32 rows or columns, or zeros are not skipped. The MNIST MLP's first layer on real
      * test rows, two threads, an Intel Xeon (2026-12-07, B hot, medians of rounds): [64 x 784] x [784 x 256] 64-69 us
      * against 93-97 through the packed dense tiles, 128 rows 115-121 against 241-252, 32 rows 35-41 against 61-62.
      * Up to {@link DirectSgemm#DOT_ROWS} rows (a request, a sentence's one row) go {@link #byRows} instead. Unlike
@@ -202,8 +202,7 @@ final class SparseSgemm {
         int e = from;
         int p = 0;
         for (; p <= k - V; p += V) {
-            long bits = FloatVector.fromArray(S, x, at + p).compare(VectorOperators.NE, 0f)
-                    .toLong();
+            long bits = FloatVector.fromArray(S, x, at + p).compare(VectorOperators.NE, 0f).toLong();
             while (bits != 0) {
                 into[e++] = p + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
