@@ -75,9 +75,13 @@ final class DirectSgemm {
      * GFLOP/s against 19.4-20.2 packed, [12800 x 150] x [16 x 150]^T 125.8-129.9 against 68.7-72.9), and the others
      * only under {@link #PACKED_FLOPS}: above it the packed 12-row tile was faster than this 6-row one read
      * in place (the GPT recipe's products 1.08-1.58 times, the MNIST MLP's 0.92-1.49; below it, the
-     * MLP's and LeNet's smaller ones 0.61-0.94).
+     * MLP's and LeNet's smaller ones 0.61-0.94), and there not a weight gradient of {@link #LONG_K} terms or more
+     * ({@code aRs}, A's row stride, 1).
      */
-    static boolean suits(int m, int n, int k) {
+    static boolean suits(int m, int n, int k, int aRs) {
+        if (Sgemm.MR == 12 && aRs == 1 && k >= LONG_K && m > FEW_ROWS) {
+            return false;
+        }
         if (m <= FEW_ROWS && k <= 4 * MAX_K) {
             return true;
         }
@@ -99,6 +103,18 @@ final class DirectSgemm {
      * columns, or with a long inner dimension, reading in place stayed ahead in training too.
      */
     private static final int WIDE = 384;
+
+    /**
+     * Terms (k) from which a product whose A is read across its rows (row stride 1: a weight gradient {@code dy^T x}
+     * over a long batch of tokens) goes to Sgemm's packed 12-row tile where it has one, whatever its size. Read in
+     * place, each 6-row tile streams its panel of B, k rows of four vectors (128 KB at k = 512), through L1 from L2,
+     * and takes a new cache line of A at every step of k. The GPT recipe's [128 x 768] x [768 x 128] weight
+     * gradients (25 MFLOP, under {@link #PACKED_FLOPS}) ran at 161 GFLOP/s in place, its larger ones packed at
+     * 205-219; packed, the recipe ran at medians of 33.0, 34.7 and 34.9 thousand tokens/s against 32.8, 33.2 and 34.5
+     * (three JVMs, eight rounds each way alternating; Intel Xeon, 2026-12-07). No product of the MNIST MLP, LeNet-5 or
+     * the time-to-99% CNN has A so with k this long (their weight gradients sum over batches of 128).
+     */
+    private static final int LONG_K = 512;
 
     /**
      * Flops (2 m n k) from which a product is split across the threads. A training step's products come back to back,

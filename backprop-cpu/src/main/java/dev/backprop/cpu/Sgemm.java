@@ -164,7 +164,7 @@ final class Sgemm {
         if (SparseSgemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate)) {
             return;
         }
-        if (k > 0 && DirectSgemm.suits(m, n, k)) {
+        if (k > 0 && DirectSgemm.suits(m, n, k, aRs)) {
             DirectSgemm.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
             return;
         }

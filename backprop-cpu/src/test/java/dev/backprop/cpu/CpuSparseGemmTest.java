@@ -258,7 +258,7 @@ class CpuSparseGemmTest {
         } finally {
             CpuBackend.skipZeros(ZeroSkipping.ALL);
         }
-        if (DirectSgemm.suits(128, 256, 784)) {
+        if (DirectSgemm.suits(128, 256, 784, 784)) {
             assertSame(dense, skipping, "x W^T + b, zeros skipped and not");
         } else {
             assertClose(dense, skipping, "x W^T + b, zeros skipped and not (packed when dense)");
