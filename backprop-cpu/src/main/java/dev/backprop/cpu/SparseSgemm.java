@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   {@code C^T = B^T A^T}, so the sparse operand is again the left one: tiles of MR columns of B, each listing the
  *   rows p that have a non-zero among them, and the tiles stored transposed into C.</li>
  *   <li><b>A sparse, B packed</b> (a layer's forward in inference, its weight packed once by {@link
- *   DirectSgemm#pack}): the same tiles over B's panels, read in place, one panel at a time.</li>
+ *   DirectSgemm#pack}): from 5 rows the same tiles over B's panels, read in place, one panel at a time; up to 4, each
+ *   row's own non-zeros through {@link DirectSgemm#panelRows}' row loop.</li>
  *   <li><b>A sparse, given transposed</b> (the weight gradient {@code x^T dy} of a weight stored input-major, A's
  *   columns contiguous): the same tiles, over A's rows as the columns of A^T, stored into C as they are.</li>
  * </ul>
