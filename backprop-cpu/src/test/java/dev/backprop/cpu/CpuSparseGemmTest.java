@@ -42,11 +42,12 @@ class CpuSparseGemmTest {
         {50, 97, 128}, {200, 40, 5000}, {45, 200, 5000}};
 
     /**
-     * {m, n, k} for a packed B: the MNIST MLP's first layer, odd sizes, a bag of words' long k, and products of fewer
-     * rows than the in-place path takes (it starts at 32), down to 5.
+     * {m, n, k} for a packed B: the MNIST MLP's first layer, odd sizes, a bag of words' long k (with 200 rows, more
+     * tiles than one group's lists hold), and products of fewer rows than the in-place path takes (it starts at 32),
+     * down to 5.
      */
     private static final int[][] PACKED_SHAPES = {{128, 256, 784}, {37, 45, 70}, {33, 32, 33}, {64, 40, 5000},
-        {50, 97, 128}, {5, 256, 784}, {8, 45, 70}, {13, 97, 128}, {24, 64, 5000}};
+        {200, 40, 5000}, {50, 97, 128}, {5, 256, 784}, {8, 45, 70}, {13, 97, 128}, {24, 64, 5000}};
 
     /**
      * Values in [-1, 1), each zero with probability {@code 1 - density}; every other row has zero margins, as an image
