@@ -66,19 +66,17 @@ final class VectorLayerNorm {
     static void backward(float[] dy, float[] x, float[] means, float[] invStd, float[] weight, int rows, int width,
                          float[] dx, float[] dWeight, float[] dBias) {
         int parts = parts(rows, width);
-        // Each part's sums of the weight's and bias's gradients, made by the thread that adds to them every row: made
-        // by the calling thread, side by side, the parts' arrays shared cache lines, and the two cores handed those
-        // lines back and forth at every row. The GPT recipe's [768 x 128] took 70-86 us on two threads that way, against
-        // 27 on one (a harness, the arrays in the caches; Intel Xeon, 2026-12-07).
-        float[][] dw = new float[parts][];
-        float[][] db = new float[parts][];
+        // Each part's sums of the weight's gradient (from 0) and the bias's (from width), in the scratch of the thread
+        // that adds to them every row: made by the calling thread, side by side, the parts' arrays shared cache lines,
+        // and the two cores handed those lines back and forth at every row. The GPT recipe's [768 x 128] took 70-86 us
+        // on two threads that way, against 27 on one (a harness, the arrays in the caches; Intel Xeon, 2026-12-07).
+        float[][] sums = new float[parts][];
         WorkerPool.run(parts, part -> {
-            float[] dwPart = new float[dWeight == null ? 0 : width];
-            float[] dbPart = new float[dBias == null ? 0 : width];
-            dw[part] = dwPart;
-            db[part] = dbPart;
-            float[] dh = new float[width];
-            float[] xhat = new float[width];
+            Scratch s = SCRATCH.get().fit(width);
+            float[] partSums = s.sums(part, width);
+            sums[part] = partSums;
+            float[] dh = s.dh;
+            float[] xhat = s.xhat;
             int upper = S.loopBound(width);
             for (int r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) {
                 int base = r * width;
@@ -95,10 +93,10 @@ final class VectorLayerNorm {
                     sumDh = sumDh.add(d);
                     sumDhXhat = d.fma(h, sumDhXhat);
                     if (dWeight != null) {
-                        g.fma(h, FloatVector.fromArray(S, dwPart, j)).intoArray(dwPart, j);
+                        g.fma(h, FloatVector.fromArray(S, partSums, j)).intoArray(partSums, j);
                     }
                     if (dBias != null) {
-                        g.add(FloatVector.fromArray(S, dbPart, j)).intoArray(dbPart, j);
+                        g.add(FloatVector.fromArray(S, partSums, width + j)).intoArray(partSums, width + j);
                     }
                 }
                 float sDh = VectorLoops.laneSum(sumDh);
@@ -110,10 +108,10 @@ final class VectorLayerNorm {
                     sDh += dh[j];
                     sDhXhat += dh[j] * xhat[j];
                     if (dWeight != null) {
-                        dwPart[j] += g * xhat[j];
+                        partSums[j] += g * xhat[j];
                     }
                     if (dBias != null) {
-                        dbPart[j] += g;
+                        partSums[width + j] += g;
                     }
                 }
                 if (dx == null) {
@@ -130,8 +128,8 @@ final class VectorLayerNorm {
                 }
             }
         });
-        addParts(dw, dWeight);
-        addParts(db, dBias);
+        addParts(sums, 0, dWeight);
+        addParts(sums, width, dBias);
     }
 
     /** Worker count: one per thread, each with at least {@link #PART_ELEMENTS} elements. */
@@ -140,16 +138,50 @@ final class VectorLayerNorm {
         return (int) Math.max(1, Math.min(Math.min(WorkerPool.threads(), rows), elements / PART_ELEMENTS));
     }
 
-    /** {@code into = parts[0] + parts[1] + ...}, in that order; nothing when into is null. */
-    private static void addParts(float[][] parts, float[] into) {
+    /** {@code into = parts[0] + parts[1] + ...} from {@code at} of each, in that order; nothing when into is null. */
+    private static void addParts(float[][] parts, int at, float[] into) {
         if (into == null) {
             return;
         }
-        System.arraycopy(parts[0], 0, into, 0, into.length);
+        System.arraycopy(parts[0], at, into, 0, into.length);
         for (int p = 1; p < parts.length; p++) {
             for (int j = 0; j < into.length; j++) {
-                into[j] += parts[p][j];
+                into[j] += parts[p][at + j];
             }
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * One thread's arrays for {@link #backward}, made by that thread and kept, so that a training step allocates
+     * nothing here: a row's dh and xhat, and for each part index it has run, that part's gradient sums (a region nested
+     * in another runs its parts one after another on one thread, and they still keep apart).
+     */
+    private static final class Scratch {
+        private float[] dh = new float[0];
+        private float[] xhat = new float[0];
+        private float[][] sums = new float[0][];
+
+        Scratch fit(int width) {
+            if (dh.length < width) {
+                dh = new float[width];
+                xhat = new float[width];
+            }
+            return this;
+        }
+
+        /** Part's sums, zeroed: the weight's gradient at {@code [0, width)}, the bias's at {@code [width, 2 width)}. */
+        float[] sums(int part, int width) {
+            if (sums.length <= part) {
+                sums = java.util.Arrays.copyOf(sums, part + 1);
+            }
+            if (sums[part] == null || sums[part].length < 2 * width) {
+                sums[part] = new float[2 * width];
+            } else {
+                java.util.Arrays.fill(sums[part], 0, 2 * width, 0f);
+            }
+            return sums[part];
         }
     }
 }
