@@ -288,8 +288,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * The MLP's and LeNet-5's forward pass against ONNX Runtime on Backprop's own ONNX export, same threads, one
-     * process, on noise and on MNIST's test images: {@code backprop-compare/run --inference --json}, where that module was built with its natives
-     * ({@code -Pcompare}); otherwise a note saying how to get it.
+     * process, on noise and on MNIST's test images: {@code backprop-compare/run --inference --json}, where that
+     * module was built with its natives ({@code -Pcompare}); otherwise a note saying how to get it.
      */
     private static Object inferenceAgainstOnnxRuntime(int threads, Path dataDir) throws InterruptedException {
         Path root = CommandRun.checkout();

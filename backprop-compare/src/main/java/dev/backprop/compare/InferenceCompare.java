@@ -3,7 +3,6 @@ package dev.backprop.compare;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import dev.backprop.data.Dataset;
 import dev.backprop.data.DatasetLocator;
 import dev.backprop.data.NamedDataset;
 import dev.backprop.data.NamedDatasets;
@@ -29,8 +28,9 @@ import java.util.Map;
  * threads, one run: the MNIST MLP and LeNet-5 at batch 1 (latency) and batch 64 (throughput), medians
  * of many calls in alternating rounds ({@link Timing#alternate}) after seconds of warm-up (the JIT's, and
  * ONNX Runtime's own); the two sides' logits are compared too. Each model and batch runs on uniform noise
- * and, where MNIST is found ({@code --data}, {@code BACKPROP_DATA} or the cache), on the first MNIST test images: a layer whose input is mostly
- * zeros (the MLP's first, over real pixels) skips them in Backprop, and noise has none to skip.
+ * and, where MNIST is found ({@code --data}, {@code BACKPROP_DATA} or the cache), on the first MNIST test
+ * images: a layer whose input is mostly zeros (the MLP's first, over real pixels) skips them in Backprop, and
+ * noise has none to skip.
  *
  * <pre>
  * backprop-compare/run --inference [--threads 2] [--data DIR] [--json]
@@ -48,7 +48,7 @@ final class InferenceCompare {
     }
 
     static void run(int threads, Path data, boolean json) throws Exception {
-        Dataset images = mnistTest(data);
+        Tensor testImages = firstTestImages(data, 64);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(threads);
@@ -68,11 +68,11 @@ final class InferenceCompare {
             byte[] onnx = OnnxExport.export(spec, model.stateDict(), Preprocessing.NONE);
             boolean image = spec instanceof ModelSpec.LeNet5;
             try (OrtSession session = env.createSession(onnx, options)) {
-                for (boolean real : images == null ? new boolean[] {false} : new boolean[] {false, true}) {
+                for (boolean real : testImages == null ? new boolean[] {false} : new boolean[] {false, true}) {
                 for (int batch : new int[] {1, 64}) {
                     long[] shape = image ? new long[] {batch, 1, 28, 28} : new long[] {batch, 784};
                     int[] dims = image ? new int[] {batch, 1, 28, 28} : new int[] {batch, 784};
-                    Tensor x = real ? images.features().narrow(0, 0, batch).contiguous().reshape(dims)
+                    Tensor x = real ? testImages.narrow(0, 0, batch).contiguous().reshape(dims)
                             : Tensor.rand(new Generator(batch), dims);
                     String source = real ? "mnist-test" : "uniform";
                     float[] input = x.toFloatArray();
@@ -116,10 +116,11 @@ final class InferenceCompare {
     }
 
     /**
-     * MNIST's test images from {@code data} (may be null), {@code BACKPROP_DATA} or the cache, without downloading;
-     * null, with a note on standard error, when none of them has it (then only noise is timed).
+     * The first {@code count} of MNIST's test images from {@code data} (may be null), {@code BACKPROP_DATA} or the
+     * cache, without downloading; null, with a note on standard error, when none of them has it (then only noise is
+     * timed).
      */
-    private static Dataset mnistTest(Path data) throws IOException {
+    private static Tensor firstTestImages(Path data, int count) throws IOException {
         DatasetLocator locator = DatasetLocator.standard(data, false);
         try {
             locator.locate(NamedDataset.MNIST);
@@ -128,7 +129,7 @@ final class InferenceCompare {
                     + " only. Give --data DIR to time real images too.");
             return null;
         }
-        return NamedDatasets.load(NamedDataset.MNIST, locator).test();
+        return NamedDatasets.load(NamedDataset.MNIST, locator).test().features().narrow(0, 0, count).contiguous();
     }
 
     private static void forward(Module model, Tensor x) {

@@ -361,7 +361,7 @@ final class DirectSgemm {
             int pairs = (panels + 1) / 2;
             int parts = Math.min((long) k * n >= ROWS_SPLIT ? WorkerPool.threads() : 1, pairs);
             WorkerPool.run(parts, p -> panelRows(m, 2 * (pairs * p / parts), Math.min(panels, 2 * (pairs * (p + 1) / parts)),
-                    k, n, a, aOff, aRs, b.data(), bias, c, cOff, ldc));
+                    k, n, a, aOff, aRs, null, null, b.data(), bias, c, cOff, ldc));
             return;
         }
         if (Sgemm.MR == 4 || (Sgemm.MR == 12 && m < TRAINING_TILE_ROWS)) {
@@ -493,17 +493,9 @@ final class DirectSgemm {
      * Panels {@code [jp0, jp1)} of {@code C = A B (+ bias)} for up to {@link #DOT_ROWS} rows of A, one
      * row at a time: two panels' four vectors of C's row stay in registers while A's elements are
      * broadcast against the panels' rows, read front to back. Columns past n (a partial last panel)
-     * go through a small tile.
-     */
-    private static void panelRows(int m, int jp0, int jp1, int k, int n, float[] a, int aOff, int aRs, float[] b,
-                                  float[] bias, float[] c, int cOff, int ldc) {
-        panelRows(m, jp0, jp1, k, n, a, aOff, aRs, null, null, b, bias, c, cOff, ldc);
-    }
-
-    /**
-     * {@link #panelRows} over only some terms of each row ({@link SparseSgemm}'s rows of mostly zeros): row i's terms
-     * p at {@code terms[i k ..]}, {@code count[i]} of them in increasing order; all of k where {@code terms} is null.
-     * The same sums in the same order but for the terms left out.
+     * go through a small tile. Over all of k where {@code terms} is null; else over only some terms of each row
+     * ({@link SparseSgemm}'s rows of mostly zeros): row i's terms p at {@code terms[i k ..]}, {@code count[i]} of them
+     * in increasing order, the same sums in the same order but for the terms left out.
      */
     static void panelRows(int m, int jp0, int jp1, int k, int n, float[] a, int aOff, int aRs, int[] terms,
                           int[] count, float[] b, float[] bias, float[] c, int cOff, int ldc) {

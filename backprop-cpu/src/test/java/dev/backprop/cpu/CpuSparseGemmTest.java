@@ -183,7 +183,8 @@ class CpuSparseGemmTest {
         float[] c = new float[128 * 256];
         assertFalse(SparseSgemm.gemmPacked(128, dense(128 * 784), 0, 784, w, null, c, 0, 256), "a dense A");
         CpuBackend.skipZeros(ZeroSkipping.OFF);
-        assertFalse(SparseSgemm.gemmPacked(128, sparse(128, 784, 0.2), 0, 784, w, null, c, 0, 256), "zeros not skipped");
+        assertFalse(SparseSgemm.gemmPacked(128, sparse(128, 784, 0.2), 0, 784, w, null, c, 0, 256),
+                "zeros not skipped");
         for (int i = 0; i < c.length; i++) {
             assertEquals(0f, c[i], "a declined product wrote C at " + i);
         }
