@@ -17,7 +17,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorLoops {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
     private VectorLoops() {
     }
@@ -122,7 +121,7 @@ final class VectorLoops {
             case TANH -> tanh(src, off, dst, dOff, upper);
             case SIGMOID -> sigmoid(src, off, dst, dOff, upper);
             case SILU -> silu(src, off, dst, dOff, upper);
-            case GELU -> gelu(src, off, dst, dOff, upper);
+            case GELU -> VectorMath.gelu(src, off, dst, null, dOff, upper);
             case GELU_TANH -> geluTanh(src, off, dst, dOff, upper);
             default -> {
                 return false;
@@ -325,19 +324,6 @@ final class VectorLoops {
         }
     }
 
-    /** {@code dst[dOff + i] = x Phi(x)} for {@code x = src[off + i]}, i below upper (a multiple of V). */
-    private static void gelu(float[] src, int off, float[] dst, int dOff, int upper) {
-        float[] scratch = new float[3 * VectorMath.BLOCK];
-        for (int base = 0; base < upper; base += VectorMath.BLOCK) {
-            int len = Math.min(VectorMath.BLOCK, upper - base);
-            VectorMath.normalCdfTerms(src, off + base, len, scratch);
-            for (int i = 0; i < len; i += V) {
-                FloatVector x = FloatVector.fromArray(S, src, off + base + i);
-                x.mul(VectorMath.normalCdf(x, scratch, i)).intoArray(dst, dOff + base + i);
-            }
-        }
-    }
-
     /**
      * GELU and its derivative in one pass over contiguous runs: {@code dst[dOff + i] = op(x)},
      * {@code derivative[dOff + i] = op'(x)} for {@code x = src[off + i]}, i below n; false (nothing
@@ -346,7 +332,7 @@ final class VectorLoops {
     static boolean mapWithDerivative(UnaryOp op, float[] src, int off, float[] dst, float[] derivative, int dOff, int n) {
         int upper = S.loopBound(n);
         switch (op) {
-            case GELU -> geluWithDerivative(src, off, dst, derivative, dOff, upper);
+            case GELU -> VectorMath.gelu(src, off, dst, derivative, dOff, upper);
             case GELU_TANH -> geluTanhWithDerivative(src, off, dst, derivative, dOff, upper);
             default -> {
                 return false;
@@ -357,22 +343,6 @@ final class VectorLoops {
             derivative[dOff + i] = op.derivative(src[off + i], 0f, 0f);
         }
         return true;
-    }
-
-    /** {@code x Phi(x)} and {@code Phi(x) + x phi(x)}, i below upper (a multiple of V). */
-    private static void geluWithDerivative(float[] src, int off, float[] dst, float[] derivative, int dOff, int upper) {
-        float[] scratch = new float[3 * VectorMath.BLOCK];
-        for (int base = 0; base < upper; base += VectorMath.BLOCK) {
-            int len = Math.min(VectorMath.BLOCK, upper - base);
-            VectorMath.normalCdfTerms(src, off + base, len, scratch);
-            for (int i = 0; i < len; i += V) {
-                FloatVector x = FloatVector.fromArray(S, src, off + base + i);
-                FloatVector gauss = FloatVector.fromArray(S, scratch, VectorMath.BLOCK + i);
-                FloatVector cdf = VectorMath.normalCdf(x, scratch, i);
-                x.mul(cdf).intoArray(dst, dOff + base + i);
-                x.mul(gauss).fma(FloatVector.broadcast(S, INV_SQRT_2PI), cdf).intoArray(derivative, dOff + base + i);
-            }
-        }
     }
 
     /** GELU's tanh form and its derivative: with {@code s = sigmoid(2u)}, {@code x s} and {@code s + 2 x s (1 - s) du/dx}. */
