@@ -20,12 +20,12 @@ final class WorkerPool {
      * How long the calling thread spins at a region's end before it parks until the last part is done. A longer wait
      * is mostly a worker that lost its core in the middle of a part (to the JIT's compiler threads, the garbage
      * collector's, the kernel's): the spin held the caller's core while the worker waited a time slice for the other.
-     * Parked, the caller leaves its core idle, and the kernel can move the worker there. The GPT recipe on two cores of
-     * an Intel Xeon (2026-12-07): in a profiled run from its 300th step, with 50 us here, the caller's waits at regions'
-     * ends fell from 2.1-3.0 ms a step to 0.7-1.0 (those over a millisecond from 1.6-2.3 ms to 0.07-0.14); its rounds,
-     * alternating with a spin-only wait in one JVM, ran faster in 12 of 14 (median +2.4%), and with 200 us in 8 of 12
-     * (median +2.8%). A 1024 product lost 2% with 50 us (a woken caller is late) and 0.4-0.8% with 200 (2048: 1% and
-     * 0.3%); the MNIST MLP's epochs took the same either way (medians 0.392-0.394 s).
+     * Parked, the caller leaves its core idle, and the kernel can move the worker there. The GPT recipe on two cores
+     * of an Intel Xeon (2026-12-07): in a profiled run from its 300th step, with 50 us here, the caller's waits at
+     * regions' ends fell from 2.1-3.0 ms a step to 0.7-1.0 (those over a millisecond from 1.6-2.3 ms to 0.07-0.14);
+     * its rounds, alternating with a spin-only wait in one JVM, ran faster in 12 of 14 (median +2.4%), and with 200 us
+     * in 8 of 12 (median +2.8%). A 1024 product lost 2% with 50 us (a woken caller is late) and 0.4-0.8% with 200
+     * (2048: 1% and 0.3%); the MNIST MLP's epochs took the same either way (medians 0.392-0.394 s).
      */
     private static final long SPIN_BEFORE_PARK_NANOS = 200_000;
     private static final Worker[] WORKERS = startWorkers(THREADS - 1);
