@@ -102,6 +102,22 @@ public interface Backend {
                     float[] src, Layout from);
 
     /**
+     * {@code dst[rows[i] * width + j] += src[i * width + j]} for i in increasing order and j below width: whole rows of
+     * src added to the rows of dst that {@code rows} names, repeats included (an embedding table's gradient from its
+     * lookups' gradients). Indices are already validated. This default is the reference; a backend may split the
+     * columns across threads or add a vector at a time, each entry's sum still taken over i in order.
+     */
+    default void addRows(float[] dst, int[] rows, float[] src, int width) {
+        for (int i = 0; i < rows.length; i++) {
+            int to = rows[i] * width;
+            int from = i * width;
+            for (int j = 0; j < width; j++) {
+                dst[to + j] += src[from + j];
+            }
+        }
+    }
+
+    /**
      * 2-D convolution {@code y = conv(x, w) + bias} over contiguous {@code x [N, C, H, W]},
      * {@code w [O, C/groups, kH, kW]} and {@code bias [O]} (may be null), writing {@code y [N, O, Ho, Wo]};
      * {@code g} gives the shapes, stride, padding, dilation and groups.

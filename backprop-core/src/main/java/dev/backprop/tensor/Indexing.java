@@ -34,13 +34,7 @@ final class Indexing {
             return Graph.op("indexSelect", rows, x).backward(g -> {
                 float[] dy = Creation.readable(g.contiguous());
                 float[] acc = StepMemory.zeroed(x.numel());
-                for (int i = 0; i < picks.length; i++) {
-                    int to = picks[i] * row;
-                    int from = i * row;
-                    for (int j = 0; j < row; j++) {
-                        acc[to + j] += dy[from + j];
-                    }
-                }
+                Backends.active().addRows(acc, picks, dy, row);
                 return grads(Tensor.wrap(acc, x.shape));
             });
         }

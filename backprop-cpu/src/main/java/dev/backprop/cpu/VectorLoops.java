@@ -356,6 +356,30 @@ final class VectorLoops {
         }
     }
 
+    /**
+     * {@code dst[rows[i] * width + j] += src[i * width + j]} for i in order, j below width, and only the i whose
+     * {@code rows[i]} lies in {@code [from, to)}: {@link CpuBackend#addRows}' share of dst's rows, a vector of
+     * columns at a time, the last few a float at a time.
+     */
+    static void addRows(float[] dst, int[] rows, float[] src, int width, int from, int to) {
+        int upper = S.loopBound(width);
+        for (int i = 0; i < rows.length; i++) {
+            int row = rows[i];
+            if (row < from || row >= to) {
+                continue;
+            }
+            int at = row * width;
+            int in = i * width;
+            int j = 0;
+            for (; j < upper; j += V) {
+                FloatVector.fromArray(S, dst, at + j).add(FloatVector.fromArray(S, src, in + j)).intoArray(dst, at + j);
+            }
+            for (; j < width; j++) {
+                dst[at + j] += src[in + j];
+            }
+        }
+    }
+
     /** Rows summed in vector registers before their block's sums are added to the double totals. */
     private static final int COLUMN_SUM_BLOCK = 128;
 

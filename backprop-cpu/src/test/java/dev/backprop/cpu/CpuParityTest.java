@@ -986,6 +986,38 @@ class CpuParityTest {
     }
 
     /**
+     * {@code addRows} (an embedding table's gradient) against the reference's loop, bit for bit: repeated rows, widths
+     * under, at and past a vector, and sizes on one thread and split across the workers.
+     */
+    @Test
+    void addRowsMatchesTheReferenceBitForBit() {
+        SplittableRandom r = new SplittableRandom(7);
+        int[][] cases = {{10, 1, 3}, {50, 15, 7}, {40, 16, 5}, {300, 37, 11}, {768, 128, 65}, {2000, 300, 9}};
+        for (int[] c : cases) {
+            int n = c[0];
+            int width = c[1];
+            int table = c[2];
+            int[] rows = new int[n];
+            float[] src = new float[n * width];
+            float[] start = new float[table * width];
+            for (int i = 0; i < n; i++) {
+                rows[i] = r.nextInt(table);
+            }
+            for (int i = 0; i < src.length; i++) {
+                src[i] = (float) r.nextDouble(-3, 3);
+            }
+            for (int i = 0; i < start.length; i++) {
+                start[i] = (float) r.nextDouble(-1, 1);
+            }
+            float[] expected = start.clone();
+            float[] actual = start.clone();
+            ref.addRows(expected, rows, src, width);
+            cpu.addRows(actual, rows, src, width);
+            assertArrayEquals(expected, actual, "addRows of " + n + " rows of " + width + " into " + table);
+        }
+    }
+
+    /**
      * GELU and its derivative against the true function (an erfc in double precision by its power series below 2 and
      * its continued fraction above, independent of the reference's fitted form), from -20 to 20 and densely where
      * training puts most activations: each value within 8 float32 ulps, and each derivative within 8 ulps of the
