@@ -205,12 +205,11 @@ final class FusedAttention {
                 int dqs = g.queryGradientStride();
                 int dks = g.keyGradientStride();
                 int dvs = g.valueGradientStride();
-                // dK and dV gather over the blocks of queries: this head's rows start from zero, cleared here by the
-                // thread that sums into them (dQ's rows are each written once, by their block's product).
-                for (int j = 0; j < g.keys(); j++) {
-                    java.util.Arrays.fill(dk, dkAt + j * dks, dkAt + j * dks + g.dim(), 0f);
-                    java.util.Arrays.fill(dv, dvAt + j * dvs, dvAt + j * dvs + g.dim(), 0f);
-                }
+                // dK and dV gather over the blocks of queries: the first block to reach a chunk of keys writes its
+                // rows, later ones add to them, and rows no query sees are cleared at the end, by the thread that
+                // owns them (dQ's rows are each written once, by their block's product). The blocks reach the keys
+                // as a growing prefix, whole chunks at a time: the causal ones up to their last row, the others all.
+                int written = 0;
                 for (int i0 = 0; i0 < g.queries(); i0 += BLOCK) {
                     int i1 = Math.min(i0 + BLOCK, g.queries());
                     float[] probs = kept != null ? kept : w.p;
@@ -234,18 +233,29 @@ final class FusedAttention {
                     }
                     // Keys [j0, j1) gather from the block's rows; under a causal mask only rows i >= j0 see them.
                     int keys = g.keyEnd(i1 - 1);
+                    int before = written;
+                    written = Math.max(written, keys);
                     for (int j0 = 0; j0 < keys; j0 += CHUNK) {
                         int j1 = Math.min(j0 + CHUNK, keys);
                         int from = g.causal() ? Math.max(i0, j0) : i0;
+                        boolean add = j0 < before;
                         if (from >= i1) {
+                            for (int j = add ? j1 : j0; j < j1; j++) {
+                                java.util.Arrays.fill(dk, dkAt + j * dks, dkAt + j * dks + g.dim(), 0f);
+                                java.util.Arrays.fill(dv, dvAt + j * dvs, dvAt + j * dvs + g.dim(), 0f);
+                            }
                             continue;
                         }
                         int at = (from - i0) * stride + j0;
                         DirectSgemm.multiply(j1 - j0, g.dim(), i1 - from, w.ds, at, 1, stride,
-                                q, hd.q + from * hd.qStride, hd.qStride, 1, dk, dkAt + j0 * dks, dks, true);
+                                q, hd.q + from * hd.qStride, hd.qStride, 1, dk, dkAt + j0 * dks, dks, add);
                         DirectSgemm.multiply(j1 - j0, g.dim(), i1 - from, probs, pAt + at, 1, stride,
-                                dOut, hd.packed + from * ps, ps, 1, dv, dvAt + j0 * dvs, dvs, true);
+                                dOut, hd.packed + from * ps, ps, 1, dv, dvAt + j0 * dvs, dvs, add);
                     }
+                }
+                for (int j = written; j < g.keys(); j++) {
+                    java.util.Arrays.fill(dk, dkAt + j * dks, dkAt + j * dks + g.dim(), 0f);
+                    java.util.Arrays.fill(dv, dvAt + j * dvs, dvAt + j * dvs + g.dim(), 0f);
                 }
             }
         });
