@@ -69,50 +69,63 @@ final class InferenceCompare {
             boolean image = spec instanceof ModelSpec.LeNet5;
             try (OrtSession session = env.createSession(onnx, options)) {
                 for (boolean real : testImages == null ? new boolean[] {false} : new boolean[] {false, true}) {
-                for (int batch : new int[] {1, 64}) {
-                    long[] shape = image ? new long[] {batch, 1, 28, 28} : new long[] {batch, 784};
-                    int[] dims = image ? new int[] {batch, 1, 28, 28} : new int[] {batch, 784};
-                    Tensor x = real ? testImages.narrow(0, 0, batch).contiguous().reshape(dims)
-                            : Tensor.rand(new Generator(batch), dims);
-                    String source = real ? "mnist-test" : "uniform";
-                    float[] input = x.toFloatArray();
-                    float[][] theirLogits = new float[1][];
-                    Timing.Paired t = Timing.alternate(WARMUP_S, ROUNDS, CALLS, () -> forward(model, x),
-                            () -> theirLogits[0] = runtime(env, session, input, shape));
-                    double[] ours = t.a();
-                    double[] theirs = t.b();
-                    float[] ourLogits;
-                    try (var off = GradMode.noGrad()) {
-                        ourLogits = model.forward(x).toFloatArray();
+                    for (int batch : new int[] {1, 64}) {
+                        int[] dims = image ? new int[] {batch, 1, 28, 28} : new int[] {batch, 784};
+                        Tensor x = real ? testImages.narrow(0, 0, batch).contiguous().reshape(dims)
+                                : Tensor.rand(new Generator(batch), dims);
+                        Map<String, Object> row = time(env, session, model, image, x, real ? "mnist-test" : "uniform",
+                                threads, json);
+                        if (row != null) {
+                            rows.add(row);
+                        }
                     }
-                    double diff = 0;
-                    for (int i = 0; i < ourLogits.length; i++) {
-                        diff = Math.max(diff, Math.abs(ourLogits[i] - theirLogits[0][i]));
-                    }
-                    if (json) {
-                        Map<String, Object> row = new LinkedHashMap<>();
-                        row.put("model", image ? "lenet" : "mlp");
-                        row.put("batch", batch);
-                        row.put("input", source);
-                        row.put("threads", threads);
-                        row.put("backprop_median_us", round(ours[0] * 1e6));
-                        row.put("onnx_runtime_median_us", round(theirs[0] * 1e6));
-                        row.put("backprop_speedup", round(t.ratio()));   // ONNX Runtime's time over ours
-                        row.put("backprop_speedup_rounds", List.of(round(t.lowest()), round(t.highest())));
-                        row.put("max_abs_diff", diff);
-                        rows.add(row);
-                    } else {
-                        System.out.printf(Locale.ROOT, "%-8s %5d %-10s  %13.1f (%6.1f)  %13.1f (%6.1f)  %6.2f (%.2f-%.2f)"
-                                + "  %.1e%n", image ? "lenet" : "mlp", batch, source, ours[0] * 1e6, ours[1] * 1e6,
-                                theirs[0] * 1e6, theirs[1] * 1e6, t.ratio(), t.lowest(), t.highest(), diff);
-                    }
-                }
                 }
             }
         }
         if (json) {
             System.out.println(dev.backprop.io.Json.write(rows));
         }
+    }
+
+    /**
+     * One model, batch and input: both sides timed in alternating rounds and their logits compared; with {@code json}
+     * the row for the JSON array, otherwise the table's line printed and null.
+     */
+    private static Map<String, Object> time(OrtEnvironment env, OrtSession session, Module model, boolean image,
+                                            Tensor x, String source, int threads, boolean json) throws Exception {
+        int batch = x.size(0);
+        long[] shape = image ? new long[] {batch, 1, 28, 28} : new long[] {batch, 784};
+        float[] input = x.toFloatArray();
+        float[][] theirLogits = new float[1][];
+        Timing.Paired t = Timing.alternate(WARMUP_S, ROUNDS, CALLS, () -> forward(model, x),
+                () -> theirLogits[0] = runtime(env, session, input, shape));
+        double[] ours = t.a();
+        double[] theirs = t.b();
+        float[] ourLogits;
+        try (var off = GradMode.noGrad()) {
+            ourLogits = model.forward(x).toFloatArray();
+        }
+        double diff = 0;
+        for (int i = 0; i < ourLogits.length; i++) {
+            diff = Math.max(diff, Math.abs(ourLogits[i] - theirLogits[0][i]));
+        }
+        if (!json) {
+            System.out.printf(Locale.ROOT, "%-8s %5d %-10s  %13.1f (%6.1f)  %13.1f (%6.1f)  %6.2f (%.2f-%.2f)"
+                    + "  %.1e%n", image ? "lenet" : "mlp", batch, source, ours[0] * 1e6, ours[1] * 1e6,
+                    theirs[0] * 1e6, theirs[1] * 1e6, t.ratio(), t.lowest(), t.highest(), diff);
+            return null;
+        }
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("model", image ? "lenet" : "mlp");
+        row.put("batch", batch);
+        row.put("input", source);
+        row.put("threads", threads);
+        row.put("backprop_median_us", round(ours[0] * 1e6));
+        row.put("onnx_runtime_median_us", round(theirs[0] * 1e6));
+        row.put("backprop_speedup", round(t.ratio()));   // ONNX Runtime's time over ours
+        row.put("backprop_speedup_rounds", List.of(round(t.lowest()), round(t.highest())));
+        row.put("max_abs_diff", diff);
+        return row;
     }
 
     /**

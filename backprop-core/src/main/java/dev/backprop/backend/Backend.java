@@ -104,8 +104,8 @@ public interface Backend {
     /**
      * {@code dst[rows[i] * width + j] += src[i * width + j]} for i in increasing order and j below width: whole rows of
      * src added to the rows of dst that {@code rows} names, repeats included (an embedding table's gradient from its
-     * lookups' gradients). Indices are already validated. This default is the reference; a backend may split the
-     * columns across threads or add a vector at a time, each entry's sum still taken over i in order.
+     * lookups' gradients). Indices are already validated. This default is the reference; a backend may add a vector
+     * at a time or split dst's rows among threads, each entry's sum still taken over i in order.
      */
     default void addRows(float[] dst, int[] rows, float[] src, int width) {
         for (int i = 0; i < rows.length; i++) {

@@ -360,8 +360,9 @@ final class DirectSgemm {
         if (m <= DOT_ROWS) {
             int pairs = (panels + 1) / 2;
             int parts = Math.min((long) k * n >= ROWS_SPLIT ? WorkerPool.threads() : 1, pairs);
-            WorkerPool.run(parts, p -> panelRows(m, 2 * (pairs * p / parts), Math.min(panels, 2 * (pairs * (p + 1) / parts)),
-                    k, n, a, aOff, aRs, null, null, b.data(), bias, c, cOff, ldc));
+            WorkerPool.run(parts, p -> panelRows(m, 2 * (pairs * p / parts),
+                    Math.min(panels, 2 * (pairs * (p + 1) / parts)), k, n, a, aOff, aRs, null, null, b.data(), bias, c,
+                    cOff, ldc));
             return;
         }
         if (Sgemm.MR == 4 || (Sgemm.MR == 12 && m < TRAINING_TILE_ROWS)) {

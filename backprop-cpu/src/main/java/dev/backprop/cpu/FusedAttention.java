@@ -231,7 +231,8 @@ final class FusedAttention {
                                 k, hd.k, hd.kStride, 1,
                                 dq, dqAt + r0 * dqs, dqs, false);
                     }
-                    // Keys [j0, j1) gather from the block's rows; under a causal mask only rows i >= j0 see them.
+                    // Keys [j0, j1) gather from the block's rows; under a causal mask only rows i >= j0 see them, and
+                    // the block has such rows for every chunk it reaches (keyEnd(i1 - 1) is at most i1).
                     int keys = g.keyEnd(i1 - 1);
                     int before = written;
                     written = Math.max(written, keys);
@@ -239,13 +240,6 @@ final class FusedAttention {
                         int j1 = Math.min(j0 + CHUNK, keys);
                         int from = g.causal() ? Math.max(i0, j0) : i0;
                         boolean add = j0 < before;
-                        if (from >= i1) {
-                            for (int j = add ? j1 : j0; j < j1; j++) {
-                                java.util.Arrays.fill(dk, dkAt + j * dks, dkAt + j * dks + g.dim(), 0f);
-                                java.util.Arrays.fill(dv, dvAt + j * dvs, dvAt + j * dvs + g.dim(), 0f);
-                            }
-                            continue;
-                        }
                         int at = (from - i0) * stride + j0;
                         DirectSgemm.multiply(j1 - j0, g.dim(), i1 - from, w.ds, at, 1, stride,
                                 q, hd.q + from * hd.qStride, hd.qStride, 1, dk, dkAt + j0 * dks, dks, add);

@@ -358,8 +358,8 @@ final class VectorLoops {
 
     /**
      * {@code dst[rows[i] * width + j] += src[i * width + j]} for i in order, j below width, and only the i whose
-     * {@code rows[i]} lies in {@code [from, to)}: {@link CpuBackend#addRows}' share of dst's rows, a vector of
-     * columns at a time, the last few a float at a time.
+     * {@code rows[i]} lies in {@code [from, to)}: {@link CpuBackend#addRows}' share of dst's rows, {@link #zip}'s
+     * vector addition over each, the last few columns a float at a time.
      */
     static void addRows(float[] dst, int[] rows, float[] src, int width, int from, int to) {
         int upper = S.loopBound(width);
@@ -370,11 +370,8 @@ final class VectorLoops {
             }
             int at = row * width;
             int in = i * width;
-            int j = 0;
-            for (; j < upper; j += V) {
-                FloatVector.fromArray(S, dst, at + j).add(FloatVector.fromArray(S, src, in + j)).intoArray(dst, at + j);
-            }
-            for (; j < width; j++) {
+            add(dst, at, src, in, dst, at, upper);
+            for (int j = upper; j < width; j++) {
                 dst[at + j] += src[in + j];
             }
         }
