@@ -163,7 +163,8 @@ final class SparseSgemm {
         if (m <= DirectSgemm.DOT_ROWS) {
             byRows(m, k, n, a, aOff, aRs, b.data(), bias, c, cOff, ldc);
         } else {
-            overPanels(m, n, k, a, aOff, aRs, b.data(), 0, NR, k * NR, true, null, 0, 0, 0, bias, c, cOff, ldc, false);
+            overPanels(m, n, k, a, aOff, aRs, new Panels(b.data(), 0, NR, k * NR, true), null, bias, c, cOff, ldc,
+                    false);
         }
         return true;
     }
@@ -225,25 +226,40 @@ final class SparseSgemm {
                                 float[] b, int bOff, int bRs, int bCs,
                                 float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         if (bCs == 1) {
-            overPanels(m, n, k, a, aOff, aRs, b, bOff, bRs, NR, false, null, 0, 0, 0, bias, c, cOff, ldc, accumulate);
+            overPanels(m, n, k, a, aOff, aRs, new Panels(b, bOff, bRs, NR, false), null, bias, c, cOff, ldc, accumulate);
         } else {
-            overPanels(m, n, k, a, aOff, aRs, SCRATCH.get().rows(k * n), 0, n, NR, false, b, bOff, bRs, bCs, bias, c,
-                    cOff, ldc, accumulate);
+            overPanels(m, n, k, a, aOff, aRs, new Panels(SCRATCH.get().rows(k * n), 0, n, NR, false),
+                    new Transposed(b, bOff, bRs, bCs), bias, c, cOff, ldc, accumulate);
         }
     }
 
     /**
-     * A sparse, a group of row tiles at a time ({@link #LIST_ENTRIES}; a training batch is one group), against B's
-     * panels: panel jp's row p at {@code rows[origin + jp panelStride + p ld]}, NR columns, zero-padded past n when
-     * {@code padded} (else the last one is copied out padded). For each group the threads first split its tiles'
-     * lists and, with the first group, the copy of a transposed B ({@code copyOf}, when not null) into {@code rows}
-     * as rows ({@code n} apart, each thread its own columns); then they split C's column panels, each tile of a panel
-     * summed over its list.
+     * Where {@link #overPanels} reads B's column panels: panel jp's row p at {@code rows[origin + jp panelStride + p
+     * ld]}, NR columns, zero-padded past n when {@code padded} (else the last one is copied out padded).
      */
-    private static void overPanels(int m, int n, int k, float[] a, int aOff, int aRs,
-                                   float[] rows, int origin, int ld, int panelStride, boolean padded,
-                                   float[] copyOf, int bOff, int bRs, int bCs,
+    private record Panels(float[] rows, int origin, int ld, int panelStride, boolean padded) {
+    }
+
+    /**
+     * A transposed B, {@code B(p, j) = b[off + p rs + j cs]}, that {@link #overPanels} first copies out as the rows of
+     * its {@link Panels}.
+     */
+    private record Transposed(float[] b, int off, int rs, int cs) {
+    }
+
+    /**
+     * A sparse, a group of row tiles at a time ({@link #LIST_ENTRIES}; a training batch is one group), against B's
+     * {@link Panels}. For each group the threads first split its tiles' lists and, with the first group, the copy of
+     * a transposed B ({@code copyOf}, when not null) into the panels' rows ({@code n} apart, each thread its own
+     * columns); then they split C's column panels, each tile of a panel summed over its list.
+     */
+    private static void overPanels(int m, int n, int k, float[] a, int aOff, int aRs, Panels b, Transposed copyOf,
                                    float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
+        float[] rows = b.rows();
+        int origin = b.origin();
+        int ld = b.ld();
+        int panelStride = b.panelStride();
+        boolean padded = b.padded();
         Scratch caller = SCRATCH.get();
         SparseLists tiles = caller.tiles;
         int group = Math.max(1, LIST_ENTRIES / k);
@@ -261,8 +277,8 @@ final class SparseSgemm {
                 if (copy) {
                     int j0 = Math.min(n, panels * part / listParts * NR);
                     int j1 = Math.min(n, panels * (part + 1) / listParts * NR);
-                    DirectSgemm.transpose(k, j1 - j0, copyOf, bOff + j0 * bCs, bRs, bCs, rows, j0, ld,
-                            SCRATCH.get().columns);
+                    DirectSgemm.transpose(k, j1 - j0, copyOf.b(), copyOf.off() + j0 * copyOf.cs(), copyOf.rs(),
+                            copyOf.cs(), rows, j0, ld, SCRATCH.get().columns);
                 }
             });
             int cAt0 = cOff + i0 * ldc;
