@@ -461,7 +461,6 @@ final class SparseSgemm {
         private final SparseLists tiles = new SparseLists();
         private float[] rows = new float[0];
         private float[] edgePanel = new float[0];
-        private long[] bitmap = new long[0];
         private final float[] tile = new float[MR * NR];
         private final float[] staged = new float[STAGED_TILES * MR * NR];
         private final int[] columns = new int[V];
@@ -477,11 +476,7 @@ final class SparseSgemm {
         }
 
         SparseLists columnTiles(int t0, int t1, int n, int k, float[] b, int bOff, int bRs) {
-            int words = Math.ceilDiv((t1 - t0) * MR, 64) + 2;
-            if (bitmap.length < words) {
-                bitmap = new long[words];
-            }
-            tiles.columns(bitmap, t0, t1, n, k, b, bOff, bRs);
+            tiles.columns(t0, t1, n, k, b, bOff, bRs);
             return tiles;
         }
 
