@@ -108,8 +108,8 @@ final class SparseLists {
      * (rows of B^T), indexed from t0: each row p of B is scanned once, {@link #CHUNK} columns at a time, into a long
      * of its non-zero columns (a NaN counts as non-zero); each tile's bits are folded onto its first column's, and p,
      * with the tile's MR values of row p, goes on the list of every tile whose bit is then set, found a set bit at a
-     * time. Testing every tile's window of the bits instead, a branch a tile mispredicted about as often as the tiles
-     * of an MNIST batch's 6 pixels are empty or not.
+     * time. Testing every tile's window of the bits instead (a branch a tile) took 108-115 us against 89-95 for the
+     * lists of an MNIST batch's weight gradient on one thread (Zen 4, 2026-12-07).
      */
     void columns(int t0, int t1, int n, int k, float[] b, int bOff, int bRs) {
         int count = t1 - t0;
