@@ -226,7 +226,8 @@ final class SparseSgemm {
                                 float[] b, int bOff, int bRs, int bCs,
                                 float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
         if (bCs == 1) {
-            overPanels(m, n, k, a, aOff, aRs, new Panels(b, bOff, bRs, NR, false), null, bias, c, cOff, ldc, accumulate);
+            overPanels(m, n, k, a, aOff, aRs, new Panels(b, bOff, bRs, NR, false), null, bias, c, cOff, ldc,
+                    accumulate);
         } else {
             overPanels(m, n, k, a, aOff, aRs, new Panels(SCRATCH.get().rows(k * n), 0, n, NR, false),
                     new Transposed(b, bOff, bRs, bCs), bias, c, cOff, ldc, accumulate);
