@@ -15,6 +15,7 @@ import java.util.function.IntConsumer;
  */
 final class WorkerPool {
     private static final int THREADS = configuredThreads();
+    /** How long an idle worker spins for the next region before it parks. */
     private static final long SPIN_NANOS = 200_000;
     /**
      * How long the calling thread spins at a region's end before it parks until the last part is done. A longer wait

@@ -18,9 +18,10 @@ public enum ZeroSkipping {
      * an MLP), and a forward against a weight packed for inference, whatever its order ({@link
      * CpuBackend#gemmPacked}). Not those that must first copy W^T's columns out as rows, nor a weight gradient
      * {@code dy^T x} stored transposed: on an Intel Xeon with two 512-bit FMA pipes (2026-12-06) those cost more than
-     * the terms they skip (the time-to-99% command 6.25-6.58 s dense against 6.53-6.74; a bag of words' steady rate 40.3k examples/s
-     * against 32.4-33.5k), while the MNIST MLP's epoch with its first layer stored input-major took 0.452-0.478 s
-     * against 0.477-0.505 dense and the bag of words ran at 52.2-53.8k examples/s against 37.9-46.8k (2026-12-07).
+     * the terms they skip (the time-to-99% command 6.25-6.58 s dense against 6.53-6.74; a bag of words' steady rate
+     * 40.3k examples/s against 32.4-33.5k), while the MNIST MLP's epoch with its first layer stored input-major took
+     * 0.452-0.478 s against 0.477-0.505 dense and the bag of words ran at 52.2-53.8k examples/s against 37.9-46.8k
+     * (2026-12-07).
      */
     IN_PLACE,
     /** Every product that qualifies, copying W^T's columns or storing tiles transposed where it must. */
