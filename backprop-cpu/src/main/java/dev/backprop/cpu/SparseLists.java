@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class SparseLists {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    private static final int MR = Sgemm.DIRECT_MR;
+    private static final int MR = SparseTiles.MR;
 
     int[] list = new int[0];
     float[] values = new float[0];

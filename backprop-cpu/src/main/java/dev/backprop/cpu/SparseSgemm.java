@@ -37,7 +37,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class SparseSgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    private static final int MR = Sgemm.DIRECT_MR;
+    private static final int MR = SparseTiles.MR;
     private static final int NR = Sgemm.NR;
     /** Share of non-zero entries up to which an operand is taken as sparse. */
     private static final double MAX_DENSITY = 0.3;
@@ -47,16 +47,17 @@ final class SparseSgemm {
     private static final int MIN_SIZE = 32;
     /**
      * Entries of the tiles' lists made at a time (room for k in each tile: a position and MR values, 28 bytes with
-     * 6-row tiles, so 1.8 MB of scratch): a product with more tiles is taken a group of tiles at a time. With room for
-     * all of an evaluation batch's tiles at once, training the MNIST MLP peaked 25 MB higher in resident memory.
+     * 6-row tiles, so 1.8 MB of scratch, 20 with 4 rows): a product with more tiles is taken a group of tiles at a
+     * time. With room for all of an evaluation batch's tiles at once, training the MNIST MLP peaked 25 MB higher in
+     * resident memory.
      */
     private static final int LIST_ENTRIES = 1 << 16;
     /**
-     * Tiles whose transposed store {@link #sparseB} stages: 48 columns of C, three 16 x 16 blocks a row of them. The
-     * MNIST MLP's first-layer weight gradient, [256 x 128] x [128 x 784], took 193-218 us against 213-239 on two
-     * threads and 303-320 against 340-356 on one (medians of 25-30 rounds of 320 products on real batches, the two
-     * ways alternating in one JVM, five runs), its store entry by entry having been a fifth of the product (Zen 4,
-     * 2026-12-06).
+     * Tiles whose transposed store {@link #sparseB} stages: 48 columns of C with 6-row tiles (three 16 x 16 blocks a
+     * row of them), 32 with 4 rows. The MNIST MLP's first-layer weight gradient, [256 x 128] x [128 x 784], took
+     * 193-218 us against 213-239 on two threads and 303-320 against 340-356 on one (6-row tiles, medians of 25-30
+     * rounds of 320 products on real batches, the two ways alternating in one JVM, five runs), its store entry by
+     * entry having been a fifth of the product (Zen 4, 2026-12-06).
      */
     private static final int STAGED_TILES = 8;
     /**
@@ -64,11 +65,8 @@ final class SparseSgemm {
      * tiles and a panel as whole multiples of 16 columns.
      */
     private static final boolean STAGED = V == 16 && STAGED_TILES * MR % V == 0 && NR % V == 0;
-    /**
-     * Whether whole pairs of panels go through {@link SparseTiles#kernelWide}: 32 vector registers (AVX-512) and 6-row
-     * tiles.
-     */
-    private static final boolean WIDE = V == 16 && MR == 6 && NR == 2 * V;
+    /** Whether whole pairs of panels go through {@link SparseTiles#kernelWide}: 32 vector registers (AVX-512). */
+    private static final boolean WIDE = V == 16 && NR == 2 * V;
     /** Most floats of a transposed B copied out as rows (4 MB). */
     private static final int MAX_COPY = 1 << 20;
     /**

@@ -12,9 +12,40 @@ import jdk.incubator.vector.VectorSpecies;
 final class SparseTiles {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    private static final int MR = Sgemm.DIRECT_MR;
+    /**
+     * Rows of the sparse tiles: {@code -Dbackprop.gemm.sparse.rows=4|6}, else 4 on Zen 4 and 6 elsewhere
+     * ({@link #tileRows}).
+     */
+    static final int MR = tileRows();
+    /** The CPU family of AMD's Zen 3 and Zen 4: of those, only Zen 4 has AVX-512. */
+    private static final int ZEN_4 = 25;
 
     private SparseTiles() {
+    }
+
+    /**
+     * A tile of fewer rows lists more entries, but the entries of fewer rows are more often non-zero, so it computes
+     * fewer multiply-adds in all: for 128 MNIST images, 44,487 slots of a row and an entry with 6-row tiles and 39,066
+     * with 4 rows as the forward's tiles, 34,296 and 28,436 as the weight gradient's. Each entry's row of B is loaded
+     * from L2 once per tile, and on a Zen 4 core (one 512-bit multiply-add a cycle) a 4 x 4V tile still waits on its
+     * multiply-adds rather than its loads: the kernels alone on real batches, one thread, the forward 193 us against
+     * 211 and the weight gradient 170 against 194 with the 6 x 4V tile, where 3 or 2 rows (8 vectors) waited on the
+     * loads (207 and 197 us for the forward). Through the backend, two threads, alternating JVMs (Zen 4, 2026-12-07,
+     * the machine's steady minutes): the MNIST MLP's first-layer forward 131-135 us against 141-143, its weight
+     * gradient 120-134 against 139-145, and in inference (B packed) 64 rows 66-67 us against 71-76, 128 rows 134-136
+     * against 140-142. With 256-bit vectors (AVX2) the dense tiles' 4 rows; elsewhere 6, as the dense tiles, pending a
+     * measurement: an Intel or Zen 5 core has two 512-bit multiply-adds a cycle for the same loads.
+     */
+    private static int tileRows() {
+        String forced = System.getProperty("backprop.gemm.sparse.rows");
+        if (forced == null) {
+            return V == 16 && Sgemm.MR == 6 && CpuInfo.readFamily() == ZEN_4 ? 4 : Sgemm.DIRECT_MR;
+        }
+        if (!forced.equals("4") && !forced.equals("6")) {
+            throw new IllegalArgumentException("-Dbackprop.gemm.sparse.rows=" + forced + ": give 4 or 6 (rows of the"
+                    + " sparse products' register tile), or leave it unset to choose by the CPU");
+        }
+        return Integer.parseInt(forced);
     }
 
     /**
@@ -234,8 +265,9 @@ final class SparseTiles {
     }
 
     /**
-     * {@link #kernel} over four vectors of columns, two panels at once: 24 accumulators, each entry's six values of A
-     * broadcast once for four loads of B's row rather than two. With 32 vector registers and 6-row tiles (AVX-512): on
+     * {@link #kernel} over four vectors of columns, two panels at once: 24 accumulators with 6 rows (16 with 4), each
+     * entry's values of A broadcast once for four loads of B's row rather than two. With 32 vector registers (AVX-512)
+     * and 6-row tiles: on
      * an Intel Xeon with two 512-bit FMA pipes (2026-12-07: the MNIST MLP's first-layer forward on real
      * batches, two threads, alternating JVMs) 114.0-142.3 us a product against 126.6-162.3 with the two-vector tile,
      * 12-22% less in each of five pairs, and in three more pairs the forward 127.6-145.9 against 147.8-153.5 and the
@@ -245,6 +277,16 @@ final class SparseTiles {
      */
     static void kernelWide(int[] list, float[] values, int from, int count, float[] b, int bAt, int ldb,
                            float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+        if (MR == 4) {
+            kernelWide4(list, values, from, count, b, bAt, ldb, bias, biasAt, c, cAt, ldc, add);
+        } else {
+            kernelWide6(list, values, from, count, b, bAt, ldb, bias, biasAt, c, cAt, ldc, add);
+        }
+    }
+
+    /** {@link #kernelWide} with 6 rows. */
+    private static void kernelWide6(int[] list, float[] values, int from, int count, float[] b, int bAt, int ldb,
+                                    float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
         FloatVector z0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
         FloatVector z1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
         FloatVector z2 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + 2 * V);
@@ -343,5 +385,80 @@ final class SparseTiles {
         c51.intoArray(c, cAt + 5 * ldc + V);
         c52.intoArray(c, cAt + 5 * ldc + 2 * V);
         c53.intoArray(c, cAt + 5 * ldc + 3 * V);
+    }
+
+    /** {@link #kernelWide} with 4 rows: 16 accumulators, each entry's four values broadcast once for four loads. */
+    private static void kernelWide4(int[] list, float[] values, int from, int count, float[] b, int bAt, int ldb,
+                                    float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
+        FloatVector z0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
+        FloatVector z1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + V);
+        FloatVector z2 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + 2 * V);
+        FloatVector z3 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt + 3 * V);
+        FloatVector c00 = z0, c01 = z1, c02 = z2, c03 = z3;
+        FloatVector c10 = z0, c11 = z1, c12 = z2, c13 = z3;
+        FloatVector c20 = z0, c21 = z1, c22 = z2, c23 = z3;
+        FloatVector c30 = z0, c31 = z1, c32 = z2, c33 = z3;
+        for (int e = from, end = from + count; e < end; e++) {
+            int bq = bAt + list[e] * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, bq);
+            FloatVector b1 = FloatVector.fromArray(S, b, bq + V);
+            FloatVector b2 = FloatVector.fromArray(S, b, bq + 2 * V);
+            FloatVector b3 = FloatVector.fromArray(S, b, bq + 3 * V);
+            int aq = 4 * e;
+            FloatVector a = FloatVector.broadcast(S, values[aq]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            c03 = a.fma(b3, c03);
+            a = FloatVector.broadcast(S, values[aq + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            c13 = a.fma(b3, c13);
+            a = FloatVector.broadcast(S, values[aq + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            c23 = a.fma(b3, c23);
+            a = FloatVector.broadcast(S, values[aq + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+            c33 = a.fma(b3, c33);
+        }
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, cAt));
+            c01 = c01.add(FloatVector.fromArray(S, c, cAt + V));
+            c02 = c02.add(FloatVector.fromArray(S, c, cAt + 2 * V));
+            c03 = c03.add(FloatVector.fromArray(S, c, cAt + 3 * V));
+            c10 = c10.add(FloatVector.fromArray(S, c, cAt + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, cAt + ldc + V));
+            c12 = c12.add(FloatVector.fromArray(S, c, cAt + ldc + 2 * V));
+            c13 = c13.add(FloatVector.fromArray(S, c, cAt + ldc + 3 * V));
+            c20 = c20.add(FloatVector.fromArray(S, c, cAt + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, cAt + 2 * ldc + V));
+            c22 = c22.add(FloatVector.fromArray(S, c, cAt + 2 * ldc + 2 * V));
+            c23 = c23.add(FloatVector.fromArray(S, c, cAt + 2 * ldc + 3 * V));
+            c30 = c30.add(FloatVector.fromArray(S, c, cAt + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, cAt + 3 * ldc + V));
+            c32 = c32.add(FloatVector.fromArray(S, c, cAt + 3 * ldc + 2 * V));
+            c33 = c33.add(FloatVector.fromArray(S, c, cAt + 3 * ldc + 3 * V));
+        }
+        c00.intoArray(c, cAt);
+        c01.intoArray(c, cAt + V);
+        c02.intoArray(c, cAt + 2 * V);
+        c03.intoArray(c, cAt + 3 * V);
+        c10.intoArray(c, cAt + ldc);
+        c11.intoArray(c, cAt + ldc + V);
+        c12.intoArray(c, cAt + ldc + 2 * V);
+        c13.intoArray(c, cAt + ldc + 3 * V);
+        c20.intoArray(c, cAt + 2 * ldc);
+        c21.intoArray(c, cAt + 2 * ldc + V);
+        c22.intoArray(c, cAt + 2 * ldc + 2 * V);
+        c23.intoArray(c, cAt + 2 * ldc + 3 * V);
+        c30.intoArray(c, cAt + 3 * ldc);
+        c31.intoArray(c, cAt + 3 * ldc + V);
+        c32.intoArray(c, cAt + 3 * ldc + 2 * V);
+        c33.intoArray(c, cAt + 3 * ldc + 3 * V);
     }
 }

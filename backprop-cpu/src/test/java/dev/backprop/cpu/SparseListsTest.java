@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * zeros, MNIST-like clustered non-zeros and NaNs (which count as non-zero).
  */
 class SparseListsTest {
-    private static final int MR = Sgemm.DIRECT_MR;
+    private static final int MR = SparseTiles.MR;
     private final SplittableRandom random = new SplittableRandom(11);
 
     @Test
