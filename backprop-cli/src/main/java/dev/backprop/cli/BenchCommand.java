@@ -168,6 +168,7 @@ final class BenchCommand implements Callable<Integer> {
             processor.put("family", cpu.family());
             processor.put("vector_bits", cpu.vectorBits());
             processor.put("gemm_tile_rows", cpu.tileRows());
+            processor.put("sparse_tile_rows", cpu.sparseTileRows());
             out.put("cpu", processor);
             out.put("backend", backend.name());
             out.put("jvm", Runtime.version().toString());

@@ -17,8 +17,6 @@ final class SparseTiles {
      * ({@link #tileRows}).
      */
     static final int MR = tileRows();
-    /** The CPU family of AMD's Zen 3 and Zen 4: of those, only Zen 4 has AVX-512. */
-    private static final int ZEN_4 = 25;
 
     private SparseTiles() {
     }
@@ -39,7 +37,7 @@ final class SparseTiles {
     private static int tileRows() {
         String forced = System.getProperty("backprop.gemm.sparse.rows");
         if (forced == null) {
-            return V == 16 && Sgemm.MR == 6 && CpuInfo.readFamily() == ZEN_4 ? 4 : Sgemm.DIRECT_MR;
+            return V == 16 && Sgemm.MR == 6 && CpuInfo.readFamily() == CpuInfo.ZEN_3_OR_4 ? 4 : Sgemm.DIRECT_MR;
         }
         if (!forced.equals("4") && !forced.equals("6")) {
             throw new IllegalArgumentException("-Dbackprop.gemm.sparse.rows=" + forced + ": give 4 or 6 (rows of the"
