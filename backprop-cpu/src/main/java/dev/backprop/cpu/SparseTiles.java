@@ -265,13 +265,12 @@ final class SparseTiles {
     /**
      * {@link #kernel} over four vectors of columns, two panels at once: 24 accumulators with 6 rows (16 with 4), each
      * entry's values of A broadcast once for four loads of B's row rather than two. With 32 vector registers (AVX-512)
-     * and 6-row tiles: on
-     * an Intel Xeon with two 512-bit FMA pipes (2026-12-07: the MNIST MLP's first-layer forward on real
-     * batches, two threads, alternating JVMs) 114.0-142.3 us a product against 126.6-162.3 with the two-vector tile,
-     * 12-22% less in each of five pairs, and in three more pairs the forward 127.6-145.9 against 147.8-153.5 and the
-     * weight gradient x^T dy 126.8-145.8 against 144.3-157.2; the MLP's epoch 0.448-0.469 s against 0.458-0.486 (four
-     * pairs). On Zen 4, one FMA a cycle, the same (173.7 against 172.5 us, stop 50, 2026-12-06). The same sums in the
-     * same order as {@link #kernel6}, so the same bits.
+     * and 6-row tiles: on an Intel Xeon with two 512-bit FMA pipes (2026-12-07: the MNIST MLP's first-layer forward on
+     * real batches, two threads, alternating JVMs) 114.0-142.3 us a product against 126.6-162.3 with the two-vector
+     * tile, 12-22% less in each of five pairs, and in three more pairs the forward 127.6-145.9 against 147.8-153.5 and
+     * the weight gradient x^T dy 126.8-145.8 against 144.3-157.2; the MLP's epoch 0.448-0.469 s against 0.458-0.486
+     * (four pairs). On Zen 4, one FMA a cycle, the same (173.7 against 172.5 us, stop 50, 2026-12-06). The same sums in
+     * the same order as {@link #kernel6} (or {@link #kernel4} with 4 rows), so the same bits.
      */
     static void kernelWide(int[] list, float[] values, int from, int count, float[] b, int bAt, int ldb,
                            float[] bias, int biasAt, float[] c, int cAt, int ldc, boolean add) {
