@@ -128,15 +128,28 @@ final class Sgemm {
     }
 
     private static int tileRows() {
-        String forced = System.getProperty("backprop.gemm.rows");
+        return forcedRows("backprop.gemm.rows", "GEMM register tile",
+                V < 16 ? 4 : CpuInfo.readFamily() == CpuInfo.INTEL ? 12 : 6, 4, 6, 12);
+    }
+
+    /**
+     * The rows of a register tile: {@code -D<property>}, which must be one of {@code allowed}, or {@code byCpu} where
+     * it is unset; {@code tile} names the tile in the message for any other value.
+     */
+    static int forcedRows(String property, String tile, int byCpu, int... allowed) {
+        String forced = System.getProperty(property);
         if (forced == null) {
-            return V < 16 ? 4 : CpuInfo.readFamily() == CpuInfo.INTEL ? 12 : 6;
+            return byCpu;
         }
-        if (!forced.equals("4") && !forced.equals("6") && !forced.equals("12")) {
-            throw new IllegalArgumentException("-Dbackprop.gemm.rows=" + forced + ": give 4, 6 or 12 (rows of the"
-                    + " GEMM register tile), or leave it unset to choose by the CPU");
+        StringBuilder choices = new StringBuilder();
+        for (int i = 0; i < allowed.length; i++) {
+            if (forced.equals(Integer.toString(allowed[i]))) {
+                return allowed[i];
+            }
+            choices.append(i == 0 ? "" : i == allowed.length - 1 ? " or " : ", ").append(allowed[i]);
         }
-        return Integer.parseInt(forced);
+        throw new IllegalArgumentException("-D" + property + "=" + forced + ": give " + choices + " (rows of the "
+                + tile + "), or leave it unset to choose by the CPU");
     }
 
     /**

@@ -35,15 +35,8 @@ final class SparseTiles {
      * measurement: an Intel or Zen 5 core has two 512-bit multiply-adds a cycle for the same loads.
      */
     private static int tileRows() {
-        String forced = System.getProperty("backprop.gemm.sparse.rows");
-        if (forced == null) {
-            return V == 16 && Sgemm.MR == 6 && CpuInfo.readFamily() == CpuInfo.ZEN_3_OR_4 ? 4 : Sgemm.DIRECT_MR;
-        }
-        if (!forced.equals("4") && !forced.equals("6")) {
-            throw new IllegalArgumentException("-Dbackprop.gemm.sparse.rows=" + forced + ": give 4 or 6 (rows of the"
-                    + " sparse products' register tile), or leave it unset to choose by the CPU");
-        }
-        return Integer.parseInt(forced);
+        return Sgemm.forcedRows("backprop.gemm.sparse.rows", "sparse products' register tile",
+                V == 16 && Sgemm.MR == 6 && CpuInfo.readFamily() == CpuInfo.ZEN_3_OR_4 ? 4 : Sgemm.DIRECT_MR, 4, 6);
     }
 
     /**
