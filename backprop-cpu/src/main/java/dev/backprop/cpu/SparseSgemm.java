@@ -29,8 +29,10 @@ import jdk.incubator.vector.VectorSpecies;
  * bit (and independent of the thread count), except that an infinite or NaN entry of the dense operand facing only
  * zeros does not make the result NaN, as {@code 0 * inf} would.
  *
- * <p>{@link #gemm} takes a product when a sample of the operand's entries is at most {@link #MAX_DENSITY} non-zero
- * and the sizes suit, and leaves every other product to {@link Sgemm}; {@code -Dbackprop.gemm.sparse} or {@link
+ * <p>{@link #gemm} takes a product when the sizes suit and a sample of the tiles' terms says they would skip enough
+ * of the dense loop ({@link #sparse}: at most {@link #MAX_OCCUPIED} of the terms occupied where B is read in place
+ * and C stored as it is, {@link #MAX_OCCUPIED_REARRANGED} where W^T is copied or C stored transposed), and leaves
+ * every other product to {@link Sgemm}; {@code -Dbackprop.gemm.sparse} or {@link
  * CpuBackend#skipZeros} choose which products it takes ({@link ZeroSkipping}: all, those that need no copy and no
  * transposed store, or none, to measure the dense products or to compare); unset, {@link #DEFAULT}.
  */
@@ -39,10 +41,35 @@ final class SparseSgemm {
     private static final int V = S.length();
     private static final int MR = SparseTiles.MR;
     private static final int NR = Sgemm.NR;
-    /** Share of non-zero entries up to which an operand is taken as sparse. */
-    private static final double MAX_DENSITY = 0.3;
-    /** Entries sampled to estimate an operand's density. */
-    private static final int SAMPLES = 256;
+    /**
+     * Share of a tile's terms with a non-zero in one of its rows (the terms its list holds, the multiply-adds it
+     * does) up to which a product whose dense operand is read in place and whose C is stored as it is goes this way.
+     * It decides on the work, where a share of non-zero entries would not: the same 25% of entries, at random
+     * places, occupy 0.68 of 4-row tiles' terms and 0.82 of 6-row ones', and MNIST's clustered 19% only 0.28-0.44.
+     * Zeros at random places, [128 x 256] and [128 x 784] times a 256-column weight, two threads, best of six
+     * rounds (Zen 4, 2026-12-07): at 0.68-0.69 the skipping 1.01-1.18x the dense product with 4-row tiles and at 0.74
+     * 1.09-1.12x with 6, at 0.76 0.95-1.03x (4 rows) and at 0.82 0.99-1.02x (6 rows).
+     */
+    private static final double MAX_OCCUPIED = 0.75;
+    /**
+     * {@link #MAX_OCCUPIED} where the path first copies W^T's columns out as rows or stores its tiles transposed
+     * (those cost 20-35% of the dense product at these sizes): in the same runs, at 0.59-0.62 1.13-1.19x with 6 and
+     * 4-row tiles at k = 784, 0.94-1.05x at k = 256; at 0.68-0.69 0.84-1.03x; at 0.74 0.93-0.98x.
+     */
+    private static final double MAX_OCCUPIED_REARRANGED = 0.65;
+    /**
+     * {@link #MAX_OCCUPIED} for {@link #byRows}, whose lists are each row's own non-zeros (tiles of one row, so the
+     * share of non-zero entries).
+     */
+    private static final double MAX_OCCUPIED_BY_ROWS = 0.3;
+    /** Terms of tiles sampled to estimate how many are occupied: 2^8. */
+    private static final int SAMPLE_BITS = 8;
+    private static final int SAMPLES = 1 << SAMPLE_BITS;
+    /**
+     * Samples after which an operand with all of them occupied is taken as dense: tiles with a quarter of their terms
+     * empty ({@link #MAX_OCCUPIED}) show 32 occupied in a row once in 10^4 samples.
+     */
+    private static final int FIRST_SAMPLES = 32;
     /** Fewest rows and columns of C, and terms per sum, for which the path is tried. */
     private static final int MIN_SIZE = 32;
     /**
@@ -99,16 +126,16 @@ final class SparseSgemm {
         }
         boolean rearranging = which == ZeroSkipping.ALL;   // W^T's columns copied as rows, tiles stored transposed
         if (aCs == 1 && (bCs == 1 || (rearranging && (long) k * n <= MAX_COPY))
-                && sparse(a, aOff, m, k, aRs, 1)) {
+                && sparse(a, aOff, m, aRs, k, 1, MR, bCs == 1 ? MAX_OCCUPIED : MAX_OCCUPIED_REARRANGED)) {
             sparseA(m, n, k, a, aOff, aRs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
             return true;
         }
         if (bCs == 1 && aRs == 1 && bias == null) {
-            if (rearranging && sparse(b, bOff, k, n, bRs, 1)) {
+            if (rearranging && sparse(b, bOff, n, 1, k, bRs, MR, MAX_OCCUPIED_REARRANGED)) {
                 sparseB(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate);
                 return true;
             }
-            if (sparse(a, aOff, k, m, aCs, 1)) {
+            if (sparse(a, aOff, m, 1, k, aCs, MR, MAX_OCCUPIED)) {
                 // A sparse and given transposed (x^T dy, the weight gradient of a weight stored input-major)
                 sparseColumns(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate, false);
                 return true;
@@ -118,19 +145,34 @@ final class SparseSgemm {
     }
 
     /**
-     * Whether at most {@link #MAX_DENSITY} of {@link #SAMPLES} entries of the {@code rows x cols} matrix at {@code
-     * x[off + i rs + j cs]} are non-zero: rows evenly spaced, columns spread by a multiplicative hash (a fixed set, so
-     * the choice is repeatable). It stops at the first non-zero over that share, so a dense operand (every product's
-     * other operand, each of a generated token's products) costs under a third of the samples.
+     * Whether at most {@code maxShare} of {@link #SAMPLES} terms of the tiles are occupied, for tiles of {@code
+     * height} lines of the matrix at {@code x[off + line lineStride + term termStride]} ({@code lines} of them, each
+     * {@code terms} long): a term is occupied when one of the tile's lines is non-zero there, and each tile's kernel
+     * runs over its occupied terms. The sample is a fixed set, so the choice is repeatable: the terms spread by a
+     * multiplicative hash, the tiles evenly spaced, visited in bit-reversed order so that every prefix of the sample
+     * is spread over all of them. It stops at the first occupied term over that share, and a dense operand (every
+     * product's other operand, each of a generated token's products) at the {@link #FIRST_SAMPLES}th.
      */
-    private static boolean sparse(float[] x, int off, int rows, int cols, int rs, int cs) {
-        int most = (int) (MAX_DENSITY * SAMPLES);
-        int nonZero = 0;
+    private static boolean sparse(float[] x, int off, int lines, int lineStride, int terms, int termStride,
+                                  int height, double maxShare) {
+        int most = (int) (maxShare * SAMPLES);
+        long tiles = Math.ceilDiv(lines, height);
+        int occupied = 0;
         for (int t = 0; t < SAMPLES; t++) {
-            int i = (int) ((long) t * rows / SAMPLES);
-            int j = (int) (((t + 1) * 0x9E3779B1L & 0xFFFFFFFFL) % cols);
-            if (x[off + i * rs + j * cs] != 0f && ++nonZero > most) {
+            if (t == FIRST_SAMPLES && occupied == FIRST_SAMPLES) {
                 return false;
+            }
+            int first = (int) ((Integer.reverse(t) >>> 32 - SAMPLE_BITS) * tiles >>> SAMPLE_BITS) * height;
+            int last = Math.min(lines, first + height);
+            int term = (int) (((t + 1) * 0x9E3779B1L & 0xFFFFFFFFL) * terms >>> 32);   // a hash scaled, not divided
+            int at = off + term * termStride;
+            for (int line = first; line < last; line++) {
+                if (x[at + line * lineStride] != 0f) {
+                    if (++occupied > most) {
+                        return false;
+                    }
+                    break;
+                }
             }
         }
         return true;
@@ -154,11 +196,12 @@ final class SparseSgemm {
                               int cOff, int ldc) {
         int n = b.columns();
         int k = b.rows();
+        boolean rows = m <= DirectSgemm.DOT_ROWS;
         if (skipping == ZeroSkipping.OFF || n < MIN_SIZE || k < MIN_SIZE
-                || !sparse(a, aOff, m, k, aRs, 1)) {
+                || !sparse(a, aOff, m, aRs, k, 1, rows ? 1 : MR, rows ? MAX_OCCUPIED_BY_ROWS : MAX_OCCUPIED)) {
             return false;
         }
-        if (m <= DirectSgemm.DOT_ROWS) {
+        if (rows) {
             byRows(m, k, n, a, aOff, aRs, b.data(), bias, c, cOff, ldc);
         } else {
             overPanels(m, n, k, a, aOff, aRs, new Panels(b.data(), 0, NR, k * NR, true), null, bias, c, cOff, ldc,

@@ -35,6 +35,12 @@ class CpuSparseGemmTest {
     private final SplittableRandom random = new SplittableRandom(5);
 
     /**
+     * The denser of the two densities every path must take: at random places it occupies up to 1 - 0.88^6 = 0.54 of
+     * a 6-row tile's terms, under the 0.65 at which the paths that copy W^T or store C transposed give way.
+     */
+    private static final double TAKEN = 0.12;
+
+    /**
      * {m, n, k}: the MNIST MLP's first layer and its weight gradient, odd sizes (partial row tiles and panels), a bag
      * of words' long k, and with k = 5000 more tiles than one group's lists hold (a product taken a group at a time).
      */
@@ -94,7 +100,7 @@ class CpuSparseGemmTest {
     void sparseLeftOperand() {
         for (int[] s : SHAPES) {
             int m = s[0], n = s[1], k = s[2];
-            for (double density : new double[] {0.02, 0.2}) {
+            for (double density : new double[] {0.02, TAKEN}) {
                 float[] a = sparse(m, k, density);
                 for (boolean transposedB : new boolean[] {false, true}) {
                     float[] b = dense(k * n);
@@ -129,7 +135,7 @@ class CpuSparseGemmTest {
                     int aRs = k + pad;
                     int aOff = pad == 0 ? 0 : 3;
                     float[] a = new float[aOff + m * aRs];
-                    float[] rows = sparse(m, k, 0.2);
+                    float[] rows = sparse(m, k, TAKEN);
                     for (int i = 0; i < m; i++) {
                         System.arraycopy(rows, i * k, a, aOff + i * aRs, k);
                     }
@@ -183,7 +189,7 @@ class CpuSparseGemmTest {
         float[] c = new float[128 * 256];
         assertFalse(SparseSgemm.gemmPacked(128, dense(128 * 784), 0, 784, w, null, c, 0, 256), "a dense A");
         CpuBackend.skipZeros(ZeroSkipping.OFF);
-        assertFalse(SparseSgemm.gemmPacked(128, sparse(128, 784, 0.2), 0, 784, w, null, c, 0, 256),
+        assertFalse(SparseSgemm.gemmPacked(128, sparse(128, 784, TAKEN), 0, 784, w, null, c, 0, 256),
                 "zeros not skipped");
         for (int i = 0; i < c.length; i++) {
             assertEquals(0f, c[i], "a declined product wrote C at " + i);
@@ -209,7 +215,7 @@ class CpuSparseGemmTest {
     private void weightGradients(boolean sparseLeft) {
         for (int[] s : SHAPES) {
             int m = s[0], n = s[1], k = s[2];
-            for (double density : new double[] {0.02, 0.2}) {
+            for (double density : new double[] {0.02, TAKEN}) {
                 float[] a = sparseLeft ? sparse(k, m, density) : dense(k * m);
                 float[] b = sparseLeft ? dense(k * n) : sparse(k, n, density);
                 for (boolean accumulate : new boolean[] {false, true}) {
@@ -246,7 +252,7 @@ class CpuSparseGemmTest {
     @Test
     void skippingZerosIsASwitchThatKeepsTheResults() {
         CpuBackend cpu = new CpuBackend();
-        float[] x = sparse(128, 784, 0.2);
+        float[] x = sparse(128, 784, TAKEN);
         float[] w = dense(256 * 784);
         float[] bias = dense(256);
         float[] skipping = new float[128 * 256];
@@ -284,7 +290,7 @@ class CpuSparseGemmTest {
      */
     @Test
     void inPlaceSkippingDeclinesCopiesAndTransposedStores() {
-        float[] x = sparse(128, 784, 0.2);
+        float[] x = sparse(128, 784, TAKEN);
         float[] w = dense(784 * 256);
         float[] dy = dense(128 * 256);
         for (ZeroSkipping which : new ZeroSkipping[] {ZeroSkipping.IN_PLACE, ZeroSkipping.OFF}) {
@@ -303,6 +309,67 @@ class CpuSparseGemmTest {
             for (int i = 0; i < untouched.length; i++) {
                 assertEquals(0f, untouched[i], which + ": a declined product wrote C at " + i);
             }
+        }
+    }
+
+    /**
+     * The choice follows the share of the tiles' terms that hold a non-zero (the work a tile does), not the share of
+     * non-zero entries, in all four layouts of the MNIST MLP's first layer ({@code x W^T} with W input-major and
+     * through its strides, {@code x^T dy}, {@code dy^T x}): 25% non-zero on diagonals, one in each row of every tile's
+     * terms, goes dense (every term occupied); 40% in whole pixels or whole images (40% of the terms) is taken; 70%
+     * is taken where W is read in place and C stored as it is, and left dense where W^T is copied or C transposed.
+     */
+    @Test
+    void theChoiceCountsTheTilesTermsNotTheEntries() {
+        float[] diagonal = new float[128 * 784];
+        for (int i = 0; i < 128; i++) {
+            for (int p = (4 - i % 4) % 4; p < 784; p += 4) {
+                diagonal[i * 784 + p] = (float) (random.nextDouble() + 0.5);
+            }
+        }
+        float[] w = dense(784 * 256);
+        float[] dy = dense(128 * 256);
+        for (int share : new int[] {25, 40, 70}) {
+            float[] byPixel = share == 25 ? diagonal : wholeLines(share, false);
+            float[] byImage = share == 25 ? diagonal : wholeLines(share, true);
+            boolean inPlace = share != 25;
+            boolean rearranged = share == 40;
+            String what = share + "% " + (share == 25 ? "on diagonals" : "in whole lines") + ": ";
+            taken(inPlace, 128, 256, 784, byPixel, 784, 1, w, 256, 1, what + "x W^T, W input-major");
+            taken(rearranged, 128, 256, 784, byPixel, 784, 1, w, 1, 784, what + "x W^T, W through its strides");
+            taken(inPlace, 784, 256, 128, byImage, 1, 784, dy, 256, 1, what + "x^T dy");
+            taken(rearranged, 256, 784, 128, dy, 1, 256, byImage, 784, 1, what + "dy^T x");
+        }
+    }
+
+    /**
+     * A [128 x 784] x non-zero in {@code share}% of its images (rows) or of its pixels (columns), the rest of them
+     * zero: so many of the terms of any tile are occupied, whatever its height.
+     */
+    private float[] wholeLines(int share, boolean images) {
+        float[] x = new float[128 * 784];
+        for (int i = 0; i < 128; i++) {
+            for (int p = 0; p < 784; p++) {
+                if ((images ? i : p) % 10 < share / 10) {
+                    x[i * 784 + p] = (float) (random.nextDouble() * 2 - 1);
+                }
+            }
+        }
+        return x;
+    }
+
+    /** Checks {@link #check} where the path should take the product, else that it declines and writes nothing. */
+    private void taken(boolean expected, int m, int n, int k, float[] a, int aRs, int aCs, float[] b, int bRs, int bCs,
+                       String what) {
+        if (expected) {
+            check(m, n, k, a, 0, aRs, aCs, b, bRs, bCs, null, false, what);
+            return;
+        }
+        float[] untouched = new float[m * n];
+        assertFalse(SparseSgemm.gemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, null, untouched, 0, n, false),
+                what + ": the product should be left to the dense paths");
+        for (int i = 0; i < untouched.length; i++) {
+            assertEquals(0f, untouched[i], what + ": a declined product wrote C at " + i);
         }
     }
 
