@@ -81,7 +81,9 @@ public final class Compare {
         }
         Dataset images = NamedDatasets.load(NamedDataset.MNIST, DatasetLocator.standard(data, false)).train();
         for (Net net : nets) {
-            Dataset train = net == Net.MLP ? images.withFeatures(images.features().reshape(images.size(), -1)) : images;
+            // Backprop reads MNIST as its loader keeps it, bytes decoded a batch at a time, as `train` and `bench` do;
+            // the other frameworks are handed the same values as one float array.
+            Dataset train = net == Net.MLP ? images.flattened() : images;
             List<EpochTimer> results = alternate(net, train, frameworks, epochs, threads);
             System.out.printf(Locale.ROOT, "%s, Adam, batch 128, MNIST in memory, %d cores, best of %d epochs"
                     + " (the frameworks' epochs alternate)%n", net.title, Runtime.getRuntime().availableProcessors(), epochs);
