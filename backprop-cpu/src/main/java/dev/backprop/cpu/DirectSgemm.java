@@ -2,7 +2,6 @@ package dev.backprop.cpu;
 
 import dev.backprop.backend.PackedMatrix;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -284,7 +283,10 @@ final class DirectSgemm {
 
     /**
      * Columns {@code [j0, j1)} of {@code C (+)= A B (+ bias)} for B(p, j) = {@code b[bOff + j bCs + p]}, each
-     * entry one dot product: A's row against W's row j, a vector of k at a time, lanes summed at the end.
+     * entry one dot product: A's row against W's row j, a vector of k at a time, lanes summed at the end in a fixed
+     * order ({@link VectorLoops#laneSum}). With {@code reduceLanes(ADD)} the same product of one row gave other bits
+     * once compiled than on its first, interpreted calls (2026-12-07), so a generated token or a single prediction
+     * depended on when the JIT got to it.
      */
     private static void dots(int m, int j0, int j1, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
                              float[] bias, float[] c, int cOff, int ldc, boolean add) {
@@ -303,7 +305,7 @@ final class DirectSgemm {
                 for (; p < upper; p += V) {
                     acc0 = FloatVector.fromArray(S, a, row + p).fma(FloatVector.fromArray(S, b, w + p), acc0);
                 }
-                float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+                float sum = VectorLoops.laneSum(acc0.add(acc1));
                 for (; p < k; p++) {
                     sum += a[row + p] * b[w + p];
                 }

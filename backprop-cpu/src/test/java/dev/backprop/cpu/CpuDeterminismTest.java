@@ -19,6 +19,8 @@ import dev.backprop.train.FitConfig;
 import dev.backprop.train.LossFunction;
 import dev.backprop.train.Trainer;
 import java.util.List;
+import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,6 +65,80 @@ class CpuDeterminismTest {
             opt.step();
         }
         return gpt.stateDict().get("wte.weight").toFloatArray();
+    }
+
+    /**
+     * A product of one to four rows against W^T (a generated token's, a single prediction's) runs as dot products.
+     * Its first call, interpreted, and its 20,000th, compiled, give the same bits, those of the lanes summed in the
+     * fixed order spelled out here in scalar code. With {@code reduceLanes(ADD)} the first call already gave other bits
+     * (the interpreter adds the lanes one after another) and a compiled call others again.
+     */
+    @Test
+    void aFewRowsAgainstWTransposedSumTheirLanesInOneOrder() {
+        int m = 3;
+        int n = 24;
+        int k = 200;
+        SplittableRandom r = new SplittableRandom(3);
+        float[] a = new float[m * k];
+        float[] w = new float[n * k];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) r.nextGaussian();
+        }
+        float[] first = new float[m * n];
+        DirectSgemm.gemm(m, n, k, a, 0, k, 1, w, 0, 1, k, null, first, 0, n, false);
+        float[] expected = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                expected[i * n + j] = dotInTheKernelsOrder(a, i * k, w, j * k, k);
+            }
+        }
+        assertArrayEquals(expected, first, "the first call");
+        float[] later = new float[m * n];
+        for (int call = 0; call < 20_000; call++) {
+            DirectSgemm.gemm(m, n, k, a, 0, k, 1, w, 0, 1, k, null, later, 0, n, false);
+        }
+        assertArrayEquals(first, later, "the 20,000th call");
+    }
+
+    /**
+     * {@code DirectSgemm}'s dot product, lane by lane: two accumulators of fused multiply-adds over alternate vectors of
+     * k, added, the halves folded onto each other (lane l plus lane l + half, half from V/2 down to 1), then the terms
+     * past the last whole vector one by one.
+     */
+    private static float dotInTheKernelsOrder(float[] a, int at, float[] w, int wt, int k) {
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        int upper = k / lanes * lanes;
+        float[] acc0 = new float[lanes];
+        float[] acc1 = new float[lanes];
+        int p = 0;
+        for (; p + lanes < upper; p += 2 * lanes) {
+            for (int l = 0; l < lanes; l++) {
+                acc0[l] = Math.fma(a[at + p + l], w[wt + p + l], acc0[l]);
+                acc1[l] = Math.fma(a[at + p + lanes + l], w[wt + p + lanes + l], acc1[l]);
+            }
+        }
+        for (; p < upper; p += lanes) {
+            for (int l = 0; l < lanes; l++) {
+                acc0[l] = Math.fma(a[at + p + l], w[wt + p + l], acc0[l]);
+            }
+        }
+        float[] v = new float[lanes];
+        for (int l = 0; l < lanes; l++) {
+            v[l] = acc0[l] + acc1[l];
+        }
+        for (int half = lanes / 2; half >= 1; half /= 2) {
+            for (int l = 0; l < half; l++) {
+                v[l] += v[l + half];
+            }
+        }
+        float sum = v[0];
+        for (; p < k; p++) {
+            sum += a[at + p] * w[wt + p];
+        }
+        return sum;
     }
 
     @Test
