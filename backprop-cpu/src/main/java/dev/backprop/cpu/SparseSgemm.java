@@ -52,9 +52,10 @@ final class SparseSgemm {
      */
     private static final double MAX_OCCUPIED = 0.75;
     /**
-     * {@link #MAX_OCCUPIED} where the path first copies W^T's columns out as rows or stores its tiles transposed
-     * (those cost 20-35% of the dense product at these sizes): in the same runs, at 0.59-0.62 1.13-1.19x with 6 and
-     * 4-row tiles at k = 784, 0.94-1.05x at k = 256; at 0.68-0.69 0.84-1.03x; at 0.74 0.93-0.98x.
+     * {@link #MAX_OCCUPIED} where the path first copies W^T's columns out as rows or stores its tiles transposed (a
+     * fixed cost of about a quarter to a third of the dense product at these sizes): in the same runs, at 0.59-0.62
+     * 1.10-1.19x with 4- and 6-row tiles at k = 784, 0.94-1.05x at k = 256; at 0.68-0.69 0.84-1.03x; at 0.74
+     * 0.93-1.01x.
      */
     private static final double MAX_OCCUPIED_REARRANGED = 0.65;
     /**
