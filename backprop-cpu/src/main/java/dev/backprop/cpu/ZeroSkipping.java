@@ -4,10 +4,10 @@ package dev.backprop.cpu;
  * Which matrix products skip the zeros of a mostly-zero operand (as a layer's input of MNIST pixels or a bag of words
  * is; {@link SparseSgemm} says how mostly): {@link CpuBackend#skipZeros}, or {@code -Dbackprop.gemm.sparse=on},
  * {@code in-place} or {@code off} for the whole process. Unset, {@link #ALL} except on the CPUs whose dense products
- * run the 12-row register tile (Intel's with two 512-bit FMA pipes), where it is {@link #IN_PLACE}. Skipped or not, a product sums the
- * same terms: bit for bit the same sums where the dense product is read in place, the same up to rounding order where
- * it is packed; only an infinity or NaN in the other operand facing only zeros makes NaN in a dense product and not
- * here.
+ * run the 12-row register tile (Intel's with two 512-bit FMA pipes), where it is {@link #IN_PLACE}. Skipped or not, a
+ * product sums the same terms: bit for bit the same sums where the dense product is read in place, the same up to
+ * rounding order where it is packed; only an infinity or NaN in the other operand facing only zeros makes NaN in a
+ * dense product and not here.
  */
 public enum ZeroSkipping {
     /** Every product dense. */
