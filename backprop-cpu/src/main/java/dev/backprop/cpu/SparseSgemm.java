@@ -29,10 +29,11 @@ import jdk.incubator.vector.VectorSpecies;
  * bit (and independent of the thread count), except that an infinite or NaN entry of the dense operand facing only
  * zeros does not make the result NaN, as {@code 0 * inf} would.
  *
- * <p>{@link #gemm} takes a product when the sizes suit and a sample of the tiles' terms says they would skip enough
- * of the dense loop ({@link #sparse}: at most {@link #MAX_OCCUPIED} of the terms occupied where B is read in place
- * and C stored as it is, {@link #MAX_OCCUPIED_REARRANGED} where W^T is copied or C stored transposed), and leaves
- * every other product to {@link Sgemm}; {@code -Dbackprop.gemm.sparse} or {@link
+ * <p>{@link #gemm} takes a product when the sizes suit, a sample of the operand's entries is at most {@link
+ * #MAX_DENSITY} non-zero, and a sample of the tiles' terms says they would skip enough of the dense loop ({@link
+ * #sparse}: at most {@link #MAX_OCCUPIED} of the terms occupied where B is read in place and C stored as it is, {@link
+ * #MAX_OCCUPIED_REARRANGED} where W^T is copied or C stored transposed), and leaves every other product to {@link
+ * Sgemm}; {@code -Dbackprop.gemm.sparse} or {@link
  * CpuBackend#skipZeros} choose which products it takes ({@link ZeroSkipping}: all, those that need no copy and no
  * transposed store, or none, to measure the dense products or to compare); unset, {@link #DEFAULT}.
  */
@@ -44,8 +45,9 @@ final class SparseSgemm {
     /**
      * Share of a tile's terms with a non-zero in one of its rows (the terms its list holds, the multiply-adds it
      * does) up to which a product whose dense operand is read in place and whose C is stored as it is goes this way.
-     * It decides on the work, where a share of non-zero entries would not: the same 25% of entries, at random
-     * places, occupy 0.68 of 4-row tiles' terms and 0.82 of 6-row ones', and MNIST's clustered 19% only 0.28-0.44.
+     * It weighs the work, which the share of non-zero entries ({@link #MAX_DENSITY}) alone does not: the same 25% of
+     * entries, at random places, occupy 0.68 of 4-row tiles' terms and 0.82 of 6-row ones', and MNIST's clustered 19%
+     * only 0.28-0.44.
      * Zeros at random places, [128 x 256] and [128 x 784] times a 256-column weight, two threads, best of six
      * rounds (Zen 4, 2026-12-07): at 0.68-0.69 the skipping 1.01-1.18x the dense product with 4-row tiles and at 0.74
      * 1.09-1.12x with 6, at 0.76 0.95-1.03x (4 rows) and at 0.82 0.99-1.02x (6 rows).
@@ -59,15 +61,20 @@ final class SparseSgemm {
      */
     private static final double MAX_OCCUPIED_REARRANGED = 0.65;
     /**
-     * {@link #MAX_OCCUPIED} for {@link #byRows}, whose lists are each row's own non-zeros (tiles of one row, so the
-     * share of non-zero entries).
+     * Share of non-zero entries up to which an operand may be taken at all (and the whole test for {@link #byRows},
+     * whose lists are each row's own non-zeros). The occupied terms alone let through products the lists do not pay
+     * for where C is narrow, and the fixed cost of the lists and the tiles' loads and stores is a larger part of the
+     * product: LeNet-5's {@code dy W} [128 x 84] x [84 x 120], its dy a ReLU's masked gradient, took 40.0-40.9 us a
+     * step that way against 26.7-29.7 dense; with zeros at random places occupying 0.58-0.60 of the terms, [128 x 84] x
+     * [84 x 120] ran 0.76x the dense product, [128 x 120] x [120 x 84] 0.68x, [128 x 256] x [256 x 64] 0.59x (Zen 4,
+     * 2026-12-07, 4-row tiles). So an operand needs both: few non-zero entries and few occupied terms.
      */
-    private static final double MAX_OCCUPIED_BY_ROWS = 0.3;
-    /** Terms of tiles sampled to estimate how many are occupied: 2^8. */
+    private static final double MAX_DENSITY = 0.3;
+    /** Terms of tiles sampled to estimate how many are occupied, and entries to estimate the share of non-zeros: 2^8. */
     private static final int SAMPLE_BITS = 8;
     private static final int SAMPLES = 1 << SAMPLE_BITS;
     /**
-     * Samples after which an operand with all of them occupied is taken as dense: tiles with a quarter of their terms
+     * Samples after which tiles with all of them occupied are taken as dense: tiles with a quarter of their terms
      * empty ({@link #MAX_OCCUPIED}) show 32 occupied in a row once in 10^4 samples.
      */
     private static final int FIRST_SAMPLES = 32;
@@ -146,16 +153,45 @@ final class SparseSgemm {
     }
 
     /**
-     * Whether at most {@code maxShare} of {@link #SAMPLES} terms of the tiles are occupied, for tiles of {@code
-     * height} lines of the matrix at {@code x[off + line lineStride + term termStride]} ({@code lines} of them, each
-     * {@code terms} long): a term is occupied when one of the tile's lines is non-zero there, and each tile's kernel
-     * runs over its occupied terms. The sample is a fixed set, so the choice is repeatable: the terms spread by a
-     * multiplicative hash, the tiles evenly spaced, visited in bit-reversed order so that every prefix of the sample
-     * is spread over all of them. It stops at the first occupied term over that share, and a dense operand (every
-     * product's other operand, each of a generated token's products) at the {@link #FIRST_SAMPLES}th.
+     * Whether the matrix at {@code x[off + line lineStride + term termStride]} ({@code lines} of {@code terms}) is
+     * sparse enough for tiles of {@code height} lines: at most {@link #MAX_DENSITY} of a sample of its entries
+     * non-zero ({@link #fewNonZeros}, which turns a dense operand away within a third of its samples), and at most
+     * {@code maxOccupied} of a sample of the tiles' terms occupied ({@link #fewOccupied}).
      */
     private static boolean sparse(float[] x, int off, int lines, int lineStride, int terms, int termStride,
-                                  int height, double maxShare) {
+                                  int height, double maxOccupied) {
+        return fewNonZeros(x, off, lines, lineStride, terms, termStride)
+                && fewOccupied(x, off, lines, lineStride, terms, termStride, height, maxOccupied);
+    }
+
+    /**
+     * Whether at most {@link #MAX_DENSITY} of {@link #SAMPLES} entries are non-zero: lines evenly spaced, terms
+     * spread by a multiplicative hash (a fixed set, so the choice is repeatable). It stops at the first non-zero over
+     * that share.
+     */
+    private static boolean fewNonZeros(float[] x, int off, int lines, int lineStride, int terms, int termStride) {
+        int most = (int) (MAX_DENSITY * SAMPLES);
+        int nonZero = 0;
+        for (int t = 0; t < SAMPLES; t++) {
+            int line = (int) ((long) t * lines >>> SAMPLE_BITS);
+            int term = (int) (((t + 1) * 0x9E3779B1L & 0xFFFFFFFFL) * terms >>> 32);   // a hash scaled, not divided
+            if (x[off + line * lineStride + term * termStride] != 0f && ++nonZero > most) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether at most {@code maxShare} of {@link #SAMPLES} terms of the tiles are occupied, for tiles of {@code
+     * height} lines: a term is occupied when one of the tile's lines is non-zero there, and each tile's kernel runs
+     * over its occupied terms. The sample is a fixed set, so the choice is repeatable: the terms spread by a
+     * multiplicative hash, the tiles evenly spaced, visited in bit-reversed order so that every prefix of the sample
+     * is spread over all of them. It stops at the first occupied term over that share, or at the {@link
+     * #FIRST_SAMPLES}th where all were occupied.
+     */
+    private static boolean fewOccupied(float[] x, int off, int lines, int lineStride, int terms, int termStride,
+                                       int height, double maxShare) {
         int most = (int) (maxShare * SAMPLES);
         long tiles = Math.ceilDiv(lines, height);
         int occupied = 0;
@@ -199,7 +235,7 @@ final class SparseSgemm {
         int k = b.rows();
         boolean rows = m <= DirectSgemm.DOT_ROWS;
         if (skipping == ZeroSkipping.OFF || n < MIN_SIZE || k < MIN_SIZE
-                || !sparse(a, aOff, m, aRs, k, 1, rows ? 1 : MR, rows ? MAX_OCCUPIED_BY_ROWS : MAX_OCCUPIED)) {
+                || !(rows ? fewNonZeros(a, aOff, m, aRs, k, 1) : sparse(a, aOff, m, aRs, k, 1, MR, MAX_OCCUPIED))) {
             return false;
         }
         if (rows) {

@@ -313,14 +313,15 @@ class CpuSparseGemmTest {
     }
 
     /**
-     * The choice follows the share of the tiles' terms that hold a non-zero (the work a tile does), not the share of
-     * non-zero entries, in all four layouts of the MNIST MLP's first layer ({@code x W^T} with W input-major and
-     * through its strides, {@code x^T dy}, {@code dy^T x}): 25% non-zero on diagonals, one in each row of every tile's
-     * terms, goes dense (every term occupied); 40% in whole pixels or whole images (40% of the terms) is taken; 70%
-     * is taken where W is read in place and C stored as it is, and left dense where W^T is copied or C transposed.
+     * The choice needs both few non-zero entries and few occupied terms of the tiles (the work a tile does), in all
+     * four layouts of the MNIST MLP's first layer ({@code x W^T} with W input-major and through its strides, {@code
+     * x^T dy}, {@code dy^T x}): 25% non-zero on diagonals, one in each row of every tile's terms, goes dense (every
+     * term occupied); 40% in whole pixels or whole images goes dense too (too many entries); a lattice of one row in
+     * four of 40% of the terms (10% of the entries) is taken; one of 70% of them (17.5%) is taken where W is read in
+     * place and C stored as it is, and left dense where W^T is copied or C transposed.
      */
     @Test
-    void theChoiceCountsTheTilesTermsNotTheEntries() {
+    void theChoiceCountsTheTilesTermsAndTheEntries() {
         float[] diagonal = new float[128 * 784];
         for (int i = 0; i < 128; i++) {
             for (int p = (4 - i % 4) % 4; p < 784; p += 4) {
@@ -329,12 +330,16 @@ class CpuSparseGemmTest {
         }
         float[] w = dense(784 * 256);
         float[] dy = dense(128 * 256);
-        for (int share : new int[] {25, 40, 70}) {
-            float[] byPixel = share == 25 ? diagonal : wholeLines(share, false);
-            float[] byImage = share == 25 ? diagonal : wholeLines(share, true);
-            boolean inPlace = share != 25;
-            boolean rearranged = share == 40;
-            String what = share + "% " + (share == 25 ? "on diagonals" : "in whole lines") + ": ";
+        String[] kinds = {"25% on diagonals", "40% in whole lines", "a lattice on 40% of the terms",
+            "a lattice on 70% of the terms"};
+        for (int kind = 0; kind < kinds.length; kind++) {
+            int share = kind == 3 ? 70 : 40;
+            boolean lattice = kind >= 2;
+            float[] byPixel = kind == 0 ? diagonal : x(share, false, lattice);
+            float[] byImage = kind == 0 ? diagonal : x(share, true, lattice);
+            boolean inPlace = lattice;
+            boolean rearranged = kind == 2;
+            String what = kinds[kind] + ": ";
             taken(inPlace, 128, 256, 784, byPixel, 784, 1, w, 256, 1, what + "x W^T, W input-major");
             taken(rearranged, 128, 256, 784, byPixel, 784, 1, w, 1, 784, what + "x W^T, W through its strides");
             taken(inPlace, 784, 256, 128, byImage, 1, 784, dy, 256, 1, what + "x^T dy");
@@ -343,14 +348,16 @@ class CpuSparseGemmTest {
     }
 
     /**
-     * A [128 x 784] x non-zero in {@code share}% of its images (rows) or of its pixels (columns), the rest of them
-     * zero: so many of the terms of any tile are occupied, whatever its height.
+     * A [128 x 784] x whose non-zeros lie in {@code share}% of its pixels (columns), or of its images (rows), so that
+     * as many of the terms of any tile are occupied, whatever its height: every entry of them, or with {@code lattice}
+     * only those whose image and pixel agree modulo 4 (one row in four of every tile of four or more rows, a quarter
+     * of the entries).
      */
-    private float[] wholeLines(int share, boolean images) {
+    private float[] x(int share, boolean images, boolean lattice) {
         float[] x = new float[128 * 784];
         for (int i = 0; i < 128; i++) {
             for (int p = 0; p < 784; p++) {
-                if ((images ? i : p) % 10 < share / 10) {
+                if ((images ? i : p) % 10 < share / 10 && (!lattice || i % 4 == p % 4)) {
                     x[i * 784 + p] = (float) (random.nextDouble() * 2 - 1);
                 }
             }
