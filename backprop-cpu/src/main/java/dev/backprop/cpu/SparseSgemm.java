@@ -66,8 +66,9 @@ final class SparseSgemm {
      * for where C is narrow, and the fixed cost of the lists and the tiles' loads and stores is a larger part of the
      * product: LeNet-5's {@code dy W} [128 x 84] x [84 x 120], its dy a ReLU's masked gradient, took 40.0-40.9 us a
      * step that way against 26.7-29.7 dense; with zeros at random places occupying 0.58-0.60 of the terms, [128 x 84] x
-     * [84 x 120] ran 0.76x the dense product, [128 x 120] x [120 x 84] 0.68x, [128 x 256] x [256 x 64] 0.59x (Zen 4,
-     * 2026-12-07, 4-row tiles). So an operand needs both: few non-zero entries and few occupied terms.
+     * [84 x 120] ran 0.84-0.89x the dense product, [128 x 84] x [84 x 64] 0.56x, [128 x 256] x [256 x 64] 0.62-0.65x
+     * (Zen 4, 2026-12-07, 4-row tiles, two runs). So an operand needs both: few non-zero entries and few occupied
+     * terms.
      */
     private static final double MAX_DENSITY = 0.3;
     /** Terms of tiles sampled to estimate how many are occupied, and entries to estimate the share of non-zeros: 2^8. */
