@@ -47,7 +47,7 @@ final class SparseSgemm {
      * does) up to which a product whose dense operand is read in place and whose C is stored as it is goes this way.
      * It weighs the work, which the share of non-zero entries ({@link #MAX_DENSITY}) alone does not: the same 25% of
      * entries, at random places, occupy 0.68 of 4-row tiles' terms and 0.82 of 6-row ones', and MNIST's clustered 19%
-     * only 0.28-0.44.
+     * only 0.28-0.43.
      * Zeros at random places, [128 x 256] and [128 x 784] times a 256-column weight, two threads, best of six
      * rounds (Zen 4, 2026-12-07): at 0.68-0.69 the skipping 1.01-1.18x the dense product with 4-row tiles and at 0.74
      * 1.09-1.12x with 6, at 0.76 0.95-1.03x (4 rows) and at 0.82 0.99-1.02x (6 rows).
@@ -74,11 +74,6 @@ final class SparseSgemm {
     /** Terms of tiles sampled to estimate how many are occupied, and entries to estimate the share of non-zeros: 2^8. */
     private static final int SAMPLE_BITS = 8;
     private static final int SAMPLES = 1 << SAMPLE_BITS;
-    /**
-     * Samples after which tiles with all of them occupied are taken as dense: tiles with a quarter of their terms
-     * empty ({@link #MAX_OCCUPIED}) show 32 occupied in a row once in 10^4 samples.
-     */
-    private static final int FIRST_SAMPLES = 32;
     /** Fewest rows and columns of C, and terms per sum, for which the path is tried. */
     private static final int MIN_SIZE = 32;
     /**
@@ -186,10 +181,9 @@ final class SparseSgemm {
     /**
      * Whether at most {@code maxShare} of {@link #SAMPLES} terms of the tiles are occupied, for tiles of {@code
      * height} lines: a term is occupied when one of the tile's lines is non-zero there, and each tile's kernel runs
-     * over its occupied terms. The sample is a fixed set, so the choice is repeatable: the terms spread by a
-     * multiplicative hash, the tiles evenly spaced, visited in bit-reversed order so that every prefix of the sample
-     * is spread over all of them. It stops at the first occupied term over that share, or at the {@link
-     * #FIRST_SAMPLES}th where all were occupied.
+     * over its occupied terms. The sample is {@link #fewNonZeros}'s (tiles evenly spaced, terms by the same hash), a
+     * fixed set, so the choice is repeatable. It stops at the first occupied term over that share; a dense operand has
+     * been turned away by {@link #fewNonZeros} before it gets here.
      */
     private static boolean fewOccupied(float[] x, int off, int lines, int lineStride, int terms, int termStride,
                                        int height, double maxShare) {
@@ -197,10 +191,7 @@ final class SparseSgemm {
         long tiles = Math.ceilDiv(lines, height);
         int occupied = 0;
         for (int t = 0; t < SAMPLES; t++) {
-            if (t == FIRST_SAMPLES && occupied == FIRST_SAMPLES) {
-                return false;
-            }
-            int first = (int) ((Integer.reverse(t) >>> 32 - SAMPLE_BITS) * tiles >>> SAMPLE_BITS) * height;
+            int first = (int) (t * tiles >>> SAMPLE_BITS) * height;
             int last = Math.min(lines, first + height);
             int term = (int) (((t + 1) * 0x9E3779B1L & 0xFFFFFFFFL) * terms >>> 32);   // a hash scaled, not divided
             int at = off + term * termStride;

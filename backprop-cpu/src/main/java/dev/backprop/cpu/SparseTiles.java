@@ -13,8 +13,8 @@ final class SparseTiles {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
     /**
-     * Rows of the sparse tiles: {@code -Dbackprop.gemm.sparse.rows=4|6}, else 4 on Zen 4 and 6 elsewhere
-     * ({@link #tileRows}).
+     * Rows of the sparse tiles: {@code -Dbackprop.gemm.sparse.rows=4|6}, else 4 on Zen 4 and the dense tiles' height
+     * elsewhere (4 with AVX2, 6 with AVX-512; {@link #tileRows}).
      */
     static final int MR = tileRows();
 
