@@ -32,8 +32,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>{@link #gemm} takes a product when the sizes suit, a sample of the operand's entries is at most {@link
  * #MAX_DENSITY} non-zero, and a sample of the tiles' terms says they would skip enough of the dense loop ({@link
  * #sparse}: at most {@link #MAX_OCCUPIED} of the terms occupied where B is read in place and C stored as it is, {@link
- * #MAX_OCCUPIED_REARRANGED} where W^T is copied or C stored transposed), and leaves every other product to {@link
- * Sgemm}; {@code -Dbackprop.gemm.sparse} or {@link
+ * #MAX_OCCUPIED_REARRANGED} where W^T is copied or C stored transposed, less where C is narrow: {@link
+ * #NARROW_COLUMNS}), and leaves every other product to {@link Sgemm}; {@code -Dbackprop.gemm.sparse} or {@link
  * CpuBackend#skipZeros} choose which products it takes ({@link ZeroSkipping}: all, those that need no copy and no
  * transposed store, or none, to measure the dense products or to compare); unset, {@link #DEFAULT}.
  */
@@ -71,6 +71,21 @@ final class SparseSgemm {
      * terms.
      */
     private static final double MAX_DENSITY = 0.3;
+    /**
+     * C's columns per {@link #NARROW_OCCUPIED} of the occupied terms a product may have (or {@link
+     * #NARROW_OCCUPIED_REARRANGED}), up to {@link #MAX_OCCUPIED} ({@link #MAX_OCCUPIED_REARRANGED}): the lists and the
+     * tiles' loads and stores are a cost that a narrow C shares among few columns. Zeros at random places, [128 x k]
+     * times a weight read in place, 4-row tiles, two threads (Zen 4, 2026-12-07, best of seven rounds, two runs): 32
+     * columns at k = 128 0.85-1.04x the dense product at 0.35 occupied and 0.67-0.70x at 0.59; 64 columns at k = 128
+     * and 256 1.29-1.53x at 0.35 and 0.99-1.01x at 0.59; 128 columns at k = 128 1.25-1.27x at 0.58. With W^T copied,
+     * 32 columns at k = 128 1.02-1.22x at 0.11 and 0.77-0.81x at 0.35, 64 at k = 128 1.41-1.54x at 0.11, 1.01-1.11x
+     * at 0.34 and 0.75-0.85x at 0.58.
+     */
+    private static final int NARROW_COLUMNS = 32;
+    /** {@link #NARROW_COLUMNS}' share of the occupied terms where B is read in place and C stored as it is. */
+    private static final double NARROW_OCCUPIED = 0.3;
+    /** {@link #NARROW_COLUMNS}' share where W^T is copied or C stored transposed. */
+    private static final double NARROW_OCCUPIED_REARRANGED = 0.2;
     /** Terms of tiles sampled to estimate how many are occupied, and entries to estimate the share of non-zeros: 2^8. */
     private static final int SAMPLE_BITS = 8;
     private static final int SAMPLES = 1 << SAMPLE_BITS;
@@ -111,6 +126,12 @@ final class SparseSgemm {
     /** Which products {@link #gemm} takes: {@code -Dbackprop.gemm.sparse}, or {@link CpuBackend#skipZeros}. */
     static volatile ZeroSkipping skipping = ZeroSkipping.fromProperty(DEFAULT);
 
+    /**
+     * Whether every product whose sizes and layout suit is taken, whatever its operand's samples say: for the kernels'
+     * tests, and to time the path on operands it would decline.
+     */
+    static volatile boolean everyProduct;
+
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private SparseSgemm() {
@@ -130,22 +151,31 @@ final class SparseSgemm {
         }
         boolean rearranging = which == ZeroSkipping.ALL;   // W^T's columns copied as rows, tiles stored transposed
         if (aCs == 1 && (bCs == 1 || (rearranging && (long) k * n <= MAX_COPY))
-                && sparse(a, aOff, m, aRs, k, 1, MR, bCs == 1 ? MAX_OCCUPIED : MAX_OCCUPIED_REARRANGED)) {
+                && sparse(a, aOff, m, aRs, k, 1, MR, maxOccupied(n, bCs != 1))) {
             sparseA(m, n, k, a, aOff, aRs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
             return true;
         }
         if (bCs == 1 && aRs == 1 && bias == null) {
-            if (rearranging && sparse(b, bOff, n, 1, k, bRs, MR, MAX_OCCUPIED_REARRANGED)) {
+            if (rearranging && sparse(b, bOff, n, 1, k, bRs, MR, maxOccupied(m, true))) {
                 sparseB(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate);
                 return true;
             }
-            if (sparse(a, aOff, m, 1, k, aCs, MR, MAX_OCCUPIED)) {
+            if (sparse(a, aOff, m, 1, k, aCs, MR, maxOccupied(n, false))) {
                 // A sparse and given transposed (x^T dy, the weight gradient of a weight stored input-major)
                 sparseColumns(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate, false);
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The largest share of the tiles' terms occupied for which a product whose C is {@code width} columns wide goes
+     * this way ({@link #NARROW_COLUMNS}), {@code rearranged} where W^T is copied or C stored transposed.
+     */
+    private static double maxOccupied(int width, boolean rearranged) {
+        double share = (rearranged ? NARROW_OCCUPIED_REARRANGED : NARROW_OCCUPIED) * width / NARROW_COLUMNS;
+        return Math.min(rearranged ? MAX_OCCUPIED_REARRANGED : MAX_OCCUPIED, share);
     }
 
     /**
@@ -156,7 +186,7 @@ final class SparseSgemm {
      */
     private static boolean sparse(float[] x, int off, int lines, int lineStride, int terms, int termStride,
                                   int height, double maxOccupied) {
-        return fewNonZeros(x, off, lines, lineStride, terms, termStride)
+        return everyProduct || fewNonZeros(x, off, lines, lineStride, terms, termStride)
                 && fewOccupied(x, off, lines, lineStride, terms, termStride, height, maxOccupied);
     }
 
@@ -166,6 +196,9 @@ final class SparseSgemm {
      * that share.
      */
     private static boolean fewNonZeros(float[] x, int off, int lines, int lineStride, int terms, int termStride) {
+        if (everyProduct) {
+            return true;
+        }
         int most = (int) (MAX_DENSITY * SAMPLES);
         int nonZero = 0;
         for (int t = 0; t < SAMPLES; t++) {
@@ -226,8 +259,8 @@ final class SparseSgemm {
         int n = b.columns();
         int k = b.rows();
         boolean rows = m <= DirectSgemm.DOT_ROWS;
-        if (skipping == ZeroSkipping.OFF || n < MIN_SIZE || k < MIN_SIZE
-                || !(rows ? fewNonZeros(a, aOff, m, aRs, k, 1) : sparse(a, aOff, m, aRs, k, 1, MR, MAX_OCCUPIED))) {
+        if (skipping == ZeroSkipping.OFF || n < MIN_SIZE || k < MIN_SIZE || !(rows
+                ? fewNonZeros(a, aOff, m, aRs, k, 1) : sparse(a, aOff, m, aRs, k, 1, MR, maxOccupied(n, false)))) {
             return false;
         }
         if (rows) {
@@ -320,92 +353,154 @@ final class SparseSgemm {
 
     /**
      * A sparse, a group of row tiles at a time ({@link #LIST_ENTRIES}; a training batch is one group), against B's
-     * {@link Panels}. For each group the threads first split its tiles' lists and, with the first group, the copy of
-     * a transposed B ({@code copyOf}, when not null) into the panels' rows ({@code n} apart, each thread its own
-     * columns); then they split C's column panels, each tile of a panel summed over its list.
+     * {@link Panels}, a transposed B ({@code copyOf}, when not null) first copied into the panels' rows ({@code n}
+     * apart, each thread its own columns). Where B is small ({@link #TILES_B}, {@link #COPY_BY_TILES}) and the tiles
+     * divide among the threads at least as evenly as C's column panels do ({@link #byTiles}), each thread lists its
+     * own tiles and sums them against every panel, one hand-off a group; otherwise the threads first split the lists
+     * (and the copy), then the panels, each summing every tile of its panels.
+     * One hand-off rather than two took [128 x k] x [k x n] at 11-12%, 33-35% and 58-60% of the tiles' terms occupied
+     * (zeros at random places, B read in place, 4-row tiles, two threads, Zen 4, 2026-12-07, best of seven rounds)
+     * in 3.1, 6.9 and 10.5 us against 5.3, 9.8 and 15.2 at n = 64, k = 128, and 13.4, 33.3 and 54.3 against 17.3,
+     * 38.0 and 64.7 at n = 256, k = 256.
      */
     private static void overPanels(int m, int n, int k, float[] a, int aOff, int aRs, Panels b, Transposed copyOf,
                                    float[] bias, float[] c, int cOff, int ldc, boolean accumulate) {
-        float[] rows = b.rows();
-        int origin = b.origin();
-        int ld = b.ld();
-        int panelStride = b.panelStride();
-        boolean padded = b.padded();
-        Scratch caller = SCRATCH.get();
-        SparseLists tiles = caller.tiles;
-        int group = Math.max(1, LIST_ENTRIES / k);
-        tiles.reserve(Math.min(group, Math.ceilDiv(m, MR)), k);
         int panels = Math.ceilDiv(n, NR);
         int threads = WorkerPool.threads();
+        SparseLists tiles = SCRATCH.get().tiles;
+        int group = Math.max(1, LIST_ENTRIES / k);
+        int groupTiles = Math.min(group, Math.ceilDiv(m, MR));
+        tiles.reserve(groupTiles, k);
+        boolean split = byTiles(groupTiles, panels, threads)
+                && (long) k * n <= (copyOf == null ? TILES_B : COPY_BY_TILES);
+        if (split && copyOf != null) {
+            int parts = Math.min(threads, panels);
+            WorkerPool.run(parts, part -> copyColumns(panels * part / parts, panels * (part + 1) / parts, n, k, copyOf,
+                    b));
+        }
         for (int i0 = 0; i0 < m; i0 += group * MR) {
             int mc = Math.min(group * MR, m - i0);
             int count = Math.ceilDiv(mc, MR);
             int aAt = aOff + i0 * aRs;
+            int cAt = cOff + i0 * ldc;
+            if (split) {
+                int parts = Math.min(threads, count);
+                WorkerPool.run(parts, part -> {
+                    int t0 = count * part / parts;
+                    int t1 = count * (part + 1) / parts;
+                    tiles.rows(t0, t1, mc, k, a, aAt, aRs);
+                    tiles(tiles, t0, t1, 0, panels, mc, n, k, b, bias, c, cAt, ldc, accumulate);
+                });
+                continue;
+            }
             boolean copy = copyOf != null && i0 == 0;
             int listParts = Math.min(threads, Math.max(count, copy ? panels : 1));
             WorkerPool.run(listParts, part -> {
                 tiles.rows(count * part / listParts, count * (part + 1) / listParts, mc, k, a, aAt, aRs);
                 if (copy) {
-                    int j0 = Math.min(n, panels * part / listParts * NR);
-                    int j1 = Math.min(n, panels * (part + 1) / listParts * NR);
-                    DirectSgemm.transpose(k, j1 - j0, copyOf.b(), copyOf.off() + j0 * copyOf.cs(), copyOf.rs(),
-                            copyOf.cs(), rows, j0, ld, SCRATCH.get().columns);
+                    copyColumns(panels * part / listParts, panels * (part + 1) / listParts, n, k, copyOf, b);
                 }
             });
-            int cAt0 = cOff + i0 * ldc;
             int parts = Math.min(threads, panels);
-            WorkerPool.run(parts, part -> {
-                Scratch s = SCRATCH.get();
-                int pEnd = panels * (part + 1) / parts;
-                for (int panel = panels * part / parts; panel < pEnd; panel++) {
-                    int jr = panel * NR;
-                    int nr = Math.min(NR, n - jr);
-                    int at = origin + panel * panelStride;
-                    if (WIDE && panelStride == NR && panel + 1 < pEnd && jr + 2 * NR <= n) {
-                        // Two whole panels at once, side by side in B's rows: full row tiles in the wide tile, a last
-                        // short one panel by panel.
-                        int full = mc / MR;
-                        for (int t = 0; t < full; t++) {
-                            SparseTiles.kernelWide(tiles.list, tiles.values, t * k, tiles.length[t], rows, at, ld,
-                                    bias, jr, c, cAt0 + t * MR * ldc + jr, ldc, accumulate);
-                        }
-                        for (int half = 0; half < 2; half++) {
-                            int jh = jr + half * NR;
-                            for (int t = full; t < count; t++) {
-                                int ir = t * MR;
-                                SparseTiles.kernel(tiles, t, k, rows, at + half * panelStride, ld, bias, jh, s.tile, 0,
-                                        NR, false);
-                                Sgemm.copyOut(s.tile, mc - ir, NR, null, 0, c, cAt0 + ir * ldc + jh, ldc, accumulate);
-                            }
-                        }
-                        panel++;
-                        continue;
-                    }
-                    float[] from = rows;
-                    int fromAt = at;
-                    int fromLd = ld;
-                    if (nr < NR && !padded) {
-                        from = s.edgePanel(k, rows, at, ld, nr);
-                        fromAt = 0;
-                        fromLd = NR;
-                    }
-                    for (int t = 0; t < count; t++) {
+            WorkerPool.run(parts, part -> tiles(tiles, 0, count, panels * part / parts, panels * (part + 1) / parts,
+                    mc, n, k, b, bias, c, cAt, ldc, accumulate));
+        }
+    }
+
+    /**
+     * Most floats of a copied W^T for which {@link #overPanels}' threads split the tiles (32 KB): each then reads all
+     * of the copy, half of it written by the other core. [128 x 128] x [128 x 64] (8K floats) took 9.4-10.2, 12.8-13.4
+     * and 15.9-17.5 us at 11%, 34% and 58% of the terms occupied that way against 9.5-9.7, 14.3-16.5 and 18.5-21.9
+     * with the panels split; at 128 columns and more the two ways were within the noise of two runs (Zen 4,
+     * 2026-12-07).
+     */
+    private static final long COPY_BY_TILES = 1 << 13;
+    /**
+     * Most floats of a B read in place for which {@link #overPanels}' threads split the tiles (256 KB), each then
+     * reading all of B rather than its own panels. In training B is a weight that the optimizer has just written, so
+     * each step brings it back into each core's cache: with the MNIST MLP's first layer ([784 x 256], 784 KB) split
+     * by tiles, training at batch 32 ran at 57,500-61,600 examples/s once warm against 63,400-67,900 with the panels
+     * split (five epochs, alternating JVMs, Zen 4, 2026-12-07), though the same product on a B left unchanged took
+     * 41.8-46.0, 109.1-112.7 and 175.1-181.2 us against 45.3-48.4, 113.9-116.7 and 184.7-192.8 at 128 rows and 11%,
+     * 34% and 59% of the terms occupied (three runs against two, a third in a slow spell left out).
+     */
+    private static final long TILES_B = 1 << 16;
+
+    /** The columns of C's panels {@code [p0, p1)} of a transposed B copied out as the rows of {@code b}. */
+    private static void copyColumns(int p0, int p1, int n, int k, Transposed copyOf, Panels b) {
+        int j0 = Math.min(n, p0 * NR);
+        int j1 = Math.min(n, p1 * NR);
+        DirectSgemm.transpose(k, j1 - j0, copyOf.b(), copyOf.off() + j0 * copyOf.cs(), copyOf.rs(), copyOf.cs(),
+                b.rows(), j0, b.ld(), SCRATCH.get().columns);
+    }
+
+    /**
+     * Whether {@link #overPanels}' threads split {@code count} row tiles rather than {@code panels} column panels: when
+     * the largest part's tiles times panels is no larger that way.
+     */
+    private static boolean byTiles(int count, int panels, int threads) {
+        return (long) Math.ceilDiv(count, threads) * panels <= (long) Math.ceilDiv(panels, threads) * count;
+    }
+
+    /**
+     * Row tiles {@code [t0, t1)} of a group of {@code mc} rows, against B's column panels {@code [p0, p1)}, each tile
+     * summed over its list into C from {@code cAt0}.
+     */
+    private static void tiles(SparseLists tiles, int t0, int t1, int p0, int p1, int mc, int n, int k, Panels b,
+                              float[] bias, float[] c, int cAt0, int ldc, boolean accumulate) {
+        float[] rows = b.rows();
+        int origin = b.origin();
+        int ld = b.ld();
+        int panelStride = b.panelStride();
+        Scratch s = SCRATCH.get();
+        int count = Math.ceilDiv(mc, MR);
+        for (int panel = p0; panel < p1; panel++) {
+            int jr = panel * NR;
+            int nr = Math.min(NR, n - jr);
+            int at = origin + panel * panelStride;
+            if (WIDE && panelStride == NR && panel + 1 < p1 && jr + 2 * NR <= n) {
+                // Two whole panels at once, side by side in B's rows: full row tiles in the wide tile, a last short
+                // one panel by panel.
+                int full = Math.min(t1, mc / MR);
+                for (int t = t0; t < full; t++) {
+                    SparseTiles.kernelWide(tiles.list, tiles.values, t * k, tiles.length[t], rows, at, ld, bias, jr, c,
+                            cAt0 + t * MR * ldc + jr, ldc, accumulate);
+                }
+                for (int half = 0; half < 2; half++) {
+                    int jh = jr + half * NR;
+                    for (int t = Math.max(t0, full); t < t1; t++) {
                         int ir = t * MR;
-                        int mr = Math.min(MR, mc - ir);
-                        int cAt = cAt0 + ir * ldc + jr;
-                        if (nr == NR && mr == MR) {
-                            SparseTiles.kernel(tiles, t, k, from, fromAt, fromLd, bias, jr, c, cAt, ldc, accumulate);
-                        } else if (nr == NR) {
-                            // The bias where DirectSgemm puts it for each kind of tile, so the sums round the same way.
-                            SparseTiles.kernel(tiles, t, k, from, fromAt, fromLd, bias, jr, s.tile, 0, NR, false);
-                            Sgemm.copyOut(s.tile, mr, nr, null, 0, c, cAt, ldc, accumulate);
-                        } else {
-                            SparseTiles.kernel(tiles, t, k, from, fromAt, fromLd, null, 0, s.tile, 0, NR, false);
-                            Sgemm.copyOut(s.tile, mr, nr, bias, jr, c, cAt, ldc, accumulate);
-                        }
+                        SparseTiles.kernel(tiles, t, k, rows, at + half * panelStride, ld, bias, jh, s.tile, 0, NR,
+                                false);
+                        Sgemm.copyOut(s.tile, mc - ir, NR, null, 0, c, cAt0 + ir * ldc + jh, ldc, accumulate);
                     }
                 }
-            });
+                panel++;
+                continue;
+            }
+            float[] from = rows;
+            int fromAt = at;
+            int fromLd = ld;
+            if (nr < NR && !b.padded()) {
+                from = s.edgePanel(k, rows, at, ld, nr);
+                fromAt = 0;
+                fromLd = NR;
+            }
+            for (int t = t0; t < t1; t++) {
+                int ir = t * MR;
+                int mr = Math.min(MR, mc - ir);
+                int cAt = cAt0 + ir * ldc + jr;
+                if (nr == NR && mr == MR) {
+                    SparseTiles.kernel(tiles, t, k, from, fromAt, fromLd, bias, jr, c, cAt, ldc, accumulate);
+                } else if (nr == NR) {
+                    // The bias where DirectSgemm puts it for each kind of tile, so the sums round the same way.
+                    SparseTiles.kernel(tiles, t, k, from, fromAt, fromLd, bias, jr, s.tile, 0, NR, false);
+                    Sgemm.copyOut(s.tile, mr, nr, null, 0, c, cAt, ldc, accumulate);
+                } else {
+                    SparseTiles.kernel(tiles, t, k, from, fromAt, fromLd, null, 0, s.tile, 0, NR, false);
+                    Sgemm.copyOut(s.tile, mr, nr, bias, jr, c, cAt, ldc, accumulate);
+                }
+            }
         }
     }
 

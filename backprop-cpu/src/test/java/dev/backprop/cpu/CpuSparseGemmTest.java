@@ -31,14 +31,21 @@ class CpuSparseGemmTest {
     @AfterEach
     void restore() {
         CpuBackend.skipZeros(was);
+        SparseSgemm.everyProduct = false;
     }
     private final SplittableRandom random = new SplittableRandom(5);
 
     /**
-     * The denser of the two densities every path must take: at random places it occupies up to 1 - 0.88^6 = 0.54 of
-     * a 6-row tile's terms, under the 0.65 at which the paths that copy W^T or store C transposed give way.
+     * A density the choice takes for the MNIST MLP's first layer: at random places it occupies up to 1 - 0.88^6 =
+     * 0.54 of a 6-row tile's terms, under the 0.65 at which the paths that copy W^T or store C transposed give way.
      */
     private static final double TAKEN = 0.12;
+
+    /**
+     * The densities the kernels are checked at, each product taken whatever the choice would say ({@link
+     * SparseSgemm#everyProduct}): few terms in each list, some with several rows non-zero, and lists of most terms.
+     */
+    private static final double[] DENSITIES = {0.02, TAKEN, 0.5};
 
     /**
      * {m, n, k}: the MNIST MLP's first layer and its weight gradient, odd sizes (partial row tiles and panels), a bag
@@ -98,9 +105,10 @@ class CpuSparseGemmTest {
     /** A sparse, as a layer's forward: B row-major (NN) and B = W^T through its strides (NT), with and without bias. */
     @Test
     void sparseLeftOperand() {
+        SparseSgemm.everyProduct = true;
         for (int[] s : SHAPES) {
             int m = s[0], n = s[1], k = s[2];
-            for (double density : new double[] {0.02, TAKEN}) {
+            for (double density : DENSITIES) {
                 float[] a = sparse(m, k, density);
                 for (boolean transposedB : new boolean[] {false, true}) {
                     float[] b = dense(k * n);
@@ -127,6 +135,7 @@ class CpuSparseGemmTest {
      */
     @Test
     void sparseLeftOperandAgainstPackedPanels() {
+        SparseSgemm.everyProduct = true;
         for (ZeroSkipping which : new ZeroSkipping[] {ZeroSkipping.ALL, ZeroSkipping.IN_PLACE}) {
             CpuBackend.skipZeros(which);
             for (int[] s : PACKED_SHAPES) {
@@ -185,8 +194,12 @@ class CpuSparseGemmTest {
                 }
             }
         }
+        SparseSgemm.everyProduct = false;
+        CpuBackend.skipZeros(ZeroSkipping.ALL);
         DirectSgemm.Panels w = DirectSgemm.pack(784, 256, dense(784 * 256), 0, 256, 1);
         float[] c = new float[128 * 256];
+        assertTrue(SparseSgemm.gemmPacked(128, sparse(128, 784, TAKEN), 0, 784, w, null, c, 0, 256), "a sparse A");
+        c = new float[128 * 256];
         assertFalse(SparseSgemm.gemmPacked(128, dense(128 * 784), 0, 784, w, null, c, 0, 256), "a dense A");
         CpuBackend.skipZeros(ZeroSkipping.OFF);
         assertFalse(SparseSgemm.gemmPacked(128, sparse(128, 784, TAKEN), 0, 784, w, null, c, 0, 256),
@@ -213,9 +226,10 @@ class CpuSparseGemmTest {
 
     /** TN products over every shape, density and mode, the sparse operand on the left (x^T dy) or right (dy^T x). */
     private void weightGradients(boolean sparseLeft) {
+        SparseSgemm.everyProduct = true;
         for (int[] s : SHAPES) {
             int m = s[0], n = s[1], k = s[2];
-            for (double density : new double[] {0.02, TAKEN}) {
+            for (double density : DENSITIES) {
                 float[] a = sparseLeft ? sparse(k, m, density) : dense(k * m);
                 float[] b = sparseLeft ? dense(k * n) : sparse(k, n, density);
                 for (boolean accumulate : new boolean[] {false, true}) {
@@ -344,6 +358,31 @@ class CpuSparseGemmTest {
             taken(rearranged, 128, 256, 784, byPixel, 784, 1, w, 1, 784, what + "x W^T, W through its strides");
             taken(inPlace, 784, 256, 128, byImage, 1, 784, dy, 256, 1, what + "x^T dy");
             taken(rearranged, 256, 784, 128, dy, 1, 256, byImage, 784, 1, what + "dy^T x");
+        }
+    }
+
+    /**
+     * The occupied terms a product may have grow with C's width, since the lists are a cost its columns share: a
+     * lattice on 40% of the terms (10% of the entries) goes dense where C is 32 columns wide, and is taken where it is
+     * 64 wide with the weight read in place and C stored as it is, 96 wide where W^T is copied or C transposed (at
+     * 64 those two meet their 0.4 at the lattice's 40%, and are not checked).
+     */
+    @Test
+    void aNarrowProductNeedsFewerOccupiedTerms() {
+        float[] byPixel = x(40, false, true);
+        float[] byImage = x(40, true, true);
+        for (int width : new int[] {32, 64, 96}) {
+            float[] w = dense(784 * width);
+            float[] dy = dense(128 * width);
+            boolean inPlace = width >= 64;
+            boolean rearranged = width >= 96;
+            String what = "a lattice on 40% of the terms, " + width + " columns: ";
+            taken(inPlace, 128, width, 784, byPixel, 784, 1, w, width, 1, what + "x W^T, W input-major");
+            taken(inPlace, 784, width, 128, byImage, 1, 784, dy, width, 1, what + "x^T dy");
+            if (width != 64) {
+                taken(rearranged, 128, width, 784, byPixel, 784, 1, w, 1, 784, what + "x W^T, W through its strides");
+                taken(rearranged, width, 784, 128, dy, 1, width, byImage, 784, 1, what + "dy^T x");
+            }
         }
     }
 
