@@ -72,21 +72,34 @@ final class SparseSgemm {
      */
     private static final double MAX_DENSITY = 0.3;
     /**
-     * C's columns per {@link #NARROW_OCCUPIED} of the occupied terms a product may have (or {@link
-     * #NARROW_OCCUPIED_REARRANGED}), up to {@link #MAX_OCCUPIED} ({@link #MAX_OCCUPIED_REARRANGED}): the lists and the
-     * tiles' loads and stores are a cost that a narrow C shares among few columns. Zeros at random places, [128 x k]
-     * times a weight read in place, 4-row tiles, two threads (Zen 4, 2026-12-07, best of seven rounds, two runs): 32
-     * columns at k = 128 0.85-1.04x the dense product at 0.35 occupied and 0.67-0.70x at 0.59; 64 columns at k = 128
-     * and 256 1.29-1.53x at 0.35 and 0.99-1.01x at 0.59; 128 columns at k = 128 1.25-1.27x at 0.58. With W^T copied,
-     * 32 columns at k = 128 1.02-1.22x at 0.11 and 0.77-0.81x at 0.35, 64 at k = 128 1.41-1.54x at 0.11, 1.01-1.11x
-     * at 0.34 and 0.75-0.85x at 0.58.
+     * C's columns per {@link #NARROW_OCCUPIED_IN_PLACE} (or {@link #NARROW_OCCUPIED}) of the tiles' terms occupied
+     * that a product may have, up to {@link #MAX_OCCUPIED} ({@link #MAX_OCCUPIED_REARRANGED}): the lists and the tiles'
+     * loads and stores are a cost that a narrow C shares among few columns. Zeros at random places, 4-row tiles, two
+     * threads, best of seven rounds, two runs (Zen 4, 2026-12-07), the skipping's speed-up over the dense product:
+     * <ul>
+     *   <li>[128 x k] times a weight read in place: 32 columns at k = 128 0.85-1.04x at 0.35 occupied and 0.67-0.70x
+     *   at 0.59; 64 columns at k = 128 and 256 1.29-1.53x at 0.35 and 0.99-1.01x at 0.59; 128 columns at k = 128
+     *   1.25-1.27x at 0.58.</li>
+     *   <li>W^T copied: 32 columns at k = 128 1.02-1.22x at 0.11 and 0.77-0.81x at 0.35; 64 1.41-1.54x at 0.11,
+     *   1.01-1.11x at 0.34 and 0.75-0.85x at 0.58.</li>
+     *   <li>x^T dy (x [128 x 256] and [128 x 784], C as wide as dy): 32 columns 1.29-1.43x at 0.11 and 0.72-0.79x at
+     *   0.34; 64 1.10-1.21x at 0.34 and 0.72-0.80x at 0.59; 128 1.53-1.66x at 0.34 and 1.00-1.10x at 0.59; 256
+     *   1.24-1.36x at 0.59.</li>
+     *   <li>dy^T x (the same x, C^T as wide as dy): 32 columns 1.03-1.51x at 0.11 and 0.70-0.81x at 0.34; 64
+     *   0.81-1.11x at 0.34; 128 0.90-1.53x at 0.34 and 0.74-1.00x at 0.59; 256 1.05-1.22x at 0.59.</li>
+     * </ul>
      */
     private static final int NARROW_COLUMNS = 32;
-    /** {@link #NARROW_COLUMNS}' share of the occupied terms where B is read in place and C stored as it is. */
-    private static final double NARROW_OCCUPIED = 0.3;
-    /** {@link #NARROW_COLUMNS}' share where W^T is copied or C stored transposed. */
-    private static final double NARROW_OCCUPIED_REARRANGED = 0.2;
-    /** Terms of tiles sampled to estimate how many are occupied, and entries to estimate the share of non-zeros: 2^8. */
+    /** {@link #NARROW_COLUMNS}' share of the occupied terms for tiles of A's rows against a B read in place. */
+    private static final double NARROW_OCCUPIED_IN_PLACE = 0.3;
+    /**
+     * {@link #NARROW_COLUMNS}' share in the other layouts: W^T copied first, or tiles of the sparse operand's columns
+     * (a weight gradient), whose lists take a strided scan to make.
+     */
+    private static final double NARROW_OCCUPIED = 0.15;
+    /**
+     * Terms of tiles sampled to estimate how many are occupied, and entries to estimate the share of non-zeros: 2^8.
+     */
     private static final int SAMPLE_BITS = 8;
     private static final int SAMPLES = 1 << SAMPLE_BITS;
     /** Fewest rows and columns of C, and terms per sum, for which the path is tried. */
@@ -127,8 +140,9 @@ final class SparseSgemm {
     static volatile ZeroSkipping skipping = ZeroSkipping.fromProperty(DEFAULT);
 
     /**
-     * Whether every product whose sizes and layout suit is taken, whatever its operand's samples say: for the kernels'
-     * tests, and to time the path on operands it would decline.
+     * Whether every product whose sizes and layout suit, and whose operand has few enough non-zero entries ({@link
+     * #MAX_DENSITY}: which operand is the sparse one), is taken whatever the share of its tiles' terms occupied and
+     * C's width: for the kernels' tests, and to time the path on products it would decline.
      */
     static volatile boolean everyProduct;
 
@@ -151,16 +165,18 @@ final class SparseSgemm {
         }
         boolean rearranging = which == ZeroSkipping.ALL;   // W^T's columns copied as rows, tiles stored transposed
         if (aCs == 1 && (bCs == 1 || (rearranging && (long) k * n <= MAX_COPY))
-                && sparse(a, aOff, m, aRs, k, 1, MR, maxOccupied(n, bCs != 1))) {
+                && sparse(a, aOff, m, aRs, k, 1, MR, bCs == 1 ? maxOccupied(n, NARROW_OCCUPIED_IN_PLACE, MAX_OCCUPIED)
+                : maxOccupied(n, NARROW_OCCUPIED, MAX_OCCUPIED_REARRANGED))) {
             sparseA(m, n, k, a, aOff, aRs, b, bOff, bRs, bCs, bias, c, cOff, ldc, accumulate);
             return true;
         }
         if (bCs == 1 && aRs == 1 && bias == null) {
-            if (rearranging && sparse(b, bOff, n, 1, k, bRs, MR, maxOccupied(m, true))) {
+            if (rearranging && sparse(b, bOff, n, 1, k, bRs, MR,
+                    maxOccupied(m, NARROW_OCCUPIED, MAX_OCCUPIED_REARRANGED))) {
                 sparseB(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate);
                 return true;
             }
-            if (sparse(a, aOff, m, 1, k, aCs, MR, maxOccupied(n, false))) {
+            if (sparse(a, aOff, m, 1, k, aCs, MR, maxOccupied(n, NARROW_OCCUPIED, MAX_OCCUPIED))) {
                 // A sparse and given transposed (x^T dy, the weight gradient of a weight stored input-major)
                 sparseColumns(m, n, k, a, aOff, aCs, b, bOff, bRs, c, cOff, ldc, accumulate, false);
                 return true;
@@ -170,12 +186,12 @@ final class SparseSgemm {
     }
 
     /**
-     * The largest share of the tiles' terms occupied for which a product whose C is {@code width} columns wide goes
-     * this way ({@link #NARROW_COLUMNS}), {@code rearranged} where W^T is copied or C stored transposed.
+     * The largest share of the tiles' terms occupied for which a product whose C (or C^T, where it is stored
+     * transposed) is {@code width} columns wide goes this way: {@code narrow} for each {@link #NARROW_COLUMNS} columns,
+     * up to {@code most}.
      */
-    private static double maxOccupied(int width, boolean rearranged) {
-        double share = (rearranged ? NARROW_OCCUPIED_REARRANGED : NARROW_OCCUPIED) * width / NARROW_COLUMNS;
-        return Math.min(rearranged ? MAX_OCCUPIED_REARRANGED : MAX_OCCUPIED, share);
+    private static double maxOccupied(int width, double narrow, double most) {
+        return Math.min(most, narrow * width / NARROW_COLUMNS);
     }
 
     /**
@@ -186,8 +202,8 @@ final class SparseSgemm {
      */
     private static boolean sparse(float[] x, int off, int lines, int lineStride, int terms, int termStride,
                                   int height, double maxOccupied) {
-        return everyProduct || fewNonZeros(x, off, lines, lineStride, terms, termStride)
-                && fewOccupied(x, off, lines, lineStride, terms, termStride, height, maxOccupied);
+        return fewNonZeros(x, off, lines, lineStride, terms, termStride)
+                && (everyProduct || fewOccupied(x, off, lines, lineStride, terms, termStride, height, maxOccupied));
     }
 
     /**
@@ -196,9 +212,6 @@ final class SparseSgemm {
      * that share.
      */
     private static boolean fewNonZeros(float[] x, int off, int lines, int lineStride, int terms, int termStride) {
-        if (everyProduct) {
-            return true;
-        }
         int most = (int) (MAX_DENSITY * SAMPLES);
         int nonZero = 0;
         for (int t = 0; t < SAMPLES; t++) {
@@ -260,7 +273,8 @@ final class SparseSgemm {
         int k = b.rows();
         boolean rows = m <= DirectSgemm.DOT_ROWS;
         if (skipping == ZeroSkipping.OFF || n < MIN_SIZE || k < MIN_SIZE || !(rows
-                ? fewNonZeros(a, aOff, m, aRs, k, 1) : sparse(a, aOff, m, aRs, k, 1, MR, maxOccupied(n, false)))) {
+                ? fewNonZeros(a, aOff, m, aRs, k, 1)
+                : sparse(a, aOff, m, aRs, k, 1, MR, maxOccupied(n, NARROW_OCCUPIED_IN_PLACE, MAX_OCCUPIED)))) {
             return false;
         }
         if (rows) {
