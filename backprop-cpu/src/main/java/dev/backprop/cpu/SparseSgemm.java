@@ -216,12 +216,20 @@ final class SparseSgemm {
         int nonZero = 0;
         for (int t = 0; t < SAMPLES; t++) {
             int line = (int) ((long) t * lines >>> SAMPLE_BITS);
-            int term = (int) (((t + 1) * 0x9E3779B1L & 0xFFFFFFFFL) * terms >>> 32);   // a hash scaled, not divided
+            int term = sampledTerm(t, terms);
             if (x[off + line * lineStride + term * termStride] != 0f && ++nonZero > most) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * The term of sample t among {@code terms}: a multiplicative hash of t scaled to the range (not divided), so the
+     * samples spread over the terms and are the same on every call.
+     */
+    private static int sampledTerm(int t, int terms) {
+        return (int) (((t + 1) * 0x9E3779B1L & 0xFFFFFFFFL) * terms >>> 32);
     }
 
     /**
@@ -239,7 +247,7 @@ final class SparseSgemm {
         for (int t = 0; t < SAMPLES; t++) {
             int first = (int) (t * tiles >>> SAMPLE_BITS) * height;
             int last = Math.min(lines, first + height);
-            int term = (int) (((t + 1) * 0x9E3779B1L & 0xFFFFFFFFL) * terms >>> 32);   // a hash scaled, not divided
+            int term = sampledTerm(t, terms);
             int at = off + term * termStride;
             for (int line = first; line < last; line++) {
                 if (x[at + line * lineStride] != 0f) {
@@ -467,7 +475,6 @@ final class SparseSgemm {
         int ld = b.ld();
         int panelStride = b.panelStride();
         Scratch s = SCRATCH.get();
-        int count = Math.ceilDiv(mc, MR);
         for (int panel = p0; panel < p1; panel++) {
             int jr = panel * NR;
             int nr = Math.min(NR, n - jr);
