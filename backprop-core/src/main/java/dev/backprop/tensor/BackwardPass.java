@@ -10,7 +10,9 @@ import java.util.Map;
  * Reverse-mode differentiation: orders the graph behind a root tensor topologically, then walks
  * it from the root back to the leaves, applying each node's gradient rule (the chain rule) and
  * summing the gradients that reach a tensor along different paths. Leaves receive their sum in
- * {@link Tensor#grad()}.
+ * {@link Tensor#grad()}. Inside a {@link StepMemory} step, each gradient's buffer is given back as soon as
+ * the rule it feeds has run, so the gradients of a long chain take turns in a few buffers that stay in the
+ * cache, rather than each writing a buffer last touched a step ago.
  */
 final class BackwardPass {
     private BackwardPass() {
@@ -18,6 +20,7 @@ final class BackwardPass {
 
     static void run(Tensor root, Tensor rootGrad, boolean retainGraph) {
         List<Tensor> order = topologicalOrder(root);
+        int mark = StepMemory.mark();
         Map<Tensor, Tensor> pending = new IdentityHashMap<>();
         pending.put(root, rootGrad);
         boolean outer = AnomalyDetection.backward(true);
@@ -37,14 +40,19 @@ final class BackwardPass {
                 if (!retainGraph) {
                     node.release();
                 }
-                propagate(node, inputGrads, pending);
+                propagate(node, inputGrads, pending, mark);
+                if (!node.holdsGradient()) {
+                    // Read for the last time: its buffer goes to the next gradient of its length, still in cache.
+                    // The gradients still to be summed or used are all in pending (the leaves' are copied).
+                    StepMemory.giveBackGradient(g, pending.values(), mark);
+                }
             }
         } finally {
             AnomalyDetection.backward(outer);
         }
     }
 
-    private static void propagate(Node node, Tensor[] inputGrads, Map<Tensor, Tensor> pending) {
+    private static void propagate(Node node, Tensor[] inputGrads, Map<Tensor, Tensor> pending, int mark) {
         if (inputGrads.length != node.inputs.length) {
             throw new AssertionError("Backprop bug: gradient rule of '" + node.op + "' returned "
                     + inputGrads.length + " gradients for " + node.inputs.length + " inputs");
@@ -66,9 +74,24 @@ final class BackwardPass {
             }
             if (input.gradFn() == null) {
                 input.accumulateGrad(gj);
-            } else {
-                pending.merge(input, gj, Tensor::add);
+                continue;
             }
+            Tensor before = pending.get(input);
+            if (before == null) {
+                pending.put(input, gj);
+                continue;
+            }
+            // Two paths meet: their sum replaces both, read for the last time unless this rule's later
+            // gradients are one of them (a rule may return one tensor for two inputs).
+            pending.put(input, before.add(gj));
+            List<Tensor> live = new ArrayList<>(pending.values());
+            for (int later = j + 1; later < inputGrads.length; later++) {
+                if (inputGrads[later] != null) {
+                    live.add(inputGrads[later]);
+                }
+            }
+            StepMemory.giveBackGradient(before, live, mark);
+            StepMemory.giveBackGradient(gj, live, mark);
         }
     }
 

@@ -56,7 +56,8 @@ public interface CustomOp {
         // Backward reads the inputs and the output: changing one in place before it runs is refused.
         Tensor[] saved = java.util.stream.Stream.concat(java.util.stream.Stream.of(output), Arrays.stream(in))
                 .filter(java.util.Objects::nonNull).toArray(Tensor[]::new);
-        return Graph.op(op.name(), output, in).saves(saved).backward(g -> {
+        // Your rule may keep gradOutput (in a field, a list of seen gradients): backward leaves its buffer alone.
+        return Graph.op(op.name(), output, in).saves(saved).holdsGradient().backward(g -> {
             Tensor[] grads = op.backward(g, output, in.clone());
             if (grads == null || grads.length != in.length) {
                 throw new IllegalStateException("custom op '" + op.name() + "': backward returned "

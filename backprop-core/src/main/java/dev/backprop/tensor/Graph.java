@@ -44,6 +44,7 @@ final class Graph {
         private final Tensor output;
         private final Tensor[] inputs;
         private Tensor[] saved = NONE;
+        private boolean holdsGradient;
 
         private Recording(String op, Tensor output, Tensor[] inputs) {
             this.op = op;
@@ -75,6 +76,15 @@ final class Graph {
             return this;
         }
 
+        /**
+         * Marks the rule as one that may keep the gradient it is given after it returns (a user's rule), which
+         * backward then leaves in its buffer rather than giving that back to the step for the next gradient.
+         */
+        Recording holdsGradient() {
+            this.holdsGradient = true;
+            return this;
+        }
+
         /** Attaches {@code fn} as the output's gradient rule (if any input needs one) and returns the output. */
         Tensor backward(BackwardFn fn) {
             String where = AnomalyDetection.place(inputs);   // null unless anomaly detection is on
@@ -82,7 +92,7 @@ final class Graph {
                 AnomalyDetection.checkForward(op, output, inputs, where);
             }
             if (needsGrad(inputs)) {
-                Node node = new Node(op, inputs, saved, fn);
+                Node node = new Node(op, inputs, saved, fn, holdsGradient);
                 node.where = where;
                 output.attach(node);
             }

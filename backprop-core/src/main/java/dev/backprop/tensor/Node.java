@@ -10,6 +10,11 @@ final class Node {
     final Tensor[] inputs;
     /** Where the op ran ("in features.3 (Conv2d)"), recorded while anomaly detection is on; else null. */
     String where;
+    /**
+     * Whether the rule may hold on to the gradient it is given past its return (a user's {@link CustomOp}), so that
+     * backward must not give that gradient's buffer back; the library's own rules do not.
+     */
+    private final boolean holdsGradient;
     private BackwardFn fn;
     private Tensor[] saved;
     private int[] savedVersions;
@@ -17,8 +22,9 @@ final class Node {
     private final StepMemory memory;
     private final int generation;
 
-    Node(String op, Tensor[] inputs, Tensor[] saved, BackwardFn fn) {
+    Node(String op, Tensor[] inputs, Tensor[] saved, BackwardFn fn, boolean holdsGradient) {
         this.op = op;
+        this.holdsGradient = holdsGradient;
         this.memory = StepMemory.current();
         this.generation = memory == null ? 0 : memory.generation();
         this.inputs = inputs;
@@ -28,6 +34,10 @@ final class Node {
         for (int i = 0; i < saved.length; i++) {
             savedVersions[i] = saved[i].storage.version();
         }
+    }
+
+    boolean holdsGradient() {
+        return holdsGradient;
     }
 
     boolean isReleased() {

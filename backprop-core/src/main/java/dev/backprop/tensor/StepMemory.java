@@ -16,7 +16,10 @@ import java.util.Map;
  * one of the same length is free, else new ones. Closing the scope returns every buffer taken
  * in it, so a training loop that repeats the same step reuses the same buffers instead of
  * allocating (and the collector reclaiming) a step's worth of arrays each time. Buffers left free
- * through a whole step are dropped, so the memory holds one step's working set.
+ * through a whole step are dropped, so the memory holds one step's working set. Within a step,
+ * backward gives each gradient's buffer back once the rule it feeds has run (a gradient computed by
+ * that backward, read by no other pending gradient and fed to a rule of the library's own), so the
+ * next gradient of that length writes a buffer still in the cache.
  *
  * <pre>{@code
  * StepMemory memory = new StepMemory();
@@ -62,6 +65,8 @@ public final class StepMemory {
      * first; older ones follow {@link Storage#sameBuffer}; a tensor and its views share one).
      */
     private final IdentityHashMap<float[], Storage> takenNow = new IdentityHashMap<>();
+    /** Where in {@link #taken} each buffer of the open step was last taken. */
+    private final IdentityHashMap<float[], Integer> takenAt = new IdentityHashMap<>();
     private static final Storage NO_STORAGE = new Storage(new float[0]);
     /** Buffers given back during the open step ({@link Scope#giveBack}), in order; those still free are kept for the next step. */
     private final List<float[]> givenBack = new ArrayList<>();
@@ -191,24 +196,7 @@ public final class StepMemory {
          */
         public boolean giveBack(Tensor t, Iterable<Tensor> live) {
             checkOpen("giveBack");
-            float[] a = t.storage.raw();
-            if (t.storage.isRecycled() || !takenNow.containsKey(a)) {
-                return false;
-            }
-            for (Tensor l : live) {
-                if (l.storage.raw() == a) {
-                    return false;
-                }
-            }
-            recycleAll(takenNow.remove(a));
-            t.storage.recycle();
-            if (poisonOnRecycle) {
-                Arrays.fill(a, Float.NaN);
-            }
-            free.computeIfAbsent(a.length, n -> new ArrayDeque<>()).push(a);
-            givenBack.add(a);
-            givenBackNow.put(a, Boolean.TRUE);
-            return true;
+            return StepMemory.this.giveBack(t, live);
         }
 
         /**
@@ -234,6 +222,52 @@ public final class StepMemory {
         }
     }
 
+    /** {@link Scope#giveBack}'s work, for a step known to be open on this thread. */
+    private boolean giveBack(Tensor t, Iterable<Tensor> live) {
+        float[] a = t.storage.raw();
+        if (t.storage.isRecycled() || !takenNow.containsKey(a)) {
+            return false;
+        }
+        for (Tensor l : live) {
+            if (l.storage.raw() == a) {
+                return false;
+            }
+        }
+        recycleAll(takenNow.remove(a));
+        t.storage.recycle();
+        if (poisonOnRecycle) {
+            Arrays.fill(a, Float.NaN);
+        }
+        free.computeIfAbsent(a.length, n -> new ArrayDeque<>()).push(a);
+        givenBack.add(a);
+        givenBackNow.put(a, Boolean.TRUE);
+        return true;
+    }
+
+    /**
+     * Where a backward pass starts: buffers taken from here on in the open step are that pass's own (the
+     * gradients its rules compute); -1 when no step is open on this thread.
+     */
+    static int mark() {
+        StepMemory m = OPEN.get();
+        return m == null ? -1 : m.taken.size();
+    }
+
+    /**
+     * Gives back gradient {@code t} once backward has run the rule it feeds, so the next gradient of its length
+     * takes the buffer while it is still in the cache (as {@link Scope#giveBack} does, and on its conditions),
+     * if its buffer was taken since {@code mark} ({@link #mark}): a gradient that is a forward value, a view of
+     * one, or the caller's seed gradient, taken before backward began, stays.
+     */
+    static boolean giveBackGradient(Tensor t, Iterable<Tensor> live, int mark) {
+        StepMemory m = OPEN.get();
+        if (m == null || mark < 0) {
+            return false;
+        }
+        Integer at = m.takenAt.get(t.storage.raw());
+        return at != null && at >= mark && m.giveBack(t, live);
+    }
+
     private void recycle() {
         Map<Integer, ArrayDeque<float[]>> next = new HashMap<>();
         for (float[] a : taken) {
@@ -255,6 +289,7 @@ public final class StepMemory {
         free = next;   // what stayed free through the whole step is dropped
         taken.clear();
         takenNow.clear();
+        takenAt.clear();
         givenBack.clear();
         givenBackNow.clear();
         generation++;
@@ -324,6 +359,7 @@ public final class StepMemory {
             }
         }
         givenBackNow.remove(a);
+        takenAt.put(a, taken.size());
         taken.add(a);
         takenNow.put(a, NO_STORAGE);
         return a;
