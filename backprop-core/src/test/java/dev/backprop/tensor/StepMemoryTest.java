@@ -210,6 +210,26 @@ class StepMemoryTest {
     }
 
     @Test
+    void aGraphKeptForASecondBackwardGivesTheSameGradientsAgain() {
+        // The first pass gives its gradients back; the saved forward values the second pass reads are not among them.
+        StepMemory memory = StepMemory.poisoning();
+        Generator gen = new Generator(9);
+        Tensor x = Tensor.randn(gen, 1024).mul(0.1f).setRequiresGrad(true);
+        Tensor c = Tensor.randn(gen, 1024);
+        try (StepMemory.Scope step = memory.open()) {
+            Tensor loss = x.mul(c).exp().mul(c).tanh().sum();
+            loss.backward(Tensor.scalar(1f), true);
+            float[] once = x.grad().toFloatArray();
+            loss.backward(Tensor.scalar(1f), false);
+            float[] twice = x.grad().toFloatArray();
+            for (int j = 0; j < once.length; j++) {
+                assertTrue(Float.isFinite(once[j]), "x.grad[" + j + "] after one pass: " + once[j]);
+                assertEquals(2 * once[j], twice[j], 1e-6f * Math.max(1, Math.abs(once[j])), "x.grad[" + j + "] after two");
+            }
+        }
+    }
+
+    @Test
     void aCustomRuleMayKeepTheGradientItIsGiven() {
         java.util.List<Tensor> seen = new java.util.ArrayList<>();
         CustomOp twice = new CustomOp() {
