@@ -84,15 +84,23 @@ final class BackwardPass {
             // Two paths meet: their sum replaces both, read for the last time unless this rule's later
             // gradients are one of them (a rule may return one tensor for two inputs).
             pending.put(input, before.add(gj));
-            List<Tensor> live = new ArrayList<>(pending.values());
-            for (int later = j + 1; later < inputGrads.length; later++) {
-                if (inputGrads[later] != null) {
-                    live.add(inputGrads[later]);
-                }
+            if (!readLater(before, inputGrads, j + 1)) {
+                StepMemory.giveBackGradient(before, pending.values(), mark);
             }
-            StepMemory.giveBackGradient(before, live, mark);
-            StepMemory.giveBackGradient(gj, live, mark);
+            if (!readLater(gj, inputGrads, j + 1)) {
+                StepMemory.giveBackGradient(gj, pending.values(), mark);
+            }
         }
+    }
+
+    /** Whether one of the rule's gradients from index {@code from} on lies in t's buffer. */
+    private static boolean readLater(Tensor t, Tensor[] grads, int from) {
+        for (int i = from; i < grads.length; i++) {
+            if (grads[i] != null && grads[i].storage.raw() == t.storage.raw()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A tensor of the depth-first walk, and the index of the next of its node's inputs to visit. */
