@@ -20,7 +20,7 @@ final class BackwardPass {
 
     static void run(Tensor root, Tensor rootGrad, boolean retainGraph) {
         List<Tensor> order = topologicalOrder(root);
-        int mark = StepMemory.mark();
+        boolean giving = StepMemory.beginBackward();
         Map<Tensor, Tensor> pending = new IdentityHashMap<>();
         pending.put(root, rootGrad);
         boolean outer = AnomalyDetection.backward(true);
@@ -40,11 +40,11 @@ final class BackwardPass {
                 if (!retainGraph) {
                     node.release();
                 }
-                propagate(node, inputGrads, pending, mark);
-                if (!node.holdsGradient()) {
+                propagate(node, inputGrads, pending, giving);
+                if (giving && !node.holdsGradient()) {
                     // Read for the last time: its buffer goes to the next gradient of its length, still in cache.
                     // The gradients still to be summed or used are all in pending (the leaves' are copied).
-                    StepMemory.giveBackGradient(g, pending.values(), mark);
+                    StepMemory.giveBackGradient(g, pending.values());
                 }
             }
         } finally {
@@ -52,7 +52,7 @@ final class BackwardPass {
         }
     }
 
-    private static void propagate(Node node, Tensor[] inputGrads, Map<Tensor, Tensor> pending, int mark) {
+    private static void propagate(Node node, Tensor[] inputGrads, Map<Tensor, Tensor> pending, boolean giving) {
         if (inputGrads.length != node.inputs.length) {
             throw new AssertionError("Backprop bug: gradient rule of '" + node.op + "' returned "
                     + inputGrads.length + " gradients for " + node.inputs.length + " inputs");
@@ -84,11 +84,11 @@ final class BackwardPass {
             // Two paths meet: their sum replaces both, read for the last time unless this rule's later
             // gradients are one of them (a rule may return one tensor for two inputs).
             pending.put(input, before.add(gj));
-            if (!readLater(before, inputGrads, j + 1)) {
-                StepMemory.giveBackGradient(before, pending.values(), mark);
+            if (giving && !readLater(before, inputGrads, j + 1)) {
+                StepMemory.giveBackGradient(before, pending.values());
             }
-            if (!readLater(gj, inputGrads, j + 1)) {
-                StepMemory.giveBackGradient(gj, pending.values(), mark);
+            if (giving && !readLater(gj, inputGrads, j + 1)) {
+                StepMemory.giveBackGradient(gj, pending.values());
             }
         }
     }

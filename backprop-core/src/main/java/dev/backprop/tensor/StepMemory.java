@@ -65,8 +65,11 @@ public final class StepMemory {
      * first; older ones follow {@link Storage#sameBuffer}; a tensor and its views share one).
      */
     private final IdentityHashMap<float[], Storage> takenNow = new IdentityHashMap<>();
-    /** Where in {@link #taken} each buffer of the open step was last taken. */
-    private final IdentityHashMap<float[], Integer> takenAt = new IdentityHashMap<>();
+    /**
+     * The buffers taken since the latest backward pass of the open step began ({@link #beginBackward}): a set, its
+     * values all {@code TRUE}, so that recording a take allocates nothing (a position would box an Integer past 127).
+     */
+    private final IdentityHashMap<float[], Boolean> takenInBackward = new IdentityHashMap<>();
     private static final Storage NO_STORAGE = new Storage(new float[0]);
     /** Buffers given back during the open step ({@link Scope#giveBack}), in order; those still free are kept for the next step. */
     private final List<float[]> givenBack = new ArrayList<>();
@@ -245,27 +248,29 @@ public final class StepMemory {
     }
 
     /**
-     * Where a backward pass starts: buffers taken from here on in the open step are that pass's own (the
-     * gradients its rules compute); -1 when no step is open on this thread.
+     * A backward pass begins: from here on, the buffers taken in the open step are that pass's own (the gradients
+     * its rules compute). Returns whether a step is open on this thread, so that the pass gives gradients back
+     * ({@link #giveBackGradient}). A pass run inside another's rule begins again: the outer pass then counts as its own
+     * only what was taken since, fewer than it could, never a buffer from before it began.
      */
-    static int mark() {
+    static boolean beginBackward() {
         StepMemory m = OPEN.get();
-        return m == null ? -1 : m.taken.size();
+        if (m == null) {
+            return false;
+        }
+        m.takenInBackward.clear();
+        return true;
     }
 
     /**
      * Gives back gradient {@code t} once backward has run the rule it feeds, so the next gradient of its length
      * takes the buffer while it is still in the cache (as {@link Scope#giveBack} does, and on its conditions),
-     * if its buffer was taken since {@code mark} ({@link #mark}): a gradient that is a forward value, a view of
-     * one, or the caller's seed gradient, taken before backward began, stays.
+     * if its buffer was taken since the backward pass began ({@link #beginBackward}): a gradient that is a forward
+     * value, a view of one, or the caller's seed gradient, taken before, stays.
      */
-    static boolean giveBackGradient(Tensor t, Iterable<Tensor> live, int mark) {
+    static boolean giveBackGradient(Tensor t, Iterable<Tensor> live) {
         StepMemory m = OPEN.get();
-        if (m == null || mark < 0) {
-            return false;
-        }
-        Integer at = m.takenAt.get(t.storage.raw());
-        return at != null && at >= mark && m.giveBack(t, live);
+        return m != null && m.takenInBackward.containsKey(t.storage.raw()) && m.giveBack(t, live);
     }
 
     private void recycle() {
@@ -289,7 +294,7 @@ public final class StepMemory {
         free = next;   // what stayed free through the whole step is dropped
         taken.clear();
         takenNow.clear();
-        takenAt.clear();
+        takenInBackward.clear();
         givenBack.clear();
         givenBackNow.clear();
         generation++;
@@ -359,7 +364,7 @@ public final class StepMemory {
             }
         }
         givenBackNow.remove(a);
-        takenAt.put(a, taken.size());
+        takenInBackward.put(a, Boolean.TRUE);
         taken.add(a);
         takenNow.put(a, NO_STORAGE);
         return a;
