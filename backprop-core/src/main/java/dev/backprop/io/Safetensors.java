@@ -78,8 +78,9 @@ public final class Safetensors {
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long headerLength = buf.getLong(0);
         if (headerLength < 2 || headerLength > MAX_HEADER || headerLength > bytes.length - 8L) {
-            throw new CorruptFileException(name + ": header length " + headerLength + " is impossible for a file of "
-                    + bytes.length + " bytes (expected 2.." + Math.min(MAX_HEADER, bytes.length - 8L) + ")");
+            throw new CorruptFileException(name + " is not a safetensors file (the format of Backprop's models,"
+                    + " checkpoints and weights): its first 8 bytes give a header length of " + headerLength
+                    + ", where a file of " + bytes.length + " bytes allows 2.." + Math.min(MAX_HEADER, bytes.length - 8L));
         }
         String headerText = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
         Object parsed;
