@@ -118,6 +118,18 @@ public interface Backend {
     }
 
     /**
+     * {@code dst[dstOffset + i] = (src[srcOffset + i] & 0xff) / divisor} for i below length: unsigned bytes (a dataset's
+     * pixels) as floats, each the float division IEEE 754 rounds (for 255, bit for bit what dividing the whole set up
+     * front gives). This default is the reference; a backend may convert and divide a vector at a time, with the same
+     * bits.
+     */
+    default void bytesToFloats(byte[] src, int srcOffset, float divisor, float[] dst, int dstOffset, int length) {
+        for (int i = 0; i < length; i++) {
+            dst[dstOffset + i] = (src[srcOffset + i] & 0xff) / divisor;
+        }
+    }
+
+    /**
      * 2-D convolution {@code y = conv(x, w) + bias} over contiguous {@code x [N, C, H, W]},
      * {@code w [O, C/groups, kH, kW]} and {@code bias [O]} (may be null), writing {@code y [N, O, Ho, Wo]};
      * {@code g} gives the shapes, stride, padding, dilation and groups.

@@ -7,16 +7,18 @@ import java.util.Arrays;
 
 /**
  * Examples kept as one unsigned byte per value (pixels 0..255), a quarter of their size as floats,
- * and turned into floats only a batch at a time through a 256-entry table (for MNIST, {@code b / 255f},
- * bit for bit what dividing the whole set up front gave). A subset is an index list into the same
- * bytes, so splitting a training set into train and validation parts copies nothing.
+ * and turned into floats only a batch at a time, each byte divided by the set's divisor (for MNIST,
+ * {@code b / 255f}, bit for bit what dividing the whole set up front gave) by the backend's
+ * {@link Backend#bytesToFloats}. A subset is an index list into the same bytes, so splitting a
+ * training set into train and validation parts copies nothing.
  */
 final class ByteRows {
     private final byte[] data;
     private final int rowLength;
     /** The rows of {@code data} in this set's order; null for all of them in order. */
     private final int[] rows;
-    private final float[] table;
+    /** What each byte is divided by. */
+    private final float divisor;
     /** One example's shape, e.g. {@code [1, 28, 28]}. */
     private final int[] example;
     /** Values from which a batch is decoded in parallel parts: 32,768 bytes in, 128 KB of floats out. */
@@ -25,8 +27,8 @@ final class ByteRows {
     @SuppressWarnings("unused")
     private static int touchSink;
 
-    ByteRows(byte[] data, int[] example, float[] table) {
-        this(data, rowLength(example), null, table, example);
+    ByteRows(byte[] data, int[] example, float divisor) {
+        this(data, rowLength(example), null, divisor, example);
         if (rowLength == 0) {
             throw new IllegalArgumentException("ByteRows: examples of shape " + Arrays.toString(example)
                     + " have no values; each example needs at least one");
@@ -35,16 +37,16 @@ final class ByteRows {
             throw new IllegalArgumentException("ByteRows: " + data.length + " bytes are not a whole number of examples of "
                     + Arrays.toString(example));
         }
-        if (table.length != 256) {
-            throw new IllegalArgumentException("ByteRows: the decoding table needs 256 entries, got " + table.length);
+        if (!(divisor != 0 && Float.isFinite(divisor))) {
+            throw new IllegalArgumentException("ByteRows: the divisor must be finite and non-zero, got " + divisor);
         }
     }
 
-    private ByteRows(byte[] data, int rowLength, int[] rows, float[] table, int[] example) {
+    private ByteRows(byte[] data, int rowLength, int[] rows, float divisor, int[] example) {
         this.data = data;
         this.rowLength = rowLength;
         this.rows = rows;
-        this.table = table;
+        this.divisor = divisor;
         this.example = example.clone();
     }
 
@@ -54,15 +56,6 @@ final class ByteRows {
             n *= d;
         }
         return n;
-    }
-
-    /** The table that maps a byte {@code b} to {@code b / divisor}, rounded as float division rounds. */
-    static float[] divideBy(float divisor) {
-        float[] t = new float[256];
-        for (int b = 0; b < 256; b++) {
-            t[b] = b / divisor;
-        }
-        return t;
     }
 
     int size() {
@@ -79,7 +72,7 @@ final class ByteRows {
             throw new IllegalArgumentException("ByteRows: examples of " + Arrays.toString(example) + " cannot be viewed as "
                     + Arrays.toString(newExample));
         }
-        return new ByteRows(data, rowLength, rows, table, newExample);
+        return new ByteRows(data, rowLength, rows, divisor, newExample);
     }
 
     /** The examples at {@code indices} of this set, sharing its bytes. */
@@ -93,7 +86,7 @@ final class ByteRows {
             }
             picked[i] = rows == null ? k : rows[k];
         }
-        return new ByteRows(data, rowLength, picked, table, example);
+        return new ByteRows(data, rowLength, picked, divisor, example);
     }
 
     /** Examples {@code from .. from + count} as floats {@code [count, example...]}. */
@@ -139,11 +132,7 @@ final class ByteRows {
                 for (int i = first; i < end; i++) {
                     int k = indexOf.applyAsInt(i);
                     int row = rows == null ? k : rows[k];
-                    int src = row * rowLength;
-                    int dst = i * rowLength;
-                    for (int j = 0; j < rowLength; j++) {
-                        out[dst + j] = table[data[src + j] & 0xff];
-                    }
+                    backend.bytesToFloats(data, row * rowLength, divisor, out, i * rowLength, rowLength);
                 }
             });
         }, shape);

@@ -66,7 +66,7 @@ public final class Dataset {
             throw new IllegalArgumentException("dataset '" + name + "': the divisor must be finite and non-zero, got "
                     + divisor);
         }
-        return new Dataset(name, null, new ByteRows(values, example, ByteRows.divideBy(divisor)), targets, classNames);
+        return new Dataset(name, null, new ByteRows(values, example, divisor), targets, classNames);
     }
 
     public String name() {

@@ -479,6 +479,12 @@ public final class CpuBackend implements Backend {
                 table * (part + 1) / parts));
     }
 
+    /** A vector at a time on the calling thread; the caller (a batch being decoded) splits its rows among threads. */
+    @Override
+    public void bytesToFloats(byte[] src, int srcOffset, float divisor, float[] dst, int dstOffset, int length) {
+        VectorLoops.bytesToFloats(src, srcOffset, divisor, dst, dstOffset, length);
+    }
+
     @Override
     public void adam(AdamStep step, float[] param, float[] grad, float[] m, float[] v, float[] vMax, int offset, int n) {
         FusedOptimizers.adam(step, param, grad, m, v, vMax, offset, n);

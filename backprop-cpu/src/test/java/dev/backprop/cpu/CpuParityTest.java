@@ -1018,6 +1018,41 @@ class CpuParityTest {
     }
 
     /**
+     * {@code bytesToFloats} (a dataset's pixels decoded) against the reference's loop, bit for bit: every byte value,
+     * divisors whose quotients round, overflow to infinity or fall below the normal floats, runs shorter than a vector,
+     * with a tail, at odd offsets.
+     */
+    @Test
+    void bytesToFloatsMatchesTheReferenceBitForBit() {
+        SplittableRandom r = new SplittableRandom(11);
+        byte[] src = new byte[1200];
+        for (int i = 0; i < 256; i++) {
+            src[i] = (byte) i;
+        }
+        for (int i = 256; i < src.length; i++) {
+            src[i] = (byte) r.nextInt(256);
+        }
+        float[] divisors = {255f, 1f, 3f, 0.1f, -7.5f, 1e-30f, 3e38f, Float.MIN_VALUE, 6.02e23f};
+        int[][] runs = {{0, 256}, {0, 0}, {5, 3}, {1, 17}, {3, 784}, {256, 944}, {7, 255}};
+        for (float divisor : divisors) {
+            for (int[] run : runs) {
+                float[] expected = new float[run[1] + 9];
+                float[] actual = new float[run[1] + 9];
+                java.util.Arrays.fill(expected, -1f);
+                java.util.Arrays.fill(actual, -1f);
+                ref.bytesToFloats(src, run[0], divisor, expected, 2, run[1]);
+                cpu.bytesToFloats(src, run[0], divisor, actual, 2, run[1]);
+                assertArrayEquals(expected, actual, run[1] + " bytes from " + run[0] + " divided by " + divisor);
+            }
+        }
+        float[] all = new float[256];
+        cpu.bytesToFloats(src, 0, 255f, all, 0, 256);
+        assertEquals(0f, all[0]);
+        assertEquals(1f, all[255]);
+        assertEquals(128 / 255f, all[128]);
+    }
+
+    /**
      * GELU and its derivative against the true function (an erfc in double precision by its power series below 2 and
      * its continued fraction above, independent of the reference's fitted form), from -20 to 20 and densely where
      * training puts most activations: each value within 8 float32 ulps, and each derivative within 8 ulps of the
