@@ -7,7 +7,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -379,39 +378,51 @@ final class VectorLoops {
         }
     }
 
-    /** A vector of bytes for each vector of floats: {@code V} lanes; null where V bytes are no vector shape (V < 8). */
-    private static final VectorSpecies<Byte> BYTES = V < 8 ? null
-            : VectorSpecies.of(byte.class, VectorShape.forBitSize(V * Byte.SIZE));
     /**
-     * V ints, a constant: {@code S.withLanes(int.class)} written in the loop is not one to C2, which then ran the Vector
-     * API's Java code (400 us for 128 rows of 784 bytes against 11).
+     * Bytes in vectors of the preferred shape, as every constant here must be ({@code SpeciesTest}): four float
+     * vectors' worth (64 bytes with 512-bit vectors), widened a quarter at a time.
+     */
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, S.vectorShape());
+    /**
+     * V ints, a constant: {@code S.withLanes(int.class)} written in the loop is not one to C2, which then ran the
+     * Vector API's Java code (400 us for 128 rows of 784 bytes against 11).
      */
     private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
 
     /**
-     * {@code dst[dstOffset + i] = (src[srcOffset + i] & 0xff) / divisor}, a vector at a time: V bytes zero-extended to
-     * ints, converted to floats (exact below 2^24) and divided, the same IEEE division as the reference's, so the same
-     * bits. A batch of 128 MNIST images on two threads (a scratch harness, Zen 4, 2026-12-08, rows touched first as
-     * {@code ByteRows} does): 13-16 us against 32-37 through a 256-entry table a byte at a time; in the MNIST MLP's
-     * training (epochs 6-8, every op clocked) the batch's decoding took 51-59 us a step against 89-105. The price is
-     * paid once, before C2 compiles this loop: the Vector API's own Java code runs it at 10-100 us a vector, so a
-     * fresh JVM's first ten batches took 190-320 ms against 31-56 with the table (the harness), about 0.2 s of the
-     * time-to-99% command's start.
+     * {@code dst[dstOffset + i] = (src[srcOffset + i] & 0xff) / divisor}, four float vectors at a time: a vector of
+     * bytes, each quarter zero-extended to ints, converted to floats (exact below 2^24) and divided, the same IEEE
+     * division as the reference's, so the same bits; the last bytes of a run (fewer than a vector's worth: 16 of an
+     * MNIST image's 784) one at a time.
+     *
+     * <p>A batch of 128 MNIST images on one thread, hot: 13.7 us against 35 through a 256-entry table a byte at a time
+     * (a scratch harness, Zen 4, 2026-12-08). In the MNIST MLP's training (epochs 6-8, every op clocked, two runs each
+     * way) the batch's decoding took 41-43 us a step against 48-63 in calm minutes, 98-105 against 129-133 in a slow
+     * spell. Bytes loaded 16 at a time, a 128-bit vector, were faster alone (10.4 us), but a second shape breaks the
+     * rule above. The price is paid once, before C2 compiles this loop: the Vector API's own Java code runs it at
+     * 10-100 us a vector, so a fresh JVM's first ten batches took 190-360 ms against 31-56 with the table (the
+     * harness). The time-to-99% command's noise hides those 0.15-0.3 s: 15 runs with the 128-bit version of this loop
+     * and 16 with the table, alternating, averaged 8.17 and 8.20 s.
      */
     static void bytesToFloats(byte[] src, int srcOffset, float divisor, float[] dst, int dstOffset, int length) {
+        FloatVector d = FloatVector.broadcast(S, divisor);
         int i = 0;
-        if (BYTES != null) {
-            FloatVector d = FloatVector.broadcast(S, divisor);
-            for (int upper = S.loopBound(length); i < upper; i += V) {
-                ((FloatVector) ByteVector.fromArray(BYTES, src, srcOffset + i)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0)
-                        .convert(VectorOperators.I2F, 0))
-                        .div(d).intoArray(dst, dstOffset + i);
-            }
+        for (int upper = BYTES.loopBound(length); i < upper; i += BYTES.length()) {
+            ByteVector bytes = ByteVector.fromArray(BYTES, src, srcOffset + i);
+            widenedQuarter(bytes, 0).div(d).intoArray(dst, dstOffset + i);
+            widenedQuarter(bytes, 1).div(d).intoArray(dst, dstOffset + i + V);
+            widenedQuarter(bytes, 2).div(d).intoArray(dst, dstOffset + i + 2 * V);
+            widenedQuarter(bytes, 3).div(d).intoArray(dst, dstOffset + i + 3 * V);
         }
         for (; i < length; i++) {
             dst[dstOffset + i] = (src[srcOffset + i] & 0xff) / divisor;
         }
+    }
+
+    /** Quarter {@code part} of a vector of bytes as floats, each byte read unsigned. */
+    private static FloatVector widenedQuarter(ByteVector bytes, int part) {
+        return (FloatVector) bytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part)
+                .convert(VectorOperators.I2F, 0);
     }
 
     /** Rows summed in vector registers before their block's sums are added to the double totals. */
