@@ -27,6 +27,10 @@ final class ByteRows {
     @SuppressWarnings("unused")
     private static int touchSink;
 
+    /**
+     * Examples of shape {@code example}, each byte read as {@code b / divisor}; the divisor is finite and non-zero
+     * ({@link Dataset#ofBytes}, the one caller, checks it).
+     */
     ByteRows(byte[] data, int[] example, float divisor) {
         this(data, rowLength(example), null, divisor, example);
         if (rowLength == 0) {
@@ -36,9 +40,6 @@ final class ByteRows {
         if (data.length % rowLength != 0) {
             throw new IllegalArgumentException("ByteRows: " + data.length + " bytes are not a whole number of examples of "
                     + Arrays.toString(example));
-        }
-        if (!(divisor != 0 && Float.isFinite(divisor))) {
-            throw new IllegalArgumentException("ByteRows: the divisor must be finite and non-zero, got " + divisor);
         }
     }
 
